@@ -1,0 +1,44 @@
+// The problem one sweep point solves: attention shape, mask, dtype and the options a
+// schedule reads. Plain data; every rank of a job holds the same Problem.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cpb {
+
+enum class Mask { Full, Causal };
+enum class DType { BF16, FP16, FP32 };
+
+const char* to_string(Mask m);
+const char* to_string(DType t);
+// Parse a name; return false when the name is unknown (callers report the allowed set).
+bool parse_mask(const std::string& s, Mask* out);
+bool parse_dtype(const std::string& s, DType* out);
+
+// Bytes of one element of the activation dtype (Q, K, V, O in memory and on the wire).
+int dtype_bytes(DType t);
+
+struct Problem {
+  int P = 1;          // ranks taking part (the MPI world size)
+  int64_t S = 0;      // global sequence length [tokens], queries and keys alike
+  int H = 0;          // query heads
+  int Hkv = 0;        // key/value heads; H % Hkv == 0 (GQA when Hkv < H)
+  int D = 0;          // head dimension
+  int B = 1;          // batch
+  Mask mask = Mask::Full;
+  DType dtype = DType::BF16;
+
+  // Schedule options. A schedule ignores the ones it does not declare in option_axes().
+  int chunks = 1;               // hcms: chunks per rank (C); 1 = Ulysses
+  std::vector<int> chunk_heads; // hcms: explicit head count of each chunk (sums to the
+                                // heads of every rank); empty = split by `chunks`
+  int ulysses_degree = 0;       // usp: ranks per Ulysses group u (ring degree r = P / u)
+  std::string comm_order = "interleaved";  // hcms: "interleaved" | "inputs_first"
+
+  int group_size() const { return H / Hkv; }  // query heads per key/value head
+  double softmax_scale() const;               // 1 / sqrt(D)
+};
+
+}  // namespace cpb

@@ -1,0 +1,74 @@
+// Runtimes execute plans. The CPU runtime (fp32, MPI) runs anywhere; the CUDA runtime
+// (streams per lane, NCCL/copy-engine transports, cuDNN attention) runs on GPUs. Both
+// take the very same Plan.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/plan.hpp"
+#include "bench/problem.hpp"
+
+namespace cpb {
+
+// Start and end of one step within one run, relative to the run's start [ms].
+struct StepTime {
+  int step = -1;
+  double start_ms = 0;
+  double end_ms = 0;
+};
+
+enum class VerifyMode { Off, Full, Sampled };
+const char* to_string(VerifyMode m);
+
+struct VerifyResult {
+  double max_abs_err = 0;  // max |out - reference| over the checked elements of this rank
+  double tolerance = 0;    // the bound for this runtime and dtype
+  int64_t checked = 0;     // elements compared on this rank
+  bool nonfinite = false;  // a NaN or Inf was seen in the output
+};
+
+// Runtime settings of one point that are not part of the Problem.
+struct RunOptions {
+  std::string transport;  // resolved transport name ("mpi" on the CPU; "nccl", "ce", ...)
+  bool graph = false;     // capture one whole run as a CUDA graph (CUDA runtime only)
+};
+
+// A plan made ready to run: buffers allocated, inputs filled, communicators set up.
+// Collective: every rank constructs, runs and destroys its executor together.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Runs the plan once; returns this rank's elapsed time [ms]. When `steps` is not null,
+  // also records every step's start and end (this may add a little overhead).
+  virtual double run(std::vector<StepTime>* steps) = 0;
+  // Compares this rank's output shard with a reference attention computed from the
+  // deterministic inputs. Call after run().
+  virtual VerifyResult verify(VerifyMode mode) = 0;
+  // The raw bytes of this rank's output shard (for bitwise comparisons). After run().
+  virtual std::vector<unsigned char> output_bytes() = 0;
+};
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+  virtual std::string name() const = 0;  // "cpu" or "cuda"
+  virtual std::vector<std::string> transports() const = 0;  // the first is the default
+  // Why this runtime cannot run `p` with `opt` (e.g. not enough memory), or "".
+  virtual std::string unsupported(const Problem& p, const RunOptions& opt) const = 0;
+  // Why this runtime cannot run this very plan (e.g. its buffers and workspaces do not fit
+  // in free device memory, or the attention library has no kernel for one of its tiles),
+  // or "". Per rank, like unsupported(); call it after plan() and before prepare().
+  virtual std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) { return ""; }
+  virtual std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan,
+                                            const RunOptions& opt) = 0;
+  // The attention kernel alone, outside any plan: the median time [ms] of the same
+  // attention call as `tile` (same shape, strides, mask, dtype) run back to back on an
+  // otherwise idle device; 0 when the runtime has no such measurement (CPU).
+  virtual double attention_standalone_ms(const Problem& p, const AttentionOp& tile) { return 0; }
+  // Key/value facts for the provenance record (device names, library versions).
+  virtual std::vector<std::pair<std::string, std::string>> describe() const = 0;
+};
+
+}  // namespace cpb
