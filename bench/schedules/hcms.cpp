@@ -1,0 +1,66 @@
+// HCMS (head-chunked multi-stream Ulysses): Ulysses with each rank's query heads cut into
+// C chunks (even_split of its heads, the first (h mod C) chunks one head more, or the
+// explicit Problem::chunk_heads). Every chunk is exchanged, attended and returned on its
+// own: chunk c's input all-to-all runs on the comm lane while attention of chunk c-1 runs
+// on the compute lane, and chunk c's output all-to-all starts as soon as its attention
+// ends. Problem::comm_order orders the comm lane: "interleaved" (in0, in1, out0, in2,
+// out1, ..., out_{C-1}: an output goes out as soon as the next input is posted) or
+// "inputs_first" (all inputs, then all outputs). Packs are one Copy per chunk at the start
+// (compute lane); the unpack of chunk c follows its output exchange on the comm lane.
+// Attention of a head sees the same inputs as under Ulysses, so with the same kernel the
+// output is bitwise equal to Ulysses; C = 1 builds exactly the Ulysses plan. Bytes equal
+// Ulysses' except under GQA, where a key/value head shared by two chunks is sent twice.
+#include "bench/schedule.hpp"
+#include "bench/schedules/head_exchange.hpp"
+#include "bench/schedules/head_pipeline.hpp"
+#include "bench/schedules/layout.hpp"
+
+namespace cpb {
+namespace {
+
+// Query heads of every rank in chunks: [rank][chunk].
+std::vector<std::vector<Range>> chunked_heads(const Problem& p) {
+  std::vector<std::vector<Range>> out;
+  for (const Range& r : even_split(p.H, p.P)) out.push_back(head_chunks(p, r));
+  return out;
+}
+
+class Hcms final : public Schedule {
+ public:
+  std::string name() const override { return "hcms"; }
+  std::string description() const override {
+    return "Ulysses with heads in C chunks; chunk exchanges overlap attention of other chunks";
+  }
+  std::vector<std::string> option_axes() const override { return {"chunks", "chunk_heads", "comm_order"}; }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto e = basic_problem_error(p, "hcms")) return e;
+    if (auto e = divisibility_error(p, p.P, "P", "hcms")) return e;
+    if (p.H < p.P)
+      return "H=" + std::to_string(p.H) + " is less than P=" + std::to_string(p.P) +
+             ": every rank needs at least one query head (hcms)";
+    if (p.comm_order != "interleaved" && p.comm_order != "inputs_first")
+      return "comm_order=\"" + p.comm_order + "\" is not one of interleaved, inputs_first (hcms)";
+    const std::vector<Range> heads = even_split(p.H, p.P);
+    for (int r = 0; r < p.P; ++r)
+      if (auto e = hcms_split_error(p, heads[r].size, r, "hcms")) return e;
+    return std::nullopt;
+  }
+
+  Model model(const Problem& p, int rank) const override {
+    const std::vector<std::vector<Range>> heads = chunked_heads(p);
+    Model m = head_exchange_model(p, HeadGroup{0, rank_list(0, p.P, 1), rank, p.S / p.P, heads});
+    m.flops = head_sharded_flops(p, even_split(p.H, p.P)[rank].size);
+    return m;
+  }
+
+  Plan plan(const Problem& p, int rank) const override {
+    return head_pipeline_plan(p, rank, name(), chunked_heads(p), p.comm_order == "inputs_first");
+  }
+};
+
+}  // namespace
+
+CPB_REGISTER_SCHEDULE(Hcms);
+
+}  // namespace cpb

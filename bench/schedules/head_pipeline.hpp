@@ -1,0 +1,25 @@
+// The plan of ulysses and hcms: every rank's heads in C chunks (C = 1 for Ulysses), each
+// chunk exchanged, attended and returned on its own, the comm lane running one chunk's
+// exchanges while the compute lane attends another. The algorithm is described in
+// hcms.cpp; the exchange in head_exchange.hpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench/plan.hpp"
+#include "bench/problem.hpp"
+
+namespace cpb {
+
+// Preconditions: S % P == 0; q_heads[i][c] are the query heads of rank i in chunk c, every
+// rank with the same chunk count, the chunks of all ranks covering [0, H) once.
+// `inputs_first`: the comm lane runs all input exchanges, then all output exchanges;
+// otherwise in0, in1, out0, in2, out1, ..., out_{C-1}.
+Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
+                        std::vector<std::vector<Range>> q_heads, bool inputs_first);
+
+// Attention FLOPs of a rank that attends `heads` query heads over all S tokens.
+double head_sharded_flops(const Problem& p, int64_t heads);
+
+}  // namespace cpb

@@ -1,0 +1,41 @@
+// The key/value ring shared by ring, zigzag_ring and usp.
+//
+// r ranks each hold query and key/value blocks made of `slots` token chunks of equal size
+// c. In step k (0 <= k < r) a rank attends its queries against the key/value block of the
+// member k places before it, while a SendRecv passes that block to the next member and
+// receives the following one into the other of two ring buffers (double buffering: an
+// exchange waits for the attention that last read the buffer it overwrites). Per (query
+// chunk, key chunk) pair the tile is full when the key chunk lies before the query chunk
+// (or the mask is full), causal when they are the same chunk, and skipped when the key
+// chunk lies after it; skipped blocks are still forwarded. Under GQA each tile is cut at
+// group boundaries (gqa_pieces). A query chunk with a single tile in the whole ring
+// writes the output directly; otherwise every tile writes a partial (Act) and its LSE,
+// merged into fp32 accumulators (MergeOp, init for the first), and one final Copy
+// converts the accumulators into the output.
+#pragma once
+
+#include <vector>
+
+#include "bench/plan.hpp"
+#include "bench/problem.hpp"
+#include "bench/schedules/layout.hpp"
+
+namespace cpb {
+
+struct KvRing {
+  int group = -1;                          // index into Plan::groups
+  std::vector<int> members;                // world ranks, in ring order
+  int me = 0;                              // this rank's position in `members`
+  std::vector<std::vector<Range>> chunks;  // [member][slot]: global tokens, all of one size
+  DenseTensor q, k, v;                     // this rank's [B, slots c, h, D] blocks
+  Range q_heads;                           // global query heads of q and out
+  Range kv_heads;                          // global key/value heads of k and v
+  DenseTensor out;                         // the result, [B, slots c, q_heads.size, D]
+  std::vector<int> ready;                  // steps that must end before q, k, v are read
+};
+
+// Adds the ring's buffers and steps (attention and merges on the compute lane, exchanges
+// on the comm lane); returns the steps after which `out` is complete.
+std::vector<int> add_kv_ring(Plan& plan, const Problem& p, const KvRing& ring);
+
+}  // namespace cpb

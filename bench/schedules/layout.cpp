@@ -1,0 +1,160 @@
+#include "bench/schedules/layout.hpp"
+
+#include <stdexcept>
+
+namespace cpb {
+
+std::vector<Range> even_split(int64_t n, int parts) {
+  std::vector<Range> out;
+  out.reserve(parts);
+  const int64_t base = n / parts, extra = n % parts;
+  int64_t begin = 0;
+  for (int i = 0; i < parts; ++i) {
+    const int64_t size = base + (i < extra ? 1 : 0);
+    out.push_back(Range{begin, size});
+    begin += size;
+  }
+  return out;
+}
+
+Range kv_heads_for(Range q_heads, int group_size) {
+  const int64_t first = q_heads.begin / group_size;
+  const int64_t last = (q_heads.end() - 1) / group_size;
+  return Range{first, last - first + 1};
+}
+
+std::vector<HeadPiece> gqa_pieces(Range q_heads, int group_size) {
+  const int64_t g = group_size;
+  std::vector<HeadPiece> out;
+  int64_t a = q_heads.begin;
+  const int64_t b = q_heads.end();
+  auto emit = [&](int64_t end) {
+    const Range q{a, end - a};
+    out.push_back(HeadPiece{q, kv_heads_for(q, group_size)});
+    a = end;
+  };
+  if (a % g != 0) emit(std::min(b, (a / g + 1) * g));  // partial leading group
+  if (a < b && b / g * g > a) emit(b / g * g);         // whole groups
+  if (a < b) emit(b);                                  // partial trailing group
+  return out;
+}
+
+Range contiguous_tokens(const Problem& p, int rank) {
+  const int64_t n = p.S / p.P;
+  return Range{rank * n, n};
+}
+
+std::vector<Range> zigzag_tokens(const Problem& p, int rank) {
+  const int64_t c = p.S / (2 * p.P);
+  return {Range{rank * c, c}, Range{(2 * p.P - 1 - rank) * c, c}};
+}
+
+int head_chunk_count(const Problem& p) {
+  return p.chunk_heads.empty() ? p.chunks : static_cast<int>(p.chunk_heads.size());
+}
+
+std::vector<Range> head_chunks(const Problem& p, Range rank_heads) {
+  std::vector<Range> out;
+  if (p.chunk_heads.empty()) {
+    for (const Range& r : even_split(rank_heads.size, p.chunks))
+      out.push_back(Range{rank_heads.begin + r.begin, r.size});
+    return out;
+  }
+  int64_t begin = rank_heads.begin;
+  for (int h : p.chunk_heads) {
+    out.push_back(Range{begin, h});
+    begin += h;
+  }
+  return out;
+}
+
+std::optional<std::string> hcms_split_error(const Problem& p, int64_t heads, int rank, const char* schedule) {
+  const std::string tail = std::string(" (") + schedule + ")";
+  if (p.chunk_heads.empty()) {
+    if (p.chunks < 1) return "chunks=" + std::to_string(p.chunks) + " must be at least 1" + tail;
+    if (p.chunks > heads)
+      return "chunks=" + std::to_string(p.chunks) + " exceeds the " + std::to_string(heads) + " query heads of rank " +
+             std::to_string(rank) + tail;
+    return std::nullopt;
+  }
+  const int n = static_cast<int>(p.chunk_heads.size());
+  if (p.chunks != 1 && p.chunks != n)
+    return "chunks=" + std::to_string(p.chunks) + " disagrees with chunk_heads, which lists " + std::to_string(n) +
+           " chunks" + tail;
+  int64_t sum = 0;
+  for (int i = 0; i < n; ++i) {
+    if (p.chunk_heads[i] < 1)
+      return "chunk_heads[" + std::to_string(i) + "]=" + std::to_string(p.chunk_heads[i]) + " must be at least 1" +
+             tail;
+    sum += p.chunk_heads[i];
+  }
+  if (sum != heads)
+    return "chunk_heads sums to " + std::to_string(sum) + " but rank " + std::to_string(rank) + " holds " +
+           std::to_string(heads) + " query heads" + tail;
+  return std::nullopt;
+}
+
+std::optional<std::string> basic_problem_error(const Problem& p, const char* schedule) {
+  const std::string tail = std::string(" (") + schedule + ")";
+  const std::pair<const char*, int64_t> sizes[] = {{"P", p.P},     {"S", p.S}, {"H", p.H},
+                                                   {"Hkv", p.Hkv}, {"D", p.D}, {"B", p.B}};
+  for (const auto& s : sizes)
+    if (s.second < 1) return std::string(s.first) + "=" + std::to_string(s.second) + " must be at least 1" + tail;
+  if (p.H % p.Hkv != 0) return "H=" + std::to_string(p.H) + " is not divisible by Hkv=" + std::to_string(p.Hkv) + tail;
+  return std::nullopt;
+}
+
+std::optional<std::string> divisibility_error(const Problem& p, int64_t divisor, const char* divisor_name,
+                                              const char* schedule) {
+  if (p.S % divisor == 0) return std::nullopt;
+  return "S=" + std::to_string(p.S) + " is not divisible by " + divisor_name + "=" + std::to_string(divisor) + " (" +
+         schedule + ")";
+}
+
+double block_pairs(Mask mask, Range q, Range k) {
+  const double nq = static_cast<double>(q.size), nk = static_cast<double>(k.size);
+  if (mask == Mask::Full || k.end() <= q.begin) return nq * nk;
+  if (k.begin >= q.end()) return 0;
+  if (k.begin == q.begin && k.size == q.size) return nq * (nq + 1) / 2;
+  throw std::logic_error("block_pairs: blocks neither equal nor disjoint");
+}
+
+View DenseTensor::view(Range tokens, Range heads) const {
+  View v;
+  v.buf = buf;
+  v.offset = offset + (tokens.begin * H + heads.begin) * D;
+  v.shape = {B, tokens.size, heads.size, D};
+  v.stride = {S * H * D, H * D, D, 1};
+  return v;
+}
+
+Slice DenseTensor::rows(int64_t b, Range tokens) const {
+  return Slice{buf, offset + (b * S + tokens.begin) * H * D, tokens.size * H * D};
+}
+
+Plan start_plan(const Problem& p, int rank, const std::string& schedule, std::vector<Range> tokens,
+                std::vector<std::vector<int>> groups, RoleTensors* roles) {
+  Plan plan;
+  plan.schedule = schedule;
+  plan.rank = rank;
+  plan.world = p.P;
+  plan.add_lane("compute");
+  plan.add_lane("comm");
+  plan.groups = std::move(groups);
+  plan.tokens = std::move(tokens);
+  const int64_t n = plan.local_tokens();
+  const int64_t q_elems = p.B * n * p.H * p.D, kv_elems = p.B * n * p.Hkv * p.D;
+  roles->q = DenseTensor{plan.add_buffer("q", Storage::Act, BufferRole::Q, q_elems), 0, p.B, n, p.H, p.D};
+  roles->k = DenseTensor{plan.add_buffer("k", Storage::Act, BufferRole::K, kv_elems), 0, p.B, n, p.Hkv, p.D};
+  roles->v = DenseTensor{plan.add_buffer("v", Storage::Act, BufferRole::V, kv_elems), 0, p.B, n, p.Hkv, p.D};
+  roles->o = DenseTensor{plan.add_buffer("o", Storage::Act, BufferRole::O, q_elems), 0, p.B, n, p.H, p.D};
+  return plan;
+}
+
+std::vector<int> rank_list(int first, int count, int stride) {
+  std::vector<int> out;
+  for (int i = 0; i < count; ++i) out.push_back(first + i * stride);
+  return out;
+}
+
+}  // namespace cpb

@@ -1,0 +1,63 @@
+// Ring attention: contiguous sequence shards (rank r holds tokens [r S/P, (r+1) S/P)).
+// In P steps every rank attends its own queries against each rank's key/value block:
+// step k uses the block of rank r-k while a SendRecv on the comm lane passes that block
+// to rank r+1 and receives the next one from rank r-1 into the other of two ring buffers,
+// so communication overlaps the attention of the same step. Under the causal mask blocks
+// of earlier ranks are full tiles, the own block is the diagonal (causal) tile and blocks
+// of later ranks are skipped but still forwarded, which leaves the last rank with P times
+// the work of the first (zigzag_ring balances it). Partial outputs and their LSE are
+// merged in fp32 and converted into O at the end (kv_ring.hpp). Each rank sends and
+// receives 2 (P-1) B S/P Hkv D elements.
+#include "bench/schedule.hpp"
+#include "bench/schedules/kv_ring.hpp"
+#include "bench/schedules/layout.hpp"
+
+namespace cpb {
+namespace {
+
+class Ring final : public Schedule {
+ public:
+  std::string name() const override { return "ring"; }
+  std::string description() const override {
+    return "contiguous shards; key/value blocks passed around a ring, partials merged by LSE";
+  }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto e = basic_problem_error(p, "ring")) return e;
+    return divisibility_error(p, p.P, "P", "ring");
+  }
+
+  Model model(const Problem& p, int rank) const override {
+    const double n = static_cast<double>(p.S / p.P);
+    Model m;
+    m.send_bytes = m.recv_bytes = (p.P - 1) * 2.0 * p.B * n * p.Hkv * p.D * dtype_bytes(p.dtype);
+    const double pairs = p.mask == Mask::Full ? n * n * p.P : rank * n * n + n * (n + 1) / 2;
+    m.flops = 4.0 * p.B * p.D * p.H * pairs;
+    return m;
+  }
+
+  Plan plan(const Problem& p, int rank) const override {
+    const std::vector<int> world = rank_list(0, p.P, 1);
+    RoleTensors roles;
+    Plan plan = start_plan(p, rank, name(), {contiguous_tokens(p, rank)}, {world}, &roles);
+    KvRing ring;
+    ring.group = 0;
+    ring.members = world;
+    ring.me = rank;
+    for (int m = 0; m < p.P; ++m) ring.chunks.push_back({contiguous_tokens(p, m)});
+    ring.q = roles.q;
+    ring.k = roles.k;
+    ring.v = roles.v;
+    ring.q_heads = Range{0, p.H};
+    ring.kv_heads = Range{0, p.Hkv};
+    ring.out = roles.o;
+    add_kv_ring(plan, p, ring);
+    return plan;
+  }
+};
+
+}  // namespace
+
+CPB_REGISTER_SCHEDULE(Ring);
+
+}  // namespace cpb

@@ -1,0 +1,49 @@
+// Ulysses (DeepSpeed-Ulysses): sequence-sharded Q, K, V [B, S/P, H, D] are exchanged by one
+// all-to-all into head-sharded tensors [B, S, H/P, D] (rank r gets query heads
+// even_split(H, P)[r] and the key/value heads they read), each rank attends its heads over
+// the whole sequence, and a second all-to-all returns O to the sequence sharding. There is
+// no overlap: the input exchange, attention and output exchange run one after another.
+// Per rank it moves about 4 S H D (P-1)/P^2 elements (fewer with GQA). The plan is the
+// one-chunk case of the HCMS pipeline (head_pipeline.hpp), so HCMS with C = 1 is this
+// plan exactly.
+#include "bench/schedule.hpp"
+#include "bench/schedules/head_exchange.hpp"
+#include "bench/schedules/head_pipeline.hpp"
+#include "bench/schedules/layout.hpp"
+
+namespace cpb {
+namespace {
+
+class Ulysses final : public Schedule {
+ public:
+  std::string name() const override { return "ulysses"; }
+  std::string description() const override {
+    return "all-to-all to head sharding, attention over the whole sequence, all-to-all back";
+  }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto e = basic_problem_error(p, "ulysses")) return e;
+    if (auto e = divisibility_error(p, p.P, "P", "ulysses")) return e;
+    if (p.H < p.P)
+      return "H=" + std::to_string(p.H) + " is less than P=" + std::to_string(p.P) +
+             ": every rank needs at least one query head (ulysses)";
+    return std::nullopt;
+  }
+
+  Model model(const Problem& p, int rank) const override {
+    const std::vector<std::vector<Range>> heads = even_head_split(p.H, p.P);
+    Model m = head_exchange_model(p, HeadGroup{0, rank_list(0, p.P, 1), rank, p.S / p.P, heads});
+    m.flops = head_sharded_flops(p, heads[rank][0].size);
+    return m;
+  }
+
+  Plan plan(const Problem& p, int rank) const override {
+    return head_pipeline_plan(p, rank, name(), even_head_split(p.H, p.P), false);
+  }
+};
+
+}  // namespace
+
+CPB_REGISTER_SCHEDULE(Ulysses);
+
+}  // namespace cpb

@@ -1,0 +1,109 @@
+// USP (unified sequence parallelism, Ulysses x Ring): P = u r ranks, contiguous shards.
+// Ulysses groups are consecutive ranks {g u, ..., g u + u - 1}; ring groups are
+// {k, k + u, k + 2u, ...}. First an all-to-all inside the Ulysses group turns the group's
+// u shards into head-sharded tensors over the group's u S/P tokens (rank g u + j gets
+// query heads even_split(H, u)[j] and their key/value heads); then a ring over the r ranks
+// of the ring group, which hold the same heads for the other groups' tokens, passes those
+// key/value blocks around (SendRecv on the comm lane overlapping the attention of the
+// previous block, double-buffered, LSE merge in fp32, causal blocks full / diagonal /
+// skipped as in ring); finally the reverse all-to-all returns O to the sequence sharding.
+// Only the ring overlaps; the two all-to-alls do not. u = P is Ulysses (a one-member
+// ring writes its output directly) and u = 1 is Ring (no all-to-all at all).
+// Plan::groups lists the r Ulysses groups, then the u ring groups.
+#include "bench/schedule.hpp"
+#include "bench/schedules/head_exchange.hpp"
+#include "bench/schedules/kv_ring.hpp"
+#include "bench/schedules/layout.hpp"
+
+namespace cpb {
+namespace {
+
+class Usp final : public Schedule {
+ public:
+  std::string name() const override { return "usp"; }
+  std::string description() const override {
+    return "Ulysses all-to-all inside groups of u ranks, ring attention across the P/u groups";
+  }
+  std::vector<std::string> option_axes() const override { return {"ulysses_degree"}; }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto e = basic_problem_error(p, "usp")) return e;
+    const int u = p.ulysses_degree;
+    if (u < 1) return "ulysses_degree=" + std::to_string(u) + " must be at least 1 (usp)";
+    if (p.P % u != 0)
+      return "ulysses_degree=" + std::to_string(u) + " does not divide P=" + std::to_string(p.P) + " (usp)";
+    if (auto e = divisibility_error(p, p.P, "P", "usp")) return e;
+    if (p.H < u)
+      return "H=" + std::to_string(p.H) + " is less than ulysses_degree=" + std::to_string(u) +
+             ": every rank of a Ulysses group needs at least one query head (usp)";
+    return std::nullopt;
+  }
+
+  Model model(const Problem& p, int rank) const override {
+    const int u = p.ulysses_degree, r = p.P / u, ring_pos = rank / u;
+    const int64_t s_local = p.S / p.P;
+    const double sg = static_cast<double>(u * s_local);
+    const Range heads = even_split(p.H, u)[rank % u];
+    const double kv = static_cast<double>(kv_heads_for(heads, p.group_size()).size);
+    Model m;
+    if (u > 1) m = head_exchange_model(p, ulysses_group(p, rank));
+    const double ring_bytes = (r - 1) * 2.0 * p.B * sg * kv * p.D * dtype_bytes(p.dtype);
+    m.send_bytes += ring_bytes;
+    m.recv_bytes += ring_bytes;
+    const double pairs = p.mask == Mask::Full ? sg * sg * r : ring_pos * sg * sg + sg * (sg + 1) / 2;
+    m.flops = 4.0 * p.B * p.D * static_cast<double>(heads.size) * pairs;
+    return m;
+  }
+
+  Plan plan(const Problem& p, int rank) const override {
+    const int u = p.ulysses_degree, r = p.P / u;
+    const int64_t sg = p.S / p.P * u;
+    std::vector<std::vector<int>> groups;
+    for (int g = 0; g < r; ++g) groups.push_back(rank_list(g * u, u, 1));
+    for (int k = 0; k < u; ++k) groups.push_back(rank_list(k, r, u));
+    RoleTensors roles;
+    Plan plan = start_plan(p, rank, name(), {contiguous_tokens(p, rank)}, std::move(groups), &roles);
+
+    KvRing ring;
+    ring.group = r + rank % u;
+    ring.members = rank_list(rank % u, r, u);
+    ring.me = rank / u;
+    for (int m = 0; m < r; ++m) ring.chunks.push_back({Range{m * sg, sg}});
+    if (u == 1) {
+      ring.q = roles.q;
+      ring.k = roles.k;
+      ring.v = roles.v;
+      ring.q_heads = Range{0, p.H};
+      ring.kv_heads = Range{0, p.Hkv};
+      ring.out = roles.o;
+      add_kv_ring(plan, p, ring);
+      return plan;
+    }
+    HeadExchange hx(plan, p, ulysses_group(p, rank), roles);
+    ring.ready = {hx.add_pack(kComputeLane, 0)};
+    if (std::optional<int> in = hx.add_input_exchange(kCommLane, 0, ring.ready)) ring.ready.push_back(*in);
+    ring.q = hx.q(0);
+    ring.k = hx.k(0);
+    ring.v = hx.v(0);
+    ring.q_heads = hx.q_heads(0);
+    ring.kv_heads = hx.kv_heads(0);
+    ring.out = hx.o(0);
+    std::vector<int> done = add_kv_ring(plan, p, ring);
+    if (std::optional<int> out = hx.add_output_exchange(kCommLane, 0, done)) done.push_back(*out);
+    hx.add_unpack(kCommLane, 0, done);
+    return plan;
+  }
+
+ private:
+  // The Ulysses group of `rank`: group index rank / u among Plan::groups.
+  static HeadGroup ulysses_group(const Problem& p, int rank) {
+    const int u = p.ulysses_degree;
+    return HeadGroup{rank / u, rank_list(rank / u * u, u, 1), rank % u, p.S / p.P, even_head_split(p.H, u)};
+  }
+};
+
+}  // namespace
+
+CPB_REGISTER_SCHEDULE(Usp);
+
+}  // namespace cpb

@@ -1,0 +1,64 @@
+// Zigzag ring attention: the sequence is cut into 2P chunks of S/(2P) tokens and rank i
+// holds chunk i followed by chunk 2P-1-i, so under the causal mask every rank gets the
+// same work: one early and one late chunk. The ring is that of `ring` (P steps, key/value
+// blocks passed to rank i+1 on the comm lane while the compute lane attends the block
+// received in the previous step, double-buffered) with tiles per (query chunk, key
+// chunk): a key chunk before the query chunk gives a full tile, the same chunk a causal
+// tile, a later chunk nothing. Each step then costs two full chunk-tiles (one on the
+// first step: two diagonals and one full), instead of 0 to P blocks. Partials merge by LSE
+// in fp32 (kv_ring.hpp). Bytes equal ring's.
+#include "bench/schedule.hpp"
+#include "bench/schedules/kv_ring.hpp"
+#include "bench/schedules/layout.hpp"
+
+namespace cpb {
+namespace {
+
+class ZigzagRing final : public Schedule {
+ public:
+  std::string name() const override { return "zigzag_ring"; }
+  std::string description() const override {
+    return "ring attention on the zigzag layout (rank i holds chunks i and 2P-1-i): balanced causal work";
+  }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto e = basic_problem_error(p, "zigzag_ring")) return e;
+    return divisibility_error(p, 2 * p.P, "2P", "zigzag_ring");
+  }
+
+  Model model(const Problem& p, int rank) const override {
+    const double c = static_cast<double>(p.S / (2 * p.P));
+    Model m;
+    m.send_bytes = m.recv_bytes = (p.P - 1) * 2.0 * p.B * (2 * c) * p.Hkv * p.D * dtype_bytes(p.dtype);
+    // Causal: 2 full chunk-tiles at each of the P-1 other ranks' steps; at the own step
+    // two diagonals and one full tile: 2 P c^2 + c pairs on every rank.
+    const double pairs = p.mask == Mask::Full ? 4.0 * c * c * p.P : 2.0 * p.P * c * c + c;
+    m.flops = 4.0 * p.B * p.D * p.H * pairs;
+    return m;
+  }
+
+  Plan plan(const Problem& p, int rank) const override {
+    const std::vector<int> world = rank_list(0, p.P, 1);
+    RoleTensors roles;
+    Plan plan = start_plan(p, rank, name(), zigzag_tokens(p, rank), {world}, &roles);
+    KvRing ring;
+    ring.group = 0;
+    ring.members = world;
+    ring.me = rank;
+    for (int m = 0; m < p.P; ++m) ring.chunks.push_back(zigzag_tokens(p, m));
+    ring.q = roles.q;
+    ring.k = roles.k;
+    ring.v = roles.v;
+    ring.q_heads = Range{0, p.H};
+    ring.kv_heads = Range{0, p.Hkv};
+    ring.out = roles.o;
+    add_kv_ring(plan, p, ring);
+    return plan;
+  }
+};
+
+}  // namespace
+
+CPB_REGISTER_SCHEDULE(ZigzagRing);
+
+}  // namespace cpb

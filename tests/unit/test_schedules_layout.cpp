@@ -1,0 +1,100 @@
+// The layout arithmetic the schedules share: splits, GQA pieces, shards, views.
+#include <gtest/gtest.h>
+
+#include "bench/schedules/layout.hpp"
+#include "tests/unit/test_plan_util.hpp"
+
+namespace cpb {
+namespace {
+
+std::vector<int64_t> sizes(const std::vector<Range>& rs) {
+  std::vector<int64_t> out;
+  for (const Range& r : rs) out.push_back(r.size);
+  return out;
+}
+
+TEST(SchedulesLayout, EvenSplitGivesTheFirstRangesOneMore) {
+  EXPECT_EQ(sizes(even_split(10, 4)), (std::vector<int64_t>{3, 3, 2, 2}));
+  EXPECT_EQ(sizes(even_split(8, 4)), (std::vector<int64_t>{2, 2, 2, 2}));
+  const std::vector<Range> r = even_split(7, 3);
+  EXPECT_EQ(r[1].begin, 3);
+  EXPECT_EQ(r[2].begin, 5);
+  EXPECT_EQ(r[2].end(), 7);
+}
+
+TEST(SchedulesLayout, KvHeadsOfAQueryRange) {
+  EXPECT_EQ(kv_heads_for(Range{2, 4}, 3).begin, 0);  // heads 2..5, groups of 3 -> kv 0..1
+  EXPECT_EQ(kv_heads_for(Range{2, 4}, 3).size, 2);
+  EXPECT_EQ(kv_heads_for(Range{6, 3}, 3).size, 1);
+}
+
+TEST(SchedulesLayout, GqaPiecesSplitAtGroupBoundaries) {
+  // Heads [2, 10) with groups of 4: partial group [2,4), whole group [4,8), partial [8,10).
+  const std::vector<HeadPiece> p = gqa_pieces(Range{2, 8}, 4);
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].q.begin, 2);
+  EXPECT_EQ(p[0].q.size, 2);
+  EXPECT_EQ(p[0].kv.begin, 0);
+  EXPECT_EQ(p[0].kv.size, 1);
+  EXPECT_EQ(p[1].q.begin, 4);
+  EXPECT_EQ(p[1].q.size, 4);
+  EXPECT_EQ(p[1].kv.begin, 1);
+  EXPECT_EQ(p[1].kv.size, 1);
+  EXPECT_EQ(p[2].q.begin, 8);
+  EXPECT_EQ(p[2].kv.begin, 2);
+  EXPECT_EQ(gqa_pieces(Range{0, 12}, 3).size(), 1u);  // aligned: one piece of 4 kv heads
+  EXPECT_EQ(gqa_pieces(Range{0, 12}, 3)[0].kv.size, 4);
+  EXPECT_EQ(gqa_pieces(Range{5, 2}, 8).size(), 1u);  // inside one group
+  EXPECT_EQ(gqa_pieces(Range{3, 5}, 1).size(), 1u);  // MHA
+  // Every piece maps its q heads onto its kv heads by local q / (nq / nkv).
+  for (int g : {1, 2, 3, 4, 6})
+    for (int a = 0; a < 12; ++a)
+      for (int b = a + 1; b <= 12; ++b)
+        for (const HeadPiece& pc : gqa_pieces(Range{a, b - a}, g)) {
+          ASSERT_EQ(pc.q.size % pc.kv.size, 0);
+          const int64_t ratio = pc.q.size / pc.kv.size;
+          for (int64_t i = 0; i < pc.q.size; ++i) ASSERT_EQ((pc.q.begin + i) / g, pc.kv.begin + i / ratio);
+        }
+}
+
+TEST(SchedulesLayout, TokenShards) {
+  const Problem p = test::make_problem(4, 128, 4, 4, 16, 1, Mask::Causal);
+  EXPECT_EQ(contiguous_tokens(p, 2).begin, 64);
+  EXPECT_EQ(contiguous_tokens(p, 2).size, 32);
+  const std::vector<Range> z = zigzag_tokens(p, 1);  // chunks of 16: chunk 1 and chunk 6
+  EXPECT_EQ(z[0].begin, 16);
+  EXPECT_EQ(z[1].begin, 96);
+  EXPECT_EQ(z[1].size, 16);
+}
+
+TEST(SchedulesLayout, HeadChunks) {
+  Problem p = test::make_problem(2, 128, 10, 10, 16, 1, Mask::Full);
+  p.chunks = 3;
+  EXPECT_EQ(sizes(head_chunks(p, Range{5, 5})), (std::vector<int64_t>{2, 2, 1}));
+  EXPECT_EQ(head_chunks(p, Range{5, 5})[1].begin, 7);
+  p.chunk_heads = {1, 4};
+  EXPECT_EQ(sizes(head_chunks(p, Range{5, 5})), (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(head_chunk_count(p), 2);
+}
+
+TEST(SchedulesLayout, DenseTensorViewsAndRows) {
+  const DenseTensor t{3, 100, 2, 8, 4, 16};  // [B=2, S=8, H=4, D=16] at element 100
+  const View v = t.view(Range{2, 3}, Range{1, 2});
+  EXPECT_EQ(v.buf, 3);
+  EXPECT_EQ(v.offset, 100 + (2 * 4 + 1) * 16);
+  EXPECT_EQ(v.shape, (std::array<int64_t, 4>{2, 3, 2, 16}));
+  EXPECT_EQ(v.stride, (std::array<int64_t, 4>{8 * 4 * 16, 4 * 16, 16, 1}));
+  const Slice s = t.rows(1, Range{4, 2});
+  EXPECT_EQ(s.offset, 100 + (8 + 4) * 64);
+  EXPECT_EQ(s.count, 2 * 64);
+}
+
+TEST(SchedulesLayout, BlockPairs) {
+  EXPECT_EQ(block_pairs(Mask::Causal, Range{8, 4}, Range{0, 4}), 16);
+  EXPECT_EQ(block_pairs(Mask::Causal, Range{8, 4}, Range{8, 4}), 10);
+  EXPECT_EQ(block_pairs(Mask::Causal, Range{8, 4}, Range{12, 4}), 0);
+  EXPECT_EQ(block_pairs(Mask::Full, Range{8, 4}, Range{12, 4}), 16);
+}
+
+}  // namespace
+}  // namespace cpb
