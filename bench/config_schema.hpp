@@ -1,0 +1,53 @@
+// The axes of a sweep config: their names, value kinds, allowed names and defaults, in
+// expansion order, and the checks that config files, "-a" overrides and skip rules share.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace cpb::cfg {
+
+enum class AxisKind {
+  Size,      // an integer >= 1
+  Name,      // a string from AxisSpec::allowed()
+  HeadList,  // a non-empty array of integers >= 1 (chunk_heads)
+};
+
+struct AxisSpec {
+  std::string name;  // as written in "axes", e.g. "usp_u"
+  AxisKind kind = AxisKind::Size;
+  std::string noun;                                 // reads after "is not", e.g. "a mask"
+  std::vector<std::string> (*allowed)() = nullptr;  // Name axes: the accepted names
+  int64_t max = 0;                                  // Size axes: largest value (fits the Problem field)
+  std::string option;                               // name in Schedule::option_axes(); "" = problem axis
+  bool required = false;
+  bool required_when_read = false;  // required when a swept schedule reads it (usp_u)
+  // Value when the axis is absent; null = none (Hkv: equal to H; usp_u: the schedule's
+  // default; chunk_heads: split by chunks).
+  nlohmann::json default_value;
+};
+
+// All axes, outermost first: the order in which expand() nests them.
+const std::vector<AxisSpec>& axis_specs();
+const AxisSpec* find_axis(const std::string& name);
+std::vector<std::string> axis_names();
+// "P", the world size: not an axis, but skip rules and filters may test it like one.
+const AxisSpec& world_size_spec();
+
+// Whether the schedule named `schedule` reads the option axis `a` (false for problem axes).
+bool schedule_reads(const std::string& schedule, const AxisSpec& a);
+
+// An integer in [lo, hi] (JSON integers, or floats with an integral value), else
+// UsageError naming `where`.
+int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::string& where);
+
+// One value of axis `a`, checked; returns it normalized (integers as JSON integers).
+nlohmann::json check_axis_value(const AxisSpec& a, const nlohmann::json& v, const std::string& where);
+
+// An axis entry, one value or a non-empty array of values (for chunk_heads: one array of
+// head counts, or an array of such arrays), checked; returns the array of values.
+nlohmann::json check_axis_values(const AxisSpec& a, const nlohmann::json& v, const std::string& where);
+
+}  // namespace cpb::cfg

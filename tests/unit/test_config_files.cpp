@@ -1,0 +1,152 @@
+// The configs shipped with cpbench: quickstart and CI smoke load and expand at the
+// world sizes they are run at, the multi-rank numerics matrix (tests/configs) runs most of
+// its points at P = 2, 3 and 4 and covers what it promises, and every CLI error case
+// (tests/cli/cases) fails in load_config/expand with its expected message.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "bench/config.hpp"
+#include "test_config_util.hpp"
+
+namespace cpb::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string source(const std::string& rel) { return std::string(CPB_SOURCE_DIR) + "/" + rel; }
+
+std::vector<std::string> json_files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(source(dir)))
+    if (e.path().extension() == ".json") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+size_t runnable(const std::vector<Point>& points) {
+  return static_cast<size_t>(
+      std::count_if(points.begin(), points.end(), [](const Point& p) { return p.skip_reason.empty(); }));
+}
+
+TEST(ConfigFiles, EveryShippedConfigLoads) {
+  for (const char* dir : {"configs", "tests/configs"}) {
+    for (const std::string& f : json_files(dir)) {
+      const SweepConfig c = load_config(f, {});
+      std::vector<int> sizes = c.world_sizes.empty() ? std::vector<int>{2, 4} : c.world_sizes;
+      for (int P : sizes) EXPECT_GT(runnable(expand(c, P, "")), 0u) << f << " at P=" << P;
+    }
+  }
+}
+
+TEST(ConfigFiles, QuickstartIsSmallAndRunsAtTwoAndFourRanks) {
+  const SweepConfig c = load_config(source("configs/quickstart.json"), {});
+  for (int P : {2, 4}) {
+    const std::vector<Point> p = expand(c, P, "");
+    EXPECT_LE(p.size(), 40u);
+    EXPECT_GE(runnable(p) * 4, p.size() * 3) << "P=" << P;  // at least 3 in 4 run
+    std::set<std::string> schedules;
+    for (const Point& x : p)
+      if (x.skip_reason.empty()) schedules.insert(x.schedule);
+    EXPECT_EQ(schedules, (std::set<std::string>{"ulysses", "hcms", "ring", "zigzag_ring", "usp"}))
+        << "P=" << P;
+  }
+}
+
+TEST(ConfigFiles, NumericsMatrixRunsMostPointsAtEveryWorldSize) {
+  for (const std::string& f : json_files("tests/configs")) {
+    const SweepConfig c = load_config(f, {});
+    for (int P : {2, 3, 4}) {
+      const std::vector<Point> p = expand(c, P, "");
+      EXPECT_GE(runnable(p) * 3, p.size() * 2) << f << " at P=" << P << ": fewer than 2 in 3 points run";
+    }
+  }
+}
+
+TEST(ConfigFiles, NumericsMatrixCoversTheIssue) {
+  std::map<int, std::set<std::string>> schedules;  // P -> schedules that run
+  std::set<std::string> masks;
+  std::set<int> dims;
+  int64_t s_min = INT64_MAX, s_max = 0;
+  int h_min = INT32_MAX, h_max = 0;
+  bool gqa = false, batch = false, odd_d = false, uneven_heads = false, uneven_chunks = false,
+       head_split = false;
+  for (const std::string& f : json_files("tests/configs")) {
+    const SweepConfig c = load_config(f, {});
+    for (int P : {2, 3, 4}) {
+      for (const Point& x : expand(c, P, "")) {
+        if (!x.skip_reason.empty()) continue;
+        const Problem& q = x.problem;
+        schedules[P].insert(x.schedule);
+        masks.insert(to_string(q.mask));
+        dims.insert(q.D);
+        s_min = std::min(s_min, q.S);
+        s_max = std::max(s_max, q.S);
+        h_min = std::min(h_min, q.H);
+        h_max = std::max(h_max, q.H);
+        gqa |= q.Hkv < q.H;
+        batch |= q.B > 1;
+        odd_d |= q.D % 8 != 0;
+        uneven_heads |= (x.schedule == "ulysses" || x.schedule == "hcms") && q.H % P != 0;
+        uneven_chunks |= x.schedule == "hcms" && q.chunk_heads.empty() && (q.H / P) % q.chunks != 0;
+        head_split |= x.schedule == "hcms" && !q.chunk_heads.empty();
+      }
+    }
+  }
+  const std::set<std::string> all = {"ulysses", "hcms", "ring", "zigzag_ring", "usp"};
+  for (int P : {2, 3, 4}) EXPECT_EQ(schedules[P], all) << "P=" << P;
+  EXPECT_EQ(masks, (std::set<std::string>{"full", "causal"}));
+  EXPECT_LE(s_min, 96);
+  EXPECT_GE(s_max, 480);
+  EXPECT_LE(h_min, 10);
+  EXPECT_GE(h_max, 12);
+  EXPECT_LE(*dims.begin(), 16);
+  EXPECT_GE(*dims.rbegin(), 64);
+  EXPECT_GE(dims.size(), 3u);
+  EXPECT_TRUE(gqa);
+  EXPECT_TRUE(batch);
+  EXPECT_TRUE(odd_d);
+  EXPECT_TRUE(uneven_heads);
+  EXPECT_TRUE(uneven_chunks);
+  EXPECT_TRUE(head_split);
+}
+
+// The CLI cases (see tests/cli/run_cli_tests.sh) checked without the driver.
+TEST(ConfigFiles, CliCasesFailWithTheirMessages) {
+  const fs::path dir = source("tests/cli/cases");
+  int cases = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".expect") continue;
+    ++cases;
+    const std::string name = e.path().stem().string();
+    std::vector<std::string> overrides;
+    std::string filter;
+    const std::vector<std::string> args = lines((dir / (name + ".args")).string());
+    for (size_t i = 0; i + 1 < args.size(); i += 2) {
+      if (args[i] == "-a") overrides.push_back(args[i + 1]);
+      if (args[i] == "--filter") filter = args[i + 1];
+    }
+    const std::vector<std::string> np = lines((dir / (name + ".np")).string());
+    const int P = np.empty() ? 1 : std::stoi(np[0]);
+    const std::string msg =
+        usage_error([&] { expand(load_config((dir / (name + ".json")).string(), overrides), P, filter); });
+    for (const std::string& want : lines(e.path().string())) EXPECT_TRUE(contains(msg, want)) << name;
+  }
+  EXPECT_GE(cases, 12);
+}
+
+}  // namespace
+}  // namespace cpb::test
