@@ -1,0 +1,122 @@
+#include "bench/runtime/cpu_executor.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "bench/runtime/cpu_exchange.hpp"
+#include "bench/runtime/cpu_plan_check.hpp"
+#include "bench/runtime/row_tokens.hpp"
+#include "bench/runtime/verify_reference.hpp"
+#include "comm/check.hpp"
+#include "comm/mpi_session.hpp"
+#include "kernels/cpu/attention.hpp"
+#include "kernels/cpu/input_fill.hpp"
+#include "kernels/cpu/lse_merge.hpp"
+#include "kernels/cpu/strided_copy.hpp"
+
+namespace cpb {
+namespace {
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f GiB", bytes / (1ull << 30));
+  return buf;
+}
+
+}  // namespace
+
+CpuExecutor::CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_buffer_bytes)
+    : problem_(p), plan_(std::move(plan)), comm_(comm) {
+  int rank = 0, size = 0;
+  MPI_CHECK(MPI_Comm_rank(comm_, &rank));
+  MPI_CHECK(MPI_Comm_size(comm_, &size));
+  if (plan_.rank != rank || plan_.world != size)
+    throw std::invalid_argument("cpu runtime: plan for rank " + std::to_string(plan_.rank) + " of " +
+                                std::to_string(plan_.world) + " given to rank " + std::to_string(rank) +
+                                " of " + std::to_string(size));
+  const std::string err = cpu_plan_error(problem_, plan_);
+  if (!err.empty()) throw std::invalid_argument("cpu runtime: plan \"" + plan_.schedule + "\": " + err);
+
+  double bytes = 0;
+  for (const Buffer& b : plan_.buffers) bytes += static_cast<double>(b.elems) * sizeof(float);
+  if (bytes > max_buffer_bytes)
+    throw std::runtime_error("cpu runtime: the plan's buffers take " + gib(bytes) + " on rank " +
+                             std::to_string(rank) + "; the limit is " + gib(max_buffer_bytes));
+
+  for (const Buffer& b : plan_.buffers)
+    buffers_.emplace_back(static_cast<size_t>(b.elems), std::numeric_limits<float>::quiet_NaN());
+  const std::vector<int64_t> tokens = row_tokens(plan_.tokens);
+  const int64_t rows = static_cast<int64_t>(tokens.size());
+  const std::pair<BufferRole, Tensor> inputs[] = {
+      {BufferRole::Q, Tensor::Q}, {BufferRole::K, Tensor::K}, {BufferRole::V, Tensor::V}};
+  for (const auto& in : inputs) {
+    const int b = plan_.find_buffer(in.first);
+    if (b < 0) continue;
+    const int64_t heads = in.first == BufferRole::Q ? problem_.H : problem_.Hkv;
+    fill_inputs(
+        in.second, tokens,
+        dense_tensor(buffers_[static_cast<size_t>(b)].data(), Shape4{problem_.B, rows, heads, problem_.D}));
+  }
+}
+
+Tensor4<float> CpuExecutor::tensor(const View& v) {
+  return Tensor4<float>(buffers_[static_cast<size_t>(v.buf)].data() + v.offset, v.shape, v.stride);
+}
+
+void CpuExecutor::execute(const Step& s) {
+  switch (s.kind()) {
+    case OpKind::Copy:
+      for (const CopyOp::Pair& pair : std::get<CopyOp>(s.op).pairs)
+        copy_strided(Tensor4<const float>(tensor(pair.src)), tensor(pair.dst));
+      return;
+    case OpKind::Exchange:
+      // The lane is the tag, so exchanges of different lanes never match each other.
+      run_exchange(std::get<ExchangeOp>(s.op), plan_.rank, s.lane, comm_, buffers_);
+      return;
+    case OpKind::Attention: {
+      const AttentionOp& a = std::get<AttentionOp>(s.op);
+      const Tensor4<float> lse = a.has_lse ? tensor(a.lse) : Tensor4<float>();
+      attention_fp32(tensor(a.q), tensor(a.k), tensor(a.v), tensor(a.o), a.has_lse ? &lse : nullptr, a.causal,
+                     a.scale);
+      return;
+    }
+    case OpKind::Merge: {
+      const MergeOp& m = std::get<MergeOp>(s.op);
+      lse_merge(tensor(m.part_o), tensor(m.part_lse), tensor(m.acc_o), tensor(m.acc_lse), m.init);
+      return;
+    }
+  }
+}
+
+double CpuExecutor::run(std::vector<StepTime>* steps) {
+  if (steps) steps->clear();
+  barrier(comm_);
+  const double t0 = MPI_Wtime();
+  for (const Step& s : plan_.steps) {
+    const double start = MPI_Wtime();
+    execute(s);
+    if (steps) steps->push_back(StepTime{s.id, (start - t0) * 1e3, (MPI_Wtime() - t0) * 1e3});
+  }
+  return (MPI_Wtime() - t0) * 1e3;
+}
+
+VerifyResult CpuExecutor::verify(VerifyMode mode) {
+  const int o = plan_.find_buffer(BufferRole::O);
+  if (o < 0) throw std::logic_error("cpu runtime: plan \"" + plan_.schedule + "\" has no output buffer");
+  return verify_output(problem_, plan_.tokens, buffers_[static_cast<size_t>(o)].data(), mode, kCpuTolerance);
+}
+
+std::vector<unsigned char> CpuExecutor::output_bytes() {
+  const int o = plan_.find_buffer(BufferRole::O);
+  if (o < 0) return {};
+  const std::vector<float>& buf = buffers_[static_cast<size_t>(o)];
+  std::vector<unsigned char> bytes(buf.size() * sizeof(float));
+  std::memcpy(bytes.data(), buf.data(), bytes.size());
+  return bytes;
+}
+
+}  // namespace cpb

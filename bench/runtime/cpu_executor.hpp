@@ -1,0 +1,53 @@
+// The CPU runtime's Executor: one plan, its buffers as host floats, run step by step.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "bench/plan.hpp"
+#include "bench/problem.hpp"
+#include "bench/runtime.hpp"
+#include "kernels/cpu/tensor4.hpp"
+
+namespace cpb {
+
+// Verification bound of the CPU runtime [absolute], whatever the problem's dtype: inputs
+// are bf16 values (exact in fp32), compute is fp32 and outputs lie in (-1, 1), so the
+// error against the double reference is a few fp32 ulps times the softmax length
+// (~1e-6 at S = 512K); 2e-4 leaves room for LSE merges while any indexing bug, which
+// moves outputs by ~1e-2 or more, still fails.
+constexpr double kCpuTolerance = 2e-4;
+
+class CpuExecutor final : public Executor {
+ public:
+  // Allocates every buffer as floats (Act and F32 alike), fills the Q, K and V shards
+  // ([B, local tokens, heads, D] at offset 0, row r = global token row_tokens(tokens)[r])
+  // with the deterministic inputs and poisons everything else with NaN, so output a plan
+  // never writes, or scratch it reads before writing, shows as nonfinite in verify().
+  // Throws std::invalid_argument when the plan is not for this rank and world of `comm`
+  // or cpu_plan_error() rejects it, std::runtime_error when its buffers exceed
+  // `max_buffer_bytes`.
+  CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_buffer_bytes);
+
+  // Barrier on `comm`, then every step in plan order; MPI_Wtime around them [ms].
+  // `steps`, when given, is replaced by one entry per step.
+  double run(std::vector<StepTime>* steps) override;
+  // Against the double reference (bench/runtime/verify_reference.hpp), tolerance
+  // kCpuTolerance.
+  VerifyResult verify(VerifyMode mode) override;
+  // The O buffer as raw bytes (fp32).
+  std::vector<unsigned char> output_bytes() override;
+
+ private:
+  void execute(const Step& s);
+  Tensor4<float> tensor(const View& v);
+
+  Problem problem_;
+  Plan plan_;
+  MPI_Comm comm_;
+  std::vector<std::vector<float>> buffers_;  // buffers_[i] holds plan buffer i
+};
+
+}  // namespace cpb

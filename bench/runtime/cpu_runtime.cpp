@@ -1,0 +1,81 @@
+#include "bench/runtime/cpu_runtime.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+#include "bench/runtime/cpu_executor.hpp"
+#include "comm/check.hpp"
+
+namespace cpb {
+namespace {
+
+// Refusal limits, so a sweep meant for GPUs skips its large points instead of swapping
+// or running for hours on the CPU.
+constexpr double kMaxBufferBytes = 4.0 * (1ull << 30);  // [bytes] per rank
+constexpr double kMaxFlopsPerRank = 2e11;               // ~20 s per run at ~10 GFLOP/s per core
+// Buffers a schedule holds, in units of the rank's Q, K, V and O shards: the shards, their
+// packed or head-sharded copies, receive buffers and fp32 accumulators.
+constexpr double kShardCopies = 4;
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), f, v);
+  return buf;
+}
+
+class CpuRuntime final : public Runtime {
+ public:
+  explicit CpuRuntime(const MpiSession& mpi) : mpi_(mpi) {}
+
+  std::string name() const override { return "cpu"; }
+  std::vector<std::string> transports() const override { return {"mpi"}; }
+
+  std::string unsupported(const Problem& p, const RunOptions& opt) const override {
+    if (!opt.transport.empty() && opt.transport != "auto" && opt.transport != "mpi")
+      return "transport " + opt.transport + " needs the CUDA runtime";
+    const int64_t P = std::max(p.P, 1);
+    const double shard_tokens = static_cast<double>((p.S + P - 1) / P);
+    const double bytes = kShardCopies * sizeof(float) * p.B * shard_tokens * 2.0 * (p.H + p.Hkv) * p.D;
+    if (bytes > kMaxBufferBytes)
+      return "needs about " + fmt("%.1f", bytes / (1ull << 30)) +
+             " GiB of buffers per rank; the cpu runtime's limit is " +
+             fmt("%.0f", kMaxBufferBytes / (1ull << 30)) + " GiB";
+    const double S = static_cast<double>(p.S);
+    const double pairs = p.mask == Mask::Causal ? S * (S + 1) / 2 : S * S;
+    const double flops = 4.0 * p.B * p.H * p.D * pairs / static_cast<double>(P);
+    if (flops > kMaxFlopsPerRank)
+      return "needs " + fmt("%.0f", flops / 1e9) +
+             " GFLOP of attention per rank per run; the cpu runtime stops at " +
+             fmt("%.0f", kMaxFlopsPerRank / 1e9) + " GFLOP";
+    return "";
+  }
+
+  std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions& opt) override {
+    const std::string why = unsupported(p, opt);
+    if (!why.empty()) throw std::invalid_argument("cpu runtime: " + why);
+    return std::make_unique<CpuExecutor>(p, plan, mpi_.world(), kMaxBufferBytes);
+  }
+
+  std::vector<std::pair<std::string, std::string>> describe() const override {
+    char version[MPI_MAX_LIBRARY_VERSION_STRING] = {0};
+    int len = 0;
+    MPI_CHECK(MPI_Get_library_version(version, &len));
+    std::string mpi(version, static_cast<size_t>(len));
+    mpi = mpi.substr(0, mpi.find_first_of(",\n"));
+    return {{"runtime", "cpu"},
+            {"compute", "fp32 reference kernels"},
+            {"mpi", mpi},
+            {"nodes", std::to_string(mpi_.nodes())},
+            {"ranks_per_node", std::to_string(mpi_.local_size())}};
+  }
+
+ private:
+  const MpiSession& mpi_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runtime> make_cpu_runtime(const MpiSession& mpi) { return std::make_unique<CpuRuntime>(mpi); }
+
+}  // namespace cpb

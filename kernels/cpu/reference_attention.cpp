@@ -1,0 +1,70 @@
+#include "kernels/cpu/reference_attention.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "kernels/input_values.hpp"
+
+namespace cpb {
+namespace {
+
+// Four partial sums, so the loop vectorizes; the order does not matter at double precision.
+double dot(const double* x, const float* y, int64_t n) {
+  double a[4] = {0, 0, 0, 0};
+  int64_t d = 0;
+  for (; d + 4 <= n; d += 4)
+    for (int u = 0; u < 4; ++u) a[u] += x[d + u] * static_cast<double>(y[d + u]);
+  for (; d < n; ++d) a[0] += x[d] * static_cast<double>(y[d]);
+  return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+}  // namespace
+
+ReferenceAttention::ReferenceAttention(const ReferenceShape& shape) : shape_(shape) {
+  if (shape.S < 1 || shape.H < 1 || shape.Hkv < 1 || shape.D < 1 || shape.H % shape.Hkv != 0)
+    throw std::invalid_argument("ReferenceAttention: bad shape");
+  k_.resize(static_cast<size_t>(shape.S * shape.D));
+  v_.resize(k_.size());
+  q_.resize(static_cast<size_t>(shape.D));
+  s_.resize(static_cast<size_t>(shape.S));
+}
+
+void ReferenceAttention::load(int64_t b, int64_t kv_head) {
+  if (b == b_ && kv_head == kv_head_) return;
+  const int64_t D = shape_.D;
+  for (int64_t u = 0; u < shape_.S; ++u)
+    for (int64_t d = 0; d < D; ++d) {
+      k_[static_cast<size_t>(u * D + d)] = input_value(Tensor::K, b, u, kv_head, d);
+      v_[static_cast<size_t>(u * D + d)] = input_value(Tensor::V, b, u, kv_head, d);
+    }
+  b_ = b;
+  kv_head_ = kv_head;
+}
+
+void ReferenceAttention::row(int64_t b, int64_t token, int64_t head, double* out) {
+  if (token < 0 || token >= shape_.S || head < 0 || head >= shape_.H)
+    throw std::out_of_range("ReferenceAttention::row: token or head out of range");
+  load(b, head / (shape_.H / shape_.Hkv));
+  const int64_t D = shape_.D;
+  const int64_t keys = shape_.causal ? token + 1 : shape_.S;
+  for (int64_t d = 0; d < D; ++d) q_[static_cast<size_t>(d)] = input_value(Tensor::Q, b, token, head, d);
+
+  double m = -std::numeric_limits<double>::infinity();
+  for (int64_t u = 0; u < keys; ++u) {
+    s_[static_cast<size_t>(u)] = shape_.scale * dot(q_.data(), k_.data() + u * D, D);
+    m = std::max(m, s_[static_cast<size_t>(u)]);
+  }
+  std::fill(out, out + D, 0.0);
+  double l = 0;
+  for (int64_t u = 0; u < keys; ++u) {
+    const double p = std::exp(s_[static_cast<size_t>(u)] - m);
+    l += p;
+    const float* vu = v_.data() + u * D;
+    for (int64_t d = 0; d < D; ++d) out[d] += p * static_cast<double>(vu[d]);
+  }
+  for (int64_t d = 0; d < D; ++d) out[d] /= l;
+}
+
+}  // namespace cpb

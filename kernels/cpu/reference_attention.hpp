@@ -1,0 +1,38 @@
+// Attention of the global problem in double precision, computed from the deterministic
+// inputs (kernels/input_values.hpp): the reference that verification compares with.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace cpb {
+
+struct ReferenceShape {
+  int64_t S = 0;        // global sequence length [tokens]
+  int64_t H = 0;        // query heads
+  int64_t Hkv = 0;      // key/value heads; H % Hkv == 0
+  int64_t D = 0;        // head dimension
+  bool causal = false;  // query token t sees key token u iff u <= t (global positions)
+  double scale = 1.0;   // softmax scale
+};
+
+// Computes single output rows on demand. Caches the global K and V of the last
+// (batch, key/value head) it used, so callers should visit rows grouped that way.
+class ReferenceAttention {
+ public:
+  // Throws std::invalid_argument for a non-positive size or H % Hkv != 0.
+  explicit ReferenceAttention(const ReferenceShape& shape);
+
+  // out[0, D): the output of query head `head` at global token `token` of batch `b`.
+  void row(int64_t b, int64_t token, int64_t head, double* out);
+
+ private:
+  void load(int64_t b, int64_t kv_head);
+
+  ReferenceShape shape_;
+  int64_t b_ = -1, kv_head_ = -1;  // whose K and V are cached
+  std::vector<float> k_, v_;       // [S, D]; the inputs are bf16 values, exact in float
+  std::vector<double> q_, s_;      // [D] query row; [S] scores, then weights
+};
+
+}  // namespace cpb

@@ -1,0 +1,233 @@
+// The CPU runtime on a hand-made single-rank plan: copy to a head-major layout, a self
+// exchange, attention tiles merged by LSE, and verification catching planted bugs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "bench/runtime/cpu_executor.hpp"
+#include "bench/runtime/cpu_runtime.hpp"
+#include "tests/unit/mpi_test_session.hpp"
+
+namespace cpb {
+namespace {
+
+constexpr int64_t S = 16, H = 4, HKV = 2, D = 8, HALF = S / 2;
+
+Problem tiny_problem() {
+  Problem p;
+  p.P = 1;
+  p.S = S;
+  p.H = H;
+  p.Hkv = HKV;
+  p.D = D;
+  p.B = 1;
+  p.mask = Mask::Causal;
+  p.dtype = DType::BF16;
+  return p;
+}
+
+AttentionOp tile(const View& q, const View& k, const View& v, const View& o, bool causal) {
+  AttentionOp a;
+  a.q = q;
+  a.k = k;
+  a.v = v;
+  a.o = o;
+  a.causal = causal;
+  a.scale = static_cast<float>(tiny_problem().softmax_scale());
+  return a;
+}
+
+// Causal attention of one rank holding all 16 tokens. Query rows [0, 8) form one causal
+// tile; rows [8, 16) merge a full tile against keys [0, 8) with a causal tile against keys
+// [8, 16). Q is first copied to a head-major scratch and K sent to itself.
+// `wrong_keys`: the full tile reads keys [8, 16) instead (a planted indexing bug).
+Plan tiny_plan(bool wrong_keys) {
+  Plan p;
+  p.schedule = "tiny";
+  p.rank = 0;
+  p.world = 1;
+  p.tokens = {Range{0, S}};
+  p.groups = {{0}};
+  const int compute = p.add_lane("compute"), comm = p.add_lane("comm");
+  const int q = p.add_buffer("q", Storage::Act, BufferRole::Q, S * H * D);
+  const int k = p.add_buffer("k", Storage::Act, BufferRole::K, S * HKV * D);
+  const int v = p.add_buffer("v", Storage::Act, BufferRole::V, S * HKV * D);
+  const int o = p.add_buffer("o", Storage::Act, BufferRole::O, S * H * D);
+  const int qh = p.add_buffer("q_head_major", Storage::Act, BufferRole::Scratch, S * H * D);
+  const int k2 = p.add_buffer("k_received", Storage::Act, BufferRole::Scratch, S * HKV * D);
+  const int part = p.add_buffer("part_o", Storage::Act, BufferRole::Scratch, HALF * H * D);
+  const int part_lse = p.add_buffer("part_lse", Storage::F32, BufferRole::Scratch, H * HALF);
+  const int acc = p.add_buffer("acc_o", Storage::F32, BufferRole::Scratch, HALF * H * D);
+  const int acc_lse = p.add_buffer("acc_lse", Storage::F32, BufferRole::Scratch, H * HALF);
+
+  // Q rows [r0, r0 + 8) of the head-major copy, indexed as [B, S, H, D].
+  auto q_rows = [&](int64_t r0) {
+    View view;
+    view.buf = qh;
+    view.offset = r0 * D;
+    view.shape = {1, HALF, H, D};
+    view.stride = {S * H * D, D, S * D, 1};
+    return view;
+  };
+  auto kv_rows = [&](int buf, int64_t r0) { return dense_view(buf, r0 * HKV * D, {1, HALF, HKV, D}); };
+
+  CopyOp to_head_major;
+  View all_q_head_major = q_rows(0);
+  all_q_head_major.shape = {1, S, H, D};
+  to_head_major.pairs.push_back({dense_view(q, 0, {1, S, H, D}), all_q_head_major});
+  const int c0 = p.add_step(compute, "q_to_head_major", to_head_major, {});
+
+  ExchangeOp self;
+  self.pattern = ExchangeOp::Pattern::SendRecv;
+  self.group = 0;
+  self.sends.push_back(Transfer{0, Slice{k, 0, S * HKV * D}});
+  self.recvs.push_back(Transfer{0, Slice{k2, 0, S * HKV * D}});
+  const int x0 = p.add_step(comm, "k_to_self", self, {});
+
+  AttentionOp past = tile(q_rows(HALF), kv_rows(k2, wrong_keys ? HALF : 0), kv_rows(v, wrong_keys ? HALF : 0),
+                          dense_view(part, 0, {1, HALF, H, D}), false);
+  past.has_lse = true;
+  past.lse = dense_view(part_lse, 0, {1, H, HALF, 1});
+  const int a0 = p.add_step(compute, "attn_past", past, {c0, x0});
+  MergeOp merge;
+  merge.part_o = past.o;
+  merge.part_lse = past.lse;
+  merge.acc_o = dense_view(acc, 0, {1, HALF, H, D});
+  merge.acc_lse = dense_view(acc_lse, 0, {1, H, HALF, 1});
+  merge.init = true;
+  const int m0 = p.add_step(compute, "merge_init", merge, {a0});
+
+  AttentionOp diag = tile(q_rows(HALF), kv_rows(k2, HALF), kv_rows(v, HALF), past.o, true);
+  diag.has_lse = true;
+  diag.lse = past.lse;
+  const int a1 = p.add_step(compute, "attn_diag", diag, {m0});
+  merge.init = false;
+  const int m1 = p.add_step(compute, "merge", merge, {a1});
+
+  const int a2 = p.add_step(
+      compute, "attn_first_half",
+      tile(q_rows(0), kv_rows(k2, 0), kv_rows(v, 0), dense_view(o, 0, {1, HALF, H, D}), true), {c0, x0});
+  CopyOp out;
+  out.pairs.push_back({merge.acc_o, dense_view(o, HALF * H * D, {1, HALF, H, D})});
+  p.add_step(compute, "acc_to_o", out, {m1, a2});
+  return p;
+}
+
+std::unique_ptr<Runtime> cpu_runtime() { return make_cpu_runtime(test::mpi_session()); }
+
+RunOptions mpi_transport() {
+  RunOptions opt;
+  opt.transport = "mpi";
+  return opt;
+}
+
+TEST(CpuRuntime, TinyPlanRunsAndVerifies) {
+  auto rt = cpu_runtime();
+  auto ex = rt->prepare(tiny_problem(), tiny_plan(false), mpi_transport());
+  std::vector<StepTime> steps;
+  const double ms = ex->run(&steps);
+  ASSERT_EQ(steps.size(), 8u);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_EQ(steps[i].step, static_cast<int>(i));
+    EXPECT_LE(steps[i].start_ms, steps[i].end_ms);
+    if (i > 0) {
+      EXPECT_LE(steps[i - 1].end_ms, steps[i].start_ms);
+    }
+  }
+  EXPECT_GE(ms, steps.back().end_ms);
+
+  const VerifyResult full = ex->verify(VerifyMode::Full);
+  EXPECT_FALSE(full.nonfinite);
+  EXPECT_EQ(full.checked, S * H * D);
+  EXPECT_EQ(full.tolerance, 2e-4);
+  EXPECT_LT(full.max_abs_err, 1e-5);
+  const VerifyResult sampled = ex->verify(VerifyMode::Sampled);
+  EXPECT_FALSE(sampled.nonfinite);
+  EXPECT_GT(sampled.checked, 0);
+  EXPECT_LT(sampled.max_abs_err, 1e-5);
+  EXPECT_EQ(ex->verify(VerifyMode::Off).checked, 0);
+
+  const std::vector<unsigned char> first = ex->output_bytes();
+  EXPECT_EQ(first.size(), static_cast<size_t>(S * H * D * 4));
+  ex->run(nullptr);
+  EXPECT_EQ(ex->output_bytes(), first);  // runs are deterministic
+}
+
+TEST(CpuRuntime, WrongViewFailsVerification) {
+  auto ex = cpu_runtime()->prepare(tiny_problem(), tiny_plan(true), mpi_transport());
+  ex->run(nullptr);
+  const VerifyResult r = ex->verify(VerifyMode::Full);
+  EXPECT_FALSE(r.nonfinite);
+  EXPECT_GT(r.max_abs_err, 100 * r.tolerance);
+  EXPECT_GT(ex->verify(VerifyMode::Sampled).max_abs_err, r.tolerance);  // sampling sees it too
+}
+
+TEST(CpuRuntime, UnwrittenOutputIsNonfinite) {
+  const Plan without_last =
+      filter_steps(tiny_plan(false), [](const Step& s) { return s.label != "acc_to_o"; });
+  auto ex = cpu_runtime()->prepare(tiny_problem(), without_last, mpi_transport());
+  ex->run(nullptr);
+  EXPECT_TRUE(ex->verify(VerifyMode::Full).nonfinite);
+  EXPECT_TRUE(ex->verify(VerifyMode::Sampled).nonfinite);
+}
+
+TEST(CpuRuntime, PrepareRejectsBrokenPlans) {
+  auto rt = cpu_runtime();
+  Plan p = tiny_plan(false);
+  std::get<AttentionOp>(p.steps[2].op).q.offset += 1;  // reaches past the end of the buffer
+  try {
+    rt->prepare(tiny_problem(), p, mpi_transport());
+    FAIL() << "prepare accepted a view outside its buffer";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("attn_past"), std::string::npos) << e.what();
+  }
+  Plan other_rank = tiny_plan(false);
+  other_rank.rank = 1;
+  other_rank.world = 2;
+  EXPECT_THROW(rt->prepare(tiny_problem(), other_rank, mpi_transport()), std::invalid_argument);
+}
+
+TEST(CpuRuntime, ExecutorRefusesBuffersOverTheLimit) {
+  const MpiSession& mpi = test::mpi_session();
+  EXPECT_THROW(CpuExecutor(tiny_problem(), tiny_plan(false), mpi.world(), 1024.0), std::runtime_error);
+  EXPECT_NO_THROW(CpuExecutor(tiny_problem(), tiny_plan(false), mpi.world(), 1 << 20));
+}
+
+TEST(CpuRuntime, NamesTransportsAndRefusals) {
+  auto rt = cpu_runtime();
+  EXPECT_EQ(rt->name(), "cpu");
+  EXPECT_EQ(rt->transports(), std::vector<std::string>{"mpi"});
+  const Problem p = tiny_problem();
+  RunOptions opt;
+  for (const char* ok : {"", "auto", "mpi"}) {
+    opt.transport = ok;
+    EXPECT_EQ(rt->unsupported(p, opt), "") << ok;
+  }
+  opt.transport = "nccl";
+  EXPECT_EQ(rt->unsupported(p, opt), "transport nccl needs the CUDA runtime");
+  EXPECT_THROW(rt->prepare(p, tiny_plan(false), opt), std::invalid_argument);
+
+  opt.transport = "mpi";
+  Problem big = p;
+  big.P = 8;
+  big.S = 512 * 1024;
+  big.H = 40;
+  big.Hkv = 40;
+  big.D = 128;
+  EXPECT_NE(rt->unsupported(big, opt).find("GiB"), std::string::npos) << rt->unsupported(big, opt);
+  Problem slow = p;
+  slow.P = 2;
+  slow.S = 64 * 1024;
+  slow.H = 8;
+  slow.Hkv = 8;
+  slow.D = 64;
+  EXPECT_NE(rt->unsupported(slow, opt).find("GFLOP"), std::string::npos) << rt->unsupported(slow, opt);
+
+  bool has_runtime = false;
+  for (const auto& kv : rt->describe()) has_runtime |= kv.first == "runtime" && kv.second == "cpu";
+  EXPECT_TRUE(has_runtime);
+}
+
+}  // namespace
+}  // namespace cpb
