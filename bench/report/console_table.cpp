@@ -1,0 +1,197 @@
+#include "bench/report/console_table.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench/report/record_fields.hpp"
+#include "bench/report/text_format.hpp"
+
+namespace cpb {
+namespace {
+
+struct Column {
+  const char* title;
+  std::size_t width;
+  bool right;
+};
+
+// Cells are joined by two spaces; a column of width 0 (the trailing note) is not padded.
+void print_line(const std::vector<Column>& cols, const std::vector<std::string>& cells, std::ostream& out) {
+  std::string line;
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    if (i > 0) line += "  ";
+    line += cols[i].width == 0 ? cells[i] : pad(cells[i], cols[i].width, cols[i].right);
+  }
+  line.erase(line.find_last_not_of(' ') + 1);
+  out << line << '\n';
+}
+
+void print_titles(const std::vector<Column>& cols, std::ostream& out) {
+  std::vector<std::string> titles;
+  for (const Column& c : cols) titles.emplace_back(c.title);
+  print_line(cols, titles, out);
+}
+
+const std::vector<Column>& results_columns() {
+  static const std::vector<Column> cols = {
+      {"schedule", 11, false}, {"P", 3, true},         {"S", 7, true},
+      {"H", 4, true},          {"Hkv", 4, true},       {"D", 4, true},
+      {"C", 3, true},          {"mask", 6, false},     {"dtype", 5, false},
+      {"transport", 9, false}, {"time ms p50 [p10, p90]", 24, false},
+      {"TFLOP/s", 7, true},    {"bytes/rank", 10, true}, {"max err", 8, true},
+      {"status", 7, false},    {"note", 0, false}};
+  return cols;
+}
+
+std::string param_text(const nlohmann::json& r, const char* key) {
+  const nlohmann::json* v = find_field(r, {"params", key});
+  return v && !v->is_null() ? plain_text(*v) : "-";
+}
+
+// The schedule column: the name, with the usp Ulysses degree (C has its own column).
+std::string schedule_cell(const nlohmann::json& r) {
+  std::string s = string_field(r, {"schedule"}, "?");
+  if (const nlohmann::json* u = find_field(r, {"params", "usp_u"}); u && !u->is_null()) s += " u=" + plain_text(*u);
+  return s;
+}
+
+std::string chunks_cell(const nlohmann::json& r) {
+  const nlohmann::json* heads = find_field(r, {"params", "chunk_heads"});
+  if (heads && heads->is_array() && !heads->empty()) return std::to_string(heads->size()) + "*";
+  return find_field(r, {"params", "chunks"}) ? param_text(r, "chunks") : "-";
+}
+
+std::string transport_cell(const nlohmann::json& r) {
+  std::string s = param_text(r, "transport");
+  const std::string profile = string_field(r, {"params", "profile"}, "nvlink");
+  return profile == "nvlink" ? s : s + "/" + profile;
+}
+
+std::string time_cell(const nlohmann::json& r) {
+  const auto p50 = number_field(r, {"time_ms", "p50"});
+  if (!p50) return "-";
+  return format_sig(p50) + " [" + format_sig(number_field(r, {"time_ms", "p10"})) + ", " +
+         format_sig(number_field(r, {"time_ms", "p90"})) + "]";
+}
+
+std::string max_err_cell(const nlohmann::json& r) {
+  const auto err = number_field(r, {"verify", "max_abs_err"});
+  return err && *err == 0 ? "0" : format_sci(err, 1);
+}
+
+std::string note_cell(const nlohmann::json& r) {
+  std::string note = string_field(r, {"reason"});
+  std::replace(note.begin(), note.end(), '\n', ' ');
+  return note;
+}
+
+const std::vector<Column>& overlap_columns() {
+  static const std::vector<Column> cols = {
+      {"schedule", 11, false}, {"S", 7, true},      {"C", 3, true},     {"time ms", 8, true},
+      {"comp ms", 8, true},    {"comm ms", 8, true}, {"rho", 5, true},  {"bound", 5, true},
+      {"eta", 5, true},        {"vs_ulysses", 10, true}, {"vs_ring", 7, true}};
+  return cols;
+}
+
+std::string fixed2(const nlohmann::json& r, std::initializer_list<const char*> path) {
+  const auto v = number_field(r, path);
+  if (!v) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", *v);
+  return buf;
+}
+
+// rho, marked "*" when it is the row's own (no Ulysses row of the same problem).
+std::string rho_cell(const nlohmann::json& r) {
+  const std::string rho = fixed2(r, {"rho"});
+  return rho != "-" && string_field(r, {"rho_source"}) == "self" ? rho + "*" : rho;
+}
+
+}  // namespace
+
+void print_results_header(std::ostream& out) { print_titles(results_columns(), out); }
+
+void print_results_row(const nlohmann::json& r, std::ostream& out) {
+  const std::vector<std::string> cells = {
+      schedule_cell(r),
+      param_text(r, "P"),
+      param_text(r, "S"),
+      param_text(r, "H"),
+      param_text(r, "Hkv"),
+      param_text(r, "D"),
+      chunks_cell(r),
+      param_text(r, "mask"),
+      param_text(r, "dtype"),
+      transport_cell(r),
+      time_cell(r),
+      format_sig(number_field(r, {"tflops_per_gpu"}), 3),
+      format_bytes(number_field(r, {"comm_bytes_per_rank"})),
+      max_err_cell(r),
+      record_status(r).empty() ? "-" : record_status(r),
+      note_cell(r)};
+  print_line(results_columns(), cells, out);
+}
+
+void print_results_table(const nlohmann::json& points, std::ostream& out) {
+  print_results_header(out);
+  if (!points.is_array()) return;
+  for (const auto& r : points) print_results_row(r, out);
+}
+
+bool has_overlap_data(const nlohmann::json& points) {
+  if (!points.is_array()) return false;
+  return std::any_of(points.begin(), points.end(), [](const nlohmann::json& r) {
+    return number_field(r, {"comp_ms"}) || number_field(r, {"comm_ms"});
+  });
+}
+
+void print_overlap_table(const nlohmann::json& points, std::ostream& out) {
+  if (!has_overlap_data(points)) return;
+  // Groups in order of first appearance; rows within a group by S, then schedule.
+  std::vector<nlohmann::json> groups;
+  std::vector<std::vector<const nlohmann::json*>> rows;
+  for (const auto& r : points) {
+    if (!number_field(r, {"time_ms", "p50"})) continue;
+    const nlohmann::json g = problem_group(r);
+    const auto it = std::find(groups.begin(), groups.end(), g);
+    const std::size_t gi = static_cast<std::size_t>(it - groups.begin());
+    if (it == groups.end()) {
+      groups.push_back(g);
+      rows.emplace_back();
+    }
+    rows[gi].push_back(&r);
+  }
+  bool own_rho = false;
+  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+    auto& g = rows[gi];
+    std::stable_sort(g.begin(), g.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
+      const double sa = number_field(*a, {"params", "S"}).value_or(0);
+      const double sb = number_field(*b, {"params", "S"}).value_or(0);
+      if (sa != sb) return sa < sb;
+      return schedule_order(string_field(*a, {"schedule"})) < schedule_order(string_field(*b, {"schedule"}));
+    });
+    out << (gi == 0 ? "" : "\n") << "overlap: " << describe_group(groups[gi]) << '\n';
+    print_titles(overlap_columns(), out);
+    for (const nlohmann::json* r : g) {
+      const std::vector<std::string> cells = {
+          schedule_cell(*r),
+          param_text(*r, "S"),
+          chunks_cell(*r),
+          format_sig(number_field(*r, {"time_ms", "p50"})),
+          format_sig(number_field(*r, {"comp_ms"})),
+          format_sig(number_field(*r, {"comm_ms"})),
+          rho_cell(*r),
+          fixed2(*r, {"bound"}),
+          fixed2(*r, {"eta"}),
+          fixed2(*r, {"speedup", "vs_ulysses"}),
+          fixed2(*r, {"speedup", "vs_ring"})};
+      print_line(overlap_columns(), cells, out);
+      own_rho = own_rho || rho_cell(*r).back() == '*';
+    }
+  }
+  if (own_rho) out << "rho*: the row's own comm/(comp+comm); no Ulysses row of the same problem\n";
+}
+
+}  // namespace cpb

@@ -1,0 +1,84 @@
+// write_csv_report (declared in report.hpp).
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bench/report/report.hpp"
+
+namespace cpb {
+namespace {
+
+using Leaves = std::map<std::string, nlohmann::json>;
+
+// Object members become leaves named by their dotted path; params drop their prefix;
+// empty objects leave nothing.
+void flatten(const nlohmann::json& v, const std::string& name, Leaves& out) {
+  if (v.is_object()) {
+    for (const auto& [k, child] : v.items()) {
+      const std::string child_name = name.empty() || name == "params" ? k : name + "." + k;
+      flatten(child, child_name, out);
+    }
+    return;
+  }
+  out[name] = v;
+}
+
+const std::vector<std::string>& preferred_columns() {
+  static const std::vector<std::string> cols = {
+      "index", "schedule", "runtime", "status", "reason",
+      "P", "S", "H", "Hkv", "D", "B", "mask", "dtype", "transport", "profile",
+      "chunks", "chunk_heads", "usp_u",
+      "time_ms.p50", "time_ms.p10", "time_ms.p90", "time_ms.min", "time_ms.max", "time_ms.mean",
+      "time_ms.cv", "time_ms.n",
+      "comp_ms", "comm_ms", "rho", "rho_source", "bound", "eta",
+      "speedup.vs_ulysses", "speedup.vs_ring",
+      "tflops_per_gpu", "attn_tflops", "attn_standalone_tflops", "flops_per_rank_max",
+      "comm_bytes_per_rank", "busbw_gbps", "predicted_ms",
+      "verify.max_abs_err", "verify.tolerance", "verify.bitwise_equal_to", "verify.bitwise_equal"};
+  return cols;
+}
+
+std::string csv_cell(const nlohmann::json& v) {
+  std::string s;
+  if (v.is_null()) return s;
+  if (v.is_string())
+    s = v.get<std::string>();
+  else
+    s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string quoted = "\"";
+  for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+}  // namespace
+
+void write_csv_report(const nlohmann::json& doc, std::ostream& out) {
+  std::vector<Leaves> rows;
+  std::set<std::string> names;
+  if (doc.contains("points") && doc["points"].is_array()) {
+    for (const auto& r : doc["points"]) {
+      Leaves leaves;
+      flatten(r, "", leaves);
+      for (const auto& kv : leaves) names.insert(kv.first);
+      rows.push_back(std::move(leaves));
+    }
+  }
+  std::vector<std::string> columns;
+  for (const std::string& c : preferred_columns())
+    if (names.erase(c)) columns.push_back(c);
+  columns.insert(columns.end(), names.begin(), names.end());
+
+  for (std::size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << csv_cell(columns[i]);
+  out << '\n';
+  for (const Leaves& row : rows) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const auto it = row.find(columns[i]);
+      out << (i ? "," : "") << (it == row.end() ? std::string() : csv_cell(it->second));
+    }
+    out << '\n';
+  }
+}
+
+}  // namespace cpb

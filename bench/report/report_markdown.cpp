@@ -1,0 +1,202 @@
+// write_markdown_report (declared in report.hpp).
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/report/record_fields.hpp"
+#include "bench/report/report.hpp"
+#include "bench/report/text_format.hpp"
+
+namespace cpb {
+namespace {
+
+// Text inside a table cell or a list item: '|' would end the cell, newlines the row.
+std::string md_escape(const std::string& s) {
+  std::string e;
+  for (char c : s) {
+    if (c == '|')
+      e += "\\|";
+    else if (c == '\n' || c == '\r')
+      e += ' ';
+    else
+      e += c;
+  }
+  return e;
+}
+
+std::string fixed2(std::optional<double> v) {
+  if (!v) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", *v);
+  return buf;
+}
+
+void write_header(const nlohmann::json& doc, const std::string& source, std::ostream& out) {
+  const nlohmann::json empty = nlohmann::json::object();
+  const nlohmann::json& points = doc.contains("points") && doc["points"].is_array() ? doc["points"] : empty;
+  std::map<std::string, int> by_status;
+  for (const auto& r : points) ++by_status[record_status(r).empty() ? "no status" : record_status(r)];
+
+  out << "# cpbench report\n\n";
+  out << "- source: `" << source << "`, " << points.size() << " points";
+  std::string counts;
+  for (const auto& [status, n] : by_status) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+  if (!counts.empty()) out << " (" << counts << ")";
+  out << "\n";
+
+  const nlohmann::json* prov = find_field(doc, {"provenance"});
+  if (!prov || !prov->is_object()) return;
+  auto field = [&](const char* key) { return md_escape(string_field(*prov, {key})); };
+  std::string run;
+  if (!field("date").empty()) run += field("date");
+  if (!field("host").empty()) run += (run.empty() ? "" : " on ") + field("host");
+  if (const nlohmann::json* ws = find_field(*prov, {"world_size"}); ws && ws->is_number())
+    run += ", " + plain_text(*ws) + " ranks";
+  if (const nlohmann::json* nodes = find_field(*prov, {"nodes"}); nodes && nodes->is_number())
+    run += " on " + plain_text(*nodes) + " node(s)";
+  if (!run.empty()) out << "- run: " << run << "\n";
+  std::string with;
+  if (!field("runtime").empty()) with += field("runtime") + " runtime";
+  if (const nlohmann::json* gpus = find_field(*prov, {"gpus"}); gpus && !summarize_names(*gpus).empty())
+    with += (with.empty() ? "" : ", ") + md_escape(summarize_names(*gpus));
+  if (!with.empty()) out << "- with: " << with << "\n";
+  std::string build;
+  if (!field("cpbench_version").empty()) build += "cpbench " + field("cpbench_version");
+  if (!field("git").empty()) build += build.empty() ? "git " + field("git") : " (git " + field("git") + ")";
+  if (!build.empty()) out << "- build: " << build << "\n";
+  if (!field("config_path").empty()) out << "- config: `" << field("config_path") << "`\n";
+}
+
+// What a table cell shows for one record.
+std::string cell_text(const nlohmann::json& r) {
+  const std::string status = record_status(r);
+  const auto p50 = number_field(r, {"time_ms", "p50"});
+  if (status == "SKIPPED" || (!p50 && status != "PASS")) return status.empty() ? "-" : status;
+  std::vector<std::string> parts;
+  parts.push_back(p50 ? format_sig(p50) + " ms" : "no time");
+  if (const auto u = number_field(r, {"speedup", "vs_ulysses"})) parts.push_back(fixed2(u) + "×U");
+  if (const auto g = number_field(r, {"speedup", "vs_ring"})) parts.push_back(fixed2(g) + "×R");
+  if (const auto eta = number_field(r, {"eta"})) parts.push_back("η " + fixed2(eta));
+  if (const auto rho = number_field(r, {"rho"}))
+    parts.push_back("ρ " + fixed2(rho) + (string_field(r, {"rho_source"}) == "self" ? "\\*" : ""));
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : " · ") + p;
+  if (status == "FAILED") s = "FAILED: " + s;
+  return s;
+}
+
+struct Variant {
+  std::string label;
+  int order = 0;
+  nlohmann::json options;
+  bool operator<(const Variant& o) const {
+    if (order != o.order) return order < o.order;
+    if (options != o.options) return options < o.options;
+    return label < o.label;
+  }
+  bool operator==(const Variant& o) const { return label == o.label && options == o.options; }
+};
+
+struct GroupTable {
+  nlohmann::json group;
+  std::vector<Variant> variants;
+  std::vector<nlohmann::json> sizes;  // the S values, as in the records
+  // (S index, variant index) -> the first record of that cell.
+  std::map<std::pair<std::size_t, std::size_t>, const nlohmann::json*> cells;
+  std::vector<const nlohmann::json*> records;
+};
+
+// The index of x in v, appending it first when absent.
+template <class T>
+std::size_t index_or_add(std::vector<T>& v, const T& x) {
+  const auto it = std::find(v.begin(), v.end(), x);
+  if (it != v.end()) return static_cast<std::size_t>(it - v.begin());
+  v.push_back(x);
+  return v.size() - 1;
+}
+
+std::vector<GroupTable> build_tables(const nlohmann::json& points) {
+  std::vector<GroupTable> tables;
+  for (const auto& r : points) {
+    const nlohmann::json g = problem_group(r);
+    auto it = std::find_if(tables.begin(), tables.end(), [&](const GroupTable& t) { return t.group == g; });
+    if (it == tables.end()) {
+      tables.push_back(GroupTable{g, {}, {}, {}, {}});
+      it = tables.end() - 1;
+    }
+    it->records.push_back(&r);
+  }
+  auto variant_of = [](const nlohmann::json& r) {
+    return Variant{variant_label(r), schedule_order(string_field(r, {"schedule"})), schedule_options(r)};
+  };
+  auto size_of = [](const nlohmann::json& r) {
+    const nlohmann::json* S = find_field(r, {"params", "S"});
+    return S ? *S : nlohmann::json();
+  };
+  for (GroupTable& t : tables) {
+    for (const nlohmann::json* r : t.records) {
+      index_or_add(t.variants, variant_of(*r));
+      index_or_add(t.sizes, size_of(*r));
+    }
+    std::sort(t.variants.begin(), t.variants.end());
+    std::sort(t.sizes.begin(), t.sizes.end());
+    for (const nlohmann::json* r : t.records) {
+      const std::size_t si = index_or_add(t.sizes, size_of(*r));
+      t.cells.emplace(std::make_pair(si, index_or_add(t.variants, variant_of(*r))), r);
+    }
+  }
+  return tables;
+}
+
+std::string size_text(const nlohmann::json& r) {
+  const nlohmann::json* S = find_field(r, {"params", "S"});
+  return S && !S->is_null() ? md_escape(plain_text(*S)) : "-";
+}
+
+void write_table(const GroupTable& t, std::ostream& out) {
+  const std::string title = describe_group(t.group);
+  out << "\n## " << (title.empty() ? "all points" : md_escape(title)) << "\n\n| S |";
+  for (const Variant& v : t.variants) out << ' ' << md_escape(v.label) << " |";
+  out << "\n|---:|";
+  for (std::size_t i = 0; i < t.variants.size(); ++i) out << "---|";
+  out << '\n';
+  for (std::size_t si = 0; si < t.sizes.size(); ++si) {
+    out << "| " << (t.sizes[si].is_null() ? "-" : md_escape(plain_text(t.sizes[si]))) << " |";
+    for (std::size_t vi = 0; vi < t.variants.size(); ++vi) {
+      const auto it = t.cells.find({si, vi});
+      out << ' ' << (it == t.cells.end() ? "" : md_escape(cell_text(*it->second))) << " |";
+    }
+    out << '\n';
+  }
+  bool listed = false;
+  for (const nlohmann::json* r : t.records) {
+    const std::string status = record_status(*r);
+    const std::string reason = string_field(*r, {"reason"});
+    if (status == "PASS" || (status.empty() && reason.empty())) continue;
+    out << (listed ? "" : "\n") << "- " << md_escape(variant_label(*r)) << ", S=" << size_text(*r) << ": "
+        << (status.empty() ? "no status" : status) << (reason.empty() ? "" : ": " + md_escape(reason))
+        << '\n';
+    listed = true;
+  }
+}
+
+}  // namespace
+
+void write_markdown_report(const nlohmann::json& doc, const std::string& source, std::ostream& out) {
+  write_header(doc, source, out);
+  const nlohmann::json* points = find_field(doc, {"points"});
+  if (!points || !points->is_array() || points->empty()) {
+    out << "\nNo points.\n";
+    return;
+  }
+  out << "\nCells: p50 time [ms] · speedup vs Ulysses (×U) and vs Ring (×R) of the same problem · "
+         "overlap efficiency η · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
+         "when the problem has no Ulysses row). A cell shows what its record has; "
+         "docs/METRICS.md defines each.\n";
+  for (const GroupTable& t : build_tables(*points)) write_table(t, out);
+}
+
+}  // namespace cpb

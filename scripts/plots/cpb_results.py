@@ -1,0 +1,138 @@
+"""Reading cpbench result files for the plot scripts.
+
+A result file is {"schema_version": 1, "provenance": {...}, "points": [record, ...]}
+(DESIGN.md; docs/METRICS.md defines the metrics). Any field of a record may be missing
+or null (a SKIPPED row has no times), so every accessor here returns None instead of
+raising. The grouping rules mirror bench/report/record_fields.hpp and bench/metrics.hpp.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+SCHEMA_VERSION = 1
+
+# Params that are options of a schedule rather than of the problem.
+SCHEDULE_OPTIONS = ("chunks", "chunk_heads", "usp_u", "comm_order")
+SCHEDULE_ORDER = ("ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled")
+
+
+class ResultFileError(Exception):
+    """The file is missing, not JSON, or not a cpbench result file."""
+
+
+def load(path):
+    """Returns (provenance dict, list of point records); raises ResultFileError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise ResultFileError(f"{path}: cannot open the result file: {e.strerror}") from e
+    except ValueError as e:
+        raise ResultFileError(f"{path}: not valid JSON: {e}") from e
+    if not isinstance(doc, dict):
+        raise ResultFileError(f"{path}: not a result file (the top level is not an object)")
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ResultFileError(f"{path}: schema_version {version!r} is not supported; "
+                              f"these scripts read {SCHEMA_VERSION}")
+    points = doc.get("points")
+    if not isinstance(points, list):
+        raise ResultFileError(f'{path}: "points" is missing or not an array')
+    points = [p for p in points if isinstance(p, dict) and isinstance(p.get("params"), dict)]
+    provenance = doc.get("provenance") if isinstance(doc.get("provenance"), dict) else {}
+    return provenance, points
+
+
+def load_or_exit(path):
+    """load(), printing the error and exiting with 2 on failure (like cpbench)."""
+    try:
+        return load(path)
+    except ResultFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def field(record, *path):
+    """The value at a chain of keys, or None when any is missing."""
+    cur = record
+    for key in path:
+        if not isinstance(cur, dict) or key not in cur:
+            return None
+        cur = cur[key]
+    return cur
+
+
+def number(record, *path):
+    """The finite number at a chain of keys, or None."""
+    v = field(record, *path)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None
+    return float(v)
+
+
+def time_ms(record):
+    """The p50 time [ms] of a PASSing record, or None (SKIPPED, FAILED, no time)."""
+    if record.get("status") != "PASS":
+        return None
+    t = number(record, "time_ms", "p50")
+    return t if t is not None and t > 0 else None
+
+
+def schedule(record):
+    return record.get("schedule") if isinstance(record.get("schedule"), str) else "?"
+
+
+def problem_group(record):
+    """The problem apart from S and the schedule options, as a hashable tuple of items."""
+    params = record.get("params") or {}
+    return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in params.items()
+                        if k != "S" and k not in SCHEDULE_OPTIONS))
+
+
+def describe_group(group):
+    """'P=2 H=40 Hkv=40 D=128 B=1 full bf16 nccl nvlink' for a problem_group()."""
+    items = {k: json.loads(v) for k, v in group}
+    parts = [f"{k}={items.pop(k)}" for k in ("P", "H", "Hkv", "D", "B") if k in items]
+    parts += [str(items.pop(k)) for k in ("mask", "dtype", "transport", "profile") if k in items]
+    parts += [f"{k}={v}" for k, v in sorted(items.items())]
+    return " ".join(parts)
+
+
+def variant_label(record):
+    """'ulysses', 'hcms C=3', 'hcms heads=3,2,2', 'usp u=2', like the report's columns."""
+    params = record.get("params") or {}
+    label = schedule(record)
+    heads = params.get("chunk_heads")
+    if isinstance(heads, list) and heads:
+        label += " heads=" + ",".join(str(h) for h in heads)
+    elif params.get("chunks") is not None:
+        label += f" C={params['chunks']}"
+    if params.get("usp_u") is not None:
+        label += f" u={params['usp_u']}"
+    if params.get("comm_order") is not None:
+        label += f" comm_order={params['comm_order']}"
+    return label
+
+
+def variant_sort_key(label):
+    name = label.split(" ")[0]
+    rank = SCHEDULE_ORDER.index(name) if name in SCHEDULE_ORDER else len(SCHEDULE_ORDER)
+    # Numbers inside the label sort numerically: hcms C=2 before hcms C=10.
+    rest = [(0, int(tok), "") if tok.isdigit() else (1, 0, tok)
+            for tok in label[len(name):].replace("=", " ").replace(",", " ").split()]
+    return (rank, name, rest)
+
+
+def title_of(provenance, fallback):
+    """A short figure title from the provenance: GPUs, runtime, date."""
+    gpus = provenance.get("gpus")
+    parts = []
+    if isinstance(gpus, list) and gpus:
+        names = sorted({str(g) for g in gpus})
+        parts.append(", ".join(names) + (f" x{len(gpus)}" if len(names) == 1 and len(gpus) > 1 else ""))
+    for key in ("runtime", "date"):
+        if isinstance(provenance.get(key), str):
+            parts.append(provenance[key])
+    return " · ".join(parts) if parts else fallback
