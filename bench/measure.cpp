@@ -1,0 +1,28 @@
+#include "bench/measure.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "comm/mpi_session.hpp"
+
+namespace cpb {
+
+Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm comm) {
+  Measurement m;
+  double slowest_warmup = 0;
+  for (int i = 0; i < settings.warmup; ++i) {
+    slowest_warmup = std::max(slowest_warmup, allreduce_max(exec.run(nullptr), comm));
+    ++m.warmup;
+  }
+  int n = settings.iterations;
+  if (slowest_warmup > 0) {
+    const double fit = std::floor(settings.max_seconds * 1e3 / slowest_warmup);
+    if (fit < n) n = std::max(settings.min_iterations, static_cast<int>(fit));
+  }
+  m.samples.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) m.samples.push_back(allreduce_max(exec.run(nullptr), comm));
+  m.stats = summarize(m.samples);
+  return m;
+}
+
+}  // namespace cpb

@@ -1,0 +1,26 @@
+// The timed loop: warm-up runs, then timed runs; each sample is the maximum of the
+// ranks' times for that run (the job is as slow as its slowest rank).
+#pragma once
+
+#include <mpi.h>
+
+#include <vector>
+
+#include "bench/config.hpp"
+#include "bench/runtime.hpp"
+#include "bench/stats.hpp"
+
+namespace cpb {
+
+struct Measurement {
+  Stats stats;                  // over the samples [ms]
+  std::vector<double> samples;  // per-run max over ranks [ms]
+  int warmup = 0;               // warm-up runs done
+};
+
+// Collective over `comm`. The number of timed runs is settings.iterations, cut so that
+// they take about settings.max_seconds (estimated from the slowest warm-up run), but
+// never fewer than settings.min_iterations. Every rank takes the same decision.
+Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm comm);
+
+}  // namespace cpb

@@ -1,0 +1,67 @@
+#include "bench/metrics.hpp"
+
+#include <algorithm>
+
+namespace cpb {
+namespace {
+
+bool has_number(const nlohmann::json& r, const char* key) {
+  return r.contains(key) && r[key].is_number();
+}
+
+double p50(const nlohmann::json& r) { return r["time_ms"]["p50"].get<double>(); }
+
+bool timed(const nlohmann::json& r) {
+  return r.value("status", "") == "PASS" && r.contains("time_ms") && r["time_ms"].value("p50", 0.0) > 0;
+}
+
+// The timed record of `schedule` that solves the same problem as `r`, or nullptr.
+const nlohmann::json* find_peer(const std::vector<nlohmann::json>& all, const nlohmann::json& key,
+                                const char* schedule) {
+  for (const auto& o : all)
+    if (o.value("schedule", "") == schedule && timed(o) && problem_key(o) == key) return &o;
+  return nullptr;
+}
+
+}  // namespace
+
+nlohmann::json problem_key(const nlohmann::json& record) {
+  nlohmann::json k = record.value("params", nlohmann::json::object());
+  for (const char* opt : {"chunks", "chunk_heads", "usp_u", "comm_order"}) k.erase(opt);
+  return k;
+}
+
+void fill_derived_metrics(std::vector<nlohmann::json>& records) {
+  for (auto& r : records) {
+    for (const char* f : {"rho", "rho_source", "bound", "eta", "speedup", "busbw_gbps"}) r.erase(f);
+    if (!timed(r)) continue;
+    const nlohmann::json key = problem_key(r);
+    const double t = p50(r);
+
+    nlohmann::json speedup = nlohmann::json::object();
+    if (const auto* u = find_peer(records, key, "ulysses")) speedup["vs_ulysses"] = p50(*u) / t;
+    if (const auto* g = find_peer(records, key, "ring")) speedup["vs_ring"] = p50(*g) / t;
+    r["speedup"] = speedup;
+
+    if (!has_number(r, "comp_ms") || !has_number(r, "comm_ms")) continue;
+    const double comp = r["comp_ms"].get<double>();
+    const double comm = r["comm_ms"].get<double>();
+    // rho is a property of the problem: the HCMS paper takes it from serial Ulysses.
+    const nlohmann::json* u = find_peer(records, key, "ulysses");
+    const nlohmann::json& src = (u && has_number(*u, "comp_ms") && has_number(*u, "comm_ms")) ? *u : r;
+    const double sc = src["comp_ms"].get<double>(), sm = src["comm_ms"].get<double>();
+    if (sc + sm > 0) {
+      const double rho = sm / (sc + sm);
+      r["rho"] = rho;
+      r["rho_source"] = (&src != &r || r.value("schedule", "") == "ulysses") ? "ulysses" : "self";
+      r["bound"] = 1.0 / std::max(rho, 1.0 - rho);
+    }
+    const double serial = comp + comm;
+    const double floor_t = std::max(comp, comm);
+    if (serial - floor_t > 0) r["eta"] = (serial - t) / (serial - floor_t);
+    if (comm > 0 && has_number(r, "comm_bytes_per_rank"))
+      r["busbw_gbps"] = r["comm_bytes_per_rank"].get<double>() / (comm * 1e-3) / 1e9;
+  }
+}
+
+}  // namespace cpb

@@ -1,0 +1,185 @@
+#include "bench/point_runner.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include "bench/measure.hpp"
+#include "bench/schedule.hpp"
+#include "bench/trace_capture.hpp"
+#include "comm/check.hpp"
+
+namespace cpb {
+namespace {
+
+nlohmann::json base_record(const Point& point, const std::string& runtime) {
+  nlohmann::json r;
+  r["index"] = point.index;
+  r["schedule"] = point.schedule;
+  r["params"] = point.params();
+  r["runtime"] = runtime;
+  return r;
+}
+
+// Times `plan` alone (used for the compute-only and comm-only parts).
+Stats time_part(PointContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt) {
+  auto exec = ctx.runtime.prepare(p, plan, opt);
+  return measure(*exec, ctx.measure, ctx.mpi.world()).stats;
+}
+
+// The reason of the lowest rank that has one ("" when none has); collective.
+std::string first_reason(const std::string& mine, const MpiSession& mpi) {
+  const int first = static_cast<int>(allreduce_min(mine.empty() ? mpi.size() : mpi.rank(), mpi.world()));
+  if (first == mpi.size()) return "";
+  int len = static_cast<int>(mine.size());
+  MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT, first, mpi.world()));
+  std::string out = mine;
+  out.resize(static_cast<size_t>(len));
+  MPI_CHECK(MPI_Bcast(out.data(), len, MPI_CHAR, first, mpi.world()));
+  return first == mpi.rank() ? mine : "rank " + std::to_string(first) + ": " + out;
+}
+
+struct AttentionTime {
+  double ms = 0;      // summed durations of the attention steps of one run [ms]
+  double flops = 0;   // their FLOPs
+  AttentionOp largest;  // the tile with the most FLOPs
+};
+
+AttentionTime attention_time(const Plan& plan, const std::vector<StepTime>& steps) {
+  AttentionTime t;
+  double most = -1;
+  for (const StepTime& st : steps) {
+    const Step& s = plan.steps.at(static_cast<size_t>(st.step));
+    if (s.kind() != OpKind::Attention) continue;
+    const AttentionOp& a = std::get<AttentionOp>(s.op);
+    t.ms += st.end_ms - st.start_ms;
+    t.flops += attention_flops(a);
+    if (attention_flops(a) > most) {
+      most = attention_flops(a);
+      t.largest = a;
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+nlohmann::json skipped_record(const Point& point, const std::string& runtime, const std::string& reason) {
+  nlohmann::json r = base_record(point, runtime);
+  r["status"] = "SKIPPED";
+  r["reason"] = reason;
+  return r;
+}
+
+nlohmann::json run_point(const Point& in, PointContext& ctx) {
+  const std::string rt = ctx.runtime.name();
+  Point point = in;
+  const std::vector<std::string> transports = ctx.runtime.transports();
+  if (point.transport == "auto") point.transport = transports.front();
+  if (std::find(transports.begin(), transports.end(), point.transport) == transports.end())
+    return skipped_record(point, rt, "transport " + point.transport + " is not available on the " + rt + " runtime");
+  if (!point.skip_reason.empty()) return skipped_record(point, rt, point.skip_reason);
+
+  const Schedule* sched = find_schedule(point.schedule);
+  const Problem& p = point.problem;
+  RunOptions opt;
+  opt.transport = point.transport;
+  opt.graph = ctx.measure.graph;
+  // A runtime limit (free memory) can differ between ranks: all skip if one must.
+  const std::string why = first_reason(ctx.runtime.unsupported(p, opt), ctx.mpi);
+  if (!why.empty()) return skipped_record(point, rt, why);
+
+  const int rank = ctx.mpi.rank();
+  MPI_Comm world = ctx.mpi.world();
+  const Plan plan = sched->plan(p, rank);
+  const Model model = sched->model(p, rank);
+  nlohmann::json r = base_record(point, rt);
+
+  // 1. One run, verified (outside any timing).
+  std::vector<unsigned char> out_bytes;
+  VerifyResult v;
+  Measurement m;
+  AttentionTime attn;
+  {
+    auto exec = ctx.runtime.prepare(p, plan, opt);
+    exec->run(nullptr);
+    v = exec->verify(ctx.measure.verify);
+    if (!sched->bitwise_reference().empty()) out_bytes = exec->output_bytes();
+    // 2. The timed loop.
+    m = measure(*exec, ctx.measure, world);
+    // 3. One run with per-step times: attention efficiency inside the plan, and the
+    //    timeline when asked.
+    std::vector<StepTime> steps;
+    exec->run(&steps);
+    attn = attention_time(plan, steps);
+    if (!ctx.trace_dir.empty()) write_point_trace(ctx.trace_dir, point, steps, ctx.mpi);
+  }
+  nlohmann::json verify;
+  verify["max_abs_err"] = allreduce_max(v.max_abs_err, world);
+  verify["tolerance"] = allreduce_min(v.tolerance, world);
+  verify["checked"] = allreduce_sum(static_cast<double>(v.checked), world);
+  verify["mode"] = to_string(ctx.measure.verify);
+  const bool nonfinite = allreduce_or(v.nonfinite, world);
+  bool pass = !nonfinite && verify["max_abs_err"].get<double>() <= verify["tolerance"].get<double>();
+  std::string reason;
+  if (nonfinite) reason = "output has NaN or Inf";
+  else if (!pass) reason = "max abs error above tolerance";
+  if (ctx.measure.verify == VerifyMode::Off) {
+    pass = true;
+    reason.clear();
+  }
+
+  // 4. Bitwise equality with the reference schedule (hcms against ulysses).
+  const std::string ref_name = sched->bitwise_reference();
+  if (!ref_name.empty()) {
+    const Schedule* ref = find_schedule(ref_name);
+    Point ref_point = point;
+    ref_point.schedule = ref_name;
+    if (ref->unsupported(p)) {
+      verify["bitwise_equal_to"] = ref_name;
+      verify["bitwise_equal"] = nullptr;
+    } else {
+      auto exec = ctx.runtime.prepare(p, ref->plan(p, rank), opt);
+      exec->run(nullptr);
+      const bool same_here = exec->output_bytes() == out_bytes;
+      const bool same = !allreduce_or(!same_here, world);
+      verify["bitwise_equal_to"] = ref_name;
+      verify["bitwise_equal"] = same;
+      if (!same) {
+        pass = false;
+        reason = reason.empty() ? "output differs bitwise from " + ref_name : reason + "; output differs bitwise from " + ref_name;
+      }
+    }
+  }
+  r["verify"] = verify;
+  r["status"] = pass ? "PASS" : "FAILED";
+  if (!reason.empty()) r["reason"] = reason;
+  r["time_ms"] = to_json(m.stats);
+  r["warmup"] = m.warmup;
+
+  // 5. The compute-only and comm-only parts, each timed alone.
+  if (ctx.measure.isolate) {
+    const Plan comp = filter_steps(plan, [](const Step& s) { return !s.is_comm(); });
+    const Plan comm = filter_steps(plan, [](const Step& s) { return s.is_comm(); });
+    r["comp_ms"] = comp.steps.empty() ? 0.0 : time_part(ctx, p, comp, opt).p50;
+    r["comm_ms"] = comm.steps.empty() ? 0.0 : time_part(ctx, p, comm, opt).p50;
+  }
+
+  // Per-rank model figures, as the job's busiest rank and totals.
+  const double flops_total = allreduce_sum(model.flops, world);
+  // Attention inside the plan (rank average of its attention steps' FLOPs over their
+  // summed durations) against the same kernel alone at the largest tile's shape.
+  // Every rank joins both reductions, with 0 where it has no attention step.
+  const double alone_ms = attn.ms > 0 ? ctx.runtime.attention_standalone_ms(p, attn.largest) : 0;
+  const double in_plan = allreduce_sum(attn.ms > 0 ? attn.flops / (attn.ms * 1e-3) / 1e12 : 0, world) / p.P;
+  const double alone =
+      allreduce_sum(alone_ms > 0 ? attention_flops(attn.largest) / (alone_ms * 1e-3) / 1e12 : 0, world) / p.P;
+  if (in_plan > 0) r["attn_tflops"] = in_plan;
+  if (alone > 0) r["attn_standalone_tflops"] = alone;
+  r["flops_per_rank_max"] = allreduce_max(model.flops, world);
+  r["comm_bytes_per_rank"] = allreduce_max(model.send_bytes, world);
+  r["plan_steps"] = static_cast<int>(plan.steps.size());
+  if (m.stats.p50 > 0) r["tflops_per_gpu"] = flops_total / p.P / (m.stats.p50 * 1e-3) / 1e12;
+  return r;
+}
+
+}  // namespace cpb

@@ -1,0 +1,20 @@
+// Summary statistics of timing samples.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace cpb {
+
+struct Stats {
+  int n = 0;
+  double p50 = 0, p10 = 0, p90 = 0, min = 0, max = 0, mean = 0;
+  double cv = 0;  // coefficient of variation: sample standard deviation / mean
+};
+
+// Percentiles by linear interpolation between order statistics. n == 0 -> all zero.
+Stats summarize(std::vector<double> samples);
+nlohmann::json to_json(const Stats& s);  // {"p50","p10","p90","min","max","mean","cv","n"}
+
+}  // namespace cpb
