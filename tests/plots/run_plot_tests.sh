@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# End-to-end test of traces and plots: runs an HCMS point with --trace on the CPU runtime,
+# checks the trace has both lanes and a flow arrow, then draws every plot (result plots
+# from the report fixture, the Gantt chart from the fresh trace) and checks each PNG.
+#   run_plot_tests.sh CPBENCH MPIRUN SOURCE_DIR WORK_DIR
+set -uo pipefail
+cpbench=$1 mpirun=$2 src=$3 work=$4
+rm -rf "$work" && mkdir -p "$work/traces"
+pass=0 fail=0
+check() {  # NAME COMMAND...
+  local name=$1; shift
+  if "$@" > "$work/$name.log" 2>&1; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $name:"; tail -5 "$work/$name.log"; fi
+}
+check trace_run "$mpirun" 2 "$cpbench" run --config "$src/configs/ci_smoke.json" --device cpu --quiet \
+  --filter "schedule=hcms,chunks=2" --trace "$work/traces" --out "$work/trace_result.json"
+trace=$(ls "$work"/traces/*hcms*.trace.json 2>/dev/null | head -1)
+check trace_content python3 - "$trace" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+ev = t["traceEvents"]
+lanes = {e["args"]["name"] for e in ev if e.get("ph") == "M" and e.get("name") == "thread_name"}
+assert {"compute", "comm"} <= lanes, lanes
+assert any(e.get("ph") == "X" and e.get("cat") == "attention" for e in ev)
+assert any(e.get("ph") == "s" for e in ev) and any(e.get("ph") == "f" for e in ev), "no flow arrows"
+PY
+fixture="$src/tests/fixtures/report_sweep.json"
+check time_speedup python3 "$src/scripts/plots/plot_time_speedup.py" "$fixture" -o "$work/time.png"
+check speedup_rho python3 "$src/scripts/plots/plot_speedup_vs_rho.py" "$fixture" -o "$work/rho.png"
+check hcms_chunks python3 "$src/scripts/plots/plot_hcms_chunks.py" "$fixture" -o "$work/chunks.png"
+check gantt python3 "$src/scripts/plots/plot_trace_gantt.py" "$trace" -o "$work/gantt.png"
+for png in time rho chunks gantt; do
+  check "png_$png" python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n' and len(d) > 5000" "$work/$png.png"
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
