@@ -77,6 +77,9 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   if (point.transport == "auto") point.transport = transports.front();
   if (std::find(transports.begin(), transports.end(), point.transport) == transports.end())
     return skipped_record(point, rt, "transport " + point.transport + " is not available on the " + rt + " runtime");
+  const std::vector<std::string> profiles = ctx.runtime.profiles();
+  if (std::find(profiles.begin(), profiles.end(), point.profile) == profiles.end())
+    return skipped_record(point, rt, "profile " + point.profile + " is not available on the " + rt + " runtime");
   if (!point.skip_reason.empty()) return skipped_record(point, rt, point.skip_reason);
 
   const Schedule* sched = find_schedule(point.schedule);

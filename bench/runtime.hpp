@@ -55,6 +55,8 @@ class Runtime {
   virtual ~Runtime() = default;
   virtual std::string name() const = 0;  // "cpu" or "cuda"
   virtual std::vector<std::string> transports() const = 0;  // the first is the default
+  // Interconnect profiles this runtime can emulate (DESIGN.md: nvlink, pcie).
+  virtual std::vector<std::string> profiles() const { return {"nvlink"}; }
   // Why this runtime cannot run `p` with `opt` (e.g. not enough memory), or "".
   virtual std::string unsupported(const Problem& p, const RunOptions& opt) const = 0;
   // Why this runtime cannot run this very plan (e.g. its buffers and workspaces do not fit
