@@ -1,0 +1,36 @@
+#include "bench/runtime/cuda/cuda_context.hpp"
+
+#include <string>
+
+namespace cpb {
+namespace {
+
+int bind_device(int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+  set_process_device(device);
+  return device;
+}
+
+}  // namespace
+
+CudaContext::CudaContext(const MpiSession& mpi, int device, double watchdog_s)
+    : mpi_(mpi), device_(bind_device(device)), watchdog_(std::make_unique<Watchdog>(device, watchdog_s)) {}
+
+void CudaContext::ensure_comms(const std::vector<bool>& exchange_lanes) {
+  for (size_t l = 0; l < exchange_lanes.size(); ++l) {
+    const int lane = static_cast<int>(l);
+    if (!exchange_lanes[l] || comms_.count(lane)) continue;
+    const std::string name = "lane " + std::to_string(lane);
+    Watchdog::Section armed = watchdog_->arm("NCCL communicator set-up for " + name, nullptr);
+    auto it = comms_.emplace(lane, NcclComm(mpi_.world(), name)).first;
+    watchdog_->add_comm(it->second.get(), name);
+  }
+}
+
+const NcclComm& CudaContext::comm(int lane) const {
+  auto it = comms_.find(lane);
+  if (it == comms_.end()) CPB_FATAL("no NCCL communicator for lane " + std::to_string(lane));
+  return it->second;
+}
+
+}  // namespace cpb

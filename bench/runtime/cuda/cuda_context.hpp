@@ -1,0 +1,45 @@
+// What the CUDA runtime keeps across the points of a sweep: the bound device, the cuDNN
+// graph cache, one NCCL communicator per comm lane, and the watchdog.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "comm/cuda/nccl_comm.hpp"
+#include "comm/cuda/watchdog.hpp"
+#include "comm/mpi_session.hpp"
+#include "kernels/cuda/cudnn_sdpa.hpp"
+
+namespace cpb {
+
+class CudaContext {
+ public:
+  // Binds this process to `device` (cudaSetDevice) and starts the watchdog.
+  CudaContext(const MpiSession& mpi, int device, double watchdog_s);
+  CudaContext(const CudaContext&) = delete;
+  CudaContext& operator=(const CudaContext&) = delete;
+
+  const MpiSession& mpi() const { return mpi_; }
+  int device() const { return device_; }
+  CudnnSdpa& sdpa() { return sdpa_; }
+  Watchdog& watchdog() { return *watchdog_; }
+  double watchdog_timeout_s() const { return watchdog_->timeout_s(); }
+
+  // Collective over the world: `exchange_lanes[l]` says whether lane l has an Exchange
+  // step on any rank (every rank passes the same flags). Creates the missing
+  // communicators, over the whole world, in lane order; they live as long as the context,
+  // so the many executors of a sweep share them.
+  void ensure_comms(const std::vector<bool>& exchange_lanes);
+  const NcclComm& comm(int lane) const;
+
+ private:
+  const MpiSession& mpi_;
+  int device_;
+  CudnnSdpa sdpa_;
+  std::map<int, NcclComm> comms_;
+  // Declared after comms_: stops polling them before they are destroyed.
+  std::unique_ptr<Watchdog> watchdog_;
+};
+
+}  // namespace cpb

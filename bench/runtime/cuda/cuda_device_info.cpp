@@ -1,0 +1,75 @@
+#include "bench/runtime/cuda/cuda_device_info.hpp"
+
+#include <cudnn_frontend_version.h>
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "comm/cuda/cuda_check.hpp"
+
+namespace cpb {
+namespace {
+
+// CUDA encodes versions as 1000 * major + 10 * minor.
+std::string cuda_version(int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); }
+
+// NCCL (>= 2.9) and cuDNN 9 encode versions as 10000 * major + 100 * minor + patch.
+std::string dotted(long v) {
+  return std::to_string(v / 10000) + "." + std::to_string(v % 10000 / 100) + "." + std::to_string(v % 100);
+}
+
+// The kernel driver's version ("580.95.05") from /proc, or "unknown". The line reads
+// "NVRM version: NVIDIA UNIX [Open ]Kernel Module [for x86_64]  580.95.05  Release Build
+// ...": the first word made of digits and dots is the version.
+std::string driver_version() {
+  std::ifstream f("/proc/driver/nvidia/version");
+  std::string line;
+  if (!std::getline(f, line)) return "unknown";
+  std::istringstream words(line);
+  for (std::string w; words >> w;) {
+    const bool version = std::isdigit(static_cast<unsigned char>(w[0])) && w.find('.') != std::string::npos &&
+                         w.find_first_not_of("0123456789.") == std::string::npos;
+    if (version) return w;
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> describe_cuda(int device) {
+  std::vector<std::pair<std::string, std::string>> out;
+  cudaDeviceProp prop{};
+  CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  char mem[32];
+  std::snprintf(mem, sizeof(mem), "%.1f", static_cast<double>(prop.totalGlobalMem) / (1 << 30));
+  out.emplace_back("gpu", prop.name);
+  out.emplace_back("gpu_memory_gib", mem);
+  out.emplace_back("sm_count", std::to_string(prop.multiProcessorCount));
+  out.emplace_back("compute_capability", std::to_string(prop.major) + "." + std::to_string(prop.minor));
+  int count = 0;
+  CUDA_CHECK(cudaGetDeviceCount(&count));
+  std::string all;
+  for (int d = 0; d < count; ++d) {
+    cudaDeviceProp p{};
+    CUDA_CHECK(cudaGetDeviceProperties(&p, d));
+    all += (d ? ", " : "") + std::string(p.name);
+  }
+  out.emplace_back("gpus", all);
+  int driver = 0, runtime = 0, nccl = 0;
+  CUDA_CHECK(cudaDriverGetVersion(&driver));
+  CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
+  NCCL_CHECK(ncclGetVersion(&nccl));
+  out.emplace_back("driver", driver_version());
+  out.emplace_back("cuda_driver", cuda_version(driver));
+  out.emplace_back("cuda_runtime", cuda_version(runtime));
+  out.emplace_back("nccl", dotted(nccl));
+  out.emplace_back("cudnn", dotted(static_cast<long>(cudnnGetVersion())));
+  out.emplace_back("cudnn_frontend", std::to_string(CUDNN_FRONTEND_MAJOR_VERSION) + "." +
+                                         std::to_string(CUDNN_FRONTEND_MINOR_VERSION) + "." +
+                                         std::to_string(CUDNN_FRONTEND_PATCH_VERSION));
+  return out;
+}
+
+}  // namespace cpb

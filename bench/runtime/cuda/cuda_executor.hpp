@@ -1,0 +1,67 @@
+// The CUDA executor: one plan made ready to run on this rank's GPU.
+//
+// Construction (collective): allocates every plan buffer (Act = problem dtype, F32 =
+// float) and the cuDNN workspace of each lane, zeroes them, fills Q, K and V with the
+// deterministic inputs of this rank's tokens, builds the cuDNN graphs, creates the NCCL
+// communicators of the comm lanes, one stream per lane and the events.
+//
+// run(): a start event on lane 0's stream that every other lane waits for; the steps
+// enqueued in plan order, each on its lane's stream, after waiting for the completion
+// events of its dependencies on other lanes; every other lane joins lane 0, then the end
+// event. The time is start -> end on the GPU. With RunOptions::graph the first run
+// captures that whole sequence as one CUDA graph and every run replays it (a run that
+// records step times runs eagerly: events inside a graph cannot be timed). The wait is
+// armed in the watchdog, which names the first unfinished Exchange step if it hangs.
+#pragma once
+
+#include <vector>
+
+#include "bench/runtime.hpp"
+#include "bench/runtime/cuda/cuda_context.hpp"
+#include "bench/runtime/cuda/cuda_plan_memory.hpp"
+#include "comm/cuda/cuda_graph.hpp"
+#include "comm/cuda/device_buffer.hpp"
+#include "comm/cuda/event.hpp"
+#include "comm/cuda/stream.hpp"
+#include "kernels/cuda/device_view.hpp"
+
+namespace cpb {
+
+class CudaExecutor final : public Executor {
+ public:
+  CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt);
+  ~CudaExecutor() override;
+
+  double run(std::vector<StepTime>* steps) override;
+  VerifyResult verify(VerifyMode mode) override;
+  std::vector<unsigned char> output_bytes() override;
+
+ private:
+  DeviceView device_view(const View& v) const;
+  void* slice_ptr(const Slice& s) const;
+  size_t slice_bytes(const Slice& s) const;
+  void fill_buffers();
+  void enqueue_steps(bool timed);
+  void enqueue_op(const Step& s, cudaStream_t stream);
+  void join_lanes();
+
+  CudaContext& ctx_;
+  const Problem p_;
+  const Plan plan_;
+  const RunOptions opt_;
+  std::string label_;                // the point, for watchdog messages
+  std::vector<DeviceBuffer> buffers_;
+  std::vector<DeviceBuffer> workspaces_;  // per lane
+  std::vector<SdpaDesc> attention_;       // per step (attention steps only)
+  std::vector<Stream> streams_;           // per lane
+  std::vector<int> done_of_;              // step -> index into done_, or -1
+  std::vector<Event> done_;               // completion events (Exchange steps, cross-lane deps)
+  std::vector<StepProgress> progress_;    // done_ in plan order, for the watchdog
+  std::vector<Event> lane_end_;           // per lane: the join into lane 0
+  std::vector<Event> step_start_, step_end_;  // timing events, made on the first timed run
+  Event fork_;                            // start of a captured run
+  Event start_{Event::Kind::Timing}, end_{Event::Kind::Timing};
+  CudaGraph graph_;
+};
+
+}  // namespace cpb

@@ -1,0 +1,154 @@
+#include <algorithm>
+#include "bench/runtime/cuda/cuda_runtime.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "bench/config.hpp"
+#include "bench/runtime/cuda/cuda_context.hpp"
+#include "bench/runtime/cuda/cuda_device_info.hpp"
+#include "bench/runtime/cuda/cuda_executor.hpp"
+#include "bench/runtime/cuda/cuda_plan_memory.hpp"
+#include "kernels/cuda/sdpa_timing.hpp"
+
+namespace cpb {
+namespace {
+
+std::string bytes_text(size_t bytes) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%zu bytes (%.2f GiB)", bytes, static_cast<double>(bytes) / (1 << 30));
+  return buf;
+}
+
+// CPB_WATCHDOG_S [s], default Watchdog::kDefaultTimeoutS.
+double watchdog_seconds() {
+  const char* env = std::getenv("CPB_WATCHDOG_S");
+  if (!env || !*env) return Watchdog::kDefaultTimeoutS;
+  char* end = nullptr;
+  const double s = std::strtod(env, &end);
+  if (*end != '\0' || !(s > 0))
+    throw UsageError(std::string("CPB_WATCHDOG_S=\"") + env + "\" is not a positive number of seconds");
+  return s;
+}
+
+// Picks this rank's GPU: local rank i takes device i. When the node's ranks see fewer
+// devices than there are ranks (a launcher may give each rank its own single device via
+// CUDA_VISIBLE_DEVICES), device i mod count; the node's ranks then compare the UUIDs of
+// their picks, and two ranks on one GPU is a usage error on every rank (collective).
+int pick_device(const MpiSession& mpi) {
+  const int gpus = cuda_device_count();
+  int device = gpus > 0 ? mpi.local_rank() % gpus : -1;
+  char uuid[16] = {0};
+  if (device >= 0) {
+    cudaDeviceProp prop{};
+    CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+    std::memcpy(uuid, prop.uuid.bytes, sizeof(uuid));
+  }
+  std::vector<char> all(static_cast<size_t>(mpi.local_size()) * sizeof(uuid));
+  MPI_CHECK(MPI_Allgather(uuid, sizeof(uuid), MPI_BYTE, all.data(), sizeof(uuid), MPI_BYTE, mpi.node()));
+  std::map<std::string, int> distinct;
+  for (int r = 0; r < mpi.local_size(); ++r) distinct[std::string(&all[static_cast<size_t>(r) * sizeof(uuid)], sizeof(uuid))]++;
+  const bool shared_here = gpus == 0 || static_cast<int>(distinct.size()) < mpi.local_size();
+  const bool shared_anywhere = allreduce_or(shared_here, mpi.world());
+  if (shared_here)
+    throw UsageError(std::to_string(mpi.local_size()) + " ranks on host " + mpi.host() + " but only " +
+                     std::to_string(gpus == 0 ? 0 : static_cast<int>(distinct.size())) +
+                     " GPUs; NCCL cannot share a GPU between ranks");
+  if (shared_anywhere)
+    throw UsageError("another host runs more ranks than it has GPUs; NCCL cannot share a GPU between ranks");
+  return device;
+}
+
+class CudaRuntime final : public Runtime {
+ public:
+  CudaRuntime(const MpiSession& mpi, int device, double watchdog_s) : ctx_(mpi, device, watchdog_s) {}
+
+  std::string name() const override { return "cuda"; }
+  std::vector<std::string> transports() const override { return {"nccl"}; }
+
+  std::string unsupported(const Problem& p, const RunOptions& opt) const override {
+    if (opt.transport != "nccl")
+      return "transport " + opt.transport + " is not supported by the CUDA runtime (available: nccl)";
+    if (p.dtype == DType::FP32) return "cuDNN SDPA has no fp32 attention; use bf16 or fp16";
+    if (p.D % 8 != 0 || p.D > 256) return "cuDNN SDPA needs D a multiple of 8 up to 256 (D=" + std::to_string(p.D) + ")";
+    // A lower bound before any plan exists: this rank's Q, K, V and O shards.
+    const size_t s_local = static_cast<size_t>((p.S + p.P - 1) / p.P);
+    const size_t need = static_cast<size_t>(p.B) * s_local * static_cast<size_t>(2 * p.H + 2 * p.Hkv) *
+                        static_cast<size_t>(p.D) * static_cast<size_t>(dtype_bytes(p.dtype));
+    return memory_reason(need, "its Q, K, V and O shards alone need " + bytes_text(need));
+  }
+
+  std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
+    const std::string basic = unsupported(p, opt);
+    if (!basic.empty()) return basic;
+    const PlanMemory m = plan_memory(p, plan, ctx_.sdpa());
+    if (!m.error.empty()) return m.error;
+    return memory_reason(m.total(), "the plan needs " + bytes_text(m.total()) + " (buffers " +
+                                        bytes_text(m.buffer_total()) + ", cuDNN workspace " +
+                                        bytes_text(m.workspace_total()) + ", verification " +
+                                        bytes_text(m.verify_scratch) + ")");
+  }
+
+  std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions& opt) override {
+    return std::make_unique<CudaExecutor>(ctx_, p, plan, opt);
+  }
+
+  double attention_standalone_ms(const Problem& p, const AttentionOp& tile) override {
+    const SdpaDesc desc = attention_desc(tile, p.dtype);
+    auto it = standalone_.find(desc);
+    if (it != standalone_.end()) return it->second;
+    int64_t ws = 0;
+    if (!ctx_.sdpa().prepare(desc, &ws).empty()) return 0;
+    // About two seconds of timed calls (estimated at 500 TFLOP/s), 3 to 20 of them: a
+    // 512K-token tile takes seconds per call.
+    const double est_ms = attention_flops(tile) / 5e14 * 1e3;
+    const int iterations = std::clamp(static_cast<int>(2000.0 / std::max(est_ms, 1e-3)), 3, 20);
+    const double ms = time_sdpa_standalone(ctx_.sdpa(), desc, est_ms > 100 ? 1 : 3, iterations).median_ms;
+    standalone_.emplace(desc, ms);
+    return ms;
+  }
+
+  std::vector<std::pair<std::string, std::string>> describe() const override {
+    auto out = describe_cuda(ctx_.device());
+    out.emplace_back("device", std::to_string(ctx_.device()));
+    char wd[32];
+    std::snprintf(wd, sizeof(wd), "%g", ctx_.watchdog_timeout_s());
+    out.emplace_back("watchdog_s", wd);
+    return out;
+  }
+
+ private:
+  // "" when `need` [bytes] fits in the device's free memory, else why not.
+  std::string memory_reason(size_t need, const std::string& what) const {
+    size_t free_b = 0, total_b = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+    if (need <= free_b) return "";
+    return "not enough GPU memory: " + what + " but GPU " + std::to_string(ctx_.device()) + " has " +
+           bytes_text(free_b) + " free of " + bytes_text(total_b);
+  }
+
+  CudaContext ctx_;
+  std::map<SdpaDesc, double> standalone_;  // [ms] per attention descriptor
+};
+
+}  // namespace
+
+int cuda_device_count() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // clear the error: no driver or no device means 0 GPUs
+    return 0;
+  }
+  return n;
+}
+
+std::unique_ptr<Runtime> make_cuda_runtime(const MpiSession& mpi) {
+  const double watchdog_s = watchdog_seconds();
+  const int device = pick_device(mpi);
+  return std::make_unique<CudaRuntime>(mpi, device, watchdog_s);
+}
+
+}  // namespace cpb

@@ -1,0 +1,132 @@
+#include "bench/runtime/cuda/cuda_verify.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "comm/cuda/cuda_check.hpp"
+#include "comm/cuda/device_buffer.hpp"
+#include "comm/cuda/pinned_buffer.hpp"
+#include "kernels/cuda/reference_attention.hpp"
+
+namespace cpb {
+namespace {
+
+double unit_roundoff(DType t) {
+  switch (t) {
+    case DType::BF16: return 1.0 / 256;    // 2^-8
+    case DType::FP16: return 1.0 / 2048;   // 2^-11
+    case DType::FP32: return 1.0 / 16777216;  // 2^-24
+  }
+  return 1;
+}
+
+std::vector<int64_t> token_of_row(const std::vector<Range>& tokens) {
+  std::vector<int64_t> out;
+  for (const Range& r : tokens)
+    for (int64_t t = r.begin; t < r.end(); ++t) out.push_back(t);
+  return out;
+}
+
+// About `want` sorted, unique picks in [0, n) (all of them when n <= want): the first and
+// the last (and the middle when asked), the rest spread evenly with a hashed jitter.
+std::vector<int64_t> sample(int64_t n, int64_t want, uint64_t salt, bool middle) {
+  std::vector<int64_t> out;
+  if (n <= want) {
+    for (int64_t i = 0; i < n; ++i) out.push_back(i);
+    return out;
+  }
+  out = {0, n - 1};
+  if (middle) out.push_back(n / 2);
+  const int64_t extra = want - static_cast<int64_t>(out.size());
+  for (int64_t k = 0; k < extra; ++k) {
+    const int64_t lo = k * n / extra, hi = (k + 1) * n / extra;
+    out.push_back(lo + static_cast<int64_t>(mix64(salt + static_cast<uint64_t>(k)) % static_cast<uint64_t>(hi - lo)));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<RefRow> pick_rows(const Problem& p, const std::vector<int64_t>& token_of, VerifyMode mode) {
+  const int64_t s_local = static_cast<int64_t>(token_of.size());
+  std::vector<int64_t> batches, heads, locals;
+  if (mode == VerifyMode::Full) {
+    for (int64_t b = 0; b < p.B; ++b) batches.push_back(b);
+    for (int64_t h = 0; h < p.H; ++h) heads.push_back(h);
+    for (int64_t s = 0; s < s_local; ++s) locals.push_back(s);
+  } else {
+    batches = sample(p.B, 2, 0, false);
+    heads = sample(p.H, 4, 0x4845414453ULL, true);
+    locals = sample(s_local, 64, 0x524f5753ULL, false);
+  }
+  std::vector<RefRow> rows;
+  rows.reserve(batches.size() * heads.size() * locals.size());
+  for (int64_t h : heads)
+    for (int64_t b : batches)
+      for (int64_t s : locals) {
+        RefRow r;
+        r.b = static_cast<int32_t>(b);
+        r.head = static_cast<int32_t>(h);
+        r.token = token_of[static_cast<size_t>(s)];
+        r.local = s;
+        rows.push_back(r);
+      }
+  return rows;
+}
+
+}  // namespace
+
+double verify_tolerance(DType t, double max_abs_ref) { return 4.0 * unit_roundoff(t) * max_abs_ref; }
+
+size_t verify_scratch_bytes(const Problem& p, int64_t s_local) {
+  const size_t kv = 2 * static_cast<size_t>(p.B) * static_cast<size_t>(p.S) * static_cast<size_t>(p.D) * 2;
+  const size_t rows = static_cast<size_t>(p.B) * static_cast<size_t>(s_local) * static_cast<size_t>(p.group_size());
+  return kv + rows * (static_cast<size_t>(p.D) * sizeof(float) + sizeof(float) + sizeof(RefRow) + sizeof(RowCheck));
+}
+
+VerifyResult verify_attention(const Problem& p, const std::vector<Range>& tokens, const DeviceView& o,
+                              VerifyMode mode, cudaStream_t stream) {
+  VerifyResult res;
+  if (mode == VerifyMode::Off) return res;
+  const std::vector<int64_t> token_of = token_of_row(tokens);
+  if (o.shape != std::array<int64_t, 4>{p.B, static_cast<int64_t>(token_of.size()), p.H, p.D})
+    CPB_FATAL("verify: the output view is not [B, S_local, H, D] for " + std::to_string(token_of.size()) +
+              " local tokens");
+  const std::vector<RefRow> rows = pick_rows(p, token_of, mode);
+  std::map<int64_t, std::vector<RefRow>> by_kv;  // key/value head -> its query rows
+  for (const RefRow& r : rows) by_kv[r.head / p.group_size()].push_back(r);
+  size_t most = 0;
+  for (const auto& kv : by_kv) most = std::max(most, kv.second.size());
+
+  const size_t kv_bytes = static_cast<size_t>(p.B) * static_cast<size_t>(p.S) * static_cast<size_t>(p.D) * 2;
+  DeviceBuffer k(kv_bytes), v(kv_bytes);
+  DeviceBuffer d_rows(most * sizeof(RefRow)), ref(most * static_cast<size_t>(p.D) * sizeof(float));
+  DeviceBuffer lse(most * sizeof(float)), checks(most * sizeof(RowCheck));
+  PinnedBuffer host_checks(most * sizeof(RowCheck));  // the async copy back needs pinned memory
+  const RowCheck* host = host_checks.as<RowCheck>();
+  double max_err = 0, max_ref = 0;
+  for (const auto& [kv_head, list] : by_kv) {
+    generate_kv_head(Tensor::K, kv_head, p.B, p.S, p.D, k.get(), stream);
+    generate_kv_head(Tensor::V, kv_head, p.B, p.S, p.D, v.get(), stream);
+    const int64_t n = static_cast<int64_t>(list.size());
+    CUDA_CHECK(cudaMemcpyAsync(d_rows.get(), list.data(), list.size() * sizeof(RefRow), cudaMemcpyHostToDevice, stream));
+    reference_attention(d_rows.as<RefRow>(), n, k.get(), v.get(), p.S, p.D, p.mask == Mask::Causal,
+                        static_cast<float>(p.softmax_scale()), ref.as<float>(), lse.as<float>(), stream);
+    compare_rows(d_rows.as<RefRow>(), n, o, ref.as<float>(), checks.as<RowCheck>(), stream);
+    CUDA_CHECK(cudaMemcpyAsync(host_checks.get(), checks.get(), list.size() * sizeof(RowCheck), cudaMemcpyDeviceToHost,
+                               stream));
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+    for (size_t i = 0; i < list.size(); ++i) {
+      max_err = std::max(max_err, static_cast<double>(host[i].max_abs_err));
+      max_ref = std::max(max_ref, static_cast<double>(host[i].max_abs_ref));
+      res.nonfinite = res.nonfinite || host[i].nonfinite != 0;
+    }
+    res.checked += n * p.D;
+  }
+  res.max_abs_err = max_err;
+  res.tolerance = verify_tolerance(p.dtype, max_ref);
+  return res;
+}
+
+}  // namespace cpb

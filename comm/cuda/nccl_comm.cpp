@@ -1,0 +1,77 @@
+#include "comm/cuda/nccl_comm.hpp"
+
+#include <utility>
+
+namespace cpb {
+
+NcclComm::NcclComm(MPI_Comm comm, std::string name) : name_(std::move(name)) {
+  MPI_CHECK(MPI_Comm_rank(comm, &rank_));
+  MPI_CHECK(MPI_Comm_size(comm, &size_));
+  ncclUniqueId id;
+  if (rank_ == 0) NCCL_CHECK(ncclGetUniqueId(&id));
+  MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm));
+  NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+  // Capture the handle, not `this`: the object may move, the handle does not.
+  ncclComm_t handle = comm_;
+  hook_ = add_abort_hook([handle] { ncclCommAbort(handle); });
+}
+
+void NcclComm::release() {
+  if (!comm_) return;
+  remove_abort_hook(hook_);
+  NCCL_CHECK(ncclCommDestroy(comm_));
+  comm_ = nullptr;
+}
+
+NcclComm::~NcclComm() { release(); }
+
+NcclComm::NcclComm(NcclComm&& o) noexcept
+    : comm_(std::exchange(o.comm_, nullptr)), name_(std::move(o.name_)), rank_(o.rank_),
+      size_(o.size_), hook_(std::exchange(o.hook_, -1)) {}
+
+NcclComm& NcclComm::operator=(NcclComm&& o) noexcept {
+  if (this != &o) {
+    release();
+    comm_ = std::exchange(o.comm_, nullptr);
+    name_ = std::move(o.name_);
+    rank_ = o.rank_;
+    size_ = o.size_;
+    hook_ = std::exchange(o.hook_, -1);
+  }
+  return *this;
+}
+
+void NcclComm::exchange(const std::vector<P2p>& sends, const std::vector<P2p>& recvs,
+                        cudaStream_t stream) const {
+  std::vector<const P2p*> self_sends, self_recvs;
+  NCCL_CHECK(ncclGroupStart());
+  for (const P2p& s : sends) {
+    if (s.bytes == 0) continue;
+    if (s.peer == rank_) {
+      self_sends.push_back(&s);
+    } else {
+      NCCL_CHECK(ncclSend(s.ptr, s.bytes, ncclUint8, s.peer, comm_, stream));
+    }
+  }
+  for (const P2p& r : recvs) {
+    if (r.bytes == 0) continue;
+    if (r.peer == rank_) {
+      self_recvs.push_back(&r);
+    } else {
+      NCCL_CHECK(ncclRecv(r.ptr, r.bytes, ncclUint8, r.peer, comm_, stream));
+    }
+  }
+  NCCL_CHECK(ncclGroupEnd());
+  if (self_sends.size() != self_recvs.size())
+    CPB_FATAL(name_ + ": exchange has " + std::to_string(self_sends.size()) + " sends to self but " +
+              std::to_string(self_recvs.size()) + " receives from self");
+  for (size_t i = 0; i < self_sends.size(); ++i) {
+    if (self_sends[i]->bytes != self_recvs[i]->bytes)
+      CPB_FATAL(name_ + ": self transfer " + std::to_string(i) + " sends " + std::to_string(self_sends[i]->bytes) +
+                " bytes but receives " + std::to_string(self_recvs[i]->bytes));
+    CUDA_CHECK(cudaMemcpyAsync(self_recvs[i]->ptr, self_sends[i]->ptr, self_sends[i]->bytes,
+                               cudaMemcpyDeviceToDevice, stream));
+  }
+}
+
+}  // namespace cpb

@@ -1,0 +1,55 @@
+// NcclComm: one NCCL communicator, set up collectively over an MPI communicator, plus the
+// grouped point-to-point exchange the plans' Exchange steps need.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "comm/cuda/cuda_check.hpp"
+
+namespace cpb {
+
+// One side of a point-to-point transfer: `bytes` [bytes] at device pointer `ptr`, to or
+// from rank `peer` of the communicator.
+struct P2p {
+  int peer = -1;
+  void* ptr = nullptr;
+  size_t bytes = 0;
+};
+
+class NcclComm {
+ public:
+  // Collective over `comm`: its rank 0 creates the unique id, MPI_Bcast hands it to the
+  // others, and every rank joins with ncclCommInitRank on the current device. `name`
+  // labels error messages. Registers an abort hook (cpb::fatal calls ncclCommAbort).
+  NcclComm(MPI_Comm comm, std::string name);
+  ~NcclComm();  // ncclCommDestroy: waits for the communicator's outstanding work
+  NcclComm(NcclComm&& o) noexcept;
+  NcclComm& operator=(NcclComm&& o) noexcept;
+  NcclComm(const NcclComm&) = delete;
+  NcclComm& operator=(const NcclComm&) = delete;
+
+  ncclComm_t get() const { return comm_; }
+  const std::string& name() const { return name_; }
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+
+  // Posts every send and receive in one NCCL group on `stream`; the exchange is complete
+  // when the stream passes this point. Transfers to this rank itself become device
+  // copies on `stream`: the i-th self send feeds the i-th self receive (equal sizes).
+  // Empty transfers are skipped.
+  void exchange(const std::vector<P2p>& sends, const std::vector<P2p>& recvs, cudaStream_t stream) const;
+
+ private:
+  void release();
+
+  ncclComm_t comm_ = nullptr;
+  std::string name_;
+  int rank_ = 0, size_ = 1;
+  int hook_ = -1;
+};
+
+}  // namespace cpb
