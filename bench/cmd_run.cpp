@@ -17,9 +17,11 @@ namespace {
 
 std::unique_ptr<Runtime> make_runtime(const std::string& device, const MpiSession& mpi) {
 #if CPBENCH_HAVE_CUDA
-  if (device == "cuda" || (device == "auto" && cuda_device_count() > 0)) {
-    if (cuda_device_count() == 0)
-      throw UsageError("--device cuda: no CUDA device is visible on host " + mpi.host());
+  // Collective: every rank must pick the same runtime, so "auto" means CUDA only when
+  // every rank sees a GPU.
+  const bool all_have_gpu = allreduce_min(cuda_device_count() > 0 ? 1 : 0, mpi.world()) > 0;
+  if (device == "cuda" || (device == "auto" && all_have_gpu)) {
+    if (!all_have_gpu) throw UsageError("--device cuda: a rank of this job sees no CUDA device");
     return make_cuda_runtime(mpi);
   }
 #else

@@ -95,6 +95,9 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   MPI_Comm world = ctx.mpi.world();
   const Plan plan = sched->plan(p, rank);
   const Model model = sched->model(p, rank);
+  // Limits that need the plan (exact memory, tiles the attention kernel cannot run).
+  const std::string why_plan = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi);
+  if (!why_plan.empty()) return skipped_record(point, rt, why_plan);
   nlohmann::json r = base_record(point, rt);
 
   // 1. One run, verified (outside any timing).

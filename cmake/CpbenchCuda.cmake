@@ -27,6 +27,8 @@ endif()
 if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
   set(CMAKE_CUDA_ARCHITECTURES 90a)
 endif()
+# One CUDA runtime in the process: the shared one, which the NCCL and cuDNN libraries use.
+set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
 enable_language(CUDA)
 set(CMAKE_CUDA_STANDARD 17)
 set(CMAKE_CUDA_STANDARD_REQUIRED ON)
@@ -42,11 +44,11 @@ if(CPBENCH_PY_SITE)
 endif()
 
 find_path(CPB_NCCL_INCLUDE_DIR nccl.h HINTS ${_cpb_py_nccl} ${_cpb_hints} PATH_SUFFIXES include)
-find_library(CPB_NCCL_LIBRARY NAMES nccl libnccl.so.2 HINTS ${_cpb_py_nccl} ${_cpb_hints}
+find_library(CPB_NCCL_LIBRARY NAMES nccl libnccl.so.2 NAMES_PER_DIR HINTS ${_cpb_py_nccl} ${_cpb_hints}
              PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
 find_path(CPB_CUDNN_INCLUDE_DIR cudnn.h HINTS ${_cpb_py_cudnn} ${_cpb_hints}
           PATH_SUFFIXES include include/x86_64-linux-gnu)
-find_library(CPB_CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 HINTS ${_cpb_py_cudnn} ${_cpb_hints}
+find_library(CPB_CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 NAMES_PER_DIR HINTS ${_cpb_py_cudnn} ${_cpb_hints}
              PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
 if(NOT CPB_NCCL_INCLUDE_DIR OR NOT CPB_NCCL_LIBRARY)
   cpb_cuda_missing("NCCL (nccl.h, libnccl) was not found")

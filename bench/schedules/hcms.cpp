@@ -32,6 +32,8 @@ class Hcms final : public Schedule {
     return "Ulysses with heads in C chunks; chunk exchanges overlap attention of other chunks";
   }
   std::vector<std::string> option_axes() const override { return {"chunks", "chunk_heads", "comm_order"}; }
+  // Chunking changes which heads travel together, never how a head is computed.
+  std::string bitwise_reference() const override { return "ulysses"; }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
     if (auto e = basic_problem_error(p, "hcms")) return e;
