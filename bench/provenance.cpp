@@ -46,6 +46,12 @@ nlohmann::json environment() {
   return env;
 }
 
+bool is_version_key(const std::string& k) {
+  for (const char* v : {"driver", "cuda_driver", "cuda_runtime", "nccl", "cudnn", "cudnn_frontend"})
+    if (k == v) return true;
+  return false;
+}
+
 }  // namespace
 
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
@@ -68,12 +74,25 @@ nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
   std::string mv(mpi_version, static_cast<size_t>(len));
   if (const size_t nl = mv.find_first_of("\n,"); nl != std::string::npos) mv.resize(nl);
   versions["mpi"] = mv;
+  // The runtime's facts: library versions, this rank's device, and the node's GPUs.
+  nlohmann::json device = nlohmann::json::object();
   nlohmann::json gpus = nlohmann::json::array();
   for (const auto& kv : runtime.describe()) {
-    if (kv.first.rfind("gpu", 0) == 0) gpus.push_back(kv.second);
-    else versions[kv.first] = kv.second;
+    if (kv.first == "gpus") {
+      for (size_t start = 0; start <= kv.second.size();) {
+        const size_t comma = kv.second.find(", ", start);
+        gpus.push_back(kv.second.substr(start, comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 2;
+      }
+    } else if (is_version_key(kv.first)) {
+      versions[kv.first] = kv.second;
+    } else {
+      device[kv.first] = kv.second;
+    }
   }
   p["gpus"] = gpus;
+  p["device"] = device;
   p["versions"] = versions;
   p["env"] = environment();
   p["config_path"] = cfg.path;

@@ -4,7 +4,8 @@
 # run the GPU tests (CTest label gpu), run the given sweeps, write everything to OUTDIR
 # and print a short table last.
 #   scripts/device/gpu_check.sh OUTDIR [CONFIG.json ...]
-# Environment: CPB_SKIP_TESTS=1 (sweeps only), CPB_RUN_ARGS="-a S=32760 --filter ...",
+# Environment: CPB_GIT_SHA (the commit, for provenance: .git does not travel),
+#              CPB_SKIP_TESTS=1 (sweeps only), CPB_RUN_ARGS="-a S=32760 --filter ...",
 #              CPB_NP (ranks; default: number of GPUs), CPB_TAG (file name prefix).
 set -uo pipefail
 cd "$(dirname "$0")/../.."

@@ -3,8 +3,11 @@
 
 One row per (rank, lane) with a bar per step: communication (exchange steps) in blue,
 attention in orange, other work (copies, merges) in grey. Under each rank's lanes an
-"overlap" row marks the time when communication and attention ran at once, and its
-label gives the share of the communication time that was hidden that way. --flows
+"overlap" row marks the time when a communication step and attention were in flight at
+once, and its label gives that share of the communication steps' time. A step's span
+runs from its start to its end event on its stream, so an NCCL kernel that waits for
+SMs beside attention counts as in flight: this is an upper bound on the hidden share,
+which the compute-only and comm-only timings of the result record pin down. --flows
 draws the send -> receive arrows between ranks.
 
 Example: scripts/plots/plot_trace_gantt.py traces/point_0003.json -o gantt.png
@@ -119,7 +122,7 @@ def main(argv=None):
         both = intersect(comm, comp)
         comm_total = sum(b - a for a, b in comm)
         hidden = sum(b - a for a, b in both)
-        share = f"{100 * hidden / comm_total:.0f}% of comm hidden" if comm_total > 0 else "no comm"
+        share = f"{100 * hidden / comm_total:.0f}% of comm-step time beside attention" if comm_total > 0 else "no comm"
         overlap_rows[pid] = (len(rows), both)
         rows.append(f"{rank_names.get(pid, f'rank {pid}')} · overlap ({share})")
 
