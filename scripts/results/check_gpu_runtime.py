@@ -5,7 +5,7 @@ For every timed Ulysses row: attention TFLOP/s inside the plan against the same 
 call timed alone (target >= 95%); the time against its own compute-only + comm-only
 times (target within 5%); its comm-only time against the time the NCCL all-to-all
 figures measured with nccl-tests on the same machine kind predict for its two exchanges
-at their own sizes (shared/DEVICE.md: algbw 485 / 561 / 662 GB/s at 64 MiB / 256 MiB /
+at their own sizes (2 ranks only: shared/DEVICE.md measured 2 GPUs, algbw 485 / 561 / 662 GB/s at 64 MiB / 256 MiB /
 1 GiB per rank, interpolated in log(size), held flat outside; the input exchange moves Q,
 K and V together, the output exchange O; target within 10%). Also: verification status of every
 point, HCMS bitwise equality with Ulysses, and which S=524288 rows ran.
@@ -57,10 +57,13 @@ def main():
         a, alone = r.get("attn_tflops"), r.get("attn_standalone_tflops")
         # nccl-tests size = one rank's send buffer, its own part included.
         tensor = (p["S"] // p["P"]) * p["H"] * p["D"] * p["B"] * (4 if p["dtype"] == "fp32" else 2)
-        predicted_ms = sum(size / (nccl_algbw(size) * 1e9) * 1e3 for size in (3 * tensor, tensor))
+        if p["P"] == 2:
+            predicted_ms = sum(size / (nccl_algbw(size) * 1e9) * 1e3 for size in (3 * tensor, tensor))
+            nccl = f"{predicted_ms:.3f} | {predicted_ms / r['comm_ms']:.0%}"
+        else:
+            nccl = "- | - (the nccl-tests figures are for 2 ranks)"
         print(f"| {p['S']} | {p['H']} | {t:.2f} | {cc:.2f} | {100 * (t - cc) / cc:+.1f}% | "
-              f"{a:.0f} | {alone:.0f} | {a / alone:.1%} | {r['comm_ms']:.3f} | {r.get('busbw_gbps'):.0f} | "
-              f"{predicted_ms:.3f} | {predicted_ms / r['comm_ms']:.0%} |")
+              f"{a:.0f} | {alone:.0f} | {a / alone:.1%} | {r['comm_ms']:.3f} | {r.get('busbw_gbps'):.0f} | {nccl} |")
     print()
     big = [r for r in pts if r["params"]["S"] == 524288 and r["status"] != "SKIPPED"]
     print("S=524288: " + (", ".join(f"{r['schedule']}"
