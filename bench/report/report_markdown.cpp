@@ -82,6 +82,7 @@ std::string cell_text(const nlohmann::json& r) {
   if (const auto eta = number_field(r, {"eta"})) parts.push_back("η " + fixed2(eta));
   if (const auto rho = number_field(r, {"rho"}))
     parts.push_back("ρ " + fixed2(rho) + (string_field(r, {"rho_source"}) == "self" ? "\\*" : ""));
+  if (const auto bound = number_field(r, {"bound"})) parts.push_back("bound " + fixed2(bound));
   std::string s;
   for (const auto& p : parts) s += (s.empty() ? "" : " · ") + p;
   if (status == "FAILED") s = "FAILED: " + s;
@@ -194,7 +195,7 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
   }
   out << "\nCells: p50 time [ms] · speedup vs Ulysses (×U) and vs Ring (×R) of the same problem · "
          "overlap efficiency η · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
-         "when the problem has no Ulysses row). A cell shows what its record has; "
+         "when the problem has no Ulysses row) · overlap bound on speedup 1/max(ρ, 1-ρ). A cell shows what its record has; "
          "docs/METRICS.md defines each.\n";
   for (const GroupTable& t : build_tables(*points)) write_table(t, out);
 }

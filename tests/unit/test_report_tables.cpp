@@ -109,7 +109,7 @@ TEST(ReportMarkdown, OneTablePerGroupWithSchedulesAsColumns) {
   EXPECT_EQ(std::count(md.begin(), md.end(), '#'), 1 + 2 * 2) << md;  // title + two "## " headings
   EXPECT_TRUE(contains(md, "| S | ulysses | hcms C=2 | hcms C=4 | ring | usp u=2 |")) << md;
   // Rows sorted by S; the ulysses cell of 16384 on nccl: 6 ms, ring 4.9 ms, rho 2/6.
-  EXPECT_TRUE(contains(md, "| 16384 | 6.000 ms · 1.00×U · 0.82×R · η 0.00 · ρ 0.33 |")) << md;
+  EXPECT_TRUE(contains(md, "| 16384 | 6.000 ms · 1.00×U · 0.82×R · η 0.00 · ρ 0.33 · bound 1.50 |")) << md;
   EXPECT_TRUE(contains(md, "4 ranks on 1 node(s)")) << md;
   EXPECT_TRUE(contains(md, "| SKIPPED |")) << md;
   EXPECT_TRUE(contains(md, "FAILED: ")) << md;
