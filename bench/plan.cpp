@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "kernels/attention_flops.hpp"
+
 namespace cpb {
 
 View dense_view(int buf, int64_t offset, std::array<int64_t, 4> shape) {
@@ -100,11 +102,7 @@ Plan filter_steps(const Plan& plan, const std::function<bool(const Step&)>& keep
 }
 
 double attention_flops(const AttentionOp& a) {
-  const double sq = static_cast<double>(a.q.shape[1]);
-  const double skv = static_cast<double>(a.k.shape[1]);
-  const double pairs = a.causal ? sq * (sq + 1) / 2 : sq * skv;
-  return 4.0 * static_cast<double>(a.q.shape[0]) * static_cast<double>(a.q.shape[3]) *
-         static_cast<double>(a.q.shape[2]) * pairs;
+  return attention_tile_flops(a.q.shape[0], a.q.shape[1], a.k.shape[1], a.q.shape[2], a.q.shape[3], a.causal);
 }
 
 namespace {

@@ -36,11 +36,7 @@ class Hcms final : public Schedule {
   std::string bitwise_reference() const override { return "ulysses"; }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
-    if (auto e = basic_problem_error(p, "hcms")) return e;
-    if (auto e = divisibility_error(p, p.P, "P", "hcms")) return e;
-    if (p.H < p.P)
-      return "H=" + std::to_string(p.H) + " is less than P=" + std::to_string(p.P) +
-             ": every rank needs at least one query head (hcms)";
+    if (auto e = head_shard_error(p, "hcms")) return e;
     if (p.comm_order != "interleaved" && p.comm_order != "inputs_first")
       return "comm_order=\"" + p.comm_order + "\" is not one of interleaved, inputs_first (hcms)";
     const std::vector<Range> heads = even_split(p.H, p.P);

@@ -100,37 +100,37 @@ int HeadExchange::add_pack(int lane, int c) {
   return plan_.add_step(lane, label("pack", c), std::move(copy), {});
 }
 
-std::optional<int> HeadExchange::add_input_exchange(int lane, int c, std::vector<int> deps) {
-  if (g_.size() == 1) return std::nullopt;
+ExchangeOp HeadExchange::all_to_all() const {
   ExchangeOp ex;
   ex.pattern = ExchangeOp::Pattern::AllToAll;
   ex.group = g_.group;
+  return ex;
+}
+
+void HeadExchange::add_rows(ExchangeOp& ex, int peer, const DenseTensor& send, Range send_tokens,
+                            const DenseTensor& recv, Range recv_tokens) const {
+  for (int64_t b = 0; b < p_.B; ++b) {
+    ex.sends.push_back(Transfer{peer, send.rows(b, send_tokens)});
+    ex.recvs.push_back(Transfer{peer, recv.rows(b, recv_tokens)});
+  }
+}
+
+std::optional<int> HeadExchange::add_input_exchange(int lane, int c, std::vector<int> deps) {
+  if (g_.size() == 1) return std::nullopt;
+  ExchangeOp ex = all_to_all();
   for (int i = 0; i < g_.size(); ++i) {
     if (i == g_.me) continue;
-    const int peer = g_.members[i];
     for (int t = 0; t < kTensors; ++t)
-      for (int64_t b = 0; b < p_.B; ++b) {
-        const DenseTensor& out = send_[t][c][i];
-        ex.sends.push_back(Transfer{peer, out.rows(b, Range{0, g_.s_local})});
-        ex.recvs.push_back(Transfer{peer, recv_[t][c].rows(b, member_tokens(i))});
-      }
+      add_rows(ex, g_.members[i], send_[t][c][i], Range{0, g_.s_local}, recv_[t][c], member_tokens(i));
   }
   return plan_.add_step(lane, label("a2a_in", c), std::move(ex), std::move(deps));
 }
 
 std::optional<int> HeadExchange::add_output_exchange(int lane, int c, std::vector<int> deps) {
   if (g_.size() == 1) return std::nullopt;
-  ExchangeOp ex;
-  ex.pattern = ExchangeOp::Pattern::AllToAll;
-  ex.group = g_.group;
-  for (int i = 0; i < g_.size(); ++i) {
-    if (i == g_.me) continue;
-    const int peer = g_.members[i];
-    for (int64_t b = 0; b < p_.B; ++b) {
-      ex.sends.push_back(Transfer{peer, o(c).rows(b, member_tokens(i))});
-      ex.recvs.push_back(Transfer{peer, stage_[c][i].rows(b, Range{0, g_.s_local})});
-    }
-  }
+  ExchangeOp ex = all_to_all();
+  for (int i = 0; i < g_.size(); ++i)
+    if (i != g_.me) add_rows(ex, g_.members[i], o(c), member_tokens(i), stage_[c][i], Range{0, g_.s_local});
   return plan_.add_step(lane, label("a2a_out", c), std::move(ex), std::move(deps));
 }
 

@@ -71,6 +71,12 @@ class HeadExchange {
  private:
   Range member_tokens(int i) const { return Range{i * g_.s_local, g_.s_local}; }
   std::string label(const char* what, int c) const;
+  // An empty AllToAll on the group.
+  ExchangeOp all_to_all() const;
+  // For every batch: sends rows `send_tokens` of `send` to `peer` and receives rows
+  // `recv_tokens` of `recv` from it.
+  void add_rows(ExchangeOp& ex, int peer, const DenseTensor& send, Range send_tokens, const DenseTensor& recv,
+                Range recv_tokens) const;
 
   Plan& plan_;
   Problem p_;

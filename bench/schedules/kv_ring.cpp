@@ -161,4 +161,27 @@ std::vector<int> add_kv_ring(Plan& plan, const Problem& p, const KvRing& ring) {
   return done;
 }
 
+void use_whole_shards(KvRing& ring, const Problem& p, const RoleTensors& roles) {
+  ring.q = roles.q;
+  ring.k = roles.k;
+  ring.v = roles.v;
+  ring.q_heads = Range{0, p.H};
+  ring.kv_heads = Range{0, p.Hkv};
+  ring.out = roles.o;
+}
+
+Plan world_kv_ring_plan(const Problem& p, int rank, const std::string& schedule, const TokenLayout& layout) {
+  const std::vector<int> world = rank_list(0, p.P, 1);
+  RoleTensors roles;
+  Plan plan = start_plan(p, rank, schedule, layout(p, rank), {world}, &roles);
+  KvRing ring;
+  ring.group = 0;
+  ring.members = world;
+  ring.me = rank;
+  for (int m = 0; m < p.P; ++m) ring.chunks.push_back(layout(p, m));
+  use_whole_shards(ring, p, roles);
+  add_kv_ring(plan, p, ring);
+  return plan;
+}
+
 }  // namespace cpb

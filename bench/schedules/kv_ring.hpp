@@ -14,6 +14,8 @@
 // converts the accumulators into the output.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "bench/plan.hpp"
@@ -37,5 +39,16 @@ struct KvRing {
 // Adds the ring's buffers and steps (attention and merges on the compute lane, exchanges
 // on the comm lane); returns the steps after which `out` is complete.
 std::vector<int> add_kv_ring(Plan& plan, const Problem& p, const KvRing& ring);
+
+// Points the ring at this rank's whole shards: q, k, v, out are `roles` and the heads all
+// H query and Hkv key/value heads (no head exchange before or after the ring).
+void use_whole_shards(KvRing& ring, const Problem& p, const RoleTensors& roles);
+
+// Token chunks rank `rank` holds, in slot order (contiguous_tokens, zigzag_tokens).
+using TokenLayout = std::function<std::vector<Range>(const Problem& p, int rank)>;
+
+// The whole plan of a ring over all P ranks in rank order (Plan::groups = {world}), where
+// each rank holds whole shards laid out by `layout`: ring and zigzag_ring.
+Plan world_kv_ring_plan(const Problem& p, int rank, const std::string& schedule, const TokenLayout& layout);
 
 }  // namespace cpb

@@ -111,6 +111,20 @@ std::optional<std::string> divisibility_error(const Problem& p, int64_t divisor,
          schedule + ")";
 }
 
+std::optional<std::string> sequence_shard_error(const Problem& p, int64_t divisor, const char* divisor_name,
+                                                const char* schedule) {
+  if (auto e = basic_problem_error(p, schedule)) return e;
+  return divisibility_error(p, divisor, divisor_name, schedule);
+}
+
+std::optional<std::string> head_shard_error(const Problem& p, const char* schedule) {
+  if (auto e = sequence_shard_error(p, p.P, "P", schedule)) return e;
+  if (p.H < p.P)
+    return "H=" + std::to_string(p.H) + " is less than P=" + std::to_string(p.P) +
+           ": every rank needs at least one query head (" + schedule + ")";
+  return std::nullopt;
+}
+
 double block_pairs(Mask mask, Range q, Range k) {
   const double nq = static_cast<double>(q.size), nk = static_cast<double>(k.size);
   if (mask == Mask::Full || k.end() <= q.begin) return nq * nk;

@@ -51,6 +51,12 @@ std::optional<std::string> basic_problem_error(const Problem& p, const char* sch
 // the reason spells the divisor ("P", "2P").
 std::optional<std::string> divisibility_error(const Problem& p, int64_t divisor, const char* divisor_name,
                                               const char* schedule);
+// basic_problem_error, then divisibility_error: every reason of ring and zigzag_ring.
+std::optional<std::string> sequence_shard_error(const Problem& p, int64_t divisor, const char* divisor_name,
+                                                const char* schedule);
+// sequence_shard_error with divisor P, then "H=2 is less than P=4: every rank needs at
+// least one query head": the reasons every head-sharded schedule (ulysses, hcms) shares.
+std::optional<std::string> head_shard_error(const Problem& p, const char* schedule);
 
 // Allowed query-key pairs of one query block against one key block (global token ranges
 // of equal or unequal size) under the problem's mask, when the blocks are either equal

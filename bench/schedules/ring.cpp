@@ -23,8 +23,7 @@ class Ring final : public Schedule {
   }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
-    if (auto e = basic_problem_error(p, "ring")) return e;
-    return divisibility_error(p, p.P, "P", "ring");
+    return sequence_shard_error(p, p.P, "P", "ring");
   }
 
   Model model(const Problem& p, int rank) const override {
@@ -37,22 +36,9 @@ class Ring final : public Schedule {
   }
 
   Plan plan(const Problem& p, int rank) const override {
-    const std::vector<int> world = rank_list(0, p.P, 1);
-    RoleTensors roles;
-    Plan plan = start_plan(p, rank, name(), {contiguous_tokens(p, rank)}, {world}, &roles);
-    KvRing ring;
-    ring.group = 0;
-    ring.members = world;
-    ring.me = rank;
-    for (int m = 0; m < p.P; ++m) ring.chunks.push_back({contiguous_tokens(p, m)});
-    ring.q = roles.q;
-    ring.k = roles.k;
-    ring.v = roles.v;
-    ring.q_heads = Range{0, p.H};
-    ring.kv_heads = Range{0, p.Hkv};
-    ring.out = roles.o;
-    add_kv_ring(plan, p, ring);
-    return plan;
+    return world_kv_ring_plan(p, rank, name(), [](const Problem& problem, int r) {
+      return std::vector<Range>{contiguous_tokens(problem, r)};
+    });
   }
 };
 

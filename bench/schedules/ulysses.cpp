@@ -22,12 +22,7 @@ class Ulysses final : public Schedule {
   }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
-    if (auto e = basic_problem_error(p, "ulysses")) return e;
-    if (auto e = divisibility_error(p, p.P, "P", "ulysses")) return e;
-    if (p.H < p.P)
-      return "H=" + std::to_string(p.H) + " is less than P=" + std::to_string(p.P) +
-             ": every rank needs at least one query head (ulysses)";
-    return std::nullopt;
+    return head_shard_error(p, "ulysses");
   }
 
   Model model(const Problem& p, int rank) const override {

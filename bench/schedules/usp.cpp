@@ -70,12 +70,7 @@ class Usp final : public Schedule {
     ring.me = rank / u;
     for (int m = 0; m < r; ++m) ring.chunks.push_back({Range{m * sg, sg}});
     if (u == 1) {
-      ring.q = roles.q;
-      ring.k = roles.k;
-      ring.v = roles.v;
-      ring.q_heads = Range{0, p.H};
-      ring.kv_heads = Range{0, p.Hkv};
-      ring.out = roles.o;
+      use_whole_shards(ring, p, roles);
       add_kv_ring(plan, p, ring);
       return plan;
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "comm/cuda/cuda_check.hpp"
+#include "kernels/attention_flops.hpp"
 #include "kernels/cuda/cudnn_handle.hpp"
 
 namespace cpb {
@@ -118,11 +119,7 @@ SdpaDesc dense_sdpa_desc(DType dtype, int64_t B, int64_t Sq, int64_t Skv, int64_
 }
 
 double sdpa_flops(const SdpaDesc& d) {
-  const double sq = static_cast<double>(d.q.shape[1]);
-  const double skv = static_cast<double>(d.k.shape[1]);
-  const double pairs = d.causal ? sq * (sq + 1) / 2 : sq * skv;
-  return 4.0 * static_cast<double>(d.q.shape[0]) * static_cast<double>(d.q.shape[3]) *
-         static_cast<double>(d.q.shape[2]) * pairs;
+  return attention_tile_flops(d.q.shape[0], d.q.shape[1], d.k.shape[1], d.q.shape[2], d.q.shape[3], d.causal);
 }
 
 struct CudnnSdpa::Impl {

@@ -7,6 +7,7 @@ raising. The grouping rules mirror bench/report/record_fields.hpp and bench/metr
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -43,6 +44,17 @@ def load(path):
     points = [p for p in points if isinstance(p, dict) and isinstance(p.get("params"), dict)]
     provenance = doc.get("provenance") if isinstance(doc.get("provenance"), dict) else {}
     return provenance, points
+
+
+def result_arg_parser(doc):
+    """The command line every result plot starts from: RESULT.json and -o OUT.png.
+
+    `doc` is the script's docstring; its first paragraph becomes the description."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                 epilog="Reads only the result JSON; see docs/METRICS.md for the metrics.")
+    ap.add_argument("result", metavar="RESULT.json", help="a cpbench result file")
+    ap.add_argument("-o", "--out", required=True, metavar="OUT.png", help="the figure to write")
+    return ap
 
 
 def load_or_exit(path):

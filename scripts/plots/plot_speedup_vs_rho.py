@@ -11,7 +11,6 @@ Example: scripts/plots/plot_speedup_vs_rho.py results/x.json -o rho.png --best
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 
@@ -24,10 +23,7 @@ import cpb_results as cr  # noqa: E402
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 epilog="Reads only the result JSON; see docs/METRICS.md for the metrics.")
-    ap.add_argument("result", metavar="RESULT.json", help="a cpbench result file")
-    ap.add_argument("-o", "--out", required=True, metavar="OUT.png", help="the figure to write")
+    ap = cr.result_arg_parser(__doc__)
     ap.add_argument("--schedule", action="append", metavar="NAME",
                     help="schedules to show (repeatable; default hcms; 'all' = every schedule but ulysses)")
     ap.add_argument("--best", action="store_true",

@@ -10,7 +10,6 @@ Example: scripts/plots/plot_time_speedup.py results/x.json -o time_speedup.png
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 
@@ -23,10 +22,7 @@ import cpb_results as cr  # noqa: E402
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 epilog="Reads only the result JSON; see docs/METRICS.md for the metrics.")
-    ap.add_argument("result", metavar="RESULT.json", help="a cpbench result file")
-    ap.add_argument("-o", "--out", required=True, metavar="OUT.png", help="the figure to write")
+    ap = cr.result_arg_parser(__doc__)
     ap.add_argument("--max-groups", type=int, default=6, help="plot at most this many problem groups (default 6)")
     args = ap.parse_args(argv)
 

@@ -8,6 +8,7 @@
 #include "bench/runtime/cpu_executor.hpp"
 #include "bench/runtime/cpu_runtime.hpp"
 #include "tests/unit/mpi_test_session.hpp"
+#include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {
 namespace {
@@ -15,14 +16,7 @@ namespace {
 constexpr int64_t S = 16, H = 4, HKV = 2, D = 8, HALF = S / 2;
 
 Problem tiny_problem() {
-  Problem p;
-  p.P = 1;
-  p.S = S;
-  p.H = H;
-  p.Hkv = HKV;
-  p.D = D;
-  p.B = 1;
-  p.mask = Mask::Causal;
+  Problem p = test::make_problem(1, S, H, HKV, D, 1, Mask::Causal);
   p.dtype = DType::BF16;
   return p;
 }
