@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "bench/runtime/cpu_exchange.hpp"
-#include "bench/runtime/cpu_plan_check.hpp"
+#include "bench/runtime/runnable_plan.hpp"
 #include "bench/runtime/row_tokens.hpp"
 #include "bench/runtime/verify_reference.hpp"
 #include "comm/check.hpp"
@@ -38,7 +38,7 @@ CpuExecutor::CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_
     throw std::invalid_argument("cpu runtime: plan for rank " + std::to_string(plan_.rank) + " of " +
                                 std::to_string(plan_.world) + " given to rank " + std::to_string(rank) +
                                 " of " + std::to_string(size));
-  const std::string err = cpu_plan_error(problem_, plan_);
+  const std::string err = runnable_plan_error(problem_, plan_, std::numeric_limits<int>::max());  // MPI counts are int
   if (!err.empty()) throw std::invalid_argument("cpu runtime: plan \"" + plan_.schedule + "\": " + err);
 
   double bytes = 0;

@@ -1,13 +1,16 @@
 #include "bench/runtime/cuda/cuda_executor.hpp"
 
 #include <mpi.h>
+#include <nvtx3/nvToolsExt.h>
 
+#include <limits>
 #include <string>
 
 #include "kernels/cuda/copy_views.hpp"
 #include "kernels/cuda/fill_inputs.hpp"
 #include "kernels/cuda/lse_merge.hpp"
 #include "bench/runtime/cuda/cuda_verify.hpp"
+#include "bench/runtime/runnable_plan.hpp"
 
 namespace cpb {
 namespace {
@@ -16,69 +19,6 @@ std::string point_label(const Problem& p, const Plan& plan) {
   return plan.schedule + " P=" + std::to_string(p.P) + " S=" + std::to_string(p.S) + " H=" + std::to_string(p.H) +
          " Hkv=" + std::to_string(p.Hkv) + " D=" + std::to_string(p.D) + " B=" + std::to_string(p.B) + " " +
          to_string(p.mask) + " " + to_string(p.dtype);
-}
-
-// Last element a view touches, +1 (its extent in the buffer) [elements].
-int64_t view_end(const View& v) {
-  int64_t last = v.offset;
-  for (int i = 0; i < 4; ++i) last += (v.shape[i] - 1) * v.stride[i];
-  return last + 1;
-}
-
-// Fatal when a step reads or writes outside its buffers: a plan bug, caught before it
-// corrupts memory.
-void check_bounds(const Plan& plan) {
-  auto fail = [&](const Step& s, const std::string& what) {
-    CPB_FATAL("plan '" + plan.schedule + "' step " + std::to_string(s.id) + " '" + s.label + "': " + what);
-  };
-  auto view = [&](const Step& s, const View& v, const char* name) {
-    if (v.buf < 0 || v.buf >= static_cast<int>(plan.buffers.size())) fail(s, std::string(name) + " names no buffer");
-    for (int i = 0; i < 4; ++i)
-      if (v.shape[i] < 1 || v.stride[i] < 0) fail(s, std::string(name) + " has a bad shape or stride");
-    if (v.offset < 0 || view_end(v) > plan.buffers[static_cast<size_t>(v.buf)].elems)
-      fail(s, std::string(name) + " reaches past buffer '" + plan.buffers[static_cast<size_t>(v.buf)].name + "'");
-  };
-  auto slice = [&](const Step& s, const Slice& sl) {
-    if (sl.buf < 0 || sl.buf >= static_cast<int>(plan.buffers.size())) fail(s, "a transfer names no buffer");
-    if (sl.offset < 0 || sl.count < 0 || sl.offset + sl.count > plan.buffers[static_cast<size_t>(sl.buf)].elems)
-      fail(s, "a transfer reaches past buffer '" + plan.buffers[static_cast<size_t>(sl.buf)].name + "'");
-  };
-  for (const Step& s : plan.steps) {
-    if (s.lane < 0 || s.lane >= static_cast<int>(plan.lanes.size())) fail(s, "names no lane");
-    for (int d : s.deps)
-      if (d < 0 || d >= s.id) fail(s, "depends on a step that does not come before it");
-    switch (s.kind()) {
-      case OpKind::Copy:
-        for (const CopyOp::Pair& pr : std::get<CopyOp>(s.op).pairs) {
-          view(s, pr.src, "copy source");
-          view(s, pr.dst, "copy destination");
-        }
-        break;
-      case OpKind::Exchange: {
-        const ExchangeOp& e = std::get<ExchangeOp>(s.op);
-        for (const Transfer& t : e.sends) slice(s, t.slice);
-        for (const Transfer& t : e.recvs) slice(s, t.slice);
-        break;
-      }
-      case OpKind::Attention: {
-        const AttentionOp& a = std::get<AttentionOp>(s.op);
-        view(s, a.q, "q");
-        view(s, a.k, "k");
-        view(s, a.v, "v");
-        view(s, a.o, "o");
-        if (a.has_lse) view(s, a.lse, "lse");
-        break;
-      }
-      case OpKind::Merge: {
-        const MergeOp& m = std::get<MergeOp>(s.op);
-        view(s, m.part_o, "part_o");
-        view(s, m.part_lse, "part_lse");
-        view(s, m.acc_o, "acc_o");
-        view(s, m.acc_lse, "acc_lse");
-        break;
-      }
-    }
-  }
 }
 
 // Lanes with an Exchange step on any rank; collective over the world.
@@ -96,7 +36,10 @@ std::vector<bool> exchange_lanes(const Plan& plan, MPI_Comm world) {
 CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt)
     : ctx_(ctx), p_(p), plan_(plan), opt_(opt), label_(point_label(p, plan)) {
   if (plan_.lanes.empty()) CPB_FATAL("plan '" + plan_.schedule + "' has no lanes");
-  check_bounds(plan_);
+  // A plan bug is caught here, before a kernel or NCCL touches memory outside a buffer.
+  // NCCL counts are size_t: no transfer limit below the buffer's own.
+  const std::string bad = runnable_plan_error(p_, plan_, std::numeric_limits<int64_t>::max());
+  if (!bad.empty()) CPB_FATAL("plan '" + plan_.schedule + "': " + bad);
   const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa());
   if (!mem.error.empty()) CPB_FATAL(mem.error);
   for (size_t bytes : mem.buffers) buffers_.emplace_back(bytes);
@@ -234,7 +177,11 @@ void CudaExecutor::enqueue_steps(bool timed) {
     for (int d : s.deps)
       if (plan_.steps[static_cast<size_t>(d)].lane != s.lane) done(d).wait_on(st);
     if (timed) step_start_[i].record(st);
+    // An NVTX range per step (named by its label) for Nsight Systems users; it brackets
+    // the enqueue on the host, which Nsight projects onto the step's GPU work.
+    nvtxRangePushA(s.label.c_str());
     enqueue_op(s, st);
+    nvtxRangePop();
     if (timed) step_end_[i].record(st);
     if (done_of_[i] >= 0) done(s.id).record(st);
   }

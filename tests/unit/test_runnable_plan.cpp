@@ -1,7 +1,8 @@
-// cpu_plan_error: what the CPU runtime refuses before it runs a plan.
+// runnable_plan_error: what the runtimes refuse before they run a plan.
+#include <climits>
 #include <gtest/gtest.h>
 
-#include "bench/runtime/cpu_plan_check.hpp"
+#include "bench/runtime/runnable_plan.hpp"
 
 namespace cpb {
 namespace {
@@ -28,7 +29,7 @@ class CpuPlanCheck : public ::testing::Test {
     e.sends.push_back(send);
     e.recvs.push_back(recv);
     plan.add_step(0, "x", e, {});
-    return cpu_plan_error(p, plan);
+    return runnable_plan_error(p, plan, INT_MAX);
   }
   Problem p;
   Plan plan;
@@ -39,7 +40,7 @@ TEST_F(CpuPlanCheck, AcceptsAValidPlan) {
   CopyOp c;
   c.pairs.push_back({dense_view(q, 0, {1, 4, 2, 4}), dense_view(o, 0, {1, 4, 2, 4})});
   plan.add_step(0, "copy", c, {});
-  EXPECT_EQ(cpu_plan_error(p, plan), "");
+  EXPECT_EQ(runnable_plan_error(p, plan, INT_MAX), "");
   EXPECT_EQ(exchange({1, Slice{k, 0, 16}}, {1, Slice{k, 0, 16}}), "");
 }
 
@@ -47,7 +48,7 @@ TEST_F(CpuPlanCheck, ViewOutsideBufferNamesStepAndBuffer) {
   CopyOp c;
   c.pairs.push_back({dense_view(q, 1, {1, 4, 2, 4}), dense_view(o, 0, {1, 4, 2, 4})});
   plan.add_step(0, "pack", c, {});
-  const std::string err = cpu_plan_error(p, plan);
+  const std::string err = runnable_plan_error(p, plan, INT_MAX);
   EXPECT_NE(err.find("step 0 \"pack\""), std::string::npos) << err;
   EXPECT_NE(err.find("\"q\""), std::string::npos) << err;
 }
@@ -56,7 +57,7 @@ TEST_F(CpuPlanCheck, CopyShapesMustMatch) {
   CopyOp c;
   c.pairs.push_back({dense_view(q, 0, {1, 4, 2, 4}), dense_view(o, 0, {1, 2, 4, 4})});
   plan.add_step(0, "copy", c, {});
-  EXPECT_NE(cpu_plan_error(p, plan), "");
+  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX), "");
 }
 
 TEST_F(CpuPlanCheck, ExchangeErrors) {
@@ -71,12 +72,12 @@ TEST_F(CpuPlanCheck, ExchangeErrors) {
 
 TEST_F(CpuPlanCheck, LaneTokensAndShardSizes) {
   plan.add_step(3, "nowhere", CopyOp{}, {});
-  EXPECT_NE(cpu_plan_error(p, plan).find("lane 3"), std::string::npos);
+  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX).find("lane 3"), std::string::npos);
   plan.steps.clear();
   plan.tokens = {Range{6, 4}};
-  EXPECT_NE(cpu_plan_error(p, plan), "");  // tokens past S
+  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX), "");  // tokens past S
   plan.tokens = {Range{0, 5}};
-  EXPECT_NE(cpu_plan_error(p, plan), "");  // Q buffer too small for 5 tokens
+  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX), "");  // Q buffer too small for 5 tokens
 }
 
 TEST_F(CpuPlanCheck, AttentionShapesChecked) {
@@ -87,10 +88,10 @@ TEST_F(CpuPlanCheck, AttentionShapesChecked) {
   a.o = dense_view(o, 0, {1, 4, 2, 4});
   a.causal = true;
   plan.add_step(0, "attn", a, {});
-  EXPECT_EQ(cpu_plan_error(p, plan), "");
+  EXPECT_EQ(runnable_plan_error(p, plan, INT_MAX), "");
   std::get<AttentionOp>(plan.steps[0].op).k.shape[1] = 3;
   std::get<AttentionOp>(plan.steps[0].op).v.shape[1] = 3;
-  EXPECT_NE(cpu_plan_error(p, plan).find("causal"), std::string::npos);
+  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX).find("causal"), std::string::npos);
 }
 
 }  // namespace

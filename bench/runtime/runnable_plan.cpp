@@ -1,6 +1,5 @@
-#include "bench/runtime/cpu_plan_check.hpp"
+#include "bench/runtime/runnable_plan.hpp"
 
-#include <climits>
 #include <vector>
 
 #include "kernels/cpu/attention.hpp"
@@ -27,7 +26,7 @@ std::string view_error(const Plan& plan, const View& v, const char* what) {
   return "";
 }
 
-std::string slice_error(const Plan& plan, const Transfer& t, const char* what) {
+std::string slice_error(const Plan& plan, const Transfer& t, const char* what, int64_t max_elems) {
   const std::string name = std::string(what) + " to/from rank " + std::to_string(t.peer);
   if (t.peer < 0 || t.peer >= plan.world)
     return name + ": no such rank in a world of " + std::to_string(plan.world);
@@ -37,20 +36,21 @@ std::string slice_error(const Plan& plan, const Transfer& t, const char* what) {
   if (t.slice.offset < 0 || t.slice.count < 0 || t.slice.offset + t.slice.count > buf.elems)
     return name + ": slice [" + std::to_string(t.slice.offset) + ", +" + std::to_string(t.slice.count) +
            ") is outside buffer \"" + buf.name + "\" (" + std::to_string(buf.elems) + " elements)";
-  if (t.slice.count > INT_MAX)
-    return name + ": " + std::to_string(t.slice.count) + " elements exceed an MPI count";
+  if (t.slice.count > max_elems)
+    return name + ": " + std::to_string(t.slice.count) + " elements exceed the transport's limit of " +
+           std::to_string(max_elems);
   return "";
 }
 
-std::string exchange_error(const Plan& plan, const ExchangeOp& e) {
+std::string exchange_error(const Plan& plan, const ExchangeOp& e, int64_t max_elems) {
   std::vector<int64_t> self_sends, self_recvs;
   for (const Transfer& t : e.sends) {
-    std::string err = slice_error(plan, t, "send");
+    std::string err = slice_error(plan, t, "send", max_elems);
     if (!err.empty()) return err;
     if (t.peer == plan.rank) self_sends.push_back(t.slice.count);
   }
   for (const Transfer& t : e.recvs) {
-    std::string err = slice_error(plan, t, "receive");
+    std::string err = slice_error(plan, t, "receive", max_elems);
     if (!err.empty()) return err;
     if (t.peer == plan.rank) self_recvs.push_back(t.slice.count);
   }
@@ -93,12 +93,12 @@ std::string copy_error(const Plan& plan, const CopyOp& c) {
   return "";
 }
 
-std::string step_error(const Plan& plan, const Step& s) {
+std::string step_error(const Plan& plan, const Step& s, int64_t max_elems) {
   switch (s.kind()) {
     case OpKind::Copy:
       return copy_error(plan, std::get<CopyOp>(s.op));
     case OpKind::Exchange:
-      return exchange_error(plan, std::get<ExchangeOp>(s.op));
+      return exchange_error(plan, std::get<ExchangeOp>(s.op), max_elems);
     case OpKind::Attention:
       return attention_error(plan, std::get<AttentionOp>(s.op));
     case OpKind::Merge:
@@ -119,7 +119,7 @@ std::string role_buffer_error(const Plan& plan, BufferRole role, int64_t need) {
 
 }  // namespace
 
-std::string cpu_plan_error(const Problem& p, const Plan& plan) {
+std::string runnable_plan_error(const Problem& p, const Plan& plan, int64_t max_transfer_elems) {
   for (const Range& r : plan.tokens)
     if (r.begin < 0 || r.size < 0 || r.end() > p.S)
       return "token range [" + std::to_string(r.begin) + ", " + std::to_string(r.end()) +
@@ -137,8 +137,9 @@ std::string cpu_plan_error(const Problem& p, const Plan& plan) {
     std::string err;
     if (s.lane < 0 || s.lane >= static_cast<int>(plan.lanes.size()))
       err = "lane " + std::to_string(s.lane) + " does not exist";
-    else
-      err = step_error(plan, s);
+    for (int d : s.deps)
+      if (err.empty() && (d < 0 || d >= s.id)) err = "depends on step " + std::to_string(d) + ", which does not come before it";
+    if (err.empty()) err = step_error(plan, s, max_transfer_elems);
     if (!err.empty()) return "step " + std::to_string(s.id) + " \"" + s.label + "\": " + err;
   }
   return "";
