@@ -138,8 +138,6 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   const std::string ref_name = sched->bitwise_reference();
   if (!ref_name.empty()) {
     const Schedule* ref = find_schedule(ref_name);
-    Point ref_point = point;
-    ref_point.schedule = ref_name;
     if (ref->unsupported(p)) {
       verify["bitwise_equal_to"] = ref_name;
       verify["bitwise_equal"] = nullptr;
