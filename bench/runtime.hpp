@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/levers.hpp"
 #include "bench/plan.hpp"
 #include "bench/problem.hpp"
 
@@ -31,8 +32,10 @@ struct VerifyResult {
 
 // Runtime settings of one point that are not part of the Problem.
 struct RunOptions {
-  std::string transport;  // resolved transport name ("mpi" on the CPU; "nccl", "ce", ...)
-  bool graph = false;     // capture one whole run as a CUDA graph (CUDA runtime only)
+  std::string transport;           // resolved transport name ("mpi" on the CPU; "nccl", "ce", ...)
+  std::string profile = "nvlink";  // interconnect profile (DESIGN.md: nvlink, pcie)
+  bool graph = false;              // capture one whole run as a CUDA graph (CUDA runtime only)
+  Levers levers;
 };
 
 // A plan made ready to run: buffers allocated, inputs filled, communicators set up.

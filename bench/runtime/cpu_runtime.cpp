@@ -34,6 +34,8 @@ class CpuRuntime final : public Runtime {
   std::string unsupported(const Problem& p, const RunOptions& opt) const override {
     if (!opt.transport.empty() && opt.transport != "auto" && opt.transport != "mpi")
       return "transport " + opt.transport + " needs the CUDA runtime";
+    if (opt.levers.any())
+      return "the overlap levers comm_priority, nccl_ctas and attn_sms apply to the CUDA runtime only";
     const int64_t P = std::max(p.P, 1);
     const double shard_tokens = static_cast<double>((p.S + P - 1) / P);
     const double bytes = kShardCopies * sizeof(float) * p.B * shard_tokens * 2.0 * (p.H + p.Hkv) * p.D;

@@ -4,13 +4,20 @@
 
 namespace cpb {
 
-NcclComm::NcclComm(MPI_Comm comm, std::string name) : name_(std::move(name)) {
+NcclComm::NcclComm(MPI_Comm comm, std::string name, int ctas) : name_(std::move(name)) {
   MPI_CHECK(MPI_Comm_rank(comm, &rank_));
   MPI_CHECK(MPI_Comm_size(comm, &size_));
   ncclUniqueId id;
   if (rank_ == 0) NCCL_CHECK(ncclGetUniqueId(&id));
   MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm));
-  NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+  if (ctas > 0) {
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.minCTAs = ctas;
+    config.maxCTAs = ctas;
+    NCCL_CHECK(ncclCommInitRankConfig(&comm_, size_, id, rank_, &config));
+  } else {
+    NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+  }
   // Capture the handle, not `this`: the object may move, the handle does not.
   ncclComm_t handle = comm_;
   hook_ = add_abort_hook([handle] { ncclCommAbort(handle); });

@@ -24,8 +24,10 @@ class NcclComm {
  public:
   // Collective over `comm`: its rank 0 creates the unique id, MPI_Bcast hands it to the
   // others, and every rank joins with ncclCommInitRank on the current device. `name`
-  // labels error messages. Registers an abort hook (cpb::fatal calls ncclCommAbort).
-  NcclComm(MPI_Comm comm, std::string name);
+  // labels error messages. `ctas` > 0 creates it with minCTAs = maxCTAs = ctas (the
+  // number of thread blocks, hence SMs, its kernels take); 0 leaves that to NCCL.
+  // Registers an abort hook (cpb::fatal calls ncclCommAbort).
+  NcclComm(MPI_Comm comm, std::string name, int ctas = 0);
   ~NcclComm();  // ncclCommDestroy: waits for the communicator's outstanding work
   NcclComm(NcclComm&& o) noexcept;
   NcclComm& operator=(NcclComm&& o) noexcept;

@@ -1,5 +1,6 @@
 // Stream: one non-blocking CUDA stream (it does not synchronize with the legacy default
-// stream), destroyed on destruction.
+// stream), destroyed on destruction. Priority::Greatest lets its kernels' blocks be
+// scheduled ahead of those of default-priority streams as SMs free up.
 #pragma once
 
 #include <utility>
@@ -10,7 +11,13 @@ namespace cpb {
 
 class Stream {
  public:
-  Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking)); }
+  enum class Priority { Default, Greatest };
+  explicit Stream(Priority priority = Priority::Default) {
+    int least = 0, greatest = 0;
+    CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+    CUDA_CHECK(cudaStreamCreateWithPriority(&s_, cudaStreamNonBlocking,
+                                            priority == Priority::Greatest ? greatest : least));
+  }
   ~Stream() {
     if (s_) CUDA_CHECK(cudaStreamDestroy(s_));
   }

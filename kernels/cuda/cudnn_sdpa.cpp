@@ -24,7 +24,7 @@ enum Uid : int64_t { kQ = 1, kK, kV, kO, kStats };
 
 auto key_of(const SdpaDesc& d) {
   return std::tie(d.dtype, d.q.shape, d.q.stride, d.k.shape, d.k.stride, d.v.shape, d.v.stride, d.o.shape,
-                  d.o.stride, d.stats, d.lse_stride, d.causal, d.scale);
+                  d.o.stride, d.stats, d.lse_stride, d.causal, d.scale, d.sm_count);
 }
 
 // cuDNN orders attention tensors [B, H, S, D]; the plan's views are [B, S, H, D].
@@ -58,6 +58,7 @@ std::string build(const SdpaDesc& d, cudnnHandle_t handle, Entry* e) {
   g->set_io_data_type(d.dtype == DType::BF16 ? fe::DataType_t::BFLOAT16 : fe::DataType_t::HALF)
       .set_intermediate_data_type(fe::DataType_t::FLOAT)
       .set_compute_data_type(fe::DataType_t::FLOAT);
+  if (d.sm_count > 0) g->set_sm_count(d.sm_count);
   auto tensor = [&](const char* name, Uid uid, const SdpaTensor& t) {
     return g->tensor(
         fe::graph::Tensor_attributes().set_name(name).set_uid(uid).set_dim(bhsd_dim(t)).set_stride(bhsd_stride(t)));

@@ -38,6 +38,7 @@ struct SdpaDesc {
   std::array<int64_t, 4> lse_stride{1, 1, 1, 1};  // of the fp32 stats [B, Hq, Sq, 1]
   bool causal = false;
   float scale = 1.0f;
+  int sm_count = 0;  // engines chosen for this many SMs (leaving the rest to others); 0 = all
 
   bool operator<(const SdpaDesc& other) const;
 };

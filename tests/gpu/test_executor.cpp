@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "bench/runtime/cuda/cuda_runtime.hpp"
@@ -281,6 +282,32 @@ TEST(CudaExecutor, TwoRankRingOverNccl) {
   }
 }
 
+// Run only by the CTest case gpu.watchdog.np2 (CPB_WATCHDOG_S=3), which expects the job
+// to end with the watchdog's message: rank 0 runs a ring step over the ce transport
+// whose peer never posts its side, so its stream waits for the peer's signal forever.
+TEST(CudaExecutor, DISABLED_TwoRankHangEndsWithTheWatchdog) {
+  CPB_REQUIRE_GPU();
+  const MpiSession& mpi = test::gpu_mpi_session();
+  if (mpi.size() != 2) GTEST_SKIP() << "run under mpirun -np 2";
+  auto rt = make_cuda_runtime(mpi);
+  Problem p;
+  p.P = 2;
+  p.S = 1024;
+  p.H = 4;
+  p.Hkv = 2;
+  p.D = 128;
+  p.B = 1;
+  p.mask = Mask::Full;
+  p.dtype = DType::BF16;
+  const Plan plan = two_rank_ring(p, mpi.rank());
+  RunOptions opt;
+  opt.transport = "ce";
+  auto exec = rt->prepare(p, plan, opt);
+  if (mpi.rank() == 0) exec->run(nullptr);
+  barrier(mpi.world());  // rank 1 waits here until the watchdog on rank 0 aborts the job
+  ADD_FAILURE() << "the hung run returned";
+}
+
 TEST(CudaRuntime, UnsupportedReasons) {
   CPB_REQUIRE_GPU();
   const MpiSession& mpi = test::gpu_mpi_session();
@@ -294,7 +321,21 @@ TEST(CudaRuntime, UnsupportedReasons) {
   EXPECT_NE(rt->unsupported(p, opt).find("fp32"), std::string::npos);
   p.dtype = DType::BF16;
   opt.transport = "ce";
-  EXPECT_NE(rt->unsupported(p, opt).find("transport ce"), std::string::npos);
+  opt.profile = "pcie";
+  EXPECT_NE(rt->unsupported(p, opt).find("profile pcie moves every byte through host memory"), std::string::npos);
+  opt.transport = "ce_host";
+  EXPECT_EQ(rt->unsupported(p, opt), "");
+  opt.graph = true;
+  EXPECT_NE(rt->unsupported(p, opt).find("measure.graph"), std::string::npos);
+  opt.graph = false;
+  opt.transport = "nccl";
+  EXPECT_NE(rt->unsupported(p, opt).find("NCCL_P2P_DISABLE=1"), std::string::npos);
+  opt.profile = "nvlink";
+  ::setenv("NCCL_P2P_DISABLE", "1", 1);
+  EXPECT_NE(rt->unsupported(p, opt).find("that is profile pcie"), std::string::npos);
+  ::unsetenv("NCCL_P2P_DISABLE");
+  opt.transport = "shm";
+  EXPECT_NE(rt->unsupported(p, opt).find("not one the CUDA runtime offers"), std::string::npos);
   opt.transport = "nccl";
   Plan big = hand_plan(p);
   big.buffers[4].elems = int64_t{1} << 46;  // 128 TiB of bf16 scratch

@@ -16,19 +16,19 @@ int bind_device(int device) {
 CudaContext::CudaContext(const MpiSession& mpi, int device, double watchdog_s)
     : mpi_(mpi), device_(bind_device(device)), watchdog_(std::make_unique<Watchdog>(device, watchdog_s)) {}
 
-void CudaContext::ensure_comms(const std::vector<bool>& exchange_lanes) {
+void CudaContext::ensure_comms(const std::vector<bool>& exchange_lanes, int ctas) {
   for (size_t l = 0; l < exchange_lanes.size(); ++l) {
-    const int lane = static_cast<int>(l);
-    if (!exchange_lanes[l] || comms_.count(lane)) continue;
-    const std::string name = "lane " + std::to_string(lane);
+    const auto key = std::make_pair(static_cast<int>(l), ctas);
+    if (!exchange_lanes[l] || comms_.count(key)) continue;
+    const std::string name = "lane " + std::to_string(l) + (ctas > 0 ? " (" + std::to_string(ctas) + " CTAs)" : "");
     Watchdog::Section armed = watchdog_->arm("NCCL communicator set-up for " + name, nullptr);
-    auto it = comms_.emplace(lane, NcclComm(mpi_.world(), name)).first;
+    auto it = comms_.emplace(key, NcclComm(mpi_.world(), name, ctas)).first;
     watchdog_->add_comm(it->second.get(), name);
   }
 }
 
-const NcclComm& CudaContext::comm(int lane) const {
-  auto it = comms_.find(lane);
+const NcclComm& CudaContext::comm(int lane, int ctas) const {
+  auto it = comms_.find(std::make_pair(lane, ctas));
   if (it == comms_.end()) CPB_FATAL("no NCCL communicator for lane " + std::to_string(lane));
   return it->second;
 }

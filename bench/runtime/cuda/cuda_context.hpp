@@ -28,16 +28,17 @@ class CudaContext {
 
   // Collective over the world: `exchange_lanes[l]` says whether lane l has an Exchange
   // step on any rank (every rank passes the same flags). Creates the missing
-  // communicators, over the whole world, in lane order; they live as long as the context,
-  // so the many executors of a sweep share them.
-  void ensure_comms(const std::vector<bool>& exchange_lanes);
-  const NcclComm& comm(int lane) const;
+  // communicators of those lanes with `ctas` (NcclComm; 0 = NCCL's choice), over the
+  // whole world, in lane order; they live as long as the context, so the many executors
+  // of a sweep share them.
+  void ensure_comms(const std::vector<bool>& exchange_lanes, int ctas);
+  const NcclComm& comm(int lane, int ctas) const;
 
  private:
   const MpiSession& mpi_;
   int device_;
   CudnnSdpa sdpa_;
-  std::map<int, NcclComm> comms_;
+  std::map<std::pair<int, int>, NcclComm> comms_;  // (lane, ctas) -> communicator
   // Declared after comms_: stops polling them before they are destroyed.
   std::unique_ptr<Watchdog> watchdog_;
 };

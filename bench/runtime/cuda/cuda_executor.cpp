@@ -9,6 +9,7 @@
 #include "kernels/cuda/copy_views.hpp"
 #include "kernels/cuda/fill_inputs.hpp"
 #include "kernels/cuda/lse_merge.hpp"
+#include "bench/runtime/cuda/cuda_transports.hpp"
 #include "bench/runtime/cuda/cuda_verify.hpp"
 #include "bench/runtime/runnable_plan.hpp"
 
@@ -21,16 +22,6 @@ std::string point_label(const Problem& p, const Plan& plan) {
          to_string(p.mask) + " " + to_string(p.dtype);
 }
 
-// Lanes with an Exchange step on any rank; collective over the world.
-std::vector<bool> exchange_lanes(const Plan& plan, MPI_Comm world) {
-  const int lanes = static_cast<int>(allreduce_max(static_cast<double>(plan.lanes.size()), world));
-  std::vector<int> mine(static_cast<size_t>(lanes), 0), all(static_cast<size_t>(lanes), 0);
-  for (const Step& s : plan.steps)
-    if (s.kind() == OpKind::Exchange) mine[static_cast<size_t>(s.lane)] = 1;
-  MPI_CHECK(MPI_Allreduce(mine.data(), all.data(), lanes, MPI_INT, MPI_MAX, world));
-  return std::vector<bool>(all.begin(), all.end());
-}
-
 }  // namespace
 
 CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt)
@@ -40,12 +31,16 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
   // NCCL counts are size_t: no transfer limit below the buffer's own.
   const std::string bad = runnable_plan_error(p_, plan_, std::numeric_limits<int64_t>::max());
   if (!bad.empty()) CPB_FATAL("plan '" + plan_.schedule + "': " + bad);
-  const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa());
+  const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa(), opt_.levers.attn_sms);
   if (!mem.error.empty()) CPB_FATAL(mem.error);
   for (size_t bytes : mem.buffers) buffers_.emplace_back(bytes);
   for (size_t bytes : mem.workspaces) workspaces_.emplace_back(bytes);
+  std::vector<bool> comm_lane(plan_.lanes.size(), false);
+  for (const Step& s : plan_.steps)
+    if (s.is_comm()) comm_lane[static_cast<size_t>(s.lane)] = true;
   for (size_t l = 0; l < plan_.lanes.size(); ++l) {
-    streams_.emplace_back();
+    streams_.emplace_back(opt_.levers.comm_high_priority && comm_lane[l] ? Stream::Priority::Greatest
+                                                                         : Stream::Priority::Default);
     lane_end_.emplace_back();
   }
   // Completion events: every Exchange step (for the watchdog) and every step that a step
@@ -55,7 +50,7 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
   std::vector<bool> needs_event(n, false);
   for (const Step& s : plan_.steps) {
     const size_t i = static_cast<size_t>(s.id);
-    if (s.kind() == OpKind::Attention) attention_[i] = attention_desc(std::get<AttentionOp>(s.op), p_.dtype);
+    if (s.kind() == OpKind::Attention) attention_[i] = attention_desc(std::get<AttentionOp>(s.op), p_.dtype, opt_.levers.attn_sms);
     if (s.is_comm()) needs_event[i] = true;
     for (int d : s.deps)
       if (plan_.steps[static_cast<size_t>(d)].lane != s.lane) needs_event[static_cast<size_t>(d)] = true;
@@ -72,7 +67,7 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
                               plan_.lanes[static_cast<size_t>(s.lane)] + ")";
     progress_.push_back(StepProgress{where, done_[static_cast<size_t>(done_of_[static_cast<size_t>(s.id)])].get()});
   }
-  ctx_.ensure_comms(exchange_lanes(plan_, ctx_.mpi().world()));
+  transport_ = make_transport(ctx_, plan_, p_, buffers_, opt_, &exchange_of_);
   fill_buffers();
 }
 
@@ -89,15 +84,6 @@ DeviceView CudaExecutor::device_view(const View& v) const {
   d.shape = v.shape;
   d.stride = v.stride;
   return d;
-}
-
-void* CudaExecutor::slice_ptr(const Slice& s) const {
-  const int eb = storage_bytes(plan_.buffers[static_cast<size_t>(s.buf)].storage, p_.dtype);
-  return static_cast<char*>(buffers_[static_cast<size_t>(s.buf)].get()) + s.offset * eb;
-}
-
-size_t CudaExecutor::slice_bytes(const Slice& s) const {
-  return static_cast<size_t>(s.count) * static_cast<size_t>(storage_bytes(plan_.buffers[static_cast<size_t>(s.buf)].storage, p_.dtype));
 }
 
 void CudaExecutor::fill_buffers() {
@@ -140,14 +126,9 @@ void CudaExecutor::enqueue_op(const Step& s, cudaStream_t stream) {
       copy_views(pairs, stream);
       break;
     }
-    case OpKind::Exchange: {
-      const ExchangeOp& e = std::get<ExchangeOp>(s.op);
-      std::vector<P2p> sends, recvs;
-      for (const Transfer& t : e.sends) sends.push_back(P2p{t.peer, slice_ptr(t.slice), slice_bytes(t.slice)});
-      for (const Transfer& t : e.recvs) recvs.push_back(P2p{t.peer, slice_ptr(t.slice), slice_bytes(t.slice)});
-      ctx_.comm(s.lane).exchange(sends, recvs, stream);
+    case OpKind::Exchange:
+      transport_->post(static_cast<size_t>(exchange_of_[static_cast<size_t>(s.id)]), stream);
       break;
-    }
     case OpKind::Attention: {
       const AttentionOp& a = std::get<AttentionOp>(s.op);
       SdpaArgs args;
@@ -199,6 +180,7 @@ double CudaExecutor::run(std::vector<StepTime>* steps) {
   const bool replay = opt_.graph && !timed;
   const cudaStream_t s0 = streams_[0].get();
   Watchdog::Section armed = ctx_.watchdog().arm(label_ + (replay ? " (CUDA graph)" : ""), replay ? nullptr : &progress_);
+  transport_->begin_run();
   if (replay) {
     if (graph_.empty()) {
       graph_ = CudaGraph::capture(s0, [&] {

@@ -1,9 +1,11 @@
 // The CUDA executor: one plan made ready to run on this rank's GPU.
 //
 // Construction (collective): allocates every plan buffer (Act = problem dtype, F32 =
-// float) and the cuDNN workspace of each lane, zeroes them, fills Q, K and V with the
-// deterministic inputs of this rank's tokens, builds the cuDNN graphs, creates the NCCL
-// communicators of the comm lanes, one stream per lane and the events.
+// float) and the cuDNN workspace of each lane, fills them, fills Q, K and V with the
+// deterministic inputs of this rank's tokens, builds the cuDNN graphs, the transport of
+// the Exchange steps (RunOptions::transport: NCCL communicators of the comm lanes, or
+// the copy-engine mappings and signals), one stream per lane (comm lanes at the greatest
+// priority under the comm_priority lever) and the events.
 //
 // run(): a start event on lane 0's stream that every other lane waits for; the steps
 // enqueued in plan order, each on its lane's stream, after waiting for the completion
@@ -14,6 +16,7 @@
 // armed in the watchdog, which names the first unfinished Exchange step if it hangs.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "bench/runtime.hpp"
@@ -23,6 +26,7 @@
 #include "comm/cuda/device_buffer.hpp"
 #include "comm/cuda/event.hpp"
 #include "comm/cuda/stream.hpp"
+#include "comm/cuda/transport.hpp"
 #include "kernels/cuda/device_view.hpp"
 
 namespace cpb {
@@ -38,8 +42,6 @@ class CudaExecutor final : public Executor {
 
  private:
   DeviceView device_view(const View& v) const;
-  void* slice_ptr(const Slice& s) const;
-  size_t slice_bytes(const Slice& s) const;
   void fill_buffers();
   void enqueue_steps(bool timed);
   void enqueue_op(const Step& s, cudaStream_t stream);
@@ -52,6 +54,8 @@ class CudaExecutor final : public Executor {
   std::string label_;                // the point, for watchdog messages
   std::vector<DeviceBuffer> buffers_;
   std::vector<DeviceBuffer> workspaces_;  // per lane
+  std::unique_ptr<Transport> transport_;  // moves the Exchange steps' bytes
+  std::vector<int> exchange_of_;          // step -> index among the Exchange steps, or -1
   std::vector<SdpaDesc> attention_;       // per step (attention steps only)
   std::vector<Stream> streams_;           // per lane
   std::vector<int> done_of_;              // step -> index into done_, or -1

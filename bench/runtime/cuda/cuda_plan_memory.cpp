@@ -9,7 +9,7 @@ namespace cpb {
 
 int storage_bytes(Storage s, DType dtype) { return s == Storage::F32 ? 4 : dtype_bytes(dtype); }
 
-SdpaDesc attention_desc(const AttentionOp& a, DType dtype) {
+SdpaDesc attention_desc(const AttentionOp& a, DType dtype, int sm_count) {
   SdpaDesc d;
   d.dtype = dtype;
   d.q = SdpaTensor{a.q.shape, a.q.stride};
@@ -20,6 +20,7 @@ SdpaDesc attention_desc(const AttentionOp& a, DType dtype) {
   if (a.has_lse) d.lse_stride = a.lse.stride;
   d.causal = a.causal;
   d.scale = a.scale;
+  d.sm_count = sm_count;
   return d;
 }
 
@@ -28,7 +29,7 @@ size_t PlanMemory::workspace_total() const {
   return std::accumulate(workspaces.begin(), workspaces.end(), size_t{0});
 }
 
-PlanMemory plan_memory(const Problem& p, const Plan& plan, CudnnSdpa& sdpa) {
+PlanMemory plan_memory(const Problem& p, const Plan& plan, CudnnSdpa& sdpa, int sm_count) {
   PlanMemory m;
   for (const Buffer& b : plan.buffers)
     m.buffers.push_back(static_cast<size_t>(b.elems) * static_cast<size_t>(storage_bytes(b.storage, p.dtype)));
@@ -36,7 +37,7 @@ PlanMemory plan_memory(const Problem& p, const Plan& plan, CudnnSdpa& sdpa) {
   for (const Step& s : plan.steps) {
     if (s.kind() != OpKind::Attention) continue;
     int64_t ws = 0;
-    const std::string why = sdpa.prepare(attention_desc(std::get<AttentionOp>(s.op), p.dtype), &ws);
+    const std::string why = sdpa.prepare(attention_desc(std::get<AttentionOp>(s.op), p.dtype, sm_count), &ws);
     if (!why.empty() && m.error.empty()) m.error = "step '" + s.label + "': " + why;
     size_t& lane = m.workspaces.at(static_cast<size_t>(s.lane));
     lane = std::max(lane, static_cast<size_t>(ws));

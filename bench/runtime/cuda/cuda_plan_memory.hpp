@@ -15,8 +15,9 @@ namespace cpb {
 // Bytes of one element of `s` storage: the problem dtype for Act, 4 for F32.
 int storage_bytes(Storage s, DType dtype);
 
-// The cuDNN descriptor of an attention step (its views' shapes and strides as they are).
-SdpaDesc attention_desc(const AttentionOp& a, DType dtype);
+// The cuDNN descriptor of an attention step (its views' shapes and strides as they are),
+// its engine built for `sm_count` SMs (0 = all).
+SdpaDesc attention_desc(const AttentionOp& a, DType dtype, int sm_count);
 
 struct PlanMemory {
   std::vector<size_t> buffers;     // [bytes] per plan buffer
@@ -29,7 +30,8 @@ struct PlanMemory {
   size_t total() const { return buffer_total() + workspace_total() + verify_scratch; }
 };
 
-// Builds (and caches in `sdpa`) the cuDNN graph of every attention step.
-PlanMemory plan_memory(const Problem& p, const Plan& plan, CudnnSdpa& sdpa);
+// Builds (and caches in `sdpa`) the cuDNN graph of every attention step, for `sm_count`
+// SMs as attention_desc().
+PlanMemory plan_memory(const Problem& p, const Plan& plan, CudnnSdpa& sdpa, int sm_count);
 
 }  // namespace cpb

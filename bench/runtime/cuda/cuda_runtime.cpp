@@ -1,6 +1,6 @@
-#include <algorithm>
 #include "bench/runtime/cuda/cuda_runtime.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +12,7 @@
 #include "bench/runtime/cuda/cuda_device_info.hpp"
 #include "bench/runtime/cuda/cuda_executor.hpp"
 #include "bench/runtime/cuda/cuda_plan_memory.hpp"
+#include "bench/runtime/cuda/cuda_transports.hpp"
 #include "kernels/cuda/sdpa_timing.hpp"
 
 namespace cpb {
@@ -67,11 +68,12 @@ class CudaRuntime final : public Runtime {
   CudaRuntime(const MpiSession& mpi, int device, double watchdog_s) : ctx_(mpi, device, watchdog_s) {}
 
   std::string name() const override { return "cuda"; }
-  std::vector<std::string> transports() const override { return {"nccl"}; }
+  std::vector<std::string> transports() const override { return cuda_transport_names(); }
+  std::vector<std::string> profiles() const override { return {"nvlink", "pcie"}; }
 
   std::string unsupported(const Problem& p, const RunOptions& opt) const override {
-    if (opt.transport != "nccl")
-      return "transport " + opt.transport + " is not supported by the CUDA runtime (available: nccl)";
+    const std::string transport = cuda_transport_unsupported(opt, ctx_.device());
+    if (!transport.empty()) return transport;
     if (p.dtype == DType::FP32) return "cuDNN SDPA has no fp32 attention; use bf16 or fp16";
     if (p.D % 8 != 0 || p.D > 256) return "cuDNN SDPA needs D a multiple of 8 up to 256 (D=" + std::to_string(p.D) + ")";
     // A lower bound before any plan exists: this rank's Q, K, V and O shards.
@@ -84,7 +86,7 @@ class CudaRuntime final : public Runtime {
   std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
     const std::string basic = unsupported(p, opt);
     if (!basic.empty()) return basic;
-    const PlanMemory m = plan_memory(p, plan, ctx_.sdpa());
+    const PlanMemory m = plan_memory(p, plan, ctx_.sdpa(), opt.levers.attn_sms);
     if (!m.error.empty()) return m.error;
     return memory_reason(m.total(), "the plan needs " + bytes_text(m.total()) + " (buffers " +
                                         bytes_text(m.buffer_total()) + ", cuDNN workspace " +
@@ -97,7 +99,8 @@ class CudaRuntime final : public Runtime {
   }
 
   double attention_standalone_ms(const Problem& p, const AttentionOp& tile) override {
-    const SdpaDesc desc = attention_desc(tile, p.dtype);
+    // All SMs: under the attn_sms lever the comparison shows what leaving SMs costs.
+    const SdpaDesc desc = attention_desc(tile, p.dtype, 0);
     auto it = standalone_.find(desc);
     if (it != standalone_.end()) return it->second;
     int64_t ws = 0;

@@ -1,0 +1,16 @@
+// Overlap levers: runtime settings a sweep varies to see what lets communication run
+// beside attention (docs/CONFIG.md, "Overlap levers"). They change how a plan runs, never
+// what it computes, so they are not part of the Problem and every schedule has them.
+#pragma once
+
+namespace cpb {
+
+struct Levers {
+  bool comm_high_priority = false;  // streams of lanes with Exchange steps at the greatest priority
+  int nccl_ctas = 0;  // NCCL communicators made with minCTAs = maxCTAs = this; 0 = NCCL's choice
+  int attn_sms = 0;   // cuDNN attention engines built for this many SMs; 0 = all of them
+
+  bool any() const { return comm_high_priority || nccl_ctas > 0 || attn_sms > 0; }
+};
+
+}  // namespace cpb

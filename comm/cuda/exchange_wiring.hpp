@@ -1,0 +1,41 @@
+// What the copy-engine transports need to know about the other ranks' exchanges: where
+// each of this rank's sends lands, which ranks share this node, and the self transfers.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "comm/cuda/transport.hpp"
+
+namespace cpb {
+
+char* span_ptr(const ExchangePlan& plan, const BufferSpan& s);
+
+// The distinct ranks other than `me` among `transfers`, in first-seen order.
+std::vector<int> other_peers(const std::vector<PeerSpan>& transfers, int me);
+
+// Enqueues the exchange's transfers to this rank itself as device copies on `stream`:
+// the i-th self send feeds the i-th self receive (fails the job when they differ).
+void post_self_copies(const ExchangePlan& plan, const ExchangeSpec& e, int me, cudaStream_t stream);
+
+// One receive of the job, as every rank sees it after gather_receives().
+struct ReceiveRecord {
+  int64_t key, src, dst, ordinal;  // exchange key, sending and receiving rank, i-th from src
+  int64_t buf, offset, bytes;      // where on dst [bytes]
+};
+
+// Collective over `world`: every rank's receives from other ranks.
+std::vector<ReceiveRecord> gather_receives(const ExchangePlan& plan, MPI_Comm world);
+
+// The receive on `dst` that the `ordinal`-th send of `src` to it in exchange `key`
+// feeds; fails the job (naming the exchange) when there is none or the bytes differ.
+const ReceiveRecord& matching_receive(const std::vector<ReceiveRecord>& all, int64_t key, int src, int dst,
+                                      int64_t ordinal, size_t bytes);
+
+// Collective over `world`: for every world rank, the world rank of the lowest rank on
+// its node (ranks with equal values share a node).
+std::vector<int> node_of_ranks(MPI_Comm world, MPI_Comm node);
+
+}  // namespace cpb
