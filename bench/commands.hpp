@@ -2,8 +2,11 @@
 // 2 bad input) and prints its own errors.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "bench/config.hpp"
 
 namespace cpb {
 
@@ -32,5 +35,23 @@ struct PlanArgs {
 int cmd_plan(const PlanArgs& args);
 
 int cmd_list();
+
+struct ProbeArgs {
+  int64_t S = 56160;  // tokens
+  int64_t H = 40;     // query heads of the model; each rank attends H / P
+  int64_t D = 128;
+  std::string dtype = "bf16";
+  std::string device = "auto";          // auto | cpu | cuda
+  std::vector<std::string> transports;  // empty: every transport the runtime offers
+  std::string profile = "nvlink";
+  int64_t bytes = 0;         // all-to-all bytes per rank, when bytes_given
+  bool bytes_given = false;  // else the Ulysses input all-to-all of the shape
+  double seconds = MeasureSettings{}.max_seconds;  // time budget of each measurement [s]
+  std::string out;
+  bool quiet = false;
+};
+// `cpbench probe`: the interference matrix (docs/METRICS.md, "probe"). Needs MPI, like
+// cmd_run: initializes it for the duration of the call.
+int cmd_probe(const ProbeArgs& args, int* argc, char*** argv);
 
 }  // namespace cpb

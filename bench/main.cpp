@@ -1,5 +1,6 @@
 // cpbench: benchmark and profiling driver for context-parallel attention.
 //   cpbench run --config FILE ...      (under mpirun: one rank per GPU, or CPU ranks)
+//   cpbench probe ...                  (under mpirun, like run)
 //   cpbench plan|list|report|compare   (no MPI needed)
 #include <CLI/CLI.hpp>
 
@@ -35,6 +36,23 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->check(CLI::NonNegativeNumber);
   plan_cmd->add_option("--format", plan.format, "Output format")->check(CLI::IsMember({"text", "json"}));
 
+  cpb::ProbeArgs probe;
+  CLI::App* probe_cmd = app.add_subcommand(
+      "probe", "Interference matrix: attention alone, each transport alone and beside attention (under mpirun)");
+  probe_cmd->add_option("--S", probe.S, "Tokens")->capture_default_str();
+  probe_cmd->add_option("--H", probe.H, "Query heads of the model; each rank attends H/P")->capture_default_str();
+  probe_cmd->add_option("--D", probe.D, "Head dimension")->capture_default_str();
+  probe_cmd->add_option("--dtype", probe.dtype, "bf16, fp16 or fp32")->capture_default_str();
+  probe_cmd->add_option("--device", probe.device, "Runtime")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  probe_cmd->add_option("--transports", probe.transports, "Comma-separated; default: all the runtime offers")
+      ->delimiter(',');
+  probe_cmd->add_option("--profile", probe.profile, "Interconnect profile: nvlink or pcie")->capture_default_str();
+  CLI::Option* probe_bytes = probe_cmd->add_option(
+      "--bytes", probe.bytes, "All-to-all bytes per rank; default: the Ulysses input all-to-all of the shape");
+  probe_cmd->add_option("--seconds", probe.seconds, "Time budget of each measurement [s]")->capture_default_str();
+  probe_cmd->add_option("-o,--out", probe.out, "Result JSON (cpbench-probe), rewritten atomically after each row");
+  probe_cmd->add_flag("-q,--quiet", probe.quiet, "No progress lines");
+
   app.add_subcommand("list", "List schedules, axes, transports and masks");
 
   std::string report_path, report_format = "md";
@@ -59,6 +77,10 @@ int main(int argc, char** argv) {
 
   if (*run_cmd) return cpb::cmd_run(run, &argc, &argv);
   if (*plan_cmd) return cpb::cmd_plan(plan);
+  if (*probe_cmd) {
+    probe.bytes_given = probe_bytes->count() > 0;
+    return cpb::cmd_probe(probe, &argc, &argv);
+  }
   if (app.got_subcommand("list")) return cpb::cmd_list();
   if (*report_cmd) return cpb::run_report(report_path, report_format, std::cout);
   if (*compare_cmd) return cpb::run_compare(base_path, new_path, threshold, noise, std::cout);

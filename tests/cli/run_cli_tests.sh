@@ -7,6 +7,8 @@
 #   NAME.json    the config passed with --config; absent: the missing-file case
 #   NAME.args    optional extra arguments, one per line (e.g. "-a" then "S=big")
 #   NAME.np      optional MPI world size (default 1)
+#   NAME.cmd     optional subcommand that replaces `run --config NAME.json` (e.g. "probe",
+#                whose options then come from NAME.args)
 # Each case runs `MPIRUN NP BINARY run --config NAME.json --device cpu --quiet --out DIR/out.json`
 # with DIR a fresh temporary folder that must still be empty afterwards.
 # Prints one line per case, then "N passed, M failed"; exits 1 when any case failed.
@@ -33,10 +35,12 @@ for expect in "$casedir"/*.expect; do
   [ -f "$casedir/$name.np" ] && np=$(<"$casedir/$name.np")
   args=()
   [ -f "$casedir/$name.args" ] && mapfile -t args <"$casedir/$name.args"
+  command=(run --config "$config")
+  [ -f "$casedir/$name.cmd" ] && command=("$(<"$casedir/$name.cmd")")
 
   outdir=$work/$name/out
   mkdir -p "$outdir"
-  "$mpirun" "$np" "$binary" run --config "$config" --device cpu --quiet --out "$outdir/out.json" \
+  "$mpirun" "$np" "$binary" "${command[@]}" --device cpu --quiet --out "$outdir/out.json" \
     "${args[@]}" >"$work/$name/stdout" 2>"$work/$name/stderr"
   rc=$?
 

@@ -1,0 +1,19 @@
+// Picking the runtime of a job from --device. Compiled into the driver, where
+// CPBENCH_HAVE_CUDA is known.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "bench/runtime.hpp"
+#include "comm/mpi_session.hpp"
+
+namespace cpb {
+
+// Collective: every rank must pick the same runtime. `device`: "cpu"; "cuda" (UsageError
+// when this build has no CUDA runtime or a rank sees no GPU); "auto": CUDA when this build
+// has it and every rank sees a GPU, else the CPU runtime. The CUDA runtime's own set-up
+// errors (ranks sharing a GPU) are UsageErrors too.
+std::unique_ptr<Runtime> make_runtime(const std::string& device, const MpiSession& mpi);
+
+}  // namespace cpb
