@@ -39,6 +39,7 @@ struct Point {
   Problem problem;        // problem.P is the world size
   std::string transport;  // "auto" until the runtime resolves it
   std::string profile = "nvlink";
+  Levers levers;
   std::string skip_reason;  // non-empty: the point is SKIPPED, with this reason
   // The params object of the result JSON (DESIGN.md), schedule-specific options included
   // only where the schedule reads them.

@@ -49,6 +49,10 @@ Point make_point(const json& pick, int P) {
   pt.schedule = pick["schedule"].get<std::string>();
   pt.transport = pick["transport"].get<std::string>();
   pt.profile = pick["profile"].get<std::string>();
+  pt.levers.comm_high_priority = pick["comm_priority"].get<std::string>() == "high";
+  // NCCL CTAs mean nothing to the copy-engine and MPI transports.
+  if (pt.transport == "nccl" || pt.transport == "auto") pt.levers.nccl_ctas = pick["nccl_ctas"].get<int>();
+  pt.levers.attn_sms = pick["attn_sms"].get<int>();
   Problem& p = pt.problem;
   p.P = P;
   p.S = pick["S"].get<int64_t>();
@@ -58,14 +62,20 @@ Point make_point(const json& pick, int P) {
   p.B = pick["B"].get<int>();
   parse_mask(pick["mask"].get<std::string>(), &p.mask);
   parse_dtype(pick["dtype"].get<std::string>(), &p.dtype);
-  p.chunks = pick["chunks"].get<int>();
-  // An explicit head split fixes the chunk count.
+  p.chunks_auto = pick["chunks"] == "auto";
+  p.chunks = p.chunks_auto ? 1 : pick["chunks"].get<int>();
+  // Taper is even below 3 chunks: such points fold into the even ones.
+  p.chunk_shape = (p.chunks_auto || p.chunks >= 3) ? pick["chunk_shape"].get<std::string>() : "even";
+  // An explicit head split fixes the chunk count and shape.
   if (!pick["chunk_heads"].is_null()) {
     p.chunk_heads = pick["chunk_heads"].get<std::vector<int>>();
     p.chunks = static_cast<int>(p.chunk_heads.size());
+    p.chunks_auto = false;
+    p.chunk_shape = "even";
   }
   p.ulysses_degree = pick["usp_u"].is_null() ? 0 : pick["usp_u"].get<int>();
   p.comm_order = pick["comm_order"].get<std::string>();
+  p.comm_lanes = pick["comm_lanes"].get<int>();
   return pt;
 }
 
@@ -90,12 +100,19 @@ json Point::params() const {
             {"dtype", to_string(p.dtype)},
             {"transport", transport},
             {"profile", profile}};
+  // Levers only when set, so records of sweeps without them keep their params.
+  if (levers.comm_high_priority) j["comm_priority"] = "high";
+  if (levers.nccl_ctas > 0) j["nccl_ctas"] = levers.nccl_ctas;
+  if (levers.attn_sms > 0) j["attn_sms"] = levers.attn_sms;
   for (const cfg::AxisSpec& a : cfg::axis_specs()) {
     if (!cfg::schedule_reads(schedule, a)) continue;
-    if (a.name == "chunks") j["chunks"] = p.chunks;
+    if (a.name == "chunks") j["chunks"] = p.chunks_auto ? json("auto") : json(p.chunks);
     if (a.name == "chunk_heads" && !p.chunk_heads.empty()) j["chunk_heads"] = p.chunk_heads;
+    // Only when not the default, so records of sweeps before these options keep their params.
+    if (a.name == "chunk_shape" && p.chunk_shape != "even") j["chunk_shape"] = p.chunk_shape;
     if (a.name == "usp_u") j["usp_u"] = p.ulysses_degree;
     if (a.name == "comm_order") j["comm_order"] = p.comm_order;
+    if (a.name == "comm_lanes" && p.comm_lanes != 1) j["comm_lanes"] = p.comm_lanes;
   }
   return j;
 }

@@ -18,7 +18,9 @@ std::vector<std::string> masks() { return {"full", "causal"}; }
 std::vector<std::string> dtypes() { return {"bf16", "fp16", "fp32"}; }
 std::vector<std::string> transports() { return {"auto", "nccl", "ce", "ce_host", "mpi"}; }
 std::vector<std::string> profiles() { return {"nvlink", "pcie"}; }
+std::vector<std::string> comm_priorities() { return {"normal", "high"}; }
 std::vector<std::string> comm_orders() { return {"interleaved", "inputs_first"}; }
+std::vector<std::string> chunk_shapes() { return {"even", "taper"}; }
 
 AxisSpec size_axis(std::string name, int64_t max, bool required, nlohmann::json dflt,
                    std::string option = "") {
@@ -58,6 +60,13 @@ std::vector<AxisSpec> make_specs() {
   v.push_back(name_axis("dtype", "a dtype", dtypes, false, "bf16"));
   v.push_back(name_axis("profile", "a profile", profiles, false, "nvlink"));
   v.push_back(name_axis("transport", "a transport", transports, false, "auto"));
+  // Overlap levers (bench/levers.hpp): every schedule has them; nccl_ctas folds to 0
+  // under a transport other than nccl.
+  v.push_back(name_axis("comm_priority", "a comm_priority", comm_priorities, false, "normal"));
+  v.push_back(size_axis("nccl_ctas", 64, false, 0));
+  v.back().kind = AxisKind::Count;
+  v.push_back(size_axis("attn_sms", 4096, false, 0));
+  v.back().kind = AxisKind::Count;
   v.push_back(name_axis("schedule", "a schedule", schedule_names, true, nullptr));
   v.push_back(size_axis("chunks", kIntMax, false, 1, "chunks"));
   AxisSpec heads;
@@ -67,15 +76,25 @@ std::vector<AxisSpec> make_specs() {
   heads.max = kIntMax;
   heads.option = "chunk_heads";
   v.push_back(heads);
+  v.push_back(name_axis("chunk_shape", "a chunk_shape", chunk_shapes, false, "even", "chunk_shape"));
   v.push_back(size_axis("usp_u", kIntMax, false, nullptr, "ulysses_degree"));
   v.back().required_when_read = true;
   v.push_back(name_axis("comm_order", "a comm_order", comm_orders, false, "interleaved", "comm_order"));
+  v.push_back(size_axis("comm_lanes", 2, false, 1, "comm_lanes"));
   return v;
 }
 
 std::string range_text(int64_t lo, int64_t hi) {
   if (hi == kIntMax || hi == kInt64Max) return "integers >= " + std::to_string(lo);
   return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+// chunks: a Size value, or "auto" (hcms calibrates C per point: bench/chunk_auto.hpp).
+nlohmann::json check_chunks(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
+  if (v == "auto") return v;
+  if (!v.is_number())
+    fail(where, show(v) + " is neither an integer nor \"auto\"", range_text(1, a.max) + " or \"auto\"");
+  return check_int(v, 1, a.max, where);
 }
 
 }  // namespace
@@ -137,7 +156,10 @@ int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::st
 
 nlohmann::json check_axis_value(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
   switch (a.kind) {
-    case AxisKind::Size: return check_int(v, 1, a.max, where);
+    case AxisKind::Size:
+      if (a.name == "chunks") return check_chunks(a, v, where);
+      return check_int(v, 1, a.max, where);
+    case AxisKind::Count: return check_int(v, 0, a.max, where);
     case AxisKind::Name: {
       const std::vector<std::string> allowed = a.allowed();
       if (!v.is_string() || std::find(allowed.begin(), allowed.end(), v.get<std::string>()) == allowed.end())

@@ -11,6 +11,7 @@ namespace cpb::cfg {
 
 enum class AxisKind {
   Size,      // an integer >= 1
+  Count,     // an integer >= 0 (0: the library's own choice)
   Name,      // a string from AxisSpec::allowed()
   HeadList,  // a non-empty array of integers >= 1 (chunk_heads)
 };

@@ -15,19 +15,43 @@ bool timed(const nlohmann::json& r) {
   return r.value("status", "") == "PASS" && r.contains("time_ms") && r["time_ms"].value("p50", 0.0) > 0;
 }
 
-// The timed record of `schedule` that solves the same problem as `r`, or nullptr.
-const nlohmann::json* find_peer(const std::vector<nlohmann::json>& all, const nlohmann::json& key,
-                                const char* schedule) {
-  for (const auto& o : all)
-    if (o.value("schedule", "") == schedule && timed(o) && problem_key(o) == key) return &o;
-  return nullptr;
+const char* const kLeverKeys[] = {"comm_priority", "nccl_ctas", "attn_sms"};
+
+// How a row moves its bytes: transport plus the levers it sets.
+nlohmann::json how_key(const nlohmann::json& r) {
+  const nlohmann::json params = r.value("params", nlohmann::json::object());
+  nlohmann::json k = {{"transport", params.value("transport", "")}};
+  for (const char* lever : kLeverKeys)
+    if (params.contains(lever)) k[lever] = params[lever];
+  return k;
+}
+
+// The reference row of `schedule` for row `r` (docs/METRICS.md): the timed record of
+// that schedule solving the same problem over NCCL without levers (the baseline every
+// transport and lever is compared with), else the one moving its bytes the way `r`
+// does; nullptr when neither exists.
+const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
+                                     const char* schedule) {
+  const nlohmann::json key = problem_key(r);
+  const nlohmann::json baseline = {{"transport", "nccl"}};
+  const nlohmann::json same_way = how_key(r);
+  const nlohmann::json* fallback = nullptr;
+  for (const auto& o : all) {
+    if (o.value("schedule", "") != schedule || !timed(o) || problem_key(o) != key) continue;
+    const nlohmann::json how = how_key(o);
+    if (how == baseline) return &o;
+    if (how == same_way && !fallback) fallback = &o;
+  }
+  return fallback;
 }
 
 }  // namespace
 
 nlohmann::json problem_key(const nlohmann::json& record) {
   nlohmann::json k = record.value("params", nlohmann::json::object());
-  for (const char* opt : {"chunks", "chunk_heads", "usp_u", "comm_order"}) k.erase(opt);
+  for (const char* opt : {"chunks", "chunk_heads", "usp_u", "comm_order", "chunk_shape", "comm_lanes", "transport"})
+    k.erase(opt);
+  for (const char* lever : kLeverKeys) k.erase(lever);
   return k;
 }
 
@@ -35,19 +59,18 @@ void fill_derived_metrics(std::vector<nlohmann::json>& records) {
   for (auto& r : records) {
     for (const char* f : {"rho", "rho_source", "bound", "eta", "speedup", "busbw_gbps"}) r.erase(f);
     if (!timed(r)) continue;
-    const nlohmann::json key = problem_key(r);
     const double t = p50(r);
 
     nlohmann::json speedup = nlohmann::json::object();
-    if (const auto* u = find_peer(records, key, "ulysses")) speedup["vs_ulysses"] = p50(*u) / t;
-    if (const auto* g = find_peer(records, key, "ring")) speedup["vs_ring"] = p50(*g) / t;
+    if (const auto* u = find_reference(records, r, "ulysses")) speedup["vs_ulysses"] = p50(*u) / t;
+    if (const auto* g = find_reference(records, r, "ring")) speedup["vs_ring"] = p50(*g) / t;
     r["speedup"] = speedup;
 
     if (!has_number(r, "comp_ms") || !has_number(r, "comm_ms")) continue;
     const double comp = r["comp_ms"].get<double>();
     const double comm = r["comm_ms"].get<double>();
     // rho is a property of the problem: the HCMS paper takes it from serial Ulysses.
-    const nlohmann::json* u = find_peer(records, key, "ulysses");
+    const nlohmann::json* u = find_reference(records, r, "ulysses");
     const nlohmann::json& src = (u && has_number(*u, "comp_ms") && has_number(*u, "comm_ms")) ? *u : r;
     const double sc = src["comp_ms"].get<double>(), sm = src["comm_ms"].get<double>();
     if (sc + sm > 0) {

@@ -70,8 +70,9 @@ PointFilter::Term PointFilter::parse_term(const std::string& text) {
     }
     return t;
   }
-  if (spec.kind != AxisKind::Size)
-    fail(where, "\"" + t.key + "\" is not numeric", "<, <=, >, >= on P, S, H, Hkv, D, B, chunks, usp_u");
+  if (spec.kind != AxisKind::Size && spec.kind != AxisKind::Count)
+    fail(where, "\"" + t.key + "\" is not numeric",
+         "<, <=, >, >= on P, S, H, Hkv, D, B, chunks, usp_u, nccl_ctas, attn_sms");
   const nlohmann::json n = parse_cli_value(spec, value_text);
   if (!n.is_number_integer()) fail(where, show(n) + " is not an integer", "integers");
   t.values.push_back(n);

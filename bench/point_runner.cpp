@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
+#include "bench/chunk_auto.hpp"
+#include "bench/first_reason.hpp"
 #include "bench/measure.hpp"
 #include "bench/schedule.hpp"
 #include "bench/trace_capture.hpp"
-#include "comm/check.hpp"
 
 namespace cpb {
 namespace {
@@ -24,18 +26,6 @@ nlohmann::json base_record(const Point& point, const std::string& runtime) {
 Stats time_part(PointContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt) {
   auto exec = ctx.runtime.prepare(p, plan, opt);
   return measure(*exec, ctx.measure, ctx.mpi.world()).stats;
-}
-
-// The reason of the lowest rank that has one ("" when none has); collective.
-std::string first_reason(const std::string& mine, const MpiSession& mpi) {
-  const int first = static_cast<int>(allreduce_min(mine.empty() ? mpi.size() : mpi.rank(), mpi.world()));
-  if (first == mpi.size()) return "";
-  int len = static_cast<int>(mine.size());
-  MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT, first, mpi.world()));
-  std::string out = mine;
-  out.resize(static_cast<size_t>(len));
-  MPI_CHECK(MPI_Bcast(out.data(), len, MPI_CHAR, first, mpi.world()));
-  return first == mpi.rank() ? mine : "rank " + std::to_string(first) + ": " + out;
 }
 
 struct AttentionTime {
@@ -83,22 +73,33 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   if (!point.skip_reason.empty()) return skipped_record(point, rt, point.skip_reason);
 
   const Schedule* sched = find_schedule(point.schedule);
-  const Problem& p = point.problem;
+  Problem p = point.problem;  // with chunks "auto", `chunks` is set by the calibration below
   RunOptions opt;
   opt.transport = point.transport;
+  opt.profile = point.profile;
   opt.graph = ctx.measure.graph;
+  opt.levers = point.levers;
   // A runtime limit (free memory) can differ between ranks: all skip if one must.
   const std::string why = first_reason(ctx.runtime.unsupported(p, opt), ctx.mpi);
   if (!why.empty()) return skipped_record(point, rt, why);
 
   const int rank = ctx.mpi.rank();
   MPI_Comm world = ctx.mpi.world();
+  std::optional<ChunkCalibration> calibration;
+  if (p.chunks_auto) {  // time a few chunk counts, run at the one the fit picks (chunk_auto.hpp)
+    calibration = calibrate_chunks(ctx.runtime, *sched, p, opt, ctx.measure, world, rank);
+    p.chunks = calibration->chosen;
+  }
   const Plan plan = sched->plan(p, rank);
   const Model model = sched->model(p, rank);
   // Limits that need the plan (exact memory, tiles the attention kernel cannot run).
   const std::string why_plan = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi);
   if (!why_plan.empty()) return skipped_record(point, rt, why_plan);
   nlohmann::json r = base_record(point, rt);
+  if (calibration) {
+    r["chunks_chosen"] = p.chunks;
+    r["chunks_fit"] = calibration->to_json();
+  }
 
   // 1. One run, verified (outside any timing).
   std::vector<unsigned char> out_bytes;

@@ -32,10 +32,16 @@ struct Problem {
 
   // Schedule options. A schedule ignores the ones it does not declare in option_axes().
   int chunks = 1;               // hcms: chunks per rank (C); 1 = Ulysses
+  // hcms: C is chosen per point by calibration (bench/chunk_auto.hpp); the runner sets
+  // `chunks` before it plans, and until then `chunks` is 1.
+  bool chunks_auto = false;
   std::vector<int> chunk_heads; // hcms: explicit head count of each chunk (sums to the
                                 // heads of every rank); empty = split by `chunks`
+  std::string chunk_shape = "even";  // hcms: "even" | "taper" (layout.hpp: taper_split)
   int ulysses_degree = 0;       // usp: ranks per Ulysses group u (ring degree r = P / u)
   std::string comm_order = "interleaved";  // hcms: "interleaved" | "inputs_first"
+  int comm_lanes = 1;           // hcms: 1 = every exchange on lane "comm"; 2 = output
+                                // exchanges and their unpacks on lane "comm_out"
 
   int group_size() const { return H / Hkv; }  // query heads per key/value head
   double softmax_scale() const;               // 1 / sqrt(D)

@@ -41,11 +41,23 @@ std::string point_identity(const nlohmann::json& record) {
   return string_field(record, {"schedule"}) + " " + (params ? params->dump() : "null");
 }
 
+namespace {
+
+// Rows of one report table: the same problem moved over the same transport.
+nlohmann::json table_key(const nlohmann::json& record) {
+  nlohmann::json k = problem_key(record);
+  const nlohmann::json* transport = find_field(record, {"params", "transport"});
+  if (transport) k["transport"] = *transport;
+  return k;
+}
+
+}  // namespace
+
 nlohmann::json schedule_options(const nlohmann::json& record) {
   nlohmann::json opts = nlohmann::json::object();
   const nlohmann::json* params = find_field(record, {"params"});
   if (!params || !params->is_object()) return opts;
-  const nlohmann::json problem = problem_key(record);
+  const nlohmann::json problem = table_key(record);
   for (const auto& [k, v] : params->items())
     if (!problem.contains(k)) opts[k] = v;
   return opts;
@@ -54,7 +66,7 @@ nlohmann::json schedule_options(const nlohmann::json& record) {
 nlohmann::json problem_group(const nlohmann::json& record) {
   const nlohmann::json* params = find_field(record, {"params"});
   if (!params || !params->is_object()) return nlohmann::json::object();
-  nlohmann::json g = problem_key(record);
+  nlohmann::json g = table_key(record);
   g.erase("S");
   return g;
 }

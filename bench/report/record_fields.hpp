@@ -29,12 +29,14 @@ std::string record_status(const nlohmann::json& record);
 // same point iff their identities are equal.
 std::string point_identity(const nlohmann::json& record);
 
-// The params that are options of the schedule (chunks, chunk_heads, usp_u, ...): those
-// that metrics.hpp's problem_key() drops. An object, possibly empty.
+// The params that are options of the schedule (chunks, chunk_heads, usp_u, ...) or overlap
+// levers (comm_priority, nccl_ctas, attn_sms): those that metrics.hpp's problem_key()
+// drops, except the transport. An object, possibly empty.
 nlohmann::json schedule_options(const nlohmann::json& record);
 
-// The problem a record solves apart from its sequence length: problem_key() without S.
-// Records with equal problem groups go into one table of the report.
+// The problem a record solves apart from its sequence length, and its transport:
+// problem_key() without S, with the transport. Records with equal problem groups go into
+// one table of the report.
 nlohmann::json problem_group(const nlohmann::json& record);
 
 // The schedule with its options, for column titles: "ulysses", "hcms C=3",

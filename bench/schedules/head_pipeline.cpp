@@ -43,10 +43,11 @@ std::vector<int> add_chunk_attention(Plan& plan, const Problem& p, const HeadExc
 }  // namespace
 
 Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
-                        std::vector<std::vector<Range>> q_heads, bool inputs_first) {
+                        std::vector<std::vector<Range>> q_heads, PipelineLanes lanes) {
   const std::vector<int> world = rank_list(0, p.P, 1);
   RoleTensors roles;
   Plan plan = start_plan(p, rank, schedule, {contiguous_tokens(p, rank)}, {world}, &roles);
+  const int out_lane = lanes.output_lane ? plan.add_lane("comm_out") : kCommLane;
   HeadExchange hx(plan, p, HeadGroup{0, world, rank, p.S / p.P, std::move(q_heads)}, roles);
   const int C = hx.chunks();
 
@@ -57,15 +58,15 @@ Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
     ready[c] = {pack[c]};
     if (std::optional<int> in = hx.add_input_exchange(kCommLane, c, {pack[c]})) ready[c].push_back(*in);
   };
-  // The unpack runs on the comm lane right after its exchange, so the compute lane never
-  // waits for an output exchange; it is a short memory-bound copy.
+  // The unpack runs on the output's lane right after its exchange, so the compute lane
+  // never waits for an output exchange; it is a short memory-bound copy.
   auto output = [&](int c, const std::vector<int>& attention) {
     std::vector<int> deps = attention;
-    if (std::optional<int> out = hx.add_output_exchange(kCommLane, c, attention)) deps.push_back(*out);
-    hx.add_unpack(kCommLane, c, deps);
+    if (std::optional<int> out = hx.add_output_exchange(out_lane, c, attention)) deps.push_back(*out);
+    hx.add_unpack(out_lane, c, deps);
   };
 
-  if (inputs_first) {
+  if (lanes.inputs_first) {
     for (int c = 0; c < C; ++c) input(c);
     for (int c = 0; c < C; ++c) output(c, add_chunk_attention(plan, p, hx, c, ready[c]));
   } else {

@@ -12,12 +12,21 @@
 
 namespace cpb {
 
+// How the exchanges of the pipeline are laid on lanes.
+struct PipelineLanes {
+  // The comm lane runs all input exchanges, then all output exchanges; otherwise in0, in1,
+  // out0, in2, out1, ..., out_{C-1}.
+  bool inputs_first = false;
+  // Output exchanges and their unpacks on a third lane "comm_out" (a stream, and on GPUs a
+  // communicator, of their own), so an output never queues behind the next input;
+  // otherwise on the comm lane.
+  bool output_lane = false;
+};
+
 // Preconditions: S % P == 0; q_heads[i][c] are the query heads of rank i in chunk c, every
 // rank with the same chunk count, the chunks of all ranks covering [0, H) once.
-// `inputs_first`: the comm lane runs all input exchanges, then all output exchanges;
-// otherwise in0, in1, out0, in2, out1, ..., out_{C-1}.
 Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
-                        std::vector<std::vector<Range>> q_heads, bool inputs_first);
+                        std::vector<std::vector<Range>> q_heads, PipelineLanes lanes);
 
 // Attention FLOPs of a rank that attends `heads` query heads over all S tokens.
 double head_sharded_flops(const Problem& p, int64_t heads);

@@ -1,5 +1,6 @@
 #include "bench/schedules/layout.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace cpb {
@@ -53,10 +54,20 @@ int head_chunk_count(const Problem& p) {
   return p.chunk_heads.empty() ? p.chunks : static_cast<int>(p.chunk_heads.size());
 }
 
+std::vector<Range> taper_split(int64_t n, int parts) {
+  if (parts < 3) return even_split(n, parts);
+  const int64_t ends = std::max<int64_t>(1, (n + parts - 2) / (2 * (parts - 1)));
+  std::vector<Range> out = {Range{0, ends}};
+  for (const Range& r : even_split(n - 2 * ends, parts - 2)) out.push_back(Range{ends + r.begin, r.size});
+  out.push_back(Range{n - ends, ends});
+  return out;
+}
+
 std::vector<Range> head_chunks(const Problem& p, Range rank_heads) {
   std::vector<Range> out;
   if (p.chunk_heads.empty()) {
-    for (const Range& r : even_split(rank_heads.size, p.chunks))
+    const bool taper = p.chunk_shape == "taper";
+    for (const Range& r : taper ? taper_split(rank_heads.size, p.chunks) : even_split(rank_heads.size, p.chunks))
       out.push_back(Range{rank_heads.begin + r.begin, r.size});
     return out;
   }

@@ -36,8 +36,18 @@ Range contiguous_tokens(const Problem& p, int rank);
 // Precondition: S % (2P) == 0.
 std::vector<Range> zigzag_tokens(const Problem& p, int rank);
 
+// Splits n items into `parts` consecutive ranges whose first and last hold about half of
+// each middle one (HCMS chunk_shape "taper"): with parts >= 3, each end gets
+// e = max(1, round(n / (2 (parts - 1)))), halves rounded down, i.e.
+// e = max(1, floor((n + parts - 2) / (2 (parts - 1)))), and the parts - 2 middle ranges
+// share the other n - 2e as even_split does. With parts < 3, even_split(n, parts).
+// E.g. (20, 6) -> 2 4 4 4 4 2; (7, 3) -> 2 3 2; (6, 3) -> 1 4 1; (4, 4) -> 1 1 1 1.
+// Precondition: 1 <= parts <= n; then every range holds at least one item.
+std::vector<Range> taper_split(int64_t n, int parts);
+
 // Query-head chunks of one rank that holds `rank_heads` (HCMS): Problem::chunk_heads when
-// given, otherwise `chunks` near-equal chunks (the first (h mod C) one head more).
+// given, otherwise `chunks` chunks shaped by Problem::chunk_shape: "even" (even_split: the
+// first (h mod C) one head more) or "taper" (taper_split).
 // Precondition: hcms_split_error() found nothing for this rank's head count.
 std::vector<Range> head_chunks(const Problem& p, Range rank_heads);
 // Number of head chunks HCMS uses for `p`: chunk_heads.size() when given, else chunks.

@@ -33,7 +33,7 @@ class Ulysses final : public Schedule {
   }
 
   Plan plan(const Problem& p, int rank) const override {
-    return head_pipeline_plan(p, rank, name(), even_head_split(p.H, p.P), false);
+    return head_pipeline_plan(p, rank, name(), even_head_split(p.H, p.P), PipelineLanes{});
   }
 };
 

@@ -132,6 +132,21 @@ TEST_F(ConfigErrors, UnknownNamesListTheAllowedSet) {
                "axes.comm_order: \"inputs\" is not a comm_order; allowed: interleaved, inputs_first"));
 }
 
+TEST_F(ConfigErrors, HcmsChunkOptions) {
+  EXPECT_EQ(base_error(R"("chunks": [2, "max"])"),
+            file() + ": axes.chunks[1]: \"max\" is neither an integer nor \"auto\"; allowed: integers >= 1 or "
+                     "\"auto\"");
+  EXPECT_TRUE(contains(base_error(R"("chunks": "Auto")"), "axes.chunks: \"Auto\" is neither an integer nor"));
+  EXPECT_TRUE(contains(base_error(R"("chunks": true)"), "allowed: integers >= 1 or \"auto\""));
+  EXPECT_TRUE(contains(base_error(R"("chunks": 0)"), "axes.chunks: 0 is not positive"));
+  EXPECT_EQ(base_error(R"("chunk_shape": "tapered")"),
+            file() + ": axes.chunk_shape: \"tapered\" is not a chunk_shape; allowed: even, taper (did you mean "
+                     "\"taper\"?)");
+  EXPECT_EQ(base_error(R"("comm_lanes": [1, 3])"),
+            file() + ": axes.comm_lanes[1]: 3 is too large; allowed: integers from 1 to 2");
+  EXPECT_TRUE(contains(base_error(R"("comm_lanes": "2")"), "axes.comm_lanes: \"2\" is not an integer"));
+}
+
 TEST_F(ConfigErrors, EmptyAxisArrays) {
   EXPECT_EQ(error(R"("schedule": "ulysses", "S": [], "H": 4, "D": 16)"),
             file() + ": axes.S: [] is empty; allowed: one value or a non-empty array of values");

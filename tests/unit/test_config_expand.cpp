@@ -74,11 +74,13 @@ TEST_F(ConfigExpand, OptionAxesFoldForSchedulesThatDoNotReadThem) {
 
 TEST_F(ConfigExpand, EveryOptionAxisFolds) {
   const auto p = points(R"("schedule": ["ulysses", "ring", "hcms", "usp"], "S": 256, "H": 8, "D": 16,
-                           "chunks": [1, 2], "usp_u": [1, 2], "comm_order": ["interleaved", "inputs_first"])",
+                           "chunks": [3, 4], "usp_u": [1, 2], "comm_order": ["interleaved", "inputs_first"],
+                           "chunk_shape": ["even", "taper"], "comm_lanes": [1, 2])",
                         2);
   for (const char* s : {"ulysses", "ring", "hcms", "usp"}) {
     size_t want = 1;
-    for (const char* axis : {"chunks", "usp_u", "comm_order"}) want *= reads(s, axis) ? 2 : 1;
+    for (const char* axis : {"chunks", "usp_u", "comm_order", "chunk_shape", "comm_lanes"})
+      want *= reads(s, axis) ? 2 : 1;
     EXPECT_EQ(std::count_if(p.begin(), p.end(), [&](const Point& x) { return x.schedule == s; }),
               static_cast<long>(want))
         << s;
@@ -103,6 +105,70 @@ TEST_F(ConfigExpand, ChunkHeadsOverrideChunks) {
     EXPECT_EQ(x.params()["chunks"], 2);
   }
   EXPECT_EQ(p[1].params()["chunk_heads"], json::parse("[3, 1]"));
+}
+
+TEST_F(ConfigExpand, ChunksAuto) {
+  const auto p = points(R"("schedule": ["ulysses", "hcms"], "S": 256, "H": 8, "D": 16, "chunks": ["auto", 2])", 2);
+  ASSERT_EQ(p.size(), 3u);  // ulysses once, hcms auto and 2
+  EXPECT_FALSE(p[0].problem.chunks_auto);
+  EXPECT_TRUE(p[1].problem.chunks_auto);
+  EXPECT_EQ(p[1].problem.chunks, 1);  // until the runner's calibration chooses
+  EXPECT_EQ(p[1].params()["chunks"], "auto");
+  EXPECT_FALSE(p[2].problem.chunks_auto);
+  EXPECT_EQ(p[2].params()["chunks"], 2);
+  EXPECT_EQ(p[1].skip_reason, "");
+  // An explicit head split replaces "auto" as it replaces a count.
+  const auto q = points(R"("schedule": "hcms", "S": 256, "H": 8, "D": 16, "chunks": ["auto", 2],
+                           "chunk_heads": [3, 1])",
+                        2);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_FALSE(q[0].problem.chunks_auto);
+  EXPECT_EQ(q[0].params()["chunks"], 2);
+  // Filters and skip rules see "auto".
+  EXPECT_EQ(points(R"("schedule": "hcms", "S": 256, "H": 8, "D": 16, "chunks": ["auto", 2, 4])", 2, "",
+                   "chunks=auto")
+                .size(),
+            1u);
+  EXPECT_EQ(points(R"("schedule": "hcms", "S": 256, "H": 8, "D": 16, "chunks": ["auto", 2, 4])", 2, "", "chunks>=2")
+                .size(),
+            2u);
+  const auto skipped = points(R"("schedule": "hcms", "S": 256, "H": 8, "D": 16, "chunks": ["auto", 2])", 2,
+                              R"("skip": [{"if": {"chunks": "auto"}, "reason": "later"}])");
+  EXPECT_EQ(skipped[0].skip_reason, "later");
+  EXPECT_EQ(skipped[1].skip_reason, "");
+}
+
+TEST_F(ConfigExpand, ChunkShapeAndCommLanes) {
+  const auto p = points(R"("schedule": ["ulysses", "hcms"], "S": 256, "H": 8, "D": 16, "chunks": [2, 3, "auto"],
+                           "chunk_shape": ["even", "taper"], "comm_lanes": [1, 2])",
+                        2);
+  // ulysses folds all three; hcms: C=2 taper is C=2 even (2 points), C=3 and auto 4 each.
+  ASSERT_EQ(p.size(), 11u);
+  EXPECT_EQ(p[0].schedule, "ulysses");
+  EXPECT_EQ(p[0].problem.comm_lanes, 1);
+  EXPECT_EQ(p[0].problem.chunk_shape, "even");
+  std::vector<std::string> got;
+  for (size_t i = 1; i < p.size(); ++i) got.push_back(p[i].params().dump());
+  // Defaults (even, one lane) are left out of params, so older records keep theirs.
+  auto params = [&](const std::string& chunks, const std::string& shape, int lanes) {
+    json j = p[1].params();
+    j["chunks"] = json::parse(chunks);
+    j.erase("chunk_shape");
+    j.erase("comm_lanes");
+    if (shape != "even") j["chunk_shape"] = shape;
+    if (lanes != 1) j["comm_lanes"] = lanes;
+    return j.dump();
+  };
+  const std::vector<std::string> want = {
+      params("2", "even", 1),      params("2", "even", 2),      params("3", "even", 1),
+      params("3", "even", 2),      params("3", "taper", 1),     params("3", "taper", 2),
+      params("\"auto\"", "even", 1), params("\"auto\"", "even", 2), params("\"auto\"", "taper", 1),
+      params("\"auto\"", "taper", 2)};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(p[6].problem.chunk_shape, "taper");
+  EXPECT_EQ(p[6].problem.comm_lanes, 2);
+  EXPECT_FALSE(p[1].params().contains("chunk_shape"));
+  EXPECT_FALSE(p[1].params().contains("comm_lanes"));
 }
 
 TEST_F(ConfigExpand, ProblemFields) {

@@ -61,6 +61,22 @@ TEST(ConfigFilter, MissingKeyMatchesOnlyNotEquals) {
   EXPECT_TRUE(keeps("chunks!=3", kRing));
 }
 
+TEST(ConfigFilter, HcmsChunkOptions) {
+  json v = kHcms;
+  v.erase("chunk_heads");
+  v["chunks"] = "auto";
+  v["chunk_shape"] = "taper";  // comm_lanes left out: the default, 1
+  EXPECT_TRUE(keeps("chunks=auto", v));
+  EXPECT_TRUE(keeps("chunks=auto|2", v));
+  EXPECT_FALSE(keeps("chunks=3", v));
+  EXPECT_FALSE(keeps("chunks>=1", v));  // "auto" is no number
+  EXPECT_TRUE(keeps("chunk_shape=taper", v));
+  EXPECT_TRUE(keeps("comm_lanes!=2", v));
+  EXPECT_FALSE(keeps("comm_lanes=1", v));
+  EXPECT_TRUE(contains(usage_error([] { PointFilter f("chunk_shape=tapper"); }),
+                       "\"tapper\" is not a chunk_shape; allowed: even, taper"));
+}
+
 TEST(ConfigFilter, Malformed) {
   auto err = [](const std::string& expr) { return usage_error([&] { PointFilter f(expr); }); };
   EXPECT_EQ(err("S512"),

@@ -39,6 +39,15 @@ TEST_F(ConfigOverrides, ChunkHeadsSyntax) {
   EXPECT_EQ(with({"chunk_heads=2:2"}).axes["chunk_heads"], json::parse("[[2,2]]"));
 }
 
+TEST_F(ConfigOverrides, HcmsChunkOptions) {
+  EXPECT_EQ(with({"chunks=auto,2"}).axes["chunks"], json::parse(R"(["auto", 2])"));
+  EXPECT_EQ(with({"chunk_shape=taper", "comm_lanes=2"}).axes["chunk_shape"], json::array({"taper"}));
+  EXPECT_EQ(with({"comm_lanes=1,2"}).axes["comm_lanes"], json::array({1, 2}));
+  EXPECT_EQ(error({"chunks=big"}),
+            "-a chunks: \"big\" is neither an integer nor \"auto\"; allowed: integers >= 1 or \"auto\"");
+  EXPECT_EQ(error({"comm_lanes=0"}), "-a comm_lanes: 0 is not positive; allowed: integers from 1 to 2");
+}
+
 TEST_F(ConfigOverrides, BlanksAroundValuesAreIgnored) {
   EXPECT_EQ(with({"S=128, 256"}).axes["S"], json::array({128, 256}));
 }
@@ -56,12 +65,13 @@ TEST_F(ConfigOverrides, VerifyAutoSeesTheOverriddenSizes) {
 TEST_F(ConfigOverrides, Errors) {
   EXPECT_EQ(error({"S512"}),
             "-a S512: \"S512\" is not axis=values; allowed: axis=v1,v2,... with an axis of S, H, "
-            "Hkv, D, B, mask, dtype, profile, transport, schedule, chunks, chunk_heads, usp_u, "
-            "comm_order");
+            "Hkv, D, B, mask, dtype, profile, transport, comm_priority, nccl_ctas, attn_sms, schedule, chunks, "
+            "chunk_heads, chunk_shape, usp_u, comm_order, comm_lanes");
   EXPECT_TRUE(contains(error({"=4"}), "is not axis=values"));
   EXPECT_EQ(error({"chunk=2"}),
             "-a chunk: \"chunk\" is not an axis; allowed: S, H, Hkv, D, B, mask, dtype, profile, "
-            "transport, schedule, chunks, chunk_heads, usp_u, comm_order (did you mean \"chunks\"?)");
+            "transport, comm_priority, nccl_ctas, attn_sms, schedule, chunks, chunk_heads, chunk_shape, usp_u, "
+            "comm_order, comm_lanes (did you mean \"chunks\"?)");
   EXPECT_EQ(error({"S=big"}), "-a S: \"big\" is not an integer; allowed: integers >= 1");
   EXPECT_EQ(error({"S=256,0"}), "-a S[1]: 0 is not positive; allowed: integers >= 1");
   EXPECT_EQ(error({"S=1.5"}), "-a S: \"1.5\" is not an integer; allowed: integers >= 1");

@@ -83,8 +83,12 @@ TEST(SchedulesGrid, HcmsEvenAndUnevenChunks) {
   int index = 0;
   for_each_problem(by_p, [&](Problem p) {
     for (int chunks = 1; chunks <= 5; ++chunks) {
+      // The 8 combinations of comm_order, comm_lanes and chunk_shape cycle; 5 chunk counts
+      // per problem against a cycle of 8, so every count meets every combination.
       p.chunks = chunks;
       p.comm_order = ++index % 2 ? "interleaved" : "inputs_first";
+      p.comm_lanes = index / 2 % 2 + 1;
+      p.chunk_shape = index / 4 % 2 ? "taper" : "even";
       check_problem("hcms", p, &r);
     }
   });
@@ -104,6 +108,7 @@ TEST(SchedulesGrid, HcmsExplicitChunkHeads) {
     for (const std::vector<int>& split : splits) {
       p.chunk_heads = split;
       p.comm_order = split.size() % 2 ? "interleaved" : "inputs_first";
+      p.comm_lanes = static_cast<int>(split.size() / 2 % 2) + 1;
       check_problem("hcms", p, &r);
     }
   });

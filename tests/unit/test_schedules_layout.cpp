@@ -1,6 +1,9 @@
 // The layout arithmetic the schedules share: splits, GQA pieces, shards, views.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "bench/schedules/layout.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
@@ -75,6 +78,56 @@ TEST(SchedulesLayout, HeadChunks) {
   p.chunk_heads = {1, 4};
   EXPECT_EQ(sizes(head_chunks(p, Range{5, 5})), (std::vector<int64_t>{1, 4}));
   EXPECT_EQ(head_chunk_count(p), 2);
+}
+
+TEST(SchedulesLayout, TaperSplitHalvesTheEnds) {
+  EXPECT_EQ(sizes(taper_split(20, 6)), (std::vector<int64_t>{2, 4, 4, 4, 4, 2}));
+  EXPECT_EQ(sizes(taper_split(20, 3)), (std::vector<int64_t>{5, 10, 5}));
+  EXPECT_EQ(sizes(taper_split(20, 4)), (std::vector<int64_t>{3, 7, 7, 3}));   // 20/6 = 3.33 -> 3
+  EXPECT_EQ(sizes(taper_split(20, 5)), (std::vector<int64_t>{2, 6, 5, 5, 2}));  // 2.5 -> 2
+  EXPECT_EQ(sizes(taper_split(7, 3)), (std::vector<int64_t>{2, 3, 2}));        // 1.75 -> 2
+  EXPECT_EQ(sizes(taper_split(6, 3)), (std::vector<int64_t>{1, 4, 1}));        // 1.5 -> 1
+  EXPECT_EQ(sizes(taper_split(4, 4)), (std::vector<int64_t>{1, 1, 1, 1}));    // ends at least 1
+  EXPECT_EQ(sizes(taper_split(5, 2)), (std::vector<int64_t>{3, 2}));           // below 3: even
+  EXPECT_EQ(sizes(taper_split(5, 1)), (std::vector<int64_t>{5}));
+  // The rule for every n and parts: contiguous cover, ends e = max(1, nearest integer to
+  // n / (2 (parts - 1)), a half down), every middle part at least e and within one of the
+  // others.
+  for (int64_t n = 1; n <= 64; ++n)
+    for (int parts = 3; parts <= n; ++parts) {
+      const std::vector<Range> r = taper_split(n, parts);
+      ASSERT_EQ(r.size(), static_cast<size_t>(parts));
+      int64_t next = 0, lo = n, hi = 0;
+      for (const Range& x : r) {
+        ASSERT_EQ(x.begin, next) << n << " " << parts;
+        next = x.end();
+      }
+      ASSERT_EQ(next, n);
+      const double half = static_cast<double>(n) / (2.0 * (parts - 1));
+      const int64_t e = r.front().size;
+      ASSERT_EQ(e, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(half - 0.5)))) << n << " " << parts;
+      ASSERT_EQ(r.back().size, e);
+      for (int i = 1; i + 1 < parts; ++i) {
+        lo = std::min(lo, r[i].size);
+        hi = std::max(hi, r[i].size);
+      }
+      ASSERT_GE(lo, e) << n << " " << parts;
+      ASSERT_LE(hi - lo, 1) << n << " " << parts;
+    }
+}
+
+TEST(SchedulesLayout, HeadChunksTaper) {
+  Problem p = test::make_problem(2, 128, 40, 8, 16, 1, Mask::Full);
+  p.chunks = 6;
+  p.chunk_shape = "taper";
+  const std::vector<Range> c = head_chunks(p, Range{20, 20});
+  EXPECT_EQ(sizes(c), (std::vector<int64_t>{2, 4, 4, 4, 4, 2}));
+  EXPECT_EQ(c[1].begin, 22);
+  EXPECT_EQ(c[5].end(), 40);
+  p.chunks = 2;  // below 3 chunks taper is even
+  EXPECT_EQ(sizes(head_chunks(p, Range{20, 20})), (std::vector<int64_t>{10, 10}));
+  p.chunk_heads = {1, 19};  // an explicit split wins over the shape
+  EXPECT_EQ(sizes(head_chunks(p, Range{20, 20})), (std::vector<int64_t>{1, 19}));
 }
 
 TEST(SchedulesLayout, DenseTensorViewsAndRows) {

@@ -28,6 +28,18 @@ const Step& find_step(const Plan& plan, const std::string& label) {
   throw std::logic_error("no step " + label);
 }
 
+// Query heads the attention tiles of chunk c attend to (GQA pieces summed).
+int64_t attended_heads(const Plan& plan, int c) {
+  const std::string tag = "attn[c=" + std::to_string(c);
+  int64_t n = 0;
+  for (const Step& s : plan.steps) {
+    const bool mine = s.label.compare(0, tag.size(), tag) == 0 && s.label.size() > tag.size() &&
+                      (s.label[tag.size()] == ']' || s.label[tag.size()] == ',');
+    if (s.kind() == OpKind::Attention && mine) n += std::get<AttentionOp>(s.op).heads.size;
+  }
+  return n;
+}
+
 int count(const Plan& plan, OpKind kind) {
   return static_cast<int>(
       std::count_if(plan.steps.begin(), plan.steps.end(), [&](const Step& s) { return s.kind() == kind; }));
@@ -103,6 +115,63 @@ TEST(SchedulesStructure, HcmsUnevenChunksFollowTheSplit) {
   p.chunks = 2;
   const Plan explicit_split = find_schedule("hcms")->plan(p, 0);
   EXPECT_EQ(std::get<AttentionOp>(find_step(explicit_split, "attn[c=1]").op).heads.size, 4);
+}
+
+TEST(SchedulesStructure, HcmsTaperChunksFollowTheSplit) {
+  Problem p = make_problem(2, 128, 40, 40, 16, 1, Mask::Full);  // 20 heads per rank
+  p.chunks = 6;
+  p.chunk_shape = "taper";
+  std::vector<std::pair<int64_t, int64_t>> heads;
+  for (const Step& s : find_schedule("hcms")->plan(p, 1).steps)
+    if (s.kind() == OpKind::Attention)
+      heads.emplace_back(std::get<AttentionOp>(s.op).heads.begin, std::get<AttentionOp>(s.op).heads.size);
+  EXPECT_EQ(heads, (std::vector<std::pair<int64_t, int64_t>>{{20, 2}, {22, 4}, {26, 4}, {30, 4}, {34, 4}, {38, 2}}));
+  // Uneven heads per rank (4, 3, 3) under GQA (groups of 2): each rank tapers its own.
+  Problem q = make_problem(3, 96, 10, 5, 16, 2, Mask::Causal);
+  q.chunks = 3;
+  q.chunk_shape = "taper";
+  const std::vector<Plan> plans = all_plans("hcms", q);
+  EXPECT_EQ(attended_heads(plans[0], 0), 1);
+  EXPECT_EQ(attended_heads(plans[0], 1), 2);  // heads 1 and 2: two GQA pieces
+  EXPECT_EQ(attended_heads(plans[0], 2), 1);
+  EXPECT_EQ(attended_heads(plans[1], 1), 1);
+  const std::vector<std::string> errors = check_plans(plans, q);
+  EXPECT_TRUE(errors.empty()) << join(errors);
+}
+
+TEST(SchedulesStructure, HcmsOutputsOnASecondCommLane) {
+  Problem p = make_problem(2, 128, 8, 8, 16, 1, Mask::Full);
+  p.chunks = 3;
+  p.comm_lanes = 2;
+  for (const char* order : {"interleaved", "inputs_first"}) {
+    p.comm_order = order;
+    const std::vector<Plan> plans = all_plans("hcms", p);
+    const Plan& plan = plans[0];
+    EXPECT_EQ(plan.lanes, (std::vector<std::string>{"compute", "comm", "comm_out"}));
+    EXPECT_EQ(lane_labels(plan, "comm"), (std::vector<std::string>{"a2a_in[c=0]", "a2a_in[c=1]", "a2a_in[c=2]"}));
+    EXPECT_EQ(lane_labels(plan, "comm_out"),
+              (std::vector<std::string>{"a2a_out[c=0]", "unpack[c=0]", "a2a_out[c=1]", "unpack[c=1]", "a2a_out[c=2]",
+                                        "unpack[c=2]"}));
+    for (int c = 0; c < 3; ++c) {
+      const std::string tag = "[c=" + std::to_string(c) + "]";
+      EXPECT_EQ(find_step(plan, "a2a_out" + tag).deps, std::vector<int>{find_step(plan, "attn" + tag).id});
+      EXPECT_EQ(find_step(plan, "unpack" + tag).deps,
+                (std::vector<int>{find_step(plan, "attn" + tag).id, find_step(plan, "a2a_out" + tag).id}));
+    }
+    const std::vector<std::string> errors = check_plans(plans, p);
+    EXPECT_TRUE(errors.empty()) << order << join(errors);
+  }
+  // The race check covers the new lane: an output exchange that does not wait for its
+  // attention reads O while attention writes it.
+  std::vector<Plan> broken = all_plans("hcms", p);
+  for (Step& s : broken[1].steps)
+    if (s.label == "a2a_out[c=1]") s.deps.clear();
+  EXPECT_FALSE(check_plans(broken, p).empty());
+  // One chunk on two lanes: the Ulysses steps, outputs moved to comm_out.
+  p.chunks = 1;
+  const Plan one = find_schedule("hcms")->plan(p, 1);
+  EXPECT_EQ(lane_labels(one, "comm"), std::vector<std::string>{"a2a_in"});
+  EXPECT_EQ(lane_labels(one, "comm_out"), (std::vector<std::string>{"a2a_out", "unpack"}));
 }
 
 TEST(SchedulesStructure, UlyssesTransfersPerTensorBatchAndPeer) {
@@ -222,6 +291,10 @@ TEST(SchedulesStructure, PlansOfLargeProblemsPassTheCheapChecks) {
     const std::vector<std::string> errors = check_plans(all_plans(name, p), p);
     EXPECT_TRUE(errors.empty()) << name << join(errors);
   }
+  p.chunk_shape = "taper";
+  p.comm_lanes = 2;
+  const std::vector<std::string> errors = check_plans(all_plans("hcms", p), p);
+  EXPECT_TRUE(errors.empty()) << "hcms taper, two comm lanes" << join(errors);
 }
 
 }  // namespace

@@ -53,6 +53,22 @@ TEST(SchedulesUnsupported, HcmsChunks) {
   EXPECT_EQ(reason("hcms", p), "comm_order=\"outputs_first\" is not one of interleaved, inputs_first (hcms)");
 }
 
+TEST(SchedulesUnsupported, HcmsChunkShapeAndCommLanes) {
+  Problem p = make_problem(4, 128, 10, 10, 16, 1, Mask::Full);  // ranks hold 3, 3, 2, 2 heads
+  p.chunks = 2;
+  p.chunk_shape = "tapered";
+  EXPECT_EQ(reason("hcms", p), "chunk_shape=\"tapered\" is not one of even, taper (hcms)");
+  p.chunk_shape = "taper";
+  EXPECT_EQ(reason("hcms", p), "(supported)");
+  p.chunks = 3;  // taper needs no more heads than even does
+  EXPECT_EQ(reason("hcms", p), "chunks=3 exceeds the 2 query heads of rank 2 (hcms)");
+  p.chunks = 2;
+  p.comm_lanes = 3;
+  EXPECT_EQ(reason("hcms", p), "comm_lanes=3 is not one of 1, 2 (hcms)");
+  p.comm_lanes = 2;
+  EXPECT_EQ(reason("hcms", p), "(supported)");
+}
+
 TEST(SchedulesUnsupported, HcmsExplicitChunkHeads) {
   Problem p = make_problem(4, 128, 10, 10, 16, 1, Mask::Full);
   p.chunk_heads = {2, 1};
@@ -81,7 +97,8 @@ TEST(SchedulesUnsupported, UspDegree) {
 }
 
 TEST(SchedulesUnsupported, OptionAxes) {
-  EXPECT_EQ(find_schedule("hcms")->option_axes(), (std::vector<std::string>{"chunks", "chunk_heads", "comm_order"}));
+  EXPECT_EQ(find_schedule("hcms")->option_axes(),
+            (std::vector<std::string>{"chunks", "chunk_heads", "chunk_shape", "comm_order", "comm_lanes"}));
   EXPECT_EQ(find_schedule("usp")->option_axes(), std::vector<std::string>{"ulysses_degree"});
   EXPECT_TRUE(find_schedule("ring")->option_axes().empty());
 }

@@ -1,0 +1,163 @@
+#include "bench/chunk_auto.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <utility>
+
+#include "bench/measure.hpp"
+#include "comm/mpi_session.hpp"
+
+namespace cpb {
+namespace {
+
+// Least-squares coefficients x of rows[i] . x ~ t[i], from the normal equations solved by
+// Gauss-Jordan elimination with partial pivoting. Precondition: the rows' columns are
+// linearly independent (here: distinct chunk counts, at least as many as columns).
+std::vector<double> least_squares(const std::vector<std::vector<double>>& rows, const std::vector<double>& t) {
+  const size_t n = rows.front().size();
+  std::vector<std::vector<double>> m(n, std::vector<double>(n + 1, 0.0));  // [R^T R | R^T t]
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (size_t a = 0; a < n; ++a) {
+      for (size_t b = 0; b < n; ++b) m[a][b] += rows[i][a] * rows[i][b];
+      m[a][n] += rows[i][a] * t[i];
+    }
+  for (size_t col = 0; col < n; ++col) {
+    size_t pivot = col;
+    for (size_t r = col + 1; r < n; ++r)
+      if (std::fabs(m[r][col]) > std::fabs(m[pivot][col])) pivot = r;
+    std::swap(m[col], m[pivot]);
+    for (size_t r = 0; r < n; ++r) {
+      if (r == col) continue;
+      const double f = m[r][col] / m[col][col];
+      for (size_t k = col; k <= n; ++k) m[r][k] -= f * m[col][k];
+    }
+  }
+  std::vector<double> x(n);
+  for (size_t a = 0; a < n; ++a) x[a] = m[a][n] / m[a][a];
+  return x;
+}
+
+Problem with_chunks(const Problem& p, int chunks) {
+  Problem out = p;
+  out.chunks = chunks;
+  return out;
+}
+
+// p50 of `plan` under the short settings [ms]; collective.
+double time_plan(Runtime& runtime, const Problem& p, const Plan& plan, const RunOptions& opt,
+                 const MeasureSettings& quick, MPI_Comm comm) {
+  auto exec = runtime.prepare(p, plan, opt);
+  return measure(*exec, quick, comm).stats.p50;
+}
+
+}  // namespace
+
+ChunkFit fit_chunk_model(const std::vector<ChunkSample>& samples, double t_comm_ms) {
+  ChunkFit f;
+  std::vector<std::vector<double>> rows;
+  std::vector<double> t;
+  if (samples.size() >= 3) {
+    for (const ChunkSample& s : samples) {
+      rows.push_back({1.0, 1.0 / s.chunks, static_cast<double>(s.chunks)});
+      t.push_back(s.time_ms);
+    }
+    const std::vector<double> x = least_squares(rows, t);
+    f.A_ms = x[0];
+    f.X_ms = x[1];
+    f.beta_ms = x[2];
+    return f;
+  }
+  f.X_ms = t_comm_ms;
+  for (const ChunkSample& s : samples) {
+    rows.push_back({1.0, static_cast<double>(s.chunks)});
+    t.push_back(s.time_ms - f.X_ms / s.chunks);
+  }
+  if (samples.size() == 2) {
+    const std::vector<double> x = least_squares(rows, t);
+    f.A_ms = x[0];
+    f.beta_ms = x[1];
+  } else {
+    f.A_ms = t.front();
+  }
+  return f;
+}
+
+int best_chunks(const ChunkFit& fit, int max_chunks) {
+  const auto faster = [&](int a, int b) { return fit.at(b) < fit.at(a) ? b : a; };  // a on a tie
+  if (fit.X_ms > 0 && fit.beta_ms > 0) {
+    const double c = std::sqrt(fit.X_ms / fit.beta_ms);
+    const double hi = max_chunks;
+    return faster(static_cast<int>(std::clamp(std::floor(c), 1.0, hi)),
+                  static_cast<int>(std::clamp(std::ceil(c), 1.0, hi)));
+  }
+  if (fit.X_ms > 0) return max_chunks;
+  if (fit.beta_ms > 0) return 1;
+  return faster(1, max_chunks);
+}
+
+std::vector<int> chunk_candidates(int max_chunks) {
+  std::vector<int> out;
+  for (int c : {1, 2, 4, max_chunks})
+    if (c <= max_chunks && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+int max_auto_chunks(const Problem& p) { return p.H / p.P; }
+
+MeasureSettings calibration_settings(const MeasureSettings& point) {
+  MeasureSettings s = point;
+  s.warmup = std::min(point.warmup, 1);
+  s.iterations = std::clamp(point.iterations, 1, 5);
+  s.min_iterations = 1;
+  s.max_seconds = point.max_seconds / 10;
+  return s;
+}
+
+nlohmann::json ChunkCalibration::to_json() const {
+  nlohmann::json candidates = nlohmann::json::array();
+  for (const ChunkSample& s : samples) candidates.push_back({{"chunks", s.chunks}, {"time_ms", s.time_ms}});
+  return {{"A_ms", fit.A_ms},
+          {"X_ms", fit.X_ms},
+          {"beta_ms", fit.beta_ms},
+          {"t_comm_ms", t_comm_ms},
+          {"candidates", candidates}};
+}
+
+ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, const Problem& p,
+                                  const RunOptions& opt, const MeasureSettings& settings, MPI_Comm comm, int rank) {
+  const MeasureSettings quick = calibration_settings(settings);
+  // This rank's plan at c chunks, or nullopt when some rank cannot run it. unsupported()
+  // is a function of the problem alone, so every rank takes that branch alike.
+  auto runnable_plan = [&](int c) -> std::optional<Plan> {
+    const Problem pc = with_chunks(p, c);
+    if (schedule.unsupported(pc)) return std::nullopt;
+    Plan plan = schedule.plan(pc, rank);
+    if (allreduce_or(!runtime.unsupported_plan(pc, plan, opt).empty(), comm)) return std::nullopt;
+    return plan;
+  };
+  ChunkCalibration cal;
+  for (int c : chunk_candidates(max_auto_chunks(p))) {
+    const std::optional<Plan> plan = runnable_plan(c);
+    if (!plan && c == 1) return cal;
+    if (!plan) continue;
+    const Problem pc = with_chunks(p, c);
+    if (c == 1) {
+      const Plan comm_only = filter_steps(*plan, [](const Step& s) { return s.is_comm(); });
+      cal.t_comm_ms = comm_only.steps.empty() ? 0.0 : time_plan(runtime, pc, comm_only, opt, quick, comm);
+    }
+    cal.samples.push_back(ChunkSample{c, time_plan(runtime, pc, *plan, opt, quick, comm)});
+  }
+  cal.fit = fit_chunk_model(cal.samples, cal.t_comm_ms);
+  cal.chosen = best_chunks(cal.fit, cal.samples.back().chunks);
+  const auto timed = [&](const ChunkSample& s) { return s.chunks == cal.chosen; };
+  const auto faster = [](const ChunkSample& a, const ChunkSample& b) { return a.time_ms < b.time_ms; };
+  // A count between the candidates may be one some rank cannot run: then the fastest
+  // candidate that ran.
+  if (std::none_of(cal.samples.begin(), cal.samples.end(), timed) && !runnable_plan(cal.chosen))
+    cal.chosen = std::min_element(cal.samples.begin(), cal.samples.end(), faster)->chunks;
+  return cal;
+}
+
+}  // namespace cpb

@@ -1,0 +1,80 @@
+// chunks "auto" (hcms): the chunk count C of a point chosen by a short calibration.
+//
+// Model: T(C) = A + X / C + beta C [ms]. With C chunks, the one input exchange before the
+// first attention and the one output exchange after the last (fill and drain) are 1/C of
+// the exchanges and nothing overlaps them: X is that exposed communication at C = 1;
+// beta is what each chunk adds (launches, smaller and less efficient kernels and
+// messages); A is the rest. The runner times the point's plan at a few chunk counts
+// (chunk_candidates) with short timed loops and the comm-only part of the C = 1 plan
+// (T_comm), fits the model, and runs the point at the C the model finds fastest.
+#pragma once
+
+#include <mpi.h>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "bench/config.hpp"
+#include "bench/problem.hpp"
+#include "bench/runtime.hpp"
+#include "bench/schedule.hpp"
+
+namespace cpb {
+
+struct ChunkSample {
+  int chunks = 0;
+  double time_ms = 0;  // p50 of the short timed loop, each sample the max over ranks [ms]
+};
+
+struct ChunkFit {
+  double A_ms = 0, X_ms = 0, beta_ms = 0;
+  double at(int chunks) const { return A_ms + X_ms / chunks + beta_ms * chunks; }  // T(C) [ms]
+};
+
+// Least squares of T(C) over `samples` (distinct chunk counts, at least one). With three
+// or more counts, A, X and beta are all fitted. With fewer the system is underdetermined,
+// so X is fixed to `t_comm_ms`, the comm-only time of the C = 1 plan (at C = 1 every
+// exchange is exposed), and A and beta are fitted (two counts) or beta = 0 (one count).
+ChunkFit fit_chunk_model(const std::vector<ChunkSample>& samples, double t_comm_ms);
+
+// The C in [1, max_chunks] the fit predicts fastest: with X > 0 and beta > 0, sqrt(X / beta)
+// rounded to whichever of its floor and ceiling (each clamped to the range) the model
+// finds faster, the smaller on a tie; with beta <= 0 < X, max_chunks; with X <= 0 < beta,
+// 1; with both <= 0 the model is concave in C, so the faster of 1 and max_chunks.
+int best_chunks(const ChunkFit& fit, int max_chunks);
+
+// The counts the calibration times: 1, 2, 4 and max_chunks, those <= max_chunks,
+// ascending and distinct (max_chunks >= 1).
+std::vector<int> chunk_candidates(int max_chunks);
+
+// The largest C every rank can split its heads into: the fewest query heads a rank holds
+// (floor(H / P), the ranks holding even_split(H, P)).
+int max_auto_chunks(const Problem& p);
+
+// The point's measure settings cut for one calibration loop: at most 1 warm-up run, 1 to
+// 5 timed runs, and a tenth of the point's time budget (max_seconds), so the whole
+// calibration (up to five loops) costs at most about half the point's timed loop.
+MeasureSettings calibration_settings(const MeasureSettings& point);
+
+struct ChunkCalibration {
+  std::vector<ChunkSample> samples;  // the candidates that ran, ascending
+  double t_comm_ms = 0;              // comm-only time of the C = 1 plan [ms]; 0 with P = 1
+  ChunkFit fit;
+  int chosen = 1;
+  // The record's "chunks_fit": {"A_ms", "X_ms", "beta_ms", "t_comm_ms",
+  // "candidates": [{"chunks", "time_ms"}, ...]}.
+  nlohmann::json to_json() const;
+};
+
+// Collective over `comm`; every rank passes the same `p` (with chunks_auto) and gets the
+// same result, since every time is a maximum over ranks. Times the plan of `schedule` at
+// each chunk_candidates(max_auto_chunks(p)) that the schedule supports and that
+// runtime.unsupported_plan() accepts on every rank, and the comm-only part of the C = 1
+// plan, each with calibration_settings(settings); then fits and chooses
+// best_chunks(fit, the largest count that ran), or, when that count was not timed and
+// some rank cannot run it, the fastest count that ran. When C = 1 cannot run, nothing is
+// timed and the choice is 1 (the point's own checks then skip it).
+ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, const Problem& p,
+                                  const RunOptions& opt, const MeasureSettings& settings, MPI_Comm comm, int rank);
+
+}  // namespace cpb

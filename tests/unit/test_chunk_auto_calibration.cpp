@@ -1,0 +1,163 @@
+// chunks "auto" on one rank: the calibration against a runtime whose times follow a known
+// model, and on the CPU runtime through run_point, which records chunks_chosen and
+// chunks_fit.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "bench/chunk_auto.hpp"
+#include "bench/point_runner.hpp"
+#include "bench/runtime/cpu_runtime.hpp"
+#include "tests/unit/mpi_test_session.hpp"
+#include "tests/unit/test_plan_util.hpp"
+
+namespace cpb {
+namespace {
+
+class FixedTimeExecutor final : public Executor {
+ public:
+  explicit FixedTimeExecutor(double ms) : ms_(ms) {}
+  double run(std::vector<StepTime>*) override { return ms_; }
+  VerifyResult verify(VerifyMode) override { return {}; }
+  std::vector<unsigned char> output_bytes() override { return {}; }
+
+ private:
+  double ms_;
+};
+
+// Runs nothing: a plan takes model.at(chunks) [ms], a plan without attention steps (the
+// comm-only part) t_comm; the plans at `rejected` chunks are refused by unsupported_plan.
+class ModelRuntime final : public Runtime {
+ public:
+  ModelRuntime(ChunkFit model, double t_comm, std::vector<int> rejected)
+      : model_(model), t_comm_(t_comm), rejected_(std::move(rejected)) {}
+
+  std::string name() const override { return "model"; }
+  std::vector<std::string> transports() const override { return {"mpi"}; }
+  std::string unsupported(const Problem&, const RunOptions&) const override { return ""; }
+  std::string unsupported_plan(const Problem& p, const Plan&, const RunOptions&) override {
+    return std::find(rejected_.begin(), rejected_.end(), p.chunks) != rejected_.end() ? "refused" : "";
+  }
+  std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions&) override {
+    const bool comm_only = plan_flops(plan) == 0;
+    prepared.push_back(comm_only ? 0 : p.chunks);
+    return std::make_unique<FixedTimeExecutor>(comm_only ? t_comm_ : model_.at(p.chunks));
+  }
+  std::vector<std::pair<std::string, std::string>> describe() const override { return {}; }
+
+  std::vector<int> prepared;  // chunk counts of the prepared plans, 0 for the comm-only one
+
+ private:
+  ChunkFit model_;
+  double t_comm_;
+  std::vector<int> rejected_;
+};
+
+ChunkFit model(double A, double X, double beta) {
+  ChunkFit f;
+  f.A_ms = A;
+  f.X_ms = X;
+  f.beta_ms = beta;
+  return f;
+}
+
+// hcms at P = 2 (this test's single rank plans rank 0), `heads_per_rank` heads per rank.
+Problem auto_problem(int heads_per_rank) {
+  Problem p = test::make_problem(2, 64, 2 * heads_per_rank, 2 * heads_per_rank, 16, 1, Mask::Full);
+  p.chunks_auto = true;
+  return p;
+}
+
+ChunkCalibration calibrate(ModelRuntime& rt, const Problem& p) {
+  MeasureSettings m;
+  m.warmup = 0;
+  m.iterations = 2;
+  return calibrate_chunks(rt, *find_schedule("hcms"), p, RunOptions{}, m, test::mpi_session().world(), 0);
+}
+
+TEST(ChunkAutoCalibration, ChoosesTheModelsFastestCount) {
+  ModelRuntime rt(model(2, 12, 0.75), 7, {});
+  const ChunkCalibration cal = calibrate(rt, auto_problem(8));  // candidates 1, 2, 4, 8
+  EXPECT_EQ(rt.prepared, (std::vector<int>{0, 1, 2, 4, 8}));
+  ASSERT_EQ(cal.samples.size(), 4u);
+  EXPECT_EQ(cal.samples[3].chunks, 8);
+  EXPECT_DOUBLE_EQ(cal.samples[3].time_ms, 2 + 12.0 / 8 + 0.75 * 8);
+  EXPECT_DOUBLE_EQ(cal.t_comm_ms, 7);
+  EXPECT_NEAR(cal.fit.X_ms, 12, 1e-9);
+  EXPECT_NEAR(cal.fit.beta_ms, 0.75, 1e-9);
+  EXPECT_EQ(cal.chosen, 4);  // sqrt(12 / 0.75)
+  const nlohmann::json j = cal.to_json();
+  EXPECT_EQ(j["candidates"].size(), 4u);
+  EXPECT_EQ(j["candidates"][1], nlohmann::json::parse(R"({"chunks": 2, "time_ms": 9.5})"));
+  for (const char* key : {"A_ms", "X_ms", "beta_ms", "t_comm_ms"}) EXPECT_TRUE(j[key].is_number()) << key;
+}
+
+TEST(ChunkAutoCalibration, FewHeadsUseTheCommTimeAndStayInRange) {
+  // Two heads per rank: candidates 1 and 2, X fixed to t_comm; sqrt(7 / 0.5) = 3.7 -> 2.
+  ModelRuntime rt(model(1, 7, 0.5), 7, {});
+  const ChunkCalibration cal = calibrate(rt, auto_problem(2));
+  ASSERT_EQ(cal.samples.size(), 2u);
+  EXPECT_DOUBLE_EQ(cal.fit.X_ms, 7);
+  EXPECT_NEAR(cal.fit.A_ms, 1, 1e-9);
+  EXPECT_NEAR(cal.fit.beta_ms, 0.5, 1e-9);
+  EXPECT_EQ(cal.chosen, 2);
+}
+
+TEST(ChunkAutoCalibration, CountsARankCannotRunAreNeitherTimedNorChosen) {
+  // 3 and 4 are refused: the fit over 1, 2, 8 still finds sqrt(12) = 3.46 -> 3 (a tie
+  // with 4), which cannot run, so the fastest candidate that ran is taken:
+  // T(2) = 10 < T(8) = 11.5 < T(1) = 15.
+  ModelRuntime rt(model(2, 12, 1), 7, {3, 4});
+  const ChunkCalibration cal = calibrate(rt, auto_problem(8));
+  EXPECT_EQ(rt.prepared, (std::vector<int>{0, 1, 2, 8}));
+  EXPECT_NEAR(cal.fit.X_ms, 12, 1e-9);
+  EXPECT_EQ(cal.chosen, 2);
+  // 3 is refused but 4 is the choice: kept.
+  ModelRuntime rt3(model(2, 12, 0.75), 7, {3});
+  EXPECT_EQ(calibrate(rt3, auto_problem(8)).chosen, 4);
+  // No single chunk: nothing timed, 1 (the runner then skips the point).
+  ModelRuntime rt1(model(2, 12, 0.75), 7, {1});
+  const ChunkCalibration none = calibrate(rt1, auto_problem(8));
+  EXPECT_TRUE(rt1.prepared.empty());
+  EXPECT_TRUE(none.samples.empty());
+  EXPECT_EQ(none.chosen, 1);
+}
+
+TEST(ChunkAutoCalibration, RunPointOnTheCpuRuntimeRecordsTheChoice) {
+  const MpiSession& mpi = test::mpi_session();
+  std::unique_ptr<Runtime> cpu = make_cpu_runtime(mpi);
+  MeasureSettings m;
+  m.warmup = 0;
+  m.iterations = 1;
+  m.min_iterations = 1;
+  PointContext ctx{*cpu, m, mpi, ""};
+  Point pt;
+  pt.schedule = "hcms";
+  pt.transport = "auto";
+  pt.problem = test::make_problem(1, 64, 6, 3, 16, 1, Mask::Causal);
+  pt.problem.chunks_auto = true;
+  pt.problem.chunk_shape = "taper";
+  pt.problem.comm_lanes = 2;
+  const nlohmann::json r = run_point(pt, ctx);
+  EXPECT_EQ(r["status"], "PASS") << r.dump();
+  EXPECT_EQ(r["params"]["chunks"], "auto");
+  EXPECT_EQ(r["verify"]["bitwise_equal"], true);
+  ASSERT_TRUE(r.contains("chunks_chosen")) << r.dump();
+  const int chosen = r["chunks_chosen"].get<int>();
+  EXPECT_GE(chosen, 1);
+  EXPECT_LE(chosen, 6);
+  const nlohmann::json& fit = r["chunks_fit"];
+  EXPECT_EQ(fit["t_comm_ms"], 0.0);  // one rank: nothing to exchange
+  ASSERT_EQ(fit["candidates"].size(), 4u);  // 1, 2, 4, 6
+  EXPECT_EQ(fit["candidates"][3]["chunks"], 6);
+  for (const nlohmann::json& c : fit["candidates"]) EXPECT_GT(c["time_ms"].get<double>(), 0);
+  // A fixed chunk count records no calibration.
+  pt.problem.chunks_auto = false;
+  pt.problem.chunks = 2;
+  EXPECT_FALSE(run_point(pt, ctx).contains("chunks_fit"));
+}
+
+}  // namespace
+}  // namespace cpb

@@ -1,0 +1,56 @@
+// fill_derived_metrics: which Ulysses and Ring rows a row is compared with (the NCCL
+// baseline without levers of the same problem and profile, else the row's own way of
+// moving bytes), and that rho comes from that baseline.
+#include <gtest/gtest.h>
+
+#include "bench/metrics.hpp"
+
+namespace cpb::test {
+namespace {
+
+using nlohmann::json;
+
+json row(const std::string& schedule, const std::string& transport, double t, double comp, double comm,
+         json extra_params = json::object(), const std::string& profile = "nvlink") {
+  json params = {{"P", 2}, {"S", 1024}, {"H", 8}, {"Hkv", 8}, {"D", 64}, {"B", 1}, {"mask", "full"},
+                 {"dtype", "bf16"}, {"transport", transport}, {"profile", profile}};
+  for (const auto& [k, v] : extra_params.items()) params[k] = v;
+  return {{"schedule", schedule}, {"params", params}, {"status", "PASS"}, {"time_ms", {{"p50", t}}},
+          {"comp_ms", comp}, {"comm_ms", comm}};
+}
+
+TEST(MetricsReference, EveryTransportIsComparedWithUlyssesOverNccl) {
+  std::vector<json> rs = {row("ulysses", "nccl", 12, 10, 2), row("ulysses", "ce", 11, 10, 1),
+                          row("hcms", "ce", 10, 10, 1, {{"chunks", 4}}),
+                          row("hcms", "nccl", 11, 10, 2, {{"chunks", 4}, {"nccl_ctas", 4}})};
+  fill_derived_metrics(rs);
+  EXPECT_DOUBLE_EQ(rs[1]["speedup"]["vs_ulysses"].get<double>(), 12.0 / 11);
+  EXPECT_DOUBLE_EQ(rs[2]["speedup"]["vs_ulysses"].get<double>(), 12.0 / 10);
+  EXPECT_DOUBLE_EQ(rs[3]["speedup"]["vs_ulysses"].get<double>(), 12.0 / 11);
+  // rho of the problem, from the NCCL baseline: 2 / 12 for every row.
+  for (const json& r : rs) EXPECT_DOUBLE_EQ(r["rho"].get<double>(), 2.0 / 12);
+}
+
+TEST(MetricsReference, ALeverRowIsNotTheBaseline) {
+  std::vector<json> rs = {row("ulysses", "nccl", 9, 8, 1, {{"attn_sms", 100}}), row("hcms", "nccl", 10, 8, 2)};
+  fill_derived_metrics(rs);
+  // No lever-free NCCL Ulysses and no Ulysses moving bytes like the hcms row: no speedup.
+  EXPECT_FALSE(rs[1]["speedup"].contains("vs_ulysses"));
+  EXPECT_EQ(rs[1]["rho_source"], "self");
+}
+
+TEST(MetricsReference, WithoutNcclTheSameTransportIsTheReference) {
+  std::vector<json> rs = {row("ulysses", "mpi", 20, 10, 10), row("hcms", "mpi", 16, 10, 10, {{"chunks", 2}})};
+  fill_derived_metrics(rs);
+  EXPECT_DOUBLE_EQ(rs[1]["speedup"]["vs_ulysses"].get<double>(), 20.0 / 16);
+}
+
+TEST(MetricsReference, ProfilesNeverMix) {
+  std::vector<json> rs = {row("ulysses", "nccl", 12, 10, 2, json::object(), "nvlink"),
+                          row("hcms", "ce_host", 10, 10, 5, {{"chunks", 4}}, "pcie")};
+  fill_derived_metrics(rs);
+  EXPECT_FALSE(rs[1]["speedup"].contains("vs_ulysses"));
+}
+
+}  // namespace
+}  // namespace cpb::test
