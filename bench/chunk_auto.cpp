@@ -109,9 +109,8 @@ int max_auto_chunks(const Problem& p) { return p.H / p.P; }
 MeasureSettings calibration_settings(const MeasureSettings& point) {
   MeasureSettings s = point;
   s.warmup = std::min(point.warmup, 1);
-  s.iterations = std::clamp(point.iterations, 1, 5);
-  s.min_iterations = 1;
-  s.max_seconds = point.max_seconds / 10;
+  s.min_iterations = std::min(point.iterations, 5);
+  s.max_seconds = point.max_seconds / 3;
   return s;
 }
 

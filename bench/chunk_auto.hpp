@@ -51,9 +51,11 @@ std::vector<int> chunk_candidates(int max_chunks);
 // (floor(H / P), the ranks holding even_split(H, P)).
 int max_auto_chunks(const Problem& p);
 
-// The point's measure settings cut for one calibration loop: at most 1 warm-up run, 1 to
-// 5 timed runs, and a tenth of the point's time budget (max_seconds), so the whole
-// calibration (up to five loops) costs at most about half the point's timed loop.
+// The point's measure settings for one calibration loop: at most 1 warm-up run, the
+// point's timed runs but never fewer than 5 (or all of them when it has fewer), and a
+// third of its time budget (max_seconds). The differences the fit must separate are a
+// percent or two of the step, about the run-to-run spread, so a loop needs its 5+ runs:
+// the calibration (up to five loops) costs up to about twice the point's timed loop.
 MeasureSettings calibration_settings(const MeasureSettings& point);
 
 struct ChunkCalibration {

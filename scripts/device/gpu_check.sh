@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One call on a fresh GPU machine (the image of shared/DEVICE.md: nothing can be
 # installed, cudnn-frontend headers travel in .deps/): configure and build with Ninja,
-# run the GPU tests (CTest label gpu), run the given sweeps, write everything to OUTDIR
-# and print a short table last.
+# run the GPU tests (CTest label gpu), run the given sweeps (each across both interconnect
+# profiles: scripts/sweep_profiles.sh), write everything to OUTDIR and print a short
+# table last.
 #   scripts/device/gpu_check.sh OUTDIR [CONFIG.json ...]
 # Environment: CPB_GIT_SHA (the commit, for provenance: .git does not travel),
 #              CPB_SKIP_TESTS=1 (sweeps only), CPB_RUN_ARGS="-a S=32760 --filter ...",
@@ -49,9 +50,10 @@ results=()
 for cfg in "$@"; do
   name=$(basename "$cfg" .json)
   res="$out/${tag}_${name}.json"
+  # Both interconnect profiles, each in its own processes, merged into one file.
   # shellcheck disable=SC2086
-  scripts/mpirun.sh "$np" build-gpu/cpbench run --config "$cfg" --device cuda --quiet \
-    --out "$res" ${CPB_RUN_ARGS:-} > "$out/${tag}_${name}.txt" 2>&1
+  CPB_BIN=build-gpu/cpbench scripts/sweep_profiles.sh "$np" "$res" --config "$cfg" --device cuda --quiet \
+    ${CPB_RUN_ARGS:-} > "$out/${tag}_${name}.txt" 2>&1
   rc=$?
   echo "sweep $cfg rc=$rc"
   [ $rc = 0 ] || { status=1; tail -15 "$out/${tag}_${name}.txt"; }

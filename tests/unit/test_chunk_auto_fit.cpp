@@ -119,7 +119,7 @@ TEST(ChunkAutoFit, MaxChunksIsTheFewestHeadsOfARank) {
   EXPECT_EQ(max_auto_chunks(p), 20);
 }
 
-TEST(ChunkAutoFit, CalibrationSettingsAreShort) {
+TEST(ChunkAutoFit, CalibrationSettingsAreShortButNotNoisy) {
   MeasureSettings m;
   m.warmup = 3;
   m.iterations = 20;
@@ -127,13 +127,14 @@ TEST(ChunkAutoFit, CalibrationSettingsAreShort) {
   m.max_seconds = 60;
   const MeasureSettings c = calibration_settings(m);
   EXPECT_EQ(c.warmup, 1);
-  EXPECT_EQ(c.iterations, 5);
-  EXPECT_EQ(c.min_iterations, 1);
-  EXPECT_DOUBLE_EQ(c.max_seconds, 6);
+  EXPECT_EQ(c.iterations, 20);
+  EXPECT_EQ(c.min_iterations, 5);
+  EXPECT_DOUBLE_EQ(c.max_seconds, 20);
   m.warmup = 0;
   m.iterations = 2;
   EXPECT_EQ(calibration_settings(m).warmup, 0);
   EXPECT_EQ(calibration_settings(m).iterations, 2);
+  EXPECT_EQ(calibration_settings(m).min_iterations, 2);
 }
 
 }  // namespace
