@@ -106,6 +106,16 @@ std::vector<int> chunk_candidates(int max_chunks) {
 
 int max_auto_chunks(const Problem& p) { return p.H / p.P; }
 
+std::vector<int> even_split_neighbours(int c, int heads) {
+  int below = 1, above = heads;
+  for (int d = 1; d <= heads; ++d) {
+    if (heads % d != 0) continue;
+    if (d <= c) below = d;
+    if (d >= c && above == heads) above = d;
+  }
+  return below == above ? std::vector<int>{below} : std::vector<int>{below, above};
+}
+
 MeasureSettings calibration_settings(const MeasureSettings& point) {
   MeasureSettings s = point;
   s.warmup = std::min(point.warmup, 1);
@@ -121,6 +131,7 @@ nlohmann::json ChunkCalibration::to_json() const {
           {"X_ms", fit.X_ms},
           {"beta_ms", fit.beta_ms},
           {"t_comm_ms", t_comm_ms},
+          {"model_chunks", model_chunks},
           {"candidates", candidates}};
 }
 
@@ -149,13 +160,21 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
     cal.samples.push_back(ChunkSample{c, time_plan(runtime, pc, *plan, opt, quick, comm)});
   }
   cal.fit = fit_chunk_model(cal.samples, cal.t_comm_ms);
-  cal.chosen = best_chunks(cal.fit, cal.samples.back().chunks);
-  const auto timed = [&](const ChunkSample& s) { return s.chunks == cal.chosen; };
+  cal.model_chunks = best_chunks(cal.fit, cal.samples.back().chunks);
+  // The model knows the fill, the drain and a per-chunk cost but not the attention
+  // kernel's speed at each head count, which moves a point by a few percent (even splits
+  // run equal tiles). So the model's count is snapped to the even splits around it, those
+  // are timed too, and the fastest count timed is chosen.
+  for (int c : even_split_neighbours(cal.model_chunks, max_auto_chunks(p))) {
+    const bool done = std::any_of(cal.samples.begin(), cal.samples.end(), [&](const ChunkSample& x) { return x.chunks == c; });
+    if (done) continue;
+    const std::optional<Plan> plan = runnable_plan(c);
+    if (plan) cal.samples.push_back(ChunkSample{c, time_plan(runtime, with_chunks(p, c), *plan, opt, quick, comm)});
+  }
+  std::sort(cal.samples.begin(), cal.samples.end(),
+            [](const ChunkSample& a, const ChunkSample& b) { return a.chunks < b.chunks; });
   const auto faster = [](const ChunkSample& a, const ChunkSample& b) { return a.time_ms < b.time_ms; };
-  // A count between the candidates may be one some rank cannot run: then the fastest
-  // candidate that ran.
-  if (std::none_of(cal.samples.begin(), cal.samples.end(), timed) && !runnable_plan(cal.chosen))
-    cal.chosen = std::min_element(cal.samples.begin(), cal.samples.end(), faster)->chunks;
+  cal.chosen = std::min_element(cal.samples.begin(), cal.samples.end(), faster)->chunks;
   return cal;
 }
 

@@ -58,12 +58,17 @@ int max_auto_chunks(const Problem& p);
 // the calibration (up to five loops) costs up to about twice the point's timed loop.
 MeasureSettings calibration_settings(const MeasureSettings& point);
 
+// The divisors of `heads` (the chunk counts that split a rank's heads evenly) nearest to
+// `c` from below and from above; one value when `c` divides `heads`. 1 <= c <= heads.
+std::vector<int> even_split_neighbours(int c, int heads);
+
 struct ChunkCalibration {
   std::vector<ChunkSample> samples;  // the candidates that ran, ascending
   double t_comm_ms = 0;              // comm-only time of the C = 1 plan [ms]; 0 with P = 1
   ChunkFit fit;
-  int chosen = 1;
-  // The record's "chunks_fit": {"A_ms", "X_ms", "beta_ms", "t_comm_ms",
+  int model_chunks = 1;  // best_chunks() of the fit
+  int chosen = 1;        // the fastest count timed
+  // The record's "chunks_fit": {"A_ms", "X_ms", "beta_ms", "t_comm_ms", "model_chunks",
   // "candidates": [{"chunks", "time_ms"}, ...]}.
   nlohmann::json to_json() const;
 };
@@ -72,10 +77,10 @@ struct ChunkCalibration {
 // same result, since every time is a maximum over ranks. Times the plan of `schedule` at
 // each chunk_candidates(max_auto_chunks(p)) that the schedule supports and that
 // runtime.unsupported_plan() accepts on every rank, and the comm-only part of the C = 1
-// plan, each with calibration_settings(settings); then fits and chooses
-// best_chunks(fit, the largest count that ran), or, when that count was not timed and
-// some rank cannot run it, the fastest count that ran. When C = 1 cannot run, nothing is
-// timed and the choice is 1 (the point's own checks then skip it).
+// plan, each with calibration_settings(settings); then fits, takes the model's count
+// best_chunks(fit, the largest count that ran), times its even_split_neighbours() as
+// well, and chooses the fastest count timed. When C = 1 cannot run, nothing is timed and
+// the choice is 1 (the point's own checks then skip it).
 ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, const Problem& p,
                                   const RunOptions& opt, const MeasureSettings& settings, MPI_Comm comm, int rank);
 

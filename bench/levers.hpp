@@ -1,5 +1,5 @@
 // Overlap levers: runtime settings a sweep varies to see what lets communication run
-// beside attention (docs/CONFIG.md, "Overlap levers"). They change how a plan runs, never
+// beside attention (docs/CONFIG.md, the lever axes). They change how a plan runs, never
 // what it computes, so they are not part of the Problem and every schedule has them.
 #pragma once
 
