@@ -6,7 +6,6 @@
 #include <limits>
 #include <string>
 
-#include "kernels/cuda/copy_engine_views.hpp"
 #include "kernels/cuda/copy_views.hpp"
 #include "kernels/cuda/fill_inputs.hpp"
 #include "kernels/cuda/lse_merge.hpp"
@@ -36,11 +35,11 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
   if (!mem.error.empty()) CPB_FATAL(mem.error);
   for (size_t bytes : mem.buffers) buffers_.emplace_back(bytes);
   for (size_t bytes : mem.workspaces) workspaces_.emplace_back(bytes);
-  exchanging_lane_.assign(plan_.lanes.size(), false);
+  std::vector<bool> comm_lane(plan_.lanes.size(), false);
   for (const Step& s : plan_.steps)
-    if (s.is_comm()) exchanging_lane_[static_cast<size_t>(s.lane)] = true;
+    if (s.is_comm()) comm_lane[static_cast<size_t>(s.lane)] = true;
   for (size_t l = 0; l < plan_.lanes.size(); ++l) {
-    streams_.emplace_back(opt_.levers.comm_high_priority && exchanging_lane_[l] ? Stream::Priority::Greatest
+    streams_.emplace_back(opt_.levers.comm_high_priority && comm_lane[l] ? Stream::Priority::Greatest
                                                                          : Stream::Priority::Default);
     lane_end_.emplace_back();
   }
@@ -124,9 +123,7 @@ void CudaExecutor::enqueue_op(const Step& s, cudaStream_t stream) {
       std::vector<CopyPair> pairs;
       for (const CopyOp::Pair& pr : std::get<CopyOp>(s.op).pairs)
         pairs.push_back(CopyPair{device_view(pr.src), device_view(pr.dst)});
-      // On a lane that exchanges, a kernel would wait for the SMs attention holds.
-      if (!exchanging_lane_[static_cast<size_t>(s.lane)] || !copy_views_with_copy_engines(pairs, stream))
-        copy_views(pairs, stream);
+      copy_views(pairs, stream);
       break;
     }
     case OpKind::Exchange:

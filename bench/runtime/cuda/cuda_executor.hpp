@@ -5,8 +5,7 @@
 // deterministic inputs of this rank's tokens, builds the cuDNN graphs, the transport of
 // the Exchange steps (RunOptions::transport: NCCL communicators of the comm lanes, or
 // the copy-engine mappings and signals), one stream per lane (comm lanes at the greatest
-// priority under the comm_priority lever) and the events. Copy steps on a lane that also
-// exchanges run on the copy engines where their layout allows (copy_engine_views.hpp).
+// priority under the comm_priority lever) and the events.
 //
 // run(): a start event on lane 0's stream that every other lane waits for; the steps
 // enqueued in plan order, each on its lane's stream, after waiting for the completion
@@ -59,7 +58,6 @@ class CudaExecutor final : public Executor {
   std::vector<int> exchange_of_;          // step -> index among the Exchange steps, or -1
   std::vector<SdpaDesc> attention_;       // per step (attention steps only)
   std::vector<Stream> streams_;           // per lane
-  std::vector<bool> exchanging_lane_;     // per lane: has an Exchange step (its copies go to the copy engines)
   std::vector<int> done_of_;              // step -> index into done_, or -1
   std::vector<Event> done_;               // completion events (Exchange steps, cross-lane deps)
   std::vector<StepProgress> progress_;    // done_ in plan order, for the watchdog
