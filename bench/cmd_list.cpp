@@ -1,7 +1,10 @@
 // `cpbench list`: what this build can run.
 #include <cstdio>
 
+#include <string>
+
 #include "bench/commands.hpp"
+#include "bench/config_schema.hpp"
 #include "bench/schedule.hpp"
 
 namespace cpb {
@@ -14,16 +17,19 @@ int cmd_list() {
     std::printf("  %-12s %s%s%s\n", s->name().c_str(), s->description().c_str(),
                 opts.empty() ? "" : "  [options: ", opts.empty() ? "" : (opts + "]").c_str());
   }
-  std::printf("axes: schedule, S, H, Hkv, D, B, mask, dtype, chunks, chunk_heads, usp_u, "
-              "transport, profile, comm_order (docs/CONFIG.md)\n");
+  std::string axes;
+  for (const std::string& a : cfg::axis_names()) axes += (axes.empty() ? "" : ", ") + a;
+  std::printf("axes: %s (docs/CONFIG.md)\n", axes.c_str());
   std::printf("masks: full, causal\ndtypes: bf16, fp16, fp32 (fp32: CPU runtime only)\n");
   std::printf("runtimes and transports:\n  cpu   mpi\n");
 #if CPBENCH_HAVE_CUDA
-  std::printf("  cuda  nccl\n");
+  std::printf("  cuda  nccl, ce, ce_host, mpi (CUDA-aware MPI only)\n");
 #else
   std::printf("  cuda  (not built: configure with -DCPBENCH_CUDA=ON)\n");
 #endif
-  std::printf("profiles: nvlink (pcie: not implemented yet; such points are SKIPPED)\n");
+  std::printf("profiles: nvlink; pcie (cuda runtime: nccl with NCCL_P2P_DISABLE=1, or ce_host; "
+              "scripts/sweep_profiles.sh runs both)\n");
+  std::printf("commands: run, plan, list, report, compare, probe\n");
   return 0;
 }
 
