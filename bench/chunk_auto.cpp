@@ -166,8 +166,8 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
   // run equal tiles). So the model's count is snapped to the even splits around it, those
   // are timed too, and the fastest count timed is chosen.
   for (int c : even_split_neighbours(cal.model_chunks, max_auto_chunks(p))) {
-    const bool done = std::any_of(cal.samples.begin(), cal.samples.end(), [&](const ChunkSample& x) { return x.chunks == c; });
-    if (done) continue;
+    const auto is_c = [c](const ChunkSample& x) { return x.chunks == c; };
+    if (std::any_of(cal.samples.begin(), cal.samples.end(), is_c)) continue;
     const std::optional<Plan> plan = runnable_plan(c);
     if (plan) cal.samples.push_back(ChunkSample{c, time_plan(runtime, with_chunks(p, c), *plan, opt, quick, comm)});
   }

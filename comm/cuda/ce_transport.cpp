@@ -44,7 +44,8 @@ CeTransport::CeTransport(ExchangePlan plan, const MpiSession& mpi, std::vector<c
       node_of_(node_of_ranks(mpi.world(), mpi.node())), side_(plan_.exchanges.size()) {
   const std::vector<ReceiveRecord> receives = gather_receives(plan_, mpi.world());
   const auto handles = gather_handles(plan_, mpi.world(), size_);
-  auto on_node = [&](int r) { return r != me_ && node_of_[static_cast<size_t>(r)] == node_of_[static_cast<size_t>(me_)]; };
+  const int node = node_of_[static_cast<size_t>(me_)];
+  auto on_node = [&](int r) { return r != me_ && node_of_[static_cast<size_t>(r)] == node; };
   for (size_t i = 0; i < plan_.exchanges.size(); ++i) {
     const ExchangeSpec& e = plan_.exchanges[i];
     Wired w;

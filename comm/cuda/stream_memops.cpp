@@ -32,10 +32,10 @@ CUdeviceptr device_address(volatile uint32_t* addr) {
   return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(addr));
 }
 
-#define CU_CHECK(call)                                                                        \
-  do {                                                                                        \
-    const CUresult cpb_cu_rc_ = (call);                                                       \
-    if (cpb_cu_rc_ != CUDA_SUCCESS)                                                           \
+#define CU_CHECK(call)                                                                          \
+  do {                                                                                          \
+    const CUresult cpb_cu_rc_ = (call);                                                         \
+    if (cpb_cu_rc_ != CUDA_SUCCESS)                                                             \
       CPB_FATAL(std::string(#call) + " failed: CUresult " + std::to_string(static_cast<int>(cpb_cu_rc_))); \
   } while (0)
 
