@@ -53,6 +53,19 @@ class CpuRuntime final : public Runtime {
     return "";
   }
 
+  // The plan's own buffers (fp32 here), which a hand-made plan (cpbench probe) can make
+  // larger than the shard estimate of unsupported().
+  std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
+    const std::string basic = unsupported(p, opt);
+    if (!basic.empty()) return basic;
+    double bytes = 0;
+    for (const Buffer& b : plan.buffers) bytes += static_cast<double>(b.elems) * sizeof(float);
+    if (bytes > kMaxBufferBytes)
+      return "the plan's buffers need " + fmt("%.1f", bytes / (1ull << 30)) +
+             " GiB per rank; the cpu runtime's limit is " + fmt("%.0f", kMaxBufferBytes / (1ull << 30)) + " GiB";
+    return "";
+  }
+
   std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions& opt) override {
     const std::string why = unsupported(p, opt);
     if (!why.empty()) throw std::invalid_argument("cpu runtime: " + why);

@@ -188,6 +188,19 @@ TEST(CpuRuntime, ExecutorRefusesBuffersOverTheLimit) {
   EXPECT_NO_THROW(CpuExecutor(tiny_problem(), tiny_plan(false), mpi.world(), 1 << 20));
 }
 
+TEST(CpuRuntime, UnsupportedPlanCountsThePlansBuffers) {
+  auto rt = cpu_runtime();
+  RunOptions opt;
+  opt.transport = "mpi";
+  Plan plan = tiny_plan(false);
+  EXPECT_EQ(rt->unsupported_plan(tiny_problem(), plan, opt), "");
+  plan.buffers[0].elems = int64_t{2} << 30;  // 8 GiB of fp32
+  EXPECT_NE(rt->unsupported_plan(tiny_problem(), plan, opt).find("the plan's buffers need 8.0 GiB per rank"),
+            std::string::npos);
+  opt.levers.nccl_ctas = 4;
+  EXPECT_NE(rt->unsupported_plan(tiny_problem(), tiny_plan(false), opt).find("overlap levers"), std::string::npos);
+}
+
 TEST(CpuRuntime, NamesTransportsAndRefusals) {
   auto rt = cpu_runtime();
   EXPECT_EQ(rt->name(), "cpu");
