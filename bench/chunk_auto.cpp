@@ -159,6 +159,7 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
     }
     cal.samples.push_back(ChunkSample{c, time_plan(runtime, pc, *plan, opt, quick, comm)});
   }
+  if (cal.samples.empty()) return cal;
   cal.fit = fit_chunk_model(cal.samples, cal.t_comm_ms);
   cal.model_chunks = best_chunks(cal.fit, cal.samples.back().chunks);
   // The model knows the fill, the drain and a per-chunk cost but not the attention

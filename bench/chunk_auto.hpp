@@ -6,7 +6,8 @@
 // beta is what each chunk adds (launches, smaller and less efficient kernels and
 // messages); A is the rest. The runner times the point's plan at a few chunk counts
 // (chunk_candidates) with short timed loops and the comm-only part of the C = 1 plan
-// (T_comm), fits the model, and runs the point at the C the model finds fastest.
+// (T_comm), fits the model, times the even splits around the model's best count too, and
+// runs the point at the fastest count timed (calibrate_chunks).
 #pragma once
 
 #include <mpi.h>
@@ -55,7 +56,8 @@ int max_auto_chunks(const Problem& p);
 // point's timed runs but never fewer than 5 (or all of them when it has fewer), and a
 // third of its time budget (max_seconds). The differences the fit must separate are a
 // percent or two of the step, about the run-to-run spread, so a loop needs its 5+ runs:
-// the calibration (up to five loops) costs up to about twice the point's timed loop.
+// the calibration (up to seven loops: comm-only, four candidates, two neighbours) costs up
+// to about 2.3 times the point's timed loop.
 MeasureSettings calibration_settings(const MeasureSettings& point);
 
 // The divisors of `heads` (the chunk counts that split a rank's heads evenly) nearest to

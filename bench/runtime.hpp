@@ -33,7 +33,7 @@ struct VerifyResult {
 // Runtime settings of one point that are not part of the Problem.
 struct RunOptions {
   std::string transport;           // resolved transport name ("mpi" on the CPU; "nccl", "ce", ...)
-  std::string profile = "nvlink";  // interconnect profile (DESIGN.md: nvlink, pcie)
+  std::string profile = "nvlink";  // interconnect profile: nvlink, pcie (docs/CONFIG.md)
   bool graph = false;              // capture one whole run as a CUDA graph (CUDA runtime only)
   Levers levers;
 };

@@ -131,10 +131,6 @@ for prof in $profiles; do
     printf '%s\n' "$listing"
   fi
   if [ "$rc" != 0 ]; then
-    if [ "$rc" = 2 ] && grep -q "no point matches the config and filter" <<< "$listing"; then
-      echo "$prog: profile $prof: no point matches the config and filter; skipping this profile"
-      continue
-    fi
     if grep -q "^cpbench: error" <<< "$listing"; then
       grep "^cpbench: error" <<< "$listing" | sort -u >&2
     else
@@ -167,7 +163,6 @@ for prof in $profiles; do
   fi
   if [ "$rc" != 0 ]; then
     echo "$prog: profile $prof: cpbench run exited $rc (log: $log)" >&2
-    [ "$rc" = 2 ] && exit 2
     [ "$status" = 0 ] && status=$rc
   fi
   if [ -f "$part" ]; then

@@ -86,13 +86,13 @@ volatile uint32_t* CeTransport::done_flag(int key, int from, int to) const {
 void CeTransport::post(size_t i, cudaStream_t stream) {
   const ExchangeSpec& e = plan_.exchanges[i];
   const Wired& w = wired_[i];
+  post_self_copies(plan_, e, me_, side_.fork(i, stream));  // beside everything below
   for (int src : w.from) stream_write_u32(stream, free_flag(e.key, me_, src), run_);
   for (int dst : w.to) stream_wait_u32(stream, free_flag(e.key, dst, me_), run_);
   if (remote_[i]) {
     const int node = node_of_[static_cast<size_t>(me_)];
     post_nccl(*remote_[i], plan_, e, stream, [&](int peer) { return node_of_[static_cast<size_t>(peer)] != node; });
   }
-  post_self_copies(plan_, e, me_, side_.fork(i, stream));
   for (const Push& p : w.pushes) CUDA_CHECK(cudaMemcpyAsync(p.dst, p.src, p.bytes, cudaMemcpyDefault, stream));
   for (int dst : w.to) stream_write_u32(stream, done_flag(e.key, me_, dst), run_);
   for (int src : w.from) stream_wait_u32(stream, done_flag(e.key, src, me_), run_);

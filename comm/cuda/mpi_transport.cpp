@@ -35,6 +35,9 @@ MpiTransport::MpiTransport(ExchangePlan plan, MPI_Comm world) : plan_(std::move(
 void MpiTransport::post(size_t i, cudaStream_t stream) {
   const ExchangeSpec& e = plan_.exchanges[i];
   CUDA_CHECK(cudaStreamSynchronize(stream));
+  // The exchange's key as the tag (every MPI library allows tags up to 32767), so that
+  // messages of two exchanges with one peer can never be matched to each other.
+  const int tag = e.key % 32768;
   std::vector<MPI_Request> requests;
   auto post_pieces = [&](const PeerSpan& t, bool send) {
     char* p = span_ptr(plan_, t.span);
@@ -42,9 +45,9 @@ void MpiTransport::post(size_t i, cudaStream_t stream) {
       const int n = static_cast<int>(std::min(kPieceBytes, t.span.bytes - off));
       requests.emplace_back();
       if (send)
-        MPI_CHECK(MPI_Isend(p + off, n, MPI_BYTE, t.peer, 0, world_, &requests.back()));
+        MPI_CHECK(MPI_Isend(p + off, n, MPI_BYTE, t.peer, tag, world_, &requests.back()));
       else
-        MPI_CHECK(MPI_Irecv(p + off, n, MPI_BYTE, t.peer, 0, world_, &requests.back()));
+        MPI_CHECK(MPI_Irecv(p + off, n, MPI_BYTE, t.peer, tag, world_, &requests.back()));
     }
   };
   for (const PeerSpan& t : e.recvs)

@@ -45,6 +45,9 @@ SharedHostMemory::SharedHostMemory(MPI_Comm node, size_t bytes) : bytes_(bytes) 
     if (ftruncate(fd, static_cast<off_t>(bytes_)) != 0) CPB_FATAL("ftruncate(" + name + ") failed: " + errno_text());
     close(fd);
   }
+  // Until every rank has it mapped, the name is all that frees it: a rank that fails
+  // before then must not leave it in /dev/shm.
+  const int hook = rank == 0 ? add_abort_hook([name] { shm_unlink(name.c_str()); }) : -1;
   barrier(node);
   const int fd = shm_open(name.c_str(), O_RDWR, 0600);
   if (fd < 0) CPB_FATAL("shm_open(" + name + ") failed: " + errno_text());
@@ -53,7 +56,10 @@ SharedHostMemory::SharedHostMemory(MPI_Comm node, size_t bytes) : bytes_(bytes) 
   if (p == MAP_FAILED) CPB_FATAL("mmap of " + name + " (" + std::to_string(bytes_) + " bytes) failed: " + errno_text());
   host_ = static_cast<char*>(p);
   barrier(node);
-  if (rank == 0) shm_unlink(name.c_str());
+  if (rank == 0) {
+    shm_unlink(name.c_str());
+    remove_abort_hook(hook);
+  }
   CUDA_CHECK(cudaHostRegister(host_, bytes_, cudaHostRegisterPortable | cudaHostRegisterMapped));
   void* d = nullptr;
   CUDA_CHECK(cudaHostGetDevicePointer(&d, host_, 0));

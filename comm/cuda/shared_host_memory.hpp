@@ -27,7 +27,6 @@ class SharedHostMemory {
 
   char* host() const { return host_; }      // this process's mapping
   char* device() const { return device_; }  // the same memory as GPU work addresses it
-  size_t bytes() const { return bytes_; }
 
  private:
   void release();

@@ -1,5 +1,5 @@
 // Transport: how the Exchange steps of one plan move their bytes between the ranks' GPUs
-// (DESIGN.md, "Communication transports"). The executor describes every Exchange step of
+// (README.md, "Transports"; docs/CONFIG.md). The executor describes every Exchange step of
 // its plan once, a transport is built from that (collectively: it may map the other
 // ranks' buffers and set up signals), and each run posts the steps on their lanes'
 // streams. Implementations: nccl_transport (NCCL grouped send/recv), ce_transport
