@@ -239,11 +239,8 @@ Plan two_rank_ring(const Problem& p, int rank) {
   return plan;
 }
 
-TEST(CudaExecutor, TwoRankRingOverNccl) {
-  CPB_REQUIRE_GPU();
-  const MpiSession& mpi = test::gpu_mpi_session();
-  if (mpi.size() != 2) GTEST_SKIP() << "run under mpirun -np 2";
-  auto rt = make_cuda_runtime(mpi);
+// The problem of the two-rank ring tests: S=1024, H=4, Hkv=2, D=128, bf16, full mask.
+Problem two_rank_problem() {
   Problem p;
   p.P = 2;
   p.S = 1024;
@@ -253,6 +250,15 @@ TEST(CudaExecutor, TwoRankRingOverNccl) {
   p.B = 1;
   p.mask = Mask::Full;
   p.dtype = DType::BF16;
+  return p;
+}
+
+TEST(CudaExecutor, TwoRankRingOverNccl) {
+  CPB_REQUIRE_GPU();
+  const MpiSession& mpi = test::gpu_mpi_session();
+  if (mpi.size() != 2) GTEST_SKIP() << "run under mpirun -np 2";
+  auto rt = make_cuda_runtime(mpi);
+  const Problem p = two_rank_problem();
   const Plan plan = two_rank_ring(p, mpi.rank());
   RunOptions opt;
   opt.transport = "nccl";
@@ -290,15 +296,7 @@ TEST(CudaExecutor, DISABLED_TwoRankHangEndsWithTheWatchdog) {
   const MpiSession& mpi = test::gpu_mpi_session();
   if (mpi.size() != 2) GTEST_SKIP() << "run under mpirun -np 2";
   auto rt = make_cuda_runtime(mpi);
-  Problem p;
-  p.P = 2;
-  p.S = 1024;
-  p.H = 4;
-  p.Hkv = 2;
-  p.D = 128;
-  p.B = 1;
-  p.mask = Mask::Full;
-  p.dtype = DType::BF16;
+  const Problem p = two_rank_problem();
   const Plan plan = two_rank_ring(p, mpi.rank());
   RunOptions opt;
   opt.transport = "ce";
