@@ -47,8 +47,7 @@ Problem with_chunks(const Problem& p, int chunks) {
 // p50 of `plan` under the short settings [ms]; collective.
 double time_plan(Runtime& runtime, const Problem& p, const Plan& plan, const RunOptions& opt,
                  const MeasureSettings& quick, MPI_Comm comm) {
-  auto exec = runtime.prepare(p, plan, opt);
-  return measure(*exec, quick, comm).stats.p50;
+  return measure_plan(runtime, p, plan, opt, quick, comm).stats.p50;
 }
 
 }  // namespace

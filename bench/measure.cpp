@@ -25,4 +25,10 @@ Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm co
   return m;
 }
 
+Measurement measure_plan(Runtime& runtime, const Problem& p, const Plan& plan, const RunOptions& opt,
+                         const MeasureSettings& settings, MPI_Comm comm) {
+  auto exec = runtime.prepare(p, plan, opt);
+  return measure(*exec, settings, comm);
+}
+
 }  // namespace cpb

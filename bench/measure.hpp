@@ -23,4 +23,9 @@ struct Measurement {
 // never fewer than settings.min_iterations. Every rank takes the same decision.
 Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm comm);
 
+// Collective: prepares `plan` on `runtime` and measures it as above, for the plans timed
+// on their own (compute-only and comm-only parts, chunk calibration, the probe's parts).
+Measurement measure_plan(Runtime& runtime, const Problem& p, const Plan& plan, const RunOptions& opt,
+                         const MeasureSettings& settings, MPI_Comm comm);
+
 }  // namespace cpb

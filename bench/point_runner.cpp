@@ -24,8 +24,7 @@ nlohmann::json base_record(const Point& point, const std::string& runtime) {
 
 // Times `plan` alone (used for the compute-only and comm-only parts).
 Stats time_part(PointContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt) {
-  auto exec = ctx.runtime.prepare(p, plan, opt);
-  return measure(*exec, ctx.measure, ctx.mpi.world()).stats;
+  return measure_plan(ctx.runtime, p, plan, opt, ctx.measure, ctx.mpi.world()).stats;
 }
 
 struct AttentionTime {

@@ -15,8 +15,7 @@ bool offers(const std::vector<std::string>& names, const std::string& name) {
 }
 
 Stats time_plan(ProbeContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt) {
-  auto exec = ctx.runtime.prepare(p, plan, opt);
-  return measure(*exec, ctx.measure, ctx.mpi.world()).stats;
+  return measure_plan(ctx.runtime, p, plan, opt, ctx.measure, ctx.mpi.world()).stats;
 }
 
 }  // namespace

@@ -11,30 +11,13 @@ namespace {
 
 // Every rank's IPC handles of its plan buffers (a zeroed handle for an empty buffer):
 // [rank][buffer]. Collective over `world`.
-std::vector<std::vector<cudaIpcMemHandle_t>> gather_handles(const ExchangePlan& plan, MPI_Comm world, int size) {
+std::vector<std::vector<cudaIpcMemHandle_t>> gather_handles(const ExchangePlan& plan, MPI_Comm world) {
   std::vector<cudaIpcMemHandle_t> mine(plan.buffers.size());
   for (size_t b = 0; b < plan.buffers.size(); ++b) {
     std::memset(&mine[b], 0, sizeof(cudaIpcMemHandle_t));
     if (plan.buffer_bytes[b] > 0) CUDA_CHECK(cudaIpcGetMemHandle(&mine[b], plan.buffers[b]));
   }
-  const int bytes = static_cast<int>(mine.size() * sizeof(cudaIpcMemHandle_t));
-  std::vector<int> counts(static_cast<size_t>(size)), displs(static_cast<size_t>(size));
-  MPI_CHECK(MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, world));
-  int total = 0;
-  for (int r = 0; r < size; ++r) {
-    displs[static_cast<size_t>(r)] = total;
-    total += counts[static_cast<size_t>(r)];
-  }
-  std::vector<cudaIpcMemHandle_t> flat(static_cast<size_t>(total) / sizeof(cudaIpcMemHandle_t));
-  MPI_CHECK(MPI_Allgatherv(mine.data(), bytes, MPI_BYTE, flat.data(), counts.data(), displs.data(), MPI_BYTE, world));
-  std::vector<std::vector<cudaIpcMemHandle_t>> out(static_cast<size_t>(size));
-  for (int r = 0; r < size; ++r) {
-    const size_t first = static_cast<size_t>(displs[static_cast<size_t>(r)]) / sizeof(cudaIpcMemHandle_t);
-    const size_t n = static_cast<size_t>(counts[static_cast<size_t>(r)]) / sizeof(cudaIpcMemHandle_t);
-    out[static_cast<size_t>(r)].assign(flat.begin() + static_cast<std::ptrdiff_t>(first),
-                                       flat.begin() + static_cast<std::ptrdiff_t>(first + n));
-  }
-  return out;
+  return allgather_values(mine, world);
 }
 
 }  // namespace
@@ -43,7 +26,7 @@ CeTransport::CeTransport(ExchangePlan plan, const MpiSession& mpi, std::vector<c
     : plan_(std::move(plan)), remote_(std::move(remote)), me_(mpi.rank()), size_(mpi.size()),
       node_of_(node_of_ranks(mpi.world(), mpi.node())), side_(plan_.exchanges.size()) {
   const std::vector<ReceiveRecord> receives = gather_receives(plan_, mpi.world());
-  const auto handles = gather_handles(plan_, mpi.world(), size_);
+  const auto handles = gather_handles(plan_, mpi.world());
   const int node = node_of_[static_cast<size_t>(me_)];
   auto on_node = [&](int r) { return r != me_ && node_of_[static_cast<size_t>(r)] == node; };
   for (size_t i = 0; i < plan_.exchanges.size(); ++i) {

@@ -37,6 +37,27 @@ void post_self_copies(const ExchangePlan& plan, const ExchangeSpec& e, int me, c
   }
 }
 
+std::vector<std::vector<char>> allgather_bytes(const void* mine, size_t bytes, MPI_Comm comm) {
+  int size = 1;
+  MPI_CHECK(MPI_Comm_size(comm, &size));
+  const int count = static_cast<int>(bytes);
+  std::vector<int> counts(static_cast<size_t>(size)), displs(static_cast<size_t>(size));
+  MPI_CHECK(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm));
+  int total = 0;
+  for (int r = 0; r < size; ++r) {
+    displs[static_cast<size_t>(r)] = total;
+    total += counts[static_cast<size_t>(r)];
+  }
+  std::vector<char> flat(static_cast<size_t>(total));
+  MPI_CHECK(MPI_Allgatherv(mine, count, MPI_BYTE, flat.data(), counts.data(), displs.data(), MPI_BYTE, comm));
+  std::vector<std::vector<char>> out;
+  for (int r = 0; r < size; ++r) {
+    const auto first = flat.begin() + displs[static_cast<size_t>(r)];
+    out.emplace_back(first, first + counts[static_cast<size_t>(r)]);
+  }
+  return out;
+}
+
 std::vector<ReceiveRecord> gather_receives(const ExchangePlan& plan, MPI_Comm world) {
   int me = 0, size = 1;
   MPI_CHECK(MPI_Comm_rank(world, &me));
@@ -50,18 +71,9 @@ std::vector<ReceiveRecord> gather_receives(const ExchangePlan& plan, MPI_Comm wo
                                    static_cast<int64_t>(r.span.offset), static_cast<int64_t>(r.span.bytes)});
     }
   }
-  constexpr int kFields = sizeof(ReceiveRecord) / sizeof(int64_t);
-  int count = static_cast<int>(mine.size()) * kFields;
-  std::vector<int> counts(static_cast<size_t>(size)), displs(static_cast<size_t>(size));
-  MPI_CHECK(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, world));
-  int total = 0;
-  for (int r = 0; r < size; ++r) {
-    displs[static_cast<size_t>(r)] = total;
-    total += counts[static_cast<size_t>(r)];
-  }
-  std::vector<ReceiveRecord> all(static_cast<size_t>(total / kFields));
-  MPI_CHECK(MPI_Allgatherv(mine.data(), count, MPI_INT64_T, all.data(), counts.data(), displs.data(), MPI_INT64_T,
-                           world));
+  std::vector<ReceiveRecord> all;
+  for (const std::vector<ReceiveRecord>& rank : allgather_values(mine, world))
+    all.insert(all.end(), rank.begin(), rank.end());
   return all;
 }
 

@@ -5,6 +5,8 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "comm/cuda/transport.hpp"
@@ -12,6 +14,22 @@
 namespace cpb {
 
 char* span_ptr(const ExchangePlan& plan, const BufferSpan& s);
+
+// Collective over `comm`: every rank's `bytes` bytes at `mine`, one vector per rank in
+// rank order.
+std::vector<std::vector<char>> allgather_bytes(const void* mine, size_t bytes, MPI_Comm comm);
+
+// The same for a vector of plain values: every rank's `mine`, per rank.
+template <class T>
+std::vector<std::vector<T>> allgather_values(const std::vector<T>& mine, MPI_Comm comm) {
+  static_assert(std::is_trivially_copyable_v<T>, "values travel as bytes");
+  std::vector<std::vector<T>> out;
+  for (const std::vector<char>& raw : allgather_bytes(mine.data(), mine.size() * sizeof(T), comm)) {
+    out.emplace_back(raw.size() / sizeof(T));
+    if (!raw.empty()) std::memcpy(out.back().data(), raw.data(), raw.size());
+  }
+  return out;
+}
 
 // The distinct ranks other than `me` among `transfers`, in first-seen order.
 std::vector<int> other_peers(const std::vector<PeerSpan>& transfers, int me);

@@ -239,17 +239,13 @@ Plan two_rank_ring(const Problem& p, int rank) {
   return plan;
 }
 
-// The problem of the two-rank ring tests: S=1024, H=4, Hkv=2, D=128, bf16, full mask.
+// The problem of the two-rank ring tests: small_problem() at P=2, S=1024, D=128, full mask.
 Problem two_rank_problem() {
-  Problem p;
+  Problem p = small_problem();
   p.P = 2;
   p.S = 1024;
-  p.H = 4;
-  p.Hkv = 2;
   p.D = 128;
-  p.B = 1;
   p.mask = Mask::Full;
-  p.dtype = DType::BF16;
   return p;
 }
 
