@@ -59,6 +59,7 @@ MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, d
   }
   if (obj.contains("isolate")) s.isolate = read_bool(obj["isolate"], at + ".isolate");
   if (obj.contains("graph")) s.graph = read_bool(obj["graph"], at + ".graph");
+  if (obj.contains("align_start")) s.align_start = read_bool(obj["align_start"], at + ".align_start");
 
   *resolved = {{"warmup", s.warmup},
                {"iterations", s.iterations},
@@ -66,7 +67,8 @@ MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, d
                {"min_iterations", s.min_iterations},
                {"verify", to_string(s.verify)},
                {"isolate", s.isolate},
-               {"graph", s.graph}};
+               {"graph", s.graph},
+               {"align_start", s.align_start}};
   return s;
 }
 

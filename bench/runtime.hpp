@@ -35,6 +35,7 @@ struct RunOptions {
   std::string transport;           // resolved transport name ("mpi" on the CPU; "nccl", "ce", ...)
   std::string profile = "nvlink";  // interconnect profile: nvlink, pcie (docs/CONFIG.md)
   bool graph = false;              // capture one whole run as a CUDA graph (CUDA runtime only)
+  bool align_start = true;         // GPU-side barrier before each run's start (MeasureSettings)
   Levers levers;
 };
 

@@ -48,6 +48,10 @@ NcclComm& NcclComm::operator=(NcclComm&& o) noexcept {
   return *this;
 }
 
+void NcclComm::barrier(int* word, cudaStream_t stream) const {
+  NCCL_CHECK(ncclAllReduce(word, word, 1, ncclInt32, ncclMax, comm_, stream));
+}
+
 void NcclComm::exchange(const std::vector<P2p>& sends, const std::vector<P2p>& recvs,
                         cudaStream_t stream) const {
   std::vector<const P2p*> self_sends, self_recvs;

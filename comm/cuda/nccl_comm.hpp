@@ -45,6 +45,11 @@ class NcclComm {
   // Empty transfers are skipped.
   void exchange(const std::vector<P2p>& sends, const std::vector<P2p>& recvs, cudaStream_t stream) const;
 
+  // A GPU-side barrier on `stream`: a one-element max all-reduce, in place, of the device
+  // int32 at `word`. Work enqueued on `stream` after it starts once every rank's stream
+  // has reached it.
+  void barrier(int* word, cudaStream_t stream) const;
+
  private:
   void release();
 

@@ -2,12 +2,15 @@
 // self-exchange on the comm lane, attention on head chunks and on causal key blocks with
 // stats, LSE merges, an fp32 -> bf16 unpack; eager, timed and CUDA-graph runs. Two ranks
 // (under `scripts/mpirun.sh 2 cpbench_gpu_tests --gtest_filter=CudaExecutor.TwoRank*`):
-// a two-step ring with a real NCCL send/recv between the ranks.
+// a two-step ring with a real NCCL send/recv between the ranks, and the start barrier
+// against a rank that comes late.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "bench/runtime/cuda/cuda_runtime.hpp"
 #include "tests/gpu/gpu_mpi_session.hpp"
@@ -281,6 +284,36 @@ TEST(CudaExecutor, TwoRankRingOverNccl) {
     const double ms = exec->run(nullptr);
     std::printf("[executor 2 ranks graph] rank %d: %.3f ms\n", mpi.rank(), ms);
     EXPECT_EQ(exec->output_bytes(), eager_bytes);
+  }
+}
+
+// Rank 1 enters every run 100 ms after rank 0. Under align_start the start barrier keeps
+// that delay out of rank 0's time; without it rank 0's time includes the wait for its
+// peer (the control, which shows the test can see the delay).
+TEST(CudaExecutor, TwoRankStartBarrierKeepsALateRankOutOfTheTime) {
+  CPB_REQUIRE_GPU();
+  const MpiSession& mpi = test::gpu_mpi_session();
+  if (mpi.size() != 2) GTEST_SKIP() << "run under mpirun -np 2";
+  auto rt = make_cuda_runtime(mpi);
+  const Problem p = two_rank_problem();
+  const Plan plan = two_rank_ring(p, mpi.rank());
+  constexpr double kLateMs = 100;
+  for (const bool align : {true, false}) {
+    RunOptions opt;
+    opt.transport = "nccl";
+    opt.align_start = align;
+    auto exec = rt->prepare(p, plan, opt);
+    exec->run(nullptr);
+    barrier(mpi.world());
+    if (mpi.rank() == 1) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(kLateMs));
+    const double ms = exec->run(nullptr);
+    std::printf("[start barrier %s] rank %d: %.3f ms\n", align ? "on" : "off", mpi.rank(), ms);
+    if (mpi.rank() != 0) continue;
+    if (align) {
+      EXPECT_LT(ms, kLateMs / 2);
+    } else {
+      EXPECT_GE(ms, kLateMs * 0.9);
+    }
   }
 }
 

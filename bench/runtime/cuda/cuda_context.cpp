@@ -27,6 +27,22 @@ void CudaContext::ensure_comms(const std::vector<bool>& exchange_lanes, int ctas
   }
 }
 
+void CudaContext::ensure_start_barrier() {
+  if (barrier_comm_ || mpi_.size() == 1) return;
+  const std::string name = "start barrier";
+  Watchdog::Section armed = watchdog_->arm("NCCL communicator set-up for the " + name, nullptr);
+  barrier_comm_.emplace(mpi_.world(), name);
+  barrier_word_ = DeviceBuffer(sizeof(int));
+  CUDA_CHECK(cudaMemset(barrier_word_.get(), 0, sizeof(int)));
+  watchdog_->add_comm(barrier_comm_->get(), name);
+}
+
+void CudaContext::start_barrier(cudaStream_t stream) const {
+  if (mpi_.size() == 1) return;
+  if (!barrier_comm_) CPB_FATAL("start barrier used before ensure_start_barrier()");
+  barrier_comm_->barrier(barrier_word_.as<int>(), stream);
+}
+
 const NcclComm& CudaContext::comm(int lane, int ctas) const {
   auto it = comms_.find(std::make_pair(lane, ctas));
   if (it == comms_.end()) CPB_FATAL("no NCCL communicator for lane " + std::to_string(lane));

@@ -1,11 +1,13 @@
 // What the CUDA runtime keeps across the points of a sweep: the bound device, the cuDNN
-// graph cache, one NCCL communicator per comm lane, and the watchdog.
+// graph cache, one NCCL communicator per comm lane, the start barrier, and the watchdog.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "comm/cuda/device_buffer.hpp"
 #include "comm/cuda/nccl_comm.hpp"
 #include "comm/cuda/watchdog.hpp"
 #include "comm/mpi_session.hpp"
@@ -34,11 +36,20 @@ class CudaContext {
   void ensure_comms(const std::vector<bool>& exchange_lanes, int ctas);
   const NcclComm& comm(int lane, int ctas) const;
 
+  // Collective over the world the first time (a no-op on one rank): creates the
+  // communicator of the start barrier and its device word.
+  void ensure_start_barrier();
+  // Enqueues the start barrier on `stream` (NcclComm::barrier), after
+  // ensure_start_barrier(); nothing on one rank.
+  void start_barrier(cudaStream_t stream) const;
+
  private:
   const MpiSession& mpi_;
   int device_;
   CudnnSdpa sdpa_;
   std::map<std::pair<int, int>, NcclComm> comms_;  // (lane, ctas) -> communicator
+  std::optional<NcclComm> barrier_comm_;           // the start barrier's own communicator
+  DeviceBuffer barrier_word_;                      // its all-reduced int32
   // Declared after comms_: stops polling them before they are destroyed.
   std::unique_ptr<Watchdog> watchdog_;
 };

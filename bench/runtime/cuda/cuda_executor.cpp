@@ -68,6 +68,7 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
     progress_.push_back(StepProgress{where, done_[static_cast<size_t>(done_of_[static_cast<size_t>(s.id)])].get()});
   }
   transport_ = make_transport(ctx_, plan_, p_, buffers_, opt_, &exchange_of_);
+  if (opt_.align_start) ctx_.ensure_start_barrier();
   fill_buffers();
 }
 
@@ -190,6 +191,7 @@ double CudaExecutor::run(std::vector<StepTime>* steps) {
         join_lanes();
       });
     }
+    if (opt_.align_start) ctx_.start_barrier(s0);
     start_.record(s0);
     graph_.launch(s0);
     end_.record(s0);
@@ -200,6 +202,7 @@ double CudaExecutor::run(std::vector<StepTime>* steps) {
         step_end_.emplace_back(Event::Kind::Timing);
       }
     }
+    if (opt_.align_start) ctx_.start_barrier(s0);
     start_.record(s0);
     for (size_t l = 1; l < streams_.size(); ++l) start_.wait_on(streams_[l].get());
     enqueue_steps(timed);

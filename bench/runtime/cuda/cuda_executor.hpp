@@ -7,13 +7,16 @@
 // the copy-engine mappings and signals), one stream per lane (comm lanes at the greatest
 // priority under the comm_priority lever) and the events.
 //
-// run(): a start event on lane 0's stream that every other lane waits for; the steps
-// enqueued in plan order, each on its lane's stream, after waiting for the completion
-// events of its dependencies on other lanes; every other lane joins lane 0, then the end
-// event. The time is start -> end on the GPU. With RunOptions::graph the first run
-// captures that whole sequence as one CUDA graph and every run replays it (a run that
-// records step times runs eagerly: events inside a graph cannot be timed). The wait is
-// armed in the watchdog, which names the first unfinished Exchange step if it hangs.
+// run(): under RunOptions::align_start the context's start barrier (GPU-side, over the
+// ranks), then a start event on lane 0's stream that every other lane waits for; the
+// steps enqueued in plan order, each on its lane's stream, after waiting for the
+// completion events of its dependencies on other lanes; every other lane joins lane 0,
+// then the end event. The time is start -> end on the GPU; after the barrier every
+// rank's GPU starts together, so a rank whose host came late does not add its delay to
+// the others' times. With RunOptions::graph the first run captures that whole sequence
+// (the barrier excepted) as one CUDA graph and every run replays it (a run that records
+// step times runs eagerly: events inside a graph cannot be timed). The wait is armed in
+// the watchdog, which names the first unfinished Exchange step if it hangs.
 #pragma once
 
 #include <memory>
