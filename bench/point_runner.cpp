@@ -27,6 +27,31 @@ Stats time_part(PointContext& ctx, const Problem& p, const Plan& plan, const Run
   return measure_plan(ctx.runtime, p, plan, opt, ctx.measure, ctx.mpi.world()).stats;
 }
 
+// Collective: the compute-only part's time into r["comp_ms"], taken from an earlier point
+// with the same compute-only part (r["comp_ms_from"] names it) when every rank has one,
+// else timed and kept for the points after this one.
+void compute_only_time(PointContext& ctx, const Point& point, const Problem& p, const Plan& comp,
+                       const RunOptions& opt, nlohmann::json& r) {
+  if (comp.steps.empty()) {
+    r["comp_ms"] = 0.0;
+    return;
+  }
+  if (!ctx.comp_times) {
+    r["comp_ms"] = time_part(ctx, p, comp, opt).p50;
+    return;
+  }
+  const std::string key = CompTimeCache::key(p, comp, opt);
+  const CompTimeCache::Entry* seen = ctx.comp_times->find(key);
+  if (!allreduce_or(seen == nullptr, ctx.mpi.world())) {
+    r["comp_ms"] = seen->ms;
+    r["comp_ms_from"] = seen->point;
+    return;
+  }
+  const double ms = time_part(ctx, p, comp, opt).p50;
+  ctx.comp_times->put(key, CompTimeCache::Entry{ms, point.index});
+  r["comp_ms"] = ms;
+}
+
 struct AttentionTime {
   double ms = 0;      // summed durations of the attention steps of one run [ms]
   double flops = 0;   // their FLOPs
@@ -77,6 +102,7 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   opt.transport = point.transport;
   opt.profile = point.profile;
   opt.graph = ctx.measure.graph;
+  opt.align_start = ctx.measure.align_start;
   opt.levers = point.levers;
   // A runtime limit (free memory) can differ between ranks: all skip if one must.
   const std::string why = first_reason(ctx.runtime.unsupported(p, opt), ctx.mpi);
@@ -164,7 +190,7 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   if (ctx.measure.isolate) {
     const Plan comp = filter_steps(plan, [](const Step& s) { return !s.is_comm(); });
     const Plan comm = filter_steps(plan, [](const Step& s) { return s.is_comm(); });
-    r["comp_ms"] = comp.steps.empty() ? 0.0 : time_part(ctx, p, comp, opt).p50;
+    compute_only_time(ctx, point, p, comp, opt, r);
     r["comm_ms"] = comm.steps.empty() ? 0.0 : time_part(ctx, p, comm, opt).p50;
   }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/comp_time_cache.hpp"
 #include "bench/config.hpp"
 #include "bench/runtime.hpp"
 #include "comm/mpi_session.hpp"
@@ -18,6 +19,7 @@ struct PointContext {
   const MeasureSettings& measure;
   const MpiSession& mpi;
   std::string trace_dir;  // "" = no trace; else one Chrome trace JSON per point there
+  CompTimeCache* comp_times;  // the sweep's compute-only times so far; null = time every point
 };
 
 // Collective: every rank calls it with the same point. Returns the record on every rank.

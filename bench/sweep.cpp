@@ -20,7 +20,8 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
   std::unique_ptr<ResultFile> file;
   if (root && !opt.out.empty()) file = std::make_unique<ResultFile>(opt.out, provenance);
 
-  PointContext ctx{runtime, cfg.measure, mpi, opt.trace_dir};
+  CompTimeCache comp_times;
+  PointContext ctx{runtime, cfg.measure, mpi, opt.trace_dir, &comp_times};
   Progress progress(static_cast<int>(points.size()), root && progress_wanted(opt.quiet), std::cerr);
   std::vector<nlohmann::json> records;
   if (root) {

@@ -1,0 +1,137 @@
+// The compute-only time cache: what its key holds and leaves out, and run_point timing a
+// compute-only part once per sweep when points differ only by transport.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/comp_time_cache.hpp"
+#include "bench/point_runner.hpp"
+#include "bench/schedule.hpp"
+#include "tests/unit/mpi_test_session.hpp"
+#include "tests/unit/test_plan_util.hpp"
+
+namespace cpb {
+namespace {
+
+Plan compute_only(const Problem& p, const std::string& schedule) {
+  return filter_steps(find_schedule(schedule)->plan(p, 0), [](const Step& s) { return !s.is_comm(); });
+}
+
+TEST(CompTimeCache, KeyIgnoresTransportProfileAndCommLeversOnly) {
+  const Problem p = test::make_problem(2, 64, 4, 4, 16, 1, Mask::Full);
+  const Plan comp = compute_only(p, "ulysses");
+  RunOptions a;
+  a.transport = "nccl";
+  const std::string k = CompTimeCache::key(p, comp, a);
+  RunOptions b = a;
+  b.transport = "ce_host";
+  b.profile = "pcie";
+  b.levers.nccl_ctas = 4;
+  b.levers.comm_high_priority = true;
+  EXPECT_EQ(CompTimeCache::key(p, comp, b), k);
+
+  RunOptions sms = a;
+  sms.levers.attn_sms = 100;
+  EXPECT_NE(CompTimeCache::key(p, comp, sms), k);
+  RunOptions graph = a;
+  graph.graph = true;
+  EXPECT_NE(CompTimeCache::key(p, comp, graph), k);
+  RunOptions unaligned = a;
+  unaligned.align_start = false;
+  EXPECT_NE(CompTimeCache::key(p, comp, unaligned), k);
+
+  Problem fp16 = p;
+  fp16.dtype = DType::FP16;
+  EXPECT_NE(CompTimeCache::key(fp16, compute_only(fp16, "ulysses"), a), k);
+  Problem chunked = p;
+  chunked.chunks = 2;
+  EXPECT_NE(CompTimeCache::key(chunked, compute_only(chunked, "hcms"), a), k);
+  Problem longer = p;
+  longer.S = 128;
+  EXPECT_NE(CompTimeCache::key(longer, compute_only(longer, "ulysses"), a), k);
+
+  CompTimeCache cache;
+  EXPECT_EQ(cache.find(k), nullptr);
+  cache.put(k, CompTimeCache::Entry{3.5, 7});
+  ASSERT_NE(cache.find(k), nullptr);
+  EXPECT_EQ(cache.find(k)->ms, 3.5);
+  EXPECT_EQ(cache.find(k)->point, 7);
+}
+
+class FixedTimeExecutor final : public Executor {
+ public:
+  explicit FixedTimeExecutor(double ms) : ms_(ms) {}
+  double run(std::vector<StepTime>*) override { return ms_; }
+  VerifyResult verify(VerifyMode) override { return {}; }
+  std::vector<unsigned char> output_bytes() override { return {}; }
+
+ private:
+  double ms_;
+};
+
+// Runs nothing and offers two transports. A plan with attention and no exchange (the
+// compute-only part) takes 7 ms, and each time one is prepared its time grows by 1 ms,
+// so a reused time is told apart from a new measurement; every other plan takes 10 ms.
+class CountingRuntime final : public Runtime {
+ public:
+  std::string name() const override { return "counting"; }
+  std::vector<std::string> transports() const override { return {"a", "b"}; }
+  std::string unsupported(const Problem&, const RunOptions&) const override { return ""; }
+  std::unique_ptr<Executor> prepare(const Problem&, const Plan& plan, const RunOptions&) override {
+    bool comm = false;
+    for (const Step& s : plan.steps) comm = comm || s.is_comm();
+    if (comm || plan_flops(plan) == 0) return std::make_unique<FixedTimeExecutor>(10);
+    return std::make_unique<FixedTimeExecutor>(7 + compute_only_prepared++);
+  }
+  std::vector<std::pair<std::string, std::string>> describe() const override { return {}; }
+
+  int compute_only_prepared = 0;
+};
+
+Point point(int index, const std::string& transport, int64_t S) {
+  Point pt;
+  pt.index = index;
+  pt.schedule = "ulysses";
+  pt.transport = transport;
+  pt.problem = test::make_problem(1, S, 4, 4, 16, 1, Mask::Full);
+  return pt;
+}
+
+TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
+  const MpiSession& mpi = test::mpi_session();
+  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
+  CountingRuntime rt;
+  MeasureSettings m;
+  m.warmup = 0;
+  m.iterations = 1;
+  m.min_iterations = 1;
+  CompTimeCache cache;
+  PointContext ctx{rt, m, mpi, "", &cache};
+
+  // One rank: the full plan has no exchange either, so it counts as compute-only too.
+  const nlohmann::json first = run_point(point(0, "a", 64), ctx);
+  ASSERT_EQ(first["status"], "PASS") << first.dump();
+  const int after_first = rt.compute_only_prepared;
+  EXPECT_FALSE(first.contains("comp_ms_from"));
+  const double first_comp = first["comp_ms"].get<double>();
+
+  const nlohmann::json other_transport = run_point(point(1, "b", 64), ctx);
+  EXPECT_EQ(other_transport["comp_ms"].get<double>(), first_comp);
+  EXPECT_EQ(other_transport["comp_ms_from"], 0);
+  EXPECT_EQ(rt.compute_only_prepared, after_first + 1);  // the full plan only
+
+  const nlohmann::json other_shape = run_point(point(2, "a", 128), ctx);
+  EXPECT_FALSE(other_shape.contains("comp_ms_from"));
+  EXPECT_EQ(rt.compute_only_prepared, after_first + 3);  // its full plan and its own part
+
+  // Without a cache every point times its part.
+  PointContext uncached{rt, m, mpi, "", nullptr};
+  const nlohmann::json again = run_point(point(3, "b", 64), uncached);
+  EXPECT_FALSE(again.contains("comp_ms_from"));
+  EXPECT_EQ(rt.compute_only_prepared, after_first + 5);
+}
+
+}  // namespace
+}  // namespace cpb
