@@ -15,6 +15,9 @@
 #   CPB_PYTHON          python3 with matplotlib for the figures (default: the first of
 #                       /opt/torch/.venv/bin/python3 and python3 that imports matplotlib)
 #   CPB_PROFILES        profiles to run (default "nvlink pcie"), see scripts/sweep_profiles.sh
+#   CPB_REPRO_REUSE     1: run no sweep; report, draw and table the OUTDIR/NAME.json files
+#                       earlier calls left (a long reproduction split across machines or
+#                       sessions, one config per call, then one call with this set)
 # Writes OUTDIR/NAME.json (merged, both profiles), NAME.nvlink.json/.pcie.json (parts) and
 # their logs, NAME.md (cpbench report), NAME_time_speedup.png, NAME_hcms_chunks.png,
 # NAME_speedup_vs_rho.png, repro_table.md and reproduce.log.
@@ -92,6 +95,10 @@ for cfg in "${configs[@]}"; do
   res="$out/$name.json"
   echo
   echo "== $cfg"
+  if [ "${CPB_REPRO_REUSE:-0}" = 1 ]; then
+    if [ -f "$res" ]; then echo "reusing $res"; results+=("$res"); else echo "$prog: $cfg: no $res to reuse"; status=1; fi
+    continue
+  fi
   run scripts/sweep_profiles.sh "$np" "$res" --config "$cfg" --quiet "${extra[@]}"
   rc=$?
   if [ "$rc" != 0 ]; then

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The HCMS paper reproduction on the GPU machine, in pieces that fit one device call
+# (10 minutes): build, optionally the GPU tests and the start-barrier check, then
+# scripts/reproduce_hcms.sh for the given paper configs. Result files go to OUTDIR as each
+# point finishes (a step cut by its time limit keeps what it measured); logs, parts and
+# figures are packed into OUTDIR/extras.tgz, since a device call brings back few files.
+#   scripts/device/repro_run.sh OUTDIR NP CONFIG.json...
+# Environment:
+#   CPB_GIT_SHA        the commit, for provenance (.git does not travel)
+#   CPB_TESTS=1        also run every GPU test (CTest label gpu)
+#   CPB_BUSBW=1        also run configs/busbw.json twice, with measure.align_start true and
+#                      false, one after the other in the same call (issue 3)
+#   CPB_REPRO_SECONDS  time limit of the reproduction step [s] (default 400)
+# Then, on any machine, with every config's OUTDIR/NAME.json gathered in one directory:
+#   CPB_REPRO_REUSE=1 CPB_REPRO_CONFIGS="..." scripts/reproduce_hcms.sh DIR NP
+# draws and tables them all.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+[ $# -ge 3 ] || { echo "usage: $0 OUTDIR NP CONFIG.json..." >&2; exit 2; }
+out=$1 np=$2
+shift 2
+work=$(mktemp -d)
+mkdir -p "$out"
+status=0
+
+echo "== build${CPB_TESTS:+, GPU tests}"
+if [ "${CPB_TESTS:-0}" = 1 ]; then skip=0; else skip=1; fi
+CPB_SKIP_TESTS=$skip timeout 300 scripts/device/gpu_check.sh "$work/check" || status=1
+
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
+site=/opt/torch/.venv/lib/python3.12/site-packages
+[ -d "$site/nvidia/cudnn/lib" ] && export LD_LIBRARY_PATH="$site/nvidia/cudnn/lib:$site/nvidia/nccl/lib:${LD_LIBRARY_PATH:-}"
+export CPB_BIN=build-gpu/cpbench
+
+if [ "${CPB_BUSBW:-0}" = 1 ]; then
+  echo "== start barrier on / off (configs/busbw.json)"
+  python3 - "$work/busbw_no_barrier.json" <<'PY'
+import json, sys
+c = json.load(open("configs/busbw.json"))
+c["name"] = "busbw_no_barrier"
+c["measure"]["align_start"] = False
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+  for cfg in configs/busbw.json "$work/busbw_no_barrier.json" configs/busbw.json; do
+    name=$(basename "$cfg" .json)
+    res="$out/$name.json"
+    [ -f "$res" ] && res="$out/${name}_again.json"
+    timeout 120 scripts/mpirun.sh "$np" "$CPB_BIN" run --config "$cfg" --device cuda --quiet --out "$res" \
+      > "$work/$(basename "$res" .json).txt" 2>&1 || status=1
+    python3 - "$res" <<'PY'
+import json, sys
+for p in json.load(open(sys.argv[1]))["points"]:
+    q = p["params"]
+    print(f'{sys.argv[1].split("/")[-1]:28s} S={q["S"]:6d} H={q["H"]:2d} {p["status"]:6s} '
+          f'T={p["time_ms"]["p50"]:8.3f} comm={p.get("comm_ms", 0):6.3f} comp={p.get("comp_ms", 0):8.3f} ms')
+PY
+  done
+fi
+
+echo "== reproduction: $*"
+CPB_REPRO_CONFIGS="$*" timeout "${CPB_REPRO_SECONDS:-400}" scripts/reproduce_hcms.sh "$work/repro" "$np" \
+  > "$work/repro.txt" 2>&1 || status=1
+for f in "$work"/repro/*.json; do
+  case "$f" in *.nvlink.json|*.pcie.json) continue ;; esac
+  [ -f "$f" ] && cp "$f" "$out/"
+done
+# A reproduction cut by the time limit has parts but no merged file: bring the parts.
+for f in "$work"/repro/*.nvlink.json "$work"/repro/*.pcie.json; do
+  [ -f "$f" ] || continue
+  merged="${f%.*.json}.json"
+  [ -f "$merged" ] || cp "$f" "$out/"
+done
+tar -czf "$out/extras.tgz" -C "$work" . 2>/dev/null
+tail -40 "$work/repro.txt"
+exit $status

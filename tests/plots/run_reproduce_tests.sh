@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# End-to-end test of scripts/reproduce_hcms.sh on the CPU runtime: the tiny paper configs
+# (configs/paper/cpu) in the nvlink profile, then the same OUTDIR again with
+# CPB_REPRO_REUSE=1, which must table the files it finds without running a sweep, and
+# fail (exit 1) when a config's result file is missing.
+#   run_reproduce_tests.sh CPBENCH SOURCE_DIR WORK_DIR
+set -uo pipefail
+cpbench=$1 src=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+export CPB_BIN=$cpbench CPB_DEVICE=cpu CPB_PROFILES=nvlink CPB_REPRO_CONFIGS="configs/paper/cpu/*.json"
+
+"$src/scripts/reproduce_hcms.sh" "$work/out" 2 > "$work/run.log" 2>&1 || bad "the reproduction exited $?"
+for n in tiny_main tiny_chunks tiny_splits; do
+  [ -s "$work/out/$n.json" ] || bad "no $n.json"
+  [ -s "$work/out/$n.md" ] || bad "no $n.md"
+done
+grep -q '^|' "$work/out/repro_table.md" 2>/dev/null || bad "no table in repro_table.md"
+
+rm -f "$work/out/repro_table.md" "$work/out"/*.png
+CPB_REPRO_REUSE=1 "$src/scripts/reproduce_hcms.sh" "$work/out" 2 > "$work/reuse.log" 2>&1 || bad "the reuse run exited $?"
+grep -q 'sweep_profiles.sh' "$work/reuse.log" && bad "the reuse run ran a sweep"
+[ "$(grep -c '^reusing ' "$work/reuse.log")" = 3 ] || bad "the reuse run did not reuse the 3 result files"
+grep -q '^|' "$work/out/repro_table.md" 2>/dev/null || bad "the reuse run wrote no table"
+
+rm -f "$work/out/tiny_splits.json"
+CPB_REPRO_REUSE=1 "$src/scripts/reproduce_hcms.sh" "$work/out" 2 > "$work/missing.log" 2>&1
+rc=$?
+[ "$rc" = 1 ] || bad "a missing result file gave exit $rc, not 1"
+grep -q 'no .*tiny_splits.json to reuse' "$work/missing.log" || bad "the missing file is not named"
+
+[ "$fail" = 0 ] && echo "reproduce_hcms.sh: all checks passed"
+exit $fail
