@@ -31,8 +31,8 @@ struct MeasureSettings {
   bool isolate = true;                   // also time the compute-only and comm-only parts
   bool graph = false;                    // capture each run as a CUDA graph (CUDA runtime)
   // CUDA runtime: every run starts with a GPU-side barrier over the ranks (a one-element
-  // NCCL all-reduce) before its start event, so the time neither counts one rank's late
-  // host nor the launch of the first steps. The CPU runtime always starts at an MPI barrier.
+  // NCCL all-reduce) before its start event, so a rank whose host comes late does not add
+  // its delay to the others' times. The CPU runtime always starts at an MPI barrier.
   bool align_start = true;
 };
 

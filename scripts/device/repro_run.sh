@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The HCMS paper reproduction on the GPU machine, in pieces that fit one device call
 # (10 minutes): build, optionally the GPU tests and the start-barrier check, then
-# scripts/reproduce_hcms.sh for the given paper configs. Result files go to OUTDIR as each
-# point finishes (a step cut by its time limit keeps what it measured); logs, parts and
-# figures are packed into OUTDIR/extras.tgz, since a device call brings back few files.
+# scripts/reproduce_hcms.sh for the given paper configs, stopped after CPB_REPRO_SECONDS.
+# Its result files are then copied to OUTDIR (the merged file, or the profile parts of a
+# sweep the limit cut: what was measured is kept); logs, parts and figures are packed into
+# OUTDIR/extras.tgz, since a device call brings back few files.
 #   scripts/device/repro_run.sh OUTDIR NP CONFIG.json...
 # Environment:
 #   CPB_GIT_SHA        the commit, for provenance (.git does not travel)
 #   CPB_TESTS=1        also run every GPU test (CTest label gpu)
-#   CPB_BUSBW=1        also run configs/busbw.json twice, with measure.align_start true and
-#                      false, one after the other in the same call (issue 3)
+#   CPB_BUSBW=1        also run configs/busbw.json three times, one after the other:
+#                      measure.align_start true, false, true again (issue 3), into OUTDIR
 #   CPB_REPRO_SECONDS  time limit of the reproduction step [s] (default 400)
 # Then, on any machine, with every config's OUTDIR/NAME.json gathered in one directory:
 #   CPB_REPRO_REUSE=1 CPB_REPRO_CONFIGS="..." scripts/reproduce_hcms.sh DIR NP
