@@ -7,18 +7,11 @@
 namespace cpb {
 
 std::string CompTimeCache::key(const Problem& p, const Plan& comp, const RunOptions& opt) {
-  const nlohmann::json k = {{"P", p.P},
-                            {"S", p.S},
-                            {"H", p.H},
-                            {"Hkv", p.Hkv},
-                            {"D", p.D},
-                            {"B", p.B},
-                            {"mask", to_string(p.mask)},
-                            {"dtype", to_string(p.dtype)},
-                            {"graph", opt.graph},
-                            {"align_start", opt.align_start},
-                            {"attn_sms", opt.levers.attn_sms},
-                            {"plan", plan_to_json(comp)}};
+  nlohmann::json k = shape_json(p);
+  k["graph"] = opt.graph;
+  k["align_start"] = opt.align_start;
+  k["attn_sms"] = opt.levers.attn_sms;
+  k["plan"] = plan_to_json(comp);
   return k.dump();
 }
 

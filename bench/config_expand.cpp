@@ -90,16 +90,9 @@ json point_view(const Point& pt) {
 
 json Point::params() const {
   const Problem& p = problem;
-  json j = {{"P", p.P},
-            {"S", p.S},
-            {"H", p.H},
-            {"Hkv", p.Hkv},
-            {"D", p.D},
-            {"B", p.B},
-            {"mask", to_string(p.mask)},
-            {"dtype", to_string(p.dtype)},
-            {"transport", transport},
-            {"profile", profile}};
+  json j = shape_json(p);
+  j["transport"] = transport;
+  j["profile"] = profile;
   // Levers only when set, so records of sweeps without them keep their params.
   if (levers.comm_high_priority) j["comm_priority"] = "high";
   if (levers.nccl_ctas > 0) j["nccl_ctas"] = levers.nccl_ctas;

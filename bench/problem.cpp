@@ -32,4 +32,12 @@ int dtype_bytes(DType t) { return t == DType::FP32 ? 4 : 2; }
 
 double Problem::softmax_scale() const { return 1.0 / std::sqrt(static_cast<double>(D)); }
 
+nlohmann::json shape_json(const Problem& p) {
+  return {{"P", p.P},   {"S", p.S},
+          {"H", p.H},   {"Hkv", p.Hkv},
+          {"D", p.D},   {"B", p.B},
+          {"mask", to_string(p.mask)},
+          {"dtype", to_string(p.dtype)}};
+}
+
 }  // namespace cpb

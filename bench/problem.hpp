@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace cpb {
 
 enum class Mask { Full, Causal };
@@ -46,5 +48,9 @@ struct Problem {
   int group_size() const { return H / Hkv; }  // query heads per key/value head
   double softmax_scale() const;               // 1 / sqrt(D)
 };
+
+// The shape fields of `p` as they appear in a record's params: P, S, H, Hkv, D, B, mask
+// and dtype (names as in the config), without the schedule options.
+nlohmann::json shape_json(const Problem& p);
 
 }  // namespace cpb

@@ -10,22 +10,12 @@
 #include "bench/chunk_auto.hpp"
 #include "bench/point_runner.hpp"
 #include "bench/runtime/cpu_runtime.hpp"
+#include "tests/unit/fixed_time_executor.hpp"
 #include "tests/unit/mpi_test_session.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {
 namespace {
-
-class FixedTimeExecutor final : public Executor {
- public:
-  explicit FixedTimeExecutor(double ms) : ms_(ms) {}
-  double run(std::vector<StepTime>*) override { return ms_; }
-  VerifyResult verify(VerifyMode) override { return {}; }
-  std::vector<unsigned char> output_bytes() override { return {}; }
-
- private:
-  double ms_;
-};
 
 // Runs nothing: a plan takes model.at(chunks) [ms], a plan without attention steps (the
 // comm-only part) t_comm; the plans at `rejected` chunks are refused by unsupported_plan.
@@ -43,7 +33,7 @@ class ModelRuntime final : public Runtime {
   std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions&) override {
     const bool comm_only = plan_flops(plan) == 0;
     prepared.push_back(comm_only ? 0 : p.chunks);
-    return std::make_unique<FixedTimeExecutor>(comm_only ? t_comm_ : model_.at(p.chunks));
+    return std::make_unique<test::FixedTimeExecutor>(comm_only ? t_comm_ : model_.at(p.chunks));
   }
   std::vector<std::pair<std::string, std::string>> describe() const override { return {}; }
 

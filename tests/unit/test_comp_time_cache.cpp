@@ -9,6 +9,7 @@
 #include "bench/comp_time_cache.hpp"
 #include "bench/point_runner.hpp"
 #include "bench/schedule.hpp"
+#include "tests/unit/fixed_time_executor.hpp"
 #include "tests/unit/mpi_test_session.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
@@ -60,17 +61,6 @@ TEST(CompTimeCache, KeyIgnoresTransportProfileAndCommLeversOnly) {
   EXPECT_EQ(cache.find(k)->point, 7);
 }
 
-class FixedTimeExecutor final : public Executor {
- public:
-  explicit FixedTimeExecutor(double ms) : ms_(ms) {}
-  double run(std::vector<StepTime>*) override { return ms_; }
-  VerifyResult verify(VerifyMode) override { return {}; }
-  std::vector<unsigned char> output_bytes() override { return {}; }
-
- private:
-  double ms_;
-};
-
 // Runs nothing and offers two transports. A plan with attention and no exchange (the
 // compute-only part) takes 7 ms, and each time one is prepared its time grows by 1 ms,
 // so a reused time is told apart from a new measurement; every other plan takes 10 ms.
@@ -82,8 +72,8 @@ class CountingRuntime final : public Runtime {
   std::unique_ptr<Executor> prepare(const Problem&, const Plan& plan, const RunOptions&) override {
     bool comm = false;
     for (const Step& s : plan.steps) comm = comm || s.is_comm();
-    if (comm || plan_flops(plan) == 0) return std::make_unique<FixedTimeExecutor>(10);
-    return std::make_unique<FixedTimeExecutor>(7 + compute_only_prepared++);
+    if (comm || plan_flops(plan) == 0) return std::make_unique<test::FixedTimeExecutor>(10);
+    return std::make_unique<test::FixedTimeExecutor>(7 + compute_only_prepared++);
   }
   std::vector<std::pair<std::string, std::string>> describe() const override { return {}; }
 
