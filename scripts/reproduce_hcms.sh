@@ -57,13 +57,8 @@ done
 mkdir -p "$out" || exit 2
 exec > >(tee -a "$out/reproduce.log") 2>&1
 
-# As scripts/device/gpu_check.sh: NVLink multicast off, the Python environment's newer
-# cuDNN and NCCL where the image has them.
-export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
-site=/opt/torch/.venv/lib/python3.12/site-packages
-if [ -d "$site/nvidia/cudnn/lib" ]; then
-  export LD_LIBRARY_PATH="$site/nvidia/cudnn/lib:$site/nvidia/nccl/lib:${LD_LIBRARY_PATH:-}"
-fi
+# As on the GPU image: NVLink multicast off, the newer cuDNN and NCCL where present.
+. scripts/device/gpu_env.sh
 
 # python3 for the table (standard library only) and one with matplotlib for the figures.
 py_plot=""

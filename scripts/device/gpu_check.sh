@@ -9,21 +9,17 @@
 #              CPB_SKIP_TESTS=1 (sweeps only), CPB_RUN_ARGS="-a S=32760 --filter ...",
 #              CPB_NP (ranks; default: number of GPUs), CPB_TAG (file name prefix).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 out="${1:?usage: $0 OUTDIR [CONFIG.json ...]}"
 shift
 mkdir -p "$out"
 log="$out/gpu_check.log"
 exec > >(tee -a "$log") 2>&1
 
-export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
-site=/opt/torch/.venv/lib/python3.12/site-packages
+. scripts/device/gpu_env.sh
 py_site_flag=()
-if [ -d "$site/nvidia/cudnn/lib" ]; then
-  # Newer cuDNN (faster attention) and NCCL from the Python environment, where present.
-  py_site_flag=(-DCPBENCH_PY_SITE="$site")
-  export LD_LIBRARY_PATH="$site/nvidia/cudnn/lib:$site/nvidia/nccl/lib:${LD_LIBRARY_PATH:-}"
-fi
+# Build against the Python environment's newer cuDNN and NCCL, where present.
+[ -n "$cpb_py_site" ] && py_site_flag=(-DCPBENCH_PY_SITE="$cpb_py_site")
 nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader
 ngpu=$(nvidia-smi -L | grep -c '^GPU')
 np="${CPB_NP:-$ngpu}"
@@ -62,6 +58,6 @@ done
 for res in "${results[@]}"; do
   build-gpu/cpbench report "$res" --format md > "${res%.json}.md" 2>&1
   echo "== $res"
-  cat "${res%.json}.txt" | tail -40
+  tail -40 "${res%.json}.txt"
 done
 exit $status

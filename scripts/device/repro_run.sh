@@ -16,7 +16,7 @@
 #   CPB_REPRO_REUSE=1 CPB_REPRO_CONFIGS="..." scripts/reproduce_hcms.sh DIR NP
 # draws and tables them all.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 [ $# -ge 3 ] || { echo "usage: $0 OUTDIR NP CONFIG.json..." >&2; exit 2; }
 out=$1 np=$2
 shift 2
@@ -28,9 +28,7 @@ echo "== build${CPB_TESTS:+, GPU tests}"
 if [ "${CPB_TESTS:-0}" = 1 ]; then skip=0; else skip=1; fi
 CPB_SKIP_TESTS=$skip timeout 300 scripts/device/gpu_check.sh "$work/check" || status=1
 
-export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
-site=/opt/torch/.venv/lib/python3.12/site-packages
-[ -d "$site/nvidia/cudnn/lib" ] && export LD_LIBRARY_PATH="$site/nvidia/cudnn/lib:$site/nvidia/nccl/lib:${LD_LIBRARY_PATH:-}"
+. scripts/device/gpu_env.sh
 export CPB_BIN=build-gpu/cpbench
 
 if [ "${CPB_BUSBW:-0}" = 1 ]; then
