@@ -8,7 +8,8 @@
 #   scripts/device/overlap_run.sh OUTDIR
 # Environment: CPB_GIT_SHA (the commit, for provenance), CPB_PROBE_SECONDS (default 4).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
+. scripts/device/gpu_env.sh
 out="${1:?usage: $0 OUTDIR}"
 work=$(mktemp -d)
 status=0
