@@ -45,14 +45,6 @@ class ModelRuntime final : public Runtime {
   std::vector<int> rejected_;
 };
 
-ChunkFit model(double A, double X, double beta) {
-  ChunkFit f;
-  f.A_ms = A;
-  f.X_ms = X;
-  f.beta_ms = beta;
-  return f;
-}
-
 // hcms at P = 2 (this test's single rank plans rank 0), `heads_per_rank` heads per rank.
 Problem auto_problem(int heads_per_rank) {
   Problem p = test::make_problem(2, 64, 2 * heads_per_rank, 2 * heads_per_rank, 16, 1, Mask::Full);
@@ -68,7 +60,7 @@ ChunkCalibration calibrate(ModelRuntime& rt, const Problem& p) {
 }
 
 TEST(ChunkAutoCalibration, ChoosesTheModelsFastestCount) {
-  ModelRuntime rt(model(2, 12, 0.75), 7, {});
+  ModelRuntime rt(ChunkFit{2, 12, 0.75}, 7, {});
   const ChunkCalibration cal = calibrate(rt, auto_problem(8));  // candidates 1, 2, 4, 8
   EXPECT_EQ(rt.prepared, (std::vector<int>{0, 1, 2, 4, 8}));
   ASSERT_EQ(cal.samples.size(), 4u);
@@ -87,7 +79,7 @@ TEST(ChunkAutoCalibration, ChoosesTheModelsFastestCount) {
 TEST(ChunkAutoCalibration, TheModelsCountIsSnappedToEvenSplitsAndTimed) {
   // 12 heads: candidates 1, 2, 4, 12; sqrt(36 / 1) = 6 divides 12, so 6 is timed and,
   // being the fastest (T = 14 against 15 at 4), chosen.
-  ModelRuntime rt(model(2, 36, 1), 7, {});
+  ModelRuntime rt(ChunkFit{2, 36, 1}, 7, {});
   const ChunkCalibration cal = calibrate(rt, auto_problem(12));
   EXPECT_EQ(rt.prepared, (std::vector<int>{0, 1, 2, 4, 12, 6}));
   EXPECT_EQ(cal.model_chunks, 6);
@@ -95,7 +87,7 @@ TEST(ChunkAutoCalibration, TheModelsCountIsSnappedToEvenSplitsAndTimed) {
   ASSERT_EQ(cal.samples.size(), 5u);
   EXPECT_EQ(cal.samples[3].chunks, 6);  // ascending
   // 8 heads, sqrt(25) = 5 between the even splits 4 and 8, both already timed: 4 is faster.
-  ModelRuntime rt8(model(2, 25, 1), 7, {});
+  ModelRuntime rt8(ChunkFit{2, 25, 1}, 7, {});
   const ChunkCalibration c8 = calibrate(rt8, auto_problem(8));
   EXPECT_EQ(c8.model_chunks, 5);
   EXPECT_EQ(c8.chosen, 4);
@@ -112,7 +104,7 @@ TEST(ChunkAutoCalibration, EvenSplitNeighbours) {
 
 TEST(ChunkAutoCalibration, FewHeadsUseTheCommTimeAndStayInRange) {
   // Two heads per rank: candidates 1 and 2, X fixed to t_comm; sqrt(7 / 0.5) = 3.7 -> 2.
-  ModelRuntime rt(model(1, 7, 0.5), 7, {});
+  ModelRuntime rt(ChunkFit{1, 7, 0.5}, 7, {});
   const ChunkCalibration cal = calibrate(rt, auto_problem(2));
   ASSERT_EQ(cal.samples.size(), 2u);
   EXPECT_DOUBLE_EQ(cal.fit.X_ms, 7);
@@ -125,16 +117,16 @@ TEST(ChunkAutoCalibration, CountsARankCannotRunAreNeitherTimedNorChosen) {
   // 3 and 4 are refused: the fit over 1, 2, 8 still finds sqrt(12) = 3.46 -> 3 (a tie
   // with 4); its even-split neighbours are 2 (timed) and 4 (refused), so the fastest
   // count timed is taken: T(2) = 10 < T(8) = 11.5 < T(1) = 15.
-  ModelRuntime rt(model(2, 12, 1), 7, {3, 4});
+  ModelRuntime rt(ChunkFit{2, 12, 1}, 7, {3, 4});
   const ChunkCalibration cal = calibrate(rt, auto_problem(8));
   EXPECT_EQ(rt.prepared, (std::vector<int>{0, 1, 2, 8}));
   EXPECT_NEAR(cal.fit.X_ms, 12, 1e-9);
   EXPECT_EQ(cal.chosen, 2);
   // 3 is refused but 4 is the choice: kept.
-  ModelRuntime rt3(model(2, 12, 0.75), 7, {3});
+  ModelRuntime rt3(ChunkFit{2, 12, 0.75}, 7, {3});
   EXPECT_EQ(calibrate(rt3, auto_problem(8)).chosen, 4);
   // No single chunk: nothing timed, 1 (the runner then skips the point).
-  ModelRuntime rt1(model(2, 12, 0.75), 7, {1});
+  ModelRuntime rt1(ChunkFit{2, 12, 0.75}, 7, {1});
   const ChunkCalibration none = calibrate(rt1, auto_problem(8));
   EXPECT_TRUE(rt1.prepared.empty());
   EXPECT_TRUE(none.samples.empty());

@@ -13,23 +13,15 @@ std::vector<ChunkSample> samples_of(const ChunkFit& model, const std::vector<int
   return out;
 }
 
-ChunkFit model(double A, double X, double beta) {
-  ChunkFit f;
-  f.A_ms = A;
-  f.X_ms = X;
-  f.beta_ms = beta;
-  return f;
-}
-
 TEST(ChunkAutoFit, RecoversAnExactModel) {
   // sqrt(X / beta) = sqrt(12 / 0.75) = 4.
-  const ChunkFit f = fit_chunk_model(samples_of(model(2, 12, 0.75), {1, 2, 4, 8}), 99);
+  const ChunkFit f = fit_chunk_model(samples_of(ChunkFit{2, 12, 0.75}, {1, 2, 4, 8}), 99);
   EXPECT_NEAR(f.A_ms, 2, 1e-9);
   EXPECT_NEAR(f.X_ms, 12, 1e-9);  // fitted, not t_comm
   EXPECT_NEAR(f.beta_ms, 0.75, 1e-9);
   EXPECT_EQ(best_chunks(f, 8), 4);
   // Three counts determine the model exactly too.
-  const ChunkFit g = fit_chunk_model(samples_of(model(5, 30, 2), {1, 2, 3}), 0);
+  const ChunkFit g = fit_chunk_model(samples_of(ChunkFit{5, 30, 2}, {1, 2, 3}), 0);
   EXPECT_NEAR(g.A_ms, 5, 1e-9);
   EXPECT_NEAR(g.X_ms, 30, 1e-9);
   EXPECT_NEAR(g.beta_ms, 2, 1e-9);
@@ -55,7 +47,7 @@ TEST(ChunkAutoFit, IsTheLeastSquaresFitOfNoisyTimes) {
   for (double d : {-0.01, 0.01}) {
     double worse = 0;
     for (const ChunkSample& x : s) {
-      const double r = x.time_ms - model(f.A_ms, f.X_ms + d, f.beta_ms).at(x.chunks);
+      const double r = x.time_ms - ChunkFit{f.A_ms, f.X_ms + d, f.beta_ms}.at(x.chunks);
       worse += r * r;
     }
     EXPECT_GT(worse, sum_sq);
@@ -63,7 +55,7 @@ TEST(ChunkAutoFit, IsTheLeastSquaresFitOfNoisyTimes) {
 }
 
 TEST(ChunkAutoFit, FewerThanThreeCountsFixXToTheCommTime) {
-  const ChunkFit two = fit_chunk_model(samples_of(model(3, 2, 0.5), {1, 2}), 2);
+  const ChunkFit two = fit_chunk_model(samples_of(ChunkFit{3, 2, 0.5}, {1, 2}), 2);
   EXPECT_NEAR(two.X_ms, 2, 1e-12);
   EXPECT_NEAR(two.A_ms, 3, 1e-9);
   EXPECT_NEAR(two.beta_ms, 0.5, 1e-9);
@@ -75,30 +67,30 @@ TEST(ChunkAutoFit, FewerThanThreeCountsFixXToTheCommTime) {
 
 TEST(ChunkAutoFit, RoundsToTheNeighbourTheModelFindsFaster) {
   // sqrt(12.1) = 3.48 rounds to 3, but T(4) = 7.025 < T(3) = 7.033.
-  EXPECT_EQ(best_chunks(model(0, 12.1, 1), 8), 4);
+  EXPECT_EQ(best_chunks(ChunkFit{0, 12.1, 1}, 8), 4);
   // sqrt(11.9) = 3.45: T(3) = 6.967 < T(4) = 6.975.
-  EXPECT_EQ(best_chunks(model(0, 11.9, 1), 8), 3);
+  EXPECT_EQ(best_chunks(ChunkFit{0, 11.9, 1}, 8), 3);
   // sqrt(12) = 3.46: T(3) = T(4) = 7; the smaller wins the tie.
-  EXPECT_EQ(best_chunks(model(0, 12, 1), 8), 3);
-  EXPECT_EQ(best_chunks(model(0, 16, 1), 8), 4);  // exact
+  EXPECT_EQ(best_chunks(ChunkFit{0, 12, 1}, 8), 3);
+  EXPECT_EQ(best_chunks(ChunkFit{0, 16, 1}, 8), 4);  // exact
 }
 
 TEST(ChunkAutoFit, ClampsToTheRange) {
-  EXPECT_EQ(best_chunks(model(0, 100, 1), 6), 6);  // sqrt = 10
-  EXPECT_EQ(best_chunks(model(0, 0.1, 1), 6), 1);  // sqrt = 0.32
-  EXPECT_EQ(best_chunks(model(0, 100, 1), 1), 1);
+  EXPECT_EQ(best_chunks(ChunkFit{0, 100, 1}, 6), 6);  // sqrt = 10
+  EXPECT_EQ(best_chunks(ChunkFit{0, 0.1, 1}, 6), 1);  // sqrt = 0.32
+  EXPECT_EQ(best_chunks(ChunkFit{0, 100, 1}, 1), 1);
 }
 
 TEST(ChunkAutoFit, DegenerateSigns) {
-  EXPECT_EQ(best_chunks(model(1, 5, 0), 6), 6);     // no per-chunk cost: as many as allowed
-  EXPECT_EQ(best_chunks(model(1, 5, -0.2), 6), 6);
-  EXPECT_EQ(best_chunks(model(1, 0, 0.3), 6), 1);   // nothing exposed: one chunk
-  EXPECT_EQ(best_chunks(model(1, -2, 0.3), 6), 1);
+  EXPECT_EQ(best_chunks(ChunkFit{1, 5, 0}, 6), 6);     // no per-chunk cost: as many as allowed
+  EXPECT_EQ(best_chunks(ChunkFit{1, 5, -0.2}, 6), 6);
+  EXPECT_EQ(best_chunks(ChunkFit{1, 0, 0.3}, 6), 1);   // nothing exposed: one chunk
+  EXPECT_EQ(best_chunks(ChunkFit{1, -2, 0.3}, 6), 1);
   // Both <= 0: the faster end. T(1) = -2, T(6) = -6.17.
-  EXPECT_EQ(best_chunks(model(0, -1, -1), 6), 6);
+  EXPECT_EQ(best_chunks(ChunkFit{0, -1, -1}, 6), 6);
   // T(1) = -10.1, T(4) = -2.9.
-  EXPECT_EQ(best_chunks(model(0, -10, -0.1), 4), 1);
-  EXPECT_EQ(best_chunks(model(0, 0, 0), 4), 1);  // a tie: the smaller
+  EXPECT_EQ(best_chunks(ChunkFit{0, -10, -0.1}, 4), 1);
+  EXPECT_EQ(best_chunks(ChunkFit{0, 0, 0}, 4), 1);  // a tie: the smaller
 }
 
 TEST(ChunkAutoFit, Candidates) {
