@@ -43,7 +43,7 @@ size_t runnable(const std::vector<Point>& points) {
 }
 
 TEST(ConfigFiles, EveryShippedConfigLoads) {
-  for (const char* dir : {"configs", "tests/configs"}) {
+  for (const char* dir : {"configs", "configs/paper", "configs/paper/cpu", "tests/configs"}) {
     for (const std::string& f : json_files(dir)) {
       const SweepConfig c = load_config(f, {});
       std::vector<int> sizes = c.world_sizes.empty() ? std::vector<int>{2, 4} : c.world_sizes;
