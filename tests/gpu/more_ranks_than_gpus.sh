@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # More ranks than GPUs on a node must be a usage error (exit 2) naming the reason, on
 # every rank, before anything runs: NCCL cannot share a GPU between ranks.
-#   more_ranks_than_gpus.sh CPBENCH MPIRUN_SH CONFIG
+#   more_ranks_than_gpus.sh CPBENCH MPIRUN_SH
+# The config is written here for NP = GPUs + 1 ranks (S and H multiples of NP), so the
+# GPU count, not a shape the world size cannot split, is what stops the run on any machine.
 set -uo pipefail
-cpbench=$1 mpirun_sh=$2 config=$3
+cpbench=$1 mpirun_sh=$2
 gpus=$(nvidia-smi -L | grep -c '^GPU')
+np=$((gpus + 1))
 out=$(mktemp -d)
-"$mpirun_sh" $((gpus + 1)) "$cpbench" run --config "$config" --device cuda --quiet --out "$out/r.json" \
+cat > "$out/c.json" <<JSON
+{"name": "more_ranks_than_gpus",
+ "axes": {"schedule": ["ulysses"], "S": [$((128 * np))], "H": [$np], "D": [64], "B": [1],
+          "mask": ["full"], "dtype": ["bf16"]},
+ "measure": {"warmup": 0, "iterations": 1, "verify": "full"}}
+JSON
+"$mpirun_sh" "$np" "$cpbench" run --config "$out/c.json" --device cuda --quiet --out "$out/r.json" \
   > "$out/log" 2>&1
 rc=$?
 cat "$out/log"
