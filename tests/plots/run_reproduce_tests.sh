@@ -24,6 +24,23 @@ grep -q 'sweep_profiles.sh' "$work/reuse.log" && bad "the reuse run ran a sweep"
 [ "$(grep -c '^reusing ' "$work/reuse.log")" = 3 ] || bad "the reuse run did not reuse the 3 result files"
 grep -q '^|' "$work/out/repro_table.md" 2>/dev/null || bad "the reuse run wrote no table"
 
+# Merging a merged file keeps one run per cpbench run: (main + chunks) + splits = 3 runs.
+merge="$src/scripts/results/merge_results.py"
+python3 "$merge" -o "$work/ab.json" "$work/out/tiny_main.json" "$work/out/tiny_chunks.json" || bad "merge a+b"
+python3 "$merge" -o "$work/abc.json" "$work/ab.json" "$work/out/tiny_splits.json" || bad "merge (a+b)+c"
+python3 - "$work/out" "$work/abc.json" <<'PY' || bad "the merge of a merged file did not keep its runs"
+import json, sys
+parts = [json.load(open(f"{sys.argv[1]}/{n}.json")) for n in ("tiny_main", "tiny_chunks", "tiny_splits")]
+m = json.load(open(sys.argv[2]))
+assert len(m["provenance"]["runs"]) == 3, len(m["provenance"]["runs"])
+assert not any("runs" in r for r in m["provenance"]["runs"])
+for i, d in enumerate(parts):
+    mine = [{k: v for k, v in p.items() if k != "run"} for p in m["points"] if p["run"] == i]
+    theirs = [{k: v for k, v in p.items() if k != "run"} for p in d["points"]]
+    assert mine == theirs, f"run {i}"
+    assert m["provenance"]["runs"][i] == d["provenance"]["runs"][0], f"provenance of run {i}"
+PY
+
 rm -f "$work/out/tiny_splits.json"
 CPB_REPRO_REUSE=1 "$src/scripts/reproduce_hcms.sh" "$work/out" 2 > "$work/missing.log" 2>&1
 rc=$?
