@@ -76,6 +76,7 @@ Point make_point(const json& pick, int P) {
   p.ulysses_degree = pick["usp_u"].is_null() ? 0 : pick["usp_u"].get<int>();
   p.comm_order = pick["comm_order"].get<std::string>();
   p.comm_lanes = pick["comm_lanes"].get<int>();
+  p.qkv_layout = pick["qkv_layout"].get<std::string>();
   return pt;
 }
 
@@ -106,6 +107,7 @@ json Point::params() const {
     if (a.name == "usp_u") j["usp_u"] = p.ulysses_degree;
     if (a.name == "comm_order") j["comm_order"] = p.comm_order;
     if (a.name == "comm_lanes" && p.comm_lanes != 1) j["comm_lanes"] = p.comm_lanes;
+    if (a.name == "qkv_layout" && p.qkv_layout != "separate") j["qkv_layout"] = p.qkv_layout;
   }
   return j;
 }

@@ -21,6 +21,7 @@ std::vector<std::string> profiles() { return {"nvlink", "pcie"}; }
 std::vector<std::string> comm_priorities() { return {"normal", "high"}; }
 std::vector<std::string> comm_orders() { return {"interleaved", "inputs_first"}; }
 std::vector<std::string> chunk_shapes() { return {"even", "taper"}; }
+std::vector<std::string> qkv_layouts() { return {"separate", "packed"}; }
 
 AxisSpec size_axis(std::string name, int64_t max, bool required, nlohmann::json dflt,
                    std::string option = "") {
@@ -81,6 +82,7 @@ std::vector<AxisSpec> make_specs() {
   v.back().required_when_read = true;
   v.push_back(name_axis("comm_order", "a comm_order", comm_orders, false, "interleaved", "comm_order"));
   v.push_back(size_axis("comm_lanes", 2, false, 1, "comm_lanes"));
+  v.push_back(name_axis("qkv_layout", "a qkv_layout", qkv_layouts, false, "separate", "qkv_layout"));
   return v;
 }
 

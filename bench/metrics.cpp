@@ -16,20 +16,25 @@ bool timed(const nlohmann::json& r) {
 }
 
 const char* const kLeverKeys[] = {"comm_priority", "nccl_ctas", "attn_sms"};
+// Schedule options that change how the bytes move, not which: a row that sets one is
+// not the reference row (params carry them only when not the default).
+const char* const kHowOptions[] = {"qkv_layout"};
 
-// How a row moves its bytes: transport plus the levers it sets.
+// How a row moves its bytes: transport plus the levers and how-options it sets.
 nlohmann::json how_key(const nlohmann::json& r) {
   const nlohmann::json params = r.value("params", nlohmann::json::object());
   nlohmann::json k = {{"transport", params.value("transport", "")}};
   for (const char* lever : kLeverKeys)
     if (params.contains(lever)) k[lever] = params[lever];
+  for (const char* opt : kHowOptions)
+    if (params.contains(opt)) k[opt] = params[opt];
   return k;
 }
 
 // The reference row of `schedule` for row `r` (docs/METRICS.md): the timed record of
-// that schedule solving the same problem over NCCL without levers (the baseline every
-// transport and lever is compared with), else the one moving its bytes the way `r`
-// does; nullptr when neither exists.
+// that schedule solving the same problem over NCCL without levers or how-options (the
+// baseline every transport, lever and qkv_layout is compared with), else the one moving
+// its bytes the way `r` does; nullptr when neither exists.
 const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
                                      const char* schedule) {
   const nlohmann::json key = problem_key(r);
@@ -49,7 +54,8 @@ const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, con
 
 nlohmann::json problem_key(const nlohmann::json& record) {
   nlohmann::json k = record.value("params", nlohmann::json::object());
-  for (const char* opt : {"chunks", "chunk_heads", "usp_u", "comm_order", "chunk_shape", "comm_lanes", "transport"})
+  for (const char* opt :
+       {"chunks", "chunk_heads", "usp_u", "comm_order", "chunk_shape", "comm_lanes", "qkv_layout", "transport"})
     k.erase(opt);
   for (const char* lever : kLeverKeys) k.erase(lever);
   return k;

@@ -14,7 +14,8 @@ namespace cpb {
 void fill_derived_metrics(std::vector<nlohmann::json>& records);
 
 // The params of a record without the schedule options (chunks, chunk_heads, usp_u,
-// comm_order, chunk_shape, comm_lanes), the transport and the overlap levers: two records
+// comm_order, chunk_shape, comm_lanes, qkv_layout), the transport and the overlap
+// levers: two records
 // with the same key solve the same problem on the same interconnect profile.
 nlohmann::json problem_key(const nlohmann::json& record);
 

@@ -44,6 +44,11 @@ struct Problem {
   std::string comm_order = "interleaved";  // hcms: "interleaved" | "inputs_first"
   int comm_lanes = 1;           // hcms: 1 = every exchange on lane "comm"; 2 = output
                                 // exchanges and their unpacks on lane "comm_out"
+  // ulysses, hcms: "separate" = Q, K and V in buffers of their own, one transfer per
+  // tensor and peer; "packed" = one [B, tokens, hq + 2 hkv, D] buffer per chunk on both
+  // sides, one transfer per peer, attention reading Q, K, V through strides
+  // (head_exchange.hpp).
+  std::string qkv_layout = "separate";
 
   int group_size() const { return H / Hkv; }  // query heads per key/value head
   double softmax_scale() const;               // 1 / sqrt(D)

@@ -47,7 +47,7 @@ class Hcms final : public Schedule {
     return "Ulysses with heads in C chunks; chunk exchanges overlap attention of other chunks";
   }
   std::vector<std::string> option_axes() const override {
-    return {"chunks", "chunk_heads", "chunk_shape", "comm_order", "comm_lanes"};
+    return {"chunks", "chunk_heads", "chunk_shape", "comm_order", "comm_lanes", "qkv_layout"};
   }
   // Chunking changes which heads travel together, never how a head is computed.
   std::string bitwise_reference() const override { return "ulysses"; }
@@ -60,6 +60,7 @@ class Hcms final : public Schedule {
       return "chunk_shape=\"" + p.chunk_shape + "\" is not one of even, taper (hcms)";
     if (p.comm_lanes != 1 && p.comm_lanes != 2)
       return "comm_lanes=" + std::to_string(p.comm_lanes) + " is not one of 1, 2 (hcms)";
+    if (auto e = qkv_layout_error(p, "hcms")) return e;
     const std::vector<Range> heads = even_split(p.H, p.P);
     for (int r = 0; r < p.P; ++r)
       if (auto e = hcms_split_error(p, heads[r].size, r, "hcms")) return e;

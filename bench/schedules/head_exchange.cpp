@@ -19,6 +19,11 @@ std::vector<std::vector<Range>> even_head_split(int heads, int members) {
   return out;
 }
 
+std::optional<std::string> qkv_layout_error(const Problem& p, const char* schedule) {
+  if (p.qkv_layout == "separate" || p.qkv_layout == "packed") return std::nullopt;
+  return "qkv_layout=\"" + p.qkv_layout + "\" is not one of separate, packed (" + schedule + ")";
+}
+
 Model head_exchange_model(const Problem& p, const HeadGroup& g) {
   const double row = static_cast<double>(p.B) * static_cast<double>(g.s_local) * p.D * dtype_bytes(p.dtype);
   const int gs = p.group_size();
@@ -66,14 +71,42 @@ HeadExchange::HeadExchange(Plan& plan, const Problem& p, HeadGroup g, const Role
         if (heads_of(c, i) > 0) slot(c, i).buf = buf;
   };
   auto heads = [&](int t, int c, int i) { return tensor_heads(t, g_.q_heads[i][c], gs).size; };
-  for (int t = 0; t < kTensors; ++t) {
+  if (packed()) {
+    auto all_heads = [&](int c, int i) { return heads(0, c, i) + heads(1, c, i) + heads(2, c, i); };
+    qkv_send_.assign(C, std::vector<DenseTensor>(u));
+    qkv_recv_.resize(C);
     place(
-        std::string(kTensorNames[t]) + "_send", g_.s_local,
-        [&](int c, int i) { return i == g_.me ? 0 : heads(t, c, i); },
-        [&](int c, int i) -> DenseTensor& { return send_[t][c][i]; });
+        "qkv_send", g_.s_local, [&](int c, int i) { return i == g_.me ? 0 : all_heads(c, i); },
+        [&](int c, int i) -> DenseTensor& { return qkv_send_[c][i]; });
     place(
-        std::string(kTensorNames[t]) + "_heads", sg, [&](int c, int i) { return i == g_.me ? heads(t, c, i) : 0; },
-        [&](int c, int) -> DenseTensor& { return recv_[t][c]; });
+        "qkv_heads", sg, [&](int c, int i) { return i == g_.me ? all_heads(c, i) : 0; },
+        [&](int c, int) -> DenseTensor& { return qkv_recv_[c]; });
+    // Q, K and V are the head ranges [0, hq), [hq, hq + hkv), [hq + hkv, hq + 2 hkv).
+    auto split = [&](const DenseTensor& all, int c, int i, auto&& slot) {
+      int64_t first = 0;
+      for (int t = 0; t < kTensors; ++t) {
+        slot(t) = all.head_range(Range{first, heads(t, c, i)});
+        first += heads(t, c, i);
+      }
+    };
+    for (int c = 0; c < C; ++c)
+      for (int i = 0; i < u; ++i) {
+        if (i == g_.me)
+          split(qkv_recv_[c], c, i, [&](int t) -> DenseTensor& { return recv_[t][c]; });
+        else
+          split(qkv_send_[c][i], c, i, [&](int t) -> DenseTensor& { return send_[t][c][i]; });
+      }
+  } else {
+    for (int t = 0; t < kTensors; ++t) {
+      place(
+          std::string(kTensorNames[t]) + "_send", g_.s_local,
+          [&](int c, int i) { return i == g_.me ? 0 : heads(t, c, i); },
+          [&](int c, int i) -> DenseTensor& { return send_[t][c][i]; });
+      place(
+          std::string(kTensorNames[t]) + "_heads", sg,
+          [&](int c, int i) { return i == g_.me ? heads(t, c, i) : 0; },
+          [&](int c, int) -> DenseTensor& { return recv_[t][c]; });
+    }
   }
   place(
       "o_heads", sg, [&](int c, int i) { return i == g_.me ? heads(0, c, i) : 0; },
@@ -120,6 +153,10 @@ std::optional<int> HeadExchange::add_input_exchange(int lane, int c, std::vector
   ExchangeOp ex = all_to_all();
   for (int i = 0; i < g_.size(); ++i) {
     if (i == g_.me) continue;
+    if (packed()) {
+      add_rows(ex, g_.members[i], qkv_send_[c][i], Range{0, g_.s_local}, qkv_recv_[c], member_tokens(i));
+      continue;
+    }
     for (int t = 0; t < kTensors; ++t)
       add_rows(ex, g_.members[i], send_[t][c][i], Range{0, g_.s_local}, recv_[t][c], member_tokens(i));
   }

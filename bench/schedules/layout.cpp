@@ -145,16 +145,26 @@ double block_pairs(Mask mask, Range q, Range k) {
 }
 
 View DenseTensor::view(Range tokens, Range heads) const {
+  const int64_t row = row_heads() * D;
   View v;
   v.buf = buf;
-  v.offset = offset + (tokens.begin * H + heads.begin) * D;
+  v.offset = offset + tokens.begin * row + heads.begin * D;
   v.shape = {B, tokens.size, heads.size, D};
-  v.stride = {S * H * D, H * D, D, 1};
+  v.stride = {S * row, row, D, 1};
   return v;
 }
 
 Slice DenseTensor::rows(int64_t b, Range tokens) const {
+  if (!dense()) throw std::logic_error("DenseTensor::rows: the rows of a pitched tensor are not contiguous");
   return Slice{buf, offset + (b * S + tokens.begin) * H * D, tokens.size * H * D};
+}
+
+DenseTensor DenseTensor::head_range(Range heads) const {
+  DenseTensor t = *this;
+  t.offset = offset + heads.begin * D;
+  t.H = heads.size;
+  t.pitch = row_heads();
+  return t;
 }
 
 Plan start_plan(const Problem& p, int rank, const std::string& schedule, std::vector<Range> tokens,

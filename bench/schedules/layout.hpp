@@ -73,19 +73,28 @@ std::optional<std::string> head_shard_error(const Problem& p, const char* schedu
 // (diagonal) or disjoint.
 double block_pairs(Mask mask, Range q_tokens, Range k_tokens);
 
-// A dense row-major [B, S, H, D] tensor at `offset` in buffer `buf` [elements].
+// A row-major [B, S, H, D] tensor at `offset` in buffer `buf` [elements]. Its token rows
+// are `pitch` heads apart (0: H, a dense tensor); a pitch above H makes it the head range
+// [0, H) of a wider row, e.g. Q inside a packed [B, S, Hq + 2 Hkv, D] QKV tensor whose
+// offset points at Q's first head.
 struct DenseTensor {
   int buf = -1;
   int64_t offset = 0;
   int64_t B = 1, S = 1, H = 1, D = 1;
+  int64_t pitch = 0;
 
+  int64_t row_heads() const { return pitch > 0 ? pitch : H; }
+  bool dense() const { return row_heads() == H; }
   int64_t elems() const { return B * S * H * D; }
   // Sub-view [B, tokens.size, heads.size, D] of local tokens and local heads, keeping the
   // tensor's strides.
   View view(Range tokens, Range heads) const;
   View all() const { return view(Range{0, S}, Range{0, H}); }
   // The contiguous piece holding batch b, local tokens `tokens`, all heads.
+  // Precondition: dense() (throws std::logic_error otherwise).
   Slice rows(int64_t b, Range tokens) const;
+  // The head range `heads` of every row as a tensor of its own (same pitch).
+  DenseTensor head_range(Range heads) const;
 };
 
 // Lanes every schedule of this folder uses: attention, merges and packs on "compute",

@@ -21,8 +21,11 @@ class Ulysses final : public Schedule {
     return "all-to-all to head sharding, attention over the whole sequence, all-to-all back";
   }
 
+  std::vector<std::string> option_axes() const override { return {"qkv_layout"}; }
+
   std::optional<std::string> unsupported(const Problem& p) const override {
-    return head_shard_error(p, "ulysses");
+    if (auto e = head_shard_error(p, "ulysses")) return e;
+    return qkv_layout_error(p, "ulysses");
   }
 
   Model model(const Problem& p, int rank) const override {

@@ -74,7 +74,10 @@ class Usp final : public Schedule {
       add_kv_ring(plan, p, ring);
       return plan;
     }
-    HeadExchange hx(plan, p, ulysses_group(p, rank), roles);
+    // The ring passes K and V blocks as contiguous rows: usp keeps Q, K, V separate.
+    Problem separate = p;
+    separate.qkv_layout = "separate";
+    HeadExchange hx(plan, separate, ulysses_group(p, rank), roles);
     ring.ready = {hx.add_pack(kComputeLane, 0)};
     if (std::optional<int> in = hx.add_input_exchange(kCommLane, 0, ring.ready)) ring.ready.push_back(*in);
     ring.q = hx.q(0);

@@ -50,7 +50,8 @@ PY
 import json, sys
 for p in json.load(open(sys.argv[1]))["points"]:
     q = p["params"]
-    print(f'{sys.argv[1].split("/")[-1]:28s} S={q["S"]:6d} H={q["H"]:2d} {p["status"]:6s} '
+    print(f'{sys.argv[1].split("/")[-1]:28s} S={q["S"]:6d} H={q["H"]:2d} {q.get("qkv_layout", "separate"):8s} '
+          f'{p["status"]:6s} '
           f'T={p["time_ms"]["p50"]:8.3f} comm={p.get("comm_ms", 0):6.3f} comp={p.get("comp_ms", 0):8.3f} ms')
 PY
   done

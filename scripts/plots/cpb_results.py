@@ -17,7 +17,7 @@ SCHEMA_VERSION = 1
 # Params that are options of a schedule or overlap levers rather than of the problem
 # (the transport stays in the group: one table or series per transport).
 SCHEDULE_OPTIONS = ("chunks", "chunk_heads", "usp_u", "comm_order", "chunk_shape", "comm_lanes",
-                    "comm_priority", "nccl_ctas", "attn_sms")
+                    "qkv_layout", "comm_priority", "nccl_ctas", "attn_sms")
 SCHEDULE_ORDER = ("ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled")
 
 
@@ -125,7 +125,7 @@ def variant_label(record):
         label += f" C={params['chunks']}"
     if params.get("usp_u") is not None:
         label += f" u={params['usp_u']}"
-    for key in ("comm_order", "chunk_shape", "comm_lanes", "comm_priority", "nccl_ctas", "attn_sms"):
+    for key in ("comm_order", "chunk_shape", "comm_lanes", "qkv_layout", "comm_priority", "nccl_ctas", "attn_sms"):
         if params.get(key) is not None:
             label += f" {key}={params[key]}"
     return label

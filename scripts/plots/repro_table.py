@@ -30,10 +30,10 @@ import cpb_results as cr
 
 FRAME_TOKENS = 6240
 # Params that are not part of the problem (docs/METRICS.md, "the same problem").
-NOT_PROBLEM = set(cr.SCHEDULE_OPTIONS) | {"transport", "chunks", "chunk_heads", "usp_u", "comm_order",
-                                          "chunk_shape", "comm_lanes", "comm_priority", "nccl_ctas",
-                                          "attn_sms"}
-LEVERS = ("comm_priority", "nccl_ctas", "attn_sms")
+NOT_PROBLEM = set(cr.SCHEDULE_OPTIONS) | {"transport"}
+# What a reference row must leave unset: the levers, and qkv_layout (present only when
+# not the default "separate").
+LEVERS = ("comm_priority", "nccl_ctas", "attn_sms", "qkv_layout")
 LEVER_UNSET = (None, 0, "normal", "default", "auto", "off", "")
 DEFAULT_PAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "paper",
                              "hcms_paper_numbers.json")
@@ -55,7 +55,8 @@ def transport(record):
 
 def reference(rows, schedule):
     """The reference row of a schedule among one file's rows of one problem: over nccl with
-    no lever set; else the lever-free row of the first other transport (nccl, mpi, ...)."""
+    no lever (or qkv_layout) set; else the lever-free row of the first other transport
+    (nccl, mpi, ...)."""
     timed = [r for r in rows if cr.schedule(r) == schedule and cr.time_ms(r) is not None and not levers_set(r)]
     order = {"nccl": 0, "mpi": 1, "auto": 2}
     timed.sort(key=lambda r: order.get(transport(r), 3))

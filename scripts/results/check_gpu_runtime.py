@@ -7,7 +7,8 @@ times (target within 5%); its comm-only time against the time the NCCL all-to-al
 figures measured with nccl-tests on the same machine kind predict for its two exchanges
 at their own sizes (2 ranks only: shared/DEVICE.md measured 2 GPUs, algbw 485 / 561 / 662 GB/s at 64 MiB / 256 MiB /
 1 GiB per rank, interpolated in log(size), held flat outside; the input exchange moves Q,
-K and V together, the output exchange O; target within 10%). Also: verification status of every
+K and V together, the output exchange O; target within 10%), one row per Ulysses point
+(its qkv_layout named: separate, or packed into one transfer per peer). Also: verification status of every
 point, HCMS bitwise equality with Ulysses, and which S=524288 rows ran.
 
     scripts/results/check_gpu_runtime.py RESULT.json
@@ -46,8 +47,8 @@ def main():
     print("## Checks\n")
     print("Points: " + ", ".join(f"{n} {s}" for s, n in sorted(status.items())) +
           f". HCMS bitwise equal to Ulysses: {sum(1 for b in bitwise if b is True)} of {len(bitwise)} HCMS points.\n")
-    print("| S | H | T [ms] | comp + comm [ms] | T over comp+comm | attention in plan [TFLOP/s] | cuDNN alone [TFLOP/s] | ratio | comm-only [ms] | busbw [GB/s] | NCCL-predicted comm [ms] | NCCL-predicted / measured |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| S | H | qkv | T [ms] | comp + comm [ms] | T over comp+comm | attention in plan [TFLOP/s] | cuDNN alone [TFLOP/s] | ratio | comm-only [ms] | busbw [GB/s] | NCCL-predicted comm [ms] | NCCL-predicted / measured |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in pts:
         if r["schedule"] != "ulysses" or r["status"] != "PASS":
             continue
@@ -62,7 +63,7 @@ def main():
             nccl = f"{predicted_ms:.3f} | {predicted_ms / r['comm_ms']:.0%}"
         else:
             nccl = "- | - (the nccl-tests figures are for 2 ranks)"
-        print(f"| {p['S']} | {p['H']} | {t:.2f} | {cc:.2f} | {100 * (t - cc) / cc:+.1f}% | "
+        print(f"| {p['S']} | {p['H']} | {p.get('qkv_layout', 'separate')} | {t:.2f} | {cc:.2f} | {100 * (t - cc) / cc:+.1f}% | "
               f"{a:.0f} | {alone:.0f} | {a / alone:.1%} | {r['comm_ms']:.3f} | {r.get('busbw_gbps'):.0f} | {nccl} |")
     print()
     big = [r for r in pts if r["params"]["S"] == 524288 and r["status"] != "SKIPPED"]

@@ -130,6 +130,8 @@ TEST_F(ConfigErrors, UnknownNamesListTheAllowedSet) {
   EXPECT_TRUE(
       contains(base_error(R"("comm_order": "inputs")"),
                "axes.comm_order: \"inputs\" is not a comm_order; allowed: interleaved, inputs_first"));
+  EXPECT_TRUE(contains(base_error(R"("qkv_layout": "pack")"),
+                       "axes.qkv_layout: \"pack\" is not a qkv_layout; allowed: separate, packed"));
 }
 
 TEST_F(ConfigErrors, HcmsChunkOptions) {

@@ -39,6 +39,14 @@ TEST(MetricsReference, ALeverRowIsNotTheBaseline) {
   EXPECT_EQ(rs[1]["rho_source"], "self");
 }
 
+TEST(MetricsReference, APackedQkvRowIsComparedWithTheSeparateBaseline) {
+  std::vector<json> rs = {row("ulysses", "nccl", 10, 9, 1, {{"qkv_layout", "packed"}}),
+                          row("ulysses", "nccl", 12, 10, 2)};
+  fill_derived_metrics(rs);
+  EXPECT_DOUBLE_EQ(rs[0]["speedup"]["vs_ulysses"].get<double>(), 12.0 / 10);
+  EXPECT_DOUBLE_EQ(rs[0]["rho"].get<double>(), 2.0 / 12);
+}
+
 TEST(MetricsReference, WithoutNcclTheSameTransportIsTheReference) {
   std::vector<json> rs = {row("ulysses", "mpi", 20, 10, 10), row("hcms", "mpi", 16, 10, 10, {{"chunks", 2}})};
   fill_derived_metrics(rs);

@@ -189,6 +189,40 @@ TEST(SchedulesStructure, UlyssesTransfersPerTensorBatchAndPeer) {
   EXPECT_EQ(m.send_bytes, plan_send_bytes(plan, 2));
 }
 
+TEST(SchedulesStructure, PackedQkvSendsOnePiecePerBatchAndPeer) {
+  Problem p = make_problem(4, 128, 8, 8, 16, 2, Mask::Full);
+  p.qkv_layout = "packed";
+  const Plan plan = find_schedule("ulysses")->plan(p, 1);
+  const ExchangeOp& in = std::get<ExchangeOp>(find_step(plan, "a2a_in").op);
+  EXPECT_EQ(in.sends.size(), 3u * 2u);  // peers x batches
+  EXPECT_EQ(in.recvs.size(), 3u * 2u);
+  for (const Transfer& t : in.sends) EXPECT_EQ(t.slice.count, 32 * 6 * 16);  // S/P tokens x (2 + 2 + 2) heads x D
+  const Model m = find_schedule("ulysses")->model(p, 1);
+  EXPECT_EQ(m.send_bytes, plan_send_bytes(plan, 2));
+  // Attention reads Q, K, V as head ranges of one [B, S, 6, D] tensor per chunk.
+  const AttentionOp& a = std::get<AttentionOp>(find_step(plan, "attn").op);
+  EXPECT_EQ(a.q.buf, a.k.buf);
+  EXPECT_EQ(a.k.buf, a.v.buf);
+  EXPECT_EQ(a.k.offset - a.q.offset, 2 * 16);
+  EXPECT_EQ(a.v.offset - a.k.offset, 2 * 16);
+  for (const View* v : {&a.q, &a.k, &a.v}) EXPECT_EQ(v->stride[1], 6 * 16);
+  EXPECT_EQ(a.o.stride[1], 2 * 16);
+  for (const char* s : {"ulysses", "hcms"})
+    for (int chunks : {1, 2}) {
+      Problem g = make_problem(3, 96, 12, 4, 16, 2, Mask::Causal);  // GQA: groups of 3 split by ranks
+      g.qkv_layout = "packed";
+      g.chunks = chunks;
+      EXPECT_TRUE(check_plans(all_plans(s, g), g).empty()) << s << " C=" << chunks;
+      EXPECT_EQ(plan_send_bytes(find_schedule(s)->plan(g, 0), 2), find_schedule(s)->model(g, 0).send_bytes) << s;
+    }
+  // usp does not read the option: its plan stays separate (the ring needs contiguous K, V).
+  Problem u = make_problem(4, 128, 8, 8, 16, 1, Mask::Full);
+  u.ulysses_degree = 2;
+  const Plan separate = find_schedule("usp")->plan(u, 1);
+  u.qkv_layout = "packed";
+  EXPECT_EQ(plan_to_json(find_schedule("usp")->plan(u, 1)), plan_to_json(separate));
+}
+
 TEST(SchedulesStructure, UlyssesGqaSplitsTilesAtGroups) {
   // H=12 over 8 ranks: rank 1 holds heads [2, 4); with groups of 3 they read kv heads 0 and 1.
   const Problem p = make_problem(8, 128, 12, 4, 16, 1, Mask::Causal);

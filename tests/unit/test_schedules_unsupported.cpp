@@ -96,9 +96,22 @@ TEST(SchedulesUnsupported, UspDegree) {
             "H=2 is less than ulysses_degree=4: every rank of a Ulysses group needs at least one query head (usp)");
 }
 
+TEST(SchedulesUnsupported, QkvLayout) {
+  Problem p = make_problem(2, 128, 4, 4, 16, 1, Mask::Full);
+  for (const char* s : {"ulysses", "hcms"}) {
+    p.qkv_layout = "packed";
+    EXPECT_EQ(reason(s, p), "(supported)") << s;
+    p.qkv_layout = "interleaved";
+    EXPECT_EQ(reason(s, p), std::string("qkv_layout=\"interleaved\" is not one of separate, packed (") + s + ")");
+  }
+}
+
 TEST(SchedulesUnsupported, OptionAxes) {
   EXPECT_EQ(find_schedule("hcms")->option_axes(),
-            (std::vector<std::string>{"chunks", "chunk_heads", "chunk_shape", "comm_order", "comm_lanes"}));
+            (std::vector<std::string>{"chunks", "chunk_heads", "chunk_shape", "comm_order", "comm_lanes",
+                                      "qkv_layout"}));
+  EXPECT_EQ(find_schedule("ulysses")->option_axes(), std::vector<std::string>{"qkv_layout"});
+  // usp's ring passes K and V as contiguous rows: it keeps Q, K and V separate.
   EXPECT_EQ(find_schedule("usp")->option_axes(), std::vector<std::string>{"ulysses_degree"});
   EXPECT_TRUE(find_schedule("ring")->option_axes().empty());
 }
