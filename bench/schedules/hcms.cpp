@@ -20,6 +20,8 @@
 // exchanges and their unpacks on a lane "comm_out" of their own, so an output never
 // queues behind an input; each lane then runs its exchanges in chunk order, and
 // comm_order only changes the order in which the steps are issued.
+// Problem::qkv_layout "packed" sends a chunk's Q, K and V to a peer as one transfer
+// (head_exchange.hpp).
 //
 // Attention of a head sees the same inputs as under Ulysses, so with the same kernel the
 // output is bitwise equal to Ulysses; C = 1 on one comm lane builds exactly the Ulysses

@@ -5,7 +5,8 @@
 // no overlap: the input exchange, attention and output exchange run one after another.
 // Per rank it moves about 4 S H D (P-1)/P^2 elements (fewer with GQA). The plan is the
 // one-chunk case of the HCMS pipeline (head_pipeline.hpp), so HCMS with C = 1 is this
-// plan exactly.
+// plan exactly. Option qkv_layout: "separate" sends Q, K and V to a peer as three
+// transfers, "packed" as one (head_exchange.hpp); the bytes are the same.
 #include "bench/schedule.hpp"
 #include "bench/schedules/head_exchange.hpp"
 #include "bench/schedules/head_pipeline.hpp"
