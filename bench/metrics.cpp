@@ -20,32 +20,39 @@ const char* const kLeverKeys[] = {"comm_priority", "nccl_ctas", "attn_sms"};
 // not the reference row (params carry them only when not the default).
 const char* const kHowOptions[] = {"qkv_layout"};
 
-// How a row moves its bytes: transport plus the levers and how-options it sets.
-nlohmann::json how_key(const nlohmann::json& r) {
+// The transport of a row plus the levers it sets.
+nlohmann::json transport_key(const nlohmann::json& r) {
   const nlohmann::json params = r.value("params", nlohmann::json::object());
   nlohmann::json k = {{"transport", params.value("transport", "")}};
   for (const char* lever : kLeverKeys)
     if (params.contains(lever)) k[lever] = params[lever];
-  for (const char* opt : kHowOptions)
-    if (params.contains(opt)) k[opt] = params[opt];
   return k;
+}
+
+// Whether a row sets any how-option (to a value other than its default).
+bool sets_how_option(const nlohmann::json& r) {
+  const nlohmann::json params = r.value("params", nlohmann::json::object());
+  for (const char* opt : kHowOptions)
+    if (params.contains(opt)) return true;
+  return false;
 }
 
 // The reference row of `schedule` for row `r` (docs/METRICS.md): the timed record of
 // that schedule solving the same problem over NCCL without levers or how-options (the
-// baseline every transport, lever and qkv_layout is compared with), else the one moving
-// its bytes the way `r` does; nullptr when neither exists.
+// baseline every transport, lever and qkv_layout is compared with), else one with the
+// transport and levers of `r`, preferring one without how-options; nullptr when none.
 const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
                                      const char* schedule) {
   const nlohmann::json key = problem_key(r);
   const nlohmann::json baseline = {{"transport", "nccl"}};
-  const nlohmann::json same_way = how_key(r);
+  const nlohmann::json same_transport = transport_key(r);
   const nlohmann::json* fallback = nullptr;
   for (const auto& o : all) {
     if (o.value("schedule", "") != schedule || !timed(o) || problem_key(o) != key) continue;
-    const nlohmann::json how = how_key(o);
-    if (how == baseline) return &o;
-    if (how == same_way && !fallback) fallback = &o;
+    const nlohmann::json how = transport_key(o);
+    const bool plain = !sets_how_option(o);
+    if (how == baseline && plain) return &o;
+    if (how == same_transport && (!fallback || (plain && sets_how_option(*fallback)))) fallback = &o;
   }
   return fallback;
 }

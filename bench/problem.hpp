@@ -45,9 +45,9 @@ struct Problem {
   int comm_lanes = 1;           // hcms: 1 = every exchange on lane "comm"; 2 = output
                                 // exchanges and their unpacks on lane "comm_out"
   // ulysses, hcms: "separate" = Q, K and V in buffers of their own, one transfer per
-  // tensor and peer; "packed" = one [B, tokens, hq + 2 hkv, D] buffer per chunk on both
-  // sides, one transfer per peer, attention reading Q, K, V through strides
-  // (head_exchange.hpp).
+  // tensor and peer; "packed" = Q, K and V heads side by side in [B, tokens, hq + 2 hkv, D]
+  // tensors (one per chunk and peer in buffer qkv_send, one per chunk in buffer qkv_heads),
+  // one transfer per peer, attention reading Q, K, V through strides (head_exchange.hpp).
   std::string qkv_layout = "separate";
 
   int group_size() const { return H / Hkv; }  // query heads per key/value head

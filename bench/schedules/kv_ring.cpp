@@ -23,9 +23,20 @@ std::optional<Tile> classify(Mask mask, Range q, Range k, int qs, int ks) {
   throw std::logic_error("kv ring: query and key chunks overlap partially");
 }
 
-Slice whole(const DenseTensor& t) { return Slice{t.buf, t.offset, t.elems()}; }
+// The ring moves and accumulates whole shards as one contiguous piece each: a pitched
+// tensor (a head range of a wider row) has gaps and cannot be one.
+void require_dense(const DenseTensor& t, const char* what) {
+  if (!t.dense()) throw std::logic_error(std::string("kv ring: ") + what + " must be a dense tensor");
+}
 
+Slice whole(const DenseTensor& t) {
+  require_dense(t, "a tensor sent or received whole");
+  return Slice{t.buf, t.offset, t.elems()};
+}
+
+// `t` placed at `offset` of buffer `buf`; `t` must be dense, as the new storage is.
 DenseTensor moved(DenseTensor t, int buf, int64_t offset) {
+  require_dense(t, "a tensor given new storage");
   t.buf = buf;
   t.offset = offset;
   return t;

@@ -18,6 +18,9 @@ SCHEMA_VERSION = 1
 # (the transport stays in the group: one table or series per transport).
 SCHEDULE_OPTIONS = ("chunks", "chunk_heads", "usp_u", "comm_order", "chunk_shape", "comm_lanes",
                     "qkv_layout", "comm_priority", "nccl_ctas", "attn_sms")
+# The schedule options beyond the chunking and the USP split: how a variant moves its bytes.
+VARIANT_OPTIONS = ("comm_order", "chunk_shape", "comm_lanes", "qkv_layout", "comm_priority", "nccl_ctas",
+                   "attn_sms")
 SCHEDULE_ORDER = ("ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled")
 
 
@@ -105,6 +108,14 @@ def problem_group(record):
                         if k != "S" and k not in SCHEDULE_OPTIONS))
 
 
+def variant_group(record):
+    """problem_group() plus the options that change how the bytes move (VARIANT_OPTIONS):
+    rows of one variant across chunk counts and S."""
+    params = record.get("params") or {}
+    return problem_group(record) + tuple((k, json.dumps(params[k], sort_keys=True))
+                                         for k in VARIANT_OPTIONS if params.get(k) is not None)
+
+
 def describe_group(group):
     """'P=2 H=40 Hkv=40 D=128 B=1 full bf16 nccl nvlink' for a problem_group()."""
     items = {k: json.loads(v) for k, v in group}
@@ -125,7 +136,7 @@ def variant_label(record):
         label += f" C={params['chunks']}"
     if params.get("usp_u") is not None:
         label += f" u={params['usp_u']}"
-    for key in ("comm_order", "chunk_shape", "comm_lanes", "qkv_layout", "comm_priority", "nccl_ctas", "attn_sms"):
+    for key in VARIANT_OPTIONS:
         if params.get(key) is not None:
             label += f" {key}={params[key]}"
     return label

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """HCMS chunk sweep: time against the chunk count C, one line per sequence length.
 
-One panel per problem group. HCMS with C = 1 is Ulysses, so where the sweep has no
-hcms C=1 point the Ulysses time of the same problem is drawn at C = 1 (open marker). The
+One panel per problem group and variant (qkv_layout, comm_order, levers, ...). HCMS with
+C = 1 is Ulysses, so where the sweep has no hcms C=1 point the Ulysses time of the same
+problem is drawn at C = 1 (open marker): the Ulysses row with the panel's qkv_layout and
+levers where there is one, else the one without options. The
 fastest C of each S (Ulysses included, as C = 1) is starred. With --relative, times are divided by the Ulysses time
 of the same problem (below 1 = faster than Ulysses). Points without a time and hcms
 points with explicit chunk_heads are left out.
@@ -22,23 +24,19 @@ import matplotlib.pyplot as plt  # noqa: E402
 import cpb_results as cr  # noqa: E402
 
 
-def main(argv=None):
-    ap = cr.result_arg_parser(__doc__)
-    ap.add_argument("--relative", action="store_true", help="plot time / Ulysses time of the same problem")
-    args = ap.parse_args(argv)
-
-    provenance, points = cr.load_or_exit(args.result)
-    # (group, S) -> {C: time}; the Ulysses time of each (group, S).
+def chunk_sweeps(points):
+    """({(variant group, S): {C: time_ms}}, {(variant group, S): Ulysses time_ms}, number of
+    hcms points left out for explicit chunk_heads) of the timed points."""
     sweeps = collections.defaultdict(dict)
-    ulysses = {}
+    ulysses_of = {}
     explicit = 0
     for r in points:
         t, s = cr.time_ms(r), cr.number(r, "params", "S")
         if t is None or s is None:
             continue
-        key = (cr.problem_group(r), s)
+        key = (cr.variant_group(r), s)
         if cr.schedule(r) == "ulysses":
-            ulysses[key] = t
+            ulysses_of[key] = t
         elif cr.schedule(r) == "hcms":
             if cr.field(r, "params", "chunk_heads"):
                 explicit += 1
@@ -46,6 +44,24 @@ def main(argv=None):
             c = cr.number(r, "params", "chunks")
             if c is not None:
                 sweeps[key][int(c)] = t
+    # Ulysses has no comm_order or chunk_shape: a variant setting one compares with the
+    # Ulysses row of its problem that sets no option.
+    ulysses = {}
+    for group, s in sweeps:
+        base = (tuple(item for item in group if item[0] not in cr.VARIANT_OPTIONS), s)
+        t = ulysses_of.get((group, s), ulysses_of.get(base))
+        if t is not None:
+            ulysses[(group, s)] = t
+    return dict(sweeps), ulysses, explicit
+
+
+def main(argv=None):
+    ap = cr.result_arg_parser(__doc__)
+    ap.add_argument("--relative", action="store_true", help="plot time / Ulysses time of the same problem")
+    args = ap.parse_args(argv)
+
+    provenance, points = cr.load_or_exit(args.result)
+    sweeps, ulysses, explicit = chunk_sweeps(points)
     if explicit:
         print(f"note: left out {explicit} hcms point(s) with explicit chunk_heads", file=sys.stderr)
     if args.relative:

@@ -27,6 +27,22 @@ fixture="$src/tests/fixtures/report_sweep.json"
 check time_speedup python3 "$src/scripts/plots/plot_time_speedup.py" "$fixture" -o "$work/time.png"
 check speedup_rho python3 "$src/scripts/plots/plot_speedup_vs_rho.py" "$fixture" -o "$work/rho.png"
 check hcms_chunks python3 "$src/scripts/plots/plot_hcms_chunks.py" "$fixture" -o "$work/chunks.png"
+check chunks_variants python3 - "$src/scripts/plots" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import plot_hcms_chunks as pc
+def row(schedule, t, **params):
+    p = {"P": 2, "S": 1024, "H": 8, "transport": "nccl", **params}
+    return {"schedule": schedule, "status": "PASS", "time_ms": {"p50": t}, "params": p}
+points = [row("ulysses", 10.0), row("ulysses", 9.0, qkv_layout="packed"),
+          row("hcms", 8.0, chunks=2), row("hcms", 7.0, chunks=2, qkv_layout="packed"),
+          row("hcms", 7.5, chunks=2, comm_order="interleaved")]
+sweeps, ulysses, _ = pc.chunk_sweeps(points)
+by_time = {c[2]: key for key, c in sweeps.items()}
+assert len(sweeps) == 3, sweeps
+assert ulysses[by_time[8.0]] == 10.0 and ulysses[by_time[7.0]] == 9.0, ulysses
+assert ulysses[by_time[7.5]] == 10.0, ulysses
+PY
 check gantt python3 "$src/scripts/plots/plot_trace_gantt.py" "$trace" -o "$work/gantt.png"
 for png in time rho chunks gantt; do
   check "png_$png" python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n' and len(d) > 5000" "$work/$png.png"

@@ -53,6 +53,18 @@ TEST(MetricsReference, WithoutNcclTheSameTransportIsTheReference) {
   EXPECT_DOUBLE_EQ(rs[1]["speedup"]["vs_ulysses"].get<double>(), 20.0 / 16);
 }
 
+TEST(MetricsReference, WithoutNcclAPackedRowIsComparedWithTheSeparateRowOfItsTransport) {
+  const json packed = {{"qkv_layout", "packed"}};
+  std::vector<json> rs = {row("ulysses", "mpi", 18, 10, 8, packed), row("ulysses", "mpi", 20, 10, 10),
+                          row("hcms", "mpi", 16, 10, 8, {{"chunks", 2}, {"qkv_layout", "packed"}}),
+                          row("ring", "mpi", 25, 10, 15)};
+  fill_derived_metrics(rs);
+  EXPECT_DOUBLE_EQ(rs[2]["speedup"]["vs_ulysses"].get<double>(), 20.0 / 16);
+  EXPECT_DOUBLE_EQ(rs[2]["speedup"]["vs_ring"].get<double>(), 25.0 / 16);
+  EXPECT_DOUBLE_EQ(rs[0]["speedup"]["vs_ulysses"].get<double>(), 20.0 / 18);
+  EXPECT_DOUBLE_EQ(rs[2]["rho"].get<double>(), 10.0 / 20);
+}
+
 TEST(MetricsReference, ProfilesNeverMix) {
   std::vector<json> rs = {row("ulysses", "nccl", 12, 10, 2, json::object(), "nvlink"),
                           row("hcms", "ce_host", 10, 10, 5, {{"chunks", 4}}, "pcie")};
