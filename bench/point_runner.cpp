@@ -191,7 +191,13 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
     const Plan comp = filter_steps(plan, [](const Step& s) { return !s.is_comm(); });
     const Plan comm = filter_steps(plan, [](const Step& s) { return s.is_comm(); });
     compute_only_time(ctx, point, p, comp, opt, r);
-    r["comm_ms"] = comm.steps.empty() ? 0.0 : time_part(ctx, p, comm, opt).p50;
+    if (comm.steps.empty()) {
+      r["comm_ms"] = 0.0;
+    } else {
+      const Stats comm_time = time_part(ctx, p, comm, opt);
+      r["comm_ms"] = comm_time.p50;
+      r["comm_time_ms"] = to_json(comm_time);  // its spread, as time_ms gives the point's
+    }
   }
 
   // Per-rank model figures, as the job's busiest rank and totals.

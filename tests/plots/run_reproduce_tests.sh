@@ -2,7 +2,8 @@
 # End-to-end test of scripts/reproduce_hcms.sh on the CPU runtime: the tiny paper configs
 # (configs/paper/cpu) in the nvlink profile, then the same OUTDIR again with
 # CPB_REPRO_REUSE=1, which must table the files it finds without running a sweep, and
-# fail (exit 1) when a config's result file is missing.
+# fail (exit 1) when a config's result file is missing; then checks the records' comm-only
+# statistics and merge_results.py.
 #   run_reproduce_tests.sh CPBENCH SOURCE_DIR WORK_DIR
 set -uo pipefail
 cpbench=$1 src=$2 work=$3
@@ -23,6 +24,16 @@ CPB_REPRO_REUSE=1 "$src/scripts/reproduce_hcms.sh" "$work/out" 2 > "$work/reuse.
 grep -q 'sweep_profiles.sh' "$work/reuse.log" && bad "the reuse run ran a sweep"
 [ "$(grep -c '^reusing ' "$work/reuse.log")" = 3 ] || bad "the reuse run did not reuse the 3 result files"
 grep -q '^|' "$work/out/repro_table.md" 2>/dev/null || bad "the reuse run wrote no table"
+
+# The comm-only part's statistics: p50 is comm_ms, min <= p50 <= max.
+python3 - "$work/out/tiny_main.json" <<'PY' || bad "comm_time_ms of tiny_main.json"
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1]))["points"] if r.get("comm_ms", 0) > 0]
+assert rows, "no row with a comm-only time"
+for r in rows:
+    t = r["comm_time_ms"]
+    assert t["p50"] == r["comm_ms"] and t["min"] <= t["p50"] <= t["max"] and t["n"] >= 1, r
+PY
 
 # Merging a merged file keeps one run per cpbench run: (main + chunks) + splits = 3 runs.
 merge="$src/scripts/results/merge_results.py"
