@@ -21,7 +21,11 @@ class UsageError : public std::runtime_error {
 };
 
 struct MeasureSettings {
-  int warmup = 2;       // untimed runs before timing
+  int warmup = 2;       // untimed runs before timing, at least
+  // ... and more, until the untimed runs add up to this much [ms] (at most
+  // measure.hpp kMaxTimedWarmupRuns runs in all): a short loop (a 1 ms exchange) needs tens of runs
+  // before its times settle (docs/PERF_NOTES.md).
+  double warmup_ms = 100;
   int iterations = 10;  // timed runs (each the max over ranks)
   // Scale iterations down for large problems: a point runs at most this many seconds of
   // timed iterations, estimated from the warm-up (never fewer than min_iterations).

@@ -12,8 +12,8 @@ const std::vector<std::string>& top_keys() {
 }
 
 const std::vector<std::string>& measure_keys() {
-  static const std::vector<std::string> k = {"warmup", "iterations", "max_seconds", "min_iterations",
-                                             "verify", "isolate",    "graph", "align_start"};
+  static const std::vector<std::string> k = {"warmup", "warmup_ms", "iterations", "max_seconds", "min_iterations",
+                                             "verify", "isolate",   "graph",      "align_start"};
   return k;
 }
 

@@ -27,6 +27,12 @@ bool read_bool(const nlohmann::json& v, const std::string& where) {
   return v.get<bool>();
 }
 
+double read_milliseconds(const nlohmann::json& v, const std::string& where) {
+  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0)
+    fail(where, show(v) + " is not a non-negative number", "numbers >= 0 [ms]");
+  return v.get<double>();
+}
+
 double read_seconds(const nlohmann::json& v, const std::string& where) {
   if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0)
     fail(where, show(v) + " is not a positive number", "numbers > 0 [s]");
@@ -47,6 +53,7 @@ MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, d
   s.verify = read_verify(obj.value("verify", nlohmann::json("auto")), at + ".verify", max_scores);
   if (obj.contains("warmup"))
     s.warmup = static_cast<int>(check_int(obj["warmup"], 0, kIntMax, at + ".warmup"));
+  if (obj.contains("warmup_ms")) s.warmup_ms = read_milliseconds(obj["warmup_ms"], at + ".warmup_ms");
   if (obj.contains("iterations"))
     s.iterations = static_cast<int>(check_int(obj["iterations"], 1, kIntMax, at + ".iterations"));
   if (obj.contains("max_seconds")) s.max_seconds = read_seconds(obj["max_seconds"], at + ".max_seconds");
@@ -62,6 +69,7 @@ MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, d
   if (obj.contains("align_start")) s.align_start = read_bool(obj["align_start"], at + ".align_start");
 
   *resolved = {{"warmup", s.warmup},
+               {"warmup_ms", s.warmup_ms},
                {"iterations", s.iterations},
                {"max_seconds", s.max_seconds},
                {"min_iterations", s.min_iterations},

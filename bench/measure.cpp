@@ -9,9 +9,12 @@ namespace cpb {
 
 Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm comm) {
   Measurement m;
-  double slowest_warmup = 0;
-  for (int i = 0; i < settings.warmup; ++i) {
-    slowest_warmup = std::max(slowest_warmup, allreduce_max(exec.run(nullptr), comm));
+  double slowest_warmup = 0, warmup_total = 0;
+  // Every rank sees the same maxima, so every rank runs the same number of warm-ups.
+  while (m.warmup < settings.warmup || (warmup_total < settings.warmup_ms && m.warmup < kMaxTimedWarmupRuns)) {
+    const double t = allreduce_max(exec.run(nullptr), comm);
+    slowest_warmup = std::max(slowest_warmup, t);
+    warmup_total += t;
     ++m.warmup;
   }
   int n = settings.iterations;

@@ -18,7 +18,13 @@ struct Measurement {
   int warmup = 0;               // warm-up runs done
 };
 
-// Collective over `comm`. The number of timed runs is settings.iterations, cut so that
+// The most warm-up runs settings.warmup_ms adds (a run of a few microseconds would
+// otherwise need tens of thousands).
+constexpr int kMaxTimedWarmupRuns = 1000;
+
+// Collective over `comm`. First settings.warmup untimed runs, continued until they add up
+// to settings.warmup_ms (at most kMaxTimedWarmupRuns in all unless settings.warmup is
+// larger). The number of timed runs is settings.iterations, cut so that
 // they take about settings.max_seconds (estimated from the slowest warm-up run), but
 // never fewer than settings.min_iterations. Every rank takes the same decision.
 Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm comm);

@@ -188,6 +188,10 @@ TEST_F(ConfigErrors, Measure) {
   EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": [])"), ": measure: [] is not an object"));
   EXPECT_EQ(error(kBaseAxes, R"("measure": {"warmup": -1})"),
             file() + ": measure.warmup: -1 is negative; allowed: integers >= 0");
+  EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"warmup_ms": -5})"),
+                       "measure.warmup_ms: -5 is not a non-negative number; allowed: numbers >= 0 [ms]"));
+  EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"warmup_ms": true})"),
+                       "measure.warmup_ms: true is not a non-negative number"));
   EXPECT_TRUE(
       contains(error(kBaseAxes, R"("measure": {"iterations": 0})"), "measure.iterations: 0 is not positive"));
   EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"iterations": 3, "min_iterations": 5})"),

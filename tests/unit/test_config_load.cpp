@@ -50,7 +50,7 @@ TEST_F(ConfigLoad, ReadsEveryKey) {
              "transport": ["nccl", "ce", "ce_host", "mpi"], "profile": ["nvlink", "pcie"],
              "comm_order": ["interleaved", "inputs_first"]},
     "skip": [{"if": {"mask": "causal", "P": 4}, "reason": "why not"}],
-    "measure": {"warmup": 0, "iterations": 5, "max_seconds": 2.5, "min_iterations": 4,
+    "measure": {"warmup": 0, "warmup_ms": 0, "iterations": 5, "max_seconds": 2.5, "min_iterations": 4,
                 "verify": "sampled", "isolate": false, "graph": true}})"),
                                     {});
   EXPECT_EQ(c.name, "every key");
@@ -72,6 +72,7 @@ TEST_F(ConfigLoad, ReadsEveryKey) {
   EXPECT_EQ(c.skip[0]["if"]["P"], json::array({4}));
   EXPECT_EQ(c.skip[0]["reason"], "why not");
   EXPECT_EQ(c.measure.warmup, 0);
+  EXPECT_EQ(c.measure.warmup_ms, 0);
   EXPECT_EQ(c.measure.iterations, 5);
   EXPECT_DOUBLE_EQ(c.measure.max_seconds, 2.5);
   EXPECT_EQ(c.measure.min_iterations, 4);
@@ -121,6 +122,7 @@ TEST_F(ConfigLoad, ResolvedHoldsTheEffectiveConfig) {
   EXPECT_EQ(r["axes"]["mask"], json::array({"full"}));
   EXPECT_EQ(r["measure"]["iterations"], 4);
   EXPECT_EQ(r["measure"]["warmup"], 2);
+  EXPECT_EQ(r["measure"]["warmup_ms"], 100.0);
   EXPECT_EQ(r["measure"]["verify"], "full");
   EXPECT_FALSE(r.contains("world_size"));
 }
