@@ -5,19 +5,21 @@
 # Its result files are then copied to OUTDIR (the merged file, or the profile parts of a
 # sweep the limit cut: what was measured is kept); logs, parts and figures are packed into
 # OUTDIR/extras.tgz, since a device call brings back few files.
-#   scripts/device/repro_run.sh OUTDIR NP CONFIG.json...
+#   scripts/device/repro_run.sh OUTDIR NP [CONFIG.json...]   (no config: no reproduction)
 # Environment:
 #   CPB_GIT_SHA        the commit, for provenance (.git does not travel)
 #   CPB_TESTS=1        also run every GPU test (CTest label gpu)
-#   CPB_BUSBW=1        also run configs/busbw.json three times, one after the other:
-#                      measure.align_start true, false, true again (issue 3), into OUTDIR
+#   CPB_BUSBW=1        also run configs/busbw.json and a variant of it, alternately, two
+#                      times each, into OUTDIR (issue 3); the variant merges
+#                      CPB_BUSBW_MEASURE (a JSON object, default {"warmup_ms": 0}) into
+#                      its measure settings
 #   CPB_REPRO_SECONDS  time limit of the reproduction step [s] (default 400)
 # Then, on any machine, with every config's OUTDIR/NAME.json gathered in one directory:
 #   CPB_REPRO_REUSE=1 CPB_REPRO_CONFIGS="..." scripts/reproduce_hcms.sh DIR NP
 # draws and tables them all.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
-[ $# -ge 3 ] || { echo "usage: $0 OUTDIR NP CONFIG.json..." >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 OUTDIR NP [CONFIG.json...]" >&2; exit 2; }
 out=$1 np=$2
 shift 2
 work=$(mktemp -d)
@@ -32,15 +34,20 @@ CPB_SKIP_TESTS=$skip timeout 300 scripts/device/gpu_check.sh "$work/check" || st
 export CPB_BIN=build-gpu/cpbench
 
 if [ "${CPB_BUSBW:-0}" = 1 ]; then
-  echo "== start barrier on / off (configs/busbw.json)"
-  python3 - "$work/busbw_no_barrier.json" <<'PY'
+  busbw_measure=${CPB_BUSBW_MEASURE:-'{"warmup_ms": 0}'}
+  variant=$(python3 - "$work" "$busbw_measure" <<'PY'
 import json, sys
+change = json.loads(sys.argv[2])
 c = json.load(open("configs/busbw.json"))
-c["name"] = "busbw_no_barrier"
-c["measure"]["align_start"] = False
-json.dump(c, open(sys.argv[1], "w"), indent=1)
+c["name"] = "busbw_" + "_".join(f"{k}_{json.dumps(v)}" for k, v in sorted(change.items())).lower()
+c["measure"].update(change)
+path = f"{sys.argv[1]}/{c['name']}.json"
+json.dump(c, open(path, "w"), indent=1)
+print(path)
 PY
-  for cfg in configs/busbw.json "$work/busbw_no_barrier.json" configs/busbw.json; do
+) || exit 2
+  echo "== configs/busbw.json and $(basename "$variant") (measure + $busbw_measure)"
+  for cfg in configs/busbw.json "$variant" configs/busbw.json "$variant"; do
     name=$(basename "$cfg" .json)
     res="$out/$name.json"
     [ -f "$res" ] && res="$out/${name}_again.json"
@@ -49,14 +56,20 @@ PY
     python3 - "$res" <<'PY'
 import json, sys
 for p in json.load(open(sys.argv[1]))["points"]:
-    q = p["params"]
+    q, c = p["params"], p.get("comm_time_ms", {})
     print(f'{sys.argv[1].split("/")[-1]:28s} S={q["S"]:6d} H={q["H"]:2d} {q.get("qkv_layout", "separate"):8s} '
           f'{p["status"]:6s} '
-          f'T={p["time_ms"]["p50"]:8.3f} comm={p.get("comm_ms", 0):6.3f} comp={p.get("comp_ms", 0):8.3f} ms')
+          f'T={p["time_ms"]["p50"]:8.3f} comm={p.get("comm_ms", 0):6.3f} '
+          f'(p10-p90 {c.get("p10", 0):.3f}-{c.get("p90", 0):.3f}, {p.get("warmup", 0)} warm-ups) '
+          f'comp={p.get("comp_ms", 0):8.3f} ms')
 PY
   done
 fi
 
+if [ $# = 0 ]; then
+  tar -czf "$out/extras.tgz" -C "$work" . 2>/dev/null
+  exit $status
+fi
 echo "== reproduction: $*"
 CPB_REPRO_CONFIGS="$*" timeout "${CPB_REPRO_SECONDS:-400}" scripts/reproduce_hcms.sh "$work/repro" "$np" \
   > "$work/repro.txt" 2>&1 || status=1
