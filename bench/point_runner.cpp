@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "bench/chunk_auto.hpp"
 #include "bench/first_reason.hpp"
@@ -77,6 +79,8 @@ AttentionTime attention_time(const Plan& plan, const std::vector<StepTime>& step
 
 }  // namespace
 
+size_t step_timed_runs(size_t timed_runs) { return std::clamp<size_t>(timed_runs / 2, 1, 5); }
+
 nlohmann::json skipped_record(const Point& point, const std::string& runtime, const std::string& reason) {
   nlohmann::json r = base_record(point, runtime);
   r["status"] = "SKIPPED";
@@ -138,10 +142,16 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
     if (!sched->bitwise_reference().empty()) out_bytes = exec->output_bytes();
     // 2. The timed loop.
     m = measure(*exec, ctx.measure, world);
-    // 3. One run with per-step times: attention efficiency inside the plan, and the
-    //    timeline when asked.
-    std::vector<StepTime> steps;
-    exec->run(&steps);
+    // 3. Runs with per-step times: attention efficiency inside the plan and the timeline
+    //    (when asked) from the run with this rank's median attention time.
+    std::vector<std::vector<StepTime>> runs(step_timed_runs(m.samples.size()));
+    std::vector<std::pair<double, size_t>> by_attention;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      exec->run(&runs[i]);
+      by_attention.emplace_back(attention_time(plan, runs[i]).ms, i);
+    }
+    std::sort(by_attention.begin(), by_attention.end());
+    const std::vector<StepTime>& steps = runs[by_attention[by_attention.size() / 2].second];
     attn = attention_time(plan, steps);
     if (!ctx.trace_dir.empty()) write_point_trace(ctx.trace_dir, point, steps, ctx.mpi);
   }

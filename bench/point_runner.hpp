@@ -3,6 +3,7 @@
 // metrics that need other rows: see metrics.hpp).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,12 @@ struct PointContext {
 
 // Collective: every rank calls it with the same point. Returns the record on every rank.
 nlohmann::json run_point(const Point& point, PointContext& ctx);
+
+// How many runs with per-step times follow a timed loop of `timed_runs` runs: half of
+// them, from 1 to 5. The record's attention efficiency inside the plan (attn_tflops)
+// and the trace come from the run with the median attention time: one run alone varied
+// from 85% to 100% of the kernel's speed alone between runs at S=56160 H=24 on 2x H200.
+size_t step_timed_runs(size_t timed_runs);
 
 // A record for a point that does not run (status SKIPPED, with the reason).
 nlohmann::json skipped_record(const Point& point, const std::string& runtime, const std::string& reason);
