@@ -143,12 +143,13 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
     // 2. The timed loop.
     m = measure(*exec, ctx.measure, world);
     // 3. Runs with per-step times: attention efficiency inside the plan and the timeline
-    //    (when asked) from the run with this rank's median attention time.
+    //    (when asked) from the run with the median attention time of the slowest rank,
+    //    the same run on every rank, so that the ranks' timelines line up.
     std::vector<std::vector<StepTime>> runs(step_timed_runs(m.samples.size()));
     std::vector<std::pair<double, size_t>> by_attention;
     for (size_t i = 0; i < runs.size(); ++i) {
       exec->run(&runs[i]);
-      by_attention.emplace_back(attention_time(plan, runs[i]).ms, i);
+      by_attention.emplace_back(allreduce_max(attention_time(plan, runs[i]).ms, world), i);
     }
     std::sort(by_attention.begin(), by_attention.end());
     const std::vector<StepTime>& steps = runs[by_attention[by_attention.size() / 2].second];

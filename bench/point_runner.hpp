@@ -28,7 +28,8 @@ nlohmann::json run_point(const Point& point, PointContext& ctx);
 
 // How many runs with per-step times follow a timed loop of `timed_runs` runs: half of
 // them, from 1 to 5. The record's attention efficiency inside the plan (attn_tflops)
-// and the trace come from the run with the median attention time: one run alone varied
+// and the trace come from the run with the median attention time (of the slowest rank,
+// so the same run on every rank): one run alone varied
 // from 85% to 100% of the kernel's speed alone between runs at S=56160 H=24 on 2x H200.
 size_t step_timed_runs(size_t timed_runs);
 
