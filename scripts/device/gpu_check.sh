@@ -22,6 +22,12 @@ py_site_flag=()
 [ -n "$cpb_py_site" ] && py_site_flag=(-DCPBENCH_PY_SITE="$cpb_py_site")
 nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader
 ngpu=$(nvidia-smi -L | grep -c '^GPU')
+# SM clock, power and temperature of every GPU twice a second while this call runs, so a
+# slow point can be checked against throttling (the machines are shared). Summarised last.
+nvidia-smi --query-gpu=timestamp,index,clocks.sm,power.draw,temperature.gpu --format=csv,nounits -lms 500 \
+  > "$out/gpu_clocks.csv" 2>&1 &
+smi_pid=$!
+trap 'kill "$smi_pid" 2>/dev/null' EXIT
 np="${CPB_NP:-$ngpu}"
 
 t0=$(date +%s)
@@ -60,4 +66,12 @@ for res in "${results[@]}"; do
   echo "== $res"
   tail -40 "${res%.json}.txt"
 done
+kill "$smi_pid" 2>/dev/null
+# Per GPU: samples, SM clock [MHz] min/median/max, power [W] max, temperature [C] max.
+awk -F', *' 'NR > 1 && $3 ~ /^[0-9]+$/ { n[$2]++; c[$2, n[$2]] = $3 + 0
+    if ($4 + 0 > pw[$2]) pw[$2] = $4 + 0; if ($5 + 0 > tp[$2]) tp[$2] = $5 + 0 }
+  END { for (g in n) { m = n[g]; for (i = 1; i <= m; i++) v[i] = c[g, i]
+      for (i = 2; i <= m; i++) { x = v[i]; j = i - 1; while (j > 0 && v[j] > x) { v[j + 1] = v[j]; j-- }; v[j + 1] = x }
+      printf "gpu %s: %d samples, SM clock %d/%d/%d MHz (min/median/max), power max %.0f W, temp max %d C\n",
+        g, m, v[1], v[int((m + 1) / 2)], v[m], pw[g], tp[g] } }' "$out/gpu_clocks.csv"
 exit $status
