@@ -58,6 +58,7 @@ struct AttentionTime {
   double ms = 0;      // summed durations of the attention steps of one run [ms]
   double flops = 0;   // their FLOPs
   AttentionOp largest;  // the tile with the most FLOPs
+  int largest_step = -1;  // its step (the first such), -1 when the plan has no attention
 };
 
 AttentionTime attention_time(const Plan& plan, const std::vector<StepTime>& steps) {
@@ -72,6 +73,7 @@ AttentionTime attention_time(const Plan& plan, const std::vector<StepTime>& step
     if (attention_flops(a) > most) {
       most = attention_flops(a);
       t.largest = a;
+      t.largest_step = st.step;
     }
   }
   return t;
@@ -135,6 +137,7 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   VerifyResult v;
   Measurement m;
   AttentionTime attn;
+  double alone_ms = 0;  // [ms] median of the largest attention step run alone
   {
     auto exec = ctx.runtime.prepare(p, plan, opt);
     exec->run(nullptr);
@@ -144,16 +147,25 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
     m = measure(*exec, ctx.measure, world);
     // 3. Runs with per-step times: attention efficiency inside the plan and the timeline
     //    (when asked) from the run with the median attention time of the slowest rank,
-    //    the same run on every rank, so that the ranks' timelines line up.
+    //    the same run on every rank, so that the ranks' timelines line up. After each
+    //    run the largest attention step runs once more alone, on the same buffers: the
+    //    kernel's speed outside the plan, measured in the same stretch of time (the GPUs
+    //    of DEVICE.md run attention at their power limit, where the SM clock moves by
+    //    10% within seconds) and on the same data.
     std::vector<std::vector<StepTime>> runs(step_timed_runs(m.samples.size()));
     std::vector<std::pair<double, size_t>> by_attention;
+    std::vector<double> alone;  // [ms] the largest attention step alone, per run
     for (size_t i = 0; i < runs.size(); ++i) {
       exec->run(&runs[i]);
-      by_attention.emplace_back(allreduce_max(attention_time(plan, runs[i]).ms, world), i);
+      const AttentionTime t = attention_time(plan, runs[i]);
+      by_attention.emplace_back(allreduce_max(t.ms, world), i);
+      if (t.largest_step >= 0) alone.push_back(exec->step_alone_ms(t.largest_step));
     }
     std::sort(by_attention.begin(), by_attention.end());
     const std::vector<StepTime>& steps = runs[by_attention[by_attention.size() / 2].second];
     attn = attention_time(plan, steps);
+    std::sort(alone.begin(), alone.end());
+    if (!alone.empty()) alone_ms = alone[alone.size() / 2];
     if (!ctx.trace_dir.empty()) write_point_trace(ctx.trace_dir, point, steps, ctx.mpi);
   }
   nlohmann::json verify;
@@ -214,9 +226,8 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   // Per-rank model figures, as the job's busiest rank and totals.
   const double flops_total = allreduce_sum(model.flops, world);
   // Attention inside the plan (rank average of its attention steps' FLOPs over their
-  // summed durations) against the same kernel alone at the largest tile's shape.
+  // summed durations) against its largest attention step alone (step 3 above).
   // Every rank joins both reductions, with 0 where it has no attention step.
-  const double alone_ms = attn.ms > 0 ? ctx.runtime.attention_standalone_ms(p, attn.largest) : 0;
   const double in_plan = allreduce_sum(attn.ms > 0 ? attn.flops / (attn.ms * 1e-3) / 1e12 : 0, world) / p.P;
   const double alone =
       allreduce_sum(alone_ms > 0 ? attention_flops(attn.largest) / (alone_ms * 1e-3) / 1e12 : 0, world) / p.P;

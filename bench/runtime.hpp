@@ -52,6 +52,12 @@ class Executor {
   virtual VerifyResult verify(VerifyMode mode) = 0;
   // The raw bytes of this rank's output shard (for bitwise comparisons). After run().
   virtual std::vector<unsigned char> output_bytes() = 0;
+  // Runs step `step` of the plan alone (not an exchange, which needs its peers: throws
+  // std::logic_error) on this executor's buffers, nothing else queued on this rank's
+  // device, and returns its duration [ms]: the same kernel on the same data, outside the
+  // plan. Call after run(): the step reads what that run left in its inputs and rewrites
+  // its outputs with the same values. Not collective.
+  virtual double step_alone_ms(int step) = 0;
 };
 
 class Runtime {
@@ -69,10 +75,6 @@ class Runtime {
   virtual std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) { return ""; }
   virtual std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan,
                                             const RunOptions& opt) = 0;
-  // The attention kernel alone, outside any plan: the median time [ms] of the same
-  // attention call as `tile` (same shape, strides, mask, dtype) run back to back on an
-  // otherwise idle device; 0 when the runtime has no such measurement (CPU).
-  virtual double attention_standalone_ms(const Problem& p, const AttentionOp& tile) { return 0; }
   // Key/value facts for the provenance record (device names, library versions).
   virtual std::vector<std::pair<std::string, std::string>> describe() const = 0;
 };

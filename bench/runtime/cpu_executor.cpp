@@ -104,6 +104,14 @@ double CpuExecutor::run(std::vector<StepTime>* steps) {
   return (MPI_Wtime() - t0) * 1e3;
 }
 
+double CpuExecutor::step_alone_ms(int step) {
+  const Step& s = plan_.steps.at(static_cast<size_t>(step));
+  if (s.is_comm()) throw std::logic_error("cpu runtime: step '" + s.label + "' is an exchange; it cannot run alone");
+  const double t0 = MPI_Wtime();
+  execute(s);
+  return (MPI_Wtime() - t0) * 1e3;
+}
+
 VerifyResult CpuExecutor::verify(VerifyMode mode) {
   const int o = plan_.find_buffer(BufferRole::O);
   if (o < 0) throw std::logic_error("cpu runtime: plan \"" + plan_.schedule + "\" has no output buffer");

@@ -39,6 +39,8 @@ class CpuExecutor final : public Executor {
   VerifyResult verify(VerifyMode mode) override;
   // The O buffer as raw bytes (fp32).
   std::vector<unsigned char> output_bytes() override;
+  // MPI_Wtime around the one step [ms].
+  double step_alone_ms(int step) override;
 
  private:
   void execute(const Step& s);

@@ -35,6 +35,15 @@ for r in rows:
     assert t["p50"] == r["comm_ms"] and t["min"] <= t["p50"] <= t["max"] and t["n"] >= 1, r
 PY
 
+# Attention inside the plan and its largest step alone, on every row that ran.
+python3 - "$work/out/tiny_main.json" <<'PY' || bad "attn_tflops and attn_standalone_tflops of tiny_main.json"
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1]))["points"] if r["status"] == "PASS"]
+assert rows, "no row ran"
+for r in rows:
+    assert r["attn_tflops"] > 0 and r["attn_standalone_tflops"] > 0, r
+PY
+
 # Merging a merged file keeps one run per cpbench run: (main + chunks) + splits = 3 runs.
 merge="$src/scripts/results/merge_results.py"
 python3 "$merge" -o "$work/ab.json" "$work/out/tiny_main.json" "$work/out/tiny_chunks.json" || bad "merge a+b"

@@ -148,6 +148,25 @@ TEST(CpuRuntime, TinyPlanRunsAndVerifies) {
   EXPECT_EQ(ex->output_bytes(), first);  // runs are deterministic
 }
 
+// Steps run alone act on the executor's buffers: after a run, attn_past, merge_init and
+// acc_to_o alone leave the second half of O with the past keys only (wrong); a whole run
+// puts it right again. An exchange cannot run alone.
+TEST(CpuRuntime, StepAloneRunsThatStepOnTheExecutorsBuffers) {
+  auto rt = cpu_runtime();
+  auto ex = rt->prepare(tiny_problem(), tiny_plan(false), mpi_transport());
+  ex->run(nullptr);
+  const std::vector<unsigned char> out = ex->output_bytes();
+  EXPECT_GT(ex->step_alone_ms(6), 0);  // attn_first_half: the same values into O again
+  EXPECT_EQ(ex->output_bytes(), out);
+  for (int step : {2, 3, 7}) EXPECT_GE(ex->step_alone_ms(step), 0);
+  const VerifyResult partial = ex->verify(VerifyMode::Full);
+  EXPECT_FALSE(partial.nonfinite);
+  EXPECT_GT(partial.max_abs_err, partial.tolerance);
+  ex->run(nullptr);
+  EXPECT_EQ(ex->output_bytes(), out);
+  EXPECT_THROW(ex->step_alone_ms(1), std::logic_error);
+}
+
 TEST(CpuRuntime, WrongViewFailsVerification) {
   auto ex = cpu_runtime()->prepare(tiny_problem(), tiny_plan(true), mpi_transport());
   ex->run(nullptr);

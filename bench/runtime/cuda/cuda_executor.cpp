@@ -4,6 +4,7 @@
 #include <nvtx3/nvToolsExt.h>
 
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "kernels/cuda/copy_views.hpp"
@@ -174,6 +175,18 @@ void CudaExecutor::join_lanes() {
     lane_end_[l].record(streams_[l].get());
     lane_end_[l].wait_on(streams_[0].get());
   }
+}
+
+double CudaExecutor::step_alone_ms(int step) {
+  const Step& s = plan_.steps.at(static_cast<size_t>(step));
+  if (s.is_comm()) throw std::logic_error("cuda runtime: step '" + s.label + "' is an exchange; it cannot run alone");
+  const cudaStream_t st = streams_[static_cast<size_t>(s.lane)].get();
+  Watchdog::Section armed = ctx_.watchdog().arm(label_ + " (step " + s.label + " alone)", nullptr);
+  start_.record(st);
+  enqueue_op(s, st);
+  end_.record(st);
+  end_.synchronize();
+  return end_.ms_since(start_);
 }
 
 double CudaExecutor::run(std::vector<StepTime>* steps) {

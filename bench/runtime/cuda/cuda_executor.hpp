@@ -42,6 +42,8 @@ class CudaExecutor final : public Executor {
   double run(std::vector<StepTime>* steps) override;
   VerifyResult verify(VerifyMode mode) override;
   std::vector<unsigned char> output_bytes() override;
+  // CUDA events around the step, enqueued alone on its lane's stream [ms].
+  double step_alone_ms(int step) override;
 
  private:
   DeviceView device_view(const View& v) const;

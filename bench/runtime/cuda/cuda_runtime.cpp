@@ -1,6 +1,5 @@
 #include "bench/runtime/cuda/cuda_runtime.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,7 +12,6 @@
 #include "bench/runtime/cuda/cuda_executor.hpp"
 #include "bench/runtime/cuda/cuda_plan_memory.hpp"
 #include "bench/runtime/cuda/cuda_transports.hpp"
-#include "kernels/cuda/sdpa_timing.hpp"
 
 namespace cpb {
 namespace {
@@ -98,22 +96,6 @@ class CudaRuntime final : public Runtime {
     return std::make_unique<CudaExecutor>(ctx_, p, plan, opt);
   }
 
-  double attention_standalone_ms(const Problem& p, const AttentionOp& tile) override {
-    // All SMs: under the attn_sms lever the comparison shows what leaving SMs costs.
-    const SdpaDesc desc = attention_desc(tile, p.dtype, 0);
-    auto it = standalone_.find(desc);
-    if (it != standalone_.end()) return it->second;
-    int64_t ws = 0;
-    if (!ctx_.sdpa().prepare(desc, &ws).empty()) return 0;
-    // About two seconds of timed calls (estimated at 500 TFLOP/s), 3 to 20 of them: a
-    // 512K-token tile takes seconds per call.
-    const double est_ms = attention_flops(tile) / 5e14 * 1e3;
-    const int iterations = std::clamp(static_cast<int>(2000.0 / std::max(est_ms, 1e-3)), 3, 20);
-    const double ms = time_sdpa_standalone(ctx_.sdpa(), desc, est_ms > 100 ? 1 : 3, iterations).median_ms;
-    standalone_.emplace(desc, ms);
-    return ms;
-  }
-
   std::vector<std::pair<std::string, std::string>> describe() const override {
     auto out = describe_cuda(ctx_.device());
     out.emplace_back("device", std::to_string(ctx_.device()));
@@ -134,7 +116,6 @@ class CudaRuntime final : public Runtime {
   }
 
   CudaContext ctx_;
-  std::map<SdpaDesc, double> standalone_;  // [ms] per attention descriptor
 };
 
 }  // namespace
