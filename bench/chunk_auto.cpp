@@ -44,11 +44,13 @@ Problem with_chunks(const Problem& p, int chunks) {
   return out;
 }
 
-// p50 of `plan` under the short settings [ms]; collective.
-double time_plan(Runtime& runtime, const Problem& p, const Plan& plan, const RunOptions& opt,
-                 const MeasureSettings& quick, MPI_Comm comm) {
-  return measure_plan(runtime, p, plan, opt, quick, comm).stats.p50;
+// `plan` under the short settings; collective.
+Stats time_plan(Runtime& runtime, const Problem& p, const Plan& plan, const RunOptions& opt,
+                const MeasureSettings& quick, MPI_Comm comm) {
+  return measure_plan(runtime, p, plan, opt, quick, comm).stats;
 }
+
+ChunkSample sample(int chunks, const Stats& t) { return ChunkSample{chunks, t.p50, t.p10, t.p90}; }
 
 }  // namespace
 
@@ -125,7 +127,8 @@ MeasureSettings calibration_settings(const MeasureSettings& point) {
 
 nlohmann::json ChunkCalibration::to_json() const {
   nlohmann::json candidates = nlohmann::json::array();
-  for (const ChunkSample& s : samples) candidates.push_back({{"chunks", s.chunks}, {"time_ms", s.time_ms}});
+  for (const ChunkSample& s : samples)
+    candidates.push_back({{"chunks", s.chunks}, {"time_ms", s.time_ms}, {"p10_ms", s.p10_ms}, {"p90_ms", s.p90_ms}});
   return {{"A_ms", fit.A_ms},
           {"X_ms", fit.X_ms},
           {"beta_ms", fit.beta_ms},
@@ -154,9 +157,9 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
     const Problem pc = with_chunks(p, c);
     if (c == 1) {
       const Plan comm_only = filter_steps(*plan, [](const Step& s) { return s.is_comm(); });
-      cal.t_comm_ms = comm_only.steps.empty() ? 0.0 : time_plan(runtime, pc, comm_only, opt, quick, comm);
+      cal.t_comm_ms = comm_only.steps.empty() ? 0.0 : time_plan(runtime, pc, comm_only, opt, quick, comm).p50;
     }
-    cal.samples.push_back(ChunkSample{c, time_plan(runtime, pc, *plan, opt, quick, comm)});
+    cal.samples.push_back(sample(c, time_plan(runtime, pc, *plan, opt, quick, comm)));
   }
   if (cal.samples.empty()) return cal;
   cal.fit = fit_chunk_model(cal.samples, cal.t_comm_ms);
@@ -169,7 +172,7 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
     const auto is_c = [c](const ChunkSample& x) { return x.chunks == c; };
     if (std::any_of(cal.samples.begin(), cal.samples.end(), is_c)) continue;
     const std::optional<Plan> plan = runnable_plan(c);
-    if (plan) cal.samples.push_back(ChunkSample{c, time_plan(runtime, with_chunks(p, c), *plan, opt, quick, comm)});
+    if (plan) cal.samples.push_back(sample(c, time_plan(runtime, with_chunks(p, c), *plan, opt, quick, comm)));
   }
   std::sort(cal.samples.begin(), cal.samples.end(),
             [](const ChunkSample& a, const ChunkSample& b) { return a.chunks < b.chunks; });

@@ -25,6 +25,9 @@ namespace cpb {
 struct ChunkSample {
   int chunks = 0;
   double time_ms = 0;  // p50 of the short timed loop, each sample the max over ranks [ms]
+  // p10 and p90 of the same loop [ms]: a count whose runs fall into two modes (NCCL
+  // through host memory beside attention at small C) shows here, not in time_ms.
+  double p10_ms = 0, p90_ms = 0;
 };
 
 struct ChunkFit {
@@ -71,7 +74,7 @@ struct ChunkCalibration {
   int model_chunks = 1;  // best_chunks() of the fit
   int chosen = 1;        // the fastest count timed
   // The record's "chunks_fit": {"A_ms", "X_ms", "beta_ms", "t_comm_ms", "model_chunks",
-  // "candidates": [{"chunks", "time_ms"}, ...]}.
+  // "candidates": [{"chunks", "time_ms", "p10_ms", "p90_ms"}, ...]}.
   nlohmann::json to_json() const;
 };
 

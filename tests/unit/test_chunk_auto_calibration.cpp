@@ -17,8 +17,23 @@
 namespace cpb {
 namespace {
 
-// Runs nothing: a plan takes model.at(chunks) [ms], a plan without attention steps (the
-// comm-only part) t_comm; the plans at `rejected` chunks are refused by unsupported_plan.
+// Runs nothing, taking `a` and `b` [ms] in turn.
+class AlternatingExecutor final : public Executor {
+ public:
+  AlternatingExecutor(double a, double b) : a_(a), b_(b) {}
+  double run(std::vector<StepTime>*) override { return runs_++ % 2 ? b_ : a_; }
+  VerifyResult verify(VerifyMode) override { return {}; }
+  std::vector<unsigned char> output_bytes() override { return {}; }
+  double step_alone_ms(int) override { return a_; }
+
+ private:
+  double a_, b_;
+  size_t runs_ = 0;
+};
+
+// Runs nothing: a plan takes model.at(chunks) [ms] (and, when `alternate_ms` is set, that
+// plus alternate_ms every other run), a plan without attention steps (the comm-only
+// part) t_comm; the plans at `rejected` chunks are refused by unsupported_plan.
 class ModelRuntime final : public Runtime {
  public:
   ModelRuntime(ChunkFit model, double t_comm, std::vector<int> rejected)
@@ -33,11 +48,15 @@ class ModelRuntime final : public Runtime {
   std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions&) override {
     const bool comm_only = plan_flops(plan) == 0;
     prepared.push_back(comm_only ? 0 : p.chunks);
-    return std::make_unique<test::FixedTimeExecutor>(comm_only ? t_comm_ : model_.at(p.chunks));
+    if (comm_only) return std::make_unique<test::FixedTimeExecutor>(t_comm_);
+    if (alternate_ms > 0)
+      return std::make_unique<AlternatingExecutor>(model_.at(p.chunks), model_.at(p.chunks) + alternate_ms);
+    return std::make_unique<test::FixedTimeExecutor>(model_.at(p.chunks));
   }
   std::vector<std::pair<std::string, std::string>> describe() const override { return {}; }
 
   std::vector<int> prepared;  // chunk counts of the prepared plans, 0 for the comm-only one
+  double alternate_ms = 0;    // [ms]
 
  private:
   ChunkFit model_;
@@ -72,8 +91,27 @@ TEST(ChunkAutoCalibration, ChoosesTheModelsFastestCount) {
   EXPECT_EQ(cal.chosen, 4);  // sqrt(12 / 0.75)
   const nlohmann::json j = cal.to_json();
   EXPECT_EQ(j["candidates"].size(), 4u);
-  EXPECT_EQ(j["candidates"][1], nlohmann::json::parse(R"({"chunks": 2, "time_ms": 9.5})"));
+  EXPECT_EQ(j["candidates"][1],
+            nlohmann::json::parse(R"({"chunks": 2, "time_ms": 9.5, "p10_ms": 9.5, "p90_ms": 9.5})"));
   for (const char* key : {"A_ms", "X_ms", "beta_ms", "t_comm_ms"}) EXPECT_TRUE(j[key].is_number()) << key;
+}
+
+// Each candidate's loop of two timed runs takes t and t + 4 ms: p10, p50 and p90 of its
+// loop are t + 0.4, t + 2 and t + 3.6 ms, and the record carries all three.
+TEST(ChunkAutoCalibration, RecordsTheSpreadOfEachCandidatesLoop) {
+  ModelRuntime rt(ChunkFit{2, 12, 0.75}, 7, {});
+  rt.alternate_ms = 4;
+  const ChunkCalibration cal = calibrate(rt, auto_problem(8));
+  ASSERT_EQ(cal.samples.size(), 4u);
+  for (const ChunkSample& s : cal.samples) {
+    const double t = ChunkFit{2, 12, 0.75}.at(s.chunks);
+    EXPECT_NEAR(s.p10_ms, t + 0.4, 1e-9) << s.chunks;
+    EXPECT_NEAR(s.time_ms, t + 2, 1e-9) << s.chunks;
+    EXPECT_NEAR(s.p90_ms, t + 3.6, 1e-9) << s.chunks;
+  }
+  const nlohmann::json c = cal.to_json()["candidates"][3];
+  EXPECT_NEAR(c["p10_ms"].get<double>(), cal.samples[3].p10_ms, 1e-12);
+  EXPECT_NEAR(c["p90_ms"].get<double>(), cal.samples[3].p90_ms, 1e-12);
 }
 
 TEST(ChunkAutoCalibration, TheModelsCountIsSnappedToEvenSplitsAndTimed) {
