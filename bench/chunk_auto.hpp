@@ -6,8 +6,9 @@
 // beta is what each chunk adds (launches, smaller and less efficient kernels and
 // messages); A is the rest. The runner times the point's plan at a few chunk counts
 // (chunk_candidates) with short timed loops and the comm-only part of the C = 1 plan
-// (T_comm), fits the model, times the even splits around the model's best count too, and
-// runs the point at the fastest count timed (calibrate_chunks).
+// (T_comm), fits the model, times the even splits around the model's best count too, then
+// times the two fastest counts again with the point's own loop and runs the point at the
+// faster of those two (calibrate_chunks).
 #pragma once
 
 #include <mpi.h>
@@ -59,8 +60,9 @@ int max_auto_chunks(const Problem& p);
 // point's timed runs but never fewer than 5 (or all of them when it has fewer), and a
 // third of its time budget (max_seconds). The differences the fit must separate are a
 // percent or two of the step, about the run-to-run spread, so a loop needs its 5+ runs:
-// the calibration (up to seven loops: comm-only, four candidates, two neighbours) costs up
-// to about 2.3 times the point's timed loop.
+// the first round (up to seven loops: comm-only, four candidates, two neighbours) takes up
+// to about 2.3 times max_seconds, or 7 times the point's timed loop when that is shorter;
+// the final round runs two of the point's own loops.
 MeasureSettings calibration_settings(const MeasureSettings& point);
 
 // The divisors of `heads` (the chunk counts that split a rank's heads evenly) nearest to
@@ -72,9 +74,13 @@ struct ChunkCalibration {
   double t_comm_ms = 0;              // comm-only time of the C = 1 plan [ms]; 0 with P = 1
   ChunkFit fit;
   int model_chunks = 1;  // best_chunks() of the fit
-  int chosen = 1;        // the fastest count timed
+  // The two counts of `samples` with the lowest time_ms, timed again with the point's own
+  // measure settings, the faster first; empty when fewer than two counts ran.
+  std::vector<ChunkSample> final_round;
+  int chosen = 1;  // the faster count of final_round, else the one count that ran
   // The record's "chunks_fit": {"A_ms", "X_ms", "beta_ms", "t_comm_ms", "model_chunks",
-  // "candidates": [{"chunks", "time_ms", "p10_ms", "p90_ms"}, ...]}.
+  // "candidates": [{"chunks", "time_ms", "p10_ms", "p90_ms"}, ...], "final_round": [...]
+  // (same fields)}.
   nlohmann::json to_json() const;
 };
 
@@ -84,8 +90,13 @@ struct ChunkCalibration {
 // runtime.unsupported_plan() accepts on every rank, and the comm-only part of the C = 1
 // plan, each with calibration_settings(settings); then fits, takes the model's count
 // best_chunks(fit, the largest count that ran), times its even_split_neighbours() as
-// well, and chooses the fastest count timed. When C = 1 cannot run, nothing is timed and
-// the choice is 1 (the point's own checks then skip it).
+// well. Final round: the two fastest counts of that first round are timed again, each with
+// `settings` itself (the point's warm-up and timed runs), and the faster is chosen; a tie
+// keeps the first round's leader. A count whose runs fall into two modes (fast for the
+// first runs after another plan ran, slow after: NCCL through host memory beside attention
+// at small C) can lead a short loop and still lose the point's long one; the final round
+// sees what the point will see. When C = 1 cannot run, nothing is timed and the choice is
+// 1 (the point's own checks then skip it).
 ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, const Problem& p,
                                   const RunOptions& opt, const MeasureSettings& settings, MPI_Comm comm, int rank);
 
