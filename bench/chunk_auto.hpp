@@ -92,9 +92,9 @@ struct ChunkCalibration {
 // best_chunks(fit, the largest count that ran), times its even_split_neighbours() as
 // well. Final round: the two fastest counts of that first round are timed again, each with
 // `settings` itself (the point's warm-up and timed runs), and the faster is chosen; a tie
-// keeps the first round's leader. A count whose runs fall into two modes (fast for the
-// first runs after another plan ran, slow after: NCCL through host memory beside attention
-// at small C) can lead a short loop and still lose the point's long one; the final round
+// keeps the first round's leader. A count whose runs fall into two modes (NCCL through host
+// memory beside attention at small C: fast in a few runs, often the first of a loop, slow
+// in most) can lead a short loop and still lose the point's long one; the final round
 // sees what the point will see. When C = 1 cannot run, nothing is timed and the choice is
 // 1 (the point's own checks then skip it).
 ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, const Problem& p,
