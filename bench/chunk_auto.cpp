@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -154,6 +155,9 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
     return plan;
   };
   ChunkCalibration cal;
+  // The plans of the first round, by chunk count, for the final round: a count that ran
+  // runs again on the same plan, whatever unsupported_plan() (free memory) says by then.
+  std::map<int, Plan> plans;
   for (int c : chunk_candidates(max_auto_chunks(p))) {
     const std::optional<Plan> plan = runnable_plan(c);
     if (!plan && c == 1) return cal;
@@ -164,22 +168,24 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
       cal.t_comm_ms = comm_only.steps.empty() ? 0.0 : time_plan(runtime, pc, comm_only, opt, quick, comm).p50;
     }
     cal.samples.push_back(sample(c, time_plan(runtime, pc, *plan, opt, quick, comm)));
+    plans.emplace(c, *plan);
   }
   if (cal.samples.empty()) return cal;
   cal.fit = fit_chunk_model(cal.samples, cal.t_comm_ms);
   cal.model_chunks = best_chunks(cal.fit, cal.samples.back().chunks);
   // The model knows the fill, the drain and a per-chunk cost but not the attention
   // kernel's speed at each head count, which moves a point by a few percent (even splits
-  // run equal tiles). So the model's count is snapped to the even splits around it, those
-  // are timed too, and the fastest count timed is chosen.
+  // run equal tiles). So the model's count is snapped to the even splits around it, and
+  // those are timed too.
   for (int c : even_split_neighbours(cal.model_chunks, max_auto_chunks(p))) {
-    const auto is_c = [c](const ChunkSample& x) { return x.chunks == c; };
-    if (std::any_of(cal.samples.begin(), cal.samples.end(), is_c)) continue;
+    if (plans.count(c) != 0) continue;
     const std::optional<Plan> plan = runnable_plan(c);
-    if (plan) cal.samples.push_back(sample(c, time_plan(runtime, with_chunks(p, c), *plan, opt, quick, comm)));
+    if (!plan) continue;
+    cal.samples.push_back(sample(c, time_plan(runtime, with_chunks(p, c), *plan, opt, quick, comm)));
+    plans.emplace(c, *plan);
   }
   const auto faster = [](const ChunkSample& a, const ChunkSample& b) { return a.time_ms < b.time_ms; };
-  std::vector<ChunkSample> ranked = cal.samples;  // every count in it ran, so it runs again
+  std::vector<ChunkSample> ranked = cal.samples;
   std::stable_sort(ranked.begin(), ranked.end(), faster);
   std::sort(cal.samples.begin(), cal.samples.end(),
             [](const ChunkSample& a, const ChunkSample& b) { return a.chunks < b.chunks; });
@@ -187,7 +193,7 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
   if (ranked.size() < 2) return cal;
   for (size_t i = 0; i < 2; ++i) {
     const int c = ranked[i].chunks;
-    cal.final_round.push_back(sample(c, time_plan(runtime, with_chunks(p, c), *runnable_plan(c), opt, settings, comm)));
+    cal.final_round.push_back(sample(c, time_plan(runtime, with_chunks(p, c), plans.at(c), opt, settings, comm)));
   }
   std::stable_sort(cal.final_round.begin(), cal.final_round.end(), faster);
   cal.chosen = cal.final_round.front().chunks;

@@ -25,7 +25,7 @@ namespace cpb {
 
 struct ChunkSample {
   int chunks = 0;
-  double time_ms = 0;  // p50 of the short timed loop, each sample the max over ranks [ms]
+  double time_ms = 0;  // p50 of the count's timed loop, each sample the max over ranks [ms]
   // p10 and p90 of the same loop [ms]: a count whose runs fall into two modes (NCCL
   // through host memory beside attention at small C) shows here, not in time_ms.
   double p10_ms = 0, p90_ms = 0;
@@ -60,9 +60,9 @@ int max_auto_chunks(const Problem& p);
 // point's timed runs but never fewer than 5 (or all of them when it has fewer), and a
 // third of its time budget (max_seconds). The differences the fit must separate are a
 // percent or two of the step, about the run-to-run spread, so a loop needs its 5+ runs:
-// the first round (up to seven loops: comm-only, four candidates, two neighbours) takes up
-// to about 2.3 times max_seconds, or 7 times the point's timed loop when that is shorter;
-// the final round runs two of the point's own loops.
+// the first round (up to seven loops: comm-only, four candidates, two neighbours) takes
+// about 7 times max(max_seconds / 3, 5 runs), or 7 times the point's timed loop when that
+// is shorter, plus their warm-ups; the final round runs two of the point's own loops.
 MeasureSettings calibration_settings(const MeasureSettings& point);
 
 // The divisors of `heads` (the chunk counts that split a rank's heads evenly) nearest to

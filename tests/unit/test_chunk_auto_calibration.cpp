@@ -162,10 +162,11 @@ TEST(ChunkAutoCalibration, TheModelsCountIsSnappedToEvenSplitsAndTimed) {
 
 // The miss of results/h200x2/2026-11-22_overlap_best (NCCL through host memory beside
 // attention, pcie, S = 56160): C = 2 ran fast in the first runs after another plan and
-// slow after. Here C = 2 takes 6 ms in its first 4 runs and 14.5 after. The first round's
-// loops (1 warm-up, then a third of max_seconds, 30 ms: 5 timed runs at 6 ms) see it lead
-// at p50 6 with p90 14.5; the final round's loop of the point's length (1 warm-up, 10
-// timed) sees it at 14.5, and the steady 4 (8 ms) is chosen.
+// slow after. Here C = 2 takes 6 ms in its first 4 runs and 14.5 after. Its first-round
+// loop (1 warm-up at 6 ms, then a third of max_seconds, 30 ms, over 6 ms: 5 timed runs,
+// 3 at 6 ms and 2 at 14.5) puts it first at p50 6 with p90 14.5; the final round's loop of
+// the point's length (1 warm-up, 10 timed: 3 fast, 7 slow) has p50 14.5, and the steady 4
+// (8 ms) is chosen.
 TEST(ChunkAutoCalibration, TheFinalRoundRejectsACountFastOnlyInShortLoops) {
   ModelRuntime rt(ChunkFit{2, 12, 0.75}, 7, {});  // T = 14.75, 9.5, 8, 9.5 at C = 1, 2, 4, 8
   rt.transient_chunks = 2;
@@ -190,6 +191,34 @@ TEST(ChunkAutoCalibration, TheFinalRoundRejectsACountFastOnlyInShortLoops) {
   EXPECT_EQ(cal.final_round[1].chunks, 2);
   EXPECT_DOUBLE_EQ(cal.final_round[1].time_ms, 14.5);
   EXPECT_EQ(cal.chosen, 4);
+}
+
+// A tie in the final round keeps the first round's leader (here the larger count).
+TEST(ChunkAutoCalibration, AFinalRoundTieKeepsTheFirstRoundsLeader) {
+  // C = 8 takes 6 ms in its first 6 runs and 10 after, C = 4 takes 8. First round
+  // (1 warm-up, 5 timed): 8 leads at 6 ms. Final round (1 warm-up, 10 timed): 8 runs 5 at
+  // 6 and 5 at 10, p50 8, tied with 4.
+  ModelRuntime rt(ChunkFit{2, 12, 0.75}, 7, {});  // T = 14.75, 9.5, 8, 9.5 at C = 1, 2, 4, 8
+  rt.transient_chunks = 8;
+  rt.transient_fast_runs = 6;
+  rt.transient_fast_ms = 6;
+  rt.transient_extra_ms = 0.5;
+  MeasureSettings m;
+  m.warmup = 1;
+  m.warmup_ms = 0;
+  m.iterations = 10;
+  m.min_iterations = 3;
+  m.max_seconds = 0.09;
+  const ChunkCalibration cal =
+      calibrate_chunks(rt, *find_schedule("hcms"), auto_problem(8), RunOptions{}, m, test::mpi_session().world(), 0);
+  ASSERT_EQ(cal.samples.size(), 4u);
+  EXPECT_DOUBLE_EQ(cal.samples[3].time_ms, 6);
+  ASSERT_EQ(cal.final_round.size(), 2u);
+  EXPECT_EQ(cal.final_round[0].chunks, 8);
+  EXPECT_DOUBLE_EQ(cal.final_round[0].time_ms, 8);
+  EXPECT_EQ(cal.final_round[1].chunks, 4);
+  EXPECT_DOUBLE_EQ(cal.final_round[1].time_ms, 8);
+  EXPECT_EQ(cal.chosen, 8);
 }
 
 TEST(ChunkAutoCalibration, EvenSplitNeighbours) {
@@ -260,20 +289,24 @@ TEST(ChunkAutoCalibration, RunPointOnTheCpuRuntimeRecordsTheChoice) {
   // 1, 2, 4, 6, and 3 when the model lands between 2 and 6 without hitting a divisor.
   ASSERT_GE(fit["candidates"].size(), 4u);
   ASSERT_LE(fit["candidates"].size(), 5u);
-  std::vector<std::pair<double, int>> by_time;  // (time_ms, chunks) of the first round
-  for (const nlohmann::json& c : fit["candidates"]) {
-    EXPECT_GT(c["time_ms"].get<double>(), 0);
-    by_time.emplace_back(c["time_ms"].get<double>(), c["chunks"].get<int>());
-  }
-  std::sort(by_time.begin(), by_time.end());
-  // The final round holds the first round's two fastest, the faster of its own loops first.
+  // The final round holds two of the first round's counts, none slower there than a count
+  // left out (ties allowed), the faster of its own loops first.
   const nlohmann::json& final_round = fit["final_round"];
   ASSERT_EQ(final_round.size(), 2u);
-  std::vector<int> final_chunks{final_round[0]["chunks"].get<int>(), final_round[1]["chunks"].get<int>()};
-  std::sort(final_chunks.begin(), final_chunks.end());
-  std::vector<int> two_fastest{by_time[0].second, by_time[1].second};
-  std::sort(two_fastest.begin(), two_fastest.end());
-  EXPECT_EQ(final_chunks, two_fastest);
+  const int f0 = final_round[0]["chunks"].get<int>(), f1 = final_round[1]["chunks"].get<int>();
+  EXPECT_NE(f0, f1);
+  double slowest_in = 0, fastest_out = 1e300;
+  int found = 0;
+  for (const nlohmann::json& c : fit["candidates"]) {
+    const double t = c["time_ms"].get<double>();
+    EXPECT_GT(t, 0);
+    const bool in = c["chunks"] == f0 || c["chunks"] == f1;
+    found += in;
+    if (in) slowest_in = std::max(slowest_in, t);
+    else fastest_out = std::min(fastest_out, t);
+  }
+  EXPECT_EQ(found, 2);
+  EXPECT_LE(slowest_in, fastest_out);
   EXPECT_LE(final_round[0]["time_ms"].get<double>(), final_round[1]["time_ms"].get<double>());
   EXPECT_EQ(chosen, final_round[0]["chunks"].get<int>());
   EXPECT_TRUE(fit["model_chunks"].is_number_integer());
