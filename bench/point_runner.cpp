@@ -151,7 +151,7 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
     //    run the largest attention step runs once more alone, on the same buffers: the
     //    kernel's speed outside the plan, measured in the same stretch of time (the GPUs
     //    of DEVICE.md run attention at their power limit, where the SM clock moves by
-    //    10% within seconds) and on the same data.
+    //    10% within seconds) and on the same buffers.
     std::vector<std::vector<StepTime>> runs(step_timed_runs(m.samples.size()));
     std::vector<std::pair<double, size_t>> by_attention;
     std::vector<double> alone;  // [ms] the largest attention step alone, per run

@@ -54,9 +54,12 @@ class Executor {
   virtual std::vector<unsigned char> output_bytes() = 0;
   // Runs step `step` of the plan alone (not an exchange, which needs its peers: throws
   // std::logic_error) on this executor's buffers, nothing else queued on this rank's
-  // device, and returns its duration [ms]: the same kernel on the same data, outside the
-  // plan. Call after run(): the step reads what that run left in its inputs and rewrites
-  // its outputs with the same values. Not collective.
+  // device, and returns its duration [ms]: the same kernel on the same buffers, outside
+  // the plan. Call after run(): the step reads what that run left in its input buffers
+  // (its own data where no later step overwrote them, as for Ulysses' attention; another
+  // block of the same shape where one did, as for Ring's double-buffered K/V) and writes
+  // its outputs, which stay unspecified until the next run() (a merging step merges
+  // twice). Not collective.
   virtual double step_alone_ms(int step) = 0;
 };
 
