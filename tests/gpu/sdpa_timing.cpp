@@ -1,4 +1,4 @@
-#include "kernels/cuda/sdpa_timing.hpp"
+#include "tests/gpu/sdpa_timing.hpp"
 
 #include <algorithm>
 #include <vector>

@@ -12,7 +12,7 @@
 #include "bench/runtime/cuda/cuda_verify.hpp"
 #include "kernels/cuda/cudnn_sdpa.hpp"
 #include "kernels/cuda/reference_attention.hpp"
-#include "kernels/cuda/sdpa_timing.hpp"
+#include "tests/gpu/sdpa_timing.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
 namespace cpb {
