@@ -160,6 +160,26 @@ TEST(ChunkAutoCalibration, TheModelsCountIsSnappedToEvenSplitsAndTimed) {
   EXPECT_EQ(rt8.prepared, (std::vector<int>{0, 1, 2, 4, 8, 4, 8}));
 }
 
+// 8 heads per rank, times T(C) = 2 + 12 / C + 0.75 C (14.75, 9.5, 8, 9.5 at C = 1, 2, 4,
+// 8), except that `chunks` takes 6 ms in the first `fast_runs` runs of each loop
+// (warm-up included) and T + extra_ms after. The point's loop: 1 warm-up, 10 timed runs;
+// the first round's loops: 1 warm-up, then a third of max_seconds (30 ms) over the 6 ms
+// warm-up of `chunks`: 5 timed runs.
+ChunkCalibration calibrate_with_transient(int chunks, int fast_runs, double extra_ms) {
+  ModelRuntime rt(ChunkFit{2, 12, 0.75}, 7, {});
+  rt.transient_chunks = chunks;
+  rt.transient_fast_runs = fast_runs;
+  rt.transient_fast_ms = 6;
+  rt.transient_extra_ms = extra_ms;
+  MeasureSettings m;
+  m.warmup = 1;
+  m.warmup_ms = 0;
+  m.iterations = 10;
+  m.min_iterations = 3;
+  m.max_seconds = 0.09;
+  return calibrate_chunks(rt, *find_schedule("hcms"), auto_problem(8), RunOptions{}, m, test::mpi_session().world(), 0);
+}
+
 // The miss of results/h200x2/2026-11-22_overlap_best (NCCL through host memory beside
 // attention, pcie, S = 56160): C = 2 ran fast in the first runs after another plan and
 // slow after. Here C = 2 takes 6 ms in its first 4 runs and 14.5 after. Its first-round
@@ -168,19 +188,7 @@ TEST(ChunkAutoCalibration, TheModelsCountIsSnappedToEvenSplitsAndTimed) {
 // the point's length (1 warm-up, 10 timed: 3 fast, 7 slow) has p50 14.5, and the steady 4
 // (8 ms) is chosen.
 TEST(ChunkAutoCalibration, TheFinalRoundRejectsACountFastOnlyInShortLoops) {
-  ModelRuntime rt(ChunkFit{2, 12, 0.75}, 7, {});  // T = 14.75, 9.5, 8, 9.5 at C = 1, 2, 4, 8
-  rt.transient_chunks = 2;
-  rt.transient_fast_runs = 4;
-  rt.transient_fast_ms = 6;
-  rt.transient_extra_ms = 5;
-  MeasureSettings m;
-  m.warmup = 1;
-  m.warmup_ms = 0;
-  m.iterations = 10;
-  m.min_iterations = 3;
-  m.max_seconds = 0.09;
-  const ChunkCalibration cal =
-      calibrate_chunks(rt, *find_schedule("hcms"), auto_problem(8), RunOptions{}, m, test::mpi_session().world(), 0);
+  const ChunkCalibration cal = calibrate_with_transient(2, 4, 5);
   ASSERT_EQ(cal.samples.size(), 4u);
   EXPECT_EQ(cal.samples[1].chunks, 2);
   EXPECT_DOUBLE_EQ(cal.samples[1].time_ms, 6);
@@ -198,19 +206,7 @@ TEST(ChunkAutoCalibration, AFinalRoundTieKeepsTheFirstRoundsLeader) {
   // C = 8 takes 6 ms in its first 6 runs and 10 after, C = 4 takes 8. First round
   // (1 warm-up, 5 timed): 8 leads at 6 ms. Final round (1 warm-up, 10 timed): 8 runs 5 at
   // 6 and 5 at 10, p50 8, tied with 4.
-  ModelRuntime rt(ChunkFit{2, 12, 0.75}, 7, {});  // T = 14.75, 9.5, 8, 9.5 at C = 1, 2, 4, 8
-  rt.transient_chunks = 8;
-  rt.transient_fast_runs = 6;
-  rt.transient_fast_ms = 6;
-  rt.transient_extra_ms = 0.5;
-  MeasureSettings m;
-  m.warmup = 1;
-  m.warmup_ms = 0;
-  m.iterations = 10;
-  m.min_iterations = 3;
-  m.max_seconds = 0.09;
-  const ChunkCalibration cal =
-      calibrate_chunks(rt, *find_schedule("hcms"), auto_problem(8), RunOptions{}, m, test::mpi_session().world(), 0);
+  const ChunkCalibration cal = calibrate_with_transient(8, 6, 0.5);
   ASSERT_EQ(cal.samples.size(), 4u);
   EXPECT_DOUBLE_EQ(cal.samples[3].time_ms, 6);
   ASSERT_EQ(cal.final_round.size(), 2u);
