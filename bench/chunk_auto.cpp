@@ -158,17 +158,20 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
   // The plans of the first round, by chunk count, for the final round: a count that ran
   // runs again on the same plan, whatever unsupported_plan() (free memory) says by then.
   std::map<int, Plan> plans;
+  const auto time_first_round = [&](int c, const Plan& plan) {
+    cal.samples.push_back(sample(c, time_plan(runtime, with_chunks(p, c), plan, opt, quick, comm)));
+    plans.emplace(c, plan);
+  };
   for (int c : chunk_candidates(max_auto_chunks(p))) {
     const std::optional<Plan> plan = runnable_plan(c);
     if (!plan && c == 1) return cal;
     if (!plan) continue;
-    const Problem pc = with_chunks(p, c);
     if (c == 1) {
+      const Problem pc = with_chunks(p, c);
       const Plan comm_only = filter_steps(*plan, [](const Step& s) { return s.is_comm(); });
       cal.t_comm_ms = comm_only.steps.empty() ? 0.0 : time_plan(runtime, pc, comm_only, opt, quick, comm).p50;
     }
-    cal.samples.push_back(sample(c, time_plan(runtime, pc, *plan, opt, quick, comm)));
-    plans.emplace(c, *plan);
+    time_first_round(c, *plan);
   }
   if (cal.samples.empty()) return cal;
   cal.fit = fit_chunk_model(cal.samples, cal.t_comm_ms);
@@ -180,9 +183,7 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
   for (int c : even_split_neighbours(cal.model_chunks, max_auto_chunks(p))) {
     if (plans.count(c) != 0) continue;
     const std::optional<Plan> plan = runnable_plan(c);
-    if (!plan) continue;
-    cal.samples.push_back(sample(c, time_plan(runtime, with_chunks(p, c), *plan, opt, quick, comm)));
-    plans.emplace(c, *plan);
+    if (plan) time_first_round(c, *plan);
   }
   const auto faster = [](const ChunkSample& a, const ChunkSample& b) { return a.time_ms < b.time_ms; };
   std::vector<ChunkSample> ranked = cal.samples;

@@ -32,7 +32,7 @@ class AlternatingExecutor final : public Executor {
 };
 
 // Runs nothing, taking `fast` [ms] in its first `fast_runs` runs (warm-up included) and
-// `slow` in every later one: a count that is fast just after another plan ran.
+// `slow` in every later one: a count whose loop starts in a fast mode and leaves it.
 class TransientExecutor final : public Executor {
  public:
   TransientExecutor(double fast, int fast_runs, double slow) : fast_(fast), slow_(slow), fast_runs_(fast_runs) {}
@@ -181,8 +181,8 @@ ChunkCalibration calibrate_with_transient(int chunks, int fast_runs, double extr
 }
 
 // The miss of results/h200x2/2026-11-22_overlap_best (NCCL through host memory beside
-// attention, pcie, S = 56160): C = 2 ran fast in the first runs after another plan and
-// slow after. Here C = 2 takes 6 ms in its first 4 runs and 14.5 after. Its first-round
+// attention, pcie, S = 56160): C = 2 ran fast in a few runs, often a loop's first, and
+// slow in most. Here C = 2 takes 6 ms in its first 4 runs and 14.5 after. Its first-round
 // loop (1 warm-up at 6 ms, then a third of max_seconds, 30 ms, over 6 ms: 5 timed runs,
 // 3 at 6 ms and 2 at 14.5) puts it first at p50 6 with p90 14.5; the final round's loop of
 // the point's length (1 warm-up, 10 timed: 3 fast, 7 slow) has p50 14.5, and the steady 4
