@@ -8,19 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/dtype.hpp"
+
 namespace cpb {
-
-enum class Mask { Full, Causal };
-enum class DType { BF16, FP16, FP32 };
-
-const char* to_string(Mask m);
-const char* to_string(DType t);
-// Parse a name; return false when the name is unknown (callers report the allowed set).
-bool parse_mask(const std::string& s, Mask* out);
-bool parse_dtype(const std::string& s, DType* out);
-
-// Bytes of one element of the activation dtype (Q, K, V, O in memory and on the wire).
-int dtype_bytes(DType t);
 
 struct Problem {
   int P = 1;          // ranks taking part (the MPI world size)
@@ -34,7 +24,7 @@ struct Problem {
 
   // Schedule options. A schedule ignores the ones it does not declare in option_axes().
   int chunks = 1;               // hcms: chunks per rank (C); 1 = Ulysses
-  // hcms: C is chosen per point by calibration (bench/chunk_auto.hpp); the runner sets
+  // hcms: C is chosen per point by calibration (bench/schedules/hcms_chunks_auto.hpp); the runner sets
   // `chunks` before it plans, and until then `chunks` is 1.
   bool chunks_auto = false;
   std::vector<int> chunk_heads; // hcms: explicit head count of each chunk (sums to the

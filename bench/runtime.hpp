@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bench/levers.hpp"
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 
 namespace cpb {

@@ -10,7 +10,7 @@ namespace cpb {
 class MpiSession {
  public:
   // Initializes MPI (MPI_THREAD_FUNNELED), sets MPI_ERRORS_RETURN on MPI_COMM_WORLD so
-  // MPI_CHECK reports errors, and computes the node-local rank (MPI_Comm_split_type).
+  // CPB_MPI_CHECK reports errors, and computes the node-local rank (MPI_Comm_split_type).
   MpiSession(int* argc, char*** argv);
   ~MpiSession();  // MPI_Finalize
   MpiSession(const MpiSession&) = delete;

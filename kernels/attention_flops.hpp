@@ -1,5 +1,5 @@
 // The FLOP count of one attention tile, shared by the plan's metrics (attention_flops of
-// bench/plan.hpp) and the kernel timing (sdpa_flops), so both report the same TFLOP/s.
+// bench/plan/plan.hpp) and the kernel timing (sdpa_flops), so both report the same TFLOP/s.
 #pragma once
 
 #include <cstdint>

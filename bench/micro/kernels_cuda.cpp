@@ -8,9 +8,9 @@
 
 #include <vector>
 
-#include "comm/cuda/device_buffer.hpp"
-#include "comm/cuda/event.hpp"
-#include "comm/cuda/stream.hpp"
+#include "base/cuda/device_buffer.hpp"
+#include "base/cuda/event.hpp"
+#include "base/cuda/stream.hpp"
 #include "kernels/cuda/copy_views.hpp"
 #include "kernels/cuda/fill_inputs.hpp"
 #include "kernels/cuda/lse_merge.hpp"
@@ -24,7 +24,7 @@ bool have_gpu(benchmark::State& state) {
     state.SkipWithError("no CUDA device");
     return false;
   }
-  CUDA_CHECK(cudaSetDevice(0));
+  CPB_CUDA_CHECK(cudaSetDevice(0));
   return true;
 }
 
@@ -101,9 +101,9 @@ void BM_memcpy_d2d_cuda(benchmark::State& state) {
   const size_t bytes = static_cast<size_t>(state.range(0)) << 20;
   DeviceBuffer a(bytes), b(bytes);
   Stream stream;
-  CUDA_CHECK(cudaMemsetAsync(a.get(), 1, bytes, stream.get()));
+  CPB_CUDA_CHECK(cudaMemsetAsync(a.get(), 1, bytes, stream.get()));
   timed_loop(state, stream, 2.0 * static_cast<double>(bytes), [&] {
-    CUDA_CHECK(cudaMemcpyAsync(b.get(), a.get(), bytes, cudaMemcpyDeviceToDevice, stream.get()));
+    CPB_CUDA_CHECK(cudaMemcpyAsync(b.get(), a.get(), bytes, cudaMemcpyDeviceToDevice, stream.get()));
   });
 }
 

@@ -1,4 +1,4 @@
-// The console table of `cpbench probe`: one row per transport (bench/probe_metrics.hpp).
+// The console table of `cpbench probe`: one row per transport (bench/probe/probe_metrics.hpp).
 #pragma once
 
 #include <ostream>

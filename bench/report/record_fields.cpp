@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "bench/metrics.hpp"
+#include "bench/sweep/metrics.hpp"
 
 namespace cpb {
 

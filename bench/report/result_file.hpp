@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/config.hpp"
+#include "bench/config/config.hpp"
 
 namespace cpb {
 

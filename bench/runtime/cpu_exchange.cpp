@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "comm/check.hpp"
+#include "base/check.hpp"
 
 namespace cpb {
 
@@ -18,7 +18,7 @@ void run_exchange(const ExchangeOp& op, int rank, int tag, MPI_Comm comm,
       continue;
     }
     requests.emplace_back();
-    MPI_CHECK(MPI_Irecv(at(t.slice), static_cast<int>(t.slice.count), MPI_FLOAT, t.peer, tag, comm,
+    CPB_MPI_CHECK(MPI_Irecv(at(t.slice), static_cast<int>(t.slice.count), MPI_FLOAT, t.peer, tag, comm,
                         &requests.back()));
   }
   size_t next_self = 0;
@@ -30,10 +30,10 @@ void run_exchange(const ExchangeOp& op, int rank, int tag, MPI_Comm comm,
       continue;
     }
     requests.emplace_back();
-    MPI_CHECK(MPI_Isend(at(t.slice), static_cast<int>(t.slice.count), MPI_FLOAT, t.peer, tag, comm,
+    CPB_MPI_CHECK(MPI_Isend(at(t.slice), static_cast<int>(t.slice.count), MPI_FLOAT, t.peer, tag, comm,
                         &requests.back()));
   }
-  MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
+  CPB_MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
 }
 
 }  // namespace cpb

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 
 namespace cpb {
 

@@ -11,7 +11,7 @@
 #include "bench/runtime/runnable_plan.hpp"
 #include "bench/runtime/row_tokens.hpp"
 #include "bench/runtime/verify_reference.hpp"
-#include "comm/check.hpp"
+#include "base/check.hpp"
 #include "comm/mpi_session.hpp"
 #include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/input_fill.hpp"
@@ -32,8 +32,8 @@ std::string gib(double bytes) {
 CpuExecutor::CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_buffer_bytes)
     : problem_(p), plan_(std::move(plan)), comm_(comm) {
   int rank = 0, size = 0;
-  MPI_CHECK(MPI_Comm_rank(comm_, &rank));
-  MPI_CHECK(MPI_Comm_size(comm_, &size));
+  CPB_MPI_CHECK(MPI_Comm_rank(comm_, &rank));
+  CPB_MPI_CHECK(MPI_Comm_size(comm_, &size));
   if (plan_.rank != rank || plan_.world != size)
     throw std::invalid_argument("cpu runtime: plan for rank " + std::to_string(plan_.rank) + " of " +
                                 std::to_string(plan_.world) + " given to rank " + std::to_string(rank) +

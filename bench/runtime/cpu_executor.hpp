@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 #include "bench/runtime.hpp"
 #include "kernels/cpu/tensor4.hpp"

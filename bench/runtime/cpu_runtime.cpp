@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "bench/runtime/cpu_executor.hpp"
-#include "comm/check.hpp"
+#include "base/check.hpp"
 
 namespace cpb {
 namespace {
@@ -75,7 +75,7 @@ class CpuRuntime final : public Runtime {
   std::vector<std::pair<std::string, std::string>> describe() const override {
     char version[MPI_MAX_LIBRARY_VERSION_STRING] = {0};
     int len = 0;
-    MPI_CHECK(MPI_Get_library_version(version, &len));
+    CPB_MPI_CHECK(MPI_Get_library_version(version, &len));
     std::string mpi(version, static_cast<size_t>(len));
     mpi = mpi.substr(0, mpi.find_first_of(",\n"));
     return {{"runtime", "cpu"},

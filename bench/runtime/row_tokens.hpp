@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 
 namespace cpb {
 

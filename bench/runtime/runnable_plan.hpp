@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 
 namespace cpb {

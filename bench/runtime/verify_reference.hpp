@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 #include "bench/runtime.hpp"
 

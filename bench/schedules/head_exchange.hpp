@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 #include "bench/schedule.hpp"
 #include "bench/schedules/layout.hpp"

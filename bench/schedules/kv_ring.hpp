@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 #include "bench/schedules/layout.hpp"
 

@@ -79,7 +79,7 @@ void CeHostTransport::post(size_t i, cudaStream_t stream) {
   for (const Staged& s : w.sends) {
     for (size_t c = 0, n = chunks_of(s.bytes); c < n; ++c) {
       const size_t off = c * kChunkBytes, len = std::min(kChunkBytes, s.bytes - off);
-      CUDA_CHECK(cudaMemcpyAsync(board_.host() + s.staging + off, s.device + off, len, cudaMemcpyDeviceToHost, stream));
+      CPB_CUDA_CHECK(cudaMemcpyAsync(board_.host() + s.staging + off, s.device + off, len, cudaMemcpyDeviceToHost, stream));
       stream_write_u32(stream, flag(s.first_flag + c), run_);
     }
   }
@@ -88,7 +88,7 @@ void CeHostTransport::post(size_t i, cudaStream_t stream) {
     for (size_t c = 0, n = chunks_of(r.bytes); c < n; ++c) {
       const size_t off = c * kChunkBytes, len = std::min(kChunkBytes, r.bytes - off);
       stream_wait_u32(aux, flag(r.first_flag + c), run_);
-      CUDA_CHECK(cudaMemcpyAsync(r.device + off, board_.host() + r.staging + off, len, cudaMemcpyHostToDevice, aux));
+      CPB_CUDA_CHECK(cudaMemcpyAsync(r.device + off, board_.host() + r.staging + off, len, cudaMemcpyHostToDevice, aux));
     }
   }
   for (int src : w.from) stream_write_u32(aux, consumed_flag(e.key, src, me_), run_);

@@ -15,7 +15,7 @@ std::vector<std::vector<cudaIpcMemHandle_t>> gather_handles(const ExchangePlan& 
   std::vector<cudaIpcMemHandle_t> mine(plan.buffers.size());
   for (size_t b = 0; b < plan.buffers.size(); ++b) {
     std::memset(&mine[b], 0, sizeof(cudaIpcMemHandle_t));
-    if (plan.buffer_bytes[b] > 0) CUDA_CHECK(cudaIpcGetMemHandle(&mine[b], plan.buffers[b]));
+    if (plan.buffer_bytes[b] > 0) CPB_CUDA_CHECK(cudaIpcGetMemHandle(&mine[b], plan.buffers[b]));
   }
   return allgather_values(mine, world);
 }
@@ -76,7 +76,7 @@ void CeTransport::post(size_t i, cudaStream_t stream) {
     const int node = node_of_[static_cast<size_t>(me_)];
     post_nccl(*remote_[i], plan_, e, stream, [&](int peer) { return node_of_[static_cast<size_t>(peer)] != node; });
   }
-  for (const Push& p : w.pushes) CUDA_CHECK(cudaMemcpyAsync(p.dst, p.src, p.bytes, cudaMemcpyDefault, stream));
+  for (const Push& p : w.pushes) CPB_CUDA_CHECK(cudaMemcpyAsync(p.dst, p.src, p.bytes, cudaMemcpyDefault, stream));
   for (int dst : w.to) stream_write_u32(stream, done_flag(e.key, me_, dst), run_);
   for (int src : w.from) stream_wait_u32(stream, done_flag(e.key, src, me_), run_);
   side_.join(i, stream);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 
 namespace cpb {
 
@@ -32,24 +32,24 @@ void post_self_copies(const ExchangePlan& plan, const ExchangeSpec& e, int me, c
     if (sends[i]->span.bytes != recvs[i]->span.bytes)
       CPB_FATAL("exchange " + std::to_string(e.key) + ": self transfer " + std::to_string(i) + " sends " +
                 std::to_string(sends[i]->span.bytes) + " bytes but receives " + std::to_string(recvs[i]->span.bytes));
-    CUDA_CHECK(cudaMemcpyAsync(span_ptr(plan, recvs[i]->span), span_ptr(plan, sends[i]->span), sends[i]->span.bytes,
+    CPB_CUDA_CHECK(cudaMemcpyAsync(span_ptr(plan, recvs[i]->span), span_ptr(plan, sends[i]->span), sends[i]->span.bytes,
                                cudaMemcpyDeviceToDevice, stream));
   }
 }
 
 std::vector<std::vector<char>> allgather_bytes(const void* mine, size_t bytes, MPI_Comm comm) {
   int size = 1;
-  MPI_CHECK(MPI_Comm_size(comm, &size));
+  CPB_MPI_CHECK(MPI_Comm_size(comm, &size));
   const int count = static_cast<int>(bytes);
   std::vector<int> counts(static_cast<size_t>(size)), displs(static_cast<size_t>(size));
-  MPI_CHECK(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm));
+  CPB_MPI_CHECK(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm));
   int total = 0;
   for (int r = 0; r < size; ++r) {
     displs[static_cast<size_t>(r)] = total;
     total += counts[static_cast<size_t>(r)];
   }
   std::vector<char> flat(static_cast<size_t>(total));
-  MPI_CHECK(MPI_Allgatherv(mine, count, MPI_BYTE, flat.data(), counts.data(), displs.data(), MPI_BYTE, comm));
+  CPB_MPI_CHECK(MPI_Allgatherv(mine, count, MPI_BYTE, flat.data(), counts.data(), displs.data(), MPI_BYTE, comm));
   std::vector<std::vector<char>> out;
   for (int r = 0; r < size; ++r) {
     const auto first = flat.begin() + displs[static_cast<size_t>(r)];
@@ -60,8 +60,8 @@ std::vector<std::vector<char>> allgather_bytes(const void* mine, size_t bytes, M
 
 std::vector<ReceiveRecord> gather_receives(const ExchangePlan& plan, MPI_Comm world) {
   int me = 0, size = 1;
-  MPI_CHECK(MPI_Comm_rank(world, &me));
-  MPI_CHECK(MPI_Comm_size(world, &size));
+  CPB_MPI_CHECK(MPI_Comm_rank(world, &me));
+  CPB_MPI_CHECK(MPI_Comm_size(world, &size));
   std::vector<ReceiveRecord> mine;
   for (const ExchangeSpec& e : plan.exchanges) {
     std::vector<int64_t> ordinal(static_cast<size_t>(size), 0);
@@ -93,11 +93,11 @@ const ReceiveRecord& matching_receive(const std::vector<ReceiveRecord>& all, int
 
 std::vector<int> node_of_ranks(MPI_Comm world, MPI_Comm node) {
   int me = 0, size = 1, leader = 0;
-  MPI_CHECK(MPI_Comm_rank(world, &me));
-  MPI_CHECK(MPI_Comm_size(world, &size));
-  MPI_CHECK(MPI_Allreduce(&me, &leader, 1, MPI_INT, MPI_MIN, node));
+  CPB_MPI_CHECK(MPI_Comm_rank(world, &me));
+  CPB_MPI_CHECK(MPI_Comm_size(world, &size));
+  CPB_MPI_CHECK(MPI_Allreduce(&me, &leader, 1, MPI_INT, MPI_MIN, node));
   std::vector<int> out(static_cast<size_t>(size));
-  MPI_CHECK(MPI_Allgather(&leader, 1, MPI_INT, out.data(), 1, MPI_INT, world));
+  CPB_MPI_CHECK(MPI_Allgather(&leader, 1, MPI_INT, out.data(), 1, MPI_INT, world));
   return out;
 }
 

@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 
 namespace cpb {
 
@@ -12,10 +12,10 @@ class IpcMapping {
  public:
   IpcMapping() = default;
   explicit IpcMapping(const cudaIpcMemHandle_t& handle) {
-    CUDA_CHECK(cudaIpcOpenMemHandle(&ptr_, handle, cudaIpcMemLazyEnablePeerAccess));
+    CPB_CUDA_CHECK(cudaIpcOpenMemHandle(&ptr_, handle, cudaIpcMemLazyEnablePeerAccess));
   }
   ~IpcMapping() {
-    if (ptr_) CUDA_CHECK(cudaIpcCloseMemHandle(ptr_));
+    if (ptr_) CPB_CUDA_CHECK(cudaIpcCloseMemHandle(ptr_));
   }
   IpcMapping(IpcMapping&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)) {}
   IpcMapping& operator=(IpcMapping&& o) noexcept {

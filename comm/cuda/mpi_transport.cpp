@@ -8,7 +8,7 @@
 #include <mpi-ext.h>
 #endif
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 #include "comm/cuda/exchange_wiring.hpp"
 
 namespace cpb {
@@ -29,12 +29,12 @@ std::string cuda_aware_mpi_unsupported() {
 }
 
 MpiTransport::MpiTransport(ExchangePlan plan, MPI_Comm world) : plan_(std::move(plan)), world_(world) {
-  MPI_CHECK(MPI_Comm_rank(world_, &me_));
+  CPB_MPI_CHECK(MPI_Comm_rank(world_, &me_));
 }
 
 void MpiTransport::post(size_t i, cudaStream_t stream) {
   const ExchangeSpec& e = plan_.exchanges[i];
-  CUDA_CHECK(cudaStreamSynchronize(stream));
+  CPB_CUDA_CHECK(cudaStreamSynchronize(stream));
   // The exchange's key as the tag (every MPI library allows tags up to 32767), so that
   // messages of two exchanges with one peer can never be matched to each other.
   const int tag = e.key % 32768;
@@ -45,16 +45,16 @@ void MpiTransport::post(size_t i, cudaStream_t stream) {
       const int n = static_cast<int>(std::min(kPieceBytes, t.span.bytes - off));
       requests.emplace_back();
       if (send)
-        MPI_CHECK(MPI_Isend(p + off, n, MPI_BYTE, t.peer, tag, world_, &requests.back()));
+        CPB_MPI_CHECK(MPI_Isend(p + off, n, MPI_BYTE, t.peer, tag, world_, &requests.back()));
       else
-        MPI_CHECK(MPI_Irecv(p + off, n, MPI_BYTE, t.peer, tag, world_, &requests.back()));
+        CPB_MPI_CHECK(MPI_Irecv(p + off, n, MPI_BYTE, t.peer, tag, world_, &requests.back()));
     }
   };
   for (const PeerSpan& t : e.recvs)
     if (t.peer != me_) post_pieces(t, false);
   for (const PeerSpan& t : e.sends)
     if (t.peer != me_) post_pieces(t, true);
-  MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
+  CPB_MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
   post_self_copies(plan_, e, me_, stream);
 }
 

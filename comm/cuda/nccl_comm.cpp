@@ -5,18 +5,18 @@
 namespace cpb {
 
 NcclComm::NcclComm(MPI_Comm comm, std::string name, int ctas) : name_(std::move(name)) {
-  MPI_CHECK(MPI_Comm_rank(comm, &rank_));
-  MPI_CHECK(MPI_Comm_size(comm, &size_));
+  CPB_MPI_CHECK(MPI_Comm_rank(comm, &rank_));
+  CPB_MPI_CHECK(MPI_Comm_size(comm, &size_));
   ncclUniqueId id;
-  if (rank_ == 0) NCCL_CHECK(ncclGetUniqueId(&id));
-  MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm));
+  if (rank_ == 0) CPB_NCCL_CHECK(ncclGetUniqueId(&id));
+  CPB_MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm));
   if (ctas > 0) {
     ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
     config.minCTAs = ctas;
     config.maxCTAs = ctas;
-    NCCL_CHECK(ncclCommInitRankConfig(&comm_, size_, id, rank_, &config));
+    CPB_NCCL_CHECK(ncclCommInitRankConfig(&comm_, size_, id, rank_, &config));
   } else {
-    NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+    CPB_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
   }
   // Capture the handle, not `this`: the object may move, the handle does not.
   ncclComm_t handle = comm_;
@@ -26,7 +26,7 @@ NcclComm::NcclComm(MPI_Comm comm, std::string name, int ctas) : name_(std::move(
 void NcclComm::release() {
   if (!comm_) return;
   remove_abort_hook(hook_);
-  NCCL_CHECK(ncclCommDestroy(comm_));
+  CPB_NCCL_CHECK(ncclCommDestroy(comm_));
   comm_ = nullptr;
 }
 
@@ -49,19 +49,19 @@ NcclComm& NcclComm::operator=(NcclComm&& o) noexcept {
 }
 
 void NcclComm::barrier(int* word, cudaStream_t stream) const {
-  NCCL_CHECK(ncclAllReduce(word, word, 1, ncclInt32, ncclMax, comm_, stream));
+  CPB_NCCL_CHECK(ncclAllReduce(word, word, 1, ncclInt32, ncclMax, comm_, stream));
 }
 
 void NcclComm::exchange(const std::vector<P2p>& sends, const std::vector<P2p>& recvs,
                         cudaStream_t stream) const {
   std::vector<const P2p*> self_sends, self_recvs;
-  NCCL_CHECK(ncclGroupStart());
+  CPB_NCCL_CHECK(ncclGroupStart());
   for (const P2p& s : sends) {
     if (s.bytes == 0) continue;
     if (s.peer == rank_) {
       self_sends.push_back(&s);
     } else {
-      NCCL_CHECK(ncclSend(s.ptr, s.bytes, ncclUint8, s.peer, comm_, stream));
+      CPB_NCCL_CHECK(ncclSend(s.ptr, s.bytes, ncclUint8, s.peer, comm_, stream));
     }
   }
   for (const P2p& r : recvs) {
@@ -69,10 +69,10 @@ void NcclComm::exchange(const std::vector<P2p>& sends, const std::vector<P2p>& r
     if (r.peer == rank_) {
       self_recvs.push_back(&r);
     } else {
-      NCCL_CHECK(ncclRecv(r.ptr, r.bytes, ncclUint8, r.peer, comm_, stream));
+      CPB_NCCL_CHECK(ncclRecv(r.ptr, r.bytes, ncclUint8, r.peer, comm_, stream));
     }
   }
-  NCCL_CHECK(ncclGroupEnd());
+  CPB_NCCL_CHECK(ncclGroupEnd());
   if (self_sends.size() != self_recvs.size())
     CPB_FATAL(name_ + ": exchange has " + std::to_string(self_sends.size()) + " sends to self but " +
               std::to_string(self_recvs.size()) + " receives from self");
@@ -80,7 +80,7 @@ void NcclComm::exchange(const std::vector<P2p>& sends, const std::vector<P2p>& r
     if (self_sends[i]->bytes != self_recvs[i]->bytes)
       CPB_FATAL(name_ + ": self transfer " + std::to_string(i) + " sends " + std::to_string(self_sends[i]->bytes) +
                 " bytes but receives " + std::to_string(self_recvs[i]->bytes));
-    CUDA_CHECK(cudaMemcpyAsync(self_recvs[i]->ptr, self_sends[i]->ptr, self_sends[i]->bytes,
+    CPB_CUDA_CHECK(cudaMemcpyAsync(self_recvs[i]->ptr, self_sends[i]->ptr, self_sends[i]->bytes,
                                cudaMemcpyDeviceToDevice, stream));
   }
 }

@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
+#include "base/cuda/nccl_check.hpp"
 
 namespace cpb {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <utility>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 #include "comm/mpi_session.hpp"
 
 namespace cpb {
@@ -22,7 +22,7 @@ std::string errno_text() { return std::strerror(errno); }
 std::string object_name(MPI_Comm node) {
   static std::atomic<long> count{0};
   long id[2] = {static_cast<long>(getpid()), count++};
-  MPI_CHECK(MPI_Bcast(id, 2, MPI_LONG, 0, node));
+  CPB_MPI_CHECK(MPI_Bcast(id, 2, MPI_LONG, 0, node));
   return "/cpbench." + std::to_string(id[0]) + "." + std::to_string(id[1]);
 }
 
@@ -31,7 +31,7 @@ std::string object_name(MPI_Comm node) {
 SharedHostMemory::SharedHostMemory(MPI_Comm node, size_t bytes) : bytes_(bytes) {
   if (bytes_ == 0) return;
   int rank = 0;
-  MPI_CHECK(MPI_Comm_rank(node, &rank));
+  CPB_MPI_CHECK(MPI_Comm_rank(node, &rank));
   const std::string name = object_name(node);
   if (rank == 0) {
     // tmpfs accepts a file larger than its free space and fails the first touch of a page
@@ -60,15 +60,15 @@ SharedHostMemory::SharedHostMemory(MPI_Comm node, size_t bytes) : bytes_(bytes) 
     shm_unlink(name.c_str());
     remove_abort_hook(hook);
   }
-  CUDA_CHECK(cudaHostRegister(host_, bytes_, cudaHostRegisterPortable | cudaHostRegisterMapped));
+  CPB_CUDA_CHECK(cudaHostRegister(host_, bytes_, cudaHostRegisterPortable | cudaHostRegisterMapped));
   void* d = nullptr;
-  CUDA_CHECK(cudaHostGetDevicePointer(&d, host_, 0));
+  CPB_CUDA_CHECK(cudaHostGetDevicePointer(&d, host_, 0));
   device_ = static_cast<char*>(d);
 }
 
 void SharedHostMemory::release() {
   if (!host_) return;
-  CUDA_CHECK(cudaHostUnregister(host_));
+  CPB_CUDA_CHECK(cudaHostUnregister(host_));
   munmap(host_, bytes_);
   host_ = device_ = nullptr;
 }

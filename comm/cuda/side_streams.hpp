@@ -8,8 +8,8 @@
 #include <map>
 #include <vector>
 
-#include "comm/cuda/event.hpp"
-#include "comm/cuda/stream.hpp"
+#include "base/cuda/event.hpp"
+#include "base/cuda/stream.hpp"
 
 namespace cpb {
 

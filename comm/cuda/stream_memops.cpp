@@ -12,7 +12,7 @@ template <class Fn>
 Fn driver_entry(const char* symbol) {
   void* fn = nullptr;
   cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
-  CUDA_CHECK(cudaGetDriverEntryPointByVersion(symbol, &fn, 12000, cudaEnableDefault, &found));
+  CPB_CUDA_CHECK(cudaGetDriverEntryPointByVersion(symbol, &fn, 12000, cudaEnableDefault, &found));
   if (found != cudaDriverEntryPointSuccess || fn == nullptr)
     CPB_FATAL(std::string("the CUDA driver has no ") + symbol);
   return reinterpret_cast<Fn>(fn);

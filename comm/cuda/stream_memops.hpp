@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 
 namespace cpb {
 

@@ -66,7 +66,7 @@ void Watchdog::fail(const std::string& why) {
 }
 
 void Watchdog::loop() {
-  CUDA_CHECK(cudaSetDevice(device_));
+  CPB_CUDA_CHECK(cudaSetDevice(device_));
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(50));

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 
 namespace cpb {
 

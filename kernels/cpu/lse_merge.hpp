@@ -1,5 +1,5 @@
 // LSE merge of a partial attention result into an fp32 accumulator: the CPU form of the
-// plan's MergeOp (bench/plan.hpp gives the formula).
+// plan's MergeOp (bench/plan/plan.hpp gives the formula).
 #pragma once
 
 #include <string>

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 #include "kernels/cuda/elem.cuh"
 
 namespace cpb {
@@ -70,7 +70,7 @@ void launch(DType st, DType dt, const CopyBatch& batch, int count, int64_t most,
       copy_kernel<decltype(s), decltype(d), N><<<grid, kThreads, 0, stream>>>(batch);
     });
   });
-  CUDA_CHECK_LAUNCH();
+  CPB_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace

@@ -3,15 +3,16 @@
 
 #include <utility>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
+#include "base/cuda/cudnn_check.hpp"
 
 namespace cpb {
 
 class CudnnHandle {
  public:
-  CudnnHandle() { CUDNN_CHECK(cudnnCreate(&h_)); }
+  CudnnHandle() { CPB_CUDNN_CHECK(cudnnCreate(&h_)); }
   ~CudnnHandle() {
-    if (h_) CUDNN_CHECK(cudnnDestroy(h_));
+    if (h_) CPB_CUDNN_CHECK(cudnnDestroy(h_));
   }
   CudnnHandle(CudnnHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
   CudnnHandle& operator=(CudnnHandle&& o) noexcept {

@@ -10,7 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
+#include "base/cuda/cudnn_check.hpp"
 #include "kernels/attention_flops.hpp"
 #include "kernels/cuda/cudnn_handle.hpp"
 
@@ -156,7 +157,7 @@ void CudnnSdpa::run(const SdpaDesc& desc, const SdpaArgs& args, void* workspace,
     if (!args.lse) CPB_FATAL("CudnnSdpa::run: the descriptor asks for stats but no LSE pointer was given");
     pack[kStats] = args.lse;
   }
-  CUDNN_CHECK(cudnnSetStream(impl_->handle.get(), stream));
+  CPB_CUDNN_CHECK(cudnnSetStream(impl_->handle.get(), stream));
   fe::error_t err = e.graph->execute(impl_->handle.get(), pack, workspace);
   if (err.is_bad()) CPB_FATAL("cuDNN SDPA execute (" + shape_text(desc) + ") failed: " + err.get_message());
 }

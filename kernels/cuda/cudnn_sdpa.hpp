@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-#include "bench/problem.hpp"
+#include "base/dtype.hpp"
 
 namespace cpb {
 

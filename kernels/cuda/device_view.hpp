@@ -5,7 +5,7 @@
 #include <array>
 #include <cstdint>
 
-#include "bench/problem.hpp"
+#include "base/dtype.hpp"
 
 namespace cpb {
 

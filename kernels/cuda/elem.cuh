@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "bench/problem.hpp"
+#include "base/dtype.hpp"
 #include "kernels/cuda/device_view.hpp"
 
 namespace cpb {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 #include "kernels/cuda/elem.cuh"
 
 namespace cpb {
@@ -43,7 +43,7 @@ void fill_inputs(Tensor t, DType type, void* dst, int64_t B, int64_t s_local, in
     fill_inputs_kernel<T><<<grid_for(n), kThreads, 0, stream>>>(t, static_cast<T*>(dst), s_local, heads, D,
                                                                  d_tokens, n);
   });
-  CUDA_CHECK_LAUNCH();
+  CPB_CUDA_CHECK_LAUNCH();
 }
 
 void fill_linear(Tensor t, DType type, void* dst, int64_t n, cudaStream_t stream) {
@@ -52,7 +52,7 @@ void fill_linear(Tensor t, DType type, void* dst, int64_t n, cudaStream_t stream
     using T = decltype(tag);
     fill_linear_kernel<T><<<grid_for(n), kThreads, 0, stream>>>(t, static_cast<T*>(dst), n);
   });
-  CUDA_CHECK_LAUNCH();
+  CPB_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace cpb

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "bench/problem.hpp"
+#include "base/dtype.hpp"
 #include "kernels/input_values.hpp"
 
 namespace cpb {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 #include "kernels/cuda/elem.cuh"
 
 namespace cpb {
@@ -63,7 +63,7 @@ void lse_merge(const DeviceView& part_o, const DeviceView& part_lse, const Devic
     merge_kernel<decltype(tag)><<<blocks, kThreads, 0, stream>>>(to_view4(part_o), to_view4(part_lse),
                                                                  to_view4(acc_o), to_view4(acc_lse), init);
   });
-  CUDA_CHECK_LAUNCH();
+  CPB_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace cpb

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
 #include "kernels/cuda/elem.cuh"
 
 namespace cpb {
@@ -137,7 +137,7 @@ void generate_kv_head(Tensor t, int64_t kv_head, int64_t B, int64_t S, int64_t D
   if (n == 0) return;
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((n + 255) / 256, 1 << 16));
   generate_kernel<<<blocks, 256, 0, stream>>>(t, kv_head, S, D, static_cast<__nv_bfloat16*>(dst_bf16), n);
-  CUDA_CHECK_LAUNCH();
+  CPB_CUDA_CHECK_LAUNCH();
 }
 
 void reference_attention(const RefRow* d_rows, int64_t n, const void* k_bf16, const void* v_bf16, int64_t S,
@@ -152,7 +152,7 @@ void reference_attention(const RefRow* d_rows, int64_t n, const void* k_bf16, co
     reference_kernel<<<static_cast<unsigned>(count), kThreads, 0, stream>>>(
         d_rows + first, static_cast<const __nv_bfloat16*>(k_bf16), static_cast<const __nv_bfloat16*>(v_bf16), S, D,
         causal, scale, out + first * D, lse + first);
-    CUDA_CHECK_LAUNCH();
+    CPB_CUDA_CHECK_LAUNCH();
   }
 }
 
@@ -163,7 +163,7 @@ void compare_rows(const RefRow* d_rows, int64_t n, const DeviceView& o, const fl
   dispatch_type(o.type, [&](auto tag) {
     compare_kernel<decltype(tag)><<<blocks, 256, 0, stream>>>(d_rows, n, to_view4(o), ref, out);
   });
-  CUDA_CHECK_LAUNCH();
+  CPB_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace cpb

@@ -3,7 +3,7 @@
 A result file is {"schema_version": 1, "provenance": {...}, "points": [record, ...]}
 (DESIGN.md; docs/METRICS.md defines the metrics). Any field of a record may be missing
 or null (a SKIPPED row has no times), so every accessor here returns None instead of
-raising. The grouping rules mirror bench/report/record_fields.hpp and bench/metrics.hpp.
+raising. The grouping rules mirror bench/report/record_fields.hpp and bench/sweep/metrics.hpp.
 """
 from __future__ import annotations
 

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <vector>
 
-#include "comm/cuda/cuda_check.hpp"
-#include "comm/cuda/device_buffer.hpp"
+#include "base/cuda/cuda_check.hpp"
+#include "base/cuda/device_buffer.hpp"
 #include "kernels/cuda/fill_inputs.hpp"
 
 namespace cpb::test {
@@ -21,7 +21,7 @@ namespace cpb::test {
     int cpb_n_ = 0;                                              \
     if (cudaGetDeviceCount(&cpb_n_) != cudaSuccess || cpb_n_ == 0) \
       GTEST_SKIP() << "no CUDA device";                          \
-    CUDA_CHECK(cudaSetDevice(0));                                \
+    CPB_CUDA_CHECK(cudaSetDevice(0));                                \
   } while (0)
 
 inline size_t elem_bytes(DType t) { return t == DType::FP32 ? 4 : 2; }
@@ -32,16 +32,16 @@ inline DeviceBuffer dense_inputs(Tensor t, DType type, int64_t B, int64_t S, int
   std::vector<int64_t> tokens(static_cast<size_t>(S));
   for (int64_t s = 0; s < S; ++s) tokens[static_cast<size_t>(s)] = s;
   DeviceBuffer d_tokens(tokens.size() * sizeof(int64_t));
-  CUDA_CHECK(cudaMemcpy(d_tokens.get(), tokens.data(), d_tokens.bytes(), cudaMemcpyHostToDevice));
+  CPB_CUDA_CHECK(cudaMemcpy(d_tokens.get(), tokens.data(), d_tokens.bytes(), cudaMemcpyHostToDevice));
   fill_inputs(t, type, buf.get(), B, S, heads, D, d_tokens.as<int64_t>(), nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   return buf;
 }
 
 // The first n elements of `buf` (of `type`) as floats.
 inline std::vector<float> to_host_floats(const DeviceBuffer& buf, DType type, size_t n) {
   std::vector<unsigned char> raw(n * elem_bytes(type));
-  CUDA_CHECK(cudaMemcpy(raw.data(), buf.get(), raw.size(), cudaMemcpyDeviceToHost));
+  CPB_CUDA_CHECK(cudaMemcpy(raw.data(), buf.get(), raw.size(), cudaMemcpyDeviceToHost));
   std::vector<float> out(n);
   for (size_t i = 0; i < n; ++i) {
     if (type == DType::FP32) {
@@ -64,7 +64,7 @@ inline std::vector<float> to_host_floats(const DeviceBuffer& buf, DType type, si
 
 inline std::vector<unsigned char> to_host_bytes(const DeviceBuffer& buf) {
   std::vector<unsigned char> out(buf.bytes());
-  CUDA_CHECK(cudaMemcpy(out.data(), buf.get(), out.size(), cudaMemcpyDeviceToHost));
+  CPB_CUDA_CHECK(cudaMemcpy(out.data(), buf.get(), out.size(), cudaMemcpyDeviceToHost));
   return out;
 }
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "comm/cuda/device_buffer.hpp"
-#include "comm/cuda/event.hpp"
-#include "comm/cuda/stream.hpp"
+#include "base/cuda/device_buffer.hpp"
+#include "base/cuda/event.hpp"
+#include "base/cuda/stream.hpp"
 #include "kernels/cuda/fill_inputs.hpp"
 
 namespace cpb {

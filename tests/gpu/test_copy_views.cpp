@@ -22,7 +22,7 @@ void pack_unpack(DType type, int64_t B, int64_t S, int64_t D, const std::vector<
   for (int64_t h : heads) H += h;
   DeviceBuffer x = dense_inputs(Tensor::Q, type, B, S, H, D);
   DeviceBuffer packed(x.bytes()), y(x.bytes());
-  CUDA_CHECK(cudaMemset(y.get(), 0xff, y.bytes()));
+  CPB_CUDA_CHECK(cudaMemset(y.get(), 0xff, y.bytes()));
   const size_t eb = test::elem_bytes(type);
   std::vector<CopyPair> pack, unpack;
   int64_t h0 = 0, off = 0;
@@ -43,7 +43,7 @@ void pack_unpack(DType type, int64_t B, int64_t S, int64_t D, const std::vector<
   }
   copy_views(pack, nullptr);
   copy_views(unpack, nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   EXPECT_EQ(to_host_bytes(x), to_host_bytes(y));
   // The last block's first element is x[0, 0, H - heads.back(), 0].
   const std::vector<float> px = to_host_floats(packed, type, static_cast<size_t>(B * S * H * D));
@@ -84,7 +84,7 @@ TEST(CopyViews, DtypeConversion) {
   const DeviceView vb = dense_device_view(back.get(), DType::BF16, {B, S, H, D});
   copy_views({CopyPair{vx, vf}}, nullptr);
   copy_views({CopyPair{vf, vb}}, nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   EXPECT_EQ(to_host_bytes(x), to_host_bytes(back));
   const std::vector<float> hf = to_host_floats(f, DType::FP32, static_cast<size_t>(n));
   for (int64_t s = 0; s < S; ++s)
@@ -95,9 +95,9 @@ TEST(CopyViews, DtypeConversion) {
   // Arbitrary floats to bf16: the device rounds exactly like round_to_bf16.
   std::vector<float> vals(static_cast<size_t>(n));
   for (size_t i = 0; i < vals.size(); ++i) vals[i] = std::ldexp(1.0f + 0.000137f * static_cast<float>(i), static_cast<int>(i % 7) - 3) * (i % 2 ? -1.f : 1.f);
-  CUDA_CHECK(cudaMemcpy(f.get(), vals.data(), f.bytes(), cudaMemcpyHostToDevice));
+  CPB_CUDA_CHECK(cudaMemcpy(f.get(), vals.data(), f.bytes(), cudaMemcpyHostToDevice));
   copy_views({CopyPair{vf, vb}}, nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   const std::vector<float> hb = to_host_floats(back, DType::BF16, static_cast<size_t>(n));
   for (size_t i = 0; i < vals.size(); ++i) ASSERT_EQ(hb[i], round_to_bf16(vals[i])) << "at " << i;
 
@@ -106,7 +106,7 @@ TEST(CopyViews, DtypeConversion) {
   const DeviceView v16b = dense_device_view(h16b.get(), DType::FP16, {B, S, H, D});
   copy_views({CopyPair{v16, vf}}, nullptr);
   copy_views({CopyPair{vf, v16b}}, nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   EXPECT_EQ(to_host_bytes(h16), to_host_bytes(h16b));
 }
 
@@ -125,7 +125,7 @@ TEST(CopyViews, TransposeAndStridedInner) {
   dst.stride = {H * S * D, D, S * D, 1};
   copy_views({CopyPair{src, dst}}, nullptr);
   const std::vector<float> ht = [&] {
-    CUDA_CHECK(cudaDeviceSynchronize());
+    CPB_CUDA_CHECK(cudaDeviceSynchronize());
     return to_host_floats(t, DType::BF16, static_cast<size_t>(B * S * H * D));
   }();
   EXPECT_EQ(ht[static_cast<size_t>(((1 * H + 2) * S + 5) * D + 7)], input_value(Tensor::Q, 1, 5, 2, 7));
@@ -135,7 +135,7 @@ TEST(CopyViews, TransposeAndStridedInner) {
   even.stride = {S * H * D, H * D, D, 2};
   packed_even = dense_device_view(y.get(), DType::BF16, {B, S, H, D / 2});
   copy_views({CopyPair{even, packed_even}}, nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   const std::vector<float> hy = to_host_floats(y, DType::BF16, static_cast<size_t>(B * S * H * D / 2));
   EXPECT_EQ(hy[3], input_value(Tensor::Q, 0, 0, 0, 6));
 }

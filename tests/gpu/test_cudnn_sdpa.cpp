@@ -62,7 +62,7 @@ std::vector<float> reference_lse(const Problem& p) {
     const int64_t n = static_cast<int64_t>(rows.size());
     DeviceBuffer d_rows(rows.size() * sizeof(RefRow)), ref(rows.size() * static_cast<size_t>(p.D) * 4),
         lse(rows.size() * 4);
-    CUDA_CHECK(cudaMemcpy(d_rows.get(), rows.data(), d_rows.bytes(), cudaMemcpyHostToDevice));
+    CPB_CUDA_CHECK(cudaMemcpy(d_rows.get(), rows.data(), d_rows.bytes(), cudaMemcpyHostToDevice));
     generate_kv_head(Tensor::K, kv, p.B, p.S, p.D, k.get(), nullptr);
     generate_kv_head(Tensor::V, kv, p.B, p.S, p.D, v.get(), nullptr);
     reference_attention(d_rows.as<RefRow>(), n, k.get(), v.get(), p.S, p.D, p.mask == Mask::Causal,
@@ -93,7 +93,7 @@ TEST_P(SdpaVsReference, MatchesReference) {
   ASSERT_EQ(why, "");
   DeviceBuffer ws(static_cast<size_t>(ws_bytes));
   sdpa.run(desc, SdpaArgs{q.get(), k.get(), v.get(), o.get(), lse.as<float>()}, ws.get(), nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
 
   const VerifyResult r = verify_attention(p, {Range{0, c.S}}, dense_device_view(o.get(), c.dtype, {c.B, c.S, c.H, c.D}),
                                           VerifyMode::Full, nullptr);
@@ -149,7 +149,7 @@ TEST(CudnnSdpa, HeadSliceViewsMatchReference) {
   DeviceBuffer k = dense_inputs(Tensor::K, DType::BF16, B, S, Hkv, D);
   DeviceBuffer v = dense_inputs(Tensor::V, DType::BF16, B, S, Hkv, D);
   DeviceBuffer o(q.bytes());
-  CUDA_CHECK(cudaMemset(o.get(), 0, o.bytes()));
+  CPB_CUDA_CHECK(cudaMemset(o.get(), 0, o.bytes()));
   CudnnSdpa sdpa;
   const int64_t chunks[2][2] = {{0, 4}, {4, 2}};  // query heads [first, first + count)
   for (const auto& ch : chunks) {
@@ -172,7 +172,7 @@ TEST(CudnnSdpa, HeadSliceViewsMatchReference) {
     a.o = o.as<__nv_bfloat16>() + h0 * D;
     sdpa.run(d, a, ws.get(), nullptr);
   }
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   const VerifyResult r = verify_attention(p, {Range{0, S}}, dense_device_view(o.get(), DType::BF16, {B, S, H, D}),
                                           VerifyMode::Full, nullptr);
   std::printf("[sdpa head slices] max_abs_err %.3g tolerance %.3g\n", r.max_abs_err, r.tolerance);

@@ -34,15 +34,15 @@ TEST(LseMerge, MatchesHostMerge) {
   part_lse[5] = -std::numeric_limits<float>::infinity();  // a partial that saw no key
   acc_lse[7] = -std::numeric_limits<float>::infinity();   // an accumulator with no key yet
   DeviceBuffer d_acc(acc.size() * 4), d_acc_lse(acc_lse.size() * 4), d_part_lse(part_lse.size() * 4);
-  CUDA_CHECK(cudaMemcpy(d_acc.get(), acc.data(), d_acc.bytes(), cudaMemcpyHostToDevice));
-  CUDA_CHECK(cudaMemcpy(d_acc_lse.get(), acc_lse.data(), d_acc_lse.bytes(), cudaMemcpyHostToDevice));
-  CUDA_CHECK(cudaMemcpy(d_part_lse.get(), part_lse.data(), d_part_lse.bytes(), cudaMemcpyHostToDevice));
+  CPB_CUDA_CHECK(cudaMemcpy(d_acc.get(), acc.data(), d_acc.bytes(), cudaMemcpyHostToDevice));
+  CPB_CUDA_CHECK(cudaMemcpy(d_acc_lse.get(), acc_lse.data(), d_acc_lse.bytes(), cudaMemcpyHostToDevice));
+  CPB_CUDA_CHECK(cudaMemcpy(d_part_lse.get(), part_lse.data(), d_part_lse.bytes(), cudaMemcpyHostToDevice));
   const DeviceView po = dense_device_view(part.get(), DType::BF16, {B, S, H, D});
   const DeviceView ao = dense_device_view(d_acc.get(), DType::FP32, {B, S, H, D});
   const DeviceView pl = dense_device_view(d_part_lse.get(), DType::FP32, {B, H, S, 1});
   const DeviceView al = dense_device_view(d_acc_lse.get(), DType::FP32, {B, H, S, 1});
   lse_merge(po, pl, ao, al, false, nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   const std::vector<float> got = to_host_floats(d_acc, DType::FP32, acc.size());
   const std::vector<float> got_lse = to_host_floats(d_acc_lse, DType::FP32, acc_lse.size());
   double worst = 0, worst_lse = 0;
@@ -77,7 +77,7 @@ TEST(LseMerge, MatchesHostMerge) {
 
   // init: the accumulator becomes the partial.
   lse_merge(po, pl, ao, al, true, nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   EXPECT_EQ(to_host_floats(d_acc, DType::FP32, acc.size()), hp);
   EXPECT_EQ(to_host_floats(d_acc_lse, DType::FP32, part_lse.size()), part_lse);
 }
@@ -121,7 +121,7 @@ TEST(LseMerge, KeyHalvesMergeToFullAttention) {
     lse_merge(vpart, vpl, vacc, val, i == 0, nullptr);
   }
   copy_views({CopyPair{vacc, dense_device_view(o.get(), DType::BF16, {B, S, H, D})}}, nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  CPB_CUDA_CHECK(cudaDeviceSynchronize());
   const VerifyResult r = verify_attention(p, {Range{0, S}}, dense_device_view(o.get(), DType::BF16, {B, S, H, D}),
                                           VerifyMode::Full, nullptr);
   std::printf("[merge key halves] max_abs_err %.3g tolerance %.3g (err/tol %.3f)\n", r.max_abs_err, r.tolerance,

@@ -7,8 +7,8 @@
 #include <memory>
 #include <utility>
 
-#include "bench/chunk_auto.hpp"
-#include "bench/point_runner.hpp"
+#include "bench/schedules/hcms_chunks_auto.hpp"
+#include "bench/sweep/point_runner.hpp"
 #include "bench/runtime/cpu_runtime.hpp"
 #include "tests/unit/fixed_time_executor.hpp"
 #include "tests/unit/mpi_test_session.hpp"

@@ -2,7 +2,7 @@
 // times whose right answer is known.
 #include <gtest/gtest.h>
 
-#include "bench/chunk_auto.hpp"
+#include "bench/schedules/hcms_chunks_auto.hpp"
 
 namespace cpb {
 namespace {

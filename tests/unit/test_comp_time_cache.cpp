@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/comp_time_cache.hpp"
-#include "bench/point_runner.hpp"
+#include "bench/sweep/comp_time_cache.hpp"
+#include "bench/sweep/point_runner.hpp"
 #include "bench/schedule.hpp"
 #include "tests/unit/fixed_time_executor.hpp"
 #include "tests/unit/mpi_test_session.hpp"

@@ -2,7 +2,7 @@
 //   <file>: <json path>: <value> <problem>; allowed: <what> [(did you mean "x"?)]
 #include <gtest/gtest.h>
 
-#include "bench/config.hpp"
+#include "bench/config/config.hpp"
 #include "test_config_util.hpp"
 
 namespace cpb::test {

@@ -6,8 +6,8 @@
 #include <set>
 #include <tuple>
 
-#include "bench/config.hpp"
-#include "bench/config_schema.hpp"
+#include "bench/config/config.hpp"
+#include "bench/config/schema.hpp"
 #include "bench/schedule.hpp"
 #include "test_config_util.hpp"
 

@@ -11,7 +11,7 @@
 #include <map>
 #include <set>
 
-#include "bench/config.hpp"
+#include "bench/config/config.hpp"
 #include "test_config_util.hpp"
 
 namespace cpb::test {

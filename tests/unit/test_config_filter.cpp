@@ -1,7 +1,7 @@
 // --filter syntax: key=v1|v2, key!=v, numeric comparisons, terms joined by ','.
 #include <gtest/gtest.h>
 
-#include "bench/point_filter.hpp"
+#include "bench/config/point_filter.hpp"
 #include "test_config_util.hpp"
 
 namespace cpb::test {

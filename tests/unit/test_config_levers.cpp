@@ -2,7 +2,7 @@
 // folding of nccl_ctas under other transports, params only when set, filters.
 #include <gtest/gtest.h>
 
-#include "bench/config.hpp"
+#include "bench/config/config.hpp"
 #include "test_config_util.hpp"
 
 namespace cpb::test {

@@ -2,7 +2,7 @@
 // resolved config written back for provenance.
 #include <gtest/gtest.h>
 
-#include "bench/config.hpp"
+#include "bench/config/config.hpp"
 #include "test_config_util.hpp"
 
 namespace cpb::test {

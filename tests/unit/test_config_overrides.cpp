@@ -2,7 +2,7 @@
 // messages naming "-a <axis>".
 #include <gtest/gtest.h>
 
-#include "bench/config.hpp"
+#include "bench/config/config.hpp"
 #include "test_config_util.hpp"
 
 namespace cpb::test {

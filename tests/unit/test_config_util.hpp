@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/config.hpp"
+#include "bench/config/config.hpp"
 
 namespace cpb::test {
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "bench/measure.hpp"
+#include "bench/sweep/measure.hpp"
 #include "mpi_test_session.hpp"
 
 namespace cpb::test {

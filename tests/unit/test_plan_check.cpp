@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "bench/plan_check.hpp"
+#include "bench/plan/plan_check.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {

@@ -2,7 +2,7 @@
 // steps become dependencies on what those waited for, and the result is still a valid plan.
 #include <gtest/gtest.h>
 
-#include "bench/plan_check.hpp"
+#include "bench/plan/plan_check.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {

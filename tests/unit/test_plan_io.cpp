@@ -3,9 +3,9 @@
 
 #include <cstring>
 
-#include "bench/config.hpp"
-#include "bench/plan_check.hpp"
-#include "bench/plan_io.hpp"
+#include "bench/config/config.hpp"
+#include "bench/plan/plan_check.hpp"
+#include "bench/plan/plan_io.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 #include "bench/schedule.hpp"
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "bench/point_runner.hpp"
+#include "bench/sweep/point_runner.hpp"
 #include "bench/schedule.hpp"
 #include "tests/unit/mpi_test_session.hpp"
 #include "tests/unit/test_plan_util.hpp"

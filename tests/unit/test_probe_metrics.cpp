@@ -1,12 +1,12 @@
 // cpbench probe: the hidden fraction, bandwidth and slowdown of a row, its JSON and its
-// console line (bench/probe_metrics.hpp, bench/report/probe_table.hpp).
+// console line (bench/probe/probe_metrics.hpp, bench/report/probe_table.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <sstream>
 
-#include "bench/probe_metrics.hpp"
+#include "bench/probe/probe_metrics.hpp"
 #include "bench/report/probe_table.hpp"
 
 namespace cpb {

@@ -1,4 +1,4 @@
-// cpbench probe: the three plans of a transport (bench/probe_plan.hpp) pass the plan checks
+// cpbench probe: the three plans of a transport (bench/probe/probe_plan.hpp) pass the plan checks
 // and the runnable-plan check, their exchanges pair up across ranks, and the default
 // exchange is the Ulysses input all-to-all.
 #include <gtest/gtest.h>
@@ -6,8 +6,8 @@
 #include <climits>
 #include <vector>
 
-#include "bench/plan_check.hpp"
-#include "bench/probe_plan.hpp"
+#include "bench/plan/plan_check.hpp"
+#include "bench/probe/probe_plan.hpp"
 #include "bench/runtime/runnable_plan.hpp"
 #include "bench/schedule.hpp"
 #include "test_plan_util.hpp"

@@ -1,9 +1,9 @@
-// cpbench probe: its options checked before anything runs (bench/probe_setup.hpp).
+// cpbench probe: its options checked before anything runs (bench/probe/probe_setup.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "bench/probe_setup.hpp"
+#include "bench/probe/probe_setup.hpp"
 
 namespace cpb {
 namespace {

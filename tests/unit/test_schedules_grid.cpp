@@ -5,7 +5,7 @@
 #include <functional>
 #include <set>
 
-#include "bench/plan_check.hpp"
+#include "bench/plan/plan_check.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "bench/plan_check.hpp"
-#include "bench/plan_io.hpp"
+#include "bench/plan/plan_check.hpp"
+#include "bench/plan/plan_io.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {

@@ -6,7 +6,7 @@ namespace cpb {
 namespace {
 
 int bind_device(int device) {
-  CUDA_CHECK(cudaSetDevice(device));
+  CPB_CUDA_CHECK(cudaSetDevice(device));
   set_process_device(device);
   return device;
 }
@@ -33,7 +33,7 @@ void CudaContext::ensure_start_barrier() {
   Watchdog::Section armed = watchdog_->arm("NCCL communicator set-up for the " + name, nullptr);
   barrier_comm_.emplace(mpi_.world(), name);
   barrier_word_ = DeviceBuffer(sizeof(int));
-  CUDA_CHECK(cudaMemset(barrier_word_.get(), 0, sizeof(int)));
+  CPB_CUDA_CHECK(cudaMemset(barrier_word_.get(), 0, sizeof(int)));
   watchdog_->add_comm(barrier_comm_->get(), name);
 }
 

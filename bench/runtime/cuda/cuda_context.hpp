@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "comm/cuda/device_buffer.hpp"
+#include "base/cuda/device_buffer.hpp"
 #include "comm/cuda/nccl_comm.hpp"
 #include "comm/cuda/watchdog.hpp"
 #include "comm/mpi_session.hpp"

@@ -7,7 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "comm/cuda/cuda_check.hpp"
+#include "base/cuda/cuda_check.hpp"
+#include "base/cuda/nccl_check.hpp"
 
 namespace cpb {
 namespace {
@@ -41,7 +42,7 @@ std::string driver_version() {
 std::vector<std::pair<std::string, std::string>> describe_cuda(int device) {
   std::vector<std::pair<std::string, std::string>> out;
   cudaDeviceProp prop{};
-  CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  CPB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   char mem[32];
   std::snprintf(mem, sizeof(mem), "%.1f", static_cast<double>(prop.totalGlobalMem) / (1 << 30));
   out.emplace_back("gpu", prop.name);
@@ -49,18 +50,18 @@ std::vector<std::pair<std::string, std::string>> describe_cuda(int device) {
   out.emplace_back("sm_count", std::to_string(prop.multiProcessorCount));
   out.emplace_back("compute_capability", std::to_string(prop.major) + "." + std::to_string(prop.minor));
   int count = 0;
-  CUDA_CHECK(cudaGetDeviceCount(&count));
+  CPB_CUDA_CHECK(cudaGetDeviceCount(&count));
   std::string all;
   for (int d = 0; d < count; ++d) {
     cudaDeviceProp p{};
-    CUDA_CHECK(cudaGetDeviceProperties(&p, d));
+    CPB_CUDA_CHECK(cudaGetDeviceProperties(&p, d));
     all += (d ? ", " : "") + std::string(p.name);
   }
   out.emplace_back("gpus", all);
   int driver = 0, runtime = 0, nccl = 0;
-  CUDA_CHECK(cudaDriverGetVersion(&driver));
-  CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
-  NCCL_CHECK(ncclGetVersion(&nccl));
+  CPB_CUDA_CHECK(cudaDriverGetVersion(&driver));
+  CPB_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
+  CPB_NCCL_CHECK(ncclGetVersion(&nccl));
   out.emplace_back("driver", driver_version());
   out.emplace_back("cuda_driver", cuda_version(driver));
   out.emplace_back("cuda_runtime", cuda_version(runtime));

@@ -104,7 +104,7 @@ void CudaExecutor::fill_buffers() {
   const int64_t s_local = static_cast<int64_t>(token_of.size());
   DeviceBuffer d_tokens(token_of.size() * sizeof(int64_t));
   if (!token_of.empty())
-    CUDA_CHECK(cudaMemcpyAsync(d_tokens.get(), token_of.data(), d_tokens.bytes(), cudaMemcpyHostToDevice, s));
+    CPB_CUDA_CHECK(cudaMemcpyAsync(d_tokens.get(), token_of.data(), d_tokens.bytes(), cudaMemcpyHostToDevice, s));
   const int64_t row = p_.B * s_local * p_.D;  // elements of one head over all local rows
   for (size_t i = 0; i < plan_.buffers.size(); ++i) {
     const Buffer& b = plan_.buffers[i];
@@ -250,7 +250,7 @@ std::vector<unsigned char> CudaExecutor::output_bytes() {
   const DeviceBuffer& b = buffers_[static_cast<size_t>(o)];
   std::vector<unsigned char> out(b.bytes());
   streams_[0].synchronize();
-  if (!out.empty()) CUDA_CHECK(cudaMemcpy(out.data(), b.get(), b.bytes(), cudaMemcpyDeviceToHost));
+  if (!out.empty()) CPB_CUDA_CHECK(cudaMemcpy(out.data(), b.get(), b.bytes(), cudaMemcpyDeviceToHost));
   return out;
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 #include "kernels/cuda/cudnn_sdpa.hpp"
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "bench/config.hpp"
+#include "bench/config/config.hpp"
 #include "bench/runtime/cuda/cuda_context.hpp"
 #include "bench/runtime/cuda/cuda_device_info.hpp"
 #include "bench/runtime/cuda/cuda_executor.hpp"
@@ -43,11 +43,11 @@ int pick_device(const MpiSession& mpi) {
   char uuid[16] = {0};
   if (device >= 0) {
     cudaDeviceProp prop{};
-    CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+    CPB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
     std::memcpy(uuid, prop.uuid.bytes, sizeof(uuid));
   }
   std::vector<char> all(static_cast<size_t>(mpi.local_size()) * sizeof(uuid));
-  MPI_CHECK(MPI_Allgather(uuid, sizeof(uuid), MPI_BYTE, all.data(), sizeof(uuid), MPI_BYTE, mpi.node()));
+  CPB_MPI_CHECK(MPI_Allgather(uuid, sizeof(uuid), MPI_BYTE, all.data(), sizeof(uuid), MPI_BYTE, mpi.node()));
   std::map<std::string, int> distinct;
   for (int r = 0; r < mpi.local_size(); ++r) distinct[std::string(&all[static_cast<size_t>(r) * sizeof(uuid)], sizeof(uuid))]++;
   const bool shared_here = gpus == 0 || static_cast<int>(distinct.size()) < mpi.local_size();
@@ -109,7 +109,7 @@ class CudaRuntime final : public Runtime {
   // "" when `need` [bytes] fits in the device's free memory, else why not.
   std::string memory_reason(size_t need, const std::string& what) const {
     size_t free_b = 0, total_b = 0;
-    CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+    CPB_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
     if (need <= free_b) return "";
     return "not enough GPU memory: " + what + " but GPU " + std::to_string(ctx_.device()) + " has " +
            bytes_text(free_b) + " free of " + bytes_text(total_b);

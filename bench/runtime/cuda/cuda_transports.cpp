@@ -21,11 +21,11 @@ bool nccl_p2p_disabled() {
 // "" when this device can access every other visible device as a peer.
 std::string peer_access_missing(int device) {
   int count = 0;
-  CUDA_CHECK(cudaGetDeviceCount(&count));
+  CPB_CUDA_CHECK(cudaGetDeviceCount(&count));
   for (int other = 0; other < count; ++other) {
     if (other == device) continue;
     int ok = 0;
-    CUDA_CHECK(cudaDeviceCanAccessPeer(&ok, device, other));
+    CPB_CUDA_CHECK(cudaDeviceCanAccessPeer(&ok, device, other));
     if (!ok) return "GPU " + std::to_string(device) + " has no peer access to GPU " + std::to_string(other);
   }
   return "";
@@ -36,7 +36,7 @@ std::vector<bool> exchange_lanes(const Plan& plan, int lanes, MPI_Comm world) {
   std::vector<int> mine(static_cast<size_t>(lanes), 0), all(static_cast<size_t>(lanes), 0);
   for (const Step& s : plan.steps)
     if (s.kind() == OpKind::Exchange) mine[static_cast<size_t>(s.lane)] = 1;
-  MPI_CHECK(MPI_Allreduce(mine.data(), all.data(), lanes, MPI_INT, MPI_MAX, world));
+  CPB_MPI_CHECK(MPI_Allreduce(mine.data(), all.data(), lanes, MPI_INT, MPI_MAX, world));
   return std::vector<bool>(all.begin(), all.end());
 }
 

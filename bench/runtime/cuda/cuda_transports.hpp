@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/runtime.hpp"
 #include "bench/runtime/cuda/cuda_context.hpp"
-#include "comm/cuda/device_buffer.hpp"
+#include "base/cuda/device_buffer.hpp"
 #include "comm/cuda/transport.hpp"
 
 namespace cpb {

@@ -4,9 +4,9 @@
 #include <map>
 #include <string>
 
-#include "comm/cuda/cuda_check.hpp"
-#include "comm/cuda/device_buffer.hpp"
-#include "comm/cuda/pinned_buffer.hpp"
+#include "base/cuda/cuda_check.hpp"
+#include "base/cuda/device_buffer.hpp"
+#include "base/cuda/pinned_buffer.hpp"
 #include "kernels/cuda/reference_attention.hpp"
 
 namespace cpb {
@@ -110,13 +110,13 @@ VerifyResult verify_attention(const Problem& p, const std::vector<Range>& tokens
     generate_kv_head(Tensor::K, kv_head, p.B, p.S, p.D, k.get(), stream);
     generate_kv_head(Tensor::V, kv_head, p.B, p.S, p.D, v.get(), stream);
     const int64_t n = static_cast<int64_t>(list.size());
-    CUDA_CHECK(cudaMemcpyAsync(d_rows.get(), list.data(), list.size() * sizeof(RefRow), cudaMemcpyHostToDevice, stream));
+    CPB_CUDA_CHECK(cudaMemcpyAsync(d_rows.get(), list.data(), list.size() * sizeof(RefRow), cudaMemcpyHostToDevice, stream));
     reference_attention(d_rows.as<RefRow>(), n, k.get(), v.get(), p.S, p.D, p.mask == Mask::Causal,
                         static_cast<float>(p.softmax_scale()), ref.as<float>(), lse.as<float>(), stream);
     compare_rows(d_rows.as<RefRow>(), n, o, ref.as<float>(), checks.as<RowCheck>(), stream);
-    CUDA_CHECK(cudaMemcpyAsync(host_checks.get(), checks.get(), list.size() * sizeof(RowCheck), cudaMemcpyDeviceToHost,
+    CPB_CUDA_CHECK(cudaMemcpyAsync(host_checks.get(), checks.get(), list.size() * sizeof(RowCheck), cudaMemcpyDeviceToHost,
                                stream));
-    CUDA_CHECK(cudaStreamSynchronize(stream));
+    CPB_CUDA_CHECK(cudaStreamSynchronize(stream));
     for (size_t i = 0; i < list.size(); ++i) {
       max_err = std::max(max_err, static_cast<double>(host[i].max_abs_err));
       max_ref = std::max(max_ref, static_cast<double>(host[i].max_abs_ref));

@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "bench/plan.hpp"
+#include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 #include "bench/runtime.hpp"
 #include "kernels/cuda/device_view.hpp"

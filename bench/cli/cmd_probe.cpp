@@ -1,0 +1,95 @@
+// `cpbench probe`: the interference matrix of the machine. Per transport: attention alone,
+// the all-to-all alone, and both beside each other, reported as the fraction of
+// communication hidden (docs/METRICS.md, "probe"). Launched like `run`: every rank runs it.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "bench/cli/commands.hpp"
+#include "bench/sweep/first_reason.hpp"
+#include "bench/probe/probe_runner.hpp"
+#include "bench/probe/probe_setup.hpp"
+#include "bench/sweep/provenance.hpp"
+#include "bench/report/atomic_file.hpp"
+#include "bench/report/probe_table.hpp"
+#include "bench/report/progress.hpp"
+#include "bench/report/result_file.hpp"
+#include "bench/report/text_format.hpp"
+#include "bench/cli/runtime_select.hpp"
+#include "comm/mpi_session.hpp"
+
+namespace cpb {
+namespace {
+
+constexpr int kProbeSchemaVersion = 1;
+
+// "P=2 S=56160 H=40 (20 per rank) D=128 bf16 full; all-to-all 411 MiB per rank; profile nvlink"
+std::string describe(const ProbeSetup& s) {
+  const ProbeShape& sh = s.shape;
+  return "P=" + std::to_string(sh.P) + " S=" + std::to_string(sh.S) + " H=" + std::to_string(sh.H) + " (" +
+         std::to_string(s.problem.H) + " per rank) D=" + std::to_string(sh.D) + " " + to_string(sh.dtype) +
+         " full; all-to-all " + format_bytes(static_cast<double>(s.bytes_per_rank())) + " per rank" +
+         (s.bytes_given ? "" : " (Ulysses inputs)") + "; profile " + s.profile;
+}
+
+}  // namespace
+
+int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
+  MpiSession mpi(argc, argv);
+  const std::vector<std::string> argv_copy((*argv), (*argv) + *argc);
+  const bool root = mpi.rank() == 0;
+
+  // Bad input: every rank finds the same errors in the same options, but a device error
+  // may hit only some ranks, so the ranks agree before anyone goes on; rank 0 prints.
+  std::string error;
+  ProbeSetup setup;
+  std::unique_ptr<Runtime> runtime;
+  try {
+    setup = probe_setup(args, mpi.size());
+    runtime = make_runtime(args.device, mpi);
+  } catch (const UsageError& e) {
+    error = e.what();
+  }
+  error = first_reason(error, mpi);
+  if (!error.empty()) {
+    if (root) std::fprintf(stderr, "cpbench: error: %s\n", error.c_str());
+    return 2;
+  }
+
+  const std::vector<std::string> transports = probe_transports(setup, *runtime);
+  nlohmann::json doc;
+  doc["schema"] = "cpbench-probe";
+  doc["schema_version"] = kProbeSchemaVersion;
+  SweepConfig cfg;  // the provenance's "config": the probe's params
+  cfg.name = "probe";
+  cfg.resolved = probe_params(setup, transports, runtime->name());
+  doc["provenance"] = make_provenance(mpi, *runtime, cfg, argv_copy);
+  doc["params"] = cfg.resolved;
+  doc["rows"] = nlohmann::json::array();
+  // Rewritten after every row, like a run's result file: a probe that dies keeps its rows.
+  auto save = [&] {
+    if (root && !args.out.empty()) write_file_atomically(args.out, result_file_text(doc));
+  };
+  save();
+
+  if (root) {
+    std::cout << "cpbench probe: " << describe(setup) << "; " << runtime->name() << " runtime\n";
+    print_probe_header(std::cout);
+  }
+  ProbeContext ctx{*runtime, mpi, setup.measure, setup.profile};
+  Progress progress(static_cast<int>(transports.size()), root && progress_wanted(args.quiet), std::cerr);
+  for (size_t i = 0; i < transports.size(); ++i) {
+    progress.begin(static_cast<int>(i), "probe " + transports[i]);
+    nlohmann::json row = probe_transport(ctx, setup.problem, setup.peer_elems, transports[i]);
+    progress.end();
+    if (!root) continue;
+    print_probe_row(row, std::cout);
+    std::cout.flush();
+    doc["rows"].push_back(std::move(row));
+    save();
+  }
+  if (root && !args.out.empty()) std::cout << "results in " << args.out << "\n";
+  return 0;
+}
+
+}  // namespace cpb

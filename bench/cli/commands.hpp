@@ -1,0 +1,43 @@
+// The cpbench subcommands. Each returns the process exit code (0 ok, 1 failure found,
+// 2 bad input) and prints its own errors.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench/config/config.hpp"
+#include "bench/probe/probe_setup.hpp"
+
+namespace cpb {
+
+struct RunArgs {
+  std::string config;
+  std::vector<std::string> axes;  // "-a axis=v1,v2"
+  std::string filter;
+  bool dry_run = false;
+  std::string out;
+  std::string device = "auto";    // auto | cpu | cuda
+  std::string trace_dir;
+  bool quiet = false;
+};
+// Needs MPI: initializes it (an MpiSession) for the duration of the call.
+int cmd_run(const RunArgs& args, int* argc, char*** argv);
+
+struct PlanArgs {
+  std::string config;
+  std::vector<std::string> axes;
+  std::string filter;
+  int index = 0;     // which of the matching points
+  int world = 2;     // P
+  int rank = 0;
+  std::string format = "text";  // text | json
+};
+int cmd_plan(const PlanArgs& args);
+
+int cmd_list();
+
+// `cpbench probe`: the interference matrix (docs/METRICS.md, "probe"). Needs MPI, like
+// cmd_run: initializes it for the duration of the call.
+int cmd_probe(const ProbeArgs& args, int* argc, char*** argv);
+
+}  // namespace cpb

@@ -1,0 +1,88 @@
+// cpbench: benchmark and profiling driver for context-parallel attention.
+//   cpbench run --config FILE ...      (under mpirun: one rank per GPU, or CPU ranks)
+//   cpbench probe ...                  (under mpirun, like run)
+//   cpbench plan|list|report|compare   (no MPI needed)
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "bench/cli/commands.hpp"
+#include "bench/report/compare.hpp"
+#include "bench/report/report.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cpbench: benchmarks for context-parallel attention (Ulysses, Ring, HCMS, USP)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(CPBENCH_VERSION) + " (" + CPBENCH_GIT_SHA + ")");
+
+  cpb::RunArgs run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a JSON sweep config (launch under mpirun)");
+  run_cmd->add_option("-c,--config", run.config, "Sweep config (JSON)")->required();
+  run_cmd->add_option("-a,--axis", run.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
+  run_cmd->add_option("--filter", run.filter, "Keep matching points, e.g. 'schedule=hcms|ulysses,S>=1024'");
+  run_cmd->add_flag("--dry-run", run.dry_run, "List the points and their count; run nothing");
+  run_cmd->add_option("-o,--out", run.out, "Result JSON, rewritten atomically after each point");
+  run_cmd->add_option("--device", run.device, "Runtime")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run_cmd->add_option("--trace", run.trace_dir, "Write one Chrome trace JSON per point into DIR");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "No progress lines");
+
+  cpb::PlanArgs plan;
+  CLI::App* plan_cmd = app.add_subcommand("plan", "Print one point's plan for one rank");
+  plan_cmd->add_option("-c,--config", plan.config, "Sweep config (JSON)")->required();
+  plan_cmd->add_option("-a,--axis", plan.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
+  plan_cmd->add_option("--filter", plan.filter, "Select points (see run --filter)");
+  plan_cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->check(CLI::NonNegativeNumber);
+  plan_cmd->add_option("-P,--world", plan.world, "World size")->check(CLI::PositiveNumber);
+  plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->check(CLI::NonNegativeNumber);
+  plan_cmd->add_option("--format", plan.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+
+  cpb::ProbeArgs probe;
+  CLI::App* probe_cmd = app.add_subcommand(
+      "probe", "Interference matrix: attention alone, each transport alone and beside attention (under mpirun)");
+  probe_cmd->add_option("--S", probe.S, "Tokens")->capture_default_str();
+  probe_cmd->add_option("--H", probe.H, "Query heads of the model; each rank attends H/P")->capture_default_str();
+  probe_cmd->add_option("--D", probe.D, "Head dimension")->capture_default_str();
+  probe_cmd->add_option("--dtype", probe.dtype, "bf16, fp16 or fp32")->capture_default_str();
+  probe_cmd->add_option("--device", probe.device, "Runtime")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  probe_cmd->add_option("--transports", probe.transports, "Comma-separated; default: all the runtime offers")
+      ->delimiter(',');
+  probe_cmd->add_option("--profile", probe.profile, "Interconnect profile: nvlink or pcie")->capture_default_str();
+  CLI::Option* probe_bytes = probe_cmd->add_option(
+      "--bytes", probe.bytes, "All-to-all bytes per rank; default: the Ulysses input all-to-all of the shape");
+  probe_cmd->add_option("--seconds", probe.seconds, "Time budget of each measurement [s]")->capture_default_str();
+  probe_cmd->add_option("-o,--out", probe.out, "Result JSON (cpbench-probe), rewritten atomically after each row");
+  probe_cmd->add_flag("-q,--quiet", probe.quiet, "No progress lines");
+
+  app.add_subcommand("list", "List schedules, axes, transports and masks");
+
+  std::string report_path, report_format = "md";
+  CLI::App* report_cmd = app.add_subcommand("report", "Speedup tables from a result JSON");
+  report_cmd->add_option("result", report_path, "Result JSON")->required();
+  report_cmd->add_option("--format", report_format, "Output format")->check(CLI::IsMember({"md", "csv"}));
+
+  std::string base_path, new_path;
+  double threshold = 5.0, noise = 3.0;
+  CLI::App* compare_cmd = app.add_subcommand("compare", "Gate on performance regressions: exit 1 on any");
+  compare_cmd->add_option("base", base_path, "Baseline result JSON")->required();
+  compare_cmd->add_option("new", new_path, "New result JSON")->required();
+  compare_cmd->add_option("--threshold", threshold, "Minimum change that counts [%]")->check(CLI::NonNegativeNumber);
+  compare_cmd->add_option("--noise", noise, "Allowed band in multiples of the combined CV")->check(CLI::NonNegativeNumber);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // usage errors exit 2, like every other bad input
+  }
+
+  if (*run_cmd) return cpb::cmd_run(run, &argc, &argv);
+  if (*plan_cmd) return cpb::cmd_plan(plan);
+  if (*probe_cmd) {
+    probe.bytes_given = probe_bytes->count() > 0;
+    return cpb::cmd_probe(probe, &argc, &argv);
+  }
+  if (app.got_subcommand("list")) return cpb::cmd_list();
+  if (*report_cmd) return cpb::run_report(report_path, report_format, std::cout);
+  if (*compare_cmd) return cpb::run_compare(base_path, new_path, threshold, noise, std::cout);
+  return 2;
+}

@@ -1,0 +1,28 @@
+#include "bench/cli/runtime_select.hpp"
+
+#include "bench/config/config.hpp"
+#include "bench/runtime/cpu_runtime.hpp"
+#if CPBENCH_HAVE_CUDA
+#include "bench/runtime/cuda/cuda_runtime.hpp"
+#endif
+
+namespace cpb {
+
+std::unique_ptr<Runtime> make_runtime(const std::string& device, const MpiSession& mpi) {
+#if CPBENCH_HAVE_CUDA
+  // Collective: every rank must pick the same runtime, so "auto" means CUDA only when
+  // every rank sees a GPU.
+  const bool all_have_gpu = allreduce_min(cuda_device_count() > 0 ? 1 : 0, mpi.world()) > 0;
+  if (device == "cuda" || (device == "auto" && all_have_gpu)) {
+    if (!all_have_gpu) throw UsageError("--device cuda: a rank of this job sees no CUDA device");
+    return make_cuda_runtime(mpi);
+  }
+#else
+  if (device == "cuda")
+    throw UsageError("--device cuda: this cpbench was built without the CUDA runtime "
+                     "(configure with -DCPBENCH_CUDA=ON on a machine with nvcc, NCCL, cuDNN)");
+#endif
+  return make_cpu_runtime(mpi);
+}
+
+}  // namespace cpb

@@ -1,0 +1,72 @@
+// Sweep configs: JSON files of named axes expanded as a cartesian product, skip rules,
+// and measurement settings. See docs/CONFIG.md for the format.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "base/usage_error.hpp"
+#include "bench/problem.hpp"
+#include "bench/runtime.hpp"
+
+namespace cpb {
+
+struct MeasureSettings {
+  int warmup = 2;       // untimed runs before timing, at least
+  // ... and more, until the untimed runs add up to this much [ms] (at most
+  // measure.hpp kMaxTimedWarmupRuns runs in all): a short loop (a 1 ms exchange) needs tens of runs
+  // before its times settle (docs/PERF_NOTES.md).
+  double warmup_ms = 100;
+  int iterations = 10;  // timed runs (each the max over ranks)
+  // Scale iterations down for large problems: a point runs at most this many seconds of
+  // timed iterations, estimated from the warm-up (never fewer than min_iterations).
+  double max_seconds = 60;
+  int min_iterations = 3;
+  VerifyMode verify = VerifyMode::Full;  // "full" | "sampled" | "off" ("auto": by size)
+  bool isolate = true;                   // also time the compute-only and comm-only parts
+  bool graph = false;                    // capture each run as a CUDA graph (CUDA runtime)
+  // CUDA runtime: every run starts with a GPU-side barrier over the ranks (a one-element
+  // NCCL all-reduce) before its start event, so a rank whose host comes late does not add
+  // its delay to the others' times. The CPU runtime always starts at an MPI barrier.
+  bool align_start = true;
+};
+
+// One point of a sweep, fully resolved.
+struct Point {
+  int index = 0;  // position in the expanded sweep, 0-based
+  std::string schedule;
+  Problem problem;        // problem.P is the world size
+  std::string transport;  // "auto" until the runtime resolves it
+  std::string profile = "nvlink";
+  Levers levers;
+  std::string skip_reason;  // non-empty: the point is SKIPPED, with this reason
+  // The params object of the result JSON (DESIGN.md), schedule-specific options included
+  // only where the schedule reads them.
+  nlohmann::json params() const;
+};
+
+struct SweepConfig {
+  std::string path;  // where it was read from
+  std::string name;
+  std::string description;
+  std::vector<int> world_sizes;  // allowed MPI world sizes; empty = any
+  MeasureSettings measure;
+  nlohmann::json resolved;  // the config with defaults filled in and overrides applied
+  nlohmann::json axes;      // axis name -> array of values (after overrides)
+  nlohmann::json skip;      // skip rules
+};
+
+// Reads and validates a config. `overrides` are "-a axis=v1,v2" strings that replace an
+// axis. Throws UsageError for a missing file, broken JSON, unknown or misspelled keys,
+// wrong types, non-positive sizes, unknown schedule/mask/dtype/transport names.
+SweepConfig load_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// Expands the axes for world size P (UsageError when P is not allowed), folds option
+// axes a schedule does not read, applies skip rules and the schedules' unsupported()
+// checks (as skip_reason), keeps the points that match `filter` ("" = all; see
+// docs/CONFIG.md for the syntax; UsageError when malformed) and numbers them.
+std::vector<Point> expand(const SweepConfig& cfg, int P, const std::string& filter);
+
+}  // namespace cpb

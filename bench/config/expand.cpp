@@ -1,0 +1,149 @@
+// expand: a loaded sweep config into numbered points (docs/CONFIG.md, "Expansion").
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "bench/config/config.hpp"
+#include "bench/config/diagnostics.hpp"
+#include "bench/config/schema.hpp"
+#include "bench/config/skip.hpp"
+#include "bench/config/point_filter.hpp"
+#include "bench/schedule.hpp"
+
+namespace cpb {
+namespace {
+
+using nlohmann::json;
+
+// The values expand() walks for axis `a`: the config's, else its default, else [null]
+// (absent with no default: Hkv = H, usp_u = the schedule's default, no chunk_heads).
+json axis_values(const SweepConfig& c, const cfg::AxisSpec& a) {
+  if (c.axes.contains(a.name)) return c.axes[a.name];
+  return json::array({a.default_value});
+}
+
+// Calls `emit` with every combination (axis name -> value), outermost axis first in
+// axis_specs() order. An option axis the picked schedule does not read takes its default
+// instead of its values (folding).
+void walk(size_t i, const std::vector<json>& values, json* pick,
+          const std::function<void(const json&)>& emit) {
+  const std::vector<cfg::AxisSpec>& specs = cfg::axis_specs();
+  if (i == specs.size()) {
+    emit(*pick);
+    return;
+  }
+  const cfg::AxisSpec& a = specs[i];
+  if (!a.option.empty() && !cfg::schedule_reads((*pick)["schedule"].get<std::string>(), a)) {
+    (*pick)[a.name] = a.default_value;
+    walk(i + 1, values, pick, emit);
+    return;
+  }
+  for (const json& v : values[i]) {
+    (*pick)[a.name] = v;
+    walk(i + 1, values, pick, emit);
+  }
+}
+
+Point make_point(const json& pick, int P) {
+  Point pt;
+  pt.schedule = pick["schedule"].get<std::string>();
+  pt.transport = pick["transport"].get<std::string>();
+  pt.profile = pick["profile"].get<std::string>();
+  pt.levers.comm_high_priority = pick["comm_priority"].get<std::string>() == "high";
+  // NCCL CTAs mean nothing to the copy-engine and MPI transports.
+  if (pt.transport == "nccl" || pt.transport == "auto") pt.levers.nccl_ctas = pick["nccl_ctas"].get<int>();
+  pt.levers.attn_sms = pick["attn_sms"].get<int>();
+  Problem& p = pt.problem;
+  p.P = P;
+  p.S = pick["S"].get<int64_t>();
+  p.H = pick["H"].get<int>();
+  p.Hkv = pick["Hkv"].is_null() ? p.H : pick["Hkv"].get<int>();
+  p.D = pick["D"].get<int>();
+  p.B = pick["B"].get<int>();
+  parse_mask(pick["mask"].get<std::string>(), &p.mask);
+  parse_dtype(pick["dtype"].get<std::string>(), &p.dtype);
+  p.chunks_auto = pick["chunks"] == "auto";
+  p.chunks = p.chunks_auto ? 1 : pick["chunks"].get<int>();
+  // Taper is even below 3 chunks: such points fold into the even ones.
+  p.chunk_shape = (p.chunks_auto || p.chunks >= 3) ? pick["chunk_shape"].get<std::string>() : "even";
+  // An explicit head split fixes the chunk count and shape.
+  if (!pick["chunk_heads"].is_null()) {
+    p.chunk_heads = pick["chunk_heads"].get<std::vector<int>>();
+    p.chunks = static_cast<int>(p.chunk_heads.size());
+    p.chunks_auto = false;
+    p.chunk_shape = "even";
+  }
+  p.ulysses_degree = pick["usp_u"].is_null() ? 0 : pick["usp_u"].get<int>();
+  p.comm_order = pick["comm_order"].get<std::string>();
+  p.comm_lanes = pick["comm_lanes"].get<int>();
+  p.qkv_layout = pick["qkv_layout"].get<std::string>();
+  return pt;
+}
+
+// What skip rules and filters look at: params() plus the schedule.
+json point_view(const Point& pt) {
+  json v = pt.params();
+  v["schedule"] = pt.schedule;
+  return v;
+}
+
+}  // namespace
+
+json Point::params() const {
+  const Problem& p = problem;
+  json j = shape_json(p);
+  j["transport"] = transport;
+  j["profile"] = profile;
+  // Levers only when set, so records of sweeps without them keep their params.
+  if (levers.comm_high_priority) j["comm_priority"] = "high";
+  if (levers.nccl_ctas > 0) j["nccl_ctas"] = levers.nccl_ctas;
+  if (levers.attn_sms > 0) j["attn_sms"] = levers.attn_sms;
+  for (const cfg::AxisSpec& a : cfg::axis_specs()) {
+    if (!cfg::schedule_reads(schedule, a)) continue;
+    if (a.name == "chunks") j["chunks"] = p.chunks_auto ? json("auto") : json(p.chunks);
+    if (a.name == "chunk_heads" && !p.chunk_heads.empty()) j["chunk_heads"] = p.chunk_heads;
+    // Only when not the default, so records of sweeps before these options keep their params.
+    if (a.name == "chunk_shape" && p.chunk_shape != "even") j["chunk_shape"] = p.chunk_shape;
+    if (a.name == "usp_u") j["usp_u"] = p.ulysses_degree;
+    if (a.name == "comm_order") j["comm_order"] = p.comm_order;
+    if (a.name == "comm_lanes" && p.comm_lanes != 1) j["comm_lanes"] = p.comm_lanes;
+    if (a.name == "qkv_layout" && p.qkv_layout != "separate") j["qkv_layout"] = p.qkv_layout;
+  }
+  return j;
+}
+
+std::vector<Point> expand(const SweepConfig& c, int P, const std::string& filter) {
+  if (!c.world_sizes.empty() &&
+      std::find(c.world_sizes.begin(), c.world_sizes.end(), P) == c.world_sizes.end()) {
+    std::vector<std::string> sizes;
+    for (int w : c.world_sizes) sizes.push_back(std::to_string(w));
+    cfg::fail(c.path + ": world_size", std::to_string(P) + " (the MPI world size) is not allowed",
+              cfg::join(sizes));
+  }
+  const cfg::PointFilter keep(filter);
+
+  std::vector<json> values;
+  for (const cfg::AxisSpec& a : cfg::axis_specs()) values.push_back(axis_values(c, a));
+  for (const json& s : values[std::distance(cfg::axis_specs().data(), cfg::find_axis("schedule"))]) {
+    if (!s.is_string() || !find_schedule(s.get<std::string>()))
+      cfg::fail_name(c.path + ": axes.schedule", s, "a schedule", schedule_names());
+  }
+
+  std::vector<Point> points;
+  std::set<std::string> seen;  // schedule + params: folded duplicates run once
+  json pick = json::object();
+  walk(0, values, &pick, [&](const json& combo) {
+    Point pt = make_point(combo, P);
+    const json view = point_view(pt);
+    if (!seen.insert(view.dump()).second || !keep.matches(view)) return;
+    pt.skip_reason = cfg::skip_reason(c.skip, view);
+    if (pt.skip_reason.empty()) {
+      if (auto why = find_schedule(pt.schedule)->unsupported(pt.problem)) pt.skip_reason = *why;
+    }
+    pt.index = static_cast<int>(points.size());
+    points.push_back(std::move(pt));
+  });
+  return points;
+}
+
+}  // namespace cpb

@@ -1,0 +1,34 @@
+// "-a axis=v1,v2" command-line overrides of sweep axes.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "bench/config/schema.hpp"
+
+namespace cpb::cfg {
+
+// `s` without leading and trailing blanks.
+std::string trim(const std::string& s);
+
+// `s` cut at every `sep`, each piece without surrounding blanks ("" gives {""}).
+std::vector<std::string> split_list(const std::string& s, char sep);
+
+// One value of axis `a` as written on the command line, not yet checked: an integer when
+// `text` is one (optional '-', digits, fits int64), else the string; for chunk_heads, an
+// array of such items cut at ':' ("4:3:3").
+nlohmann::json parse_cli_value(const AxisSpec& a, const std::string& text);
+
+struct AxisOverride {
+  std::string axis;       // the axis name, checked against the schema
+  std::string where;      // "-a <axis>", for messages
+  nlohmann::json values;  // array of checked values, as check_axis_values() returns
+};
+
+// Parses and checks one override, "axis=v1,v2,...". Values are integers when they look
+// like integers and strings otherwise; chunk_heads values are head counts joined by ':'
+// ("chunk_heads=4:3:3,3:3:2:2"). Throws UsageError naming "-a <axis>".
+AxisOverride parse_override(const std::string& arg);
+
+}  // namespace cpb::cfg

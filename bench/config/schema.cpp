@@ -1,0 +1,197 @@
+#include "bench/config/schema.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "bench/config/diagnostics.hpp"
+#include "bench/schedule.hpp"
+
+namespace cpb::cfg {
+namespace {
+
+constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+std::vector<std::string> masks() { return {"full", "causal"}; }
+std::vector<std::string> dtypes() { return {"bf16", "fp16", "fp32"}; }
+std::vector<std::string> transports() { return {"auto", "nccl", "ce", "ce_host", "mpi"}; }
+std::vector<std::string> profiles() { return {"nvlink", "pcie"}; }
+std::vector<std::string> comm_priorities() { return {"normal", "high"}; }
+std::vector<std::string> comm_orders() { return {"interleaved", "inputs_first"}; }
+std::vector<std::string> chunk_shapes() { return {"even", "taper"}; }
+std::vector<std::string> qkv_layouts() { return {"separate", "packed"}; }
+
+AxisSpec size_axis(std::string name, int64_t max, bool required, nlohmann::json dflt,
+                   std::string option = "") {
+  AxisSpec a;
+  a.name = std::move(name);
+  a.kind = AxisKind::Size;
+  a.max = max;
+  a.option = std::move(option);
+  a.required = required;
+  a.default_value = std::move(dflt);
+  return a;
+}
+
+AxisSpec name_axis(std::string name, std::string noun, std::vector<std::string> (*allowed)(), bool required,
+                   nlohmann::json dflt, std::string option = "") {
+  AxisSpec a;
+  a.name = std::move(name);
+  a.kind = AxisKind::Name;
+  a.noun = std::move(noun);
+  a.allowed = allowed;
+  a.option = std::move(option);
+  a.required = required;
+  a.default_value = std::move(dflt);
+  return a;
+}
+
+std::vector<AxisSpec> make_specs() {
+  // Problem axes outermost, so the points of one problem are neighbours; the schedule
+  // and its options innermost, so every problem's schedules run one after another.
+  std::vector<AxisSpec> v;
+  v.push_back(size_axis("S", kInt64Max, true, nullptr));
+  v.push_back(size_axis("H", kIntMax, true, nullptr));
+  v.push_back(size_axis("Hkv", kIntMax, false, nullptr));
+  v.push_back(size_axis("D", kIntMax, true, nullptr));
+  v.push_back(size_axis("B", kIntMax, false, 1));
+  v.push_back(name_axis("mask", "a mask", masks, false, "full"));
+  v.push_back(name_axis("dtype", "a dtype", dtypes, false, "bf16"));
+  v.push_back(name_axis("profile", "a profile", profiles, false, "nvlink"));
+  v.push_back(name_axis("transport", "a transport", transports, false, "auto"));
+  // Overlap levers (bench/levers.hpp): every schedule has them; nccl_ctas folds to 0
+  // under a transport other than nccl.
+  v.push_back(name_axis("comm_priority", "a comm_priority", comm_priorities, false, "normal"));
+  v.push_back(size_axis("nccl_ctas", 64, false, 0));
+  v.back().kind = AxisKind::Count;
+  v.push_back(size_axis("attn_sms", 4096, false, 0));
+  v.back().kind = AxisKind::Count;
+  v.push_back(name_axis("schedule", "a schedule", schedule_names, true, nullptr));
+  v.push_back(size_axis("chunks", kIntMax, false, 1, "chunks"));
+  AxisSpec heads;
+  heads.name = "chunk_heads";
+  heads.kind = AxisKind::HeadList;
+  heads.noun = "a list of head counts";
+  heads.max = kIntMax;
+  heads.option = "chunk_heads";
+  v.push_back(heads);
+  v.push_back(name_axis("chunk_shape", "a chunk_shape", chunk_shapes, false, "even", "chunk_shape"));
+  v.push_back(size_axis("usp_u", kIntMax, false, nullptr, "ulysses_degree"));
+  v.back().required_when_read = true;
+  v.push_back(name_axis("comm_order", "a comm_order", comm_orders, false, "interleaved", "comm_order"));
+  v.push_back(size_axis("comm_lanes", 2, false, 1, "comm_lanes"));
+  v.push_back(name_axis("qkv_layout", "a qkv_layout", qkv_layouts, false, "separate", "qkv_layout"));
+  return v;
+}
+
+std::string range_text(int64_t lo, int64_t hi) {
+  if (hi == kIntMax || hi == kInt64Max) return "integers >= " + std::to_string(lo);
+  return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+// chunks: a Size value, or "auto" (hcms calibrates C per point: bench/schedules/hcms_chunks_auto.hpp).
+nlohmann::json check_chunks(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
+  if (v == "auto") return v;
+  if (!v.is_number())
+    fail(where, show(v) + " is neither an integer nor \"auto\"", range_text(1, a.max) + " or \"auto\"");
+  return check_int(v, 1, a.max, where);
+}
+
+}  // namespace
+
+const std::vector<AxisSpec>& axis_specs() {
+  static const std::vector<AxisSpec> specs = make_specs();
+  return specs;
+}
+
+const AxisSpec* find_axis(const std::string& name) {
+  for (const AxisSpec& a : axis_specs())
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+std::vector<std::string> axis_names() {
+  std::vector<std::string> out;
+  for (const AxisSpec& a : axis_specs()) out.push_back(a.name);
+  return out;
+}
+
+const AxisSpec& world_size_spec() {
+  static const AxisSpec p = size_axis("P", kIntMax, false, nullptr);
+  return p;
+}
+
+bool schedule_reads(const std::string& schedule, const AxisSpec& a) {
+  if (a.option.empty()) return false;
+  const Schedule* s = find_schedule(schedule);
+  if (!s) return false;
+  const std::vector<std::string> opts = s->option_axes();
+  return std::find(opts.begin(), opts.end(), a.option) != opts.end();
+}
+
+int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::string& where) {
+  int64_t x = 0;
+  if (v.is_number_integer() && !v.is_number_unsigned()) {
+    x = v.get<int64_t>();
+  } else if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() > static_cast<uint64_t>(kInt64Max))
+      fail(where, show(v) + " is too large", range_text(lo, hi));
+    x = static_cast<int64_t>(v.get<uint64_t>());
+  } else if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || d != std::floor(d))
+      fail(where, show(v) + " is not an integer", range_text(lo, hi));
+    if (std::fabs(d) >= 9.2e18) fail(where, show(v) + " is too large", range_text(lo, hi));
+    x = static_cast<int64_t>(d);
+  } else {
+    fail(where, show(v) + " is not an integer", range_text(lo, hi));
+  }
+  if (x < lo) {
+    const char* problem = lo == 1 ? " is not positive" : lo == 0 ? " is negative" : " is too small";
+    fail(where, show(v) + problem, range_text(lo, hi));
+  }
+  if (x > hi) fail(where, show(v) + " is too large", range_text(lo, hi));
+  return x;
+}
+
+nlohmann::json check_axis_value(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
+  switch (a.kind) {
+    case AxisKind::Size:
+      if (a.name == "chunks") return check_chunks(a, v, where);
+      return check_int(v, 1, a.max, where);
+    case AxisKind::Count: return check_int(v, 0, a.max, where);
+    case AxisKind::Name: {
+      const std::vector<std::string> allowed = a.allowed();
+      if (!v.is_string() || std::find(allowed.begin(), allowed.end(), v.get<std::string>()) == allowed.end())
+        fail_name(where, v, a.noun, allowed);
+      return v;
+    }
+    case AxisKind::HeadList: {
+      const std::string what = "a non-empty array of integers >= 1, e.g. [4, 3, 3]";
+      if (!v.is_array()) fail(where, show(v) + " is not " + a.noun, what);
+      if (v.empty()) fail(where, show(v) + " is empty", what);
+      nlohmann::json out = nlohmann::json::array();
+      for (size_t i = 0; i < v.size(); ++i)
+        out.push_back(check_int(v[i], 1, a.max, where + "[" + std::to_string(i) + "]"));
+      return out;
+    }
+  }
+  return v;
+}
+
+nlohmann::json check_axis_values(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
+  // An array is a list of values, except for chunk_heads where an array of numbers is
+  // one value (and an array of arrays a list of values).
+  const bool one_value =
+      !v.is_array() || (a.kind == AxisKind::HeadList && !v.empty() && !v.front().is_array());
+  if (one_value) return nlohmann::json::array({check_axis_value(a, v, where)});
+  if (v.empty()) fail(where, "[] is empty", "one value or a non-empty array of values");
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < v.size(); ++i)
+    out.push_back(check_axis_value(a, v[i], where + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+}  // namespace cpb::cfg

@@ -1,0 +1,279 @@
+#include "bench/plan/plan_check.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "bench/plan/plan_check_detail.hpp"
+
+namespace cpb {
+namespace check_detail {
+
+void Errors::add(const std::string& sentence) {
+  ++added_;
+  if (out_->size() < kMaxPlanErrors) out_->push_back(sentence);
+}
+
+bool Errors::full() const { return out_->size() >= kMaxPlanErrors; }
+
+std::string step_name(const Step& s) { return "step " + std::to_string(s.id) + " \"" + s.label + "\""; }
+
+std::string buffer_name(const Plan& plan, int buf) { return "buffer \"" + plan.buffers[buf].name + "\""; }
+
+std::string show(const View& v) {
+  std::ostringstream os;
+  os << "@" << v.offset << " [" << v.shape[0] << "," << v.shape[1] << "," << v.shape[2] << "," << v.shape[3] << "]/["
+     << v.stride[0] << "," << v.stride[1] << "," << v.stride[2] << "," << v.stride[3] << "]";
+  return os.str();
+}
+
+int64_t view_last(const View& v) {
+  int64_t last = v.offset;
+  for (int i = 0; i < 4; ++i) last += (v.shape[i] - 1) * v.stride[i];
+  return last;
+}
+
+}  // namespace check_detail
+
+namespace {
+
+using check_detail::buffer_name;
+using check_detail::Errors;
+using check_detail::show;
+
+bool is_dense(const View& v) {
+  return v.stride[3] == 1 && v.stride[2] == v.shape[3] && v.stride[1] == v.shape[2] * v.shape[3] &&
+         v.stride[0] == v.shape[1] * v.shape[2] * v.shape[3];
+}
+
+bool in(Range r, int64_t lo, int64_t hi) { return r.size >= 1 && r.begin >= lo && r.end() <= hi; }
+
+std::string range_str(Range r) { return "[" + std::to_string(r.begin) + ", " + std::to_string(r.end()) + ")"; }
+
+class RankChecker {
+ public:
+  RankChecker(const Plan& plan, const Problem& p, Errors& errors) : plan_(plan), p_(p), err_(errors) {}
+
+  void run() {
+    header();
+    buffers();
+    for (size_t i = 0; i < plan_.steps.size() && !err_.full(); ++i) step(plan_.steps[i], static_cast<int>(i));
+  }
+
+ private:
+  void header() {
+    if (plan_.world != p_.P)
+      err_.add("world=" + std::to_string(plan_.world) + " differs from the problem's P=" + std::to_string(p_.P));
+    if (plan_.rank < 0 || plan_.rank >= p_.P)
+      err_.add("rank=" + std::to_string(plan_.rank) + " is outside [0, " + std::to_string(p_.P) + ")");
+    if (plan_.lanes.empty()) err_.add("the plan has no lanes");
+    std::set<std::string> names;
+    for (const std::string& l : plan_.lanes)
+      if (l.empty() || !names.insert(l).second) err_.add("lane name \"" + l + "\" is empty or repeated");
+    for (size_t g = 0; g < plan_.groups.size(); ++g) {
+      std::set<int> seen;
+      if (plan_.groups[g].empty()) err_.add("group " + std::to_string(g) + " is empty");
+      for (int r : plan_.groups[g])
+        if (r < 0 || r >= p_.P || !seen.insert(r).second)
+          err_.add("group " + std::to_string(g) + " lists rank " + std::to_string(r) +
+                   ", which is outside [0, P) or repeated");
+    }
+    for (const Range& r : plan_.tokens)
+      if (!in(r, 0, p_.S))
+        err_.add("token range " + range_str(r) + " is empty or outside [0, S=" + std::to_string(p_.S) + ")");
+  }
+
+  void buffers() {
+    for (size_t i = 0; i < plan_.buffers.size(); ++i)
+      if (plan_.buffers[i].elems < 1)
+        err_.add(buffer_name(plan_, static_cast<int>(i)) + " has " + std::to_string(plan_.buffers[i].elems) +
+                 " elements");
+    const int64_t rows = static_cast<int64_t>(p_.B) * plan_.local_tokens() * p_.D;
+    const std::pair<BufferRole, int64_t> roles[] = {{BufferRole::Q, rows * p_.H},
+                                                    {BufferRole::K, rows * p_.Hkv},
+                                                    {BufferRole::V, rows * p_.Hkv},
+                                                    {BufferRole::O, rows * p_.H}};
+    for (const auto& role : roles) {
+      int count = 0;
+      for (const Buffer& b : plan_.buffers) {
+        if (b.role != role.first) continue;
+        ++count;
+        if (b.storage != Storage::Act)
+          err_.add(std::string(to_string(role.first)) + " buffer \"" + b.name + "\" is not Act storage");
+        if (b.elems != role.second)
+          err_.add(std::string(to_string(role.first)) + " buffer \"" + b.name + "\" has " + std::to_string(b.elems) +
+                   " elements; the shard [B, local tokens, heads, D] has " + std::to_string(role.second));
+      }
+      if (count != 1)
+        err_.add("the plan has " + std::to_string(count) + " buffers of role " + to_string(role.first) +
+                 "; it needs one");
+    }
+  }
+
+  bool view(const View& v, const std::string& what) {
+    if (v.buf < 0 || v.buf >= static_cast<int>(plan_.buffers.size())) {
+      err_.add(where_ + what + " names buffer " + std::to_string(v.buf) + ", which does not exist");
+      return false;
+    }
+    for (int i = 0; i < 4; ++i)
+      if (v.shape[i] < 1 || v.stride[i] < 0) {
+        err_.add(where_ + what + " " + show(v) + " has an extent below 1 or a negative stride");
+        return false;
+      }
+    const int64_t last = check_detail::view_last(v);
+    if (v.offset < 0 || last >= plan_.buffers[v.buf].elems) {
+      err_.add(where_ + what + " " + show(v) + " reaches element " + std::to_string(last) + " of " +
+               buffer_name(plan_, v.buf) + ", which has " + std::to_string(plan_.buffers[v.buf].elems));
+      return false;
+    }
+    return true;
+  }
+
+  void storage(const View& v, Storage s, const std::string& what) {
+    if (plan_.buffers[v.buf].storage != s)
+      err_.add(where_ + what + " lies in " + buffer_name(plan_, v.buf) + " of " +
+               to_string(plan_.buffers[v.buf].storage) + " storage; it must be " + to_string(s));
+  }
+
+  void lse(const View& v, const View& rows, const std::string& what) {
+    storage(v, Storage::F32, what);
+    const std::array<int64_t, 4> want{rows.shape[0], rows.shape[2], rows.shape[1], 1};
+    if (v.shape != want || !is_dense(v))
+      err_.add(where_ + what + " " + show(v) + " is not a dense [B, H, S, 1] view matching its rows [" +
+               std::to_string(want[0]) + "," + std::to_string(want[1]) + "," + std::to_string(want[2]) + ",1]");
+  }
+
+  void step(const Step& s, int index) {
+    where_ = check_detail::step_name(s) + ": ";
+    if (s.id != index) err_.add(where_ + "id differs from its position " + std::to_string(index));
+    if (s.lane < 0 || s.lane >= static_cast<int>(plan_.lanes.size()))
+      err_.add(where_ + "lane " + std::to_string(s.lane) + " does not exist");
+    for (int d : s.deps)
+      if (d < 0 || d >= index)
+        err_.add(where_ + "depends on step " + std::to_string(d) + ", which is not an earlier step");
+    switch (s.kind()) {
+      case OpKind::Copy:
+        copy(std::get<CopyOp>(s.op));
+        break;
+      case OpKind::Exchange:
+        exchange(std::get<ExchangeOp>(s.op));
+        break;
+      case OpKind::Attention:
+        attention(std::get<AttentionOp>(s.op));
+        break;
+      case OpKind::Merge:
+        merge(std::get<MergeOp>(s.op));
+        break;
+    }
+  }
+
+  void copy(const CopyOp& c) {
+    if (c.pairs.empty()) err_.add(where_ + "copies nothing");
+    for (size_t i = 0; i < c.pairs.size(); ++i) {
+      const std::string n = "pair " + std::to_string(i);
+      if (view(c.pairs[i].src, n + " src") && view(c.pairs[i].dst, n + " dst") &&
+          c.pairs[i].src.shape != c.pairs[i].dst.shape)
+        err_.add(where_ + n + " copies " + show(c.pairs[i].src) + " to the differently shaped " + show(c.pairs[i].dst));
+    }
+  }
+
+  void exchange(const ExchangeOp& e) {
+    if (e.group < 0 || e.group >= static_cast<int>(plan_.groups.size())) {
+      err_.add(where_ + "group " + std::to_string(e.group) + " does not exist");
+      return;
+    }
+    const std::vector<int>& members = plan_.groups[e.group];
+    auto member = [&](int r) { return std::find(members.begin(), members.end(), r) != members.end(); };
+    if (!member(plan_.rank)) err_.add(where_ + "this rank is not in its group " + std::to_string(e.group));
+    if (e.sends.empty() && e.recvs.empty()) err_.add(where_ + "exchanges nothing");
+    for (const auto* list : {&e.sends, &e.recvs})
+      for (const Transfer& t : *list) {
+        const std::string n = list == &e.sends ? "send to rank " : "receive from rank ";
+        const Slice& sl = t.slice;
+        if (!member(t.peer))
+          err_.add(where_ + n + std::to_string(t.peer) + ": the peer is not in group " + std::to_string(e.group));
+        if (sl.buf < 0 || sl.buf >= static_cast<int>(plan_.buffers.size()))
+          err_.add(where_ + n + std::to_string(t.peer) + " names buffer " + std::to_string(sl.buf) +
+                   ", which does not exist");
+        else if (sl.count < 1 || sl.offset < 0 || sl.offset + sl.count > plan_.buffers[sl.buf].elems)
+          err_.add(where_ + n + std::to_string(t.peer) + ": slice [" + std::to_string(sl.offset) + ", +" +
+                   std::to_string(sl.count) + ") is empty or outside " + buffer_name(plan_, sl.buf) + " (" +
+                   std::to_string(plan_.buffers[sl.buf].elems) + " elements)");
+      }
+  }
+
+  void attention(const AttentionOp& a) {
+    const std::pair<const View*, const char*> views[] = {{&a.q, "q"}, {&a.k, "k"}, {&a.v, "v"}, {&a.o, "o"}};
+    bool ok = true;
+    for (const auto& v : views) ok = view(*v.first, v.second) && ok;
+    if (a.has_lse) ok = view(a.lse, "lse") && ok;
+    if (!ok) return;
+    for (const auto& v : views) {
+      storage(*v.first, Storage::Act, v.second);
+      if (v.first->stride[3] != 1 || v.first->shape[3] != p_.D)
+        err_.add(where_ + v.second + " " + show(*v.first) + " needs extent D=" + std::to_string(p_.D) +
+                 " and stride 1 in dim 3");
+      if (v.first->shape[0] != p_.B)
+        err_.add(where_ + v.second + " " + show(*v.first) + " covers " + std::to_string(v.first->shape[0]) +
+                 " batches; tiles cover all B=" + std::to_string(p_.B));
+    }
+    if (a.q.shape != a.o.shape) err_.add(where_ + "q " + show(a.q) + " and o " + show(a.o) + " differ in shape");
+    if (a.k.shape != a.v.shape) err_.add(where_ + "k " + show(a.k) + " and v " + show(a.v) + " differ in shape");
+    const int64_t hq = a.q.shape[2], hk = a.k.shape[2];
+    if (hq % hk != 0)
+      err_.add(where_ + std::to_string(hq) + " query heads are not a multiple of " + std::to_string(hk) +
+               " key/value heads");
+    if (a.heads.size != hq || !in(a.heads, 0, p_.H))
+      err_.add(where_ + "heads " + range_str(a.heads) + " must be " + std::to_string(hq) +
+               " query heads inside [0, H)");
+    if (a.q_tokens.size != a.q.shape[1] || !in(a.q_tokens, 0, p_.S))
+      err_.add(where_ + "q_tokens " + range_str(a.q_tokens) + " must be " + std::to_string(a.q.shape[1]) +
+               " tokens inside [0, S)");
+    if (a.k_tokens.size != a.k.shape[1] || !in(a.k_tokens, 0, p_.S))
+      err_.add(where_ + "k_tokens " + range_str(a.k_tokens) + " must be " + std::to_string(a.k.shape[1]) +
+               " tokens inside [0, S)");
+    if (a.causal && (a.q_tokens.begin != a.k_tokens.begin || a.q_tokens.size != a.k_tokens.size))
+      err_.add(where_ + "causal tile " + range_str(a.q_tokens) + " x " + range_str(a.k_tokens) +
+               " is not square on the diagonal");
+    if (a.causal && p_.mask != Mask::Causal) err_.add(where_ + "causal tile in a problem with the full mask");
+    if (a.scale != static_cast<float>(p_.softmax_scale()))
+      err_.add(where_ + "scale " + std::to_string(a.scale) + " is not 1/sqrt(D)");
+    if (a.has_lse) lse(a.lse, a.q, "lse");
+  }
+
+  void merge(const MergeOp& m) {
+    // `&`, not `&&`: every view gets its own report.
+    const bool ok =
+        view(m.part_o, "part_o") & view(m.part_lse, "part_lse") & view(m.acc_o, "acc_o") & view(m.acc_lse, "acc_lse");
+    if (!ok) return;
+    storage(m.part_o, Storage::Act, "part_o");
+    storage(m.acc_o, Storage::F32, "acc_o");
+    if (m.part_o.shape != m.acc_o.shape)
+      err_.add(where_ + "part_o " + show(m.part_o) + " and acc_o " + show(m.acc_o) + " differ in shape");
+    lse(m.part_lse, m.part_o, "part_lse");
+    lse(m.acc_lse, m.part_o, "acc_lse");
+  }
+
+  const Plan& plan_;
+  const Problem& p_;
+  Errors& err_;
+  std::string where_;
+};
+
+}  // namespace
+
+std::vector<std::string> check_plan(const Plan& plan, const Problem& p) {
+  std::vector<std::string> out;
+  Errors errors(&out);
+  RankChecker(plan, p, errors).run();
+  if (!errors.any()) check_detail::check_races(plan, plan_checks_are_exhaustive(p), errors);
+  return out;
+}
+
+bool plan_checks_are_exhaustive(const Problem& p) {
+  const double pairs = static_cast<double>(p.H) * static_cast<double>(p.S) * static_cast<double>(p.S);
+  const double elems = static_cast<double>(p.B) * static_cast<double>(p.S) * p.H * p.D;
+  return pairs <= static_cast<double>(1 << 26) && elems <= static_cast<double>(1 << 21);
+}
+
+}  // namespace cpb

@@ -1,0 +1,23 @@
+#include "bench/sweep/comp_time_cache.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "bench/plan/plan_io.hpp"
+
+namespace cpb {
+
+std::string CompTimeCache::key(const Problem& p, const Plan& comp, const RunOptions& opt) {
+  nlohmann::json k = shape_json(p);
+  k["graph"] = opt.graph;
+  k["align_start"] = opt.align_start;
+  k["attn_sms"] = opt.levers.attn_sms;
+  k["plan"] = plan_to_json(comp);
+  return k.dump();
+}
+
+const CompTimeCache::Entry* CompTimeCache::find(const std::string& key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+}  // namespace cpb

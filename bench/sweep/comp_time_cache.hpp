@@ -1,0 +1,37 @@
+// The compute-only times a sweep has measured, kept by what determines them. The
+// compute-only part of a plan (its steps but the exchanges) does not depend on the
+// transport or the interconnect profile, so a sweep over transports would time the same
+// kernels once per transport. A point whose compute-only plan, problem and compute
+// options match an earlier point's reuses that point's time; its record names the point
+// it came from (`comp_ms_from`, docs/METRICS.md).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "bench/plan/plan.hpp"
+#include "bench/problem.hpp"
+#include "bench/runtime.hpp"
+
+namespace cpb {
+
+class CompTimeCache {
+ public:
+  struct Entry {
+    double ms = 0;   // the p50 time of the compute-only part [ms]
+    int point = -1;  // index of the point that timed it
+  };
+
+  // Everything the compute-only time depends on: the plan (steps, lanes, buffers), the
+  // problem's shape, mask and dtype, and the options that change the compute kernels or
+  // how a run is timed (graph, align_start, attn_sms). Not the transport or the profile.
+  static std::string key(const Problem& p, const Plan& comp, const RunOptions& opt);
+
+  const Entry* find(const std::string& key) const;  // null when not measured yet
+  void put(const std::string& key, Entry e) { entries_[key] = e; }
+
+ private:
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace cpb

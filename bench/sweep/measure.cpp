@@ -1,0 +1,37 @@
+#include "bench/sweep/measure.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "comm/mpi_session.hpp"
+
+namespace cpb {
+
+Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm comm) {
+  Measurement m;
+  double slowest_warmup = 0, warmup_total = 0;
+  // Every rank sees the same maxima, so every rank runs the same number of warm-ups.
+  while (m.warmup < settings.warmup || (warmup_total < settings.warmup_ms && m.warmup < kMaxTimedWarmupRuns)) {
+    const double t = allreduce_max(exec.run(nullptr), comm);
+    slowest_warmup = std::max(slowest_warmup, t);
+    warmup_total += t;
+    ++m.warmup;
+  }
+  int n = settings.iterations;
+  if (slowest_warmup > 0) {
+    const double fit = std::floor(settings.max_seconds * 1e3 / slowest_warmup);
+    if (fit < n) n = std::max(settings.min_iterations, static_cast<int>(fit));
+  }
+  m.samples.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) m.samples.push_back(allreduce_max(exec.run(nullptr), comm));
+  m.stats = summarize(m.samples);
+  return m;
+}
+
+Measurement measure_plan(Runtime& runtime, const Problem& p, const Plan& plan, const RunOptions& opt,
+                         const MeasureSettings& settings, MPI_Comm comm) {
+  auto exec = runtime.prepare(p, plan, opt);
+  return measure(*exec, settings, comm);
+}
+
+}  // namespace cpb

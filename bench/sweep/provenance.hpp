@@ -1,0 +1,22 @@
+// The provenance record of a result file: where, when, with what and how it was made.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/config/config.hpp"
+#include "bench/runtime.hpp"
+#include "comm/mpi_session.hpp"
+
+namespace cpb {
+
+// Collective (gathers host names). host, hosts, world_size, nodes, runtime facts
+// (runtime.describe(): GPUs and library versions), MPI library version, cpbench version
+// and git SHA, UTC date, the command line, the NCCL_*/CPB_*/CUDA_*/OMPI_MCA_* environment,
+// and the resolved config.
+nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
+                               const SweepConfig& cfg, const std::vector<std::string>& argv);
+
+}  // namespace cpb

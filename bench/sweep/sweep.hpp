@@ -1,0 +1,26 @@
+// The sweep runner: runs the points of a config one after another on one runtime,
+// prints the table as rows finish, and rewrites the result file after each point.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench/config/config.hpp"
+#include "bench/runtime.hpp"
+#include "comm/mpi_session.hpp"
+
+namespace cpb {
+
+struct SweepOptions {
+  std::string out;        // result JSON path; "" = none
+  std::string trace_dir;  // "" = no traces
+  bool quiet = false;     // no progress lines
+  std::vector<std::string> argv;
+};
+
+// Collective. Returns the process exit code: 0 when every point passed or was skipped,
+// 1 when any point FAILED verification.
+int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime& runtime,
+              const MpiSession& mpi, const SweepOptions& opt);
+
+}  // namespace cpb

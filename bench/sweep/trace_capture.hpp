@@ -1,0 +1,22 @@
+// Collects one traced run's step times from every rank and writes the point's Chrome
+// trace JSON (bench/report/trace.hpp) into a directory.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench/config/config.hpp"
+#include "bench/runtime.hpp"
+#include "comm/mpi_session.hpp"
+
+namespace cpb {
+
+// Collective: gathers `steps` (this rank's) to rank 0, which rebuilds every rank's plan
+// to label the steps and writes DIR/<index>_<schedule>_<params>.trace.json.
+void write_point_trace(const std::string& dir, const Point& point, const std::vector<StepTime>& steps,
+                       const MpiSession& mpi);
+
+// The file name write_point_trace uses for `point`.
+std::string trace_file_name(const Point& point);
+
+}  // namespace cpb
