@@ -11,6 +11,8 @@
 // but Open MPI and MPICH honour it, and the alternative is a job that hangs forever.
 #pragma once
 
+#include <nccl.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <mutex>

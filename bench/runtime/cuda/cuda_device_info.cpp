@@ -1,5 +1,6 @@
 #include "bench/runtime/cuda/cuda_device_info.hpp"
 
+#include <cudnn.h>
 #include <cudnn_frontend_version.h>
 
 #include <cctype>
