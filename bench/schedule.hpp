@@ -39,6 +39,9 @@ class Schedule {
   // A schedule whose output must be bitwise equal to this one's for the same problem and
   // attention kernel (hcms: "ulysses"), checked by the runner; "" for none.
   virtual std::string bitwise_reference() const { return ""; }
+  // A short tag of the options that tell this schedule's points of one shape apart, for
+  // file names such as traces (hcms: "C4" for 4 chunks); "" for none.
+  virtual std::string label(const Problem&) const { return ""; }
 };
 
 // Registry. Names are those of DESIGN.md: ulysses, hcms, ring, zigzag_ring, usp, tiled.

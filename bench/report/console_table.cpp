@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench/report/record_fields.hpp"
+#include "bench/sweep/point_record.hpp"
 #include "bench/report/text_columns.hpp"
 #include "bench/report/text_format.hpp"
 
@@ -48,19 +49,19 @@ std::string transport_cell(const nlohmann::json& r) {
 }
 
 std::string time_cell(const nlohmann::json& r) {
-  const auto p50 = number_field(r, {"time_ms", "p50"});
+  const auto p50 = number_field(r, {record_key::time_ms, "p50"});
   if (!p50) return "-";
-  return format_sig(p50) + " [" + format_sig(number_field(r, {"time_ms", "p10"})) + ", " +
-         format_sig(number_field(r, {"time_ms", "p90"})) + "]";
+  return format_sig(p50) + " [" + format_sig(number_field(r, {record_key::time_ms, "p10"})) + ", " +
+         format_sig(number_field(r, {record_key::time_ms, "p90"})) + "]";
 }
 
 std::string max_err_cell(const nlohmann::json& r) {
-  const auto err = number_field(r, {"verify", "max_abs_err"});
+  const auto err = number_field(r, {record_key::verify, record_key::max_abs_err});
   return err && *err == 0 ? "0" : format_sci(err, 1);
 }
 
 std::string note_cell(const nlohmann::json& r) {
-  std::string note = string_field(r, {"reason"});
+  std::string note = string_field(r, {record_key::reason});
   std::replace(note.begin(), note.end(), '\n', ' ');
   return note;
 }
@@ -104,7 +105,7 @@ void print_results_row(const nlohmann::json& r, std::ostream& out) {
       param_text(r, "dtype"),
       transport_cell(r),
       time_cell(r),
-      format_sig(number_field(r, {"tflops_per_gpu"}), 3),
+      format_sig(number_field(r, {record_key::tflops_per_gpu}), 3),
       format_bytes(number_field(r, {"comm_bytes_per_rank"})),
       max_err_cell(r),
       record_status(r).empty() ? "-" : record_status(r),
@@ -121,7 +122,7 @@ void print_results_table(const nlohmann::json& points, std::ostream& out) {
 bool has_overlap_data(const nlohmann::json& points) {
   if (!points.is_array()) return false;
   return std::any_of(points.begin(), points.end(), [](const nlohmann::json& r) {
-    return number_field(r, {"comp_ms"}) || number_field(r, {"comm_ms"});
+    return number_field(r, {record_key::comp_ms}) || number_field(r, {record_key::comm_ms});
   });
 }
 
@@ -131,7 +132,7 @@ void print_overlap_table(const nlohmann::json& points, std::ostream& out) {
   std::vector<nlohmann::json> groups;
   std::vector<std::vector<const nlohmann::json*>> rows;
   for (const auto& r : points) {
-    if (!number_field(r, {"time_ms", "p50"})) continue;
+    if (!number_field(r, {record_key::time_ms, "p50"})) continue;
     const nlohmann::json g = problem_group(r);
     const auto it = std::find(groups.begin(), groups.end(), g);
     const std::size_t gi = static_cast<std::size_t>(it - groups.begin());
@@ -157,9 +158,9 @@ void print_overlap_table(const nlohmann::json& points, std::ostream& out) {
           schedule_cell(*r),
           param_text(*r, "S"),
           chunks_cell(*r),
-          format_sig(number_field(*r, {"time_ms", "p50"})),
-          format_sig(number_field(*r, {"comp_ms"})),
-          format_sig(number_field(*r, {"comm_ms"})),
+          format_sig(number_field(*r, {record_key::time_ms, "p50"})),
+          format_sig(number_field(*r, {record_key::comp_ms})),
+          format_sig(number_field(*r, {record_key::comm_ms})),
           rho_cell(*r),
           fixed2(*r, {"bound"}),
           fixed2(*r, {"eta"}),

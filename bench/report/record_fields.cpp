@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench/sweep/metrics.hpp"
+#include "bench/sweep/point_record.hpp"
 
 namespace cpb {
 
@@ -34,11 +35,11 @@ std::string string_field(const nlohmann::json& j, std::initializer_list<const ch
   return v && v->is_string() ? v->get<std::string>() : fallback;
 }
 
-std::string record_status(const nlohmann::json& record) { return string_field(record, {"status"}); }
+std::string record_status(const nlohmann::json& record) { return string_field(record, {record_key::status}); }
 
 std::string point_identity(const nlohmann::json& record) {
-  const nlohmann::json* params = find_field(record, {"params"});
-  return string_field(record, {"schedule"}) + " " + (params ? params->dump() : "null");
+  const nlohmann::json* params = find_field(record, {record_key::params});
+  return string_field(record, {record_key::schedule}) + " " + (params ? params->dump() : "null");
 }
 
 namespace {
@@ -46,7 +47,7 @@ namespace {
 // Rows of one report table: the same problem moved over the same transport.
 nlohmann::json table_key(const nlohmann::json& record) {
   nlohmann::json k = problem_key(record);
-  const nlohmann::json* transport = find_field(record, {"params", "transport"});
+  const nlohmann::json* transport = find_field(record, {record_key::params, "transport"});
   if (transport) k["transport"] = *transport;
   return k;
 }
@@ -55,7 +56,7 @@ nlohmann::json table_key(const nlohmann::json& record) {
 
 nlohmann::json schedule_options(const nlohmann::json& record) {
   nlohmann::json opts = nlohmann::json::object();
-  const nlohmann::json* params = find_field(record, {"params"});
+  const nlohmann::json* params = find_field(record, {record_key::params});
   if (!params || !params->is_object()) return opts;
   const nlohmann::json problem = table_key(record);
   for (const auto& [k, v] : params->items())
@@ -64,7 +65,7 @@ nlohmann::json schedule_options(const nlohmann::json& record) {
 }
 
 nlohmann::json problem_group(const nlohmann::json& record) {
-  const nlohmann::json* params = find_field(record, {"params"});
+  const nlohmann::json* params = find_field(record, {record_key::params});
   if (!params || !params->is_object()) return nlohmann::json::object();
   nlohmann::json g = table_key(record);
   g.erase("S");
@@ -99,7 +100,7 @@ std::string summarize_names(const nlohmann::json& names) {
 }
 
 std::string variant_label(const nlohmann::json& record) {
-  std::string label = string_field(record, {"schedule"}, "?");
+  std::string label = string_field(record, {record_key::schedule}, "?");
   const nlohmann::json opts = schedule_options(record);
   const bool explicit_heads = opts.contains("chunk_heads") && opts["chunk_heads"].is_array() &&
                               !opts["chunk_heads"].empty();
@@ -139,7 +140,7 @@ std::string describe_group(const nlohmann::json& group) {
 
 std::string describe_point(const nlohmann::json& record) {
   std::string s = variant_label(record);
-  if (const nlohmann::json* S = find_field(record, {"params", "S"})) s += " S=" + plain_text(*S);
+  if (const nlohmann::json* S = find_field(record, {record_key::params, "S"})) s += " S=" + plain_text(*S);
   const std::string group = describe_group(problem_group(record));
   return group.empty() ? s : s + " " + group;
 }

@@ -53,6 +53,7 @@ class Hcms final : public Schedule {
   }
   // Chunking changes which heads travel together, never how a head is computed.
   std::string bitwise_reference() const override { return "ulysses"; }
+  std::string label(const Problem& p) const override { return "C" + std::to_string(p.chunks); }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
     if (auto e = head_shard_error(p, "hcms")) return e;

@@ -201,4 +201,13 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
   return cal;
 }
 
+std::optional<ChunkCalibration> resolve_auto_chunks(Runtime& runtime, const Schedule& schedule, Problem& p,
+                                                    const RunOptions& opt, const MeasureSettings& settings,
+                                                    MPI_Comm comm, int rank) {
+  if (!p.chunks_auto) return std::nullopt;
+  ChunkCalibration cal = calibrate_chunks(runtime, schedule, p, opt, settings, comm, rank);
+  p.chunks = cal.chosen;
+  return cal;
+}
+
 }  // namespace cpb

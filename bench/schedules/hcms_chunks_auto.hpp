@@ -14,6 +14,7 @@
 #include <mpi.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "bench/config/config.hpp"
@@ -99,5 +100,12 @@ struct ChunkCalibration {
 // 1 (the point's own checks then skip it).
 ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, const Problem& p,
                                   const RunOptions& opt, const MeasureSettings& settings, MPI_Comm comm, int rank);
+
+// The runner's hook, called for every point before it plans. Collective over `comm` when
+// p.chunks_auto: calibrate_chunks() as above, sets p.chunks to its choice and returns the
+// calibration. Otherwise nullopt, p unchanged and no collective.
+std::optional<ChunkCalibration> resolve_auto_chunks(Runtime& runtime, const Schedule& schedule, Problem& p,
+                                                    const RunOptions& opt, const MeasureSettings& settings,
+                                                    MPI_Comm comm, int rank);
 
 }  // namespace cpb

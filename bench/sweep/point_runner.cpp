@@ -6,22 +6,49 @@
 #include <utility>
 #include <vector>
 
+#include "bench/schedule.hpp"
 #include "bench/schedules/hcms_chunks_auto.hpp"
 #include "bench/sweep/first_reason.hpp"
 #include "bench/sweep/measure.hpp"
-#include "bench/schedule.hpp"
+#include "bench/sweep/output_digest.hpp"
+#include "bench/sweep/step_timed_runs.hpp"
 #include "bench/sweep/trace_capture.hpp"
 
 namespace cpb {
 namespace {
 
-nlohmann::json base_record(const Point& point, const std::string& runtime) {
-  nlohmann::json r;
-  r["index"] = point.index;
-  r["schedule"] = point.schedule;
-  r["params"] = point.params();
-  r["runtime"] = runtime;
+PointRecord base_record(const Point& point, const std::string& runtime) {
+  PointRecord r;
+  r.index = point.index;
+  r.schedule = point.schedule;
+  r.params = point.params();
+  r.runtime = runtime;
+  r.options = find_schedule(point.schedule)->option_axes();
   return r;
+}
+
+// Resolves the transport "auto" to the runtime's first; why the runtime lacks the
+// point's transport or profile, or the point's own skip reason; "" when it can run.
+std::string resolve_transport(Point& point, const Runtime& runtime) {
+  const std::string rt = runtime.name();
+  const std::vector<std::string> transports = runtime.transports();
+  if (point.transport == "auto") point.transport = transports.front();
+  if (std::find(transports.begin(), transports.end(), point.transport) == transports.end())
+    return "transport " + point.transport + " is not available on the " + rt + " runtime";
+  const std::vector<std::string> profiles = runtime.profiles();
+  if (std::find(profiles.begin(), profiles.end(), point.profile) == profiles.end())
+    return "profile " + point.profile + " is not available on the " + rt + " runtime";
+  return point.skip_reason;
+}
+
+RunOptions run_options(const Point& point, const MeasureSettings& measure) {
+  RunOptions opt;
+  opt.transport = point.transport;
+  opt.profile = point.profile;
+  opt.graph = measure.graph;
+  opt.align_start = measure.align_start;
+  opt.levers = point.levers;
+  return opt;
 }
 
 // Times `plan` alone (used for the compute-only and comm-only parts).
@@ -29,214 +56,184 @@ Stats time_part(PointContext& ctx, const Problem& p, const Plan& plan, const Run
   return measure_plan(ctx.runtime, p, plan, opt, ctx.measure, ctx.mpi.world()).stats;
 }
 
-// Collective: the compute-only part's time into r["comp_ms"], taken from an earlier point
-// with the same compute-only part (r["comp_ms_from"] names it) when every rank has one,
+// What the runs on the point's own executor give: the verified run, the timed loop and
+// the step-timed runs, in that order.
+struct ExecutorRuns {
+  VerifyResult verify;
+  uint64_t output_hash = 0;  // fnv1a64 of this rank's output after the verified run
+  std::vector<unsigned char> output;  // those bytes, kept when the schedule has a bitwise reference
+  Measurement timed;
+  StepTimedResult step_timed;
+};
+
+// Collective. `point` carries the problem the plan was made for (chunks resolved), for
+// the trace.
+ExecutorRuns run_executor(PointContext& ctx, const Point& point, const Schedule& sched, const Plan& plan,
+                          const RunOptions& opt) {
+  ExecutorRuns runs;
+  auto exec = ctx.runtime.prepare(point.problem, plan, opt);
+  // 1. One run, verified (outside any timing).
+  exec->run(nullptr);
+  runs.verify = exec->verify(ctx.measure.verify);
+  std::vector<unsigned char> out = exec->output_bytes();
+  runs.output_hash = fnv1a64(out);
+  if (!sched.bitwise_reference().empty()) runs.output = std::move(out);
+  // 2. The timed loop. 3. Runs with per-step times (step_timed_runs.hpp).
+  runs.timed = measure(*exec, ctx.measure, ctx.mpi.world());
+  runs.step_timed = run_step_timed(*exec, plan, runs.timed.samples.size(), ctx.mpi.world());
+  if (!ctx.trace_dir.empty()) write_point_trace(ctx.trace_dir, point, runs.step_timed.steps, ctx.mpi);
+  return runs;
+}
+
+// PASS unless a check fails; the reasons of the failed checks, "; "-separated.
+struct Verdict {
+  bool pass = true;
+  std::string reason;
+  void fail(const std::string& why) {
+    pass = false;
+    reason = reason.empty() ? why : reason + "; " + why;
+  }
+};
+
+// Collective: the verified run over all ranks, its error against the tolerance (not
+// with verify "off") and the output digest.
+VerifyRecord verify_record(PointContext& ctx, const ExecutorRuns& runs, Verdict& verdict) {
+  MPI_Comm world = ctx.mpi.world();
+  VerifyRecord v;
+  v.max_abs_err = allreduce_max(runs.verify.max_abs_err, world);
+  v.tolerance = allreduce_min(runs.verify.tolerance, world);
+  v.checked = allreduce_sum(static_cast<double>(runs.verify.checked), world);
+  v.mode = to_string(ctx.measure.verify);
+  const bool nonfinite = allreduce_or(runs.verify.nonfinite, world);
+  v.output_digest = output_digest(runs.output_hash, world);
+  if (ctx.measure.verify == VerifyMode::Off) return v;
+  if (nonfinite) verdict.fail("output has NaN or Inf");
+  else if (!(v.max_abs_err <= v.tolerance)) verdict.fail("max abs error above tolerance");
+  return v;
+}
+
+// Collective: 4. bitwise equality with the schedule's reference (hcms against ulysses),
+// whatever the verify mode.
+void check_bitwise(PointContext& ctx, const Schedule& sched, const Problem& p, const RunOptions& opt,
+                   const std::vector<unsigned char>& output, VerifyRecord& v, Verdict& verdict) {
+  const std::string ref_name = sched.bitwise_reference();
+  if (ref_name.empty()) return;
+  v.bitwise_equal_to = ref_name;
+  const Schedule* ref = find_schedule(ref_name);
+  if (ref->unsupported(p)) return;  // bitwise_equal stays null
+  auto exec = ctx.runtime.prepare(p, ref->plan(p, ctx.mpi.rank()), opt);
+  exec->run(nullptr);
+  const bool same_here = exec->output_bytes() == output;
+  v.bitwise_equal = !allreduce_or(!same_here, ctx.mpi.world());
+  if (!*v.bitwise_equal) verdict.fail("output differs bitwise from " + ref_name);
+}
+
+// Collective: the compute-only part's time into r.comp_ms, taken from an earlier point
+// with the same compute-only part (r.comp_ms_from names it) when every rank has one,
 // else timed and kept for the points after this one.
 void compute_only_time(PointContext& ctx, const Point& point, const Problem& p, const Plan& comp,
-                       const RunOptions& opt, nlohmann::json& r) {
+                       const RunOptions& opt, PointRecord& r) {
   if (comp.steps.empty()) {
-    r["comp_ms"] = 0.0;
+    r.comp_ms = 0.0;
     return;
   }
   if (!ctx.comp_times) {
-    r["comp_ms"] = time_part(ctx, p, comp, opt).p50;
+    r.comp_ms = time_part(ctx, p, comp, opt).p50;
     return;
   }
   const std::string key = CompTimeCache::key(p, comp, opt);
   const CompTimeCache::Entry* seen = ctx.comp_times->find(key);
   if (!allreduce_or(seen == nullptr, ctx.mpi.world())) {
-    r["comp_ms"] = seen->ms;
-    r["comp_ms_from"] = seen->point;
+    r.comp_ms = seen->ms;
+    r.comp_ms_from = seen->point;
     return;
   }
   const double ms = time_part(ctx, p, comp, opt).p50;
   ctx.comp_times->put(key, CompTimeCache::Entry{ms, point.index});
-  r["comp_ms"] = ms;
+  r.comp_ms = ms;
 }
 
-struct AttentionTime {
-  double ms = 0;      // summed durations of the attention steps of one run [ms]
-  double flops = 0;   // their FLOPs
-  AttentionOp largest;  // the tile with the most FLOPs
-  int largest_step = -1;  // its step (the first such), -1 when the plan has no attention
-};
-
-AttentionTime attention_time(const Plan& plan, const std::vector<StepTime>& steps) {
-  AttentionTime t;
-  double most = -1;
-  for (const StepTime& st : steps) {
-    const Step& s = plan.steps.at(static_cast<size_t>(st.step));
-    if (s.kind() != OpKind::Attention) continue;
-    const AttentionOp& a = std::get<AttentionOp>(s.op);
-    t.ms += st.end_ms - st.start_ms;
-    t.flops += attention_flops(a);
-    if (attention_flops(a) > most) {
-      most = attention_flops(a);
-      t.largest = a;
-      t.largest_step = st.step;
-    }
+// Collective: 5. the compute-only and comm-only parts, each timed alone.
+void time_isolated_parts(PointContext& ctx, const Point& point, const Problem& p, const Plan& plan,
+                         const RunOptions& opt, PointRecord& r) {
+  const Plan comp = filter_steps(plan, [](const Step& s) { return !s.is_comm(); });
+  const Plan comm = filter_steps(plan, [](const Step& s) { return s.is_comm(); });
+  compute_only_time(ctx, point, p, comp, opt, r);
+  if (comm.steps.empty()) {
+    r.comm_ms = 0.0;
+    return;
   }
-  return t;
+  const Stats comm_time = time_part(ctx, p, comm, opt);
+  r.comm_ms = comm_time.p50;
+  r.comm_time_ms = comm_time;  // its spread, as time_ms gives the point's
+}
+
+// Collective: the per-rank model figures as the job's busiest rank and totals, and the
+// attention rates of the step-timed runs.
+void add_model_figures(PointContext& ctx, const Schedule& sched, const Problem& p, const Plan& plan,
+                       const ExecutorRuns& runs, PointRecord& r) {
+  MPI_Comm world = ctx.mpi.world();
+  const Model model = sched.model(p, ctx.mpi.rank());
+  const double flops_total = allreduce_sum(model.flops, world);
+  // Attention inside the plan (rank average of its attention steps' FLOPs over their
+  // summed durations) against its largest attention step alone. Every rank joins both
+  // reductions, with 0 where it has no attention step.
+  const AttentionTime& attn = runs.step_timed.attention;
+  const double alone_ms = runs.step_timed.alone_ms;
+  const double in_plan = allreduce_sum(attn.ms > 0 ? attn.flops / (attn.ms * 1e-3) / 1e12 : 0, world) / p.P;
+  const double alone =
+      allreduce_sum(alone_ms > 0 ? attention_flops(attn.largest) / (alone_ms * 1e-3) / 1e12 : 0, world) / p.P;
+  if (in_plan > 0) r.attn_tflops = in_plan;
+  if (alone > 0) r.attn_standalone_tflops = alone;
+  r.flops_per_rank_max = allreduce_max(model.flops, world);
+  r.comm_bytes_per_rank = allreduce_max(model.send_bytes, world);
+  r.plan_steps = static_cast<int>(plan.steps.size());
+  const double p50 = runs.timed.stats.p50;
+  if (p50 > 0) r.tflops_per_gpu = flops_total / p.P / (p50 * 1e-3) / 1e12;
 }
 
 }  // namespace
 
-size_t step_timed_runs(size_t timed_runs) { return std::clamp<size_t>(timed_runs / 2, 1, 5); }
-
-nlohmann::json skipped_record(const Point& point, const std::string& runtime, const std::string& reason) {
-  nlohmann::json r = base_record(point, runtime);
-  r["status"] = "SKIPPED";
-  r["reason"] = reason;
+PointRecord skipped_record(const Point& point, const std::string& runtime, const std::string& reason) {
+  PointRecord r = base_record(point, runtime);
+  r.status = "SKIPPED";
+  r.reason = reason;
   return r;
 }
 
-nlohmann::json run_point(const Point& in, PointContext& ctx) {
+PointRecord run_point(const Point& in, PointContext& ctx) {
   const std::string rt = ctx.runtime.name();
   Point point = in;
-  const std::vector<std::string> transports = ctx.runtime.transports();
-  if (point.transport == "auto") point.transport = transports.front();
-  if (std::find(transports.begin(), transports.end(), point.transport) == transports.end())
-    return skipped_record(point, rt, "transport " + point.transport + " is not available on the " + rt + " runtime");
-  const std::vector<std::string> profiles = ctx.runtime.profiles();
-  if (std::find(profiles.begin(), profiles.end(), point.profile) == profiles.end())
-    return skipped_record(point, rt, "profile " + point.profile + " is not available on the " + rt + " runtime");
-  if (!point.skip_reason.empty()) return skipped_record(point, rt, point.skip_reason);
-
-  const Schedule* sched = find_schedule(point.schedule);
-  Problem p = point.problem;  // with chunks "auto", `chunks` is set by the calibration below
-  RunOptions opt;
-  opt.transport = point.transport;
-  opt.profile = point.profile;
-  opt.graph = ctx.measure.graph;
-  opt.align_start = ctx.measure.align_start;
-  opt.levers = point.levers;
+  if (const std::string why = resolve_transport(point, ctx.runtime); !why.empty())
+    return skipped_record(point, rt, why);
+  const Schedule& sched = *find_schedule(point.schedule);
+  const RunOptions opt = run_options(point, ctx.measure);
   // A runtime limit (free memory) can differ between ranks: all skip if one must.
-  const std::string why = first_reason(ctx.runtime.unsupported(p, opt), ctx.mpi);
-  if (!why.empty()) return skipped_record(point, rt, why);
-
-  const int rank = ctx.mpi.rank();
-  MPI_Comm world = ctx.mpi.world();
-  std::optional<ChunkCalibration> calibration;
-  if (p.chunks_auto) {  // time a few chunk counts, run at the one the fit picks (chunk_auto.hpp)
-    calibration = calibrate_chunks(ctx.runtime, *sched, p, opt, ctx.measure, world, rank);
-    p.chunks = calibration->chosen;
-  }
-  const Plan plan = sched->plan(p, rank);
-  const Model model = sched->model(p, rank);
+  if (const std::string why = first_reason(ctx.runtime.unsupported(point.problem, opt), ctx.mpi); !why.empty())
+    return skipped_record(point, rt, why);
+  Point resolved = point;  // with chunks "auto", `chunks` is the calibration's choice
+  const std::optional<ChunkCalibration> calibration = resolve_auto_chunks(
+      ctx.runtime, sched, resolved.problem, opt, ctx.measure, ctx.mpi.world(), ctx.mpi.rank());
+  const Problem& p = resolved.problem;
+  const Plan plan = sched.plan(p, ctx.mpi.rank());
   // Limits that need the plan (exact memory, tiles the attention kernel cannot run).
-  const std::string why_plan = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi);
-  if (!why_plan.empty()) return skipped_record(point, rt, why_plan);
-  nlohmann::json r = base_record(point, rt);
+  if (const std::string why = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi); !why.empty())
+    return skipped_record(point, rt, why);
+  PointRecord r = base_record(point, rt);
   if (calibration) {
-    r["chunks_chosen"] = p.chunks;
-    r["chunks_fit"] = calibration->to_json();
+    r.chunks_chosen = p.chunks;
+    r.chunks_fit = calibration->to_json();
   }
-
-  // 1. One run, verified (outside any timing).
-  std::vector<unsigned char> out_bytes;
-  VerifyResult v;
-  Measurement m;
-  AttentionTime attn;
-  double alone_ms = 0;  // [ms] median of the largest attention step run alone
-  {
-    auto exec = ctx.runtime.prepare(p, plan, opt);
-    exec->run(nullptr);
-    v = exec->verify(ctx.measure.verify);
-    if (!sched->bitwise_reference().empty()) out_bytes = exec->output_bytes();
-    // 2. The timed loop.
-    m = measure(*exec, ctx.measure, world);
-    // 3. Runs with per-step times: attention efficiency inside the plan and the timeline
-    //    (when asked) from the run with the median attention time of the slowest rank,
-    //    the same run on every rank, so that the ranks' timelines line up. After each
-    //    run the largest attention step runs once more alone, on the same buffers: the
-    //    kernel's speed outside the plan, measured in the same stretch of time (the GPUs
-    //    of DEVICE.md run attention at their power limit, where the SM clock moves by
-    //    10% within seconds) and on the same buffers.
-    std::vector<std::vector<StepTime>> runs(step_timed_runs(m.samples.size()));
-    std::vector<std::pair<double, size_t>> by_attention;
-    std::vector<double> alone;  // [ms] the largest attention step alone, per run
-    for (size_t i = 0; i < runs.size(); ++i) {
-      exec->run(&runs[i]);
-      const AttentionTime t = attention_time(plan, runs[i]);
-      by_attention.emplace_back(allreduce_max(t.ms, world), i);
-      if (t.largest_step >= 0) alone.push_back(exec->step_alone_ms(t.largest_step));
-    }
-    std::sort(by_attention.begin(), by_attention.end());
-    const std::vector<StepTime>& steps = runs[by_attention[by_attention.size() / 2].second];
-    attn = attention_time(plan, steps);
-    std::sort(alone.begin(), alone.end());
-    if (!alone.empty()) alone_ms = alone[alone.size() / 2];
-    if (!ctx.trace_dir.empty()) write_point_trace(ctx.trace_dir, point, steps, ctx.mpi);
-  }
-  nlohmann::json verify;
-  verify["max_abs_err"] = allreduce_max(v.max_abs_err, world);
-  verify["tolerance"] = allreduce_min(v.tolerance, world);
-  verify["checked"] = allreduce_sum(static_cast<double>(v.checked), world);
-  verify["mode"] = to_string(ctx.measure.verify);
-  const bool nonfinite = allreduce_or(v.nonfinite, world);
-  bool pass = !nonfinite && verify["max_abs_err"].get<double>() <= verify["tolerance"].get<double>();
-  std::string reason;
-  if (nonfinite) reason = "output has NaN or Inf";
-  else if (!pass) reason = "max abs error above tolerance";
-  if (ctx.measure.verify == VerifyMode::Off) {
-    pass = true;
-    reason.clear();
-  }
-
-  // 4. Bitwise equality with the reference schedule (hcms against ulysses).
-  const std::string ref_name = sched->bitwise_reference();
-  if (!ref_name.empty()) {
-    const Schedule* ref = find_schedule(ref_name);
-    if (ref->unsupported(p)) {
-      verify["bitwise_equal_to"] = ref_name;
-      verify["bitwise_equal"] = nullptr;
-    } else {
-      auto exec = ctx.runtime.prepare(p, ref->plan(p, rank), opt);
-      exec->run(nullptr);
-      const bool same_here = exec->output_bytes() == out_bytes;
-      const bool same = !allreduce_or(!same_here, world);
-      verify["bitwise_equal_to"] = ref_name;
-      verify["bitwise_equal"] = same;
-      if (!same) {
-        pass = false;
-        reason = reason.empty() ? "output differs bitwise from " + ref_name : reason + "; output differs bitwise from " + ref_name;
-      }
-    }
-  }
-  r["verify"] = verify;
-  r["status"] = pass ? "PASS" : "FAILED";
-  if (!reason.empty()) r["reason"] = reason;
-  r["time_ms"] = to_json(m.stats);
-  r["warmup"] = m.warmup;
-
-  // 5. The compute-only and comm-only parts, each timed alone.
-  if (ctx.measure.isolate) {
-    const Plan comp = filter_steps(plan, [](const Step& s) { return !s.is_comm(); });
-    const Plan comm = filter_steps(plan, [](const Step& s) { return s.is_comm(); });
-    compute_only_time(ctx, point, p, comp, opt, r);
-    if (comm.steps.empty()) {
-      r["comm_ms"] = 0.0;
-    } else {
-      const Stats comm_time = time_part(ctx, p, comm, opt);
-      r["comm_ms"] = comm_time.p50;
-      r["comm_time_ms"] = to_json(comm_time);  // its spread, as time_ms gives the point's
-    }
-  }
-
-  // Per-rank model figures, as the job's busiest rank and totals.
-  const double flops_total = allreduce_sum(model.flops, world);
-  // Attention inside the plan (rank average of its attention steps' FLOPs over their
-  // summed durations) against its largest attention step alone (step 3 above).
-  // Every rank joins both reductions, with 0 where it has no attention step.
-  const double in_plan = allreduce_sum(attn.ms > 0 ? attn.flops / (attn.ms * 1e-3) / 1e12 : 0, world) / p.P;
-  const double alone =
-      allreduce_sum(alone_ms > 0 ? attention_flops(attn.largest) / (alone_ms * 1e-3) / 1e12 : 0, world) / p.P;
-  if (in_plan > 0) r["attn_tflops"] = in_plan;
-  if (alone > 0) r["attn_standalone_tflops"] = alone;
-  r["flops_per_rank_max"] = allreduce_max(model.flops, world);
-  r["comm_bytes_per_rank"] = allreduce_max(model.send_bytes, world);
-  r["plan_steps"] = static_cast<int>(plan.steps.size());
-  if (m.stats.p50 > 0) r["tflops_per_gpu"] = flops_total / p.P / (m.stats.p50 * 1e-3) / 1e12;
+  const ExecutorRuns runs = run_executor(ctx, resolved, sched, plan, opt);
+  Verdict verdict;
+  r.verify = verify_record(ctx, runs, verdict);
+  check_bitwise(ctx, sched, p, opt, runs.output, *r.verify, verdict);
+  r.status = verdict.pass ? "PASS" : "FAILED";
+  if (!verdict.reason.empty()) r.reason = verdict.reason;
+  r.time_ms = runs.timed.stats;
+  r.warmup = runs.timed.warmup;
+  if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);
+  add_model_figures(ctx, sched, p, plan, runs, r);
   return r;
 }
 

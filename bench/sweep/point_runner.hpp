@@ -1,16 +1,13 @@
 // Runs one sweep point on a runtime: plan, verify, measure, time the compute-only and
-// comm-only parts, and return the point's result record (DESIGN.md shape, without the
-// metrics that need other rows: see metrics.hpp).
+// comm-only parts, and return the point's result record (point_record.hpp).
 #pragma once
 
-#include <cstddef>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "bench/sweep/comp_time_cache.hpp"
 #include "bench/config/config.hpp"
 #include "bench/runtime.hpp"
+#include "bench/sweep/comp_time_cache.hpp"
+#include "bench/sweep/point_record.hpp"
 #include "comm/mpi_session.hpp"
 
 namespace cpb {
@@ -24,16 +21,14 @@ struct PointContext {
 };
 
 // Collective: every rank calls it with the same point. Returns the record on every rank.
-nlohmann::json run_point(const Point& point, PointContext& ctx);
-
-// How many runs with per-step times follow a timed loop of `timed_runs` runs: half of
-// them, from 1 to 5. The record's attention efficiency inside the plan (attn_tflops)
-// and the trace come from the run with the median attention time (of the slowest rank,
-// so the same run on every rank): one run alone varied
-// from 85% to 100% of the kernel's speed alone between runs at S=56160 H=24 on 2x H200.
-size_t step_timed_runs(size_t timed_runs);
+// The ranks make the same collective calls in the same order, in these phases: the
+// runtime's checks (skipped_record when one fails), the chunk calibration (chunks "auto"),
+// the verified run, the timed loop and the step-timed runs (step_timed_runs.hpp), the
+// verify reductions and the output digest, the bitwise check against the schedule's
+// reference, the compute-only and comm-only parts (measure.isolate), the model figures.
+PointRecord run_point(const Point& point, PointContext& ctx);
 
 // A record for a point that does not run (status SKIPPED, with the reason).
-nlohmann::json skipped_record(const Point& point, const std::string& runtime, const std::string& reason);
+PointRecord skipped_record(const Point& point, const std::string& runtime, const std::string& reason);
 
 }  // namespace cpb

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace cpb {
 namespace {
@@ -37,6 +38,24 @@ Stats summarize(std::vector<double> samples) {
 nlohmann::json to_json(const Stats& s) {
   return {{"p50", s.p50}, {"p10", s.p10}, {"p90", s.p90}, {"min", s.min},
           {"max", s.max}, {"mean", s.mean}, {"cv", s.cv},   {"n", s.n}};
+}
+
+void to_json(nlohmann::json& j, const Stats& s) { j = to_json(s); }
+
+void from_json(const nlohmann::json& j, Stats& s) {
+  // nlohmann writes a NaN or an infinity as null.
+  const auto number = [&j](const char* key) {
+    const nlohmann::json& v = j.at(key);
+    return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+  };
+  s.n = j.at("n").get<int>();
+  s.p50 = number("p50");
+  s.p10 = number("p10");
+  s.p90 = number("p90");
+  s.min = number("min");
+  s.max = number("max");
+  s.mean = number("mean");
+  s.cv = number("cv");
 }
 
 }  // namespace cpb

@@ -16,5 +16,8 @@ struct Stats {
 // Percentiles by linear interpolation between order statistics. n == 0 -> all zero.
 Stats summarize(std::vector<double> samples);
 nlohmann::json to_json(const Stats& s);  // {"p50","p10","p90","min","max","mean","cv","n"}
+// nlohmann ADL conversions of the same object; from_json reads a null number as NaN.
+void to_json(nlohmann::json& j, const Stats& s);
+void from_json(const nlohmann::json& j, Stats& s);
 
 }  // namespace cpb

@@ -42,7 +42,8 @@ std::string trace_file_name(const Point& point) {
   std::string name = std::to_string(point.index) + "_" + point.schedule;
   const Problem& p = point.problem;
   name += "_P" + std::to_string(p.P) + "_S" + std::to_string(p.S) + "_H" + std::to_string(p.H);
-  if (point.schedule == "hcms") name += "_C" + std::to_string(p.chunks);
+  const std::string label = find_schedule(point.schedule)->label(p);
+  if (!label.empty()) name += "_" + label;
   return name + ".trace.json";
 }
 

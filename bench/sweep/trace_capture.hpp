@@ -12,11 +12,13 @@
 namespace cpb {
 
 // Collective: gathers `steps` (this rank's) to rank 0, which rebuilds every rank's plan
-// to label the steps and writes DIR/<index>_<schedule>_<params>.trace.json.
+// to label the steps and writes DIR/<index>_<schedule>_<params>.trace.json. With chunks
+// "auto", point.problem.chunks must be the calibrated count the steps ran with.
 void write_point_trace(const std::string& dir, const Point& point, const std::vector<StepTime>& steps,
                        const MpiSession& mpi);
 
-// The file name write_point_trace uses for `point`.
+// The file name write_point_trace uses for `point`: <index>_<schedule>_P<P>_S<S>_H<H>,
+// then "_" and the schedule's label() when it has one (hcms: _C4), then ".trace.json".
 std::string trace_file_name(const Point& point);
 
 }  // namespace cpb

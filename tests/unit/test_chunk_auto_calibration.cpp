@@ -309,7 +309,7 @@ TEST(ChunkAutoCalibration, RunPointOnTheCpuRuntimeRecordsTheChoice) {
   // A fixed chunk count records no calibration.
   pt.problem.chunks_auto = false;
   pt.problem.chunks = 2;
-  EXPECT_FALSE(run_point(pt, ctx).contains("chunks_fit"));
+  EXPECT_FALSE(run_point(pt, ctx).chunks_fit.has_value());
 }
 
 }  // namespace

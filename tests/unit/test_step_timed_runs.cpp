@@ -1,7 +1,7 @@
 // step_timed_runs: half of the timed runs, from 1 to 5, give the per-step times.
 #include <gtest/gtest.h>
 
-#include "bench/sweep/point_runner.hpp"
+#include "bench/sweep/step_timed_runs.hpp"
 
 namespace cpb::test {
 namespace {

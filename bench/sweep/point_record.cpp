@@ -1,0 +1,145 @@
+#include "bench/sweep/point_record.hpp"
+
+#include <limits>
+#include <type_traits>
+
+namespace cpb {
+
+namespace record_key {
+const char* const index = "index";
+const char* const schedule = "schedule";
+const char* const params = "params";
+const char* const runtime = "runtime";
+const char* const options = "options";
+const char* const status = "status";
+const char* const reason = "reason";
+const char* const verify = "verify";
+const char* const max_abs_err = "max_abs_err";
+const char* const tolerance = "tolerance";
+const char* const checked = "checked";
+const char* const mode = "mode";
+const char* const bitwise_equal_to = "bitwise_equal_to";
+const char* const bitwise_equal = "bitwise_equal";
+const char* const output_digest = "output_digest";
+const char* const time_ms = "time_ms";
+const char* const warmup = "warmup";
+const char* const comp_ms = "comp_ms";
+const char* const comp_ms_from = "comp_ms_from";
+const char* const comm_ms = "comm_ms";
+const char* const comm_time_ms = "comm_time_ms";
+const char* const attn_tflops = "attn_tflops";
+const char* const attn_standalone_tflops = "attn_standalone_tflops";
+const char* const flops_per_rank_max = "flops_per_rank_max";
+const char* const comm_bytes_per_rank = "comm_bytes_per_rank";
+const char* const plan_steps = "plan_steps";
+const char* const tflops_per_gpu = "tflops_per_gpu";
+const char* const chunks_chosen = "chunks_chosen";
+const char* const chunks_fit = "chunks_fit";
+}  // namespace record_key
+
+namespace {
+
+// A double as nlohmann reads it back: null (how it writes a NaN or an infinity) as NaN.
+double number(const nlohmann::json& v) {
+  return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+}
+
+template <typename T>
+void put(nlohmann::json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+template <typename T>
+void get(const nlohmann::json& j, const char* key, std::optional<T>& v) {
+  const auto it = j.find(key);
+  if (it == j.end()) {
+    v.reset();
+  } else if constexpr (std::is_same_v<T, double>) {
+    v = number(*it);
+  } else {
+    v = it->template get<T>();
+  }
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const VerifyRecord& v) {
+  namespace k = record_key;
+  j = nlohmann::json::object();
+  j[k::max_abs_err] = v.max_abs_err;
+  j[k::tolerance] = v.tolerance;
+  j[k::checked] = v.checked;
+  j[k::mode] = v.mode;
+  if (v.bitwise_equal_to) {
+    j[k::bitwise_equal_to] = *v.bitwise_equal_to;
+    j[k::bitwise_equal] = v.bitwise_equal ? nlohmann::json(*v.bitwise_equal) : nlohmann::json(nullptr);
+  }
+  j[k::output_digest] = v.output_digest;
+}
+
+void from_json(const nlohmann::json& j, VerifyRecord& v) {
+  namespace k = record_key;
+  v.max_abs_err = number(j.at(k::max_abs_err));
+  v.tolerance = number(j.at(k::tolerance));
+  v.checked = number(j.at(k::checked));
+  v.mode = j.at(k::mode).get<std::string>();
+  get(j, k::bitwise_equal_to, v.bitwise_equal_to);
+  v.bitwise_equal.reset();
+  if (v.bitwise_equal_to && !j.at(k::bitwise_equal).is_null()) v.bitwise_equal = j[k::bitwise_equal].get<bool>();
+  v.output_digest = j.at(k::output_digest).get<std::string>();
+}
+
+void to_json(nlohmann::json& j, const PointRecord& r) {
+  namespace k = record_key;
+  j = nlohmann::json::object();
+  j[k::index] = r.index;
+  j[k::schedule] = r.schedule;
+  j[k::params] = r.params;
+  j[k::runtime] = r.runtime;
+  j[k::options] = r.options;
+  j[k::status] = r.status;
+  put(j, k::reason, r.reason);
+  put(j, k::verify, r.verify);
+  put(j, k::time_ms, r.time_ms);
+  put(j, k::warmup, r.warmup);
+  put(j, k::comp_ms, r.comp_ms);
+  put(j, k::comp_ms_from, r.comp_ms_from);
+  put(j, k::comm_ms, r.comm_ms);
+  put(j, k::comm_time_ms, r.comm_time_ms);
+  put(j, k::attn_tflops, r.attn_tflops);
+  put(j, k::attn_standalone_tflops, r.attn_standalone_tflops);
+  put(j, k::flops_per_rank_max, r.flops_per_rank_max);
+  put(j, k::comm_bytes_per_rank, r.comm_bytes_per_rank);
+  put(j, k::plan_steps, r.plan_steps);
+  put(j, k::tflops_per_gpu, r.tflops_per_gpu);
+  put(j, k::chunks_chosen, r.chunks_chosen);
+  put(j, k::chunks_fit, r.chunks_fit);
+}
+
+void from_json(const nlohmann::json& j, PointRecord& r) {
+  namespace k = record_key;
+  r.index = j.at(k::index).get<int>();
+  r.schedule = j.at(k::schedule).get<std::string>();
+  r.params = j.at(k::params);
+  r.runtime = j.at(k::runtime).get<std::string>();
+  r.options = j.at(k::options).get<std::vector<std::string>>();
+  r.status = j.at(k::status).get<std::string>();
+  get(j, k::reason, r.reason);
+  get(j, k::verify, r.verify);
+  get(j, k::time_ms, r.time_ms);
+  get(j, k::warmup, r.warmup);
+  get(j, k::comp_ms, r.comp_ms);
+  get(j, k::comp_ms_from, r.comp_ms_from);
+  get(j, k::comm_ms, r.comm_ms);
+  get(j, k::comm_time_ms, r.comm_time_ms);
+  get(j, k::attn_tflops, r.attn_tflops);
+  get(j, k::attn_standalone_tflops, r.attn_standalone_tflops);
+  get(j, k::flops_per_rank_max, r.flops_per_rank_max);
+  get(j, k::comm_bytes_per_rank, r.comm_bytes_per_rank);
+  get(j, k::plan_steps, r.plan_steps);
+  get(j, k::tflops_per_gpu, r.tflops_per_gpu);
+  get(j, k::chunks_chosen, r.chunks_chosen);
+  get(j, k::chunks_fit, r.chunks_fit);
+}
+
+}  // namespace cpb

@@ -1,0 +1,100 @@
+// The result record of one sweep point (DESIGN.md shape) as run_point writes it, before
+// the metrics that need other rows (metrics.hpp). A field left as nullopt is absent from
+// the JSON; the JSON keys are the constants of record_key, sorted as nlohmann orders them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/sweep/stats.hpp"
+
+namespace cpb {
+
+// The JSON keys of a point record; readers of records use these too.
+namespace record_key {
+extern const char* const index;
+extern const char* const schedule;
+extern const char* const params;
+extern const char* const runtime;
+extern const char* const options;
+extern const char* const status;
+extern const char* const reason;
+extern const char* const verify;
+extern const char* const max_abs_err;  // in verify
+extern const char* const tolerance;    // in verify
+extern const char* const checked;      // in verify
+extern const char* const mode;         // in verify
+extern const char* const bitwise_equal_to;  // in verify
+extern const char* const bitwise_equal;     // in verify
+extern const char* const output_digest;     // in verify
+extern const char* const time_ms;
+extern const char* const warmup;
+extern const char* const comp_ms;
+extern const char* const comp_ms_from;
+extern const char* const comm_ms;
+extern const char* const comm_time_ms;
+extern const char* const attn_tflops;
+extern const char* const attn_standalone_tflops;
+extern const char* const flops_per_rank_max;
+extern const char* const comm_bytes_per_rank;
+extern const char* const plan_steps;
+extern const char* const tflops_per_gpu;
+extern const char* const chunks_chosen;
+extern const char* const chunks_fit;
+}  // namespace record_key
+
+// The verified run of a point (docs/METRICS.md, "Verification").
+struct VerifyRecord {
+  double max_abs_err = 0;  // max over ranks
+  double tolerance = 0;    // min over ranks
+  double checked = 0;      // elements compared, summed over ranks (a sum of doubles)
+  std::string mode;        // the verify mode: "full", "sampled" or "off"
+  // The schedule the output must equal bit for bit (hcms: "ulysses"); nullopt for none,
+  // and then bitwise_equal is absent too.
+  std::optional<std::string> bitwise_equal_to;
+  // Whether every rank's output equals the reference's; nullopt (written as null) when the
+  // reference cannot run the problem.
+  std::optional<bool> bitwise_equal;
+  std::string output_digest;  // output_digest.hpp: equal digests, bitwise-equal outputs
+};
+
+struct PointRecord {
+  int index = 0;  // the point's position in the sweep
+  std::string schedule;
+  nlohmann::json params;  // Point::params()
+  std::string runtime;    // Runtime::name()
+  std::vector<std::string> options;  // the option names the schedule reads (option_axes)
+  std::string status;                // "PASS", "FAILED" or "SKIPPED"
+  std::optional<std::string> reason;  // why SKIPPED or FAILED
+
+  // The rest is absent from SKIPPED records.
+  std::optional<VerifyRecord> verify;
+  std::optional<Stats> time_ms;  // the timed loop [ms]
+  std::optional<int> warmup;     // warm-up runs done
+  std::optional<double> comp_ms;       // compute-only part alone, p50 [ms] (measure.isolate)
+  std::optional<int> comp_ms_from;     // the earlier point comp_ms was taken from
+  std::optional<double> comm_ms;       // comm-only part alone, p50 [ms] (measure.isolate)
+  std::optional<Stats> comm_time_ms;   // its spread, when the plan has comm steps [ms]
+  std::optional<double> attn_tflops;             // attention inside the plan [TFLOP/s]
+  std::optional<double> attn_standalone_tflops;  // its largest step alone [TFLOP/s]
+  std::optional<double> flops_per_rank_max;      // [FLOP]
+  std::optional<double> comm_bytes_per_rank;     // max over ranks [bytes]
+  std::optional<int> plan_steps;
+  std::optional<double> tflops_per_gpu;  // [TFLOP/s]
+  std::optional<int> chunks_chosen;      // chunks "auto": the calibrated count
+  std::optional<nlohmann::json> chunks_fit;  // chunks "auto": ChunkCalibration::to_json()
+};
+
+// nlohmann ADL conversions. from_json throws nlohmann::json::exception on a missing
+// required field or a wrong type; keys other than the record's (the metrics of
+// metrics.hpp) are ignored. A null where a number belongs (a NaN written by to_json)
+// reads as NaN.
+void to_json(nlohmann::json& j, const VerifyRecord& v);
+void from_json(const nlohmann::json& j, VerifyRecord& v);
+void to_json(nlohmann::json& j, const PointRecord& r);
+void from_json(const nlohmann::json& j, PointRecord& r);
+
+}  // namespace cpb
