@@ -1,16 +1,8 @@
 #!/usr/bin/env bash
-# Installs what cpbench needs to build, where it is missing, and fetches the
-# matplotlib for scripts/plots (PyPI).
-if ! python3 -c "import matplotlib" 2>/dev/null; then
-  if [ "${CPB_NO_INSTALL:-0}" = 1 ]; then
-    echo "setup_deps: python3 has no matplotlib (plots and their test will fail)" >&2
-  else
-    python3 -m pip install -q matplotlib
-  fi
-fi
-
-# cudnn-frontend headers (header-only, from the nvidia-cudnn-frontend wheel on PyPI) into
-# .deps/ when nvcc is present. Idempotent; safe to run as root or with sudo available.
+# Installs what cpbench needs to build, where it is missing: the packages below, the
+# matplotlib for scripts/plots (PyPI) and, when nvcc is present, the cudnn-frontend
+# headers (header-only, from the nvidia-cudnn-frontend wheel on PyPI) into .deps/.
+# Idempotent; safe to run as root or with sudo available.
 #   Debian/Ubuntu packages: cmake ninja-build g++ libopenmpi-dev openmpi-bin libcli11-dev
 #                           nlohmann-json3-dev libgtest-dev libbenchmark-dev
 # Set CPB_NO_INSTALL=1 to only check (machines without package access: the GPU image).

@@ -2,9 +2,9 @@
 #pragma once
 
 #include <functional>
-#include <utility>
 
 #include "base/cuda/cuda_check.hpp"
+#include "base/unique_handle.hpp"
 
 namespace cpb {
 
@@ -19,33 +19,32 @@ class CudaGraph {
     CudaGraph g;
     CPB_CUDA_CHECK(cudaStreamBeginCapture(origin, cudaStreamCaptureModeThreadLocal));
     enqueue();
-    CPB_CUDA_CHECK(cudaStreamEndCapture(origin, &g.graph_));
-    CPB_CUDA_CHECK(cudaGraphInstantiate(&g.exec_, g.graph_, 0));
+    cudaGraph_t graph = nullptr;
+    CPB_CUDA_CHECK(cudaStreamEndCapture(origin, &graph));
+    g.graph_.reset(graph);
+    cudaGraphExec_t exec = nullptr;
+    CPB_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+    g.exec_.reset(exec);
     return g;
   }
-  ~CudaGraph() {
-    if (exec_) CPB_CUDA_CHECK(cudaGraphExecDestroy(exec_));
-    if (graph_) CPB_CUDA_CHECK(cudaGraphDestroy(graph_));
-  }
-  CudaGraph(CudaGraph&& o) noexcept
-      : graph_(std::exchange(o.graph_, nullptr)), exec_(std::exchange(o.exec_, nullptr)) {}
-  CudaGraph& operator=(CudaGraph&& o) noexcept {
-    if (this != &o) {
-      CudaGraph old(std::move(*this));
-      graph_ = std::exchange(o.graph_, nullptr);
-      exec_ = std::exchange(o.exec_, nullptr);
-    }
-    return *this;
-  }
-  CudaGraph(const CudaGraph&) = delete;
-  CudaGraph& operator=(const CudaGraph&) = delete;
 
-  bool empty() const { return exec_ == nullptr; }
-  void launch(cudaStream_t s) const { CPB_CUDA_CHECK(cudaGraphLaunch(exec_, s)); }
+  bool empty() const { return exec_.empty(); }
+  void launch(cudaStream_t s) const { CPB_CUDA_CHECK(cudaGraphLaunch(exec_.get(), s)); }
 
  private:
-  cudaGraph_t graph_ = nullptr;
-  cudaGraphExec_t exec_ = nullptr;
+  struct GraphTraits {
+    using Handle = cudaGraph_t;
+    static Handle null() { return nullptr; }
+    static void destroy(Handle g) { CPB_CUDA_CHECK(cudaGraphDestroy(g)); }
+  };
+  struct ExecTraits {
+    using Handle = cudaGraphExec_t;
+    static Handle null() { return nullptr; }
+    static void destroy(Handle e) { CPB_CUDA_CHECK(cudaGraphExecDestroy(e)); }
+  };
+  // Members are destroyed in reverse order: the executable graph before the graph.
+  UniqueHandle<GraphTraits> graph_;
+  UniqueHandle<ExecTraits> exec_;
 };
 
 }  // namespace cpb

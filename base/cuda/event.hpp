@@ -2,9 +2,8 @@
 // others only order streams (cheaper to record and wait on).
 #pragma once
 
-#include <utility>
-
 #include "base/cuda/cuda_check.hpp"
+#include "base/unique_handle.hpp"
 
 namespace cpb {
 
@@ -12,36 +11,30 @@ class Event {
  public:
   enum class Kind { Sync, Timing };
   explicit Event(Kind kind = Kind::Sync) {
-    CPB_CUDA_CHECK(cudaEventCreateWithFlags(&e_, kind == Kind::Timing ? cudaEventDefault : cudaEventDisableTiming));
+    cudaEvent_t e = nullptr;
+    CPB_CUDA_CHECK(cudaEventCreateWithFlags(&e, kind == Kind::Timing ? cudaEventDefault : cudaEventDisableTiming));
+    e_.reset(e);
   }
-  ~Event() {
-    if (e_) CPB_CUDA_CHECK(cudaEventDestroy(e_));
-  }
-  Event(Event&& o) noexcept : e_(std::exchange(o.e_, nullptr)) {}
-  Event& operator=(Event&& o) noexcept {
-    if (this != &o) {
-      Event old(std::move(*this));
-      e_ = std::exchange(o.e_, nullptr);
-    }
-    return *this;
-  }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
 
-  cudaEvent_t get() const { return e_; }
-  void record(cudaStream_t s) const { CPB_CUDA_CHECK(cudaEventRecord(e_, s)); }
+  cudaEvent_t get() const { return e_.get(); }
+  void record(cudaStream_t s) const { CPB_CUDA_CHECK(cudaEventRecord(get(), s)); }
   // Makes `s` wait for the last record of this event.
-  void wait_on(cudaStream_t s) const { CPB_CUDA_CHECK(cudaStreamWaitEvent(s, e_, 0)); }
-  void synchronize() const { CPB_CUDA_CHECK(cudaEventSynchronize(e_)); }
+  void wait_on(cudaStream_t s) const { CPB_CUDA_CHECK(cudaStreamWaitEvent(s, get(), 0)); }
+  void synchronize() const { CPB_CUDA_CHECK(cudaEventSynchronize(get())); }
   // Milliseconds from `start`'s record to this event's record (both timing events).
   float ms_since(const Event& start) const {
     float ms = 0;
-    CPB_CUDA_CHECK(cudaEventElapsedTime(&ms, start.e_, e_));
+    CPB_CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), get()));
     return ms;
   }
 
  private:
-  cudaEvent_t e_ = nullptr;
+  struct Traits {
+    using Handle = cudaEvent_t;
+    static Handle null() { return nullptr; }
+    static void destroy(Handle e) { CPB_CUDA_CHECK(cudaEventDestroy(e)); }
+  };
+  UniqueHandle<Traits> e_;
 };
 
 }  // namespace cpb

@@ -3,9 +3,8 @@
 // scheduled ahead of those of default-priority streams as SMs free up.
 #pragma once
 
-#include <utility>
-
 #include "base/cuda/cuda_check.hpp"
+#include "base/unique_handle.hpp"
 
 namespace cpb {
 
@@ -15,28 +14,22 @@ class Stream {
   explicit Stream(Priority priority = Priority::Default) {
     int least = 0, greatest = 0;
     CPB_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
-    CPB_CUDA_CHECK(cudaStreamCreateWithPriority(&s_, cudaStreamNonBlocking,
-                                            priority == Priority::Greatest ? greatest : least));
+    cudaStream_t s = nullptr;
+    CPB_CUDA_CHECK(
+        cudaStreamCreateWithPriority(&s, cudaStreamNonBlocking, priority == Priority::Greatest ? greatest : least));
+    s_.reset(s);
   }
-  ~Stream() {
-    if (s_) CPB_CUDA_CHECK(cudaStreamDestroy(s_));
-  }
-  Stream(Stream&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-  Stream& operator=(Stream&& o) noexcept {
-    if (this != &o) {
-      Stream old(std::move(*this));
-      s_ = std::exchange(o.s_, nullptr);
-    }
-    return *this;
-  }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
 
-  cudaStream_t get() const { return s_; }
-  void synchronize() const { CPB_CUDA_CHECK(cudaStreamSynchronize(s_)); }
+  cudaStream_t get() const { return s_.get(); }
+  void synchronize() const { CPB_CUDA_CHECK(cudaStreamSynchronize(get())); }
 
  private:
-  cudaStream_t s_ = nullptr;
+  struct Traits {
+    using Handle = cudaStream_t;
+    static Handle null() { return nullptr; }
+    static void destroy(Handle s) { CPB_CUDA_CHECK(cudaStreamDestroy(s)); }
+  };
+  UniqueHandle<Traits> s_;
 };
 
 }  // namespace cpb

@@ -47,7 +47,9 @@ struct Range {
 };
 
 // A strided 4-D view into a buffer. Attention tensors use dims [B, S, H, D]; LSE
-// statistics use [B, H, S, 1]. All extents >= 1.
+// statistics use [B, H, S, 1]. All extents >= 1 and all strides >= 0 (a view's elements lie
+// between its offset and the element at the last index; the kernels and the race and
+// bounds checks rely on it).
 struct View {
   int buf = -1;
   int64_t offset = 0;

@@ -1,6 +1,7 @@
 #include "bench/plan/plan_check.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -50,12 +51,19 @@ bool in(Range r, int64_t lo, int64_t hi) { return r.size >= 1 && r.begin >= lo &
 
 std::string range_str(Range r) { return "[" + std::to_string(r.begin) + ", " + std::to_string(r.end()) + ")"; }
 
+// The rules of one rank's plan. At Level::Runnable only those a runtime needs to run the
+// plan without touching memory outside a buffer, waiting on a later step or handing a
+// kernel shapes it cannot take; at Level::Contract also the rest of plan.hpp's contracts.
 class RankChecker {
  public:
-  RankChecker(const Plan& plan, const Problem& p, Errors& errors) : plan_(plan), p_(p), err_(errors) {}
+  enum class Level { Runnable, Contract };
+  RankChecker(const Plan& plan, const Problem& p, Level level, int64_t max_transfer_elems, Errors& errors)
+      : plan_(plan), p_(p), contract_(level == Level::Contract), max_transfer_elems_(max_transfer_elems),
+        err_(errors) {}
 
   void run() {
-    header();
+    if (contract_) header();
+    tokens();
     buffers();
     for (size_t i = 0; i < plan_.steps.size() && !err_.full(); ++i) step(plan_.steps[i], static_cast<int>(i));
   }
@@ -78,11 +86,18 @@ class RankChecker {
           err_.add("group " + std::to_string(g) + " lists rank " + std::to_string(r) +
                    ", which is outside [0, P) or repeated");
     }
-    for (const Range& r : plan_.tokens)
-      if (!in(r, 0, p_.S))
-        err_.add("token range " + range_str(r) + " is empty or outside [0, S=" + std::to_string(p_.S) + ")");
   }
 
+  void tokens() {
+    for (const Range& r : plan_.tokens)
+      if (r.begin < 0 || r.size < 0 || r.end() > p_.S)
+        err_.add("token range " + range_str(r) + " is outside [0, S=" + std::to_string(p_.S) + ")");
+      else if (contract_ && r.size < 1)
+        err_.add("token range " + range_str(r) + " is empty");
+  }
+
+  // Runnable: every buffer holds an element and a Q, K, V or O buffer holds at least the
+  // shard the runtime fills or verifies. Contract: exactly one of each, Act, exactly the shard.
   void buffers() {
     for (size_t i = 0; i < plan_.buffers.size(); ++i)
       if (plan_.buffers[i].elems < 1)
@@ -98,13 +113,13 @@ class RankChecker {
       for (const Buffer& b : plan_.buffers) {
         if (b.role != role.first) continue;
         ++count;
-        if (b.storage != Storage::Act)
+        if (contract_ && b.storage != Storage::Act)
           err_.add(std::string(to_string(role.first)) + " buffer \"" + b.name + "\" is not Act storage");
-        if (b.elems != role.second)
+        if (b.elems < role.second || (contract_ && b.elems != role.second))
           err_.add(std::string(to_string(role.first)) + " buffer \"" + b.name + "\" has " + std::to_string(b.elems) +
                    " elements; the shard [B, local tokens, heads, D] has " + std::to_string(role.second));
       }
-      if (count != 1)
+      if (contract_ && count != 1)
         err_.add("the plan has " + std::to_string(count) + " buffers of role " + to_string(role.first) +
                  "; it needs one");
     }
@@ -130,17 +145,21 @@ class RankChecker {
   }
 
   void storage(const View& v, Storage s, const std::string& what) {
-    if (plan_.buffers[v.buf].storage != s)
+    if (contract_ && plan_.buffers[v.buf].storage != s)
       err_.add(where_ + what + " lies in " + buffer_name(plan_, v.buf) + " of " +
                to_string(plan_.buffers[v.buf].storage) + " storage; it must be " + to_string(s));
   }
 
+  // Runnable: the [B, H, S, 1] shape of `rows` ([B, S, H, D]). Contract: also F32 and dense.
   void lse(const View& v, const View& rows, const std::string& what) {
     storage(v, Storage::F32, what);
     const std::array<int64_t, 4> want{rows.shape[0], rows.shape[2], rows.shape[1], 1};
-    if (v.shape != want || !is_dense(v))
-      err_.add(where_ + what + " " + show(v) + " is not a dense [B, H, S, 1] view matching its rows [" +
-               std::to_string(want[0]) + "," + std::to_string(want[1]) + "," + std::to_string(want[2]) + ",1]");
+    const std::string shape = "[" + std::to_string(want[0]) + "," + std::to_string(want[1]) + "," +
+                              std::to_string(want[2]) + ",1]";
+    if (v.shape != want)
+      err_.add(where_ + what + " " + show(v) + " is not the [B, H, S, 1] view " + shape + " of its rows");
+    else if (contract_ && !is_dense(v))
+      err_.add(where_ + what + " " + show(v) + " is not a dense [B, H, S, 1] view matching its rows " + shape);
   }
 
   void step(const Step& s, int index) {
@@ -168,7 +187,7 @@ class RankChecker {
   }
 
   void copy(const CopyOp& c) {
-    if (c.pairs.empty()) err_.add(where_ + "copies nothing");
+    if (contract_ && c.pairs.empty()) err_.add(where_ + "copies nothing");
     for (size_t i = 0; i < c.pairs.size(); ++i) {
       const std::string n = "pair " + std::to_string(i);
       if (view(c.pairs[i].src, n + " src") && view(c.pairs[i].dst, n + " dst") &&
@@ -178,6 +197,20 @@ class RankChecker {
   }
 
   void exchange(const ExchangeOp& e) {
+    if (contract_) exchange_group(e);
+    std::vector<int64_t> self_sends, self_recvs;
+    for (const auto* list : {&e.sends, &e.recvs})
+      for (const Transfer& t : *list) {
+        transfer(t, list == &e.sends ? "send to rank " : "receive from rank ");
+        if (t.peer == plan_.rank) (list == &e.sends ? self_sends : self_recvs).push_back(t.slice.count);
+      }
+    if (self_sends != self_recvs)
+      err_.add(where_ + "sends to this rank (" + std::to_string(self_sends.size()) + ") and receives from it (" +
+               std::to_string(self_recvs.size()) + ") do not pair up, in order, with equal sizes");
+  }
+
+  void exchange_group(const ExchangeOp& e) {
+    if (e.sends.empty() && e.recvs.empty()) err_.add(where_ + "exchanges nothing");
     if (e.group < 0 || e.group >= static_cast<int>(plan_.groups.size())) {
       err_.add(where_ + "group " + std::to_string(e.group) + " does not exist");
       return;
@@ -185,21 +218,33 @@ class RankChecker {
     const std::vector<int>& members = plan_.groups[e.group];
     auto member = [&](int r) { return std::find(members.begin(), members.end(), r) != members.end(); };
     if (!member(plan_.rank)) err_.add(where_ + "this rank is not in its group " + std::to_string(e.group));
-    if (e.sends.empty() && e.recvs.empty()) err_.add(where_ + "exchanges nothing");
     for (const auto* list : {&e.sends, &e.recvs})
-      for (const Transfer& t : *list) {
-        const std::string n = list == &e.sends ? "send to rank " : "receive from rank ";
-        const Slice& sl = t.slice;
+      for (const Transfer& t : *list)
         if (!member(t.peer))
-          err_.add(where_ + n + std::to_string(t.peer) + ": the peer is not in group " + std::to_string(e.group));
-        if (sl.buf < 0 || sl.buf >= static_cast<int>(plan_.buffers.size()))
-          err_.add(where_ + n + std::to_string(t.peer) + " names buffer " + std::to_string(sl.buf) +
-                   ", which does not exist");
-        else if (sl.count < 1 || sl.offset < 0 || sl.offset + sl.count > plan_.buffers[sl.buf].elems)
-          err_.add(where_ + n + std::to_string(t.peer) + ": slice [" + std::to_string(sl.offset) + ", +" +
-                   std::to_string(sl.count) + ") is empty or outside " + buffer_name(plan_, sl.buf) + " (" +
-                   std::to_string(plan_.buffers[sl.buf].elems) + " elements)");
-      }
+          err_.add(where_ + (list == &e.sends ? "send to rank " : "receive from rank ") + std::to_string(t.peer) +
+                   ": the peer is not in group " + std::to_string(e.group));
+  }
+
+  // `what` is "send to rank " or "receive from rank ".
+  void transfer(const Transfer& t, const std::string& what) {
+    const std::string n = where_ + what + std::to_string(t.peer);
+    const Slice& sl = t.slice;
+    if (t.peer < 0 || t.peer >= plan_.world)
+      err_.add(n + ": no such rank in a world of " + std::to_string(plan_.world));
+    if (sl.buf < 0 || sl.buf >= static_cast<int>(plan_.buffers.size())) {
+      err_.add(n + " names buffer " + std::to_string(sl.buf) + ", which does not exist");
+      return;
+    }
+    const std::string slice = "slice [" + std::to_string(sl.offset) + ", +" + std::to_string(sl.count) + ")";
+    const std::string in = buffer_name(plan_, sl.buf) + " (" + std::to_string(plan_.buffers[sl.buf].elems) +
+                           " elements)";
+    if (sl.count < 0 || sl.offset < 0 || sl.offset + sl.count > plan_.buffers[sl.buf].elems)
+      err_.add(n + ": " + slice + " is outside " + in);
+    else if (contract_ && sl.count < 1)
+      err_.add(n + ": " + slice + " of " + in + " is empty");
+    if (sl.count > max_transfer_elems_)
+      err_.add(n + ": " + std::to_string(sl.count) + " elements exceed the transport's limit of " +
+               std::to_string(max_transfer_elems_));
   }
 
   void attention(const AttentionOp& a) {
@@ -208,6 +253,29 @@ class RankChecker {
     for (const auto& v : views) ok = view(*v.first, v.second) && ok;
     if (a.has_lse) ok = view(a.lse, "lse") && ok;
     if (!ok) return;
+    attention_shapes(a);
+    if (a.has_lse) lse(a.lse, a.q, "lse");
+    if (contract_) attention_contract(a);
+  }
+
+  // What the attention kernels accept: q, o [B, Sq, Hq, D]; k, v [B, Skv, Hk, D];
+  // Hq % Hk == 0; Sq == Skv when causal.
+  void attention_shapes(const AttentionOp& a) {
+    if (a.q.shape != a.o.shape) err_.add(where_ + "q " + show(a.q) + " and o " + show(a.o) + " differ in shape");
+    if (a.k.shape != a.v.shape) err_.add(where_ + "k " + show(a.k) + " and v " + show(a.v) + " differ in shape");
+    if (a.k.shape[0] != a.q.shape[0] || a.k.shape[3] != a.q.shape[3])
+      err_.add(where_ + "k " + show(a.k) + " and q " + show(a.q) + " differ in B or D");
+    const int64_t hq = a.q.shape[2], hk = a.k.shape[2];
+    if (hq % hk != 0)
+      err_.add(where_ + std::to_string(hq) + " query heads are not a multiple of " + std::to_string(hk) +
+               " key/value heads");
+    if (a.causal && a.q.shape[1] != a.k.shape[1])
+      err_.add(where_ + "causal tile of " + std::to_string(a.q.shape[1]) + " query and " +
+               std::to_string(a.k.shape[1]) + " key tokens is not square");
+  }
+
+  void attention_contract(const AttentionOp& a) {
+    const std::pair<const View*, const char*> views[] = {{&a.q, "q"}, {&a.k, "k"}, {&a.v, "v"}, {&a.o, "o"}};
     for (const auto& v : views) {
       storage(*v.first, Storage::Act, v.second);
       if (v.first->stride[3] != 1 || v.first->shape[3] != p_.D)
@@ -217,12 +285,7 @@ class RankChecker {
         err_.add(where_ + v.second + " " + show(*v.first) + " covers " + std::to_string(v.first->shape[0]) +
                  " batches; tiles cover all B=" + std::to_string(p_.B));
     }
-    if (a.q.shape != a.o.shape) err_.add(where_ + "q " + show(a.q) + " and o " + show(a.o) + " differ in shape");
-    if (a.k.shape != a.v.shape) err_.add(where_ + "k " + show(a.k) + " and v " + show(a.v) + " differ in shape");
-    const int64_t hq = a.q.shape[2], hk = a.k.shape[2];
-    if (hq % hk != 0)
-      err_.add(where_ + std::to_string(hq) + " query heads are not a multiple of " + std::to_string(hk) +
-               " key/value heads");
+    const int64_t hq = a.q.shape[2];
     if (a.heads.size != hq || !in(a.heads, 0, p_.H))
       err_.add(where_ + "heads " + range_str(a.heads) + " must be " + std::to_string(hq) +
                " query heads inside [0, H)");
@@ -238,7 +301,6 @@ class RankChecker {
     if (a.causal && p_.mask != Mask::Causal) err_.add(where_ + "causal tile in a problem with the full mask");
     if (a.scale != static_cast<float>(p_.softmax_scale()))
       err_.add(where_ + "scale " + std::to_string(a.scale) + " is not 1/sqrt(D)");
-    if (a.has_lse) lse(a.lse, a.q, "lse");
   }
 
   void merge(const MergeOp& m) {
@@ -256,6 +318,8 @@ class RankChecker {
 
   const Plan& plan_;
   const Problem& p_;
+  const bool contract_;
+  const int64_t max_transfer_elems_;
   Errors& err_;
   std::string where_;
 };
@@ -265,8 +329,15 @@ class RankChecker {
 std::vector<std::string> check_plan(const Plan& plan, const Problem& p) {
   std::vector<std::string> out;
   Errors errors(&out);
-  RankChecker(plan, p, errors).run();
+  RankChecker(plan, p, RankChecker::Level::Contract, std::numeric_limits<int64_t>::max(), errors).run();
   if (!errors.any()) check_detail::check_races(plan, plan_checks_are_exhaustive(p), errors);
+  return out;
+}
+
+std::vector<std::string> check_runnable(const Plan& plan, const Problem& p, int64_t max_transfer_elems) {
+  std::vector<std::string> out;
+  Errors errors(&out);
+  RankChecker(plan, p, RankChecker::Level::Runnable, max_transfer_elems, errors).run();
   return out;
 }
 

@@ -4,6 +4,7 @@
 // kMaxPlanErrors sentences are returned.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,19 +15,33 @@ namespace cpb {
 
 constexpr size_t kMaxPlanErrors = 20;
 
-// One rank's plan on its own:
+// What a runtime (CPU or CUDA) needs of one rank's plan before it runs it: nothing that
+// would index outside a buffer, wait for a step that comes later, or hand a kernel shapes
+// it cannot take. A subset of check_plan's rules, in the same sentences
+// (`step 3 "attn[0]": q @8 [1,4,2,4]/[32,8,4,1] reaches element 39 of buffer "q", which has 32`):
+//  - tokens inside [0, S); every buffer at least one element; a Q, K, V or O buffer at
+//    least B * local_tokens * (H or Hkv) * D elements (the shard the runtime fills or
+//    verifies);
+//  - steps: id == index, lane exists (the MPI tag of its exchanges, the stream on the
+//    GPU), deps point backwards;
+//  - views inside their buffers with extents >= 1 and strides >= 0;
+//  - Copy: equal shapes; Exchange: peers are ranks of the plan's world, slices inside
+//    their buffers and of at most `max_transfer_elems` elements, the sends to this rank
+//    and the receives from it pair up in order with equal sizes; Attention: q == o and
+//    k == v shapes, equal B and D, Hq % Hk == 0, causal tiles with Sq == Skv, lse
+//    [B, Hq, Sq, 1]; Merge: part_o == acc_o shapes, both LSE [B, H, S, 1].
+std::vector<std::string> check_runnable(const Plan& plan, const Problem& p, int64_t max_transfer_elems);
+
+// One rank's plan on its own: check_runnable's rules with no transfer limit, and
 //  - header: rank in [0, P), world == P, lanes named and distinct, groups of valid ranks,
-//    tokens inside [0, S);
-//  - buffers: at least one element each; exactly one Q, K, V and O, Act, of exactly
-//    B * local_tokens * (H or Hkv) * D elements;
-//  - steps: id == index, lane exists, deps point backwards;
-//  - views and slices inside their buffers (extents >= 1, strides >= 0);
-//  - Copy: equal shapes; Exchange: this rank and every peer in the step's group, no empty
-//    transfer; Attention: q, k, v, o Act with D stride 1 and extent D, q == o and k == v
-//    shapes, batch B, Hq % Hk == 0, heads/q_tokens/k_tokens matching the extents and inside
-//    the problem, causal tiles square on the diagonal (q_tokens == k_tokens) and only under
-//    the causal mask, lse F32 dense [B, Hq, Sq, 1], scale 1/sqrt(D); Merge: part_o Act,
-//    acc_o F32 of equal shape, both LSE F32 dense [B, H, S, 1];
+//    tokens non-empty;
+//  - buffers: exactly one Q, K, V and O, Act, of exactly B * local_tokens * (H or Hkv) * D
+//    elements;
+//  - Copy: at least one pair; Exchange: this rank and every peer in the step's group, no
+//    empty transfer; Attention: q, k, v, o Act with D stride 1 and extent D, batch B,
+//    heads/q_tokens/k_tokens matching the extents and inside the problem, causal tiles
+//    square on the diagonal (q_tokens == k_tokens) and only under the causal mask, lse
+//    F32 dense, scale 1/sqrt(D); Merge: part_o Act, acc_o F32, both LSE F32 dense;
 //  - lanes: two steps that touch the same elements (one of them writing) are ordered by
 //    list order on one lane or by a chain of deps (else the CUDA runtime races).
 std::vector<std::string> check_plan(const Plan& plan, const Problem& p);

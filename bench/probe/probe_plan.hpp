@@ -26,7 +26,7 @@ int64_t ulysses_input_bytes(const ProbeShape& s);
 
 // The problem each rank's probe plan solves: P = s.P, S = s.S, H = Hkv = s.H / s.P, D, B = 1,
 // full mask, s.dtype. Every rank holds all S tokens of its heads (Plan::tokens = [0, S)), so
-// check_plan and runnable_plan_error accept each rank's plan; the ranks' plans are copies,
+// check_plan (hence check_runnable) accepts each rank's plan; the ranks' plans are copies,
 // not a context-parallel split of one problem, so check_plans (tokens partitioned over the
 // ranks) does not apply.
 Problem probe_problem(const ProbeShape& s);

@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "bench/plan/plan_check.hpp"
 #include "bench/runtime/cpu_exchange.hpp"
-#include "bench/runtime/runnable_plan.hpp"
 #include "bench/runtime/row_tokens.hpp"
 #include "bench/runtime/verify_reference.hpp"
 #include "base/check.hpp"
@@ -38,8 +38,9 @@ CpuExecutor::CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_
     throw std::invalid_argument("cpu runtime: plan for rank " + std::to_string(plan_.rank) + " of " +
                                 std::to_string(plan_.world) + " given to rank " + std::to_string(rank) +
                                 " of " + std::to_string(size));
-  const std::string err = runnable_plan_error(problem_, plan_, std::numeric_limits<int>::max());  // MPI counts are int
-  if (!err.empty()) throw std::invalid_argument("cpu runtime: plan \"" + plan_.schedule + "\": " + err);
+  const std::vector<std::string> errors =
+      check_runnable(plan_, problem_, std::numeric_limits<int>::max());  // MPI counts are int
+  if (!errors.empty()) throw std::invalid_argument("cpu runtime: plan \"" + plan_.schedule + "\": " + errors[0]);
 
   double bytes = 0;
   for (const Buffer& b : plan_.buffers) bytes += static_cast<double>(b.elems) * sizeof(float);

@@ -27,7 +27,7 @@ class CpuExecutor final : public Executor {
   // with the deterministic inputs and poisons everything else with NaN, so output a plan
   // never writes, or scratch it reads before writing, shows as nonfinite in verify().
   // Throws std::invalid_argument when the plan is not for this rank and world of `comm`
-  // or runnable_plan_error() rejects it, std::runtime_error when its buffers exceed
+  // or check_runnable() rejects it, std::runtime_error when its buffers exceed
   // `max_buffer_bytes`.
   CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_buffer_bytes);
 

@@ -2,9 +2,8 @@
 // (cudaIpcOpenMemHandle, peer access enabled lazily), closed on destruction.
 #pragma once
 
-#include <utility>
-
 #include "base/cuda/cuda_check.hpp"
+#include "base/unique_handle.hpp"
 
 namespace cpb {
 
@@ -12,26 +11,20 @@ class IpcMapping {
  public:
   IpcMapping() = default;
   explicit IpcMapping(const cudaIpcMemHandle_t& handle) {
-    CPB_CUDA_CHECK(cudaIpcOpenMemHandle(&ptr_, handle, cudaIpcMemLazyEnablePeerAccess));
+    void* ptr = nullptr;
+    CPB_CUDA_CHECK(cudaIpcOpenMemHandle(&ptr, handle, cudaIpcMemLazyEnablePeerAccess));
+    ptr_.reset(ptr);
   }
-  ~IpcMapping() {
-    if (ptr_) CPB_CUDA_CHECK(cudaIpcCloseMemHandle(ptr_));
-  }
-  IpcMapping(IpcMapping&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)) {}
-  IpcMapping& operator=(IpcMapping&& o) noexcept {
-    if (this != &o) {
-      IpcMapping old(std::move(*this));
-      ptr_ = std::exchange(o.ptr_, nullptr);
-    }
-    return *this;
-  }
-  IpcMapping(const IpcMapping&) = delete;
-  IpcMapping& operator=(const IpcMapping&) = delete;
 
-  char* get() const { return static_cast<char*>(ptr_); }
+  char* get() const { return static_cast<char*>(ptr_.get()); }
 
  private:
-  void* ptr_ = nullptr;
+  struct Traits {
+    using Handle = void*;
+    static Handle null() { return nullptr; }
+    static void destroy(Handle ptr) { CPB_CUDA_CHECK(cudaIpcCloseMemHandle(ptr)); }
+  };
+  UniqueHandle<Traits> ptr_;
 };
 
 }  // namespace cpb

@@ -10,46 +10,27 @@ NcclComm::NcclComm(MPI_Comm comm, std::string name, int ctas) : name_(std::move(
   ncclUniqueId id;
   if (rank_ == 0) CPB_NCCL_CHECK(ncclGetUniqueId(&id));
   CPB_MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm));
+  ncclComm_t handle = nullptr;
   if (ctas > 0) {
     ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
     config.minCTAs = ctas;
     config.maxCTAs = ctas;
-    CPB_NCCL_CHECK(ncclCommInitRankConfig(&comm_, size_, id, rank_, &config));
+    CPB_NCCL_CHECK(ncclCommInitRankConfig(&handle, size_, id, rank_, &config));
   } else {
-    CPB_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+    CPB_NCCL_CHECK(ncclCommInitRank(&handle, size_, id, rank_));
   }
   // Capture the handle, not `this`: the object may move, the handle does not.
-  ncclComm_t handle = comm_;
-  hook_ = add_abort_hook([handle] { ncclCommAbort(handle); });
+  const int hook = add_abort_hook([handle] { ncclCommAbort(handle); });
+  comm_.reset(Owned{handle, hook});
 }
 
-void NcclComm::release() {
-  if (!comm_) return;
-  remove_abort_hook(hook_);
-  CPB_NCCL_CHECK(ncclCommDestroy(comm_));
-  comm_ = nullptr;
-}
-
-NcclComm::~NcclComm() { release(); }
-
-NcclComm::NcclComm(NcclComm&& o) noexcept
-    : comm_(std::exchange(o.comm_, nullptr)), name_(std::move(o.name_)), rank_(o.rank_),
-      size_(o.size_), hook_(std::exchange(o.hook_, -1)) {}
-
-NcclComm& NcclComm::operator=(NcclComm&& o) noexcept {
-  if (this != &o) {
-    release();
-    comm_ = std::exchange(o.comm_, nullptr);
-    name_ = std::move(o.name_);
-    rank_ = o.rank_;
-    size_ = o.size_;
-    hook_ = std::exchange(o.hook_, -1);
-  }
-  return *this;
+void NcclComm::Traits::destroy(Handle h) {
+  remove_abort_hook(h.hook);
+  CPB_NCCL_CHECK(ncclCommDestroy(h.comm));
 }
 
 void NcclComm::barrier(int* word, cudaStream_t stream) const {
-  CPB_NCCL_CHECK(ncclAllReduce(word, word, 1, ncclInt32, ncclMax, comm_, stream));
+  CPB_NCCL_CHECK(ncclAllReduce(word, word, 1, ncclInt32, ncclMax, get(), stream));
 }
 
 void NcclComm::exchange(const std::vector<P2p>& sends, const std::vector<P2p>& recvs,
@@ -61,7 +42,7 @@ void NcclComm::exchange(const std::vector<P2p>& sends, const std::vector<P2p>& r
     if (s.peer == rank_) {
       self_sends.push_back(&s);
     } else {
-      CPB_NCCL_CHECK(ncclSend(s.ptr, s.bytes, ncclUint8, s.peer, comm_, stream));
+      CPB_NCCL_CHECK(ncclSend(s.ptr, s.bytes, ncclUint8, s.peer, get(), stream));
     }
   }
   for (const P2p& r : recvs) {
@@ -69,7 +50,7 @@ void NcclComm::exchange(const std::vector<P2p>& sends, const std::vector<P2p>& r
     if (r.peer == rank_) {
       self_recvs.push_back(&r);
     } else {
-      CPB_NCCL_CHECK(ncclRecv(r.ptr, r.bytes, ncclUint8, r.peer, comm_, stream));
+      CPB_NCCL_CHECK(ncclRecv(r.ptr, r.bytes, ncclUint8, r.peer, get(), stream));
     }
   }
   CPB_NCCL_CHECK(ncclGroupEnd());

@@ -10,6 +10,7 @@
 
 #include "base/cuda/cuda_check.hpp"
 #include "base/cuda/nccl_check.hpp"
+#include "base/unique_handle.hpp"
 
 namespace cpb {
 
@@ -28,14 +29,11 @@ class NcclComm {
   // labels error messages. `ctas` > 0 creates it with minCTAs = maxCTAs = ctas (the
   // number of thread blocks, hence SMs, its kernels take); 0 leaves that to NCCL.
   // Registers an abort hook (cpb::fatal calls ncclCommAbort).
+  // Destruction removes the abort hook, then ncclCommDestroy waits for the communicator's
+  // outstanding work.
   NcclComm(MPI_Comm comm, std::string name, int ctas = 0);
-  ~NcclComm();  // ncclCommDestroy: waits for the communicator's outstanding work
-  NcclComm(NcclComm&& o) noexcept;
-  NcclComm& operator=(NcclComm&& o) noexcept;
-  NcclComm(const NcclComm&) = delete;
-  NcclComm& operator=(const NcclComm&) = delete;
 
-  ncclComm_t get() const { return comm_; }
+  ncclComm_t get() const { return comm_.get().comm; }
   const std::string& name() const { return name_; }
   int rank() const { return rank_; }
   int size() const { return size_; }
@@ -52,12 +50,22 @@ class NcclComm {
   void barrier(int* word, cudaStream_t stream) const;
 
  private:
-  void release();
+  // The communicator with the id of its abort hook: one handle, so the hook is removed
+  // before the communicator it aborts is destroyed.
+  struct Owned {
+    ncclComm_t comm = nullptr;
+    int hook = -1;
+    bool operator==(const Owned& o) const { return comm == o.comm && hook == o.hook; }
+  };
+  struct Traits {
+    using Handle = Owned;
+    static Handle null() { return Owned{}; }
+    static void destroy(Handle h);
+  };
 
-  ncclComm_t comm_ = nullptr;
+  UniqueHandle<Traits> comm_;
   std::string name_;
   int rank_ = 0, size_ = 1;
-  int hook_ = -1;
 };
 
 }  // namespace cpb

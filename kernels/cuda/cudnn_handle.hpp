@@ -1,34 +1,29 @@
 // CudnnHandle: one cuDNN handle on the current device, destroyed on destruction.
 #pragma once
 
-#include <utility>
-
 #include "base/cuda/cuda_check.hpp"
 #include "base/cuda/cudnn_check.hpp"
+#include "base/unique_handle.hpp"
 
 namespace cpb {
 
 class CudnnHandle {
  public:
-  CudnnHandle() { CPB_CUDNN_CHECK(cudnnCreate(&h_)); }
-  ~CudnnHandle() {
-    if (h_) CPB_CUDNN_CHECK(cudnnDestroy(h_));
+  CudnnHandle() {
+    cudnnHandle_t h = nullptr;
+    CPB_CUDNN_CHECK(cudnnCreate(&h));
+    h_.reset(h);
   }
-  CudnnHandle(CudnnHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
-  CudnnHandle& operator=(CudnnHandle&& o) noexcept {
-    if (this != &o) {
-      CudnnHandle old(std::move(*this));
-      h_ = std::exchange(o.h_, nullptr);
-    }
-    return *this;
-  }
-  CudnnHandle(const CudnnHandle&) = delete;
-  CudnnHandle& operator=(const CudnnHandle&) = delete;
 
-  cudnnHandle_t get() const { return h_; }
+  cudnnHandle_t get() const { return h_.get(); }
 
  private:
-  cudnnHandle_t h_ = nullptr;
+  struct Traits {
+    using Handle = cudnnHandle_t;
+    static Handle null() { return nullptr; }
+    static void destroy(Handle h) { CPB_CUDNN_CHECK(cudnnDestroy(h)); }
+  };
+  UniqueHandle<Traits> h_;
 };
 
 }  // namespace cpb

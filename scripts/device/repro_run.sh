@@ -35,17 +35,7 @@ export CPB_BIN=build-gpu/cpbench
 
 if [ "${CPB_BUSBW:-0}" = 1 ]; then
   busbw_measure=${CPB_BUSBW_MEASURE:-'{"warmup_ms": 0}'}
-  variant=$(python3 - "$work" "$busbw_measure" <<'PY'
-import json, sys
-change = json.loads(sys.argv[2])
-c = json.load(open("configs/busbw.json"))
-c["name"] = "busbw_" + "_".join(f"{k}_{json.dumps(v)}" for k, v in sorted(change.items())).lower()
-c["measure"].update(change)
-path = f"{sys.argv[1]}/{c['name']}.json"
-json.dump(c, open(path, "w"), indent=1)
-print(path)
-PY
-) || exit 2
+  variant=$(python3 scripts/results/busbw_variant.py "$work" "$busbw_measure") || exit 2
   echo "== configs/busbw.json and $(basename "$variant") (measure + $busbw_measure)"
   for cfg in configs/busbw.json "$variant" configs/busbw.json "$variant"; do
     name=$(basename "$cfg" .json)
@@ -53,16 +43,7 @@ PY
     [ -f "$res" ] && res="$out/${name}_again.json"
     timeout 120 scripts/mpirun.sh "$np" "$CPB_BIN" run --config "$cfg" --device cuda --quiet --out "$res" \
       > "$work/$(basename "$res" .json).txt" 2>&1 || status=1
-    python3 - "$res" <<'PY'
-import json, sys
-for p in json.load(open(sys.argv[1]))["points"]:
-    q, c = p["params"], p.get("comm_time_ms", {})
-    print(f'{sys.argv[1].split("/")[-1]:28s} S={q["S"]:6d} H={q["H"]:2d} {q.get("qkv_layout", "separate"):8s} '
-          f'{p["status"]:6s} '
-          f'T={p["time_ms"]["p50"]:8.3f} comm={p.get("comm_ms", 0):6.3f} '
-          f'(p10-p90 {c.get("p10", 0):.3f}-{c.get("p90", 0):.3f}, {p.get("warmup", 0)} warm-ups) '
-          f'comp={p.get("comp_ms", 0):8.3f} ms')
-PY
+    python3 scripts/results/point_summary.py "$res"
   done
 fi
 

@@ -16,6 +16,7 @@
 #include "bench/runtime/cuda/cuda_runtime.hpp"
 #include "tests/gpu/gpu_mpi_session.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
+#include "tests/plan_builder.hpp"
 
 namespace cpb {
 namespace {
@@ -33,96 +34,72 @@ Problem small_problem() {
   return p;
 }
 
-// A [B, S, H, D] view of rows [s0, s0 + ns) and heads [h0, h0 + nh) of a dense
-// [B, S_all, H_all, D] buffer.
-View sub(int buf, int64_t S_all, int64_t H_all, int64_t D, int64_t s0, int64_t ns, int64_t h0, int64_t nh) {
-  View v = dense_view(buf, 0, {1, S_all, H_all, D});
-  v.offset = (s0 * H_all + h0) * D;
-  v.shape = {1, ns, nh, D};
-  return v;
-}
-
 Plan hand_plan(const Problem& p) {
   const int64_t S = p.S, H = p.H, Hk = p.Hkv, D = p.D, half = S / 2;
-  Plan plan;
-  plan.schedule = "hand";
-  plan.rank = 0;
-  plan.world = 1;
-  plan.tokens = {Range{0, S}};
-  plan.groups = {{0}};
-  const int compute = plan.add_lane("compute");
-  const int comm = plan.add_lane("comm");
-  const int q = plan.add_buffer("q", Storage::Act, BufferRole::Q, S * H * D);
-  const int k = plan.add_buffer("k", Storage::Act, BufferRole::K, S * Hk * D);
-  const int v = plan.add_buffer("v", Storage::Act, BufferRole::V, S * Hk * D);
-  const int o = plan.add_buffer("o", Storage::Act, BufferRole::O, S * H * D);
-  const int qs = plan.add_buffer("q_packed", Storage::Act, BufferRole::Scratch, S * H * D);
-  const int kx = plan.add_buffer("k_recv", Storage::Act, BufferRole::Scratch, S * Hk * D);
-  const int vx = plan.add_buffer("v_recv", Storage::Act, BufferRole::Scratch, S * Hk * D);
-  const int part = plan.add_buffer("partial", Storage::Act, BufferRole::Scratch, half * 2 * D);
-  const int part_lse = plan.add_buffer("partial_lse", Storage::F32, BufferRole::Scratch, 2 * half);
-  const int acc = plan.add_buffer("acc", Storage::F32, BufferRole::Scratch, half * 2 * D);
-  const int acc_lse = plan.add_buffer("acc_lse", Storage::F32, BufferRole::Scratch, 2 * half);
+  test::PlanBuilder b("hand", 0, 1);
+  b.tokens({Range{0, S}}).group({0});
+  const int compute = b.lane("compute");
+  const int comm = b.lane("comm");
+  const int q = b.act("q", BufferRole::Q, S * H * D);
+  const int k = b.act("k", BufferRole::K, S * Hk * D);
+  const int v = b.act("v", BufferRole::V, S * Hk * D);
+  const int o = b.act("o", BufferRole::O, S * H * D);
+  const int qs = b.act("q_packed", BufferRole::Scratch, S * H * D);
+  const int kx = b.act("k_recv", BufferRole::Scratch, S * Hk * D);
+  const int vx = b.act("v_recv", BufferRole::Scratch, S * Hk * D);
+  const int part = b.act("partial", BufferRole::Scratch, half * 2 * D);
+  const int part_lse = b.f32("partial_lse", 2 * half);
+  const int acc = b.f32("acc", half * 2 * D);
+  const int acc_lse = b.f32("acc_lse", 2 * half);
+  // Rows [s0, s0 + ns) and heads [h0, h0 + nh) of a dense [1, S, heads, D] buffer.
+  auto rows = [&](int buf, int64_t heads, int64_t s0, int64_t ns, int64_t h0, int64_t nh) {
+    return test::window(buf, {1, S, heads, D}, s0, ns, h0, nh);
+  };
 
-  CopyOp pack;
-  pack.pairs.push_back({dense_view(q, 0, {1, S, H, D}), dense_view(qs, 0, {1, S, H, D})});
-  const int s_pack = plan.add_step(comm, "pack_q", pack, {});
-  ExchangeOp ex;
-  ex.pattern = ExchangeOp::Pattern::AllToAll;
-  ex.group = 0;
-  ex.sends = {Transfer{0, Slice{k, 0, S * Hk * D}}, Transfer{0, Slice{v, 0, S * Hk * D}}};
-  ex.recvs = {Transfer{0, Slice{kx, 0, S * Hk * D}}, Transfer{0, Slice{vx, 0, S * Hk * D}}};
-  const int s_ex = plan.add_step(comm, "a2a_kv", ex, {});
+  const int s_pack = b.copy(comm, "pack_q", {{dense_view(q, 0, {1, S, H, D}), dense_view(qs, 0, {1, S, H, D})}});
+  const int s_ex = b.exchange(comm, "a2a_kv", ExchangeOp::Pattern::AllToAll, 0,
+                              {Transfer{0, Slice{k, 0, S * Hk * D}}, Transfer{0, Slice{v, 0, S * Hk * D}}},
+                              {Transfer{0, Slice{kx, 0, S * Hk * D}}, Transfer{0, Slice{vx, 0, S * Hk * D}}});
 
-  const float scale = static_cast<float>(p.softmax_scale());
+  const double scale = p.softmax_scale();
   // Heads 0-1 (key/value head 0): whole causal attention, straight into O.
-  AttentionOp a0;
-  a0.q = sub(qs, S, H, D, 0, S, 0, 2);
-  a0.k = sub(kx, S, Hk, D, 0, S, 0, 1);
-  a0.v = sub(vx, S, Hk, D, 0, S, 0, 1);
-  a0.o = sub(o, S, H, D, 0, S, 0, 2);
-  a0.causal = true;
-  a0.scale = scale;
-  a0.heads = {0, 2};
-  a0.q_tokens = a0.k_tokens = {0, S};
-  plan.add_step(compute, "attn[h0-1]", a0, {s_pack, s_ex});
-  // Heads 2-3 (key/value head 1), in three causal blocks.
-  AttentionOp top = a0;  // queries [0, half) x keys [0, half): causal, done
-  top.q = sub(qs, S, H, D, 0, half, 2, 2);
-  top.k = sub(kx, S, Hk, D, 0, half, 1, 1);
-  top.v = sub(vx, S, Hk, D, 0, half, 1, 1);
-  top.o = sub(o, S, H, D, 0, half, 2, 2);
-  top.heads = {2, 2};
-  top.q_tokens = top.k_tokens = {0, half};
-  plan.add_step(compute, "attn[h2-3,top]", top, {});
-  AttentionOp below = top;  // queries [half, S) x keys [0, half): full, partial
-  below.q = sub(qs, S, H, D, half, half, 2, 2);
-  below.o = dense_view(part, 0, {1, half, 2, D});
-  below.has_lse = true;
-  below.lse = dense_view(part_lse, 0, {1, 2, half, 1});
-  below.causal = false;
-  below.q_tokens = {half, half};
-  const int s_below = plan.add_step(compute, "attn[h2-3,below]", below, {});
-  MergeOp m0;
-  m0.part_o = below.o;
-  m0.part_lse = below.lse;
-  m0.acc_o = dense_view(acc, 0, {1, half, 2, D});
-  m0.acc_lse = dense_view(acc_lse, 0, {1, 2, half, 1});
-  m0.init = true;
-  plan.add_step(compute, "merge0", m0, {s_below});
-  AttentionOp diag = below;  // queries [half, S) x keys [half, S): causal, partial
-  diag.k = sub(kx, S, Hk, D, half, half, 1, 1);
-  diag.v = sub(vx, S, Hk, D, half, half, 1, 1);
-  diag.causal = true;
-  diag.k_tokens = {half, half};
-  plan.add_step(compute, "attn[h2-3,diag]", diag, {});
-  MergeOp m1 = m0;
-  m1.init = false;
-  plan.add_step(compute, "merge1", m1, {});
-  CopyOp unpack;
-  unpack.pairs.push_back({m0.acc_o, sub(o, S, H, D, half, half, 2, 2)});
-  plan.add_step(compute, "unpack", unpack, {});
-  return plan;
+  b.attention(compute, "attn[h0-1]",
+              test::Tile(rows(qs, H, 0, S, 0, 2), rows(kx, Hk, 0, S, 0, 1), rows(vx, Hk, 0, S, 0, 1), rows(o, H, 0, S, 0, 2))
+                  .causal()
+                  .scale(scale)
+                  .covers({0, 2}, {0, S}, {0, S}),
+              {s_pack, s_ex});
+  // Heads 2-3 (key/value head 1), in three causal blocks. Queries [0, half) x keys
+  // [0, half): causal, done.
+  b.attention(compute, "attn[h2-3,top]",
+              test::Tile(rows(qs, H, 0, half, 2, 2), rows(kx, Hk, 0, half, 1, 1), rows(vx, Hk, 0, half, 1, 1),
+                         rows(o, H, 0, half, 2, 2))
+                  .causal()
+                  .scale(scale)
+                  .covers({2, 2}, {0, half}, {0, half}));
+  // Queries [half, S) x keys [0, half): full, partial.
+  const View part_o = dense_view(part, 0, {1, half, 2, D}), part_o_lse = dense_view(part_lse, 0, {1, 2, half, 1});
+  const int s_below = b.attention(compute, "attn[h2-3,below]",
+                                  test::Tile(rows(qs, H, half, half, 2, 2), rows(kx, Hk, 0, half, 1, 1),
+                                             rows(vx, Hk, 0, half, 1, 1), part_o)
+                                      .lse(part_o_lse)
+                                      .scale(scale)
+                                      .covers({2, 2}, {half, half}, {0, half}));
+  MergeOp m = test::merge_op(part_o, part_o_lse, dense_view(acc, 0, {1, half, 2, D}),
+                             dense_view(acc_lse, 0, {1, 2, half, 1}), true);
+  b.merge(compute, "merge0", m, {s_below});
+  // Queries [half, S) x keys [half, S): causal, partial.
+  b.attention(compute, "attn[h2-3,diag]",
+              test::Tile(rows(qs, H, half, half, 2, 2), rows(kx, Hk, half, half, 1, 1),
+                         rows(vx, Hk, half, half, 1, 1), part_o)
+                  .lse(part_o_lse)
+                  .causal()
+                  .scale(scale)
+                  .covers({2, 2}, {half, half}, {half, half}));
+  m.init = false;
+  b.merge(compute, "merge1", m);
+  b.copy(compute, "unpack", {{m.acc_o, rows(o, H, half, half, 2, 2)}});
+  return b.plan();
 }
 
 TEST(CudaExecutor, HandPlanEagerTimedAndGraph) {
@@ -195,61 +172,43 @@ TEST(CudaExecutor, HandPlanEagerTimedAndGraph) {
 Plan two_rank_ring(const Problem& p, int rank) {
   const int64_t half = p.S / 2, H = p.H, Hk = p.Hkv, D = p.D;
   const int peer = 1 - rank;
-  Plan plan;
-  plan.schedule = "hand_ring2";
-  plan.rank = rank;
-  plan.world = 2;
-  plan.tokens = {Range{rank * half, half}};
-  plan.groups = {{0, 1}};
-  const int compute = plan.add_lane("compute");
-  const int comm = plan.add_lane("comm");
-  const int q = plan.add_buffer("q", Storage::Act, BufferRole::Q, half * H * D);
-  const int k = plan.add_buffer("k", Storage::Act, BufferRole::K, half * Hk * D);
-  const int v = plan.add_buffer("v", Storage::Act, BufferRole::V, half * Hk * D);
-  const int o = plan.add_buffer("o", Storage::Act, BufferRole::O, half * H * D);
-  const int kx = plan.add_buffer("k_peer", Storage::Act, BufferRole::Scratch, half * Hk * D);
-  const int vx = plan.add_buffer("v_peer", Storage::Act, BufferRole::Scratch, half * Hk * D);
-  const int part = plan.add_buffer("partial", Storage::Act, BufferRole::Scratch, half * H * D);
-  const int part_lse = plan.add_buffer("partial_lse", Storage::F32, BufferRole::Scratch, H * half);
-  const int acc = plan.add_buffer("acc", Storage::F32, BufferRole::Scratch, half * H * D);
-  const int acc_lse = plan.add_buffer("acc_lse", Storage::F32, BufferRole::Scratch, H * half);
+  test::PlanBuilder b("hand_ring2", rank, 2);
+  b.tokens({Range{rank * half, half}}).group({0, 1});
+  const int compute = b.lane("compute");
+  const int comm = b.lane("comm");
+  const int q = b.act("q", BufferRole::Q, half * H * D);
+  const int k = b.act("k", BufferRole::K, half * Hk * D);
+  const int v = b.act("v", BufferRole::V, half * Hk * D);
+  const int o = b.act("o", BufferRole::O, half * H * D);
+  const int kx = b.act("k_peer", BufferRole::Scratch, half * Hk * D);
+  const int vx = b.act("v_peer", BufferRole::Scratch, half * Hk * D);
+  const int part = b.act("partial", BufferRole::Scratch, half * H * D);
+  const int part_lse = b.f32("partial_lse", H * half);
+  const int acc = b.f32("acc", half * H * D);
+  const int acc_lse = b.f32("acc_lse", H * half);
 
-  ExchangeOp ex;
-  ex.pattern = ExchangeOp::Pattern::SendRecv;
-  ex.group = 0;
-  ex.sends = {Transfer{peer, Slice{k, 0, half * Hk * D}}, Transfer{peer, Slice{v, 0, half * Hk * D}}};
-  ex.recvs = {Transfer{peer, Slice{kx, 0, half * Hk * D}}, Transfer{peer, Slice{vx, 0, half * Hk * D}}};
-  const int s_ex = plan.add_step(comm, "kv_pass", ex, {});
+  const int s_ex =
+      b.exchange(comm, "kv_pass", ExchangeOp::Pattern::SendRecv, 0,
+                 {Transfer{peer, Slice{k, 0, half * Hk * D}}, Transfer{peer, Slice{v, 0, half * Hk * D}}},
+                 {Transfer{peer, Slice{kx, 0, half * Hk * D}}, Transfer{peer, Slice{vx, 0, half * Hk * D}}});
 
-  AttentionOp own;
-  own.q = dense_view(q, 0, {1, half, H, D});
-  own.k = dense_view(k, 0, {1, half, Hk, D});
-  own.v = dense_view(v, 0, {1, half, Hk, D});
-  own.o = dense_view(part, 0, {1, half, H, D});
-  own.has_lse = true;
-  own.lse = dense_view(part_lse, 0, {1, H, half, 1});
-  own.scale = static_cast<float>(p.softmax_scale());
-  own.heads = {0, H};
-  own.q_tokens = own.k_tokens = {rank * half, half};
-  plan.add_step(compute, "attn[own]", own, {});
-  MergeOp m;
-  m.part_o = own.o;
-  m.part_lse = own.lse;
-  m.acc_o = dense_view(acc, 0, {1, half, H, D});
-  m.acc_lse = dense_view(acc_lse, 0, {1, H, half, 1});
-  m.init = true;
-  plan.add_step(compute, "merge[own]", m, {});
-  AttentionOp other = own;
-  other.k = dense_view(kx, 0, {1, half, Hk, D});
-  other.v = dense_view(vx, 0, {1, half, Hk, D});
-  other.k_tokens = {peer * half, half};
-  plan.add_step(compute, "attn[peer]", other, {s_ex});
+  const View q_all = dense_view(q, 0, {1, half, H, D}), part_o = dense_view(part, 0, {1, half, H, D});
+  const View part_o_lse = dense_view(part_lse, 0, {1, H, half, 1});
+  auto tile = [&](int k_buf, int v_buf, int64_t k_rank) {
+    return test::Tile(q_all, dense_view(k_buf, 0, {1, half, Hk, D}), dense_view(v_buf, 0, {1, half, Hk, D}), part_o)
+        .lse(part_o_lse)
+        .scale(p.softmax_scale())
+        .covers({0, H}, {rank * half, half}, {k_rank * half, half});
+  };
+  b.attention(compute, "attn[own]", tile(k, v, rank));
+  MergeOp m = test::merge_op(part_o, part_o_lse, dense_view(acc, 0, {1, half, H, D}),
+                             dense_view(acc_lse, 0, {1, H, half, 1}), true);
+  b.merge(compute, "merge[own]", m);
+  b.attention(compute, "attn[peer]", tile(kx, vx, peer), {s_ex});
   m.init = false;
-  plan.add_step(compute, "merge[peer]", m, {});
-  CopyOp unpack;
-  unpack.pairs.push_back({m.acc_o, dense_view(o, 0, {1, half, H, D})});
-  plan.add_step(compute, "unpack", unpack, {});
-  return plan;
+  b.merge(compute, "merge[peer]", m);
+  b.copy(compute, "unpack", {{m.acc_o, dense_view(o, 0, {1, half, H, D})}});
+  return b.plan();
 }
 
 // The problem of the two-rank ring tests: small_problem() at P=2, S=1024, D=128, full mask.

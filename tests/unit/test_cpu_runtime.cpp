@@ -7,6 +7,7 @@
 
 #include "bench/runtime/cpu_executor.hpp"
 #include "bench/runtime/cpu_runtime.hpp"
+#include "tests/plan_builder.hpp"
 #include "tests/unit/mpi_test_session.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
@@ -21,15 +22,9 @@ Problem tiny_problem() {
   return p;
 }
 
-AttentionOp tile(const View& q, const View& k, const View& v, const View& o, bool causal) {
-  AttentionOp a;
-  a.q = q;
-  a.k = k;
-  a.v = v;
-  a.o = o;
-  a.causal = causal;
-  a.scale = static_cast<float>(tiny_problem().softmax_scale());
-  return a;
+// An attention tile of the tiny problem (its softmax scale).
+test::Tile tile(const View& q, const View& k, const View& v, const View& o, bool causal) {
+  return test::Tile(q, k, v, o).causal(causal).scale(tiny_problem().softmax_scale());
 }
 
 // Causal attention of one rank holding all 16 tokens. Query rows [0, 8) form one causal
@@ -37,75 +32,45 @@ AttentionOp tile(const View& q, const View& k, const View& v, const View& o, boo
 // [8, 16). Q is first copied to a head-major scratch and K sent to itself.
 // `wrong_keys`: the full tile reads keys [8, 16) instead (a planted indexing bug).
 Plan tiny_plan(bool wrong_keys) {
-  Plan p;
-  p.schedule = "tiny";
-  p.rank = 0;
-  p.world = 1;
-  p.tokens = {Range{0, S}};
-  p.groups = {{0}};
-  const int compute = p.add_lane("compute"), comm = p.add_lane("comm");
-  const int q = p.add_buffer("q", Storage::Act, BufferRole::Q, S * H * D);
-  const int k = p.add_buffer("k", Storage::Act, BufferRole::K, S * HKV * D);
-  const int v = p.add_buffer("v", Storage::Act, BufferRole::V, S * HKV * D);
-  const int o = p.add_buffer("o", Storage::Act, BufferRole::O, S * H * D);
-  const int qh = p.add_buffer("q_head_major", Storage::Act, BufferRole::Scratch, S * H * D);
-  const int k2 = p.add_buffer("k_received", Storage::Act, BufferRole::Scratch, S * HKV * D);
-  const int part = p.add_buffer("part_o", Storage::Act, BufferRole::Scratch, HALF * H * D);
-  const int part_lse = p.add_buffer("part_lse", Storage::F32, BufferRole::Scratch, H * HALF);
-  const int acc = p.add_buffer("acc_o", Storage::F32, BufferRole::Scratch, HALF * H * D);
-  const int acc_lse = p.add_buffer("acc_lse", Storage::F32, BufferRole::Scratch, H * HALF);
+  test::PlanBuilder b("tiny", 0, 1);
+  b.tokens({Range{0, S}}).group({0});
+  const int compute = b.lane("compute"), comm = b.lane("comm");
+  const int q = b.act("q", BufferRole::Q, S * H * D);
+  const int k = b.act("k", BufferRole::K, S * HKV * D);
+  const int v = b.act("v", BufferRole::V, S * HKV * D);
+  const int o = b.act("o", BufferRole::O, S * H * D);
+  const int qh = b.act("q_head_major", BufferRole::Scratch, S * H * D);
+  const int k2 = b.act("k_received", BufferRole::Scratch, S * HKV * D);
+  const int part = b.act("part_o", BufferRole::Scratch, HALF * H * D);
+  const int part_lse = b.f32("part_lse", H * HALF);
+  const int acc = b.f32("acc_o", HALF * H * D);
+  const int acc_lse = b.f32("acc_lse", H * HALF);
 
-  // Q rows [r0, r0 + 8) of the head-major copy, indexed as [B, S, H, D].
-  auto q_rows = [&](int64_t r0) {
-    View view;
-    view.buf = qh;
-    view.offset = r0 * D;
-    view.shape = {1, HALF, H, D};
-    view.stride = {S * H * D, D, S * D, 1};
-    return view;
-  };
+  // Q rows [r0, r0 + n) of the head-major copy, indexed as [B, S, H, D].
+  auto q_rows = [&](int64_t r0, int64_t n) { return test::strided(qh, r0 * D, {1, n, H, D}, {S * H * D, D, S * D, 1}); };
   auto kv_rows = [&](int buf, int64_t r0) { return dense_view(buf, r0 * HKV * D, {1, HALF, HKV, D}); };
+  const View part_o = dense_view(part, 0, {1, HALF, H, D}), part_o_lse = dense_view(part_lse, 0, {1, H, HALF, 1});
 
-  CopyOp to_head_major;
-  View all_q_head_major = q_rows(0);
-  all_q_head_major.shape = {1, S, H, D};
-  to_head_major.pairs.push_back({dense_view(q, 0, {1, S, H, D}), all_q_head_major});
-  const int c0 = p.add_step(compute, "q_to_head_major", to_head_major, {});
-
-  ExchangeOp self;
-  self.pattern = ExchangeOp::Pattern::SendRecv;
-  self.group = 0;
-  self.sends.push_back(Transfer{0, Slice{k, 0, S * HKV * D}});
-  self.recvs.push_back(Transfer{0, Slice{k2, 0, S * HKV * D}});
-  const int x0 = p.add_step(comm, "k_to_self", self, {});
-
-  AttentionOp past = tile(q_rows(HALF), kv_rows(k2, wrong_keys ? HALF : 0), kv_rows(v, wrong_keys ? HALF : 0),
-                          dense_view(part, 0, {1, HALF, H, D}), false);
-  past.has_lse = true;
-  past.lse = dense_view(part_lse, 0, {1, H, HALF, 1});
-  const int a0 = p.add_step(compute, "attn_past", past, {c0, x0});
-  MergeOp merge;
-  merge.part_o = past.o;
-  merge.part_lse = past.lse;
-  merge.acc_o = dense_view(acc, 0, {1, HALF, H, D});
-  merge.acc_lse = dense_view(acc_lse, 0, {1, H, HALF, 1});
-  merge.init = true;
-  const int m0 = p.add_step(compute, "merge_init", merge, {a0});
-
-  AttentionOp diag = tile(q_rows(HALF), kv_rows(k2, HALF), kv_rows(v, HALF), past.o, true);
-  diag.has_lse = true;
-  diag.lse = past.lse;
-  const int a1 = p.add_step(compute, "attn_diag", diag, {m0});
+  const int c0 = b.copy(compute, "q_to_head_major", {{dense_view(q, 0, {1, S, H, D}), q_rows(0, S)}});
+  const int x0 = b.exchange(comm, "k_to_self", ExchangeOp::Pattern::SendRecv, 0, {Transfer{0, Slice{k, 0, S * HKV * D}}},
+                            {Transfer{0, Slice{k2, 0, S * HKV * D}}});
+  const int64_t past = wrong_keys ? HALF : 0;
+  const int a0 = b.attention(
+      compute, "attn_past",
+      tile(q_rows(HALF, HALF), kv_rows(k2, past), kv_rows(v, past), part_o, false).lse(part_o_lse), {c0, x0});
+  MergeOp merge =
+      test::merge_op(part_o, part_o_lse, dense_view(acc, 0, {1, HALF, H, D}), dense_view(acc_lse, 0, {1, H, HALF, 1}), true);
+  const int m0 = b.merge(compute, "merge_init", merge, {a0});
+  const int a1 = b.attention(
+      compute, "attn_diag",
+      tile(q_rows(HALF, HALF), kv_rows(k2, HALF), kv_rows(v, HALF), part_o, true).lse(part_o_lse), {m0});
   merge.init = false;
-  const int m1 = p.add_step(compute, "merge", merge, {a1});
-
-  const int a2 = p.add_step(
+  const int m1 = b.merge(compute, "merge", merge, {a1});
+  const int a2 = b.attention(
       compute, "attn_first_half",
-      tile(q_rows(0), kv_rows(k2, 0), kv_rows(v, 0), dense_view(o, 0, {1, HALF, H, D}), true), {c0, x0});
-  CopyOp out;
-  out.pairs.push_back({merge.acc_o, dense_view(o, HALF * H * D, {1, HALF, H, D})});
-  p.add_step(compute, "acc_to_o", out, {m1, a2});
-  return p;
+      tile(q_rows(0, HALF), kv_rows(k2, 0), kv_rows(v, 0), dense_view(o, 0, {1, HALF, H, D}), true), {c0, x0});
+  b.copy(compute, "acc_to_o", {{merge.acc_o, dense_view(o, HALF * H * D, {1, HALF, H, D})}}, {m1, a2});
+  return b.plan();
 }
 
 std::unique_ptr<Runtime> cpu_runtime() { return make_cpu_runtime(test::mpi_session()); }

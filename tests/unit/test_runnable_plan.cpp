@@ -1,8 +1,9 @@
-// runnable_plan_error: what the runtimes refuse before they run a plan.
+// check_runnable: what the runtimes refuse before they run a plan, a subset of check_plan.
+#include <algorithm>
 #include <climits>
 #include <gtest/gtest.h>
 
-#include "bench/runtime/runnable_plan.hpp"
+#include "bench/plan/plan_check.hpp"
 
 namespace cpb {
 namespace {
@@ -29,7 +30,12 @@ class CpuPlanCheck : public ::testing::Test {
     e.sends.push_back(send);
     e.recvs.push_back(recv);
     plan.add_step(0, "x", e, {});
-    return runnable_plan_error(p, plan, INT_MAX);
+    return runnable(INT_MAX);
+  }
+  // check_runnable's first sentence, "" when it accepts the plan (as the runtimes read it).
+  std::string runnable(int64_t max_transfer_elems) {
+    const std::vector<std::string> errors = check_runnable(plan, p, max_transfer_elems);
+    return errors.empty() ? "" : errors[0];
   }
   Problem p;
   Plan plan;
@@ -40,7 +46,7 @@ TEST_F(CpuPlanCheck, AcceptsAValidPlan) {
   CopyOp c;
   c.pairs.push_back({dense_view(q, 0, {1, 4, 2, 4}), dense_view(o, 0, {1, 4, 2, 4})});
   plan.add_step(0, "copy", c, {});
-  EXPECT_EQ(runnable_plan_error(p, plan, INT_MAX), "");
+  EXPECT_EQ(runnable(INT_MAX), "");
   EXPECT_EQ(exchange({1, Slice{k, 0, 16}}, {1, Slice{k, 0, 16}}), "");
 }
 
@@ -48,7 +54,7 @@ TEST_F(CpuPlanCheck, ViewOutsideBufferNamesStepAndBuffer) {
   CopyOp c;
   c.pairs.push_back({dense_view(q, 1, {1, 4, 2, 4}), dense_view(o, 0, {1, 4, 2, 4})});
   plan.add_step(0, "pack", c, {});
-  const std::string err = runnable_plan_error(p, plan, INT_MAX);
+  const std::string err = runnable(INT_MAX);
   EXPECT_NE(err.find("step 0 \"pack\""), std::string::npos) << err;
   EXPECT_NE(err.find("\"q\""), std::string::npos) << err;
 }
@@ -57,7 +63,7 @@ TEST_F(CpuPlanCheck, CopyShapesMustMatch) {
   CopyOp c;
   c.pairs.push_back({dense_view(q, 0, {1, 4, 2, 4}), dense_view(o, 0, {1, 2, 4, 4})});
   plan.add_step(0, "copy", c, {});
-  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX), "");
+  EXPECT_NE(runnable(INT_MAX), "");
 }
 
 TEST_F(CpuPlanCheck, ExchangeErrors) {
@@ -72,12 +78,12 @@ TEST_F(CpuPlanCheck, ExchangeErrors) {
 
 TEST_F(CpuPlanCheck, LaneTokensAndShardSizes) {
   plan.add_step(3, "nowhere", CopyOp{}, {});
-  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX).find("lane 3"), std::string::npos);
+  EXPECT_NE(runnable(INT_MAX).find("lane 3"), std::string::npos);
   plan.steps.clear();
   plan.tokens = {Range{6, 4}};
-  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX), "");  // tokens past S
+  EXPECT_NE(runnable(INT_MAX), "");  // tokens past S
   plan.tokens = {Range{0, 5}};
-  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX), "");  // Q buffer too small for 5 tokens
+  EXPECT_NE(runnable(INT_MAX), "");  // Q buffer too small for 5 tokens
 }
 
 TEST_F(CpuPlanCheck, AttentionShapesChecked) {
@@ -88,10 +94,57 @@ TEST_F(CpuPlanCheck, AttentionShapesChecked) {
   a.o = dense_view(o, 0, {1, 4, 2, 4});
   a.causal = true;
   plan.add_step(0, "attn", a, {});
-  EXPECT_EQ(runnable_plan_error(p, plan, INT_MAX), "");
+  EXPECT_EQ(runnable(INT_MAX), "");
   std::get<AttentionOp>(plan.steps[0].op).k.shape[1] = 3;
   std::get<AttentionOp>(plan.steps[0].op).v.shape[1] = 3;
-  EXPECT_NE(runnable_plan_error(p, plan, INT_MAX).find("causal"), std::string::npos);
+  EXPECT_NE(runnable(INT_MAX).find("causal"), std::string::npos);
+}
+
+TEST_F(CpuPlanCheck, TransferLimit) {
+  EXPECT_EQ(exchange({1, Slice{k, 0, 16}}, {1, Slice{k, 0, 16}}), "");
+  EXPECT_NE(runnable(15).find("16 elements exceed the transport's limit of 15"), std::string::npos) << runnable(15);
+}
+
+TEST_F(CpuPlanCheck, DependenciesPointBackwards) {
+  plan.add_step(0, "first", CopyOp{}, {});
+  plan.add_step(0, "second", CopyOp{}, {1});
+  EXPECT_NE(runnable(INT_MAX).find("step 1 \"second\": depends on step 1"), std::string::npos) << runnable(INT_MAX);
+}
+
+// The stride rule is one rule of both checks: a negative stride is refused by the
+// runtimes' check and by check_plan alike, in the same sentence, even where every element
+// of the view lies inside its buffer.
+TEST_F(CpuPlanCheck, NegativeStrideRefusedByBothChecks) {
+  CopyOp c;
+  View reversed = dense_view(q, 0, {1, 4, 2, 4});
+  reversed.offset = 24;
+  reversed.stride[1] = -8;  // tokens in reverse order: elements [0, 32) of "q"
+  c.pairs.push_back({reversed, dense_view(o, 0, {1, 4, 2, 4})});
+  plan.add_step(0, "reverse", c, {});
+  const std::string sentence =
+      "step 0 \"reverse\": pair 0 src @24 [1,4,2,4]/[32,-8,4,1] has an extent below 1 or a negative stride";
+  EXPECT_EQ(runnable(INT_MAX), sentence);
+  const std::vector<std::string> contract = check_plan(plan, p);
+  EXPECT_NE(std::find(contract.begin(), contract.end(), sentence), contract.end());
+}
+
+// Every sentence check_runnable gives, check_plan gives too.
+TEST_F(CpuPlanCheck, RunnableIsASubsetOfCheckPlan) {
+  AttentionOp a;
+  a.q = dense_view(q, 0, {1, 4, 2, 4});
+  a.k = dense_view(k, 0, {1, 3, 1, 4});
+  a.v = dense_view(k, 0, {1, 4, 1, 4});  // k and v differ
+  a.o = dense_view(o, 0, {1, 4, 2, 4});
+  a.causal = true;                       // with 4 query and 3 key tokens
+  plan.add_step(2, "attn", a, {0});      // no lane 2, a forward dependency
+  ExchangeOp e;
+  e.sends.push_back({0, Slice{k, 0, 16}});
+  plan.add_step(0, "x", e, {});  // a send to self without a receive
+  const std::vector<std::string> runnable_errors = check_runnable(plan, p, INT_MAX);
+  const std::vector<std::string> contract = check_plan(plan, p);
+  EXPECT_GE(runnable_errors.size(), 5u);
+  for (const std::string& err : runnable_errors)
+    EXPECT_NE(std::find(contract.begin(), contract.end(), err), contract.end()) << err;
 }
 
 }  // namespace

@@ -7,12 +7,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/plan/plan_check.hpp"
 #include "kernels/cuda/copy_views.hpp"
 #include "kernels/cuda/fill_inputs.hpp"
 #include "kernels/cuda/lse_merge.hpp"
 #include "bench/runtime/cuda/cuda_transports.hpp"
 #include "bench/runtime/cuda/cuda_verify.hpp"
-#include "bench/runtime/runnable_plan.hpp"
 
 namespace cpb {
 namespace {
@@ -30,8 +30,8 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
   if (plan_.lanes.empty()) CPB_FATAL("plan '" + plan_.schedule + "' has no lanes");
   // A plan bug is caught here, before a kernel or NCCL touches memory outside a buffer.
   // NCCL counts are size_t: no transfer limit below the buffer's own.
-  const std::string bad = runnable_plan_error(p_, plan_, std::numeric_limits<int64_t>::max());
-  if (!bad.empty()) CPB_FATAL("plan '" + plan_.schedule + "': " + bad);
+  const std::vector<std::string> bad = check_runnable(plan_, p_, std::numeric_limits<int64_t>::max());
+  if (!bad.empty()) CPB_FATAL("plan '" + plan_.schedule + "': " + bad[0]);
   const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa(), opt_.levers.attn_sms);
   if (!mem.error.empty()) CPB_FATAL(mem.error);
   for (size_t bytes : mem.buffers) buffers_.emplace_back(bytes);
