@@ -6,7 +6,7 @@
 
 namespace cpb {
 namespace {
-constexpr uint64_t kFnvOffsetBasis = 1469598103934665603ull;
+constexpr uint64_t kFnvOffsetBasis = 14695981039346656037ull;
 constexpr uint64_t kFnvPrime = 1099511628211ull;
 }  // namespace
 

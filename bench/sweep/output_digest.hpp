@@ -3,9 +3,7 @@
 //
 // Each rank hashes its output shard bytes with FNV-1a over 64 bits; the per-rank hashes,
 // in rank order, are hashed again the same way, each step xoring a whole 64-bit value (not
-// its bytes) before the multiply. The result is written as 16 lower-case hex digits. The
-// offset basis is 1469598103934665603, the reference algorithm's (the published FNV-1a 64
-// basis is 14695981039346656037): digests compare with builds using that reference.
+// its bytes) before the multiply. The result is written as 16 lower-case hex digits.
 #pragma once
 
 #include <mpi.h>
@@ -16,7 +14,7 @@
 
 namespace cpb {
 
-// FNV-1a of `bytes` with offset basis 1469598103934665603 and prime 1099511628211.
+// FNV-1a 64 of `bytes`: offset basis 14695981039346656037, prime 1099511628211.
 uint64_t fnv1a64(const std::vector<unsigned char>& bytes);
 
 // The rank hashes combined in order as described above, as "%016llx".
