@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/levers.hpp"
 #include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
@@ -19,6 +21,19 @@ struct StepTime {
   double start_ms = 0;
   double end_ms = 0;
 };
+
+// The overlap levers as config axes and record params (docs/CONFIG.md), each defined once.
+struct LeverSpec {
+  const char* name;  // config axis and record param
+  // A named lever: its values, the default (off) first. Empty: a count from 0 (the
+  // library's own choice, the default) to `max`.
+  std::vector<std::string> allowed;
+  int max;
+  const char* help;
+  nlohmann::json (*get)(const Levers& l);              // the params value; null when off
+  void (*set)(Levers* l, const nlohmann::json& v);  // from a checked config value
+};
+const std::vector<LeverSpec>& lever_specs();
 
 enum class VerifyMode { Off, Full, Sampled };
 const char* to_string(VerifyMode m);

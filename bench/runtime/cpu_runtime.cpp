@@ -18,6 +18,15 @@ constexpr double kMaxFlopsPerRank = 2e11;               // ~20 s per run at ~10 
 // packed or head-sharded copies, receive buffers and fp32 accumulators.
 constexpr double kShardCopies = 4;
 
+// "a, b and c": the names of the overlap levers.
+std::string lever_names() {
+  const std::vector<LeverSpec>& levers = lever_specs();
+  std::string out;
+  for (size_t i = 0; i < levers.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == levers.size() ? " and " : ", ") + std::string(levers[i].name);
+  return out;
+}
+
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), f, v);
@@ -35,7 +44,7 @@ class CpuRuntime final : public Runtime {
     if (!opt.transport.empty() && opt.transport != "auto" && opt.transport != "mpi")
       return "transport " + opt.transport + " needs the CUDA runtime";
     if (opt.levers.any())
-      return "the overlap levers comm_priority, nccl_ctas and attn_sms apply to the CUDA runtime only";
+      return "the overlap levers " + lever_names() + " apply to the CUDA runtime only";
     const int64_t P = std::max(p.P, 1);
     const double shard_tokens = static_cast<double>((p.S + P - 1) / P);
     const double bytes = kShardCopies * sizeof(float) * p.B * shard_tokens * 2.0 * (p.H + p.Hkv) * p.D;

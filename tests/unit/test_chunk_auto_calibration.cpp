@@ -270,7 +270,7 @@ TEST(ChunkAutoCalibration, RunPointOnTheCpuRuntimeRecordsTheChoice) {
   pt.transport = "auto";
   pt.problem = test::make_problem(1, 64, 6, 3, 16, 1, Mask::Causal);
   pt.problem.chunks_auto = true;
-  pt.problem.chunk_shape = "taper";
+  pt.problem.chunk_shape = ChunkShape::Taper;
   pt.problem.comm_lanes = 2;
   const nlohmann::json r = run_point(pt, ctx);
   EXPECT_EQ(r["status"], "PASS") << r.dump();
