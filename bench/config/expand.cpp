@@ -47,11 +47,12 @@ void walk(size_t i, const std::vector<json>& values, json* pick,
 Point make_point(const json& pick, int P) {
   Point pt;
   pt.schedule = pick["schedule"].get<std::string>();
-  pt.transport = pick["transport"].get<std::string>();
-  pt.profile = pick["profile"].get<std::string>();
+  // Names the schema checked: "auto" is the one parse_transport does not know.
+  pt.transport = parse_transport(pick["transport"].get<std::string>());
+  pt.profile = *parse_profile(pick["profile"].get<std::string>());
   for (const LeverSpec& l : lever_specs()) l.set(&pt.levers, pick[l.name]);
   // NCCL CTAs mean nothing to the copy-engine and MPI transports.
-  if (pt.transport != "nccl" && pt.transport != "auto") pt.levers.nccl_ctas = 0;
+  if (pt.transport && *pt.transport != TransportKind::Nccl) pt.levers.nccl_ctas = 0;
   Problem& p = pt.problem;
   p.P = P;
   p.S = pick["S"].get<int64_t>();
@@ -85,8 +86,8 @@ json point_view(const Point& pt) {
 json Point::params() const {
   const Problem& p = problem;
   json j = shape_json(p);
-  j["transport"] = transport;
-  j["profile"] = profile;
+  j["transport"] = transport ? to_string(*transport) : "auto";
+  j["profile"] = to_string(profile);
   // Levers only when set, so records of sweeps without them keep their params.
   for (const LeverSpec& l : lever_specs()) {
     const json v = l.get(levers);

@@ -16,8 +16,12 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 std::vector<std::string> masks() { return {"full", "causal"}; }
 std::vector<std::string> dtypes() { return {"bf16", "fp16", "fp32"}; }
-std::vector<std::string> transports() { return {"auto", "nccl", "ce", "ce_host", "mpi"}; }
-std::vector<std::string> profiles() { return {"nvlink", "pcie"}; }
+// "auto": the runtime's default transport, resolved when the point runs.
+std::vector<std::string> transports() {
+  std::vector<std::string> out = {"auto"};
+  for (const std::string& t : transport_names()) out.push_back(t);
+  return out;
+}
 
 AxisSpec size_axis(std::string name, int64_t max, bool required, nlohmann::json dflt) {
   AxisSpec a;
@@ -95,7 +99,7 @@ std::vector<AxisSpec> make_specs() {
   v.push_back(size_axis("B", kIntMax, false, 1));
   v.push_back(name_axis("mask", "a mask", masks, false, "full"));
   v.push_back(name_axis("dtype", "a dtype", dtypes, false, "bf16"));
-  v.push_back(name_axis("profile", "a profile", profiles, false, "nvlink"));
+  v.push_back(name_axis("profile", "a profile", profile_names, false, profile_names().front()));
   v.push_back(name_axis("transport", "a transport", transports, false, "auto"));
   // Overlap levers (bench/levers.hpp): every schedule has them; nccl_ctas folds to 0
   // under a transport other than nccl.

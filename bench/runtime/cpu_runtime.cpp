@@ -38,11 +38,10 @@ class CpuRuntime final : public Runtime {
   explicit CpuRuntime(const MpiSession& mpi) : mpi_(mpi) {}
 
   std::string name() const override { return "cpu"; }
-  std::vector<std::string> transports() const override { return {"mpi"}; }
+  std::vector<TransportKind> transports() const override { return {TransportKind::Mpi}; }
 
-  std::string unsupported(const Problem& p, const RunOptions& opt) const override {
-    if (!opt.transport.empty() && opt.transport != "auto" && opt.transport != "mpi")
-      return "transport " + opt.transport + " needs the CUDA runtime";
+  Reason unsupported(const Problem& p, const RunOptions& opt) const override {
+    if (opt.transport != TransportKind::Mpi) return "transport " + to_string(opt.transport) + " needs the CUDA runtime";
     if (opt.levers.any())
       return "the overlap levers " + lever_names() + " apply to the CUDA runtime only";
     const int64_t P = std::max(p.P, 1);
@@ -59,25 +58,23 @@ class CpuRuntime final : public Runtime {
       return "needs " + fmt("%.0f", flops / 1e9) +
              " GFLOP of attention per rank per run; the cpu runtime stops at " +
              fmt("%.0f", kMaxFlopsPerRank / 1e9) + " GFLOP";
-    return "";
+    return std::nullopt;
   }
 
   // The plan's own buffers (fp32 here), which a hand-made plan (cpbench probe) can make
   // larger than the shard estimate of unsupported().
-  std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
-    const std::string basic = unsupported(p, opt);
-    if (!basic.empty()) return basic;
+  Reason unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
+    if (Reason basic = unsupported(p, opt)) return basic;
     double bytes = 0;
     for (const Buffer& b : plan.buffers) bytes += static_cast<double>(b.elems) * sizeof(float);
     if (bytes > kMaxBufferBytes)
       return "the plan's buffers need " + fmt("%.1f", bytes / (1ull << 30)) +
              " GiB per rank; the cpu runtime's limit is " + fmt("%.0f", kMaxBufferBytes / (1ull << 30)) + " GiB";
-    return "";
+    return std::nullopt;
   }
 
   std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions& opt) override {
-    const std::string why = unsupported(p, opt);
-    if (!why.empty()) throw std::invalid_argument("cpu runtime: " + why);
+    if (Reason why = unsupported(p, opt)) throw std::invalid_argument("cpu runtime: " + *why);
     return std::make_unique<CpuExecutor>(p, plan, mpi_.world(), kMaxBufferBytes);
   }
 

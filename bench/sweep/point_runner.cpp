@@ -93,26 +93,28 @@ nlohmann::json skipped_record(const Point& point, const std::string& runtime, co
 nlohmann::json run_point(const Point& in, PointContext& ctx) {
   const std::string rt = ctx.runtime.name();
   Point point = in;
-  const std::vector<std::string> transports = ctx.runtime.transports();
-  if (point.transport == "auto") point.transport = transports.front();
-  if (std::find(transports.begin(), transports.end(), point.transport) == transports.end())
-    return skipped_record(point, rt, "transport " + point.transport + " is not available on the " + rt + " runtime");
-  const std::vector<std::string> profiles = ctx.runtime.profiles();
+  const std::vector<TransportKind> transports = ctx.runtime.transports();
+  if (!point.transport) point.transport = transports.front();
+  if (std::find(transports.begin(), transports.end(), *point.transport) == transports.end())
+    return skipped_record(point, rt,
+                          "transport " + to_string(*point.transport) + " is not available on the " + rt + " runtime");
+  const std::vector<Profile> profiles = ctx.runtime.profiles();
   if (std::find(profiles.begin(), profiles.end(), point.profile) == profiles.end())
-    return skipped_record(point, rt, "profile " + point.profile + " is not available on the " + rt + " runtime");
+    return skipped_record(point, rt,
+                          "profile " + to_string(point.profile) + " is not available on the " + rt + " runtime");
   if (!point.skip_reason.empty()) return skipped_record(point, rt, point.skip_reason);
 
   const Schedule* sched = find_schedule(point.schedule);
   Problem p = point.problem;  // with chunks "auto", `chunks` is set by the calibration below
   RunOptions opt;
-  opt.transport = point.transport;
+  opt.transport = *point.transport;
   opt.profile = point.profile;
   opt.graph = ctx.measure.graph;
   opt.align_start = ctx.measure.align_start;
   opt.levers = point.levers;
   // A runtime limit (free memory) can differ between ranks: all skip if one must.
-  const std::string why = first_reason(ctx.runtime.unsupported(p, opt), ctx.mpi);
-  if (!why.empty()) return skipped_record(point, rt, why);
+  if (const Reason why = first_reason(ctx.runtime.unsupported(p, opt), ctx.mpi))
+    return skipped_record(point, rt, *why);
 
   const int rank = ctx.mpi.rank();
   MPI_Comm world = ctx.mpi.world();
@@ -124,8 +126,8 @@ nlohmann::json run_point(const Point& in, PointContext& ctx) {
   const Plan plan = sched->plan(p, rank);
   const Model model = sched->model(p, rank);
   // Limits that need the plan (exact memory, tiles the attention kernel cannot run).
-  const std::string why_plan = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi);
-  if (!why_plan.empty()) return skipped_record(point, rt, why_plan);
+  if (const Reason why_plan = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi))
+    return skipped_record(point, rt, *why_plan);
   nlohmann::json r = base_record(point, rt);
   if (calibration) {
     r["chunks_chosen"] = p.chunks;

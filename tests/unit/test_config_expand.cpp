@@ -185,8 +185,8 @@ TEST_F(ConfigExpand, ProblemFields) {
   EXPECT_EQ(a.B, 2);
   EXPECT_EQ(a.mask, Mask::Causal);
   EXPECT_EQ(a.dtype, DType::FP16);
-  EXPECT_EQ(p[1].transport, "ce");
-  EXPECT_EQ(p[1].profile, "pcie");
+  EXPECT_EQ(p[1].transport, TransportKind::Ce);
+  EXPECT_EQ(p[1].profile, Profile::Pcie);
   EXPECT_EQ(points(kBaseAxes, 2)[0].problem.Hkv, 4);  // absent: equal to H
 }
 
