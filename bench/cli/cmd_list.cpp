@@ -39,14 +39,14 @@ int cmd_list() {
     std::printf("  %-14s %s\n", l.name, l.help);
   std::printf("axes: %s (docs/CONFIG.md)\n", join(cfg::axis_names()).c_str());
   std::printf("masks: full, causal\ndtypes: bf16, fp16, fp32 (fp32: CPU runtime only)\n");
-  std::printf("runtimes and transports:\n  cpu   mpi\n");
-#if CPBENCH_HAVE_CUDA
-  std::printf("  cuda  nccl, ce, ce_host, mpi (CUDA-aware MPI only)\n");
-#else
-  std::printf("  cuda  (not built: configure with -DCPBENCH_CUDA=ON)\n");
+  std::printf("transports (\"auto\": the runtime's default):\n");
+  for (const TransportSpec& t : transport_specs()) std::printf("  %-8s %s\n", t.name, t.help);
+#if !CPBENCH_HAVE_CUDA
+  std::printf("  (the cuda runtime is not built: configure with -DCPBENCH_CUDA=ON)\n");
 #endif
-  std::printf("profiles: nvlink; pcie (cuda runtime: nccl with NCCL_P2P_DISABLE=1, or ce_host; "
-              "scripts/sweep_profiles.sh runs both)\n");
+  std::printf("profiles: %s (pcie: cuda runtime, nccl with NCCL_P2P_DISABLE=1, or ce_host; "
+              "scripts/sweep_profiles.sh runs both)\n",
+              join(profile_names()).c_str());
   std::printf("commands: run, plan, list, report, compare, probe\n");
   return 0;
 }

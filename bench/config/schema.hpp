@@ -21,7 +21,7 @@ enum class AxisKind {
 };
 
 struct AxisSpec {
-  std::string name;  // as written in "axes", e.g. "usp_u"
+  std::string name;  // as written in "axes", e.g. usp_u
   AxisKind kind = AxisKind::Size;
   std::string noun;                                 // reads after "is not", e.g. "a mask"
   std::vector<std::string> (*allowed)() = nullptr;  // Name axes but options: the accepted names

@@ -43,7 +43,7 @@ bool sets_how_option(const nlohmann::json& r) {
 const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
                                      const char* schedule) {
   const nlohmann::json key = problem_key(r);
-  const nlohmann::json baseline = {{"transport", "nccl"}};
+  const nlohmann::json baseline = {{"transport", to_string(TransportKind::Nccl)}};
   const nlohmann::json same_transport = transport_key(r);
   const nlohmann::json* fallback = nullptr;
   for (const auto& o : all) {
