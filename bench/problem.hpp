@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,16 @@
 #include "base/dtype.hpp"
 
 namespace cpb {
+
+// Why something cannot run (e.g. "S=100 is not divisible by 2P=8"), or nullopt when it
+// can: the one answer of Schedule::unsupported, Runtime::unsupported and their helpers.
+using Reason = std::optional<std::string>;
+
+// Values of the schedule options that are names. Their names are in the option registry
+// (bench/schedule.hpp), which also documents each value.
+enum class ChunkShape { Even, Taper };
+enum class CommOrder { Interleaved, InputsFirst };
+enum class QkvLayout { Separate, Packed };
 
 struct Problem {
   int P = 1;          // ranks taking part (the MPI world size)
@@ -22,23 +33,24 @@ struct Problem {
   Mask mask = Mask::Full;
   DType dtype = DType::BF16;
 
-  // Schedule options. A schedule ignores the ones it does not declare in option_axes().
+  // Schedule options (bench/schedule.hpp, option_specs()). A schedule ignores the ones it
+  // does not declare in options().
   int chunks = 1;               // hcms: chunks per rank (C); 1 = Ulysses
   // hcms: C is chosen per point by calibration (bench/schedules/hcms_chunks_auto.hpp); the runner sets
   // `chunks` before it plans, and until then `chunks` is 1.
   bool chunks_auto = false;
   std::vector<int> chunk_heads; // hcms: explicit head count of each chunk (sums to the
                                 // heads of every rank); empty = split by `chunks`
-  std::string chunk_shape = "even";  // hcms: "even" | "taper" (layout.hpp: taper_split)
-  int ulysses_degree = 0;       // usp: ranks per Ulysses group u (ring degree r = P / u)
-  std::string comm_order = "interleaved";  // hcms: "interleaved" | "inputs_first"
+  ChunkShape chunk_shape = ChunkShape::Even;  // hcms (layout.hpp: taper_split)
+  int usp_u = 0;                // usp: ranks per Ulysses group u (ring degree r = P / u)
+  CommOrder comm_order = CommOrder::Interleaved;  // hcms: the order of the comm lane
   int comm_lanes = 1;           // hcms: 1 = every exchange on lane "comm"; 2 = output
                                 // exchanges and their unpacks on lane "comm_out"
-  // ulysses, hcms: "separate" = Q, K and V in buffers of their own, one transfer per
-  // tensor and peer; "packed" = Q, K and V heads side by side in [B, tokens, hq + 2 hkv, D]
+  // ulysses, hcms: Separate = Q, K and V in buffers of their own, one transfer per
+  // tensor and peer; Packed = Q, K and V heads side by side in [B, tokens, hq + 2 hkv, D]
   // tensors (one per chunk and peer in buffer qkv_send, one per chunk in buffer qkv_heads),
   // one transfer per peer, attention reading Q, K, V through strides (head_exchange.hpp).
-  std::string qkv_layout = "separate";
+  QkvLayout qkv_layout = QkvLayout::Separate;
 
   int group_size() const { return H / Hkv; }  // query heads per key/value head
   double softmax_scale() const;               // 1 / sqrt(D)

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "bench/levers.hpp"
 #include "bench/plan/plan.hpp"
@@ -20,6 +23,38 @@ struct StepTime {
   double end_ms = 0;
 };
 
+// The transports that carry a plan's exchanges (docs/CONFIG.md), each named once in
+// transport_specs(). Not to be confused with comm/cuda's Transport, which implements one.
+enum class TransportKind { Nccl, Ce, CeHost, Mpi };
+struct TransportSpec {
+  TransportKind kind;
+  const char* name;  // config value, record param
+  const char* help;
+};
+const std::vector<TransportSpec>& transport_specs();  // in TransportKind order
+const std::string& to_string(TransportKind t);
+std::optional<TransportKind> parse_transport(const std::string& name);  // nullopt when unknown
+std::vector<std::string> transport_names();
+
+// Interconnect profiles a runtime can emulate (docs/CONFIG.md).
+enum class Profile { Nvlink, Pcie };
+const std::string& to_string(Profile p);
+std::optional<Profile> parse_profile(const std::string& name);  // nullopt when unknown
+std::vector<std::string> profile_names();
+
+// The overlap levers as config axes and record params (docs/CONFIG.md), each defined once.
+struct LeverSpec {
+  const char* name;  // config axis and record param
+  // A named lever: its values, the default (off) first. Empty: a count from 0 (the
+  // library's own choice, the default) to `max`.
+  std::vector<std::string> allowed;
+  int max;
+  const char* help;
+  nlohmann::json (*get)(const Levers& l);              // the params value; null when off
+  void (*set)(Levers* l, const nlohmann::json& v);  // from a checked config value
+};
+const std::vector<LeverSpec>& lever_specs();
+
 enum class VerifyMode { Off, Full, Sampled };
 const char* to_string(VerifyMode m);
 
@@ -32,8 +67,8 @@ struct VerifyResult {
 
 // Runtime settings of one point that are not part of the Problem.
 struct RunOptions {
-  std::string transport;           // resolved transport name ("mpi" on the CPU; "nccl", "ce", ...)
-  std::string profile = "nvlink";  // interconnect profile: nvlink, pcie (docs/CONFIG.md)
+  TransportKind transport = TransportKind::Mpi;  // one the runtime offers (Runtime::transports)
+  Profile profile = Profile::Nvlink;
   bool graph = false;              // capture one whole run as a CUDA graph (CUDA runtime only)
   bool align_start = true;         // GPU-side barrier before each run's start (MeasureSettings)
   Levers levers;
@@ -67,15 +102,15 @@ class Runtime {
  public:
   virtual ~Runtime() = default;
   virtual std::string name() const = 0;  // "cpu" or "cuda"
-  virtual std::vector<std::string> transports() const = 0;  // the first is the default
-  // Interconnect profiles this runtime can emulate (DESIGN.md: nvlink, pcie).
-  virtual std::vector<std::string> profiles() const { return {"nvlink"}; }
-  // Why this runtime cannot run `p` with `opt` (e.g. not enough memory), or "".
-  virtual std::string unsupported(const Problem& p, const RunOptions& opt) const = 0;
+  virtual std::vector<TransportKind> transports() const = 0;  // the first is the default
+  // Interconnect profiles this runtime can emulate.
+  virtual std::vector<Profile> profiles() const { return {Profile::Nvlink}; }
+  // Why this runtime cannot run `p` with `opt` (e.g. not enough memory).
+  virtual Reason unsupported(const Problem& p, const RunOptions& opt) const = 0;
   // Why this runtime cannot run this very plan (e.g. its buffers and workspaces do not fit
-  // in free device memory, or the attention library has no kernel for one of its tiles),
-  // or "". Per rank, like unsupported(); call it after plan() and before prepare().
-  virtual std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) { return ""; }
+  // in free device memory, or the attention library has no kernel for one of its tiles).
+  // Per rank, like unsupported(); call it after plan() and before prepare().
+  virtual Reason unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) { return std::nullopt; }
   virtual std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan,
                                             const RunOptions& opt) = 0;
   // Key/value facts for the provenance record (device names, library versions).

@@ -1,11 +1,66 @@
 #include "bench/schedule.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
 namespace cpb {
 namespace {
+
+using nlohmann::json;
+
+// The value names of the enum options, in enum order.
+const std::vector<std::string> kChunkShapes = {"even", "taper"};
+const std::vector<std::string> kCommOrders = {"interleaved", "inputs_first"};
+const std::vector<std::string> kQkvLayouts = {"separate", "packed"};
+
+constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+
+template <class E>
+E enum_of(const std::vector<std::string>& names, const json& v) {
+  const auto it = std::find(names.begin(), names.end(), v.get<std::string>());
+  if (it == names.end()) throw std::logic_error("unchecked option value " + v.dump());
+  return static_cast<E>(it - names.begin());
+}
+
+std::vector<OptionSpec> make_option_specs() {
+  std::vector<OptionSpec> v;
+  v.push_back({Option::Chunks, "chunks", OptionKind::SizeOrAuto, {}, kIntMax, 1, false, false,
+               "hcms: chunks per rank C (1 = Ulysses); \"auto\" calibrates C per point",
+               [](const Problem& p) { return p.chunks_auto ? json("auto") : json(p.chunks); },
+               [](Problem* p, const json& x) {
+                 p->chunks_auto = x == "auto";
+                 p->chunks = p->chunks_auto ? 1 : x.get<int>();
+               }});
+  v.push_back({Option::ChunkHeads, "chunk_heads", OptionKind::HeadList, {}, kIntMax, nullptr, false, false,
+               "hcms: the query heads of each chunk, e.g. [4, 3, 3]; fixes the chunk count",
+               [](const Problem& p) { return p.chunk_heads.empty() ? json() : json(p.chunk_heads); },
+               [](Problem* p, const json& x) {
+                 p->chunk_heads = x.is_null() ? std::vector<int>{} : x.get<std::vector<int>>();
+               }});
+  v.push_back({Option::ChunkShape, "chunk_shape", OptionKind::Name, kChunkShapes, 0, kChunkShapes[0], true, false,
+               "hcms: even chunks, or taper (for C >= 3: the first and last chunks about half the others)",
+               [](const Problem& p) { return json(to_string(p.chunk_shape)); },
+               [](Problem* p, const json& x) { p->chunk_shape = enum_of<ChunkShape>(kChunkShapes, x); }});
+  v.push_back({Option::UspU, "usp_u", OptionKind::Size, {}, kIntMax, nullptr, false, false,
+               "usp: ranks per Ulysses group u (ring degree P / u); required when usp runs",
+               [](const Problem& p) { return json(p.usp_u); },
+               [](Problem* p, const json& x) { p->usp_u = x.is_null() ? 0 : x.get<int>(); }});
+  v.push_back({Option::CommOrder, "comm_order", OptionKind::Name, kCommOrders, 0, kCommOrders[0], false, false,
+               "hcms: the comm lane's order: each output after the next input, or all inputs first",
+               [](const Problem& p) { return json(to_string(p.comm_order)); },
+               [](Problem* p, const json& x) { p->comm_order = enum_of<CommOrder>(kCommOrders, x); }});
+  v.push_back({Option::CommLanes, "comm_lanes", OptionKind::Size, {}, 2, 1, true, false,
+               "hcms: 1 = every exchange on one comm lane; 2 = output exchanges on a lane of their own",
+               [](const Problem& p) { return json(p.comm_lanes); },
+               [](Problem* p, const json& x) { p->comm_lanes = x.get<int>(); }});
+  v.push_back({Option::QkvLayout, "qkv_layout", OptionKind::Name, kQkvLayouts, 0, kQkvLayouts[0], true, true,
+               "ulysses, hcms: Q, K, V as separate transfers, or packed into one transfer per peer",
+               [](const Problem& p) { return json(to_string(p.qkv_layout)); },
+               [](Problem* p, const json& x) { p->qkv_layout = enum_of<QkvLayout>(kQkvLayouts, x); }});
+  return v;
+}
 std::map<std::string, std::unique_ptr<Schedule>>& registry() {
   static std::map<std::string, std::unique_ptr<Schedule>> r;
   return r;
@@ -27,6 +82,34 @@ std::vector<const Schedule*> all_schedules() {
   std::vector<const Schedule*> out;
   for (auto& kv : registry()) out.push_back(kv.second.get());
   return out;
+}
+
+const std::vector<OptionSpec>& option_specs() {
+  static const std::vector<OptionSpec> specs = make_option_specs();
+  return specs;
+}
+
+const OptionSpec& option_spec(Option o) { return option_specs()[static_cast<size_t>(o)]; }
+
+const OptionSpec* find_option(const std::string& name) {
+  for (const OptionSpec& o : option_specs())
+    if (name == o.name) return &o;
+  return nullptr;
+}
+
+const std::string& to_string(ChunkShape v) { return kChunkShapes[static_cast<size_t>(v)]; }
+const std::string& to_string(CommOrder v) { return kCommOrders[static_cast<size_t>(v)]; }
+const std::string& to_string(QkvLayout v) { return kQkvLayouts[static_cast<size_t>(v)]; }
+
+std::vector<std::string> Schedule::option_axes() const {
+  std::vector<std::string> out;
+  for (Option o : options()) out.push_back(option_spec(o).name);
+  return out;
+}
+
+bool Schedule::reads(Option o) const {
+  const std::vector<Option> mine = options();
+  return std::find(mine.begin(), mine.end(), o) != mine.end();
 }
 
 std::vector<std::string> schedule_names() {

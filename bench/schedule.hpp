@@ -5,15 +5,59 @@
 // runtimes execute the Plan a schedule emits, whatever the schedule.
 #pragma once
 
+#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 
 namespace cpb {
+
+// Schedule options: the Problem fields a schedule may read beyond the shape. Each is
+// defined once, in option_specs(); the config schema, sweep expansion, record params,
+// `cpbench list` and the metrics read it from there.
+enum class Option { Chunks, ChunkHeads, ChunkShape, UspU, CommOrder, CommLanes, QkvLayout };
+
+enum class OptionKind {
+  Size,        // an integer from 1 to OptionSpec::max
+  SizeOrAuto,  // the same, or "auto" (hcms chunks: calibrated per point)
+  HeadList,    // a non-empty array of integers >= 1
+  Name,        // one of OptionSpec::allowed, the enum's values in order
+};
+
+struct OptionSpec {
+  Option option;
+  const char* name;  // config axis, record param and option_axes() name
+  OptionKind kind;
+  std::vector<std::string> allowed;  // Name: the value names, in enum order
+  int64_t max;                       // Size, SizeOrAuto: largest value (fits the Problem field)
+  // Config value when the axis is absent; null = none (usp_u: required when read;
+  // chunk_heads: split by chunks).
+  nlohmann::json default_value;
+  // Left out of a record's params at its default, so records of sweeps older than the
+  // option keep their params.
+  bool omit_default;
+  // Changes how the bytes move, not which: a row that sets it is not a metrics reference row.
+  bool how;
+  const char* help;
+  // The params value of the option in `p`; null = absent (chunk_heads when not given).
+  nlohmann::json (*get)(const Problem& p);
+  // Sets the option in `p` from a checked config value (null: absent).
+  void (*set)(Problem* p, const nlohmann::json& v);
+};
+
+// All options, in Option order.
+const std::vector<OptionSpec>& option_specs();
+const OptionSpec& option_spec(Option o);
+const OptionSpec* find_option(const std::string& name);  // nullptr when unknown
+
+const std::string& to_string(ChunkShape v);
+const std::string& to_string(CommOrder v);
+const std::string& to_string(QkvLayout v);
 
 // What one rank moves and computes for one point, from the schedule's own arithmetic
 // (not from its plan: the plan tests check that the two agree).
@@ -28,11 +72,13 @@ class Schedule {
   virtual ~Schedule() = default;
   virtual std::string name() const = 0;
   virtual std::string description() const = 0;
-  // Problem options this schedule reads ("chunks", "ulysses_degree", ...). Sweep
-  // expansion folds the other option axes so they do not multiply this schedule's points.
-  virtual std::vector<std::string> option_axes() const { return {}; }
-  // Why this schedule cannot run `p` (e.g. "S=100 is not divisible by 2P=8"), or nullopt.
-  virtual std::optional<std::string> unsupported(const Problem& p) const = 0;
+  // Problem options this schedule reads. Sweep expansion folds the other option axes so
+  // they do not multiply this schedule's points.
+  virtual std::vector<Option> options() const { return {}; }
+  std::vector<std::string> option_axes() const;  // the names of options()
+  bool reads(Option o) const;
+  // Why this schedule cannot run `p` (e.g. "S=100 is not divisible by 2P=8").
+  virtual Reason unsupported(const Problem& p) const = 0;
   // Preconditions for model() and plan(): unsupported(p) is nullopt, 0 <= rank < p.P.
   virtual Model model(const Problem& p, int rank) const = 0;
   virtual Plan plan(const Problem& p, int rank) const = 0;
@@ -44,7 +90,7 @@ class Schedule {
   virtual std::string label(const Problem&) const { return ""; }
 };
 
-// Registry. Names are those of DESIGN.md: ulysses, hcms, ring, zigzag_ring, usp, tiled.
+// Registry of schedules by name (ulysses, hcms, ring, zigzag_ring, usp).
 void register_schedule(std::unique_ptr<Schedule> s);
 // nullptr when unknown.
 const Schedule* find_schedule(const std::string& name);

@@ -5,30 +5,48 @@
 
 #include "bench/cli/commands.hpp"
 #include "bench/config/schema.hpp"
+#include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
 
 namespace cpb {
+namespace {
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// "(a, b)" for a list of names, "" for none.
+std::string values_text(const std::vector<std::string>& names) {
+  return names.empty() ? "" : " (" + join(names) + ")";
+}
+
+}  // namespace
 
 int cmd_list() {
   std::printf("schedules:\n");
   for (const Schedule* s : all_schedules()) {
-    std::string opts;
-    for (const std::string& o : s->option_axes()) opts += (opts.empty() ? "" : ", ") + o;
+    const std::string opts = join(s->option_axes());
     std::printf("  %-12s %s%s%s\n", s->name().c_str(), s->description().c_str(),
                 opts.empty() ? "" : "  [options: ", opts.empty() ? "" : (opts + "]").c_str());
   }
-  std::string axes;
-  for (const std::string& a : cfg::axis_names()) axes += (axes.empty() ? "" : ", ") + a;
-  std::printf("axes: %s (docs/CONFIG.md)\n", axes.c_str());
+  std::printf("schedule options:\n");
+  for (const OptionSpec& o : option_specs())
+    std::printf("  %-12s %s%s\n", o.name, o.help, values_text(o.allowed).c_str());
+  std::printf("overlap levers:\n");
+  for (const LeverSpec& l : lever_specs())
+    std::printf("  %-14s %s\n", l.name, l.help);
+  std::printf("axes: %s (docs/CONFIG.md)\n", join(cfg::axis_names()).c_str());
   std::printf("masks: full, causal\ndtypes: bf16, fp16, fp32 (fp32: CPU runtime only)\n");
-  std::printf("runtimes and transports:\n  cpu   mpi\n");
-#if CPBENCH_HAVE_CUDA
-  std::printf("  cuda  nccl, ce, ce_host, mpi (CUDA-aware MPI only)\n");
-#else
-  std::printf("  cuda  (not built: configure with -DCPBENCH_CUDA=ON)\n");
+  std::printf("transports (\"auto\": the runtime's default):\n");
+  for (const TransportSpec& t : transport_specs()) std::printf("  %-8s %s\n", t.name, t.help);
+#if !CPBENCH_HAVE_CUDA
+  std::printf("  (the cuda runtime is not built: configure with -DCPBENCH_CUDA=ON)\n");
 #endif
-  std::printf("profiles: nvlink; pcie (cuda runtime: nccl with NCCL_P2P_DISABLE=1, or ce_host; "
-              "scripts/sweep_profiles.sh runs both)\n");
+  std::printf("profiles: %s (pcie: cuda runtime, nccl with NCCL_P2P_DISABLE=1, or ce_host; "
+              "scripts/sweep_profiles.sh runs both)\n",
+              join(profile_names()).c_str());
   std::printf("commands: run, plan, list, report, compare, probe\n");
   return 0;
 }

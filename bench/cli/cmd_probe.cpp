@@ -41,7 +41,7 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
 
   // Bad input: every rank finds the same errors in the same options, but a device error
   // may hit only some ranks, so the ranks agree before anyone goes on; rank 0 prints.
-  std::string error;
+  Reason error;
   ProbeSetup setup;
   std::unique_ptr<Runtime> runtime;
   try {
@@ -51,8 +51,8 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
     error = e.what();
   }
   error = first_reason(error, mpi);
-  if (!error.empty()) {
-    if (root) std::fprintf(stderr, "cpbench: error: %s\n", error.c_str());
+  if (error) {
+    if (root) std::fprintf(stderr, "cpbench: error: %s\n", error->c_str());
     return 2;
   }
 

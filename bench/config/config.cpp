@@ -1,5 +1,5 @@
 // load_config: reads, checks and resolves a sweep config (docs/CONFIG.md). Expansion into
-// points lives in config_expand.cpp.
+// points lives in expand.cpp.
 #include "bench/config/config.hpp"
 
 #include <algorithm>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,11 +39,11 @@ struct Point {
   int index = 0;  // position in the expanded sweep, 0-based
   std::string schedule;
   Problem problem;        // problem.P is the world size
-  std::string transport;  // "auto" until the runtime resolves it
-  std::string profile = "nvlink";
+  std::optional<TransportKind> transport;  // none = "auto": the runner picks the runtime's default
+  Profile profile = Profile::Nvlink;
   Levers levers;
   std::string skip_reason;  // non-empty: the point is SKIPPED, with this reason
-  // The params object of the result JSON (DESIGN.md), schedule-specific options included
+  // The params object of the result JSON (docs/ARCHITECTURE.md, "The result file"), schedule-specific options included
   // only where the schedule reads them.
   nlohmann::json params() const;
 };

@@ -33,7 +33,7 @@ void walk(size_t i, const std::vector<json>& values, json* pick,
     return;
   }
   const cfg::AxisSpec& a = specs[i];
-  if (!a.option.empty() && !cfg::schedule_reads((*pick)["schedule"].get<std::string>(), a)) {
+  if (a.option && !cfg::schedule_reads((*pick)["schedule"].get<std::string>(), a)) {
     (*pick)[a.name] = a.default_value;
     walk(i + 1, values, pick, emit);
     return;
@@ -47,12 +47,12 @@ void walk(size_t i, const std::vector<json>& values, json* pick,
 Point make_point(const json& pick, int P) {
   Point pt;
   pt.schedule = pick["schedule"].get<std::string>();
-  pt.transport = pick["transport"].get<std::string>();
-  pt.profile = pick["profile"].get<std::string>();
-  pt.levers.comm_high_priority = pick["comm_priority"].get<std::string>() == "high";
+  // Names the schema checked: "auto" is the one parse_transport does not know.
+  pt.transport = parse_transport(pick["transport"].get<std::string>());
+  pt.profile = *parse_profile(pick["profile"].get<std::string>());
+  for (const LeverSpec& l : lever_specs()) l.set(&pt.levers, pick[l.name]);
   // NCCL CTAs mean nothing to the copy-engine and MPI transports.
-  if (pt.transport == "nccl" || pt.transport == "auto") pt.levers.nccl_ctas = pick["nccl_ctas"].get<int>();
-  pt.levers.attn_sms = pick["attn_sms"].get<int>();
+  if (pt.transport && *pt.transport != TransportKind::Nccl) pt.levers.nccl_ctas = 0;
   Problem& p = pt.problem;
   p.P = P;
   p.S = pick["S"].get<int64_t>();
@@ -62,21 +62,15 @@ Point make_point(const json& pick, int P) {
   p.B = pick["B"].get<int>();
   parse_mask(pick["mask"].get<std::string>(), &p.mask);
   parse_dtype(pick["dtype"].get<std::string>(), &p.dtype);
-  p.chunks_auto = pick["chunks"] == "auto";
-  p.chunks = p.chunks_auto ? 1 : pick["chunks"].get<int>();
+  for (const OptionSpec& o : option_specs()) o.set(&p, pick[o.name]);
   // Taper is even below 3 chunks: such points fold into the even ones.
-  p.chunk_shape = (p.chunks_auto || p.chunks >= 3) ? pick["chunk_shape"].get<std::string>() : "even";
+  if (!p.chunks_auto && p.chunks < 3) p.chunk_shape = ChunkShape::Even;
   // An explicit head split fixes the chunk count and shape.
-  if (!pick["chunk_heads"].is_null()) {
-    p.chunk_heads = pick["chunk_heads"].get<std::vector<int>>();
+  if (!p.chunk_heads.empty()) {
     p.chunks = static_cast<int>(p.chunk_heads.size());
     p.chunks_auto = false;
-    p.chunk_shape = "even";
+    p.chunk_shape = ChunkShape::Even;
   }
-  p.ulysses_degree = pick["usp_u"].is_null() ? 0 : pick["usp_u"].get<int>();
-  p.comm_order = pick["comm_order"].get<std::string>();
-  p.comm_lanes = pick["comm_lanes"].get<int>();
-  p.qkv_layout = pick["qkv_layout"].get<std::string>();
   return pt;
 }
 
@@ -92,22 +86,18 @@ json point_view(const Point& pt) {
 json Point::params() const {
   const Problem& p = problem;
   json j = shape_json(p);
-  j["transport"] = transport;
-  j["profile"] = profile;
+  j["transport"] = transport ? to_string(*transport) : "auto";
+  j["profile"] = to_string(profile);
   // Levers only when set, so records of sweeps without them keep their params.
-  if (levers.comm_high_priority) j["comm_priority"] = "high";
-  if (levers.nccl_ctas > 0) j["nccl_ctas"] = levers.nccl_ctas;
-  if (levers.attn_sms > 0) j["attn_sms"] = levers.attn_sms;
-  for (const cfg::AxisSpec& a : cfg::axis_specs()) {
-    if (!cfg::schedule_reads(schedule, a)) continue;
-    if (a.name == "chunks") j["chunks"] = p.chunks_auto ? json("auto") : json(p.chunks);
-    if (a.name == "chunk_heads" && !p.chunk_heads.empty()) j["chunk_heads"] = p.chunk_heads;
-    // Only when not the default, so records of sweeps before these options keep their params.
-    if (a.name == "chunk_shape" && p.chunk_shape != "even") j["chunk_shape"] = p.chunk_shape;
-    if (a.name == "usp_u") j["usp_u"] = p.ulysses_degree;
-    if (a.name == "comm_order") j["comm_order"] = p.comm_order;
-    if (a.name == "comm_lanes" && p.comm_lanes != 1) j["comm_lanes"] = p.comm_lanes;
-    if (a.name == "qkv_layout" && p.qkv_layout != "separate") j["qkv_layout"] = p.qkv_layout;
+  for (const LeverSpec& l : lever_specs()) {
+    const json v = l.get(levers);
+    if (!v.is_null()) j[l.name] = v;
+  }
+  const Schedule* s = find_schedule(schedule);
+  for (const OptionSpec& o : option_specs()) {
+    if (!s || !s->reads(o.option)) continue;
+    const json v = o.get(p);
+    if (!v.is_null() && !(o.omit_default && v == o.default_value)) j[o.name] = v;
   }
   return j;
 }

@@ -19,6 +19,18 @@ std::vector<std::string> filter_keys() {
   return keys;
 }
 
+bool numeric(const AxisSpec& a) {
+  return a.kind == AxisKind::Size || a.kind == AxisKind::SizeOrAuto || a.kind == AxisKind::Count;
+}
+
+// "P, S, H, ...": the keys <, <=, >, >= compare.
+std::string numeric_keys() {
+  std::string out = world_size_spec().name;
+  for (const AxisSpec& a : axis_specs())
+    if (numeric(a)) out += ", " + a.name;
+  return out;
+}
+
 // The spec that describes `key`'s values; `key` is one of filter_keys().
 const AxisSpec& key_spec(const std::string& key) {
   const AxisSpec* a = find_axis(key);
@@ -70,9 +82,7 @@ PointFilter::Term PointFilter::parse_term(const std::string& text) {
     }
     return t;
   }
-  if (spec.kind != AxisKind::Size && spec.kind != AxisKind::Count)
-    fail(where, "\"" + t.key + "\" is not numeric",
-         "<, <=, >, >= on P, S, H, Hkv, D, B, chunks, usp_u, nccl_ctas, attn_sms");
+  if (!numeric(spec)) fail(where, "\"" + t.key + "\" is not numeric", "<, <=, >, >= on " + numeric_keys());
   const nlohmann::json n = parse_cli_value(spec, value_text);
   if (!n.is_number_integer()) fail(where, show(n) + " is not an integer", "integers");
   t.values.push_back(n);

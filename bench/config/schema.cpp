@@ -16,35 +16,75 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 std::vector<std::string> masks() { return {"full", "causal"}; }
 std::vector<std::string> dtypes() { return {"bf16", "fp16", "fp32"}; }
-std::vector<std::string> transports() { return {"auto", "nccl", "ce", "ce_host", "mpi"}; }
-std::vector<std::string> profiles() { return {"nvlink", "pcie"}; }
-std::vector<std::string> comm_priorities() { return {"normal", "high"}; }
-std::vector<std::string> comm_orders() { return {"interleaved", "inputs_first"}; }
-std::vector<std::string> chunk_shapes() { return {"even", "taper"}; }
-std::vector<std::string> qkv_layouts() { return {"separate", "packed"}; }
+// "auto": the runtime's default transport, resolved when the point runs.
+std::vector<std::string> transports() {
+  std::vector<std::string> out = {"auto"};
+  for (const std::string& t : transport_names()) out.push_back(t);
+  return out;
+}
 
-AxisSpec size_axis(std::string name, int64_t max, bool required, nlohmann::json dflt,
-                   std::string option = "") {
+AxisSpec size_axis(std::string name, int64_t max, bool required, nlohmann::json dflt) {
   AxisSpec a;
   a.name = std::move(name);
   a.kind = AxisKind::Size;
   a.max = max;
-  a.option = std::move(option);
   a.required = required;
   a.default_value = std::move(dflt);
   return a;
 }
 
 AxisSpec name_axis(std::string name, std::string noun, std::vector<std::string> (*allowed)(), bool required,
-                   nlohmann::json dflt, std::string option = "") {
+                   nlohmann::json dflt) {
   AxisSpec a;
   a.name = std::move(name);
   a.kind = AxisKind::Name;
   a.noun = std::move(noun);
   a.allowed = allowed;
-  a.option = std::move(option);
   a.required = required;
   a.default_value = std::move(dflt);
+  return a;
+}
+
+// The axis of overlap lever `l`: one of its names, or a count (default 0).
+AxisSpec lever_axis(const LeverSpec& l) {
+  AxisSpec a;
+  a.name = l.name;
+  a.lever = &l;
+  if (l.allowed.empty()) {
+    a.kind = AxisKind::Count;
+    a.max = l.max;
+    a.default_value = 0;
+  } else {
+    a.kind = AxisKind::Name;
+    a.noun = std::string("a ") + l.name;
+    a.default_value = l.allowed.front();
+  }
+  return a;
+}
+
+// The axis of schedule option `o`. An option of integers with no default must be given
+// wherever a swept schedule reads it (usp_u).
+AxisSpec option_axis(const OptionSpec& o) {
+  AxisSpec a;
+  a.name = o.name;
+  a.option = &o;
+  a.max = o.max;
+  a.default_value = o.default_value;
+  switch (o.kind) {
+    case OptionKind::Size:
+      a.kind = AxisKind::Size;
+      a.required_when_read = o.default_value.is_null();
+      break;
+    case OptionKind::SizeOrAuto: a.kind = AxisKind::SizeOrAuto; break;
+    case OptionKind::HeadList:
+      a.kind = AxisKind::HeadList;
+      a.noun = "a list of head counts";
+      break;
+    case OptionKind::Name:
+      a.kind = AxisKind::Name;
+      a.noun = std::string("a ") + o.name;
+      break;
+  }
   return a;
 }
 
@@ -59,30 +99,13 @@ std::vector<AxisSpec> make_specs() {
   v.push_back(size_axis("B", kIntMax, false, 1));
   v.push_back(name_axis("mask", "a mask", masks, false, "full"));
   v.push_back(name_axis("dtype", "a dtype", dtypes, false, "bf16"));
-  v.push_back(name_axis("profile", "a profile", profiles, false, "nvlink"));
+  v.push_back(name_axis("profile", "a profile", profile_names, false, profile_names().front()));
   v.push_back(name_axis("transport", "a transport", transports, false, "auto"));
   // Overlap levers (bench/levers.hpp): every schedule has them; nccl_ctas folds to 0
   // under a transport other than nccl.
-  v.push_back(name_axis("comm_priority", "a comm_priority", comm_priorities, false, "normal"));
-  v.push_back(size_axis("nccl_ctas", 64, false, 0));
-  v.back().kind = AxisKind::Count;
-  v.push_back(size_axis("attn_sms", 4096, false, 0));
-  v.back().kind = AxisKind::Count;
+  for (const LeverSpec& l : lever_specs()) v.push_back(lever_axis(l));
   v.push_back(name_axis("schedule", "a schedule", schedule_names, true, nullptr));
-  v.push_back(size_axis("chunks", kIntMax, false, 1, "chunks"));
-  AxisSpec heads;
-  heads.name = "chunk_heads";
-  heads.kind = AxisKind::HeadList;
-  heads.noun = "a list of head counts";
-  heads.max = kIntMax;
-  heads.option = "chunk_heads";
-  v.push_back(heads);
-  v.push_back(name_axis("chunk_shape", "a chunk_shape", chunk_shapes, false, "even", "chunk_shape"));
-  v.push_back(size_axis("usp_u", kIntMax, false, nullptr, "ulysses_degree"));
-  v.back().required_when_read = true;
-  v.push_back(name_axis("comm_order", "a comm_order", comm_orders, false, "interleaved", "comm_order"));
-  v.push_back(size_axis("comm_lanes", 2, false, 1, "comm_lanes"));
-  v.push_back(name_axis("qkv_layout", "a qkv_layout", qkv_layouts, false, "separate", "qkv_layout"));
+  for (const OptionSpec& o : option_specs()) v.push_back(option_axis(o));
   return v;
 }
 
@@ -91,7 +114,7 @@ std::string range_text(int64_t lo, int64_t hi) {
   return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
 }
 
-// chunks: a Size value, or "auto" (hcms calibrates C per point: bench/schedules/hcms_chunks_auto.hpp).
+// A SizeOrAuto value: a Size value, or "auto" (hcms calibrates C per point: bench/schedules/hcms_chunks_auto.hpp).
 nlohmann::json check_chunks(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
   if (v == "auto") return v;
   if (!v.is_number())
@@ -124,11 +147,14 @@ const AxisSpec& world_size_spec() {
 }
 
 bool schedule_reads(const std::string& schedule, const AxisSpec& a) {
-  if (a.option.empty()) return false;
-  const Schedule* s = find_schedule(schedule);
-  if (!s) return false;
-  const std::vector<std::string> opts = s->option_axes();
-  return std::find(opts.begin(), opts.end(), a.option) != opts.end();
+  const Schedule* s = a.option ? find_schedule(schedule) : nullptr;
+  return s && s->reads(a.option->option);
+}
+
+std::vector<std::string> allowed_names(const AxisSpec& a) {
+  if (a.option) return a.option->allowed;
+  if (a.lever) return a.lever->allowed;
+  return a.allowed ? a.allowed() : std::vector<std::string>{};
 }
 
 int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::string& where) {
@@ -158,12 +184,11 @@ int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::st
 
 nlohmann::json check_axis_value(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
   switch (a.kind) {
-    case AxisKind::Size:
-      if (a.name == "chunks") return check_chunks(a, v, where);
-      return check_int(v, 1, a.max, where);
+    case AxisKind::Size: return check_int(v, 1, a.max, where);
+    case AxisKind::SizeOrAuto: return check_chunks(a, v, where);
     case AxisKind::Count: return check_int(v, 0, a.max, where);
     case AxisKind::Name: {
-      const std::vector<std::string> allowed = a.allowed();
+      const std::vector<std::string> allowed = allowed_names(a);
       if (!v.is_string() || std::find(allowed.begin(), allowed.end(), v.get<std::string>()) == allowed.end())
         fail_name(where, v, a.noun, allowed);
       return v;

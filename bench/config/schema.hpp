@@ -7,22 +7,27 @@
 #include <string>
 #include <vector>
 
+#include "bench/runtime.hpp"
+#include "bench/schedule.hpp"
+
 namespace cpb::cfg {
 
 enum class AxisKind {
-  Size,      // an integer >= 1
-  Count,     // an integer >= 0 (0: the library's own choice)
+  Size,        // an integer >= 1
+  SizeOrAuto,  // an integer >= 1 or "auto" (chunks)
+  Count,       // an integer >= 0 (0: the library's own choice)
   Name,      // a string from AxisSpec::allowed()
   HeadList,  // a non-empty array of integers >= 1 (chunk_heads)
 };
 
 struct AxisSpec {
-  std::string name;  // as written in "axes", e.g. "usp_u"
+  std::string name;  // as written in "axes", e.g. usp_u
   AxisKind kind = AxisKind::Size;
   std::string noun;                                 // reads after "is not", e.g. "a mask"
-  std::vector<std::string> (*allowed)() = nullptr;  // Name axes: the accepted names
+  std::vector<std::string> (*allowed)() = nullptr;  // Name axes but options: the accepted names
   int64_t max = 0;                                  // Size axes: largest value (fits the Problem field)
-  std::string option;                               // name in Schedule::option_axes(); "" = problem axis
+  const OptionSpec* option = nullptr;               // a schedule option, else nullptr
+  const LeverSpec* lever = nullptr;                 // an overlap lever, else nullptr
   bool required = false;
   bool required_when_read = false;  // required when a swept schedule reads it (usp_u)
   // Value when the axis is absent; null = none (Hkv: equal to H; usp_u: the schedule's
@@ -39,6 +44,9 @@ const AxisSpec& world_size_spec();
 
 // Whether the schedule named `schedule` reads the option axis `a` (false for problem axes).
 bool schedule_reads(const std::string& schedule, const AxisSpec& a);
+
+// The accepted names of a Name axis (from the option registry for option axes).
+std::vector<std::string> allowed_names(const AxisSpec& a);
 
 // An integer in [lo, hi] (JSON integers, or floats with an integral value), else
 // UsageError naming `where`.

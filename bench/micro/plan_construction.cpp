@@ -14,7 +14,7 @@ struct Shape {
   int Hkv;
   Mask mask;
   int chunks;          // hcms
-  int ulysses_degree;  // usp
+  int usp_u;  // usp
 };
 
 void plan_time(benchmark::State& state, Shape shape) {
@@ -27,7 +27,7 @@ void plan_time(benchmark::State& state, Shape shape) {
   p.B = 1;
   p.mask = shape.mask;
   p.chunks = shape.chunks;
-  p.ulysses_degree = shape.ulysses_degree;
+  p.usp_u = shape.usp_u;
   const Schedule* s = find_schedule(shape.schedule);
   if (s == nullptr || s->unsupported(p)) {
     state.SkipWithError("schedule missing or problem unsupported");

@@ -1,7 +1,7 @@
 // Checks of plans against the contracts of plan.hpp and the layout every schedule keeps
-// (DESIGN.md; the schedules' tests run them over grids of problems). Each function returns
-// one precise sentence per problem found; an empty vector means the plan is fine. At most
-// kMaxPlanErrors sentences are returned.
+// (docs/ARCHITECTURE.md; the schedules' tests run them over grids of problems). Each
+// function returns one precise sentence per problem found; an empty vector means the plan
+// is fine. At most kMaxPlanErrors sentences are returned.
 #pragma once
 
 #include <cstdint>

@@ -10,8 +10,9 @@
 namespace cpb {
 namespace {
 
-bool offers(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
+template <class T>
+bool offers(const std::vector<T>& all, const std::optional<T>& one) {
+  return one && std::find(all.begin(), all.end(), *one) != all.end();
 }
 
 Stats time_plan(ProbeContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt) {
@@ -22,20 +23,22 @@ Stats time_plan(ProbeContext& ctx, const Problem& p, const Plan& plan, const Run
 
 nlohmann::json probe_transport(ProbeContext& ctx, const Problem& p, int64_t peer_elems, const std::string& transport) {
   const std::string rt = ctx.runtime.name();
-  if (!offers(ctx.runtime.transports(), transport))
+  const std::optional<TransportKind> kind = parse_transport(transport);
+  const std::optional<Profile> profile = parse_profile(ctx.profile);
+  if (!offers(ctx.runtime.transports(), kind))
     return probe_skipped_row(transport, "transport " + transport + " is not available on the " + rt + " runtime");
-  if (!offers(ctx.runtime.profiles(), ctx.profile))
+  if (!offers(ctx.runtime.profiles(), profile))
     return probe_skipped_row(transport, "profile " + ctx.profile + " is not available on the " + rt + " runtime");
   RunOptions opt;
-  opt.transport = transport;
-  opt.profile = ctx.profile;
-  const std::string why = first_reason(ctx.runtime.unsupported(p, opt), ctx.mpi);
-  if (!why.empty()) return probe_skipped_row(transport, why);
+  opt.transport = *kind;
+  opt.profile = *profile;
+  if (const Reason why = first_reason(ctx.runtime.unsupported(p, opt), ctx.mpi))
+    return probe_skipped_row(transport, *why);
 
   const int rank = ctx.mpi.rank();
   const Plan both = probe_plan(p, peer_elems, rank, ProbePart::Both);
-  const std::string why_plan = first_reason(ctx.runtime.unsupported_plan(p, both, opt), ctx.mpi);
-  if (!why_plan.empty()) return probe_skipped_row(transport, why_plan);
+  if (const Reason why_plan = first_reason(ctx.runtime.unsupported_plan(p, both, opt), ctx.mpi))
+    return probe_skipped_row(transport, *why_plan);
 
   ProbeMeasurement m;
   m.attn = time_plan(ctx, p, probe_plan(p, peer_elems, rank, ProbePart::Attention), opt);

@@ -68,11 +68,12 @@ ProbeSetup probe_setup(const ProbeArgs& args, int world) {
 }
 
 std::vector<std::string> probe_transports(const ProbeSetup& setup, const Runtime& runtime) {
-  const std::vector<std::string> offered = runtime.transports();
+  std::vector<std::string> offered;
+  for (TransportKind t : runtime.transports()) offered.push_back(to_string(t));
   if (setup.transports.empty()) return offered;
   std::vector<std::string> out;
   for (const std::string& t : setup.transports) {
-    const std::string name = t == "auto" ? offered.front() : t;
+    const std::string name = parse_transport(t) ? t : offered.front();  // the one other name is "auto"
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
   return out;

@@ -1,6 +1,7 @@
-// Reading result records (DESIGN.md shape) whose fields may be missing or null: a
-// SKIPPED row has no times, an older file may lack newer metrics. Every reader in
-// bench/report goes through these, so none of them assumes a field is there.
+// Reading result records (docs/ARCHITECTURE.md, "The result file") whose fields may be
+// missing or null: a SKIPPED row has no times, an older file may lack newer metrics.
+// Every reader in bench/report goes through these, so none of them assumes a field is
+// there.
 #pragma once
 
 #include <initializer_list>

@@ -1,5 +1,5 @@
 // The result file: {"schema_version": 1, "provenance": {...}, "points": [record, ...]}
-// (DESIGN.md gives the shape of a record). Written by rank 0 of a sweep, read by
+// (docs/ARCHITECTURE.md gives its schema). Written by rank 0 of a sweep, read by
 // `cpbench report`, `cpbench compare` and scripts/plots.
 #pragma once
 
@@ -13,8 +13,8 @@
 
 namespace cpb {
 
-// The schema this build writes and reads. Bump it when a field of the DESIGN.md shape
-// changes meaning or name (new fields alone do not need a bump).
+// The schema this build writes and reads. Bump it when a field of the schema in
+// docs/ARCHITECTURE.md changes meaning or name (new fields alone do not need a bump).
 inline constexpr int kResultSchemaVersion = 1;
 
 // A result file that cannot be read: missing, not JSON, or not of the expected shape.

@@ -18,6 +18,15 @@ constexpr double kMaxFlopsPerRank = 2e11;               // ~20 s per run at ~10 
 // packed or head-sharded copies, receive buffers and fp32 accumulators.
 constexpr double kShardCopies = 4;
 
+// "a, b and c": the names of the overlap levers.
+std::string lever_names() {
+  const std::vector<LeverSpec>& levers = lever_specs();
+  std::string out;
+  for (size_t i = 0; i < levers.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == levers.size() ? " and " : ", ") + std::string(levers[i].name);
+  return out;
+}
+
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), f, v);
@@ -29,13 +38,12 @@ class CpuRuntime final : public Runtime {
   explicit CpuRuntime(const MpiSession& mpi) : mpi_(mpi) {}
 
   std::string name() const override { return "cpu"; }
-  std::vector<std::string> transports() const override { return {"mpi"}; }
+  std::vector<TransportKind> transports() const override { return {TransportKind::Mpi}; }
 
-  std::string unsupported(const Problem& p, const RunOptions& opt) const override {
-    if (!opt.transport.empty() && opt.transport != "auto" && opt.transport != "mpi")
-      return "transport " + opt.transport + " needs the CUDA runtime";
+  Reason unsupported(const Problem& p, const RunOptions& opt) const override {
+    if (opt.transport != TransportKind::Mpi) return "transport " + to_string(opt.transport) + " needs the CUDA runtime";
     if (opt.levers.any())
-      return "the overlap levers comm_priority, nccl_ctas and attn_sms apply to the CUDA runtime only";
+      return "the overlap levers " + lever_names() + " apply to the CUDA runtime only";
     const int64_t P = std::max(p.P, 1);
     const double shard_tokens = static_cast<double>((p.S + P - 1) / P);
     const double bytes = kShardCopies * sizeof(float) * p.B * shard_tokens * 2.0 * (p.H + p.Hkv) * p.D;
@@ -50,25 +58,23 @@ class CpuRuntime final : public Runtime {
       return "needs " + fmt("%.0f", flops / 1e9) +
              " GFLOP of attention per rank per run; the cpu runtime stops at " +
              fmt("%.0f", kMaxFlopsPerRank / 1e9) + " GFLOP";
-    return "";
+    return std::nullopt;
   }
 
   // The plan's own buffers (fp32 here), which a hand-made plan (cpbench probe) can make
   // larger than the shard estimate of unsupported().
-  std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
-    const std::string basic = unsupported(p, opt);
-    if (!basic.empty()) return basic;
+  Reason unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
+    if (Reason basic = unsupported(p, opt)) return basic;
     double bytes = 0;
     for (const Buffer& b : plan.buffers) bytes += static_cast<double>(b.elems) * sizeof(float);
     if (bytes > kMaxBufferBytes)
       return "the plan's buffers need " + fmt("%.1f", bytes / (1ull << 30)) +
              " GiB per rank; the cpu runtime's limit is " + fmt("%.0f", kMaxBufferBytes / (1ull << 30)) + " GiB";
-    return "";
+    return std::nullopt;
   }
 
   std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions& opt) override {
-    const std::string why = unsupported(p, opt);
-    if (!why.empty()) throw std::invalid_argument("cpu runtime: " + why);
+    if (Reason why = unsupported(p, opt)) throw std::invalid_argument("cpu runtime: " + *why);
     return std::make_unique<CpuExecutor>(p, plan, mpi_.world(), kMaxBufferBytes);
   }
 

@@ -9,7 +9,7 @@
 
 namespace cpb {
 
-// Transports: {"mpi"}. Steps run one after another in plan order (lanes do not overlap).
+// Transports: mpi. Steps run one after another in plan order (lanes do not overlap).
 std::unique_ptr<Runtime> make_cpu_runtime(const MpiSession& mpi);
 
 }  // namespace cpb

@@ -6,21 +6,21 @@
 // exchange on that exchange's lane.
 //
 // Chunks: Problem::chunk_heads when given, else C = Problem::chunks split by
-// Problem::chunk_shape. "even" (even_split): the first (h mod C) chunks one head more.
-// "taper" (taper_split), for C >= 3: the first and last chunks, whose input and output
+// Problem::chunk_shape. Even (even_split): the first (h mod C) chunks one head more.
+// Taper (taper_split), for C >= 3: the first and last chunks, whose input and output
 // exchanges nothing overlaps (fill and drain), get about half the heads of the others:
 // e = max(1, floor((h + C - 2) / (2 (C - 1)))) heads each (the integer nearest
 // h / (2 (C - 1)), a half rounded down), and the C - 2 middle chunks even_split the other
 // h - 2e; 20 heads, C = 6 -> 2 4 4 4 4 2. With C < 3 taper is even. Each rank splits its
 // own h, so ranks with uneven head counts get their own sizes, with the same C.
 //
-// Lanes: Problem::comm_order orders the comm lane: "interleaved" (in0, in1, out0, in2,
+// Lanes: Problem::comm_order orders the comm lane: Interleaved (in0, in1, out0, in2,
 // out1, ..., out_{C-1}: an output goes out as soon as the next input is posted) or
-// "inputs_first" (all inputs, then all outputs). Problem::comm_lanes = 2 puts the output
+// InputsFirst (all inputs, then all outputs). Problem::comm_lanes = 2 puts the output
 // exchanges and their unpacks on a lane "comm_out" of their own, so an output never
 // queues behind an input; each lane then runs its exchanges in chunk order, and
 // comm_order only changes the order in which the steps are issued.
-// Problem::qkv_layout "packed" sends a chunk's Q, K and V to a peer as one transfer
+// Problem::qkv_layout Packed sends a chunk's Q, K and V to a peer as one transfer
 // (head_exchange.hpp).
 //
 // Attention of a head sees the same inputs as under Ulysses, so with the same kernel the
@@ -48,22 +48,19 @@ class Hcms final : public Schedule {
   std::string description() const override {
     return "Ulysses with heads in C chunks; chunk exchanges overlap attention of other chunks";
   }
-  std::vector<std::string> option_axes() const override {
-    return {"chunks", "chunk_heads", "chunk_shape", "comm_order", "comm_lanes", "qkv_layout"};
+  std::vector<Option> options() const override {
+    return {Option::Chunks, Option::ChunkHeads, Option::ChunkShape, Option::CommOrder, Option::CommLanes,
+            Option::QkvLayout};
   }
   // Chunking changes which heads travel together, never how a head is computed.
   std::string bitwise_reference() const override { return "ulysses"; }
   std::string label(const Problem& p) const override { return "C" + std::to_string(p.chunks); }
 
-  std::optional<std::string> unsupported(const Problem& p) const override {
+  Reason unsupported(const Problem& p) const override {
     if (auto e = head_shard_error(p, "hcms")) return e;
-    if (p.comm_order != "interleaved" && p.comm_order != "inputs_first")
-      return "comm_order=\"" + p.comm_order + "\" is not one of interleaved, inputs_first (hcms)";
-    if (p.chunk_shape != "even" && p.chunk_shape != "taper")
-      return "chunk_shape=\"" + p.chunk_shape + "\" is not one of even, taper (hcms)";
-    if (p.comm_lanes != 1 && p.comm_lanes != 2)
-      return "comm_lanes=" + std::to_string(p.comm_lanes) + " is not one of 1, 2 (hcms)";
-    if (auto e = qkv_layout_error(p, "hcms")) return e;
+    const OptionSpec& lanes = option_spec(Option::CommLanes);
+    if (p.comm_lanes < 1 || p.comm_lanes > lanes.max)
+      return std::string(lanes.name) + "=" + std::to_string(p.comm_lanes) + " is not one of 1, 2 (hcms)";
     const std::vector<Range> heads = even_split(p.H, p.P);
     for (int r = 0; r < p.P; ++r)
       if (auto e = hcms_split_error(p, heads[r].size, r, "hcms")) return e;
@@ -79,7 +76,7 @@ class Hcms final : public Schedule {
 
   Plan plan(const Problem& p, int rank) const override {
     return head_pipeline_plan(p, rank, name(), chunked_heads(p),
-                              PipelineLanes{p.comm_order == "inputs_first", p.comm_lanes == 2});
+                              PipelineLanes{p.comm_order == CommOrder::InputsFirst, p.comm_lanes == 2});
   }
 };
 

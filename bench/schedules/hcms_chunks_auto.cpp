@@ -151,7 +151,7 @@ ChunkCalibration calibrate_chunks(Runtime& runtime, const Schedule& schedule, co
     const Problem pc = with_chunks(p, c);
     if (schedule.unsupported(pc)) return std::nullopt;
     Plan plan = schedule.plan(pc, rank);
-    if (allreduce_or(!runtime.unsupported_plan(pc, plan, opt).empty(), comm)) return std::nullopt;
+    if (allreduce_or(runtime.unsupported_plan(pc, plan, opt).has_value(), comm)) return std::nullopt;
     return plan;
   };
   ChunkCalibration cal;

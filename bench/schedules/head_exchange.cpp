@@ -19,11 +19,6 @@ std::vector<std::vector<Range>> even_head_split(int heads, int members) {
   return out;
 }
 
-std::optional<std::string> qkv_layout_error(const Problem& p, const char* schedule) {
-  if (p.qkv_layout == "separate" || p.qkv_layout == "packed") return std::nullopt;
-  return "qkv_layout=\"" + p.qkv_layout + "\" is not one of separate, packed (" + schedule + ")";
-}
-
 Model head_exchange_model(const Problem& p, const HeadGroup& g) {
   const double row = static_cast<double>(p.B) * static_cast<double>(g.s_local) * p.D * dtype_bytes(p.dtype);
   const int gs = p.group_size();

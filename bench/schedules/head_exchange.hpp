@@ -12,8 +12,8 @@
 // them (and the member's own rows, straight from the head-sharded O) into O's heads.
 // Under GQA the key/value heads of a chunk are [first/g, (last)/g]; one that two chunks
 // or two members share is sent to each of them.
-// Problem::qkv_layout "separate" gives Q, K and V buffers of their own, so a chunk's input
-// AllToAll has three transfers per (batch, peer); "packed" puts a chunk's Q, K and V heads
+// Problem::qkv_layout Separate gives Q, K and V buffers of their own, so a chunk's input
+// AllToAll has three transfers per (batch, peer); Packed puts a chunk's Q, K and V heads
 // side by side in one [B, tokens, hq + 2 hkv, D] tensor on both sides (send and receive),
 // one transfer per (batch, peer), and attention reads Q, K and V through the wider row
 // stride. The bytes are the same; the number of NCCL sends and receives drops threefold.
@@ -47,9 +47,6 @@ struct HeadGroup {
 // more), each member's heads in one chunk.
 std::vector<std::vector<Range>> even_head_split(int heads, int members);
 
-// "qkv_layout=\"x\" is not one of separate, packed (ulysses)" for an unknown layout.
-std::optional<std::string> qkv_layout_error(const Problem& p, const char* schedule);
-
 // Bytes this rank sends and receives in all input and output exchanges of `g` (only
 // transfers to and from other members), from head counts alone.
 Model head_exchange_model(const Problem& p, const HeadGroup& g);
@@ -79,7 +76,7 @@ class HeadExchange {
 
  private:
   Range member_tokens(int i) const { return Range{i * g_.s_local, g_.s_local}; }
-  bool packed() const { return p_.qkv_layout == "packed"; }
+  bool packed() const { return p_.qkv_layout == QkvLayout::Packed; }
   std::string label(const char* what, int c) const;
   // An empty AllToAll on the group.
   ExchangeOp all_to_all() const;
@@ -95,7 +92,7 @@ class HeadExchange {
   // send_[t][c][i]: packed tensor t (q, k, v) of chunk c for member i (i != me).
   std::vector<std::vector<std::vector<DenseTensor>>> send_;
   std::vector<std::vector<DenseTensor>> recv_;   // [t][c]
-  // qkv_layout "packed" only: the tensors send_ and recv_ are head ranges of.
+  // qkv_layout Packed only: the tensors send_ and recv_ are head ranges of.
   std::vector<std::vector<DenseTensor>> qkv_send_;  // [c][i]
   std::vector<DenseTensor> qkv_recv_;               // [c]
   std::vector<DenseTensor> o_heads_;             // [c]

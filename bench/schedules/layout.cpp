@@ -66,7 +66,7 @@ std::vector<Range> taper_split(int64_t n, int parts) {
 std::vector<Range> head_chunks(const Problem& p, Range rank_heads) {
   std::vector<Range> out;
   if (p.chunk_heads.empty()) {
-    const bool taper = p.chunk_shape == "taper";
+    const bool taper = p.chunk_shape == ChunkShape::Taper;
     for (const Range& r : taper ? taper_split(rank_heads.size, p.chunks) : even_split(rank_heads.size, p.chunks))
       out.push_back(Range{rank_heads.begin + r.begin, r.size});
     return out;
@@ -79,7 +79,7 @@ std::vector<Range> head_chunks(const Problem& p, Range rank_heads) {
   return out;
 }
 
-std::optional<std::string> hcms_split_error(const Problem& p, int64_t heads, int rank, const char* schedule) {
+Reason hcms_split_error(const Problem& p, int64_t heads, int rank, const char* schedule) {
   const std::string tail = std::string(" (") + schedule + ")";
   if (p.chunk_heads.empty()) {
     if (p.chunks < 1) return "chunks=" + std::to_string(p.chunks) + " must be at least 1" + tail;
@@ -105,7 +105,7 @@ std::optional<std::string> hcms_split_error(const Problem& p, int64_t heads, int
   return std::nullopt;
 }
 
-std::optional<std::string> basic_problem_error(const Problem& p, const char* schedule) {
+Reason basic_problem_error(const Problem& p, const char* schedule) {
   const std::string tail = std::string(" (") + schedule + ")";
   const std::pair<const char*, int64_t> sizes[] = {{"P", p.P},     {"S", p.S}, {"H", p.H},
                                                    {"Hkv", p.Hkv}, {"D", p.D}, {"B", p.B}};
@@ -115,20 +115,20 @@ std::optional<std::string> basic_problem_error(const Problem& p, const char* sch
   return std::nullopt;
 }
 
-std::optional<std::string> divisibility_error(const Problem& p, int64_t divisor, const char* divisor_name,
+Reason divisibility_error(const Problem& p, int64_t divisor, const char* divisor_name,
                                               const char* schedule) {
   if (p.S % divisor == 0) return std::nullopt;
   return "S=" + std::to_string(p.S) + " is not divisible by " + divisor_name + "=" + std::to_string(divisor) + " (" +
          schedule + ")";
 }
 
-std::optional<std::string> sequence_shard_error(const Problem& p, int64_t divisor, const char* divisor_name,
+Reason sequence_shard_error(const Problem& p, int64_t divisor, const char* divisor_name,
                                                 const char* schedule) {
   if (auto e = basic_problem_error(p, schedule)) return e;
   return divisibility_error(p, divisor, divisor_name, schedule);
 }
 
-std::optional<std::string> head_shard_error(const Problem& p, const char* schedule) {
+Reason head_shard_error(const Problem& p, const char* schedule) {
   if (auto e = sequence_shard_error(p, p.P, "P", schedule)) return e;
   if (p.H < p.P)
     return "H=" + std::to_string(p.H) + " is less than P=" + std::to_string(p.P) +

@@ -37,7 +37,7 @@ Range contiguous_tokens(const Problem& p, int rank);
 std::vector<Range> zigzag_tokens(const Problem& p, int rank);
 
 // Splits n items into `parts` consecutive ranges whose first and last hold about half of
-// each middle one (HCMS chunk_shape "taper"): with parts >= 3, each end gets
+// each middle one (HCMS chunk_shape Taper): with parts >= 3, each end gets
 // e = max(1, round(n / (2 (parts - 1)))), halves rounded down, i.e.
 // e = max(1, floor((n + parts - 2) / (2 (parts - 1)))), and the parts - 2 middle ranges
 // share the other n - 2e as even_split does. With parts < 3, even_split(n, parts).
@@ -46,27 +46,27 @@ std::vector<Range> zigzag_tokens(const Problem& p, int rank);
 std::vector<Range> taper_split(int64_t n, int parts);
 
 // Query-head chunks of one rank that holds `rank_heads` (HCMS): Problem::chunk_heads when
-// given, otherwise `chunks` chunks shaped by Problem::chunk_shape: "even" (even_split: the
-// first (h mod C) one head more) or "taper" (taper_split).
+// given, otherwise `chunks` chunks shaped by Problem::chunk_shape: Even (even_split: the
+// first (h mod C) one head more) or Taper (taper_split).
 // Precondition: hcms_split_error() found nothing for this rank's head count.
 std::vector<Range> head_chunks(const Problem& p, Range rank_heads);
 // Number of head chunks HCMS uses for `p`: chunk_heads.size() when given, else chunks.
 int head_chunk_count(const Problem& p);
 // Why the heads of a rank with `heads` query heads cannot be chunked, or nullopt.
-std::optional<std::string> hcms_split_error(const Problem& p, int64_t heads, int rank, const char* schedule);
+Reason hcms_split_error(const Problem& p, int64_t heads, int rank, const char* schedule);
 
 // Reasons shared by every schedule: non-positive sizes, H not a multiple of Hkv.
-std::optional<std::string> basic_problem_error(const Problem& p, const char* schedule);
+Reason basic_problem_error(const Problem& p, const char* schedule);
 // "S=100 is not divisible by P=8 (ring)" when S % divisor != 0; `divisor_name` is how
 // the reason spells the divisor ("P", "2P").
-std::optional<std::string> divisibility_error(const Problem& p, int64_t divisor, const char* divisor_name,
+Reason divisibility_error(const Problem& p, int64_t divisor, const char* divisor_name,
                                               const char* schedule);
 // basic_problem_error, then divisibility_error: every reason of ring and zigzag_ring.
-std::optional<std::string> sequence_shard_error(const Problem& p, int64_t divisor, const char* divisor_name,
+Reason sequence_shard_error(const Problem& p, int64_t divisor, const char* divisor_name,
                                                 const char* schedule);
 // sequence_shard_error with divisor P, then "H=2 is less than P=4: every rank needs at
 // least one query head": the reasons every head-sharded schedule (ulysses, hcms) shares.
-std::optional<std::string> head_shard_error(const Problem& p, const char* schedule);
+Reason head_shard_error(const Problem& p, const char* schedule);
 
 // Allowed query-key pairs of one query block against one key block (global token ranges
 // of equal or unequal size) under the problem's mask, when the blocks are either equal

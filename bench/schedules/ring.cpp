@@ -22,7 +22,7 @@ class Ring final : public Schedule {
     return "contiguous shards; key/value blocks passed around a ring, partials merged by LSE";
   }
 
-  std::optional<std::string> unsupported(const Problem& p) const override {
+  Reason unsupported(const Problem& p) const override {
     return sequence_shard_error(p, p.P, "P", "ring");
   }
 

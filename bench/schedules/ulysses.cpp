@@ -5,8 +5,8 @@
 // no overlap: the input exchange, attention and output exchange run one after another.
 // Per rank it moves about 4 S H D (P-1)/P^2 elements (fewer with GQA). The plan is the
 // one-chunk case of the HCMS pipeline (head_pipeline.hpp), so HCMS with C = 1 is this
-// plan exactly. Option qkv_layout: "separate" sends Q, K and V to a peer as three
-// transfers, "packed" as one (head_exchange.hpp); the bytes are the same.
+// plan exactly. Option qkv_layout: Separate sends Q, K and V to a peer as three
+// transfers, Packed as one (head_exchange.hpp); the bytes are the same.
 #include "bench/schedule.hpp"
 #include "bench/schedules/head_exchange.hpp"
 #include "bench/schedules/head_pipeline.hpp"
@@ -22,12 +22,9 @@ class Ulysses final : public Schedule {
     return "all-to-all to head sharding, attention over the whole sequence, all-to-all back";
   }
 
-  std::vector<std::string> option_axes() const override { return {"qkv_layout"}; }
+  std::vector<Option> options() const override { return {Option::QkvLayout}; }
 
-  std::optional<std::string> unsupported(const Problem& p) const override {
-    if (auto e = head_shard_error(p, "ulysses")) return e;
-    return qkv_layout_error(p, "ulysses");
-  }
+  Reason unsupported(const Problem& p) const override { return head_shard_error(p, "ulysses"); }
 
   Model model(const Problem& p, int rank) const override {
     const std::vector<std::vector<Range>> heads = even_head_split(p.H, p.P);

@@ -24,23 +24,23 @@ class Usp final : public Schedule {
   std::string description() const override {
     return "Ulysses all-to-all inside groups of u ranks, ring attention across the P/u groups";
   }
-  std::vector<std::string> option_axes() const override { return {"ulysses_degree"}; }
+  std::vector<Option> options() const override { return {Option::UspU}; }
 
-  std::optional<std::string> unsupported(const Problem& p) const override {
+  Reason unsupported(const Problem& p) const override {
     if (auto e = basic_problem_error(p, "usp")) return e;
-    const int u = p.ulysses_degree;
-    if (u < 1) return "ulysses_degree=" + std::to_string(u) + " must be at least 1 (usp)";
-    if (p.P % u != 0)
-      return "ulysses_degree=" + std::to_string(u) + " does not divide P=" + std::to_string(p.P) + " (usp)";
+    const int u = p.usp_u;
+    const std::string knob = std::string(option_spec(Option::UspU).name) + "=" + std::to_string(u);
+    if (u < 1) return knob + " must be at least 1 (usp)";
+    if (p.P % u != 0) return knob + " does not divide P=" + std::to_string(p.P) + " (usp)";
     if (auto e = divisibility_error(p, p.P, "P", "usp")) return e;
     if (p.H < u)
-      return "H=" + std::to_string(p.H) + " is less than ulysses_degree=" + std::to_string(u) +
+      return "H=" + std::to_string(p.H) + " is less than " + knob +
              ": every rank of a Ulysses group needs at least one query head (usp)";
     return std::nullopt;
   }
 
   Model model(const Problem& p, int rank) const override {
-    const int u = p.ulysses_degree, r = p.P / u, ring_pos = rank / u;
+    const int u = p.usp_u, r = p.P / u, ring_pos = rank / u;
     const int64_t s_local = p.S / p.P;
     const double sg = static_cast<double>(u * s_local);
     const Range heads = even_split(p.H, u)[rank % u];
@@ -56,7 +56,7 @@ class Usp final : public Schedule {
   }
 
   Plan plan(const Problem& p, int rank) const override {
-    const int u = p.ulysses_degree, r = p.P / u;
+    const int u = p.usp_u, r = p.P / u;
     const int64_t sg = p.S / p.P * u;
     std::vector<std::vector<int>> groups;
     for (int g = 0; g < r; ++g) groups.push_back(rank_list(g * u, u, 1));
@@ -76,7 +76,7 @@ class Usp final : public Schedule {
     }
     // The ring passes K and V blocks as contiguous rows: usp keeps Q, K, V separate.
     Problem separate = p;
-    separate.qkv_layout = "separate";
+    separate.qkv_layout = QkvLayout::Separate;
     HeadExchange hx(plan, separate, ulysses_group(p, rank), roles);
     ring.ready = {hx.add_pack(kComputeLane, 0)};
     if (std::optional<int> in = hx.add_input_exchange(kCommLane, 0, ring.ready)) ring.ready.push_back(*in);
@@ -95,7 +95,7 @@ class Usp final : public Schedule {
  private:
   // The Ulysses group of `rank`: group index rank / u among Plan::groups.
   static HeadGroup ulysses_group(const Problem& p, int rank) {
-    const int u = p.ulysses_degree;
+    const int u = p.usp_u;
     return HeadGroup{rank / u, rank_list(rank / u * u, u, 1), rank % u, p.S / p.P, even_head_split(p.H, u)};
   }
 };

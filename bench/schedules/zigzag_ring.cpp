@@ -21,7 +21,7 @@ class ZigzagRing final : public Schedule {
     return "ring attention on the zigzag layout (rank i holds chunks i and 2P-1-i): balanced causal work";
   }
 
-  std::optional<std::string> unsupported(const Problem& p) const override {
+  Reason unsupported(const Problem& p) const override {
     return sequence_shard_error(p, 2 * p.P, "2P", "zigzag_ring");
   }
 

@@ -2,15 +2,14 @@
 // can hold on some ranks only, but every rank must skip the same work together.
 #pragma once
 
-#include <string>
-
+#include "bench/problem.hpp"
 #include "comm/mpi_session.hpp"
 
 namespace cpb {
 
-// Collective over the world. `mine` is this rank's reason ("" = none). Returns "" when no
-// rank has one; else the reason of the lowest rank that has one, prefixed "rank R: " on
-// the other ranks (on that rank itself, unchanged).
-std::string first_reason(const std::string& mine, const MpiSession& mpi);
+// Collective over the world. `mine` is this rank's reason. Returns none when no rank has
+// one; else the reason of the lowest rank that has one, prefixed "rank R: " on the other
+// ranks (on that rank itself, unchanged).
+Reason first_reason(const Reason& mine, const MpiSession& mpi);
 
 }  // namespace cpb

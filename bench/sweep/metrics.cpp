@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "bench/runtime.hpp"
+#include "bench/schedule.hpp"
+
 namespace cpb {
 namespace {
 
@@ -15,25 +18,21 @@ bool timed(const nlohmann::json& r) {
   return r.value("status", "") == "PASS" && r.contains("time_ms") && r["time_ms"].value("p50", 0.0) > 0;
 }
 
-const char* const kLeverKeys[] = {"comm_priority", "nccl_ctas", "attn_sms"};
-// Schedule options that change how the bytes move, not which: a row that sets one is
-// not the reference row (params carry them only when not the default).
-const char* const kHowOptions[] = {"qkv_layout"};
-
 // The transport of a row plus the levers it sets.
 nlohmann::json transport_key(const nlohmann::json& r) {
   const nlohmann::json params = r.value("params", nlohmann::json::object());
   nlohmann::json k = {{"transport", params.value("transport", "")}};
-  for (const char* lever : kLeverKeys)
-    if (params.contains(lever)) k[lever] = params[lever];
+  for (const LeverSpec& l : lever_specs())
+    if (params.contains(l.name)) k[l.name] = params[l.name];
   return k;
 }
 
-// Whether a row sets any how-option (to a value other than its default).
+// Whether a row sets any how-option (OptionSpec::how), which params carry only when not
+// the default.
 bool sets_how_option(const nlohmann::json& r) {
   const nlohmann::json params = r.value("params", nlohmann::json::object());
-  for (const char* opt : kHowOptions)
-    if (params.contains(opt)) return true;
+  for (const OptionSpec& o : option_specs())
+    if (o.how && params.contains(o.name)) return true;
   return false;
 }
 
@@ -44,7 +43,7 @@ bool sets_how_option(const nlohmann::json& r) {
 const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
                                      const char* schedule) {
   const nlohmann::json key = problem_key(r);
-  const nlohmann::json baseline = {{"transport", "nccl"}};
+  const nlohmann::json baseline = {{"transport", to_string(TransportKind::Nccl)}};
   const nlohmann::json same_transport = transport_key(r);
   const nlohmann::json* fallback = nullptr;
   for (const auto& o : all) {
@@ -61,10 +60,9 @@ const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, con
 
 nlohmann::json problem_key(const nlohmann::json& record) {
   nlohmann::json k = record.value("params", nlohmann::json::object());
-  for (const char* opt :
-       {"chunks", "chunk_heads", "usp_u", "comm_order", "chunk_shape", "comm_lanes", "qkv_layout", "transport"})
-    k.erase(opt);
-  for (const char* lever : kLeverKeys) k.erase(lever);
+  for (const OptionSpec& o : option_specs()) k.erase(o.name);
+  for (const LeverSpec& l : lever_specs()) k.erase(l.name);
+  k.erase("transport");
   return k;
 }
 

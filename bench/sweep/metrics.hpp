@@ -13,10 +13,9 @@ namespace cpb {
 // comp_ms, comm_ms, comm_bytes_per_rank). Idempotent; rows without times get none.
 void fill_derived_metrics(std::vector<nlohmann::json>& records);
 
-// The params of a record without the schedule options (chunks, chunk_heads, usp_u,
-// comm_order, chunk_shape, comm_lanes, qkv_layout), the transport and the overlap
-// levers: two records
-// with the same key solve the same problem on the same interconnect profile.
+// The params of a record without the schedule options (option_specs()), the transport
+// and the overlap levers (lever_specs()): two records with the same key solve the same
+// problem on the same interconnect profile.
 nlohmann::json problem_key(const nlohmann::json& record);
 
 }  // namespace cpb

@@ -1,6 +1,7 @@
-// The result record of one sweep point (DESIGN.md shape) as run_point writes it, before
-// the metrics that need other rows (metrics.hpp). A field left as nullopt is absent from
-// the JSON; the JSON keys are the constants of record_key, sorted as nlohmann orders them.
+// The result record of one sweep point (docs/ARCHITECTURE.md, "The result file") as
+// run_point writes it, before the metrics that need other rows (metrics.hpp). A field
+// left as nullopt is absent from the JSON; the JSON keys are the constants of
+// record_key, sorted as nlohmann orders them.
 #pragma once
 
 #include <optional>

@@ -28,22 +28,23 @@ PointRecord base_record(const Point& point, const std::string& runtime) {
 }
 
 // Resolves the transport "auto" to the runtime's first; why the runtime lacks the
-// point's transport or profile, or the point's own skip reason; "" when it can run.
-std::string resolve_transport(Point& point, const Runtime& runtime) {
+// point's transport or profile, or the point's own skip reason; none when it can run.
+Reason resolve_transport(Point& point, const Runtime& runtime) {
   const std::string rt = runtime.name();
-  const std::vector<std::string> transports = runtime.transports();
-  if (point.transport == "auto") point.transport = transports.front();
-  if (std::find(transports.begin(), transports.end(), point.transport) == transports.end())
-    return "transport " + point.transport + " is not available on the " + rt + " runtime";
-  const std::vector<std::string> profiles = runtime.profiles();
+  const std::vector<TransportKind> transports = runtime.transports();
+  if (!point.transport) point.transport = transports.front();
+  if (std::find(transports.begin(), transports.end(), *point.transport) == transports.end())
+    return "transport " + to_string(*point.transport) + " is not available on the " + rt + " runtime";
+  const std::vector<Profile> profiles = runtime.profiles();
   if (std::find(profiles.begin(), profiles.end(), point.profile) == profiles.end())
-    return "profile " + point.profile + " is not available on the " + rt + " runtime";
-  return point.skip_reason;
+    return "profile " + to_string(point.profile) + " is not available on the " + rt + " runtime";
+  if (!point.skip_reason.empty()) return point.skip_reason;
+  return std::nullopt;
 }
 
 RunOptions run_options(const Point& point, const MeasureSettings& measure) {
   RunOptions opt;
-  opt.transport = point.transport;
+  opt.transport = *point.transport;  // resolved by resolve_transport
   opt.profile = point.profile;
   opt.graph = measure.graph;
   opt.align_start = measure.align_start;
@@ -204,21 +205,20 @@ PointRecord skipped_record(const Point& point, const std::string& runtime, const
 PointRecord run_point(const Point& in, PointContext& ctx) {
   const std::string rt = ctx.runtime.name();
   Point point = in;
-  if (const std::string why = resolve_transport(point, ctx.runtime); !why.empty())
-    return skipped_record(point, rt, why);
+  if (const Reason why = resolve_transport(point, ctx.runtime)) return skipped_record(point, rt, *why);
   const Schedule& sched = *find_schedule(point.schedule);
   const RunOptions opt = run_options(point, ctx.measure);
   // A runtime limit (free memory) can differ between ranks: all skip if one must.
-  if (const std::string why = first_reason(ctx.runtime.unsupported(point.problem, opt), ctx.mpi); !why.empty())
-    return skipped_record(point, rt, why);
+  if (const Reason why = first_reason(ctx.runtime.unsupported(point.problem, opt), ctx.mpi))
+    return skipped_record(point, rt, *why);
   Point resolved = point;  // with chunks "auto", `chunks` is the calibration's choice
   const std::optional<ChunkCalibration> calibration = resolve_auto_chunks(
       ctx.runtime, sched, resolved.problem, opt, ctx.measure, ctx.mpi.world(), ctx.mpi.rank());
   const Problem& p = resolved.problem;
   const Plan plan = sched.plan(p, ctx.mpi.rank());
   // Limits that need the plan (exact memory, tiles the attention kernel cannot run).
-  if (const std::string why = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi); !why.empty())
-    return skipped_record(point, rt, why);
+  if (const Reason why = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi))
+    return skipped_record(point, rt, *why);
   PointRecord r = base_record(point, rt);
   if (calibration) {
     r.chunks_chosen = p.chunks;

@@ -1,7 +1,7 @@
 """Reading cpbench result files for the plot scripts.
 
 A result file is {"schema_version": 1, "provenance": {...}, "points": [record, ...]}
-(DESIGN.md; docs/METRICS.md defines the metrics). Any field of a record may be missing
+(docs/ARCHITECTURE.md gives the record schema; docs/METRICS.md defines the metrics). Any field of a record may be missing
 or null (a SKIPPED row has no times), so every accessor here returns None instead of
 raising. The grouping rules mirror bench/report/record_fields.hpp and bench/sweep/metrics.hpp.
 """
@@ -14,13 +14,15 @@ import sys
 
 SCHEMA_VERSION = 1
 
-# Params that are options of a schedule or overlap levers rather than of the problem
-# (the transport stays in the group: one table or series per transport).
-SCHEDULE_OPTIONS = ("chunks", "chunk_heads", "usp_u", "comm_order", "chunk_shape", "comm_lanes",
-                    "qkv_layout", "comm_priority", "nccl_ctas", "attn_sms")
-# The schedule options beyond the chunking and the USP split: how a variant moves its bytes.
-VARIANT_OPTIONS = ("comm_order", "chunk_shape", "comm_lanes", "qkv_layout", "comm_priority", "nccl_ctas",
-                   "attn_sms")
+# Params of the problem and its run (bench/problem.cpp shape_json, Point::params); every
+# other param is a schedule option or an overlap lever (the transport stays in the group:
+# one table or series per transport).
+PROBLEM_KEYS = ("P", "S", "H", "Hkv", "D", "B", "mask", "dtype", "transport", "profile")
+# The overlap levers (bench/runtime.cpp, lever_specs()): records do not list them.
+LEVERS = ("comm_priority", "nccl_ctas", "attn_sms")
+# The options that size the split (chunk count, head split, USP degree), which a
+# variant's label shows on their own; the other options and the levers make the variant.
+SPLIT_OPTIONS = ("chunks", "chunk_heads", "usp_u")
 SCHEDULE_ORDER = ("ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled")
 
 
@@ -101,19 +103,36 @@ def schedule(record):
     return record.get("schedule") if isinstance(record.get("schedule"), str) else "?"
 
 
+def option_keys(record):
+    """The schedule options and levers among a record's params, in the record's order: its
+    "options" (the schedule's option names) when it has them, else every param that is not
+    a problem key (older result files)."""
+    params = record.get("params") or {}
+    names = record.get("options")
+    if isinstance(names, list):
+        return [k for k in names if k in params] + [k for k in LEVERS if k in params]
+    return [k for k in params if k not in PROBLEM_KEYS]
+
+
+def variant_keys(record):
+    """The options and levers that change how a row moves its bytes (not SPLIT_OPTIONS)."""
+    return [k for k in option_keys(record) if k not in SPLIT_OPTIONS]
+
+
 def problem_group(record):
     """The problem apart from S and the schedule options, as a hashable tuple of items."""
     params = record.get("params") or {}
+    options = option_keys(record)
     return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in params.items()
-                        if k != "S" and k not in SCHEDULE_OPTIONS))
+                        if k != "S" and k not in options))
 
 
 def variant_group(record):
-    """problem_group() plus the options that change how the bytes move (VARIANT_OPTIONS):
+    """problem_group() plus the options that change how the bytes move (variant_keys()):
     rows of one variant across chunk counts and S."""
     params = record.get("params") or {}
     return problem_group(record) + tuple((k, json.dumps(params[k], sort_keys=True))
-                                         for k in VARIANT_OPTIONS if params.get(k) is not None)
+                                         for k in variant_keys(record) if params.get(k) is not None)
 
 
 def describe_group(group):
@@ -136,7 +155,7 @@ def variant_label(record):
         label += f" C={params['chunks']}"
     if params.get("usp_u") is not None:
         label += f" u={params['usp_u']}"
-    for key in VARIANT_OPTIONS:
+    for key in variant_keys(record):
         if params.get(key) is not None:
             label += f" {key}={params[key]}"
     return label

@@ -48,7 +48,7 @@ def chunk_sweeps(points):
     # Ulysses row of its problem that sets no option.
     ulysses = {}
     for group, s in sweeps:
-        base = (tuple(item for item in group if item[0] not in cr.VARIANT_OPTIONS), s)
+        base = (tuple(item for item in group if item[0] in cr.PROBLEM_KEYS), s)
         t = ulysses_of.get((group, s), ulysses_of.get(base))
         if t is not None:
             ulysses[(group, s)] = t

@@ -29,11 +29,9 @@ import sys
 import cpb_results as cr
 
 FRAME_TOKENS = 6240
-# Params that are not part of the problem (docs/METRICS.md, "the same problem").
-NOT_PROBLEM = set(cr.SCHEDULE_OPTIONS) | {"transport"}
-# What a reference row must leave unset: the levers, and qkv_layout (present only when
-# not the default "separate").
-LEVERS = ("comm_priority", "nccl_ctas", "attn_sms", "qkv_layout")
+# What a reference row must leave unset: the levers, and the how-options such as
+# qkv_layout (present only when not the default).
+LEVERS = cr.LEVERS + ("qkv_layout",)
 LEVER_UNSET = (None, 0, "normal", "default", "auto", "off", "")
 DEFAULT_PAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "paper",
                              "hcms_paper_numbers.json")
@@ -41,7 +39,10 @@ DEFAULT_PAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "
 
 def problem_key(record):
     params = record.get("params") or {}
-    return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in params.items() if k not in NOT_PROBLEM))
+    # Params that are not part of the problem (docs/METRICS.md, "the same problem"): the
+    # schedule options, the levers and the transport.
+    not_problem = set(cr.option_keys(record)) | {"transport"}
+    return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in params.items() if k not in not_problem))
 
 
 def levers_set(record):

@@ -110,9 +110,9 @@ TEST(CudaExecutor, HandPlanEagerTimedAndGraph) {
   const Problem p = small_problem();
   const Plan plan = hand_plan(p);
   RunOptions opt;
-  opt.transport = "nccl";
-  ASSERT_EQ(rt->unsupported(p, opt), "");
-  ASSERT_EQ(rt->unsupported_plan(p, plan, opt), "");
+  opt.transport = TransportKind::Nccl;
+  ASSERT_EQ(rt->unsupported(p, opt), std::nullopt);
+  ASSERT_EQ(rt->unsupported_plan(p, plan, opt), std::nullopt);
 
   std::vector<unsigned char> eager_bytes;
   {
@@ -229,8 +229,8 @@ TEST(CudaExecutor, TwoRankRingOverNccl) {
   const Problem p = two_rank_problem();
   const Plan plan = two_rank_ring(p, mpi.rank());
   RunOptions opt;
-  opt.transport = "nccl";
-  ASSERT_EQ(rt->unsupported_plan(p, plan, opt), "");
+  opt.transport = TransportKind::Nccl;
+  ASSERT_EQ(rt->unsupported_plan(p, plan, opt), std::nullopt);
   std::vector<unsigned char> eager_bytes;
   {
     auto exec = rt->prepare(p, plan, opt);
@@ -269,7 +269,7 @@ TEST(CudaExecutor, TwoRankStartBarrierKeepsALateRankOutOfTheTime) {
   constexpr double kLateMs = 100;
   for (const bool align : {true, false}) {
     RunOptions opt;
-    opt.transport = "nccl";
+    opt.transport = TransportKind::Nccl;
     opt.align_start = align;
     auto exec = rt->prepare(p, plan, opt);
     exec->run(nullptr);
@@ -297,7 +297,7 @@ TEST(CudaExecutor, DISABLED_TwoRankHangEndsWithTheWatchdog) {
   const Problem p = two_rank_problem();
   const Plan plan = two_rank_ring(p, mpi.rank());
   RunOptions opt;
-  opt.transport = "ce";
+  opt.transport = TransportKind::Ce;
   auto exec = rt->prepare(p, plan, opt);
   if (mpi.rank() == 0) exec->run(nullptr);
   barrier(mpi.world());  // rank 1 waits here until the watchdog on rank 0 aborts the job
@@ -311,31 +311,29 @@ TEST(CudaRuntime, UnsupportedReasons) {
   auto rt = make_cuda_runtime(mpi);
   Problem p = small_problem();
   RunOptions opt;
-  opt.transport = "nccl";
-  EXPECT_EQ(rt->transports().front(), "nccl");
+  opt.transport = TransportKind::Nccl;
+  EXPECT_EQ(rt->transports().front(), TransportKind::Nccl);
   p.dtype = DType::FP32;
-  EXPECT_NE(rt->unsupported(p, opt).find("fp32"), std::string::npos);
+  EXPECT_NE(rt->unsupported(p, opt).value_or("").find("fp32"), std::string::npos);
   p.dtype = DType::BF16;
-  opt.transport = "ce";
-  opt.profile = "pcie";
-  EXPECT_NE(rt->unsupported(p, opt).find("profile pcie moves every byte through host memory"), std::string::npos);
-  opt.transport = "ce_host";
-  EXPECT_EQ(rt->unsupported(p, opt), "");
+  opt.transport = TransportKind::Ce;
+  opt.profile = Profile::Pcie;
+  EXPECT_NE(rt->unsupported(p, opt).value_or("").find("profile pcie moves every byte through host memory"), std::string::npos);
+  opt.transport = TransportKind::CeHost;
+  EXPECT_EQ(rt->unsupported(p, opt), std::nullopt);
   opt.graph = true;
-  EXPECT_NE(rt->unsupported(p, opt).find("measure.graph"), std::string::npos);
+  EXPECT_NE(rt->unsupported(p, opt).value_or("").find("measure.graph"), std::string::npos);
   opt.graph = false;
-  opt.transport = "nccl";
-  EXPECT_NE(rt->unsupported(p, opt).find("NCCL_P2P_DISABLE=1"), std::string::npos);
-  opt.profile = "nvlink";
+  opt.transport = TransportKind::Nccl;
+  EXPECT_NE(rt->unsupported(p, opt).value_or("").find("NCCL_P2P_DISABLE=1"), std::string::npos);
+  opt.profile = Profile::Nvlink;
   ::setenv("NCCL_P2P_DISABLE", "1", 1);
-  EXPECT_NE(rt->unsupported(p, opt).find("that is profile pcie"), std::string::npos);
+  EXPECT_NE(rt->unsupported(p, opt).value_or("").find("that is profile pcie"), std::string::npos);
   ::unsetenv("NCCL_P2P_DISABLE");
-  opt.transport = "shm";
-  EXPECT_NE(rt->unsupported(p, opt).find("not one the CUDA runtime offers"), std::string::npos);
-  opt.transport = "nccl";
+  opt.transport = TransportKind::Nccl;
   Plan big = hand_plan(p);
   big.buffers[4].elems = int64_t{1} << 46;  // 128 TiB of bf16 scratch
-  const std::string why = rt->unsupported_plan(p, big, opt);
+  const std::string why = rt->unsupported_plan(p, big, opt).value_or("");
   std::printf("[runtime memory] %s\n", why.c_str());
   EXPECT_NE(why.find("not enough GPU memory"), std::string::npos);
   EXPECT_NE(why.find("free of"), std::string::npos);

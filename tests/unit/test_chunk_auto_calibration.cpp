@@ -57,10 +57,11 @@ class ModelRuntime final : public Runtime {
       : model_(model), t_comm_(t_comm), rejected_(std::move(rejected)) {}
 
   std::string name() const override { return "model"; }
-  std::vector<std::string> transports() const override { return {"mpi"}; }
-  std::string unsupported(const Problem&, const RunOptions&) const override { return ""; }
-  std::string unsupported_plan(const Problem& p, const Plan&, const RunOptions&) override {
-    return std::find(rejected_.begin(), rejected_.end(), p.chunks) != rejected_.end() ? "refused" : "";
+  std::vector<TransportKind> transports() const override { return {TransportKind::Mpi}; }
+  Reason unsupported(const Problem&, const RunOptions&) const override { return std::nullopt; }
+  Reason unsupported_plan(const Problem& p, const Plan&, const RunOptions&) override {
+    if (std::find(rejected_.begin(), rejected_.end(), p.chunks) == rejected_.end()) return std::nullopt;
+    return "refused";
   }
   std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions&) override {
     const bool comm_only = plan_flops(plan) == 0;
@@ -267,10 +268,10 @@ TEST(ChunkAutoCalibration, RunPointOnTheCpuRuntimeRecordsTheChoice) {
   PointContext ctx{*cpu, m, mpi, "", nullptr};
   Point pt;
   pt.schedule = "hcms";
-  pt.transport = "auto";
+  pt.transport = std::nullopt;  // auto
   pt.problem = test::make_problem(1, 64, 6, 3, 16, 1, Mask::Causal);
   pt.problem.chunks_auto = true;
-  pt.problem.chunk_shape = "taper";
+  pt.problem.chunk_shape = ChunkShape::Taper;
   pt.problem.comm_lanes = 2;
   const nlohmann::json r = run_point(pt, ctx);
   EXPECT_EQ(r["status"], "PASS") << r.dump();

@@ -24,11 +24,11 @@ TEST(CompTimeCache, KeyIgnoresTransportProfileAndCommLeversOnly) {
   const Problem p = test::make_problem(2, 64, 4, 4, 16, 1, Mask::Full);
   const Plan comp = compute_only(p, "ulysses");
   RunOptions a;
-  a.transport = "nccl";
+  a.transport = TransportKind::Nccl;
   const std::string k = CompTimeCache::key(p, comp, a);
   RunOptions b = a;
-  b.transport = "ce_host";
-  b.profile = "pcie";
+  b.transport = TransportKind::CeHost;
+  b.profile = Profile::Pcie;
   b.levers.nccl_ctas = 4;
   b.levers.comm_high_priority = true;
   EXPECT_EQ(CompTimeCache::key(p, comp, b), k);
@@ -67,8 +67,8 @@ TEST(CompTimeCache, KeyIgnoresTransportProfileAndCommLeversOnly) {
 class CountingRuntime final : public Runtime {
  public:
   std::string name() const override { return "counting"; }
-  std::vector<std::string> transports() const override { return {"a", "b"}; }
-  std::string unsupported(const Problem&, const RunOptions&) const override { return ""; }
+  std::vector<TransportKind> transports() const override { return {TransportKind::Ce, TransportKind::CeHost}; }
+  Reason unsupported(const Problem&, const RunOptions&) const override { return std::nullopt; }
   std::unique_ptr<Executor> prepare(const Problem&, const Plan& plan, const RunOptions&) override {
     bool comm = false;
     for (const Step& s : plan.steps) comm = comm || s.is_comm();
@@ -80,7 +80,7 @@ class CountingRuntime final : public Runtime {
   int compute_only_prepared = 0;
 };
 
-Point point(int index, const std::string& transport, int64_t S) {
+Point point(int index, TransportKind transport, int64_t S) {
   Point pt;
   pt.index = index;
   pt.schedule = "ulysses";
@@ -101,24 +101,24 @@ TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
   PointContext ctx{rt, m, mpi, "", &cache};
 
   // One rank: the full plan has no exchange either, so it counts as compute-only too.
-  const nlohmann::json first = run_point(point(0, "a", 64), ctx);
+  const nlohmann::json first = run_point(point(0, TransportKind::Ce, 64), ctx);
   ASSERT_EQ(first["status"], "PASS") << first.dump();
   const int after_first = rt.compute_only_prepared;
   EXPECT_FALSE(first.contains("comp_ms_from"));
   const double first_comp = first["comp_ms"].get<double>();
 
-  const nlohmann::json other_transport = run_point(point(1, "b", 64), ctx);
+  const nlohmann::json other_transport = run_point(point(1, TransportKind::CeHost, 64), ctx);
   EXPECT_EQ(other_transport["comp_ms"].get<double>(), first_comp);
   EXPECT_EQ(other_transport["comp_ms_from"], 0);
   EXPECT_EQ(rt.compute_only_prepared, after_first + 1);  // the full plan only
 
-  const nlohmann::json other_shape = run_point(point(2, "a", 128), ctx);
+  const nlohmann::json other_shape = run_point(point(2, TransportKind::Ce, 128), ctx);
   EXPECT_FALSE(other_shape.contains("comp_ms_from"));
   EXPECT_EQ(rt.compute_only_prepared, after_first + 3);  // its full plan and its own part
 
   // Without a cache every point times its part.
   PointContext uncached{rt, m, mpi, "", nullptr};
-  const nlohmann::json again = run_point(point(3, "b", 64), uncached);
+  const nlohmann::json again = run_point(point(3, TransportKind::CeHost, 64), uncached);
   EXPECT_FALSE(again.contains("comp_ms_from"));
   EXPECT_EQ(rt.compute_only_prepared, after_first + 5);
 }

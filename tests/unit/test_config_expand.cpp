@@ -53,7 +53,7 @@ TEST_F(ConfigExpand, ScheduleComesBeforeItsOptions) {
   const auto& specs = cfg::axis_specs();
   const size_t sched = static_cast<size_t>(cfg::find_axis("schedule") - specs.data());
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (!specs[i].option.empty()) {
+    if (specs[i].option) {
       EXPECT_GT(i, sched) << specs[i].name;
     }
   }
@@ -146,7 +146,7 @@ TEST_F(ConfigExpand, ChunkShapeAndCommLanes) {
   ASSERT_EQ(p.size(), 11u);
   EXPECT_EQ(p[0].schedule, "ulysses");
   EXPECT_EQ(p[0].problem.comm_lanes, 1);
-  EXPECT_EQ(p[0].problem.chunk_shape, "even");
+  EXPECT_EQ(p[0].problem.chunk_shape, ChunkShape::Even);
   std::vector<std::string> got;
   for (size_t i = 1; i < p.size(); ++i) got.push_back(p[i].params().dump());
   // Defaults (even, one lane) are left out of params, so older records keep theirs.
@@ -165,7 +165,7 @@ TEST_F(ConfigExpand, ChunkShapeAndCommLanes) {
       params("\"auto\"", "even", 1), params("\"auto\"", "even", 2), params("\"auto\"", "taper", 1),
       params("\"auto\"", "taper", 2)};
   EXPECT_EQ(got, want);
-  EXPECT_EQ(p[6].problem.chunk_shape, "taper");
+  EXPECT_EQ(p[6].problem.chunk_shape, ChunkShape::Taper);
   EXPECT_EQ(p[6].problem.comm_lanes, 2);
   EXPECT_FALSE(p[1].params().contains("chunk_shape"));
   EXPECT_FALSE(p[1].params().contains("comm_lanes"));
@@ -185,8 +185,8 @@ TEST_F(ConfigExpand, ProblemFields) {
   EXPECT_EQ(a.B, 2);
   EXPECT_EQ(a.mask, Mask::Causal);
   EXPECT_EQ(a.dtype, DType::FP16);
-  EXPECT_EQ(p[1].transport, "ce");
-  EXPECT_EQ(p[1].profile, "pcie");
+  EXPECT_EQ(p[1].transport, TransportKind::Ce);
+  EXPECT_EQ(p[1].profile, Profile::Pcie);
   EXPECT_EQ(points(kBaseAxes, 2)[0].problem.Hkv, 4);  // absent: equal to H
 }
 

@@ -105,7 +105,7 @@ TEST(ConfigFiles, NumericsMatrixCoversTheIssue) {
         uneven_chunks |= x.schedule == "hcms" && q.chunk_heads.empty() && (q.H / P) % q.chunks != 0;
         head_split |= x.schedule == "hcms" && !q.chunk_heads.empty();
         auto_chunks |= x.schedule == "hcms" && q.chunks_auto;
-        taper |= x.schedule == "hcms" && q.chunk_shape == "taper" && q.H % P != 0;
+        taper |= x.schedule == "hcms" && q.chunk_shape == ChunkShape::Taper && q.H % P != 0;
         two_lanes |= x.schedule == "hcms" && q.comm_lanes == 2;
       }
     }

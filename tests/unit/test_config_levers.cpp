@@ -40,7 +40,7 @@ TEST_F(ConfigLevers, NcclCtasFoldsUnderOtherTransports) {
   ASSERT_EQ(p.size(), 3u);
   int ce = 0;
   for (const Point& pt : p)
-    if (pt.transport == "ce") {
+    if (pt.transport == TransportKind::Ce) {
       ++ce;
       EXPECT_EQ(pt.levers.nccl_ctas, 0);
     }

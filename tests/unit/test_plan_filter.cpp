@@ -57,7 +57,7 @@ TEST(PlanFilter, FilteredPlansKeepThePerRankContracts) {
   // free (their data is garbage, which is fine for timing).
   Problem p = make_problem(4, 128, 8, 4, 16, 2, Mask::Causal);
   p.chunks = 2;
-  p.ulysses_degree = 2;
+  p.usp_u = 2;
   for (const char* name : {"ulysses", "hcms", "ring", "zigzag_ring", "usp"})
     for (int r = 0; r < p.P; ++r) {
       const Plan plan = find_schedule(name)->plan(p, r);

@@ -91,7 +91,7 @@ void expect_same(const Plan& a, const Plan& b) {
 TEST(PlanIo, RoundTripIsExactForEverySchedule) {
   Problem p = make_problem(4, 128, 12, 4, 24, 2, Mask::Causal);  // D=24: scale 1/sqrt(24) is not a short decimal
   p.chunks = 3;
-  p.ulysses_degree = 2;
+  p.usp_u = 2;
   for (const char* name : {"ulysses", "hcms", "ring", "zigzag_ring", "usp"})
     for (const Plan& plan : all_plans(name, p)) {
       SCOPED_TRACE(std::string(name) + " rank " + std::to_string(plan.rank));

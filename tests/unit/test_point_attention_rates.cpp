@@ -56,8 +56,8 @@ class StepScriptRuntime final : public Runtime {
   StepScriptRuntime(std::vector<double> step_ms, std::vector<double> alone_ms)
       : step_ms_(std::move(step_ms)), alone_ms_(std::move(alone_ms)) {}
   std::string name() const override { return "script"; }
-  std::vector<std::string> transports() const override { return {"mpi"}; }
-  std::string unsupported(const Problem&, const RunOptions&) const override { return ""; }
+  std::vector<TransportKind> transports() const override { return {TransportKind::Mpi}; }
+  Reason unsupported(const Problem&, const RunOptions&) const override { return std::nullopt; }
   std::unique_ptr<Executor> prepare(const Problem&, const Plan& plan, const RunOptions&) override {
     return std::make_unique<StepScriptExecutor>(plan, step_ms_, alone_ms_, &alone_steps);
   }
@@ -73,7 +73,7 @@ TEST(PointAttentionRates, MedianRunInPlanAndMedianOfTheLargestStepAlone) {
   // hcms on one rank, 3 heads in 2 chunks: two attention steps of different FLOPs.
   Point pt;
   pt.schedule = "hcms";
-  pt.transport = "mpi";
+  pt.transport = TransportKind::Mpi;
   pt.problem = test::make_problem(1, 64, 3, 3, 16, 1, Mask::Full);
   pt.problem.chunks = 2;
   const Plan plan = find_schedule("hcms")->plan(pt.problem, 0);

@@ -23,7 +23,7 @@ Point hcms_point(int index) {
   Point pt;
   pt.index = index;
   pt.schedule = "hcms";
-  pt.transport = "auto";
+  pt.transport = std::nullopt;  // auto
   pt.problem = test::make_problem(1, 64, 4, 2, 16, 1, Mask::Causal);
   pt.problem.chunks = 2;
   return pt;

@@ -12,8 +12,10 @@ namespace {
 class NamesOnly final : public Runtime {
  public:
   std::string name() const override { return "fake"; }
-  std::vector<std::string> transports() const override { return {"nccl", "ce", "mpi"}; }
-  std::string unsupported(const Problem&, const RunOptions&) const override { return ""; }
+  std::vector<TransportKind> transports() const override {
+    return {TransportKind::Nccl, TransportKind::Ce, TransportKind::Mpi};
+  }
+  Reason unsupported(const Problem&, const RunOptions&) const override { return std::nullopt; }
   std::unique_ptr<Executor> prepare(const Problem&, const Plan&, const RunOptions&) override { return nullptr; }
   std::vector<std::pair<std::string, std::string>> describe() const override { return {}; }
 };

@@ -86,9 +86,9 @@ TEST(SchedulesGrid, HcmsEvenAndUnevenChunks) {
       // The 8 combinations of comm_order, comm_lanes and chunk_shape cycle; 5 chunk counts
       // per problem against a cycle of 8, so every count meets every combination.
       p.chunks = chunks;
-      p.comm_order = ++index % 2 ? "interleaved" : "inputs_first";
+      p.comm_order = ++index % 2 ? CommOrder::Interleaved : CommOrder::InputsFirst;
       p.comm_lanes = index / 2 % 2 + 1;
-      p.chunk_shape = index / 4 % 2 ? "taper" : "even";
+      p.chunk_shape = index / 4 % 2 ? ChunkShape::Taper : ChunkShape::Even;
       check_problem("hcms", p, &r);
     }
   });
@@ -107,7 +107,7 @@ TEST(SchedulesGrid, HcmsExplicitChunkHeads) {
     if (h >= 4) splits.push_back({1, 1, 1, h - 3});
     for (const std::vector<int>& split : splits) {
       p.chunk_heads = split;
-      p.comm_order = split.size() % 2 ? "interleaved" : "inputs_first";
+      p.comm_order = split.size() % 2 ? CommOrder::Interleaved : CommOrder::InputsFirst;
       p.comm_lanes = static_cast<int>(split.size() / 2 % 2) + 1;
       check_problem("hcms", p, &r);
     }
@@ -121,7 +121,7 @@ TEST(SchedulesGrid, UspEveryDegree) {
   for_each_problem(by_p, [&](Problem p) {
     for (int u = 1; u <= p.P; ++u) {
       if (p.P % u != 0) continue;
-      p.ulysses_degree = u;
+      p.usp_u = u;
       check_problem("usp", p, &r);
     }
   });

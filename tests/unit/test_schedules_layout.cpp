@@ -119,7 +119,7 @@ TEST(SchedulesLayout, TaperSplitHalvesTheEnds) {
 TEST(SchedulesLayout, HeadChunksTaper) {
   Problem p = test::make_problem(2, 128, 40, 8, 16, 1, Mask::Full);
   p.chunks = 6;
-  p.chunk_shape = "taper";
+  p.chunk_shape = ChunkShape::Taper;
   const std::vector<Range> c = head_chunks(p, Range{20, 20});
   EXPECT_EQ(sizes(c), (std::vector<int64_t>{2, 4, 4, 4, 4, 2}));
   EXPECT_EQ(c[1].begin, 22);

@@ -48,7 +48,7 @@ int count(const Plan& plan, OpKind kind) {
 TEST(SchedulesStructure, LanesAndWhatRunsOnThem) {
   Problem p = make_problem(4, 128, 8, 4, 16, 2, Mask::Causal);
   p.chunks = 2;
-  p.ulysses_degree = 2;
+  p.usp_u = 2;
   for (const char* name : {"ulysses", "hcms", "ring", "zigzag_ring", "usp"})
     for (const Plan& plan : all_plans(name, p)) {
       EXPECT_EQ(plan.lanes, (std::vector<std::string>{"compute", "comm"})) << name;
@@ -86,7 +86,7 @@ TEST(SchedulesStructure, HcmsCommOrder) {
                                       "a2a_out[c=1]", "unpack[c=1]", "a2a_out[c=2]", "unpack[c=2]"}));
   EXPECT_EQ(lane_labels(interleaved, "compute"),
             (std::vector<std::string>{"pack[c=0]", "pack[c=1]", "pack[c=2]", "attn[c=0]", "attn[c=1]", "attn[c=2]"}));
-  p.comm_order = "inputs_first";
+  p.comm_order = CommOrder::InputsFirst;
   const Plan inputs_first = find_schedule("hcms")->plan(p, 0);
   EXPECT_EQ(lane_labels(inputs_first, "comm"),
             (std::vector<std::string>{"a2a_in[c=0]", "a2a_in[c=1]", "a2a_in[c=2]", "a2a_out[c=0]", "unpack[c=0]",
@@ -120,7 +120,7 @@ TEST(SchedulesStructure, HcmsUnevenChunksFollowTheSplit) {
 TEST(SchedulesStructure, HcmsTaperChunksFollowTheSplit) {
   Problem p = make_problem(2, 128, 40, 40, 16, 1, Mask::Full);  // 20 heads per rank
   p.chunks = 6;
-  p.chunk_shape = "taper";
+  p.chunk_shape = ChunkShape::Taper;
   std::vector<std::pair<int64_t, int64_t>> heads;
   for (const Step& s : find_schedule("hcms")->plan(p, 1).steps)
     if (s.kind() == OpKind::Attention)
@@ -129,7 +129,7 @@ TEST(SchedulesStructure, HcmsTaperChunksFollowTheSplit) {
   // Uneven heads per rank (4, 3, 3) under GQA (groups of 2): each rank tapers its own.
   Problem q = make_problem(3, 96, 10, 5, 16, 2, Mask::Causal);
   q.chunks = 3;
-  q.chunk_shape = "taper";
+  q.chunk_shape = ChunkShape::Taper;
   const std::vector<Plan> plans = all_plans("hcms", q);
   EXPECT_EQ(attended_heads(plans[0], 0), 1);
   EXPECT_EQ(attended_heads(plans[0], 1), 2);  // heads 1 and 2: two GQA pieces
@@ -143,7 +143,7 @@ TEST(SchedulesStructure, HcmsOutputsOnASecondCommLane) {
   Problem p = make_problem(2, 128, 8, 8, 16, 1, Mask::Full);
   p.chunks = 3;
   p.comm_lanes = 2;
-  for (const char* order : {"interleaved", "inputs_first"}) {
+  for (CommOrder order : {CommOrder::Interleaved, CommOrder::InputsFirst}) {
     p.comm_order = order;
     const std::vector<Plan> plans = all_plans("hcms", p);
     const Plan& plan = plans[0];
@@ -159,7 +159,7 @@ TEST(SchedulesStructure, HcmsOutputsOnASecondCommLane) {
                 (std::vector<int>{find_step(plan, "attn" + tag).id, find_step(plan, "a2a_out" + tag).id}));
     }
     const std::vector<std::string> errors = check_plans(plans, p);
-    EXPECT_TRUE(errors.empty()) << order << join(errors);
+    EXPECT_TRUE(errors.empty()) << to_string(order) << join(errors);
   }
   // The race check covers the new lane: an output exchange that does not wait for its
   // attention reads O while attention writes it.
@@ -191,7 +191,7 @@ TEST(SchedulesStructure, UlyssesTransfersPerTensorBatchAndPeer) {
 
 TEST(SchedulesStructure, PackedQkvSendsOnePiecePerBatchAndPeer) {
   Problem p = make_problem(4, 128, 8, 8, 16, 2, Mask::Full);
-  p.qkv_layout = "packed";
+  p.qkv_layout = QkvLayout::Packed;
   const Plan plan = find_schedule("ulysses")->plan(p, 1);
   const ExchangeOp& in = std::get<ExchangeOp>(find_step(plan, "a2a_in").op);
   EXPECT_EQ(in.sends.size(), 3u * 2u);  // peers x batches
@@ -210,16 +210,16 @@ TEST(SchedulesStructure, PackedQkvSendsOnePiecePerBatchAndPeer) {
   for (const char* s : {"ulysses", "hcms"})
     for (int chunks : {1, 2}) {
       Problem g = make_problem(3, 96, 12, 4, 16, 2, Mask::Causal);  // GQA: groups of 3 split by ranks
-      g.qkv_layout = "packed";
+      g.qkv_layout = QkvLayout::Packed;
       g.chunks = chunks;
       EXPECT_TRUE(check_plans(all_plans(s, g), g).empty()) << s << " C=" << chunks;
       EXPECT_EQ(plan_send_bytes(find_schedule(s)->plan(g, 0), 2), find_schedule(s)->model(g, 0).send_bytes) << s;
     }
   // usp does not read the option: its plan stays separate (the ring needs contiguous K, V).
   Problem u = make_problem(4, 128, 8, 8, 16, 1, Mask::Full);
-  u.ulysses_degree = 2;
+  u.usp_u = 2;
   const Plan separate = find_schedule("usp")->plan(u, 1);
-  u.qkv_layout = "packed";
+  u.qkv_layout = QkvLayout::Packed;
   EXPECT_EQ(plan_to_json(find_schedule("usp")->plan(u, 1)), plan_to_json(separate));
 }
 
@@ -276,7 +276,7 @@ TEST(SchedulesStructure, ZigzagBalancesCausalWork) {
 
 TEST(SchedulesStructure, UspGroups) {
   Problem p = make_problem(8, 128, 8, 8, 16, 1, Mask::Full);
-  p.ulysses_degree = 2;
+  p.usp_u = 2;
   const Plan plan = find_schedule("usp")->plan(p, 5);
   EXPECT_EQ(plan.groups, (std::vector<std::vector<int>>{{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2, 4, 6}, {1, 3, 5, 7}}));
   EXPECT_EQ(std::get<ExchangeOp>(find_step(plan, "a2a_in").op).group, 2);
@@ -287,7 +287,7 @@ TEST(SchedulesStructure, UspGroups) {
 
 TEST(SchedulesStructure, UspWithOneRankPerGroupIsTheRingPlan) {
   Problem p = make_problem(4, 128, 8, 4, 16, 2, Mask::Causal);
-  p.ulysses_degree = 1;
+  p.usp_u = 1;
   std::vector<Plan> usp = all_plans("usp", p);
   const std::vector<Plan> ring = all_plans("ring", p);
   for (int r = 0; r < 4; ++r) {
@@ -300,7 +300,7 @@ TEST(SchedulesStructure, UspWithOneRankPerGroupIsTheRingPlan) {
 
 TEST(SchedulesStructure, UspWithOneGroupAttendsLikeUlysses) {
   Problem p = make_problem(4, 128, 8, 4, 16, 2, Mask::Causal);
-  p.ulysses_degree = 4;
+  p.usp_u = 4;
   const std::vector<Plan> usp = all_plans("usp", p), ulysses = all_plans("ulysses", p);
   for (int r = 0; r < 4; ++r) {
     EXPECT_EQ(count(usp[r], OpKind::Merge), 0);
@@ -319,13 +319,13 @@ TEST(SchedulesStructure, PlansOfLargeProblemsPassTheCheapChecks) {
   // Above the exhaustive limit check_plans skips the element-level checks; the rest runs.
   Problem p = make_problem(8, 131072, 40, 8, 128, 1, Mask::Causal);
   p.chunks = 3;
-  p.ulysses_degree = 4;
+  p.usp_u = 4;
   ASSERT_FALSE(plan_checks_are_exhaustive(p));
   for (const char* name : {"ulysses", "hcms", "ring", "zigzag_ring", "usp"}) {
     const std::vector<std::string> errors = check_plans(all_plans(name, p), p);
     EXPECT_TRUE(errors.empty()) << name << join(errors);
   }
-  p.chunk_shape = "taper";
+  p.chunk_shape = ChunkShape::Taper;
   p.comm_lanes = 2;
   const std::vector<std::string> errors = check_plans(all_plans("hcms", p), p);
   EXPECT_TRUE(errors.empty()) << "hcms taper, two comm lanes" << join(errors);

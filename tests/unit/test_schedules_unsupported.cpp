@@ -49,22 +49,20 @@ TEST(SchedulesUnsupported, HcmsChunks) {
   EXPECT_EQ(reason("hcms", p), "chunks=0 must be at least 1 (hcms)");
   p.chunks = 2;
   EXPECT_EQ(reason("hcms", p), "(supported)");
-  p.comm_order = "outputs_first";
-  EXPECT_EQ(reason("hcms", p), "comm_order=\"outputs_first\" is not one of interleaved, inputs_first (hcms)");
 }
 
 TEST(SchedulesUnsupported, HcmsChunkShapeAndCommLanes) {
   Problem p = make_problem(4, 128, 10, 10, 16, 1, Mask::Full);  // ranks hold 3, 3, 2, 2 heads
   p.chunks = 2;
-  p.chunk_shape = "tapered";
-  EXPECT_EQ(reason("hcms", p), "chunk_shape=\"tapered\" is not one of even, taper (hcms)");
-  p.chunk_shape = "taper";
+  p.chunk_shape = ChunkShape::Taper;
   EXPECT_EQ(reason("hcms", p), "(supported)");
   p.chunks = 3;  // taper needs no more heads than even does
   EXPECT_EQ(reason("hcms", p), "chunks=3 exceeds the 2 query heads of rank 2 (hcms)");
   p.chunks = 2;
   p.comm_lanes = 3;
   EXPECT_EQ(reason("hcms", p), "comm_lanes=3 is not one of 1, 2 (hcms)");
+  p.comm_lanes = 0;
+  EXPECT_EQ(reason("hcms", p), "comm_lanes=0 is not one of 1, 2 (hcms)");
   p.comm_lanes = 2;
   EXPECT_EQ(reason("hcms", p), "(supported)");
 }
@@ -86,23 +84,23 @@ TEST(SchedulesUnsupported, HcmsExplicitChunkHeads) {
 
 TEST(SchedulesUnsupported, UspDegree) {
   Problem p = make_problem(8, 128, 8, 8, 16, 1, Mask::Full);
-  EXPECT_EQ(reason("usp", p), "ulysses_degree=0 must be at least 1 (usp)");
-  p.ulysses_degree = 3;
-  EXPECT_EQ(reason("usp", p), "ulysses_degree=3 does not divide P=8 (usp)");
-  p.ulysses_degree = 4;
+  EXPECT_EQ(reason("usp", p), "usp_u=0 must be at least 1 (usp)");
+  p.usp_u = 3;
+  EXPECT_EQ(reason("usp", p), "usp_u=3 does not divide P=8 (usp)");
+  p.usp_u = 4;
   EXPECT_EQ(reason("usp", p), "(supported)");
   p.H = p.Hkv = 2;
   EXPECT_EQ(reason("usp", p),
-            "H=2 is less than ulysses_degree=4: every rank of a Ulysses group needs at least one query head (usp)");
+            "H=2 is less than usp_u=4: every rank of a Ulysses group needs at least one query head (usp)");
 }
 
 TEST(SchedulesUnsupported, QkvLayout) {
   Problem p = make_problem(2, 128, 4, 4, 16, 1, Mask::Full);
   for (const char* s : {"ulysses", "hcms"}) {
-    p.qkv_layout = "packed";
-    EXPECT_EQ(reason(s, p), "(supported)") << s;
-    p.qkv_layout = "interleaved";
-    EXPECT_EQ(reason(s, p), std::string("qkv_layout=\"interleaved\" is not one of separate, packed (") + s + ")");
+    for (QkvLayout layout : {QkvLayout::Separate, QkvLayout::Packed}) {
+      p.qkv_layout = layout;
+      EXPECT_EQ(reason(s, p), "(supported)") << s;
+    }
   }
 }
 
@@ -112,7 +110,7 @@ TEST(SchedulesUnsupported, OptionAxes) {
                                       "qkv_layout"}));
   EXPECT_EQ(find_schedule("ulysses")->option_axes(), std::vector<std::string>{"qkv_layout"});
   // usp's ring passes K and V as contiguous rows: it keeps Q, K and V separate.
-  EXPECT_EQ(find_schedule("usp")->option_axes(), std::vector<std::string>{"ulysses_degree"});
+  EXPECT_EQ(find_schedule("usp")->option_axes(), std::vector<std::string>{"usp_u"});
   EXPECT_TRUE(find_schedule("ring")->option_axes().empty());
 }
 

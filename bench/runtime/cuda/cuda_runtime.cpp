@@ -66,12 +66,11 @@ class CudaRuntime final : public Runtime {
   CudaRuntime(const MpiSession& mpi, int device, double watchdog_s) : ctx_(mpi, device, watchdog_s) {}
 
   std::string name() const override { return "cuda"; }
-  std::vector<std::string> transports() const override { return cuda_transport_names(); }
-  std::vector<std::string> profiles() const override { return {"nvlink", "pcie"}; }
+  std::vector<TransportKind> transports() const override { return cuda_transports(); }
+  std::vector<Profile> profiles() const override { return {Profile::Nvlink, Profile::Pcie}; }
 
-  std::string unsupported(const Problem& p, const RunOptions& opt) const override {
-    const std::string transport = cuda_transport_unsupported(opt, ctx_.device());
-    if (!transport.empty()) return transport;
+  Reason unsupported(const Problem& p, const RunOptions& opt) const override {
+    if (Reason transport = cuda_transport_unsupported(opt, ctx_.device())) return transport;
     if (p.dtype == DType::FP32) return "cuDNN SDPA has no fp32 attention; use bf16 or fp16";
     if (p.D % 8 != 0 || p.D > 256) return "cuDNN SDPA needs D a multiple of 8 up to 256 (D=" + std::to_string(p.D) + ")";
     // A lower bound before any plan exists: this rank's Q, K, V and O shards.
@@ -81,9 +80,8 @@ class CudaRuntime final : public Runtime {
     return memory_reason(need, "its Q, K, V and O shards alone need " + bytes_text(need));
   }
 
-  std::string unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
-    const std::string basic = unsupported(p, opt);
-    if (!basic.empty()) return basic;
+  Reason unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
+    if (Reason basic = unsupported(p, opt)) return basic;
     const PlanMemory m = plan_memory(p, plan, ctx_.sdpa(), opt.levers.attn_sms);
     if (!m.error.empty()) return m.error;
     return memory_reason(m.total(), "the plan needs " + bytes_text(m.total()) + " (buffers " +
@@ -106,11 +104,11 @@ class CudaRuntime final : public Runtime {
   }
 
  private:
-  // "" when `need` [bytes] fits in the device's free memory, else why not.
-  std::string memory_reason(size_t need, const std::string& what) const {
+  // Why `need` [bytes] does not fit in the device's free memory.
+  Reason memory_reason(size_t need, const std::string& what) const {
     size_t free_b = 0, total_b = 0;
     CPB_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
-    if (need <= free_b) return "";
+    if (need <= free_b) return std::nullopt;
     return "not enough GPU memory: " + what + " but GPU " + std::to_string(ctx_.device()) + " has " +
            bytes_text(free_b) + " free of " + bytes_text(total_b);
   }

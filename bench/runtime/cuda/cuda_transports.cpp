@@ -18,8 +18,8 @@ bool nccl_p2p_disabled() {
   return v && std::strcmp(v, "0") != 0 && *v != '\0';
 }
 
-// "" when this device can access every other visible device as a peer.
-std::string peer_access_missing(int device) {
+// Why this device cannot access every other visible device as a peer.
+Reason peer_access_missing(int device) {
   int count = 0;
   CPB_CUDA_CHECK(cudaGetDeviceCount(&count));
   for (int other = 0; other < count; ++other) {
@@ -28,7 +28,7 @@ std::string peer_access_missing(int device) {
     CPB_CUDA_CHECK(cudaDeviceCanAccessPeer(&ok, device, other));
     if (!ok) return "GPU " + std::to_string(device) + " has no peer access to GPU " + std::to_string(other);
   }
-  return "";
+  return std::nullopt;
 }
 
 // Lanes with an Exchange step on any rank; collective over the world.
@@ -47,33 +47,36 @@ BufferSpan span_of(const Plan& plan, const Slice& s, DType dtype) {
 
 }  // namespace
 
-std::vector<std::string> cuda_transport_names() { return {"nccl", "ce", "ce_host", "mpi"}; }
+std::vector<TransportKind> cuda_transports() {
+  return {TransportKind::Nccl, TransportKind::Ce, TransportKind::CeHost, TransportKind::Mpi};
+}
 
-std::string cuda_transport_unsupported(const RunOptions& opt, int device) {
-  const std::string& t = opt.transport;
-  if (opt.graph && t != "nccl")
+Reason cuda_transport_unsupported(const RunOptions& opt, int device) {
+  const std::string& t = to_string(opt.transport);
+  const bool pcie = opt.profile == Profile::Pcie;
+  if (opt.graph && opt.transport != TransportKind::Nccl)
     return "measure.graph needs exchanges a CUDA graph can capture; transport " + t +
-           " signals with per-run values (use nccl, or graph: false)";
-  if (t == "nccl") {
-    if (opt.profile == "pcie" && !nccl_p2p_disabled())
-      return "profile pcie over nccl needs NCCL_P2P_DISABLE=1 in every rank's environment before NCCL starts "
-             "(scripts/sweep_profiles.sh runs each profile in its own processes)";
-    if (opt.profile == "nvlink" && nccl_p2p_disabled())
-      return "NCCL_P2P_DISABLE is set in this process, so nccl would move its bytes through host memory: "
-             "that is profile pcie, not nvlink";
-    return "";
-  }
-  if (t == "ce") {
-    if (opt.profile == "pcie")
-      return "transport ce copies GPU to GPU directly; profile pcie moves every byte through host memory "
-             "(use ce_host, or nccl with NCCL_P2P_DISABLE=1)";
-    return peer_access_missing(device);
-  }
-  if (t == "ce_host") return "";
-  if (t == "mpi") {
-    if (opt.profile == "pcie")
-      return "transport mpi picks its own path between GPUs, so it cannot stand for profile pcie";
-    return cuda_aware_mpi_unsupported();
+           " signals with per-run values (use " + to_string(TransportKind::Nccl) + ", or graph: false)";
+  switch (opt.transport) {
+    case TransportKind::Nccl:
+      if (pcie && !nccl_p2p_disabled())
+        return "profile pcie over nccl needs NCCL_P2P_DISABLE=1 in every rank's environment before NCCL starts "
+               "(scripts/sweep_profiles.sh runs each profile in its own processes)";
+      if (!pcie && nccl_p2p_disabled())
+        return "NCCL_P2P_DISABLE is set in this process, so nccl would move its bytes through host memory: "
+               "that is profile pcie, not nvlink";
+      return std::nullopt;
+    case TransportKind::Ce:
+      if (pcie)
+        return "transport ce copies GPU to GPU directly; profile pcie moves every byte through host memory "
+               "(use ce_host, or nccl with NCCL_P2P_DISABLE=1)";
+      return peer_access_missing(device);
+    case TransportKind::CeHost: return std::nullopt;
+    case TransportKind::Mpi: {
+      if (pcie) return "transport mpi picks its own path between GPUs, so it cannot stand for profile pcie";
+      const std::string why = cuda_aware_mpi_unsupported();
+      return why.empty() ? Reason() : Reason(why);
+    }
   }
   return "transport " + t + " is not one the CUDA runtime offers";
 }
@@ -110,10 +113,10 @@ std::unique_ptr<Transport> make_transport(CudaContext& ctx, const Plan& plan, co
     (*exchange_of_step)[static_cast<size_t>(s.id)] = static_cast<int>(xp.exchanges.size());
     xp.exchanges.push_back(std::move(spec));
   }
-  if (opt.transport == "mpi") return std::make_unique<MpiTransport>(std::move(xp), mpi.world());
+  if (opt.transport == TransportKind::Mpi) return std::make_unique<MpiTransport>(std::move(xp), mpi.world());
 
   // NCCL carries everything under nccl, and what crosses nodes under ce and ce_host.
-  const bool nccl = opt.transport == "nccl";
+  const bool nccl = opt.transport == TransportKind::Nccl;
   const bool off_node = !nccl && allreduce_or(mpi.nodes() > 1, mpi.world());
   std::vector<const NcclComm*> comms(xp.exchanges.size(), nullptr);
   if (nccl || off_node) {
@@ -121,10 +124,13 @@ std::unique_ptr<Transport> make_transport(CudaContext& ctx, const Plan& plan, co
     ctx.ensure_comms(exchange_lanes(plan, lanes, mpi.world()), ctas);
     for (size_t i = 0; i < xp.exchanges.size(); ++i) comms[i] = &ctx.comm(xp.exchanges[i].lane, ctas);
   }
-  if (nccl) return std::make_unique<NcclTransport>(std::move(xp), std::move(comms));
-  if (opt.transport == "ce") return std::make_unique<CeTransport>(std::move(xp), mpi, std::move(comms));
-  if (opt.transport == "ce_host") return std::make_unique<CeHostTransport>(std::move(xp), mpi, std::move(comms));
-  CPB_FATAL("transport " + opt.transport + " is not one the CUDA runtime offers");
+  switch (opt.transport) {
+    case TransportKind::Nccl: return std::make_unique<NcclTransport>(std::move(xp), std::move(comms));
+    case TransportKind::Ce: return std::make_unique<CeTransport>(std::move(xp), mpi, std::move(comms));
+    case TransportKind::CeHost: return std::make_unique<CeHostTransport>(std::move(xp), mpi, std::move(comms));
+    case TransportKind::Mpi: break;  // returned above
+  }
+  CPB_FATAL("transport " + to_string(opt.transport) + " is not one the CUDA runtime offers");
 }
 
 }  // namespace cpb

@@ -16,11 +16,11 @@
 namespace cpb {
 
 // The transports the CUDA runtime offers, the default first.
-std::vector<std::string> cuda_transport_names();
+std::vector<TransportKind> cuda_transports();
 
-// Why `transport` cannot run under `opt` on this process, or "" (profiles, the NCCL
+// Why opt.transport cannot run under `opt` on this process (profiles, the NCCL
 // environment, graph capture, CUDA-aware MPI, peer access). Not collective.
-std::string cuda_transport_unsupported(const RunOptions& opt, int device);
+Reason cuda_transport_unsupported(const RunOptions& opt, int device);
 
 // Collective over the world. `exchange_of_step[s]` becomes the index of step s among the
 // plan's Exchange steps (-1 for other steps). The key of the k-th Exchange step of lane l
