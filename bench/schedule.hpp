@@ -1,8 +1,10 @@
 // The schedule plug-in interface and the registry of schedules.
 //
 // A schedule is one file in bench/schedules/ that defines a Schedule subclass and
-// registers it with CPB_REGISTER_SCHEDULE. No schedule-specific code lives elsewhere:
-// runtimes execute the Plan a schedule emits, whatever the schedule.
+// registers it with CPB_REGISTER_SCHEDULE. Runtimes execute the Plan a schedule emits,
+// whatever the schedule. The one schedule-specific call outside bench/schedules/ is the
+// point runner's resolve_auto_chunks (HCMS's `chunks: auto`, bench/schedules/
+// hcms_chunks_auto.hpp), which times candidate plans and so needs a runtime.
 #pragma once
 
 #include <cstdint>

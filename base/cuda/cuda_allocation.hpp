@@ -4,7 +4,7 @@
 // An Allocator provides
 //   static constexpr const char* kName;               // the allocating call, for errors
 //   static cudaError_t allocate(void** ptr, size_t bytes);
-//   static void release(void* ptr);                   // frees, CUDA_CHECKed
+//   static void release(void* ptr);                   // frees, CPB_CUDA_CHECKed
 #pragma once
 
 #include <cstddef>

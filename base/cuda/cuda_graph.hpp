@@ -42,7 +42,8 @@ class CudaGraph {
     static Handle null() { return nullptr; }
     static void destroy(Handle e) { CPB_CUDA_CHECK(cudaGraphExecDestroy(e)); }
   };
-  // Members are destroyed in reverse order: the executable graph before the graph.
+  // Members are destroyed in reverse order, so the destructor frees the executable graph
+  // before the graph it was instantiated from.
   UniqueHandle<GraphTraits> graph_;
   UniqueHandle<ExecTraits> exec_;
 };

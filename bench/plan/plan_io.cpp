@@ -3,7 +3,7 @@
 #include <limits>
 #include <utility>
 
-#include "bench/config/config.hpp"
+#include "base/usage_error.hpp"
 
 namespace cpb {
 namespace {

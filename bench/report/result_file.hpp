@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/config/config.hpp"
+#include "base/usage_error.hpp"
 
 namespace cpb {
 

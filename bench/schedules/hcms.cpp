@@ -59,8 +59,11 @@ class Hcms final : public Schedule {
   Reason unsupported(const Problem& p) const override {
     if (auto e = head_shard_error(p, "hcms")) return e;
     const OptionSpec& lanes = option_spec(Option::CommLanes);
-    if (p.comm_lanes < 1 || p.comm_lanes > lanes.max)
-      return std::string(lanes.name) + "=" + std::to_string(p.comm_lanes) + " is not one of 1, 2 (hcms)";
+    if (p.comm_lanes < 1 || p.comm_lanes > lanes.max) {
+      std::string allowed = "1";
+      for (int64_t n = 2; n <= lanes.max; ++n) allowed += ", " + std::to_string(n);
+      return std::string(lanes.name) + "=" + std::to_string(p.comm_lanes) + " is not one of " + allowed + " (hcms)";
+    }
     const std::vector<Range> heads = even_split(p.H, p.P);
     for (int r = 0; r < p.P; ++r)
       if (auto e = hcms_split_error(p, heads[r].size, r, "hcms")) return e;

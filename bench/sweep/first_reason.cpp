@@ -5,6 +5,8 @@
 namespace cpb {
 
 Reason first_reason(const Reason& mine, const MpiSession& mpi) {
+  // An engaged empty reason would skip the point on every rank without saying why.
+  if (mine && mine->empty()) CPB_FATAL("first_reason: an empty reason (return std::nullopt for none)");
   const int first = static_cast<int>(allreduce_min(mine ? mpi.rank() : mpi.size(), mpi.world()));
   if (first == mpi.size()) return std::nullopt;
   int len = mine ? static_cast<int>(mine->size()) : 0;

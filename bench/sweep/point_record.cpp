@@ -86,7 +86,7 @@ void from_json(const nlohmann::json& j, VerifyRecord& v) {
   get(j, k::bitwise_equal_to, v.bitwise_equal_to);
   v.bitwise_equal.reset();
   if (v.bitwise_equal_to && !j.at(k::bitwise_equal).is_null()) v.bitwise_equal = j[k::bitwise_equal].get<bool>();
-  v.output_digest = j.at(k::output_digest).get<std::string>();
+  v.output_digest = j.value(k::output_digest, std::string());  // absent in files older than the field
 }
 
 void to_json(nlohmann::json& j, const PointRecord& r) {
@@ -122,7 +122,7 @@ void from_json(const nlohmann::json& j, PointRecord& r) {
   r.schedule = j.at(k::schedule).get<std::string>();
   r.params = j.at(k::params);
   r.runtime = j.at(k::runtime).get<std::string>();
-  r.options = j.at(k::options).get<std::vector<std::string>>();
+  r.options = j.value(k::options, std::vector<std::string>());  // absent in files older than the field
   r.status = j.at(k::status).get<std::string>();
   get(j, k::reason, r.reason);
   get(j, k::verify, r.verify);

@@ -92,7 +92,8 @@ struct PointRecord {
 // nlohmann ADL conversions. from_json throws nlohmann::json::exception on a missing
 // required field or a wrong type; keys other than the record's (the metrics of
 // metrics.hpp) are ignored. A null where a number belongs (a NaN written by to_json)
-// reads as NaN.
+// reads as NaN. `options` and `verify.output_digest` read as empty where a file written
+// before they existed lacks them.
 void to_json(nlohmann::json& j, const VerifyRecord& v);
 void from_json(const nlohmann::json& j, VerifyRecord& v);
 void to_json(nlohmann::json& j, const PointRecord& r);

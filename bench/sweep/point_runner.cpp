@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -17,13 +18,17 @@
 namespace cpb {
 namespace {
 
+// Precondition: point.schedule is registered (expand() makes points of registered
+// schedules only).
 PointRecord base_record(const Point& point, const std::string& runtime) {
+  const Schedule* sched = find_schedule(point.schedule);
+  if (!sched) throw std::logic_error("run_point: schedule " + point.schedule + " is not registered");
   PointRecord r;
   r.index = point.index;
   r.schedule = point.schedule;
   r.params = point.params();
   r.runtime = runtime;
-  r.options = find_schedule(point.schedule)->option_axes();
+  r.options = sched->option_axes();
   return r;
 }
 
@@ -76,9 +81,11 @@ ExecutorRuns run_executor(PointContext& ctx, const Point& point, const Schedule&
   // 1. One run, verified (outside any timing).
   exec->run(nullptr);
   runs.verify = exec->verify(ctx.measure.verify);
-  std::vector<unsigned char> out = exec->output_bytes();
-  runs.output_hash = fnv1a64(out);
-  if (!sched.bitwise_reference().empty()) runs.output = std::move(out);
+  {  // the output copy lives through the timed loop only when the bitwise check needs it
+    std::vector<unsigned char> out = exec->output_bytes();
+    runs.output_hash = fnv1a64(out);
+    if (!sched.bitwise_reference().empty()) runs.output = std::move(out);
+  }
   // 2. The timed loop. 3. Runs with per-step times (step_timed_runs.hpp).
   runs.timed = measure(*exec, ctx.measure, ctx.mpi.world());
   runs.step_timed = run_step_timed(*exec, plan, runs.timed.samples.size(), ctx.mpi.world());

@@ -22,7 +22,8 @@ struct PointContext {
 
 // Collective: every rank calls it with the same point. Returns the record on every rank.
 // The ranks make the same collective calls in the same order, in these phases: the
-// runtime's checks (skipped_record when one fails), the chunk calibration (chunks "auto"),
+// runtime's unsupported() agreed over the ranks (skipped_record when it refuses), the
+// chunk calibration (chunks "auto"), the runtime's unsupported_plan() agreed likewise,
 // the verified run, the timed loop and the step-timed runs (step_timed_runs.hpp), the
 // verify reductions and the output digest, the bitwise check against the schedule's
 // reference, the compute-only and comm-only parts (measure.isolate), the model figures.

@@ -42,7 +42,8 @@ std::string trace_file_name(const Point& point) {
   std::string name = std::to_string(point.index) + "_" + point.schedule;
   const Problem& p = point.problem;
   name += "_P" + std::to_string(p.P) + "_S" + std::to_string(p.S) + "_H" + std::to_string(p.H);
-  const std::string label = find_schedule(point.schedule)->label(p);
+  const Schedule* sched = find_schedule(point.schedule);
+  const std::string label = sched ? sched->label(p) : "";
   if (!label.empty()) name += "_" + label;
   return name + ".trace.json";
 }

@@ -5,9 +5,9 @@ that must not change what is computed:
 
     scripts/results/same_outputs.py before.json after.json
 
-Points are matched by index; schedule, params, status and reason must be equal, and
-every point with an output digest in both files must have the same digest and the same
-verify.max_abs_err. Prints one line per difference and a summary; exit 0 when there are
+Points are matched by their index; schedule, params, status and reason must be equal,
+and every point with an output digest in the first file must have the same digest and
+the same verify.max_abs_err in the second. The first file must have output digests. Prints one line per difference and a summary; exit 0 when there are
 none, 1 when there are, 2 on bad input.
 """
 import json
@@ -23,20 +23,28 @@ def load_points(path):
 
 
 def differences(before, after):
+    """(the differences as lines, how many output digests were compared)."""
     out = []
+    by_index = {p.get("index"): p for p in after}
+    compared = 0
     if len(before) != len(after):
         out.append(f"{len(before)} points before, {len(after)} after")
-    for b, a in zip(before, after):
+    for b in before:
         where = f"point {b.get('index')} ({b.get('schedule')})"
-        for key in ("index", "schedule", "params", "status", "reason"):
+        a = by_index.get(b.get("index"))
+        if a is None:
+            out.append(f"{where}: missing after")
+            continue
+        for key in ("schedule", "params", "status", "reason"):
             if b.get(key) != a.get(key):
                 out.append(f"{where}: {key} {b.get(key)!r} -> {a.get(key)!r}")
         vb, va = b.get("verify", {}), a.get("verify", {})
-        if "output_digest" in vb and "output_digest" in va:
+        if "output_digest" in vb:
+            compared += 1
             for key in ("output_digest", "max_abs_err"):
                 if vb.get(key) != va.get(key):
                     out.append(f"{where}: verify.{key} {vb.get(key)!r} -> {va.get(key)!r}")
-    return out
+    return out, compared
 
 
 def main(argv):
@@ -44,11 +52,14 @@ def main(argv):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     before, after = load_points(argv[1]), load_points(argv[2])
-    diffs = differences(before, after)
+    if not any("output_digest" in p.get("verify", {}) for p in before):
+        print(f"same_outputs: {argv[1]} has no output digests (written before verify.output_digest); "
+              "nothing to compare outputs with", file=sys.stderr)
+        return 2
+    diffs, compared = differences(before, after)
     for d in diffs:
         print(d)
-    digests = sum(1 for p in after if "output_digest" in p.get("verify", {}))
-    print(f"{len(after)} points, {digests} with output digests: "
+    print(f"{len(before)} points, {compared} output digests compared: "
           f"{'the same' if not diffs else f'{len(diffs)} differences'}")
     return 1 if diffs else 0
 

@@ -1,7 +1,7 @@
 // GPU-test helper: the cuDNN attention kernel timed alone on buffers of its own, back to
 // back, the kernel's rate at a shape with no plan around it (test_cudnn_sdpa.cpp prints
 // it). Sweeps do not use it: they compare a plan's attention with the same step run
-// alone on the plan's own buffers (Executor::step_alone_ms, bench/sweep/point_runner.cpp),
+// alone on the plan's own buffers (Executor::step_alone_ms, bench/sweep/step_timed_runs.cpp),
 // interleaved with the step-timed runs, so that both see the same buffers and clocks.
 #pragma once
 

@@ -28,7 +28,7 @@ TEST(OptionRegistry, InOptionOrderWithUniqueNames) {
 // Every value name sets its enum value, and to_string gives the name back.
 TEST(OptionRegistry, EnumNamesRoundTrip) {
   const std::vector<std::string>& shapes = option_spec(Option::ChunkShape).allowed;
-  ASSERT_EQ(shapes.size(), 2u);
+  ASSERT_EQ(shapes, (std::vector<std::string>{"even", "taper"}));
   for (ChunkShape v : {ChunkShape::Even, ChunkShape::Taper}) {
     Problem p;
     option_spec(Option::ChunkShape).set(&p, to_string(v));
@@ -36,7 +36,7 @@ TEST(OptionRegistry, EnumNamesRoundTrip) {
     EXPECT_EQ(shapes[static_cast<size_t>(v)], to_string(v));
   }
   const std::vector<std::string>& orders = option_spec(Option::CommOrder).allowed;
-  ASSERT_EQ(orders.size(), 2u);
+  ASSERT_EQ(orders, (std::vector<std::string>{"interleaved", "inputs_first"}));
   for (CommOrder v : {CommOrder::Interleaved, CommOrder::InputsFirst}) {
     Problem p;
     option_spec(Option::CommOrder).set(&p, to_string(v));
@@ -44,7 +44,7 @@ TEST(OptionRegistry, EnumNamesRoundTrip) {
     EXPECT_EQ(orders[static_cast<size_t>(v)], to_string(v));
   }
   const std::vector<std::string>& layouts = option_spec(Option::QkvLayout).allowed;
-  ASSERT_EQ(layouts.size(), 2u);
+  ASSERT_EQ(layouts, (std::vector<std::string>{"separate", "packed"}));
   for (QkvLayout v : {QkvLayout::Separate, QkvLayout::Packed}) {
     Problem p;
     option_spec(Option::QkvLayout).set(&p, to_string(v));

@@ -22,7 +22,8 @@ TEST(OutputDigest, ByteHashKnownAnswers) {
 
 TEST(OutputDigest, CombinesRankHashesInOrderAsWholeValues) {
   const uint64_t a = fnv1a64(bytes("a")), f = fnv1a64(bytes("foobar"));
-  EXPECT_EQ(combine_rank_hashes({a, f}), "d369f98fecdf0c59");  // 16 digits, leading zero kept
+  EXPECT_EQ(combine_rank_hashes({a, f}), "d369f98fecdf0c59");
+  EXPECT_EQ(combine_rank_hashes({fnv1a64(bytes("0"))}), "0676ea7ba2be777e");  // 16 digits, leading zero kept
   EXPECT_EQ(combine_rank_hashes({f, a}), "8d79b4f771c44021");
   EXPECT_EQ(combine_rank_hashes({}), "cbf29ce484222325");
 }

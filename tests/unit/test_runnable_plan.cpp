@@ -63,17 +63,25 @@ TEST_F(CpuPlanCheck, CopyShapesMustMatch) {
   CopyOp c;
   c.pairs.push_back({dense_view(q, 0, {1, 4, 2, 4}), dense_view(o, 0, {1, 2, 4, 4})});
   plan.add_step(0, "copy", c, {});
-  EXPECT_NE(runnable(INT_MAX), "");
+  EXPECT_EQ(runnable(INT_MAX),
+            "step 0 \"copy\": pair 0 copies @0 [1,4,2,4]/[32,8,4,1] to the differently shaped @0 "
+            "[1,2,4,4]/[32,16,4,1]");
 }
 
 TEST_F(CpuPlanCheck, ExchangeErrors) {
-  EXPECT_NE(exchange({2, Slice{k, 0, 16}}, {1, Slice{k, 0, 16}}), "");  // no rank 2
+  EXPECT_EQ(exchange({2, Slice{k, 0, 16}}, {1, Slice{k, 0, 16}}),
+            "step 0 \"x\": send to rank 2: no such rank in a world of 2");
   plan.steps.clear();
-  EXPECT_NE(exchange({1, Slice{k, 8, 16}}, {1, Slice{k, 0, 16}}), "");  // slice past the end
+  EXPECT_EQ(exchange({1, Slice{k, 8, 16}}, {1, Slice{k, 0, 16}}),
+            "step 0 \"x\": send to rank 1: slice [8, +16) is outside buffer \"k\" (16 elements)");
   plan.steps.clear();
-  EXPECT_NE(exchange({0, Slice{k, 0, 16}}, {1, Slice{k, 0, 16}}), "");  // self send, no self receive
+  EXPECT_EQ(exchange({0, Slice{k, 0, 16}}, {1, Slice{k, 0, 16}}),  // a self send, no self receive
+            "step 0 \"x\": sends to this rank (1) and receives from it (0) do not pair up, in order, "
+            "with equal sizes");
   plan.steps.clear();
-  EXPECT_NE(exchange({0, Slice{k, 0, 16}}, {0, Slice{q, 0, 8}}), "");  // self sizes differ
+  EXPECT_EQ(exchange({0, Slice{k, 0, 16}}, {0, Slice{q, 0, 8}}),  // self sizes differ
+            "step 0 \"x\": sends to this rank (1) and receives from it (1) do not pair up, in order, "
+            "with equal sizes");
 }
 
 TEST_F(CpuPlanCheck, LaneTokensAndShardSizes) {
@@ -81,9 +89,9 @@ TEST_F(CpuPlanCheck, LaneTokensAndShardSizes) {
   EXPECT_NE(runnable(INT_MAX).find("lane 3"), std::string::npos);
   plan.steps.clear();
   plan.tokens = {Range{6, 4}};
-  EXPECT_NE(runnable(INT_MAX), "");  // tokens past S
+  EXPECT_EQ(runnable(INT_MAX), "token range [6, 10) is outside [0, S=8)");
   plan.tokens = {Range{0, 5}};
-  EXPECT_NE(runnable(INT_MAX), "");  // Q buffer too small for 5 tokens
+  EXPECT_EQ(runnable(INT_MAX), "q buffer \"q\" has 32 elements; the shard [B, local tokens, heads, D] has 40");
 }
 
 TEST_F(CpuPlanCheck, AttentionShapesChecked) {
