@@ -8,7 +8,14 @@ constexpr DType kDTypes[] = {DType::BF16, DType::FP16, DType::FP32};
 
 }  // namespace
 
-const char* to_string(Mask m) { return m == Mask::Causal ? "causal" : "full"; }
+// Switches without a default: the compiler names every switch a new value must join.
+const char* to_string(Mask m) {
+  switch (m) {
+    case Mask::Full: return "full";
+    case Mask::Causal: return "causal";
+  }
+  return "?";
+}
 
 const char* to_string(DType t) {
   switch (t) {

@@ -14,8 +14,6 @@ namespace {
 constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
-std::vector<std::string> masks() { return {"full", "causal"}; }
-std::vector<std::string> dtypes() { return {"bf16", "fp16", "fp32"}; }
 // "auto": the runtime's default transport, resolved when the point runs.
 std::vector<std::string> transports() {
   std::vector<std::string> out = {"auto"};
@@ -97,8 +95,8 @@ std::vector<AxisSpec> make_specs() {
   v.push_back(size_axis("Hkv", kIntMax, false, nullptr));
   v.push_back(size_axis("D", kIntMax, true, nullptr));
   v.push_back(size_axis("B", kIntMax, false, 1));
-  v.push_back(name_axis("mask", "a mask", masks, false, "full"));
-  v.push_back(name_axis("dtype", "a dtype", dtypes, false, "bf16"));
+  v.push_back(name_axis("mask", "a mask", mask_names, false, to_string(Mask::Full)));
+  v.push_back(name_axis("dtype", "a dtype", dtype_names, false, to_string(DType::BF16)));
   v.push_back(name_axis("profile", "a profile", profile_names, false, profile_names().front()));
   v.push_back(name_axis("transport", "a transport", transports, false, "auto"));
   // Overlap levers (bench/levers.hpp): every schedule has them; nccl_ctas folds to 0
