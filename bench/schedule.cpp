@@ -26,36 +26,36 @@ E enum_of(const std::vector<std::string>& names, const json& v) {
 
 std::vector<OptionSpec> make_option_specs() {
   std::vector<OptionSpec> v;
-  v.push_back({Option::Chunks, "chunks", OptionKind::SizeOrAuto, {}, kIntMax, 1, false, false,
+  v.push_back({Option::Chunks, "chunks", OptionKind::SizeOrAuto, {}, kIntMax, 1, false, false, "C",
                "hcms: chunks per rank C (1 = Ulysses); \"auto\" calibrates C per point",
                [](const Problem& p) { return p.chunks_auto ? json("auto") : json(p.chunks); },
                [](Problem* p, const json& x) {
                  p->chunks_auto = x == "auto";
                  p->chunks = p->chunks_auto ? 1 : x.get<int>();
                }});
-  v.push_back({Option::ChunkHeads, "chunk_heads", OptionKind::HeadList, {}, kIntMax, nullptr, false, false,
+  v.push_back({Option::ChunkHeads, "chunk_heads", OptionKind::HeadList, {}, kIntMax, nullptr, false, false, "heads",
                "hcms: the query heads of each chunk, e.g. [4, 3, 3]; fixes the chunk count",
                [](const Problem& p) { return p.chunk_heads.empty() ? json() : json(p.chunk_heads); },
                [](Problem* p, const json& x) {
                  p->chunk_heads = x.is_null() ? std::vector<int>{} : x.get<std::vector<int>>();
                }});
-  v.push_back({Option::ChunkShape, "chunk_shape", OptionKind::Name, kChunkShapes, 0, kChunkShapes[0], true, false,
+  v.push_back({Option::ChunkShape, "chunk_shape", OptionKind::Name, kChunkShapes, 0, kChunkShapes[0], true, false, nullptr,
                "hcms: even chunks, or taper (for C >= 3: the first and last chunks about half the others)",
                [](const Problem& p) { return json(to_string(p.chunk_shape)); },
                [](Problem* p, const json& x) { p->chunk_shape = enum_of<ChunkShape>(kChunkShapes, x); }});
-  v.push_back({Option::UspU, "usp_u", OptionKind::Size, {}, kIntMax, nullptr, false, false,
+  v.push_back({Option::UspU, "usp_u", OptionKind::Size, {}, kIntMax, nullptr, false, false, "u",
                "usp: ranks per Ulysses group u (ring degree P / u); required when usp runs",
                [](const Problem& p) { return json(p.usp_u); },
                [](Problem* p, const json& x) { p->usp_u = x.is_null() ? 0 : x.get<int>(); }});
-  v.push_back({Option::CommOrder, "comm_order", OptionKind::Name, kCommOrders, 0, kCommOrders[0], false, false,
+  v.push_back({Option::CommOrder, "comm_order", OptionKind::Name, kCommOrders, 0, kCommOrders[0], false, false, nullptr,
                "hcms: the comm lane's order: each output after the next input, or all inputs first",
                [](const Problem& p) { return json(to_string(p.comm_order)); },
                [](Problem* p, const json& x) { p->comm_order = enum_of<CommOrder>(kCommOrders, x); }});
-  v.push_back({Option::CommLanes, "comm_lanes", OptionKind::Size, {}, 2, 1, true, false,
+  v.push_back({Option::CommLanes, "comm_lanes", OptionKind::Size, {}, 2, 1, true, false, nullptr,
                "hcms: 1 = every exchange on one comm lane; 2 = output exchanges on a lane of their own",
                [](const Problem& p) { return json(p.comm_lanes); },
                [](Problem* p, const json& x) { p->comm_lanes = x.get<int>(); }});
-  v.push_back({Option::QkvLayout, "qkv_layout", OptionKind::Name, kQkvLayouts, 0, kQkvLayouts[0], true, true,
+  v.push_back({Option::QkvLayout, "qkv_layout", OptionKind::Name, kQkvLayouts, 0, kQkvLayouts[0], true, true, nullptr,
                "ulysses, hcms: Q, K, V as separate transfers, or packed into one transfer per peer",
                [](const Problem& p) { return json(to_string(p.qkv_layout)); },
                [](Problem* p, const json& x) { p->qkv_layout = enum_of<QkvLayout>(kQkvLayouts, x); }});

@@ -45,6 +45,10 @@ struct OptionSpec {
   bool omit_default;
   // Changes how the bytes move, not which: a row that sets it is not a metrics reference row.
   bool how;
+  // For an option that sizes the split of the work (chunk count, head split, USP degree):
+  // the tag reports write before its value ("C" for C=4); nullptr for the other options,
+  // which reports show as name=value.
+  const char* split_tag;
   const char* help;
   // The params value of the option in `p`; null = absent (chunk_heads when not given).
   nlohmann::json (*get)(const Problem& p);

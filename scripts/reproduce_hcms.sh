@@ -117,9 +117,7 @@ for res in "${results[@]}"; do
   # point SKIPPED on the CPU runtime) is a note, not a failure.
   run "$py_plot" scripts/plots/plot_time_speedup.py "$res" -o "${base}_time_speedup.png" --max-groups 12 \
     || echo "$prog: note: no time/speedup figure for $res"
-  if "$py_plot" -c 'import json, sys
-pts = json.load(open(sys.argv[1])).get("points", [])
-sys.exit(0 if any(p.get("schedule") == "hcms" and not (p.get("params") or {}).get("chunk_heads") for p in pts) else 1)' "$res"; then
+  if "$py_plot" scripts/results/has_chunk_sweep.py "$res"; then
     run "$py_plot" scripts/plots/plot_hcms_chunks.py "$res" -o "${base}_hcms_chunks.png" --relative \
       || echo "$prog: note: no chunk-sweep figure for $res"
   else

@@ -1,12 +1,14 @@
-// `cpbench list`: what this build can run.
+// `cpbench list`: what this build can run, as text or as the registries' JSON.
 #include <cstdio>
 
 #include <string>
 
+#include "base/dtype.hpp"
 #include "bench/cli/commands.hpp"
 #include "bench/config/schema.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
+#include "bench/sweep/registry_json.hpp"
 
 namespace cpb {
 namespace {
@@ -24,7 +26,11 @@ std::string values_text(const std::vector<std::string>& names) {
 
 }  // namespace
 
-int cmd_list() {
+int cmd_list(const std::string& format) {
+  if (format == "json") {
+    std::printf("%s\n", registry_json().dump(2).c_str());
+    return 0;
+  }
   std::printf("schedules:\n");
   for (const Schedule* s : all_schedules()) {
     const std::string opts = join(s->option_axes());
@@ -38,7 +44,8 @@ int cmd_list() {
   for (const LeverSpec& l : lever_specs())
     std::printf("  %-14s %s\n", l.name, l.help);
   std::printf("axes: %s (docs/CONFIG.md)\n", join(cfg::axis_names()).c_str());
-  std::printf("masks: full, causal\ndtypes: bf16, fp16, fp32 (fp32: CPU runtime only)\n");
+  std::printf("masks: %s\ndtypes: %s (fp32: CPU runtime only)\n", join(mask_names()).c_str(),
+              join(dtype_names()).c_str());
   std::printf("transports (\"auto\": the runtime's default):\n");
   for (const TransportSpec& t : transport_specs()) std::printf("  %-8s %s\n", t.name, t.help);
 #if !CPBENCH_HAVE_CUDA

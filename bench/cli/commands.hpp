@@ -34,7 +34,8 @@ struct PlanArgs {
 };
 int cmd_plan(const PlanArgs& args);
 
-int cmd_list();
+// format: text (for people) | json (registry_json(), for scripts)
+int cmd_list(const std::string& format);
 
 // `cpbench probe`: the interference matrix (docs/METRICS.md, "probe"). Needs MPI, like
 // cmd_run: initializes it for the duration of the call.

@@ -53,7 +53,10 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("-o,--out", probe.out, "Result JSON (cpbench-probe), rewritten atomically after each row");
   probe_cmd->add_flag("-q,--quiet", probe.quiet, "No progress lines");
 
-  app.add_subcommand("list", "List schedules, axes, transports and masks");
+  std::string list_format = "text";
+  CLI::App* list_cmd = app.add_subcommand("list", "List schedules, axes, transports and masks");
+  list_cmd->add_option("--format", list_format, "Output format (json: the registries, as in a result's provenance)")
+      ->check(CLI::IsMember({"text", "json"}));
 
   std::string report_path, report_format = "md";
   CLI::App* report_cmd = app.add_subcommand("report", "Speedup tables from a result JSON");
@@ -81,7 +84,7 @@ int main(int argc, char** argv) {
     probe.bytes_given = probe_bytes->count() > 0;
     return cpb::cmd_probe(probe, &argc, &argv);
   }
-  if (app.got_subcommand("list")) return cpb::cmd_list();
+  if (*list_cmd) return cpb::cmd_list(list_format);
   if (*report_cmd) return cpb::run_report(report_path, report_format, std::cout);
   if (*compare_cmd) return cpb::run_compare(base_path, new_path, threshold, noise, std::cout);
   return 2;

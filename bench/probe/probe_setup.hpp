@@ -21,7 +21,7 @@ struct ProbeArgs {
   std::string dtype = "bf16";
   std::string device = "auto";          // auto | cpu | cuda
   std::vector<std::string> transports;  // empty: every transport the runtime offers
-  std::string profile = "nvlink";
+  std::string profile = to_string(Profile::Nvlink);
   int64_t bytes = 0;         // all-to-all bytes per rank, when bytes_given
   bool bytes_given = false;  // else the Ulysses input all-to-all of the shape
   double seconds = MeasureSettings{}.max_seconds;  // time budget of each measurement [s]

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "bench/report/record_fields.hpp"
+#include "bench/runtime.hpp"
+#include "bench/schedule.hpp"
 #include "bench/sweep/point_record.hpp"
 #include "bench/report/text_columns.hpp"
 #include "bench/report/text_format.hpp"
@@ -32,20 +34,25 @@ std::string param_text(const nlohmann::json& r, const char* key) {
 // The schedule column: the name, with the usp Ulysses degree (C has its own column).
 std::string schedule_cell(const nlohmann::json& r) {
   std::string s = string_field(r, {"schedule"}, "?");
-  if (const nlohmann::json* u = find_field(r, {"params", "usp_u"}); u && !u->is_null()) s += " u=" + plain_text(*u);
+  const OptionSpec& usp_u = option_spec(Option::UspU);
+  const nlohmann::json* u = find_field(r, {"params", usp_u.name});
+  if (u && !u->is_null()) s += " " + std::string(usp_u.split_tag) + "=" + plain_text(*u);
   return s;
 }
 
 std::string chunks_cell(const nlohmann::json& r) {
-  const nlohmann::json* heads = find_field(r, {"params", "chunk_heads"});
+  const nlohmann::json* heads = find_field(r, {"params", option_spec(Option::ChunkHeads).name});
   if (heads && heads->is_array() && !heads->empty()) return std::to_string(heads->size()) + "*";
-  return find_field(r, {"params", "chunks"}) ? param_text(r, "chunks") : "-";
+  const char* chunks = option_spec(Option::Chunks).name;
+  return find_field(r, {"params", chunks}) ? param_text(r, chunks) : "-";
 }
 
+// The transport, and the profile after a slash unless it is the default one.
 std::string transport_cell(const nlohmann::json& r) {
   std::string s = param_text(r, "transport");
-  const std::string profile = string_field(r, {"params", "profile"}, "nvlink");
-  return profile == "nvlink" ? s : s + "/" + profile;
+  const std::string& nvlink = to_string(Profile::Nvlink);
+  const std::string profile = string_field(r, {"params", "profile"}, nvlink);
+  return profile == nvlink ? s : s + "/" + profile;
 }
 
 std::string time_cell(const nlohmann::json& r) {

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/schedule.hpp"
 #include "bench/sweep/metrics.hpp"
 #include "bench/sweep/point_record.hpp"
 
@@ -102,18 +103,15 @@ std::string summarize_names(const nlohmann::json& names) {
 std::string variant_label(const nlohmann::json& record) {
   std::string label = string_field(record, {record_key::schedule}, "?");
   const nlohmann::json opts = schedule_options(record);
-  const bool explicit_heads = opts.contains("chunk_heads") && opts["chunk_heads"].is_array() &&
-                              !opts["chunk_heads"].empty();
+  const std::string chunks = option_spec(Option::Chunks).name;
+  const std::string chunk_heads = option_spec(Option::ChunkHeads).name;
+  const bool explicit_heads = opts.contains(chunk_heads) && opts[chunk_heads].is_array() &&
+                              !opts[chunk_heads].empty();
   for (const auto& [k, v] : opts.items()) {
-    if (k == "chunks") {
-      if (!explicit_heads) label += " C=" + plain_text(v);
-    } else if (k == "chunk_heads") {
-      if (explicit_heads) label += " heads=" + plain_text(v);
-    } else if (k == "usp_u") {
-      label += " u=" + plain_text(v);
-    } else {
-      label += " " + k + "=" + plain_text(v);
-    }
+    // A head list, when given, fixes the chunk count: show one of the two.
+    if ((k == chunks && explicit_heads) || (k == chunk_heads && !explicit_heads)) continue;
+    const OptionSpec* o = find_option(k);
+    label += " " + (o && o->split_tag ? std::string(o->split_tag) : k) + "=" + plain_text(v);
   }
   return label;
 }

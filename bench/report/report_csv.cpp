@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bench/report/report.hpp"
+#include "bench/schedule.hpp"
 
 namespace cpb {
 namespace {
@@ -24,18 +25,27 @@ void flatten(const nlohmann::json& v, const std::string& name, Leaves& out) {
   out[name] = v;
 }
 
-const std::vector<std::string>& preferred_columns() {
-  static const std::vector<std::string> cols = {
+// The point, its problem, the options that size its split (option_specs() order), then
+// its measurements.
+std::vector<std::string> make_preferred_columns() {
+  std::vector<std::string> cols = {
       "index", "schedule", "runtime", "status", "reason",
-      "P", "S", "H", "Hkv", "D", "B", "mask", "dtype", "transport", "profile",
-      "chunks", "chunk_heads", "usp_u",
+      "P", "S", "H", "Hkv", "D", "B", "mask", "dtype", "transport", "profile"};
+  for (const OptionSpec& o : option_specs())
+    if (o.split_tag) cols.push_back(o.name);
+  cols.insert(cols.end(), {
       "time_ms.p50", "time_ms.p10", "time_ms.p90", "time_ms.min", "time_ms.max", "time_ms.mean",
       "time_ms.cv", "time_ms.n",
       "comp_ms", "comm_ms", "rho", "rho_source", "bound", "eta",
       "speedup.vs_ulysses", "speedup.vs_ring",
       "tflops_per_gpu", "attn_tflops", "attn_standalone_tflops", "flops_per_rank_max",
       "comm_bytes_per_rank", "busbw_gbps", "predicted_ms",
-      "verify.max_abs_err", "verify.tolerance", "verify.bitwise_equal_to", "verify.bitwise_equal"};
+      "verify.max_abs_err", "verify.tolerance", "verify.bitwise_equal_to", "verify.bitwise_equal"});
+  return cols;
+}
+
+const std::vector<std::string>& preferred_columns() {
+  static const std::vector<std::string> cols = make_preferred_columns();
   return cols;
 }
 

@@ -10,7 +10,7 @@ std::string CompTimeCache::key(const Problem& p, const Plan& comp, const RunOpti
   nlohmann::json k = shape_json(p);
   k["graph"] = opt.graph;
   k["align_start"] = opt.align_start;
-  k["attn_sms"] = opt.levers.attn_sms;
+  k["attention_sms"] = opt.levers.attn_sms;  // a key of this cache only, not a record's
   k["plan"] = plan_to_json(comp);
   return k.dump();
 }

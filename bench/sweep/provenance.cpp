@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/check.hpp"
+#include "bench/sweep/registry_json.hpp"
 
 extern char** environ;
 
@@ -97,6 +98,7 @@ nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
   p["env"] = environment();
   p["config_path"] = cfg.path;
   p["config"] = cfg.resolved;
+  p["registry"] = registry_json();
   return p;
 }
 

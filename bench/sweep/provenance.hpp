@@ -15,7 +15,7 @@ namespace cpb {
 // Collective (gathers host names). host, hosts, world_size, nodes, runtime facts
 // (runtime.describe(): GPUs and library versions), MPI library version, cpbench version
 // and git SHA, UTC date, the command line, the NCCL_*/CPB_*/CUDA_*/OMPI_MCA_* environment,
-// and the resolved config.
+// the resolved config, and the registry of names (registry_json()).
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
                                const SweepConfig& cfg, const std::vector<std::string>& argv);
 

@@ -8,8 +8,10 @@ raising. The grouping rules mirror bench/report/record_fields.hpp and bench/swee
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
+import os
 import sys
 
 SCHEMA_VERSION = 1
@@ -18,16 +20,62 @@ SCHEMA_VERSION = 1
 # other param is a schedule option or an overlap lever (the transport stays in the group:
 # one table or series per transport).
 PROBLEM_KEYS = ("P", "S", "H", "Hkv", "D", "B", "mask", "dtype", "transport", "profile")
-# The overlap levers (bench/runtime.cpp, lever_specs()): records do not list them.
-LEVERS = ("comm_priority", "nccl_ctas", "attn_sms")
-# The options that size the split (chunk count, head split, USP degree), which a
-# variant's label shows on their own; the other options and the levers make the variant.
-SPLIT_OPTIONS = ("chunks", "chunk_heads", "usp_u")
+# The registry of a result file written before result files held one: `cpbench list
+# --format json` of this tree (tests/plots checks that the two agree).
+REGISTRY_SNAPSHOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "registry.json")
 SCHEDULE_ORDER = ("ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled")
 
 
 class ResultFileError(Exception):
     """The file is missing, not JSON, or not a cpbench result file."""
+
+
+class Registry:
+    """The names a result file uses and what they mean: the schedule options, the overlap
+    levers, the transports and the profiles, each in its registry's order
+    (bench/sweep/registry_json.hpp)."""
+
+    def __init__(self, doc):
+        self.options = {o["name"]: o for o in doc["options"]}
+        self.levers = {lever["name"]: lever for lever in doc["levers"]}
+        self.transports = [t["name"] for t in doc["transports"]]
+        self.profiles = list(doc["profiles"])
+        # The options that size the split (chunk count, head split, USP degree), which a
+        # variant's label shows by their tags; the other options and the levers make the variant.
+        self.split_options = tuple(n for n, o in self.options.items() if o.get("split_tag"))
+        # The options that change how the bytes move, not which (qkv_layout): a row that
+        # sets one is not a reference row (docs/METRICS.md).
+        self.how_options = tuple(n for n, o in self.options.items() if o.get("how"))
+
+    def at_default(self, name, value):
+        """Whether an option or lever of a record's params is unset or at its default."""
+        spec = self.options.get(name) or self.levers.get(name) or {}
+        return value is None or value == spec.get("default")
+
+    def split_tag(self, name):
+        return self.options[name]["split_tag"]
+
+    def split_option(self, kind):
+        """The split-sizing option of a kind: "size_or_auto" (the chunk count), "head_list"
+        (the heads of each chunk) or "size" (the USP degree)."""
+        return next(n for n in self.split_options if self.options[n]["kind"] == kind)
+
+    def order(self, names, name):
+        """The sort key of `name` among `names` (transports, profiles): unknown names last."""
+        return names.index(name) if name in names else len(names)
+
+
+@functools.lru_cache(maxsize=None)
+def _snapshot():
+    with open(REGISTRY_SNAPSHOT, encoding="utf-8") as f:
+        return Registry(json.load(f))
+
+
+def registry(provenance=None):
+    """The registry a result file was written with (its provenance's "registry"), else the
+    snapshot of this tree's (result files from before provenance held it)."""
+    doc = (provenance or {}).get("registry")
+    return Registry(doc) if isinstance(doc, dict) else _snapshot()
 
 
 def load(path):
@@ -103,36 +151,61 @@ def schedule(record):
     return record.get("schedule") if isinstance(record.get("schedule"), str) else "?"
 
 
-def option_keys(record):
+def option_keys(record, reg):
     """The schedule options and levers among a record's params, in the record's order: its
     "options" (the schedule's option names) when it has them, else every param that is not
-    a problem key (older result files)."""
+    a problem key (older result files). `reg`: the file's registry()."""
     params = record.get("params") or {}
     names = record.get("options")
     if isinstance(names, list):
-        return [k for k in names if k in params] + [k for k in LEVERS if k in params]
+        return [k for k in names if k in params] + [k for k in reg.levers if k in params]
     return [k for k in params if k not in PROBLEM_KEYS]
 
 
-def variant_keys(record):
-    """The options and levers that change how a row moves its bytes (not SPLIT_OPTIONS)."""
-    return [k for k in option_keys(record) if k not in SPLIT_OPTIONS]
+def variant_keys(record, reg):
+    """The options and levers that change how a row moves its bytes (not reg.split_options)."""
+    return [k for k in option_keys(record, reg) if k not in reg.split_options]
 
 
-def problem_group(record):
+def problem_group(record, reg):
     """The problem apart from S and the schedule options, as a hashable tuple of items."""
     params = record.get("params") or {}
-    options = option_keys(record)
+    options = option_keys(record, reg)
     return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in params.items()
                         if k != "S" and k not in options))
 
 
-def variant_group(record):
+def variant_group(record, reg):
     """problem_group() plus the options that change how the bytes move (variant_keys()):
     rows of one variant across chunk counts and S."""
     params = record.get("params") or {}
-    return problem_group(record) + tuple((k, json.dumps(params[k], sort_keys=True))
-                                         for k in variant_keys(record) if params.get(k) is not None)
+    return problem_group(record, reg) + tuple((k, json.dumps(params[k], sort_keys=True))
+                                              for k in variant_keys(record, reg) if params.get(k) is not None)
+
+
+def head_list(record, reg):
+    """The record's explicit head split (a non-empty list), else None."""
+    heads = field(record, "params", reg.split_option("head_list"))
+    return heads if isinstance(heads, list) and heads else None
+
+
+def chunk_count(record, reg):
+    """The number of chunks: the head list's length when given, else the chunk count param."""
+    heads = head_list(record, reg)
+    return len(heads) if heads else field(record, "params", reg.split_option("size_or_auto"))
+
+
+def split_label(record, reg, missing=None):
+    """'C=4', 'heads=4,3,3': the chunk split by its tag, the head list when given (it fixes
+    the chunk count); `missing` stands in for an absent chunk count (None: leave it out)."""
+    heads = head_list(record, reg)
+    if heads:
+        return f"{reg.split_tag(reg.split_option('head_list'))}=" + ",".join(str(h) for h in heads)
+    chunks = reg.split_option("size_or_auto")
+    c = field(record, "params", chunks)
+    if c is None:
+        c = missing
+    return None if c is None else f"{reg.split_tag(chunks)}={c}"
 
 
 def describe_group(group):
@@ -144,18 +217,17 @@ def describe_group(group):
     return " ".join(parts)
 
 
-def variant_label(record):
+def variant_label(record, reg):
     """'ulysses', 'hcms C=3', 'hcms heads=3,2,2', 'usp u=2', like the report's columns."""
     params = record.get("params") or {}
     label = schedule(record)
-    heads = params.get("chunk_heads")
-    if isinstance(heads, list) and heads:
-        label += " heads=" + ",".join(str(h) for h in heads)
-    elif params.get("chunks") is not None:
-        label += f" C={params['chunks']}"
-    if params.get("usp_u") is not None:
-        label += f" u={params['usp_u']}"
-    for key in variant_keys(record):
+    split = split_label(record, reg)
+    if split:
+        label += " " + split
+    usp_u = reg.split_option("size")
+    if params.get(usp_u) is not None:
+        label += f" {reg.split_tag(usp_u)}={params[usp_u]}"
+    for key in variant_keys(record, reg):
         if params.get(key) is not None:
             label += f" {key}={params[key]}"
     return label

@@ -24,9 +24,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import cpb_results as cr  # noqa: E402
 
 
-def chunk_sweeps(points):
+def chunk_sweeps(points, reg):
     """({(variant group, S): {C: time_ms}}, {(variant group, S): Ulysses time_ms}, number of
-    hcms points left out for explicit chunk_heads) of the timed points."""
+    hcms points left out for an explicit head list) of the timed points; `reg`: the file's
+    cr.registry()."""
     sweeps = collections.defaultdict(dict)
     ulysses_of = {}
     explicit = 0
@@ -34,14 +35,14 @@ def chunk_sweeps(points):
         t, s = cr.time_ms(r), cr.number(r, "params", "S")
         if t is None or s is None:
             continue
-        key = (cr.variant_group(r), s)
+        key = (cr.variant_group(r, reg), s)
         if cr.schedule(r) == "ulysses":
             ulysses_of[key] = t
         elif cr.schedule(r) == "hcms":
-            if cr.field(r, "params", "chunk_heads"):
+            if cr.head_list(r, reg):
                 explicit += 1
                 continue
-            c = cr.number(r, "params", "chunks")
+            c = cr.number(r, "params", reg.split_option("size_or_auto"))
             if c is not None:
                 sweeps[key][int(c)] = t
     # Ulysses has no comm_order or chunk_shape: a variant setting one compares with the
@@ -61,7 +62,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     provenance, points = cr.load_or_exit(args.result)
-    sweeps, ulysses, explicit = chunk_sweeps(points)
+    sweeps, ulysses, explicit = chunk_sweeps(points, cr.registry(provenance))
     if explicit:
         print(f"note: left out {explicit} hcms point(s) with explicit chunk_heads", file=sys.stderr)
     if args.relative:

@@ -32,6 +32,7 @@ def main(argv=None):
     wanted = set(args.schedule or ["hcms"])
 
     provenance, points = cr.load_or_exit(args.result)
+    reg = cr.registry(provenance)
     chosen = []
     for r in points:
         name = cr.schedule(r)
@@ -44,7 +45,7 @@ def main(argv=None):
     if args.best:
         best = {}
         for r in chosen:
-            key = (cr.problem_group(r), cr.number(r, "params", "S"))
+            key = (cr.problem_group(r, reg), cr.number(r, "params", "S"))
             if key not in best or cr.time_ms(r) < cr.time_ms(best[key]):
                 best[key] = r
         chosen = list(best.values())

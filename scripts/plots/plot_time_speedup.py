@@ -27,10 +27,11 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     provenance, points = cr.load_or_exit(args.result)
+    reg = cr.registry(provenance)
     groups = collections.OrderedDict()
     for r in points:
         if cr.time_ms(r) is not None and cr.number(r, "params", "S") is not None:
-            groups.setdefault(cr.problem_group(r), []).append(r)
+            groups.setdefault(cr.problem_group(r, reg), []).append(r)
     if not groups:
         print(f"error: {args.result}: no PASSing point with a time and an S to plot", file=sys.stderr)
         return 1
@@ -44,7 +45,7 @@ def main(argv=None):
     for (group, records), (ax_t, ax_s) in zip(shown, axes):
         series = collections.defaultdict(list)
         for r in records:
-            series[cr.variant_label(r)].append(r)
+            series[cr.variant_label(r, reg)].append(r)
         for label in sorted(series, key=cr.variant_sort_key):
             rs = sorted(series[label], key=lambda r: cr.number(r, "params", "S"))
             s = [cr.number(r, "params", "S") for r in rs]

@@ -25,6 +25,8 @@ matplotlib.use("Agg")
 import matplotlib.patches as mpatches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
+import cpb_results as cr  # noqa: E402
+
 COLORS = {"comm": "#1f77b4", "compute": "#ff7f0e", "other": "#9a9a9a", "overlap": "#2ca02c"}
 
 
@@ -159,8 +161,9 @@ def main(argv=None):
               fontsize="small")
     what = str(meta.get("schedule", ""))
     params = meta.get("params") if isinstance(meta.get("params"), dict) else {}
-    what += " " + " ".join(f"{k}={params[k]}" for k in ("chunks", "usp_u", "P", "S", "H", "D", "transport")
-                           if k in params)
+    reg = cr.registry()  # a trace holds no registry: this tree's
+    sizes = (reg.split_option("size_or_auto"), reg.split_option("size"))  # chunks, usp_u
+    what += " " + " ".join(f"{k}={params[k]}" for k in sizes + ("P", "S", "H", "D", "transport") if k in params)
     ax.set_title(f"{what.strip() or args.trace}: timeline of one run")
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)

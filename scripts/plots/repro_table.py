@@ -29,63 +29,56 @@ import sys
 import cpb_results as cr
 
 FRAME_TOKENS = 6240
-# What a reference row must leave unset: the levers, and the how-options such as
-# qkv_layout (present only when not the default).
-LEVERS = cr.LEVERS + ("qkv_layout",)
-LEVER_UNSET = (None, 0, "normal", "default", "auto", "off", "")
 DEFAULT_PAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "paper",
                              "hcms_paper_numbers.json")
 
 
-def problem_key(record):
+def problem_key(record, reg):
     params = record.get("params") or {}
     # Params that are not part of the problem (docs/METRICS.md, "the same problem"): the
     # schedule options, the levers and the transport.
-    not_problem = set(cr.option_keys(record)) | {"transport"}
+    not_problem = set(cr.option_keys(record, reg)) | {"transport"}
     return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in params.items() if k not in not_problem))
 
 
-def levers_set(record):
+def levers_set(record, reg):
+    """Whether a lever or a how-option (qkv_layout) is off its registry default: what a
+    reference row must leave unset."""
     params = record.get("params") or {}
-    return any(params.get(k) not in LEVER_UNSET for k in LEVERS)
+    return any(not reg.at_default(k, params.get(k)) for k in tuple(reg.levers) + reg.how_options)
 
 
 def transport(record):
     return str(cr.field(record, "params", "transport") or "?")
 
 
-def reference(rows, schedule):
-    """The reference row of a schedule among one file's rows of one problem: over nccl with
-    no lever (or qkv_layout) set; else the lever-free row of the first other transport
-    (nccl, mpi, ...)."""
-    timed = [r for r in rows if cr.schedule(r) == schedule and cr.time_ms(r) is not None and not levers_set(r)]
-    order = {"nccl": 0, "mpi": 1, "auto": 2}
-    timed.sort(key=lambda r: order.get(transport(r), 3))
+def reference(rows, schedule, reg):
+    """The reference row of a schedule among one file's rows of one problem: with no lever
+    (or how-option) set, over the first transport of the registry's order that has one
+    (nccl, the cuda runtime's default, first)."""
+    timed = [r for r in rows if cr.schedule(r) == schedule and cr.time_ms(r) is not None and not levers_set(r, reg)]
+    timed.sort(key=lambda r: reg.order(reg.transports, transport(r)))
     return timed[0] if timed else None
 
 
-def single_chunk(record):
+def single_chunk(record, reg):
     """HCMS with one chunk is Ulysses run by HCMS' plan: no overlap, not a candidate."""
-    params = record.get("params") or {}
-    heads = params.get("chunk_heads")
-    if isinstance(heads, list) and heads:
-        return len(heads) == 1
-    return params.get("chunks") == 1
+    return cr.chunk_count(record, reg) == 1
 
 
-def variant(record):
-    """'C=4 / ce', 'heads=4,3,3 / nccl', with non-default options and levers."""
+def variant(record, reg):
+    """'C=4 / ce', 'heads=4,3,3 inputs_first / nccl': the split, then what is off its
+    registry default: a named option that every record carries (not omitted at its default,
+    e.g. comm_order) by its value alone; the other options, the levers and the how-options
+    (qkv_layout), in that order, as name=value."""
     params = record.get("params") or {}
-    heads = params.get("chunk_heads")
-    if isinstance(heads, list) and heads:
-        label = "heads=" + ",".join(str(h) for h in heads)
-    else:
-        label = f"C={params.get('chunks', '?')}"
-    if params.get("comm_order") not in (None, "interleaved"):
-        label += f" {params['comm_order']}"
-    for key in ("chunk_shape", "comm_lanes") + LEVERS:
-        if params.get(key) not in LEVER_UNSET and not (key == "chunk_shape" and params.get(key) == "even"):
-            label += f" {key}={params[key]}"
+    others = [k for k in reg.options if k not in reg.split_options]
+    bare = [k for k in others if reg.options[k]["kind"] == "name" and not reg.options[k]["omit_default"]]
+    named = [k for k in others if k not in bare and k not in reg.how_options] + list(reg.levers) + \
+        list(reg.how_options)
+    label = cr.split_label(record, reg, missing="?")
+    label += "".join(f" {params[k]}" for k in bare if not reg.at_default(k, params.get(k)))
+    label += "".join(f" {k}={params[k]}" for k in named if not reg.at_default(k, params.get(k)))
     return f"{label} / {transport(record)}"
 
 
@@ -141,18 +134,19 @@ def paper_cell(paper, params):
 
 def build_rows(paths):
     # file index -> problem key -> rows
-    by_file = []
+    by_file = []  # (groups, the file's registry)
     provenances = []
     for path in paths:
         provenance, points = cr.load_or_exit(path)
         provenances.append(provenance)
+        reg = cr.registry(provenance)
         groups = collections.defaultdict(list)
         for r in points:
             if cr.schedule(r) in ("ulysses", "hcms", "ring"):
-                groups[problem_key(r)].append(r)
-        by_file.append(groups)
+                groups[problem_key(r, reg)].append(r)
+        by_file.append((groups, reg))
     keys = []
-    for groups in by_file:
+    for groups, _ in by_file:
         for k in groups:
             if k not in keys:
                 keys.append(k)
@@ -161,28 +155,28 @@ def build_rows(paths):
     untimed = []
     for key in keys:
         params = {k: json.loads(v) for k, v in key}
-        best = best_nccl = None  # (speedup, record, U record, R record)
+        best = best_nccl = None  # (speedup, record, U record, R record, the file's registry)
         first_u = None
-        for groups in by_file:
+        for groups, reg in by_file:
             recs = groups.get(key, [])
-            u = reference(recs, "ulysses")
-            ring = reference(recs, "ring")
+            u = reference(recs, "ulysses", reg)
+            ring = reference(recs, "ring", reg)
             if u is not None and first_u is None:
-                first_u = (u, ring)
+                first_u = (u, ring, reg)
             if u is None:
                 continue
             for r in recs:
-                if cr.schedule(r) != "hcms" or cr.time_ms(r) is None or single_chunk(r):
+                if cr.schedule(r) != "hcms" or cr.time_ms(r) is None or single_chunk(r, reg):
                     continue
                 sp = cr.time_ms(u) / cr.time_ms(r)
-                cand = (sp, r, u, ring)
+                cand = (sp, r, u, ring, reg)
                 if best is None or sp > best[0]:
                     best = cand
                 if transport(r) == transport(u) and (best_nccl is None or sp > best_nccl[0]):
                     best_nccl = cand
         if best is None and first_u is None:
             # Nothing timed for this problem (every point SKIPPED or FAILED): say why, once.
-            recs = [r for g in by_file for r in g.get(key, []) if cr.schedule(r) in ("ulysses", "hcms")]
+            recs = [r for g, _ in by_file for r in g.get(key, []) if cr.schedule(r) in ("ulysses", "hcms")]
             why = next((f"{r.get('status')}: {r.get('reason')}" if r.get("reason") else str(r.get("status"))
                         for r in recs if r.get("status") != "PASS"), "no ulysses or hcms point")
             untimed.append((params, why))
@@ -190,21 +184,22 @@ def build_rows(paths):
         u = best[2] if best else first_u[0]
         ring = best[3] if best else first_u[1]
         rec = best[1] if best else None
+        reg = best[4] if best else first_u[2]
         vs_ring, chained = None, False
         if rec is not None and ring is not None:
             vs_ring = cr.time_ms(ring) / cr.time_ms(rec)
         elif rec is not None:
             # Ring ran in another file: chain the two within-file ratios through Ulysses,
             # T_R / T = (T_R / T_U') * (T_U / T), rather than compare times across runs.
-            for groups in by_file:
+            for groups, reg in by_file:
                 recs = groups.get(key, [])
-                u2, r2 = reference(recs, "ulysses"), reference(recs, "ring")
+                u2, r2 = reference(recs, "ulysses", reg), reference(recs, "ring", reg)
                 if u2 is not None and r2 is not None:
                     vs_ring, chained = cr.time_ms(r2) / cr.time_ms(u2) * best[0], True
                     break
         rows.append({
             "params": params,
-            "u": u, "ring": ring, "best": rec,
+            "u": u, "ring": ring, "best": rec, "reg": reg,
             "speedup": best[0] if best else None,
             "speedup_same_transport": best_nccl[0] if best_nccl else None,
             "vs_ring": vs_ring, "vs_ring_chained": chained,
@@ -244,8 +239,8 @@ def render(rows, provenances, untimed, paths, paper):
         prof = row["params"].get("profile", "?")
         if prof not in profiles:
             profiles.append(prof)
-    order = {"nvlink": 0, "pcie": 1}
-    for prof in sorted(profiles, key=lambda p: order.get(p, 2)):
+    reg = cr.registry(provenances[0] if provenances else None)
+    for prof in sorted(profiles, key=lambda p: reg.order(reg.profiles, p)):
         out.append("")
         out.append(f"## profile {prof}")
         out.append("")
@@ -256,11 +251,12 @@ def render(rows, provenances, untimed, paths, paper):
                                       for k in ("P", "H", "S", "Hkv", "D", "B")))
         for r in mine:
             p = r["params"]
-            u, best = r["u"], r["best"]
+            u, best, reg = r["u"], r["best"], r["reg"]
             s = p.get("S")
             frames = str(s // FRAME_TOKENS) if isinstance(s, int) and s % FRAME_TOKENS == 0 else "—"
             u_cell = fmt_ms(cr.time_ms(u)) if u is not None else "—"
-            if u is not None and transport(u) != "nccl":
+            # The column's transport is the registry's first (nccl); another is named.
+            if u is not None and transport(u) != reg.transports[0]:
                 u_cell += f" ({transport(u)})"
             src = best if best is not None else u
             rho = cr.number(src, "rho") if src is not None else None
@@ -274,7 +270,7 @@ def render(rows, provenances, untimed, paths, paper):
             out.append("| " + " | ".join([
                 str(p.get("P", "?")), h_cell, str(s), frames, u_cell, rho_cell,
                 fmt_num(cr.number(src, "bound") if src is not None else None),
-                variant(best) if best is not None else "no timed HCMS",
+                variant(best, reg) if best is not None else "no timed HCMS",
                 fmt_ms(cr.time_ms(best)) if best is not None else "—",
                 fmt_x(r["speedup"]),
                 fmt_num(cr.number(best, "eta") if best is not None else None),
@@ -331,7 +327,7 @@ def main(argv=None):
     paths, parts = [], []
     for path in args.results:
         stem = path[: -len(".json")] if path.endswith(".json") else None
-        whole = next((stem[: -len(tag)] + ".json" for tag in (".nvlink", ".pcie")
+        whole = next((stem[: -len(tag)] + ".json" for tag in ("." + p for p in cr.registry().profiles)
                       if stem is not None and stem.endswith(tag)), None)
         (parts if whole in given else paths).append(path)
     if parts:

@@ -13,9 +13,12 @@ point, HCMS bitwise equality with Ulysses, and which S=524288 rows ran.
 
     scripts/results/check_gpu_runtime.py RESULT.json
 """
-import json
 import math
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plots"))
+import cpb_results as cr  # noqa: E402
 
 NCCL_ALLTOALL_ALGBW = [(64 << 20, 485.0), (256 << 20, 561.0), (1 << 30, 662.0)]  # bytes, GB/s
 
@@ -38,8 +41,10 @@ def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    doc = json.load(open(sys.argv[1]))
-    pts = doc["points"]
+    provenance, pts = cr.load_or_exit(sys.argv[1])
+    reg = cr.registry(provenance)
+    layout = reg.how_options[0]  # qkv_layout, left out of params at its default
+    chunks = reg.split_option("size_or_auto")
     status = {}
     for r in pts:
         status[r["status"]] = status.get(r["status"], 0) + 1
@@ -63,12 +68,12 @@ def main():
             nccl = f"{predicted_ms:.3f} | {predicted_ms / r['comm_ms']:.0%}"
         else:
             nccl = "- | - (the nccl-tests figures are for 2 ranks)"
-        print(f"| {p['S']} | {p['H']} | {p.get('qkv_layout', 'separate')} | {t:.2f} | {cc:.2f} | {100 * (t - cc) / cc:+.1f}% | "
+        print(f"| {p['S']} | {p['H']} | {p.get(layout, reg.options[layout]['default'])} | {t:.2f} | {cc:.2f} | {100 * (t - cc) / cc:+.1f}% | "
               f"{a:.0f} | {alone:.0f} | {a / alone:.1%} | {r['comm_ms']:.3f} | {r.get('busbw_gbps'):.0f} | {nccl} |")
     print()
     big = [r for r in pts if r["params"]["S"] == 524288 and r["status"] != "SKIPPED"]
     print("S=524288: " + (", ".join(f"{r['schedule']}"
-                                   + (f" C={r['params']['chunks']}" if r["schedule"] == "hcms" else "")
+                                   + (f" {reg.split_tag(chunks)}={r['params'][chunks]}" if r["schedule"] == "hcms" else "")
                                    + f" {r['status']} {r['time_ms']['p50'] / 1e3:.2f} s" for r in big) or "no row ran") + ".")
     return 0
 

@@ -23,6 +23,11 @@ assert {"compute", "comm"} <= lanes, lanes
 assert any(e.get("ph") == "X" and e.get("cat") == "attention" for e in ev)
 assert any(e.get("ph") == "s" for e in ev) and any(e.get("ph") == "f" for e in ev), "no flow arrows"
 PY
+# The result file says what its names mean: its provenance holds this build's registry.
+"$cpbench" list --format json > "$work/registry.json"
+check provenance_registry python3 -c "import json, sys
+doc, reg = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert doc['provenance']['registry'] == reg" "$work/trace_result.json" "$work/registry.json"
 fixture="$src/tests/fixtures/report_sweep.json"
 check time_speedup python3 "$src/scripts/plots/plot_time_speedup.py" "$fixture" -o "$work/time.png"
 check speedup_rho python3 "$src/scripts/plots/plot_speedup_vs_rho.py" "$fixture" -o "$work/rho.png"
@@ -37,7 +42,7 @@ def row(schedule, t, **params):
 points = [row("ulysses", 10.0), row("ulysses", 9.0, qkv_layout="packed"),
           row("hcms", 8.0, chunks=2), row("hcms", 7.0, chunks=2, qkv_layout="packed"),
           row("hcms", 7.5, chunks=2, comm_order="interleaved")]
-sweeps, ulysses, _ = pc.chunk_sweeps(points)
+sweeps, ulysses, _ = pc.chunk_sweeps(points, pc.cr.registry())
 by_time = {c[2]: key for key, c in sweeps.items()}
 assert len(sweeps) == 3, sweeps
 assert ulysses[by_time[8.0]] == 10.0 and ulysses[by_time[7.0]] == 9.0, ulysses

@@ -13,7 +13,8 @@ namespace cpb {
 int cuda_device_count();
 
 // Binds this rank to GPU local_rank. Throws UsageError when a node runs more ranks than it
-// has GPUs (NCCL cannot share a GPU between ranks). Transports: {"nccl", ...}.
+// has GPUs (NCCL cannot share a GPU between ranks). Its transports are cuda_transports(),
+// TransportKind::Nccl first (the default).
 std::unique_ptr<Runtime> make_cuda_runtime(const MpiSession& mpi);
 
 }  // namespace cpb
