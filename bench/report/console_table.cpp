@@ -8,7 +8,7 @@
 #include "bench/report/record_fields.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
-#include "bench/sweep/point_record.hpp"
+#include "bench/report/point_record.hpp"
 #include "bench/report/text_columns.hpp"
 #include "bench/report/text_format.hpp"
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "bench/schedule.hpp"
-#include "bench/sweep/metrics.hpp"
-#include "bench/sweep/point_record.hpp"
+#include "bench/report/metrics.hpp"
+#include "bench/report/point_record.hpp"
 
 namespace cpb {
 

@@ -8,7 +8,7 @@
 
 #include "bench/config/config.hpp"
 #include "bench/runtime.hpp"
-#include "bench/sweep/stats.hpp"
+#include "bench/report/stats.hpp"
 
 namespace cpb {
 

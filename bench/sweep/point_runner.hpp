@@ -7,7 +7,7 @@
 #include "bench/config/config.hpp"
 #include "bench/runtime.hpp"
 #include "bench/sweep/comp_time_cache.hpp"
-#include "bench/sweep/point_record.hpp"
+#include "bench/report/point_record.hpp"
 #include "comm/mpi_session.hpp"
 
 namespace cpb {

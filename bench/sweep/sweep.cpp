@@ -3,7 +3,7 @@
 #include <iostream>
 #include <memory>
 
-#include "bench/sweep/metrics.hpp"
+#include "bench/report/metrics.hpp"
 #include "bench/sweep/point_runner.hpp"
 #include "bench/sweep/provenance.hpp"
 #include "bench/report/console_table.hpp"

@@ -3,7 +3,7 @@
 A result file is {"schema_version": 1, "provenance": {...}, "points": [record, ...]}
 (docs/ARCHITECTURE.md gives the record schema; docs/METRICS.md defines the metrics). Any field of a record may be missing
 or null (a SKIPPED row has no times), so every accessor here returns None instead of
-raising. The grouping rules mirror bench/report/record_fields.hpp and bench/sweep/metrics.hpp.
+raising. The grouping rules mirror bench/report/record_fields.hpp and bench/report/metrics.hpp.
 """
 from __future__ import annotations
 
@@ -59,6 +59,16 @@ class Registry:
         """The split-sizing option of a kind: "size_or_auto" (the chunk count), "head_list"
         (the heads of each chunk) or "size" (the USP degree)."""
         return next(n for n in self.split_options if self.options[n]["kind"] == kind)
+
+    def label_order(self, name):
+        """The sort key of an option or lever name in labels and variant groups."""
+        names = list(self.options) + list(self.levers)
+        if name in self.levers:
+            return (3, names.index(name), name)
+        if name in self.options:
+            o = self.options[name]
+            return (2 if o.get("how") else 1 if o.get("omit_default") else 0, names.index(name), name)
+        return (4, 0, name)
 
     def order(self, names, name):
         """The sort key of `name` among `names` (transports, profiles): unknown names last."""
@@ -152,14 +162,18 @@ def schedule(record):
 
 
 def option_keys(record, reg):
-    """The schedule options and levers among a record's params, in the record's order: its
-    "options" (the schedule's option names) when it has them, else every param that is not
-    a problem key (older result files). `reg`: the file's registry()."""
+    """The schedule options and levers among a record's params: its "options" (the
+    schedule's option names) when it has them, else every param that is not a problem key
+    (older result files). `reg`: the file's registry(). In one order for every file, the
+    order of labels: options always written before those left out at their default, then
+    the how-options, then the levers, each in registry order; unknown names last."""
     params = record.get("params") or {}
     names = record.get("options")
     if isinstance(names, list):
-        return [k for k in names if k in params] + [k for k in reg.levers if k in params]
-    return [k for k in params if k not in PROBLEM_KEYS]
+        keys = [k for k in names if k in params] + [k for k in reg.levers if k in params]
+    else:
+        keys = [k for k in params if k not in PROBLEM_KEYS]
+    return sorted(keys, key=reg.label_order)
 
 
 def variant_keys(record, reg):

@@ -3,7 +3,7 @@
 // moving bytes), and that rho comes from that baseline.
 #include <gtest/gtest.h>
 
-#include "bench/sweep/metrics.hpp"
+#include "bench/report/metrics.hpp"
 
 namespace cpb::test {
 namespace {

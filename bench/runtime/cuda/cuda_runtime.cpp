@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "bench/config/config.hpp"
+#include "base/usage_error.hpp"
 #include "bench/runtime/cuda/cuda_context.hpp"
 #include "bench/runtime/cuda/cuda_device_info.hpp"
 #include "bench/runtime/cuda/cuda_executor.hpp"

@@ -1,4 +1,4 @@
-#include "bench/sweep/stats.hpp"
+#include "bench/report/stats.hpp"
 
 #include <algorithm>
 #include <cmath>

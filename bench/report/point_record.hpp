@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/sweep/stats.hpp"
+#include "bench/report/stats.hpp"
 
 namespace cpb {
 

@@ -1,4 +1,4 @@
-#include "bench/sweep/point_record.hpp"
+#include "bench/report/point_record.hpp"
 
 #include <limits>
 #include <type_traits>

@@ -1,4 +1,4 @@
-#include "bench/sweep/metrics.hpp"
+#include "bench/report/metrics.hpp"
 
 #include <algorithm>
 
