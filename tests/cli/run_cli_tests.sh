@@ -11,7 +11,9 @@
 #                it replaces the default --out (CLI11 refuses a second one).
 #   NAME.np      optional MPI world size (default 1)
 #   NAME.cmd     optional subcommand that replaces `run --config NAME.json` (e.g. "probe",
-#                whose options then come from NAME.args)
+#                whose options then come from NAME.args); any other than run and probe
+#                (plan, report, compare, a misspelled one) gets none of the default
+#                options below, only NAME.args
 # Each case runs `MPIRUN NP BINARY run --config NAME.json --device cpu --quiet --out DIR/out.json ARGS`
 # with DIR a fresh temporary folder that must still be empty afterwards.
 # Prints one line per case, then "N passed, M failed"; exits 1 when any case failed.
@@ -48,9 +50,11 @@ for expect in "$casedir"/*.expect; do
   done
   command=(run --config "$config")
   [ -f "$casedir/$name.cmd" ] && command=("$(<"$casedir/$name.cmd")")
+  defaults=(--device cpu --quiet "${out[@]}")
+  case ${command[0]} in run | probe) ;; *) defaults=() ;; esac
 
-  "$mpirun" "$np" "$binary" "${command[@]}" --device cpu --quiet "${out[@]}" \
-    "${args[@]}" >"$work/$name/stdout" 2>"$work/$name/stderr"
+  "$mpirun" "$np" "$binary" "${command[@]}" "${defaults[@]}" "${args[@]}" \
+    >"$work/$name/stdout" 2>"$work/$name/stderr"
   rc=$?
 
   problems=()
