@@ -11,6 +11,7 @@
 #include "bench/probe/probe_setup.hpp"
 #include "bench/sweep/provenance.hpp"
 #include "bench/report/atomic_file.hpp"
+#include "bench/report/output_paths.hpp"
 #include "bench/report/probe_table.hpp"
 #include "bench/report/progress.hpp"
 #include "bench/report/result_file.hpp"
@@ -45,6 +46,7 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
   ProbeSetup setup;
   std::unique_ptr<Runtime> runtime;
   try {
+    if (root && !args.out.empty()) check_output_file("--out", args.out);  // only rank 0 writes
     setup = probe_setup(args, mpi.size());
     runtime = make_runtime(args.device, mpi);
   } catch (const UsageError& e) {

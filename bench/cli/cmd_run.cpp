@@ -6,6 +6,7 @@
 #include "bench/cli/commands.hpp"
 #include "bench/config/config.hpp"
 #include "bench/cli/runtime_select.hpp"
+#include "bench/report/output_paths.hpp"
 #include "bench/sweep/sweep.hpp"
 #include "comm/mpi_session.hpp"
 
@@ -48,6 +49,11 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
   std::vector<Point> points;
   std::unique_ptr<Runtime> runtime;
   try {
+    // Only rank 0 writes; a bad path fails here, before the first point, not after it.
+    if (!args.dry_run && mpi.rank() == 0) {
+      if (!args.out.empty()) check_output_file("--out", args.out);
+      if (!args.trace_dir.empty()) check_output_dir("--trace", args.trace_dir);
+    }
     cfg = load_config(args.config, args.axes);
     points = expand(cfg, mpi.size(), args.filter);
     if (!args.dry_run) {

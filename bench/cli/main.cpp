@@ -4,11 +4,65 @@
 //   cpbench plan|list|report|compare   (no MPI needed)
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <climits>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "bench/cli/commands.hpp"
 #include "bench/report/compare.hpp"
 #include "bench/report/report.hpp"
+
+namespace {
+
+// Numeric checks that word their range as the config errors do ("integers >= 1"), not as
+// CLI11's range validators do ("not in range 0.000000 to 1797...": the 309 digits of DBL_MAX).
+CLI::Validator integer_at_least(long long lo) {
+  const std::string allowed = "; allowed: integers >= " + std::to_string(lo);
+  return CLI::Validator(
+      [lo, allowed](std::string& s) -> std::string {
+        errno = 0;
+        char* end = nullptr;
+        const long long v = std::strtoll(s.c_str(), &end, 10);
+        if (s.empty() || *end != '\0') return "\"" + s + "\" is not an integer" + allowed;
+        if (v < lo) return s + " is too small" + allowed;
+        if (errno == ERANGE || v > INT_MAX)
+          return s + " is too large; allowed: integers from " + std::to_string(lo) + " to " + std::to_string(INT_MAX);
+        return "";
+      },
+      "INT>=" + std::to_string(lo));
+}
+
+CLI::Validator number_at_least(double lo) {
+  const std::string allowed = "; allowed: numbers >= " + CLI::detail::to_string(lo);
+  return CLI::Validator(
+      [lo, allowed](std::string& s) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(s.c_str(), &end);
+        if (s.empty() || *end != '\0' || !std::isfinite(v)) return "\"" + s + "\" is not a number" + allowed;
+        if (v < lo) return s + " is too small" + allowed;
+        return "";
+      },
+      "NUMBER>=" + CLI::detail::to_string(lo));
+}
+
+// CLI11 reports a missing subcommand or option before a word it does not know ("runn",
+// "--bogus": "A subcommand is required"); this names the word instead. Empty: none.
+std::string unknown_word(const CLI::App& app, const std::string& commands) {
+  const std::vector<CLI::App*> parsed = app.get_subcommands();
+  const CLI::App& where = parsed.empty() ? app : *parsed.front();
+  const std::vector<std::string> extra = where.remaining();
+  if (extra.empty()) return parsed.empty() ? "a command is required; commands: " + commands : "";
+  const std::string& w = extra.front();
+  const std::string what = w.size() > 1 && w[0] == '-' ? "option" : parsed.empty() ? "command" : "argument";
+  if (parsed.empty()) return "unknown " + what + " '" + w + "'; commands: " + commands;
+  return where.get_name() + ": unknown " + what + " '" + w + "'; see cpbench " + where.get_name() + " --help";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"cpbench: benchmarks for context-parallel attention (Ulysses, Ring, HCMS, USP)"};
@@ -31,9 +85,9 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("-c,--config", plan.config, "Sweep config (JSON)")->required();
   plan_cmd->add_option("-a,--axis", plan.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
   plan_cmd->add_option("--filter", plan.filter, "Select points (see run --filter)");
-  plan_cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->check(CLI::NonNegativeNumber);
-  plan_cmd->add_option("-P,--world", plan.world, "World size")->check(CLI::PositiveNumber);
-  plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->check(CLI::NonNegativeNumber);
+  plan_cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->check(integer_at_least(0));
+  plan_cmd->add_option("-P,--world", plan.world, "World size")->check(integer_at_least(1));
+  plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->check(integer_at_least(0));
   plan_cmd->add_option("--format", plan.format, "Output format")->check(CLI::IsMember({"text", "json"}));
 
   cpb::ProbeArgs probe;
@@ -68,14 +122,27 @@ int main(int argc, char** argv) {
   CLI::App* compare_cmd = app.add_subcommand("compare", "Gate on performance regressions: exit 1 on any");
   compare_cmd->add_option("base", base_path, "Baseline result JSON")->required();
   compare_cmd->add_option("new", new_path, "New result JSON")->required();
-  compare_cmd->add_option("--threshold", threshold, "Minimum change that counts [%]")->check(CLI::NonNegativeNumber);
-  compare_cmd->add_option("--noise", noise, "Allowed band in multiples of the combined CV")->check(CLI::NonNegativeNumber);
+  compare_cmd->add_option("--threshold", threshold, "Minimum change that counts [%]")->check(number_at_least(0));
+  compare_cmd->add_option("--noise", noise, "Allowed band in multiples of the combined CV")->check(number_at_least(0));
+
+  std::string commands;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    commands += (commands.empty() ? "" : ", ") + sub->get_name();
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "cpbench: error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
+  });
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;  // usage errors exit 2, like every other bad input
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    const std::string word = unknown_word(app, commands);
+    if (word.empty()) {
+      app.exit(e);
+    } else {
+      std::fprintf(stderr, "cpbench: error: %s\n", word.c_str());
+    }
+    return 2;  // usage errors exit 2, like every other bad input
   }
 
   if (*run_cmd) return cpb::cmd_run(run, &argc, &argv);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -64,7 +65,12 @@ struct SweepConfig {
 // wrong types, non-positive sizes, unknown schedule/mask/dtype/transport names.
 SweepConfig load_config(const std::string& path, const std::vector<std::string>& overrides);
 
-// Expands the axes for world size P (UsageError when P is not allowed), folds option
+// The most points a sweep may expand to (docs/CONFIG.md, "Expansion order"), checked from
+// the axis lengths before expanding: a runaway config fails at once instead of allocating.
+constexpr int64_t kMaxPoints = 1000000;
+
+// Expands the axes for world size P (UsageError when P is not allowed or the axes give
+// more than kMaxPoints combinations after folding), folds option
 // axes a schedule does not read, applies skip rules and the schedules' unsupported()
 // checks (as skip_reason), keeps the points that match `filter` ("" = all; see
 // docs/CONFIG.md for the syntax; UsageError when malformed) and numbers them.

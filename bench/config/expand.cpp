@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include <string>
 
 #include "bench/config/config.hpp"
 #include "bench/config/diagnostics.hpp"
@@ -42,6 +43,38 @@ void walk(size_t i, const std::vector<json>& values, json* pick,
     (*pick)[a.name] = v;
     walk(i + 1, values, pick, emit);
   }
+}
+
+// "1,000,000"
+std::string with_commas(double n) {
+  std::string digits = std::to_string(static_cast<long long>(n));
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
+  return digits;
+}
+
+// How many combinations walk() visits: per schedule, the product of the lengths of the
+// axes it reads (an option axis it does not read folds to one value). Fails with the
+// count, the axis lengths and the limit when over kMaxPoints, before anything is expanded.
+void check_point_count(const SweepConfig& c, const std::vector<json>& values) {
+  const std::vector<cfg::AxisSpec>& specs = cfg::axis_specs();
+  const size_t sched = static_cast<size_t>(std::distance(specs.data(), cfg::find_axis("schedule")));
+  double total = 0;  // exact up to 2^53, far above the limit
+  for (const json& s : values[sched]) {
+    double n = 1;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (i == sched || (specs[i].option && !cfg::schedule_reads(s.get<std::string>(), specs[i]))) continue;
+      n *= static_cast<double>(values[i].size());
+    }
+    total += n;
+  }
+  if (total <= static_cast<double>(kMaxPoints)) return;
+  std::string sizes;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (values[i].size() > 1) sizes += (sizes.empty() ? "" : " x ") + specs[i].name + " " + std::to_string(values[i].size());
+  }
+  const std::string count = total < 1e18 ? with_commas(total) : "more than 10^18";
+  cfg::fail(c.path + ": axes", "the axes give " + count + " points (" + sizes + "), too many",
+            "at most " + with_commas(static_cast<double>(kMaxPoints)) + " points; split the sweep into several configs");
 }
 
 Point make_point(const json& pick, int P) {
@@ -118,6 +151,8 @@ std::vector<Point> expand(const SweepConfig& c, int P, const std::string& filter
     if (!s.is_string() || !find_schedule(s.get<std::string>()))
       cfg::fail_name(c.path + ": axes.schedule", s, "a schedule", schedule_names());
   }
+
+  check_point_count(c, values);
 
   std::vector<Point> points;
   std::set<std::string> seen;  // schedule + params: folded duplicates run once

@@ -112,6 +112,11 @@ std::string range_text(int64_t lo, int64_t hi) {
   return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
 }
 
+// For a value over the maximum: the range with its maximum, even when that is INT_MAX.
+std::string range_with_max(int64_t lo, int64_t hi) {
+  return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
 // A SizeOrAuto value: a Size value, or "auto" (hcms calibrates C per point: bench/schedules/hcms_chunks_auto.hpp).
 nlohmann::json check_chunks(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
   if (v == "auto") return v;
@@ -161,13 +166,13 @@ int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::st
     x = v.get<int64_t>();
   } else if (v.is_number_unsigned()) {
     if (v.get<uint64_t>() > static_cast<uint64_t>(kInt64Max))
-      fail(where, show(v) + " is too large", range_text(lo, hi));
+      fail(where, show(v) + " is too large", range_with_max(lo, hi));
     x = static_cast<int64_t>(v.get<uint64_t>());
   } else if (v.is_number_float()) {
     const double d = v.get<double>();
     if (!std::isfinite(d) || d != std::floor(d))
       fail(where, show(v) + " is not an integer", range_text(lo, hi));
-    if (std::fabs(d) >= 9.2e18) fail(where, show(v) + " is too large", range_text(lo, hi));
+    if (std::fabs(d) >= 9.2e18) fail(where, show(v) + " is too large", range_with_max(lo, hi));
     x = static_cast<int64_t>(d);
   } else {
     fail(where, show(v) + " is not an integer", range_text(lo, hi));
@@ -176,7 +181,7 @@ int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::st
     const char* problem = lo == 1 ? " is not positive" : lo == 0 ? " is negative" : " is too small";
     fail(where, show(v) + problem, range_text(lo, hi));
   }
-  if (x > hi) fail(where, show(v) + " is too large", range_text(lo, hi));
+  if (x > hi) fail(where, show(v) + " is too large", range_with_max(lo, hi));
   return x;
 }
 

@@ -188,7 +188,7 @@ int run_compare(const std::string& base_path, const std::string& new_path, doubl
     print_comparison(c, out);
     return c.regressed() ? 1 : 0;
   } catch (const UsageError& e) {
-    std::cerr << "cpbench compare: " << e.what() << '\n';
+    std::cerr << "cpbench: error: " << e.what() << '\n';
     return 2;
   }
 }

@@ -17,7 +17,7 @@ int run_report(const std::string& path, const std::string& format, std::ostream&
       write_csv_report(doc, out);
     return 0;
   } catch (const UsageError& e) {
-    std::cerr << "cpbench report: " << e.what() << '\n';
+    std::cerr << "cpbench: error: " << e.what() << '\n';
     return 2;
   }
 }

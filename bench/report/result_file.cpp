@@ -1,5 +1,6 @@
 #include "bench/report/result_file.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -41,6 +42,9 @@ std::string result_file_text(const nlohmann::json& doc) {
 }
 
 nlohmann::json load_result_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ResultFileError(path + ": cannot open the result file: it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ResultFileError(path + ": cannot open the result file");
   std::stringstream text;

@@ -5,11 +5,16 @@
 # CASEDIR (or CASEDIR/cases) holds one case per NAME.expect:
 #   NAME.expect  lines that must all appear in stderr (the field path and what is wrong)
 #   NAME.json    the config passed with --config; absent: the missing-file case
-#   NAME.args    optional extra arguments, one per line (e.g. "-a" then "S=big")
+#   NAME.args    optional extra arguments, one per line (e.g. "-a" then "S=big"); in them
+#                $DIR stands for DIR below and $CASES for CASEDIR (in NAME.expect too,
+#                so a message can be checked to name the path). When they hold --out,
+#                it replaces the default --out (CLI11 refuses a second one).
 #   NAME.np      optional MPI world size (default 1)
 #   NAME.cmd     optional subcommand that replaces `run --config NAME.json` (e.g. "probe",
-#                whose options then come from NAME.args)
-# Each case runs `MPIRUN NP BINARY run --config NAME.json --device cpu --quiet --out DIR/out.json`
+#                whose options then come from NAME.args); any other than run and probe
+#                (plan, report, compare, a misspelled one) gets none of the default
+#                options below, only NAME.args
+# Each case runs `MPIRUN NP BINARY run --config NAME.json --device cpu --quiet --out DIR/out.json ARGS`
 # with DIR a fresh temporary folder that must still be empty afterwards.
 # Prints one line per case, then "N passed, M failed"; exits 1 when any case failed.
 set -uo pipefail
@@ -33,15 +38,23 @@ for expect in "$casedir"/*.expect; do
   config=$casedir/$name.json
   np=1
   [ -f "$casedir/$name.np" ] && np=$(<"$casedir/$name.np")
-  args=()
-  [ -f "$casedir/$name.args" ] && mapfile -t args <"$casedir/$name.args"
-  command=(run --config "$config")
-  [ -f "$casedir/$name.cmd" ] && command=("$(<"$casedir/$name.cmd")")
-
   outdir=$work/$name/out
   mkdir -p "$outdir"
-  "$mpirun" "$np" "$binary" "${command[@]}" --device cpu --quiet --out "$outdir/out.json" \
-    "${args[@]}" >"$work/$name/stdout" 2>"$work/$name/stderr"
+  args=()
+  [ -f "$casedir/$name.args" ] && mapfile -t args <"$casedir/$name.args"
+  out=(--out "$outdir/out.json")
+  for i in "${!args[@]}"; do
+    args[i]=${args[i]//\$DIR/$outdir}
+    args[i]=${args[i]//\$CASES/$casedir}
+    [ "${args[i]}" = --out ] && out=()
+  done
+  command=(run --config "$config")
+  [ -f "$casedir/$name.cmd" ] && command=("$(<"$casedir/$name.cmd")")
+  defaults=(--device cpu --quiet "${out[@]}")
+  case ${command[0]} in run | probe) ;; *) defaults=() ;; esac
+
+  "$mpirun" "$np" "$binary" "${command[@]}" "${defaults[@]}" "${args[@]}" \
+    >"$work/$name/stdout" 2>"$work/$name/stderr"
   rc=$?
 
   problems=()
@@ -49,6 +62,8 @@ for expect in "$casedir"/*.expect; do
   grep -qF -- "cpbench: error: " "$work/$name/stderr" || problems+=("no 'cpbench: error: ' line on stderr")
   while IFS= read -r line || [ -n "$line" ]; do
     [ -z "$line" ] && continue
+    line=${line//\$DIR/$outdir}
+    line=${line//\$CASES/$casedir}
     grep -qF -- "$line" "$work/$name/stderr" || problems+=("stderr lacks: $line")
   done <"$expect"
   written=$(find "$outdir" -mindepth 1 -printf '%P ')
