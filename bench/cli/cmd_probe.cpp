@@ -45,8 +45,18 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
   Reason error;
   ProbeSetup setup;
   std::unique_ptr<Runtime> runtime;
+  // Only rank 0 writes, so only it checks --out; every rank learns its verdict before the
+  // set-up below, whose collectives (make_runtime) a failed rank would not join.
   try {
-    if (root && !args.out.empty()) check_output_file("--out", args.out);  // only rank 0 writes
+    if (root && !args.out.empty()) check_output_file("--out", args.out);
+  } catch (const UsageError& e) {
+    error = e.what();
+  }
+  if ((error = first_reason(error, mpi))) {
+    if (root) std::fprintf(stderr, "cpbench: error: %s\n", error->c_str());
+    return 2;
+  }
+  try {
     setup = probe_setup(args, mpi.size());
     runtime = make_runtime(args.device, mpi);
   } catch (const UsageError& e) {

@@ -7,6 +7,7 @@
 #include "bench/config/config.hpp"
 #include "bench/cli/runtime_select.hpp"
 #include "bench/report/output_paths.hpp"
+#include "bench/sweep/first_reason.hpp"
 #include "bench/sweep/sweep.hpp"
 #include "comm/mpi_session.hpp"
 
@@ -48,12 +49,23 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
   SweepConfig cfg;
   std::vector<Point> points;
   std::unique_ptr<Runtime> runtime;
-  try {
-    // Only rank 0 writes; a bad path fails here, before the first point, not after it.
-    if (!args.dry_run && mpi.rank() == 0) {
-      if (!args.out.empty()) check_output_file("--out", args.out);
-      if (!args.trace_dir.empty()) check_output_dir("--trace", args.trace_dir);
+  // Only rank 0 writes, so only it checks the output paths; every rank learns its verdict
+  // before the set-up below, whose collectives (make_runtime) a failed rank would not join.
+  if (!args.dry_run) {
+    try {
+      if (mpi.rank() == 0) {
+        if (!args.out.empty()) check_output_file("--out", args.out);
+        if (!args.trace_dir.empty()) check_output_dir("--trace", args.trace_dir);
+      }
+    } catch (const UsageError& e) {
+      error = e.what();
     }
+    if (const Reason bad = first_reason(error.empty() ? Reason() : Reason(error), mpi)) {
+      if (mpi.rank() == 0) std::fprintf(stderr, "cpbench: error: %s\n", bad->c_str());
+      return 2;
+    }
+  }
+  try {
     cfg = load_config(args.config, args.axes);
     points = expand(cfg, mpi.size(), args.filter);
     if (!args.dry_run) {

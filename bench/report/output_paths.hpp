@@ -1,6 +1,7 @@
 // Checks of the paths a command will write (`run --out`, `run --trace`, `probe --out`),
 // made before any work: a bad path is bad input (UsageError, exit 2, nothing written),
-// not a crash after the first point. Only rank 0 writes, so only rank 0 calls these.
+// not a crash after the first point. Only rank 0 writes, so only rank 0 calls these, and
+// the ranks agree on the verdict before any other collective (bench/cli/cmd_run.cpp).
 #pragma once
 
 #include <string>
