@@ -1,6 +1,5 @@
 #include "bench/report/point_record.hpp"
 
-#include <limits>
 #include <type_traits>
 
 namespace cpb {
@@ -39,11 +38,6 @@ const char* const chunks_fit = "chunks_fit";
 
 namespace {
 
-// A double as nlohmann reads it back: null (how it writes a NaN or an infinity) as NaN.
-double number(const nlohmann::json& v) {
-  return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
-}
-
 template <typename T>
 void put(nlohmann::json& j, const char* key, const std::optional<T>& v) {
   if (v) j[key] = *v;
@@ -55,7 +49,7 @@ void get(const nlohmann::json& j, const char* key, std::optional<T>& v) {
   if (it == j.end()) {
     v.reset();
   } else if constexpr (std::is_same_v<T, double>) {
-    v = number(*it);
+    v = json_number(*it);
   } else {
     v = it->template get<T>();
   }
@@ -79,9 +73,9 @@ void to_json(nlohmann::json& j, const VerifyRecord& v) {
 
 void from_json(const nlohmann::json& j, VerifyRecord& v) {
   namespace k = record_key;
-  v.max_abs_err = number(j.at(k::max_abs_err));
-  v.tolerance = number(j.at(k::tolerance));
-  v.checked = number(j.at(k::checked));
+  v.max_abs_err = json_number(j.at(k::max_abs_err));
+  v.tolerance = json_number(j.at(k::tolerance));
+  v.checked = json_number(j.at(k::checked));
   v.mode = j.at(k::mode).get<std::string>();
   get(j, k::bitwise_equal_to, v.bitwise_equal_to);
   v.bitwise_equal.reset();

@@ -42,12 +42,12 @@ nlohmann::json to_json(const Stats& s) {
 
 void to_json(nlohmann::json& j, const Stats& s) { j = to_json(s); }
 
+double json_number(const nlohmann::json& v) {
+  return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+}
+
 void from_json(const nlohmann::json& j, Stats& s) {
-  // nlohmann writes a NaN or an infinity as null.
-  const auto number = [&j](const char* key) {
-    const nlohmann::json& v = j.at(key);
-    return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
-  };
+  const auto number = [&j](const char* key) { return json_number(j.at(key)); };
   s.n = j.at("n").get<int>();
   s.p50 = number("p50");
   s.p10 = number("p10");

@@ -20,4 +20,8 @@ nlohmann::json to_json(const Stats& s);  // {"p50","p10","p90","min","max","mean
 void to_json(nlohmann::json& j, const Stats& s);
 void from_json(const nlohmann::json& j, Stats& s);
 
+// A double of a record as nlohmann reads it back: null (how it writes a NaN or an
+// infinity) as NaN.
+double json_number(const nlohmann::json& v);
+
 }  // namespace cpb
