@@ -52,6 +52,9 @@ struct LeverSpec {
   const char* help;
   nlohmann::json (*get)(const Levers& l);              // the params value; null when off
   void (*set)(Levers* l, const nlohmann::json& v);  // from a checked config value
+
+  // The config value when the axis is absent (off): the first name, or the count 0.
+  nlohmann::json default_value() const { return allowed.empty() ? nlohmann::json(0) : nlohmann::json(allowed.front()); }
 };
 const std::vector<LeverSpec>& lever_specs();
 

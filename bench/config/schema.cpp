@@ -48,14 +48,13 @@ AxisSpec lever_axis(const LeverSpec& l) {
   AxisSpec a;
   a.name = l.name;
   a.lever = &l;
+  a.default_value = l.default_value();
   if (l.allowed.empty()) {
     a.kind = AxisKind::Count;
     a.max = l.max;
-    a.default_value = 0;
   } else {
     a.kind = AxisKind::Name;
     a.noun = std::string("a ") + l.name;
-    a.default_value = l.allowed.front();
   }
   return a;
 }

@@ -30,12 +30,11 @@ json option_json(const OptionSpec& o) {
   return j;
 }
 
-// A named lever defaults to its first value; a count lever to 0 (the library's choice).
 // Records leave a lever out at its default.
 json lever_json(const LeverSpec& l) {
   json j = {{"name", l.name}, {"values", l.allowed}};
   j["max"] = l.allowed.empty() ? json(l.max) : json();
-  j["default"] = l.allowed.empty() ? json(0) : json(l.allowed.front());
+  j["default"] = l.default_value();
   j["help"] = l.help;
   return j;
 }
