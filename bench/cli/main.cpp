@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bench/cli/commands.hpp"
+#include "bench/config/schema.hpp"
 #include "bench/report/compare.hpp"
 #include "bench/report/report.hpp"
 
@@ -21,7 +22,7 @@ namespace {
 // Numeric checks that word their range as the config errors do ("integers >= 1"), not as
 // CLI11's range validators do ("not in range 0.000000 to 1797...": the 309 digits of DBL_MAX).
 CLI::Validator integer_at_least(long long lo) {
-  const std::string allowed = "; allowed: integers >= " + std::to_string(lo);
+  const std::string allowed = "; allowed: " + cpb::cfg::range_text(lo, INT_MAX);
   return CLI::Validator(
       [lo, allowed](std::string& s) -> std::string {
         errno = 0;
@@ -30,7 +31,7 @@ CLI::Validator integer_at_least(long long lo) {
         if (s.empty() || *end != '\0') return "\"" + s + "\" is not an integer" + allowed;
         if (v < lo) return s + " is too small" + allowed;
         if (errno == ERANGE || v > INT_MAX)
-          return s + " is too large; allowed: integers from " + std::to_string(lo) + " to " + std::to_string(INT_MAX);
+          return s + " is too large; allowed: " + cpb::cfg::range_with_max(lo, INT_MAX);
         return "";
       },
       "INT>=" + std::to_string(lo));

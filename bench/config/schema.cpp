@@ -106,16 +106,6 @@ std::vector<AxisSpec> make_specs() {
   return v;
 }
 
-std::string range_text(int64_t lo, int64_t hi) {
-  if (hi == kIntMax || hi == kInt64Max) return "integers >= " + std::to_string(lo);
-  return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
-}
-
-// For a value over the maximum: the range with its maximum, even when that is INT_MAX.
-std::string range_with_max(int64_t lo, int64_t hi) {
-  return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
-}
-
 // A SizeOrAuto value: a Size value, or "auto" (hcms calibrates C per point: bench/schedules/hcms_chunks_auto.hpp).
 nlohmann::json check_chunks(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
   if (v == "auto") return v;
@@ -125,6 +115,16 @@ nlohmann::json check_chunks(const AxisSpec& a, const nlohmann::json& v, const st
 }
 
 }  // namespace
+
+std::string range_text(int64_t lo, int64_t hi) {
+  if (hi == kIntMax || hi == kInt64Max) return "integers >= " + std::to_string(lo);
+  return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+// For a value over the maximum: the range with its maximum, even when that is INT_MAX.
+std::string range_with_max(int64_t lo, int64_t hi) {
+  return "integers from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
 
 const std::vector<AxisSpec>& axis_specs() {
   static const std::vector<AxisSpec> specs = make_specs();

@@ -50,6 +50,12 @@ std::vector<std::string> allowed_names(const AxisSpec& a);
 
 // An integer in [lo, hi] (JSON integers, or floats with an integral value), else
 // UsageError naming `where`.
+// The integers from lo to hi as the errors' "allowed" part: "integers >= lo" when hi is
+// the type's maximum, else "integers from lo to hi". range_with_max always states hi (for
+// a value over it).
+std::string range_text(int64_t lo, int64_t hi);
+std::string range_with_max(int64_t lo, int64_t hi);
+
 int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::string& where);
 
 // One value of axis `a`, checked; returns it normalized (integers as JSON integers).
