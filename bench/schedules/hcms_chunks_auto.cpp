@@ -130,7 +130,10 @@ nlohmann::json ChunkCalibration::to_json() const {
   const auto to_array = [](const std::vector<ChunkSample>& xs) {
     nlohmann::json out = nlohmann::json::array();
     for (const ChunkSample& s : xs)
-      out.push_back({{"chunks", s.chunks}, {"time_ms", s.time_ms}, {"p10_ms", s.p10_ms}, {"p90_ms", s.p90_ms}});
+      out.push_back({{option_spec(Option::Chunks).name, s.chunks},
+                     {"time_ms", s.time_ms},
+                     {"p10_ms", s.p10_ms},
+                     {"p90_ms", s.p90_ms}});
     return out;
   };
   return {{"A_ms", fit.A_ms},
