@@ -14,6 +14,8 @@ MpiSession::MpiSession(int* argc, char*** argv) {
   CPB_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank_));
   CPB_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size_));
   set_process_rank(rank_);
+  watchdog_ = std::make_unique<Watchdog>();
+  set_process_watchdog(watchdog_.get());
   // FUNNELED: only the main thread calls MPI; other threads (CUDA, NCCL) may exist.
   if (provided < MPI_THREAD_FUNNELED)
     CPB_FATAL("MPI_Init_thread gave thread level " + std::to_string(provided) +
@@ -36,30 +38,37 @@ MpiSession::~MpiSession() {
   // CPB_MPI_CHECK never throws: a failure here ends the job through fatal().
   int finalized = 0;
   CPB_MPI_CHECK(MPI_Finalized(&finalized));
+  set_process_watchdog(nullptr);
+  watchdog_.reset();
   if (finalized) return;
   if (node_ != MPI_COMM_NULL) CPB_MPI_CHECK(MPI_Comm_free(&node_));
   CPB_MPI_CHECK(MPI_Finalize());
 }
 
 namespace {
-double allreduce(double v, MPI_Op op, MPI_Comm comm) {
+double allreduce(double v, MPI_Op op, const char* op_name, MPI_Comm comm, const char* caller) {
+  const Watchdog::Section watched = watch_wait(std::string("MPI_Allreduce (") + op_name + ") called by " + caller);
   double out = 0;
   CPB_MPI_CHECK(MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, op, comm));
   return out;
 }
 }  // namespace
 
-double allreduce_max(double v, MPI_Comm comm) { return allreduce(v, MPI_MAX, comm); }
-double allreduce_min(double v, MPI_Comm comm) { return allreduce(v, MPI_MIN, comm); }
-double allreduce_sum(double v, MPI_Comm comm) { return allreduce(v, MPI_SUM, comm); }
+double allreduce_max(double v, MPI_Comm comm, const char* caller) { return allreduce(v, MPI_MAX, "max", comm, caller); }
+double allreduce_min(double v, MPI_Comm comm, const char* caller) { return allreduce(v, MPI_MIN, "min", comm, caller); }
+double allreduce_sum(double v, MPI_Comm comm, const char* caller) { return allreduce(v, MPI_SUM, "sum", comm, caller); }
 
-bool allreduce_or(bool v, MPI_Comm comm) {
+bool allreduce_or(bool v, MPI_Comm comm, const char* caller) {
+  const Watchdog::Section watched = watch_wait(std::string("MPI_Allreduce (or) called by ") + caller);
   const int in = v ? 1 : 0;
   int out = 0;
   CPB_MPI_CHECK(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_LOR, comm));
   return out != 0;
 }
 
-void barrier(MPI_Comm comm) { CPB_MPI_CHECK(MPI_Barrier(comm)); }
+void barrier(MPI_Comm comm, const char* caller) {
+  const Watchdog::Section watched = watch_wait(std::string("MPI_Barrier called by ") + caller);
+  CPB_MPI_CHECK(MPI_Barrier(comm));
+}
 
 }  // namespace cpb

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "bench/runtime/verify_reference.hpp"
 #include "base/check.hpp"
 #include "comm/mpi_session.hpp"
+#include "comm/watchdog.hpp"
 #include "kernels/cpu/attention.hpp"
 #include "kernels/cpu/input_fill.hpp"
 #include "kernels/cpu/lse_merge.hpp"
@@ -25,6 +27,21 @@ std::string gib(double bytes) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2f GiB", bytes / (1ull << 30));
   return buf;
+}
+
+// "exchange step 'kv 1' (step 4, lane 1) with rank 1 of ring P=2 S=4096": what a rank
+// waits on in an Exchange step, for the watchdog.
+std::string exchange_wait(const Step& s, const Plan& plan, const Problem& p) {
+  const ExchangeOp& op = std::get<ExchangeOp>(s.op);
+  std::set<int> peers;
+  for (const Transfer& t : op.sends) peers.insert(t.peer);
+  for (const Transfer& t : op.recvs) peers.insert(t.peer);
+  peers.erase(plan.rank);
+  std::string with;
+  for (int r : peers) with += (with.empty() ? "" : ",") + std::to_string(r);
+  return "exchange step '" + s.label + "' (step " + std::to_string(s.id) + ", lane " + std::to_string(s.lane) +
+         ") with rank" + (peers.size() == 1 ? " " : "s ") + (with.empty() ? "none" : with) + " of " +
+         plan.schedule + " P=" + std::to_string(p.P) + " S=" + std::to_string(p.S);
 }
 
 }  // namespace
@@ -74,10 +91,12 @@ void CpuExecutor::execute(const Step& s) {
       for (const CopyOp::Pair& pair : std::get<CopyOp>(s.op).pairs)
         copy_strided(Tensor4<const float>(tensor(pair.src)), tensor(pair.dst));
       return;
-    case OpKind::Exchange:
+    case OpKind::Exchange: {
+      const Watchdog::Section watched = watch_wait(exchange_wait(s, plan_, problem_));
       // The lane is the tag, so exchanges of different lanes never match each other.
       run_exchange(std::get<ExchangeOp>(s.op), plan_.rank, s.lane, comm_, buffers_);
       return;
+    }
     case OpKind::Attention: {
       const AttentionOp& a = std::get<AttentionOp>(s.op);
       const Tensor4<float> lse = a.has_lse ? tensor(a.lse) : Tensor4<float>();
@@ -95,7 +114,7 @@ void CpuExecutor::execute(const Step& s) {
 
 double CpuExecutor::run(std::vector<StepTime>* steps) {
   if (steps) steps->clear();
-  barrier(comm_);
+  barrier(comm_, "CpuExecutor::run (the barrier that starts a run)");
   const double t0 = MPI_Wtime();
   for (const Step& s : plan_.steps) {
     const double start = MPI_Wtime();

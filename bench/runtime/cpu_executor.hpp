@@ -31,7 +31,9 @@ class CpuExecutor final : public Executor {
   // `max_buffer_bytes`.
   CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_buffer_bytes);
 
-  // Barrier on `comm`, then every step in plan order; MPI_Wtime around them [ms].
+  // Barrier on `comm`, then every step in plan order; MPI_Wtime around them [ms]. The
+  // barrier and each Exchange step wait under the process's watchdog (comm/watchdog.hpp),
+  // an exchange named by its step, peers and plan; compute steps are not watched.
   // `steps`, when given, is replaced by one entry per step.
   double run(std::vector<StepTime>* steps) override;
   // Against the double reference (bench/runtime/verify_reference.hpp), tolerance

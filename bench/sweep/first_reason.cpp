@@ -1,6 +1,7 @@
 #include "bench/sweep/first_reason.hpp"
 
 #include "base/check.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 
@@ -10,10 +11,10 @@ Reason first_reason(const Reason& mine, const MpiSession& mpi) {
   const int first = static_cast<int>(allreduce_min(mine ? mpi.rank() : mpi.size(), mpi.world()));
   if (first == mpi.size()) return std::nullopt;
   int len = mine ? static_cast<int>(mine->size()) : 0;
-  CPB_MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT, first, mpi.world()));
+  CPB_MPI_WAIT(MPI_Bcast, &len, 1, MPI_INT, first, mpi.world());
   std::string out = mine.value_or("");
   out.resize(static_cast<size_t>(len));
-  CPB_MPI_CHECK(MPI_Bcast(out.data(), len, MPI_CHAR, first, mpi.world()));
+  CPB_MPI_WAIT(MPI_Bcast, out.data(), len, MPI_CHAR, first, mpi.world());
   return first == mpi.rank() ? *mine : "rank " + std::to_string(first) + ": " + out;
 }
 

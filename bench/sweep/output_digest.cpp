@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "base/check.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 namespace {
@@ -35,7 +36,7 @@ std::string output_digest(uint64_t my_hash, MPI_Comm comm) {
   CPB_MPI_CHECK(MPI_Comm_size(comm, &size));
   std::vector<unsigned long long> all(static_cast<size_t>(size));
   const unsigned long long mine = my_hash;
-  CPB_MPI_CHECK(MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, all.data(), 1, MPI_UNSIGNED_LONG_LONG, comm));
+  CPB_MPI_WAIT(MPI_Allgather, &mine, 1, MPI_UNSIGNED_LONG_LONG, all.data(), 1, MPI_UNSIGNED_LONG_LONG, comm);
   return combine_rank_hashes(std::vector<uint64_t>(all.begin(), all.end()));
 }
 

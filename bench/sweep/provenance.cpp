@@ -5,6 +5,7 @@
 
 #include "base/check.hpp"
 #include "bench/sweep/registry_json.hpp"
+#include "comm/watchdog.hpp"
 
 extern char** environ;
 
@@ -25,7 +26,7 @@ std::vector<std::string> gather_hosts(const MpiSession& mpi) {
   std::vector<char> mine(kLen, '\0');
   mpi.host().copy(mine.data(), kLen - 1);
   std::vector<char> all(static_cast<size_t>(kLen) * mpi.size());
-  CPB_MPI_CHECK(MPI_Allgather(mine.data(), kLen, MPI_CHAR, all.data(), kLen, MPI_CHAR, mpi.world()));
+  CPB_MPI_WAIT(MPI_Allgather, mine.data(), kLen, MPI_CHAR, all.data(), kLen, MPI_CHAR, mpi.world());
   std::vector<std::string> hosts;
   for (int r = 0; r < mpi.size(); ++r) hosts.emplace_back(all.data() + static_cast<size_t>(r) * kLen);
   return hosts;

@@ -5,6 +5,7 @@
 #include "bench/report/trace.hpp"
 #include "bench/schedule.hpp"
 #include "base/check.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 namespace {
@@ -55,15 +56,15 @@ void write_point_trace(const std::string& dir, const Point& point, const std::ve
   for (const StepTime& t : steps) mine.insert(mine.end(), {static_cast<double>(t.step), t.start_ms, t.end_ms});
   int n = static_cast<int>(mine.size());
   std::vector<int> counts(static_cast<size_t>(mpi.size())), displs(static_cast<size_t>(mpi.size()));
-  CPB_MPI_CHECK(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, mpi.world()));
+  CPB_MPI_WAIT(MPI_Gather, &n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, mpi.world());
   int total = 0;
   for (int r = 0; r < mpi.size(); ++r) {
     displs[static_cast<size_t>(r)] = total;
     total += counts[static_cast<size_t>(r)];
   }
   std::vector<double> all(static_cast<size_t>(std::max(total, 1)));
-  CPB_MPI_CHECK(MPI_Gatherv(mine.data(), n, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, 0,
-                        mpi.world()));
+  CPB_MPI_WAIT(MPI_Gatherv, mine.data(), n, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, 0,
+               mpi.world());
   if (mpi.rank() != 0) return;
 
   const Schedule* sched = find_schedule(point.schedule);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "base/cuda/cuda_check.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 
@@ -42,14 +43,14 @@ std::vector<std::vector<char>> allgather_bytes(const void* mine, size_t bytes, M
   CPB_MPI_CHECK(MPI_Comm_size(comm, &size));
   const int count = static_cast<int>(bytes);
   std::vector<int> counts(static_cast<size_t>(size)), displs(static_cast<size_t>(size));
-  CPB_MPI_CHECK(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm));
+  CPB_MPI_WAIT(MPI_Allgather, &count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
   int total = 0;
   for (int r = 0; r < size; ++r) {
     displs[static_cast<size_t>(r)] = total;
     total += counts[static_cast<size_t>(r)];
   }
   std::vector<char> flat(static_cast<size_t>(total));
-  CPB_MPI_CHECK(MPI_Allgatherv(mine, count, MPI_BYTE, flat.data(), counts.data(), displs.data(), MPI_BYTE, comm));
+  CPB_MPI_WAIT(MPI_Allgatherv, mine, count, MPI_BYTE, flat.data(), counts.data(), displs.data(), MPI_BYTE, comm);
   std::vector<std::vector<char>> out;
   for (int r = 0; r < size; ++r) {
     const auto first = flat.begin() + displs[static_cast<size_t>(r)];
@@ -95,9 +96,9 @@ std::vector<int> node_of_ranks(MPI_Comm world, MPI_Comm node) {
   int me = 0, size = 1, leader = 0;
   CPB_MPI_CHECK(MPI_Comm_rank(world, &me));
   CPB_MPI_CHECK(MPI_Comm_size(world, &size));
-  CPB_MPI_CHECK(MPI_Allreduce(&me, &leader, 1, MPI_INT, MPI_MIN, node));
+  CPB_MPI_WAIT(MPI_Allreduce, &me, &leader, 1, MPI_INT, MPI_MIN, node);
   std::vector<int> out(static_cast<size_t>(size));
-  CPB_MPI_CHECK(MPI_Allgather(&leader, 1, MPI_INT, out.data(), 1, MPI_INT, world));
+  CPB_MPI_WAIT(MPI_Allgather, &leader, 1, MPI_INT, out.data(), 1, MPI_INT, world);
   return out;
 }
 

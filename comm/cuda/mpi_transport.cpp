@@ -10,6 +10,7 @@
 
 #include "base/cuda/cuda_check.hpp"
 #include "comm/cuda/exchange_wiring.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 namespace {
@@ -54,7 +55,7 @@ void MpiTransport::post(size_t i, cudaStream_t stream) {
     if (t.peer != me_) post_pieces(t, false);
   for (const PeerSpan& t : e.sends)
     if (t.peer != me_) post_pieces(t, true);
-  CPB_MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
+  CPB_MPI_WAIT(MPI_Waitall, static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
   post_self_copies(plan_, e, me_, stream);
 }
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "comm/watchdog.hpp"
+
 namespace cpb {
 
 NcclComm::NcclComm(MPI_Comm comm, std::string name, int ctas) : name_(std::move(name)) {
@@ -9,7 +11,7 @@ NcclComm::NcclComm(MPI_Comm comm, std::string name, int ctas) : name_(std::move(
   CPB_MPI_CHECK(MPI_Comm_size(comm, &size_));
   ncclUniqueId id;
   if (rank_ == 0) CPB_NCCL_CHECK(ncclGetUniqueId(&id));
-  CPB_MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm));
+  CPB_MPI_WAIT(MPI_Bcast, &id, sizeof(id), MPI_BYTE, 0, comm);
   ncclComm_t handle = nullptr;
   if (ctas > 0) {
     ncclConfig_t config = NCCL_CONFIG_INITIALIZER;

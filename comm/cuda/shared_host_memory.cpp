@@ -12,6 +12,7 @@
 
 #include "base/cuda/cuda_check.hpp"
 #include "comm/mpi_session.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 namespace {
@@ -22,7 +23,7 @@ std::string errno_text() { return std::strerror(errno); }
 std::string object_name(MPI_Comm node) {
   static std::atomic<long> count{0};
   long id[2] = {static_cast<long>(getpid()), count++};
-  CPB_MPI_CHECK(MPI_Bcast(id, 2, MPI_LONG, 0, node));
+  CPB_MPI_WAIT(MPI_Bcast, id, 2, MPI_LONG, 0, node);
   return "/cpbench." + std::to_string(id[0]) + "." + std::to_string(id[1]);
 }
 

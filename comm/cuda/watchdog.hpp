@@ -1,26 +1,21 @@
-// Watchdog: a thread that turns a hung or failed NCCL job into a clean abort.
+// The CUDA runtime's part of the watchdog (comm/watchdog.hpp): NCCL asynchronous errors
+// and the name of the step a hung run waits on.
 //
-// While a section is armed (the host code that enqueues a run and waits for it), the
-// thread checks every 50 ms that
-//   1. no registered NCCL communicator reports an asynchronous error, and
-//   2. the section ends within `timeout_s` [s] (CPB_WATCHDOG_S, default 300).
-// On a failure it calls cpb::fatal() with the rank (from the process tag), the section's
-// label (the point) and the first step whose completion event has not fired; fatal()
-// aborts every NCCL communicator through its abort hook and MPI_Aborts the job. It
-// calls MPI_Abort from the watchdog thread: MPI_THREAD_FUNNELED does not promise that,
-// but Open MPI and MPICH honour it, and the alternative is a job that hangs forever.
+// A CudaWatchdog adds a probe to the process's Watchdog that checks, on every wake of its
+// thread, that no registered NCCL communicator reports an asynchronous error (a failure:
+// the job ends with exit code 1). Its sections are the host watchdog's, with the first
+// step whose completion event has not fired added to a timeout's message. fatal() aborts
+// every NCCL communicator through its abort hook before MPI_Abort.
 #pragma once
 
 #include <nccl.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/cuda/cuda_check.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 
@@ -30,60 +25,39 @@ struct StepProgress {
   cudaEvent_t done = nullptr;
 };
 
-class Watchdog {
+class CudaWatchdog {
  public:
-  static constexpr double kDefaultTimeoutS = 300;
+  // Adds the NCCL probe to `host`, which must outlive this; events are queried on `device`.
+  CudaWatchdog(Watchdog& host, int device);
+  ~CudaWatchdog();  // removes the probe
+  CudaWatchdog(const CudaWatchdog&) = delete;
+  CudaWatchdog& operator=(const CudaWatchdog&) = delete;
 
-  // Starts the thread; it queries events on `device`.
-  Watchdog(int device, double timeout_s);
-  ~Watchdog();  // stops and joins the thread
-  Watchdog(const Watchdog&) = delete;
-  Watchdog& operator=(const Watchdog&) = delete;
-
-  double timeout_s() const { return timeout_s_; }
+  double timeout_s() const { return host_.timeout_s(); }
 
   // Polls `comm` for asynchronous errors until remove_comm(comm).
   void add_comm(ncclComm_t comm, const std::string& name);
   void remove_comm(ncclComm_t comm);
 
-  // An armed section; disarms when destroyed. `progress` (may be null) must outlive it.
-  class Section {
-   public:
-    Section(Section&& o) noexcept;
-    Section& operator=(Section&&) = delete;
-    Section(const Section&) = delete;
-    Section& operator=(const Section&) = delete;
-    ~Section();
-
-   private:
-    friend class Watchdog;
-    explicit Section(Watchdog* w) : w_(w) {}
-    Watchdog* w_;
-  };
-  // Arms the watchdog for `what` (e.g. "ring S=65536 H=32 ... run"). One section at a time.
-  [[nodiscard]] Section arm(std::string what, const std::vector<StepProgress>* progress);
+  // Arms the host watchdog for `what` (e.g. "ring P=2 S=65536 ... run"); a timeout's
+  // message names the first step of `progress` (may be null; must outlive the section)
+  // whose event has not fired.
+  [[nodiscard]] Watchdog::Section arm(std::string what, const std::vector<StepProgress>* progress);
 
  private:
   struct Comm {
     ncclComm_t comm;
     std::string name;
   };
-  void loop();
-  void disarm();
-  [[noreturn]] void fail(const std::string& why);
-  std::string first_unfinished() const;
+  std::string nccl_error();  // the probe
+  void bind_thread();        // cudaSetDevice(device_) on the watchdog thread, once
 
+  Watchdog& host_;
   const int device_;
-  const double timeout_s_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool armed_ = false;
-  std::string what_;
-  const std::vector<StepProgress>* progress_ = nullptr;
-  std::chrono::steady_clock::time_point since_;
+  bool thread_bound_ = false;  // touched by the watchdog thread only
+  std::mutex mu_;              // guards comms_
   std::vector<Comm> comms_;
-  std::thread thread_;
+  int probe_id_;
 };
 
 }  // namespace cpb

@@ -225,6 +225,7 @@ TEST(CudaExecutor, TwoRankRingOverNccl) {
   CPB_REQUIRE_GPU();
   const MpiSession& mpi = test::gpu_mpi_session();
   if (mpi.size() != 2) GTEST_SKIP() << "run under mpirun -np 2";
+  mpi.watchdog().set_timeout(mpi.rank() == 0 ? 3 : 60);
   auto rt = make_cuda_runtime(mpi);
   const Problem p = two_rank_problem();
   const Plan plan = two_rank_ring(p, mpi.rank());
@@ -286,9 +287,10 @@ TEST(CudaExecutor, TwoRankStartBarrierKeepsALateRankOutOfTheTime) {
   }
 }
 
-// Run only by the CTest case gpu.watchdog.np2 (CPB_WATCHDOG_S=3), which expects the job
-// to end with the watchdog's message: rank 0 runs a ring step over the ce transport
-// whose peer never posts its side, so its stream waits for the peer's signal forever.
+// Run only by the CTest case gpu.watchdog.np2, which expects the job to end with the
+// watchdog's message: rank 0 (timeout 3 s) runs a ring step over the ce transport whose
+// peer never posts its side, so its stream waits for the peer's signal forever; rank 1
+// waits in a barrier with a longer timeout, so rank 0's watchdog fires first.
 TEST(CudaExecutor, DISABLED_TwoRankHangEndsWithTheWatchdog) {
   CPB_REQUIRE_GPU();
   const MpiSession& mpi = test::gpu_mpi_session();

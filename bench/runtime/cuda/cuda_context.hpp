@@ -17,15 +17,16 @@ namespace cpb {
 
 class CudaContext {
  public:
-  // Binds this process to `device` (cudaSetDevice) and starts the watchdog.
-  CudaContext(const MpiSession& mpi, int device, double watchdog_s);
+  // Binds this process to `device` (cudaSetDevice) and adds the NCCL checks to the
+  // process's watchdog (mpi.watchdog()).
+  CudaContext(const MpiSession& mpi, int device);
   CudaContext(const CudaContext&) = delete;
   CudaContext& operator=(const CudaContext&) = delete;
 
   const MpiSession& mpi() const { return mpi_; }
   int device() const { return device_; }
   CudnnSdpa& sdpa() { return sdpa_; }
-  Watchdog& watchdog() { return *watchdog_; }
+  CudaWatchdog& watchdog() { return *watchdog_; }
   double watchdog_timeout_s() const { return watchdog_->timeout_s(); }
 
   // Collective over the world: `exchange_lanes[l]` says whether lane l has an Exchange
@@ -51,7 +52,7 @@ class CudaContext {
   std::optional<NcclComm> barrier_comm_;           // the start barrier's own communicator
   DeviceBuffer barrier_word_;                      // its all-reduced int32
   // Declared after comms_: stops polling them before they are destroyed.
-  std::unique_ptr<Watchdog> watchdog_;
+  std::unique_ptr<CudaWatchdog> watchdog_;
 };
 
 }  // namespace cpb

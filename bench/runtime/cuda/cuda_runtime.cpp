@@ -1,7 +1,6 @@
 #include "bench/runtime/cuda/cuda_runtime.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -12,6 +11,7 @@
 #include "bench/runtime/cuda/cuda_executor.hpp"
 #include "bench/runtime/cuda/cuda_plan_memory.hpp"
 #include "bench/runtime/cuda/cuda_transports.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 namespace {
@@ -20,17 +20,6 @@ std::string bytes_text(size_t bytes) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%zu bytes (%.2f GiB)", bytes, static_cast<double>(bytes) / (1 << 30));
   return buf;
-}
-
-// CPB_WATCHDOG_S [s], default Watchdog::kDefaultTimeoutS.
-double watchdog_seconds() {
-  const char* env = std::getenv("CPB_WATCHDOG_S");
-  if (!env || !*env) return Watchdog::kDefaultTimeoutS;
-  char* end = nullptr;
-  const double s = std::strtod(env, &end);
-  if (*end != '\0' || !(s > 0))
-    throw UsageError(std::string("CPB_WATCHDOG_S=\"") + env + "\" is not a positive number of seconds");
-  return s;
 }
 
 // Picks this rank's GPU: local rank i takes device i. When the node's ranks see fewer
@@ -47,7 +36,7 @@ int pick_device(const MpiSession& mpi) {
     std::memcpy(uuid, prop.uuid.bytes, sizeof(uuid));
   }
   std::vector<char> all(static_cast<size_t>(mpi.local_size()) * sizeof(uuid));
-  CPB_MPI_CHECK(MPI_Allgather(uuid, sizeof(uuid), MPI_BYTE, all.data(), sizeof(uuid), MPI_BYTE, mpi.node()));
+  CPB_MPI_WAIT(MPI_Allgather, uuid, sizeof(uuid), MPI_BYTE, all.data(), sizeof(uuid), MPI_BYTE, mpi.node());
   std::map<std::string, int> distinct;
   for (int r = 0; r < mpi.local_size(); ++r) distinct[std::string(&all[static_cast<size_t>(r) * sizeof(uuid)], sizeof(uuid))]++;
   const bool shared_here = gpus == 0 || static_cast<int>(distinct.size()) < mpi.local_size();
@@ -63,7 +52,7 @@ int pick_device(const MpiSession& mpi) {
 
 class CudaRuntime final : public Runtime {
  public:
-  CudaRuntime(const MpiSession& mpi, int device, double watchdog_s) : ctx_(mpi, device, watchdog_s) {}
+  CudaRuntime(const MpiSession& mpi, int device) : ctx_(mpi, device) {}
 
   std::string name() const override { return "cuda"; }
   std::vector<TransportKind> transports() const override { return cuda_transports(); }
@@ -128,9 +117,7 @@ int cuda_device_count() {
 }
 
 std::unique_ptr<Runtime> make_cuda_runtime(const MpiSession& mpi) {
-  const double watchdog_s = watchdog_seconds();
-  const int device = pick_device(mpi);
-  return std::make_unique<CudaRuntime>(mpi, device, watchdog_s);
+  return std::make_unique<CudaRuntime>(mpi, pick_device(mpi));
 }
 
 }  // namespace cpb

@@ -9,6 +9,7 @@
 #include "comm/cuda/ce_transport.hpp"
 #include "comm/cuda/mpi_transport.hpp"
 #include "comm/cuda/nccl_transport.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 namespace {
@@ -36,7 +37,7 @@ std::vector<bool> exchange_lanes(const Plan& plan, int lanes, MPI_Comm world) {
   std::vector<int> mine(static_cast<size_t>(lanes), 0), all(static_cast<size_t>(lanes), 0);
   for (const Step& s : plan.steps)
     if (s.kind() == OpKind::Exchange) mine[static_cast<size_t>(s.lane)] = 1;
-  CPB_MPI_CHECK(MPI_Allreduce(mine.data(), all.data(), lanes, MPI_INT, MPI_MAX, world));
+  CPB_MPI_WAIT(MPI_Allreduce, mine.data(), all.data(), lanes, MPI_INT, MPI_MAX, world);
   return std::vector<bool>(all.begin(), all.end());
 }
 
