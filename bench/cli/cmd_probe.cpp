@@ -58,6 +58,7 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
   }
   try {
     setup = probe_setup(args, mpi.size());
+    mpi.watchdog().set_timeout(setup.measure.timeout);
     runtime = make_runtime(args.device, mpi);
   } catch (const UsageError& e) {
     error = e.what();

@@ -5,6 +5,7 @@
 
 #include "bench/cli/commands.hpp"
 #include "bench/config/config.hpp"
+#include "bench/config/measure_settings.hpp"
 #include "bench/cli/runtime_select.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/sweep/first_reason.hpp"
@@ -67,6 +68,11 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
   }
   try {
     cfg = load_config(args.config, args.axes);
+    if (args.timeout) {
+      cfg.measure.timeout = cfg::check_timeout_option(*args.timeout, "--timeout");
+      cfg.resolved["measure"]["timeout"] = cfg.measure.timeout;
+    }
+    mpi.watchdog().set_timeout(cfg.measure.timeout);
     points = expand(cfg, mpi.size(), args.filter);
     if (!args.dry_run) {
       require_runnable(points);

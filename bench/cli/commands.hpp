@@ -2,6 +2,7 @@
 // 2 bad input) and prints its own errors.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct RunArgs {
   std::string device = "auto";    // auto | cpu | cuda
   std::string trace_dir;
   bool quiet = false;
+  std::optional<double> timeout;  // --timeout [s]; wins over the config's measure.timeout
 };
 // Needs MPI: initializes it (an MpiSession) for the duration of the call.
 int cmd_run(const RunArgs& args, int* argc, char*** argv);

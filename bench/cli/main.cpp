@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--device", run.device, "Runtime")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run_cmd->add_option("--trace", run.trace_dir, "Write one Chrome trace JSON per point into DIR");
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress lines");
+  run_cmd->add_option("--timeout", run.timeout,
+                      "Watchdog: the longest wait on other ranks before the job ends with code 3 [s]; "
+                      "default: the config's measure.timeout");
 
   cpb::PlanArgs plan;
   CLI::App* plan_cmd = app.add_subcommand("plan", "Print one point's plan for one rank");
@@ -107,6 +110,9 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--seconds", probe.seconds, "Time budget of each measurement [s]")->capture_default_str();
   probe_cmd->add_option("-o,--out", probe.out, "Result JSON (cpbench-probe), rewritten atomically after each row");
   probe_cmd->add_flag("-q,--quiet", probe.quiet, "No progress lines");
+  probe_cmd->add_option("--timeout", probe.timeout,
+                        "Watchdog: the longest wait on other ranks before the job ends with code 3 [s]")
+      ->capture_default_str();
 
   std::string list_format = "text";
   CLI::App* list_cmd = app.add_subcommand("list", "List schedules, axes, transports and masks");

@@ -12,6 +12,7 @@
 #include "base/usage_error.hpp"
 #include "bench/problem.hpp"
 #include "bench/runtime.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 
@@ -33,6 +34,10 @@ struct MeasureSettings {
   // NCCL all-reduce) before its start event, so a rank whose host comes late does not add
   // its delay to the others' times. The CPU runtime always starts at an MPI barrier.
   bool align_start = true;
+  // The watchdog's timeout [s]: the longest any rank waits on the others (one collective,
+  // exchange or run's barrier) before the job ends with exit code 3 (comm/watchdog.hpp).
+  // `cpbench run --timeout` wins over it.
+  double timeout = Watchdog::kDefaultTimeoutS;
 };
 
 // One point of a sweep, fully resolved.

@@ -1,6 +1,7 @@
 #include "bench/config/measure_settings.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "bench/config/diagnostics.hpp"
@@ -41,6 +42,15 @@ double read_seconds(const nlohmann::json& v, const std::string& where) {
 
 }  // namespace
 
+double check_timeout_option(double seconds, const std::string& option) {
+  if (!std::isfinite(seconds) || seconds <= 0) {
+    char shown[32];
+    std::snprintf(shown, sizeof(shown), "%g", seconds);
+    fail(option, std::string(shown) + " is not a positive number", "numbers > 0 [s]");
+  }
+  return seconds;
+}
+
 MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, double max_scores,
                              nlohmann::json* resolved) {
   const std::string at = file + ": measure";
@@ -67,6 +77,7 @@ MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, d
   if (obj.contains("isolate")) s.isolate = read_bool(obj["isolate"], at + ".isolate");
   if (obj.contains("graph")) s.graph = read_bool(obj["graph"], at + ".graph");
   if (obj.contains("align_start")) s.align_start = read_bool(obj["align_start"], at + ".align_start");
+  if (obj.contains("timeout")) s.timeout = read_seconds(obj["timeout"], at + ".timeout");
 
   *resolved = {{"warmup", s.warmup},
                {"warmup_ms", s.warmup_ms},
@@ -76,7 +87,8 @@ MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, d
                {"verify", to_string(s.verify)},
                {"isolate", s.isolate},
                {"graph", s.graph},
-               {"align_start", s.align_start}};
+               {"align_start", s.align_start},
+               {"timeout", s.timeout}};
   return s;
 }
 

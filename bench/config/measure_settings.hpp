@@ -19,4 +19,8 @@ constexpr double kAutoFullVerifyScores = 67108864.0;
 MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, double max_scores,
                              nlohmann::json* resolved);
 
+// A watchdog timeout given as the command-line option `option` (`--timeout`): returns it
+// when it is a finite number > 0 [s], else throws UsageError naming the option.
+double check_timeout_option(double seconds, const std::string& option);
+
 }  // namespace cpb::cfg

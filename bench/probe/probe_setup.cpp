@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "bench/config/diagnostics.hpp"
+#include "bench/config/measure_settings.hpp"
 #include "bench/config/schema.hpp"
 
 namespace cpb {
@@ -34,6 +35,7 @@ ProbeSetup probe_setup(const ProbeArgs& args, int world) {
     cfg::fail("--seconds", cfg::show(args.seconds) + " is not a positive number of seconds",
               "a time budget per measurement above 0");
   s.measure.max_seconds = args.seconds;
+  s.measure.timeout = cfg::check_timeout_option(args.timeout, "--timeout");
 
   if (world < 2)
     throw UsageError("world size " + std::to_string(world) +
@@ -101,7 +103,8 @@ nlohmann::json probe_params(const ProbeSetup& setup, const std::vector<std::stri
            {{"warmup", m.warmup},
             {"iterations", m.iterations},
             {"max_seconds", m.max_seconds},
-            {"min_iterations", m.min_iterations}}}};
+            {"min_iterations", m.min_iterations},
+            {"timeout", m.timeout}}}};
 }
 
 }  // namespace cpb

@@ -27,6 +27,7 @@ struct ProbeArgs {
   double seconds = MeasureSettings{}.max_seconds;  // time budget of each measurement [s]
   std::string out;
   bool quiet = false;
+  double timeout = MeasureSettings{}.timeout;  // --timeout: the watchdog's [s]
 };
 
 struct ProbeSetup {
