@@ -8,6 +8,7 @@
 #include "bench/cli/runtime_select.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/sweep/first_reason.hpp"
+#include "bench/sweep/git_commit.hpp"
 #include "bench/sweep/sweep.hpp"
 #include "comm/mpi_session.hpp"
 
@@ -66,6 +67,7 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
     }
   }
   try {
+    check_commit_env();
     cfg = load_config(args.config, args.axes);
     points = expand(cfg, mpi.size(), args.filter);
     if (!args.dry_run) {
