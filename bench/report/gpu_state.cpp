@@ -112,7 +112,8 @@ GpuState summarize_gpu_samples(const std::vector<GpuSample>& samples) {
   s.mem_clock_mhz = range_of(mem);
   s.power_w = range_of(power);
   s.temperature_c = range_of(temp);
-  s.throttled_fraction = samples.empty() ? 0 : static_cast<double>(throttled_samples) / static_cast<double>(samples.size());
+  if (!samples.empty())
+    s.throttled_fraction = static_cast<double>(throttled_samples) / static_cast<double>(samples.size());
   return s;
 }
 

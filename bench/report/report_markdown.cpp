@@ -199,7 +199,8 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
          "overlap efficiency η · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
          "when the problem has no Ulysses row) · overlap bound on speedup 1/max(ρ, 1-ρ). A cell shows what its record has; "
          "docs/METRICS.md defines each.\n";
-  if (std::any_of(points->begin(), points->end(), [](const nlohmann::json& r) { return !record_throttle_reasons(r).empty(); }))
+  const auto throttled_point = [](const nlohmann::json& r) { return !record_throttle_reasons(r).empty(); };
+  if (std::any_of(points->begin(), points->end(), throttled_point))
     out << "\nT: the GPU clocks were throttled for power or temperature during the timed loop (the record's "
            "gpu_state; docs/METRICS.md, \"GPU state\").\n";
   for (const GroupTable& t : build_tables(*points)) write_table(t, out);

@@ -14,8 +14,8 @@ bool commit_matches(const std::string& built, const std::string& claimed) {
 
 void check_claimed_commit(const BuildCommit& built, const char* claimed) {
   if (!claimed || !*claimed || commit_matches(built.sha, claimed)) return;
-  throw UsageError(std::string("CPB_GIT_SHA=\"") + claimed + "\" does not name the commit this binary was built from (" +
-                   built.sha + ", from " + built.source +
+  throw UsageError(std::string("CPB_GIT_SHA=\"") + claimed +
+                   "\" does not name the commit this binary was built from (" + built.sha + ", from " + built.source +
                    "); unset CPB_GIT_SHA, or rebuild: the build reads the commit from git, or from "
                    "CPB_GIT_SHA where the tree has no .git");
 }

@@ -18,7 +18,8 @@ GpuState allgather_gpu_state(const GpuState& mine, MPI_Comm comm) {
   CPB_MPI_CHECK(MPI_Allgather(packed.data(), kPackedGpuStateSize, MPI_DOUBLE, all.data(), kPackedGpuStateSize,
                               MPI_DOUBLE, comm));
   std::vector<GpuState> states;
-  for (int r = 0; r < size; ++r) states.push_back(unpack_gpu_state(all.data() + static_cast<size_t>(r) * kPackedGpuStateSize));
+  for (int r = 0; r < size; ++r)
+    states.push_back(unpack_gpu_state(all.data() + static_cast<size_t>(r) * kPackedGpuStateSize));
   return combine_gpu_states(states);
 }
 

@@ -101,7 +101,8 @@ nlohmann::json cuda_topology(const NvmlLibrary& nvml, const std::vector<std::str
   nlohmann::json links = nlohmann::json::array();
   for (size_t i = 0; i < uuids.size(); ++i) {
     nlohmann::json row = nlohmann::json::array();
-    for (size_t j = 0; j < uuids.size(); ++j) row.push_back(i == j ? std::string("X") : nvml.link(devices[i], devices[j]));
+    for (size_t j = 0; j < uuids.size(); ++j)
+      row.push_back(i == j ? std::string("X") : nvml.link(devices[i], devices[j]));
     links.push_back(row);
   }
   nlohmann::json t = {{"gpus", uuids}, {"links", links}};
