@@ -66,7 +66,10 @@ void write_header(const nlohmann::json& doc, const std::string& source, std::ost
   if (!with.empty()) out << "- with: " << with << "\n";
   std::string build;
   if (!field("cpbench_version").empty()) build += "cpbench " + field("cpbench_version");
-  if (!field("git").empty()) build += build.empty() ? "git " + field("git") : " (git " + field("git") + ")";
+  std::string git = field("git");
+  const nlohmann::json* dirty = find_field(*prov, {"git_dirty"});
+  if (!git.empty() && dirty && dirty->is_boolean() && dirty->get<bool>()) git += ", dirty";
+  if (!git.empty()) build += build.empty() ? "git " + git : " (git " + git + ")";
   if (!build.empty()) out << "- build: " << build << "\n";
   if (!field("config_path").empty()) out << "- config: `" << field("config_path") << "`\n";
 }

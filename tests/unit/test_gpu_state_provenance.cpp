@@ -4,7 +4,10 @@
 
 #include <string>
 
+#include <sstream>
+
 #include "base/usage_error.hpp"
+#include "bench/report/report.hpp"
 #include "bench/runtime/gpu_names.hpp"
 #include "bench/sweep/git_commit.hpp"
 
@@ -50,6 +53,21 @@ TEST(GitCommit, TheProvenanceFieldsSayWhereTheCommitCameFrom) {
   EXPECT_NO_THROW(check_claimed_commit(build_commit(), build_commit().sha));
   EXPECT_TRUE(std::string(build_commit().source) == "git" || std::string(build_commit().source) == "env" ||
               std::string(build_commit().source) == "unknown");
+}
+
+TEST(GitCommit, TheMarkdownReportSaysWhenTheTreeWasDirty) {
+  auto build_line = [](const nlohmann::json& commit) {
+    nlohmann::json prov = commit;
+    prov["cpbench_version"] = "0.1.0";
+    std::ostringstream out;
+    write_markdown_report({{"provenance", prov}, {"points", nlohmann::json::array()}}, "x.json", out);
+    const std::string text = out.str();
+    const size_t at = text.find("- build: ");
+    return at == std::string::npos ? std::string() : text.substr(at, text.find('\n', at) - at);
+  };
+  EXPECT_EQ(build_line(commit_json({kSha, 1, "git"})), "- build: cpbench 0.1.0 (git " + std::string(kSha) + ", dirty)");
+  EXPECT_EQ(build_line(commit_json({kSha, 0, "git"})), "- build: cpbench 0.1.0 (git " + std::string(kSha) + ")");
+  EXPECT_EQ(build_line(commit_json({"8b339fe", -1, "env"})), "- build: cpbench 0.1.0 (git 8b339fe)");
 }
 
 TEST(GpuNames, UuidTextIsNvmlsForm) {
