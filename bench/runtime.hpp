@@ -3,6 +3,7 @@
 // take the very same Plan.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,25 @@ struct RunOptions {
   Levers levers;
 };
 
+// One reading of this rank's GPU (NVML); NaN where a reading failed.
+struct GpuSample {
+  double sm_clock_mhz = 0;
+  double mem_clock_mhz = 0;
+  double power_w = 0;
+  double temperature_c = 0;
+  uint64_t reasons = 0;  // NVML's clock-event (throttle) reason bits (bench/report/gpu_state.hpp)
+};
+
+// Samples this rank's GPU on a thread of its own while armed: start() takes a sample and
+// arms it, stop() takes a last one, disarms it and returns every sample since start().
+// Not collective. Empty from stop() when the GPU cannot be read (no NVML).
+class GpuStateSampler {
+ public:
+  virtual ~GpuStateSampler() = default;
+  virtual void start() = 0;
+  virtual std::vector<GpuSample> stop() = 0;
+};
+
 // A plan made ready to run: buffers allocated, inputs filled, communicators set up.
 // Collective: every rank constructs, runs and destroys its executor together.
 class Executor {
@@ -99,6 +119,9 @@ class Executor {
   // its outputs, which stay unspecified until the next run() (a merging step merges
   // twice). Not collective.
   virtual double step_alone_ms(int step) = 0;
+  // The sampler of this rank's GPU, armed around timed loops (measure.hpp); null for a
+  // runtime without GPUs. The same on every rank of a runtime.
+  virtual GpuStateSampler* gpu_state_sampler() { return nullptr; }
 };
 
 class Runtime {
@@ -118,6 +141,13 @@ class Runtime {
                                             const RunOptions& opt) = 0;
   // Key/value facts for the provenance record (device names, library versions).
   virtual std::vector<std::pair<std::string, std::string>> describe() const = 0;
+  // This rank's GPU for the provenance record ({"uuid", "pci_bus_id", "name"}); null for a
+  // runtime without GPUs. Not collective.
+  virtual nlohmann::json rank_gpu() const { return nullptr; }
+  // The links between the GPUs of this node named by `uuids` (rank_gpu()'s), for the
+  // provenance record: {"gpus": uuids, "links": matrix of link names}; null for a runtime
+  // without GPUs. Not collective.
+  virtual nlohmann::json topology(const std::vector<std::string>& uuids) const { return nullptr; }
 };
 
 }  // namespace cpb

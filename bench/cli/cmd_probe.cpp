@@ -7,6 +7,7 @@
 
 #include "bench/cli/commands.hpp"
 #include "bench/sweep/first_reason.hpp"
+#include "bench/sweep/git_commit.hpp"
 #include "bench/probe/probe_runner.hpp"
 #include "bench/probe/probe_setup.hpp"
 #include "bench/sweep/provenance.hpp"
@@ -57,6 +58,7 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
     return 2;
   }
   try {
+    check_commit_env();
     setup = probe_setup(args, mpi.size());
     mpi.watchdog().set_timeout(setup.measure.timeout);
     runtime = make_runtime(args.device, mpi);

@@ -9,6 +9,7 @@
 #include "bench/cli/runtime_select.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/sweep/first_reason.hpp"
+#include "bench/sweep/git_commit.hpp"
 #include "bench/sweep/sweep.hpp"
 #include "comm/mpi_session.hpp"
 
@@ -67,6 +68,7 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
     }
   }
   try {
+    check_commit_env();
     cfg = load_config(args.config, args.axes);
     if (args.timeout) {
       cfg.measure.timeout = cfg::check_timeout_option(*args.timeout, "--timeout");

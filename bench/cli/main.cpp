@@ -16,6 +16,7 @@
 #include "bench/config/schema.hpp"
 #include "bench/report/compare.hpp"
 #include "bench/report/report.hpp"
+#include "bench/sweep/git_commit.hpp"
 
 namespace {
 
@@ -68,7 +69,7 @@ std::string unknown_word(const CLI::App& app, const std::string& commands) {
 int main(int argc, char** argv) {
   CLI::App app{"cpbench: benchmarks for context-parallel attention (Ulysses, Ring, HCMS, USP)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(CPBENCH_VERSION) + " (" + CPBENCH_GIT_SHA + ")");
+  app.set_version_flag("--version", std::string(CPBENCH_VERSION) + " (" + cpb::commit_text(cpb::build_commit()) + ")");
 
   cpb::RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a JSON sweep config (launch under mpirun)");

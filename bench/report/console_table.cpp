@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/report/gpu_state.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
@@ -67,10 +68,13 @@ std::string max_err_cell(const nlohmann::json& r) {
   return err && *err == 0 ? "0" : format_sci(err, 1);
 }
 
+// The reason, after "throttled: <reasons>" when the GPU state flags the point.
 std::string note_cell(const nlohmann::json& r) {
   std::string note = string_field(r, {record_key::reason});
   std::replace(note.begin(), note.end(), '\n', ' ');
-  return note;
+  std::string throttle;
+  for (const std::string& why : record_throttle_reasons(r)) throttle += (throttle.empty() ? "throttled: " : ", ") + why;
+  return throttle.empty() ? note : note.empty() ? throttle : throttle + "; " + note;
 }
 
 const std::vector<Column>& overlap_columns() {

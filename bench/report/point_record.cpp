@@ -34,6 +34,7 @@ const char* const plan_steps = "plan_steps";
 const char* const tflops_per_gpu = "tflops_per_gpu";
 const char* const chunks_chosen = "chunks_chosen";
 const char* const chunks_fit = "chunks_fit";
+const char* const gpu_state = "gpu_state";
 }  // namespace record_key
 
 namespace {
@@ -108,6 +109,7 @@ void to_json(nlohmann::json& j, const PointRecord& r) {
   put(j, k::tflops_per_gpu, r.tflops_per_gpu);
   put(j, k::chunks_chosen, r.chunks_chosen);
   put(j, k::chunks_fit, r.chunks_fit);
+  put(j, k::gpu_state, r.gpu_state);
 }
 
 void from_json(const nlohmann::json& j, PointRecord& r) {
@@ -134,6 +136,7 @@ void from_json(const nlohmann::json& j, PointRecord& r) {
   get(j, k::tflops_per_gpu, r.tflops_per_gpu);
   get(j, k::chunks_chosen, r.chunks_chosen);
   get(j, k::chunks_fit, r.chunks_fit);
+  get(j, k::gpu_state, r.gpu_state);
 }
 
 }  // namespace cpb

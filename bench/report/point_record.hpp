@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/report/gpu_state.hpp"
 #include "bench/report/stats.hpp"
 
 namespace cpb {
@@ -45,6 +46,7 @@ extern const char* const plan_steps;
 extern const char* const tflops_per_gpu;
 extern const char* const chunks_chosen;
 extern const char* const chunks_fit;
+extern const char* const gpu_state;
 }  // namespace record_key
 
 // The verified run of a point (docs/METRICS.md, "Verification").
@@ -87,6 +89,7 @@ struct PointRecord {
   std::optional<double> tflops_per_gpu;  // [TFLOP/s]
   std::optional<int> chunks_chosen;      // chunks "auto": the calibrated count
   std::optional<nlohmann::json> chunks_fit;  // chunks "auto": ChunkCalibration::to_json()
+  std::optional<GpuState> gpu_state;  // the GPUs during the timed loop; absent for a runtime without GPUs
 };
 
 // nlohmann ADL conversions. from_json throws nlohmann::json::exception on a missing

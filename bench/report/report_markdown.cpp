@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/report/gpu_state.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/report/report.hpp"
 #include "bench/report/text_format.hpp"
@@ -65,7 +66,10 @@ void write_header(const nlohmann::json& doc, const std::string& source, std::ost
   if (!with.empty()) out << "- with: " << with << "\n";
   std::string build;
   if (!field("cpbench_version").empty()) build += "cpbench " + field("cpbench_version");
-  if (!field("git").empty()) build += build.empty() ? "git " + field("git") : " (git " + field("git") + ")";
+  std::string git = field("git");
+  const nlohmann::json* dirty = find_field(*prov, {"git_dirty"});
+  if (!git.empty() && dirty && dirty->is_boolean() && dirty->get<bool>()) git += ", dirty";
+  if (!git.empty()) build += build.empty() ? "git " + git : " (git " + git + ")";
   if (!build.empty()) out << "- build: " << build << "\n";
   if (!field("config_path").empty()) out << "- config: `" << field("config_path") << "`\n";
 }
@@ -83,6 +87,7 @@ std::string cell_text(const nlohmann::json& r) {
   if (const auto rho = number_field(r, {"rho"}))
     parts.push_back("ρ " + fixed2(rho) + (string_field(r, {"rho_source"}) == "self" ? "\\*" : ""));
   if (const auto bound = number_field(r, {"bound"})) parts.push_back("bound " + fixed2(bound));
+  if (!record_throttle_reasons(r).empty()) parts.push_back("T");
   std::string s;
   for (const auto& p : parts) s += (s.empty() ? "" : " · ") + p;
   if (status == "FAILED") s = "FAILED: " + s;
@@ -197,6 +202,10 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
          "overlap efficiency η · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
          "when the problem has no Ulysses row) · overlap bound on speedup 1/max(ρ, 1-ρ). A cell shows what its record has; "
          "docs/METRICS.md defines each.\n";
+  const auto throttled_point = [](const nlohmann::json& r) { return !record_throttle_reasons(r).empty(); };
+  if (std::any_of(points->begin(), points->end(), throttled_point))
+    out << "\nT: the GPU clocks were throttled for power or temperature during the timed loop (the record's "
+           "gpu_state; docs/METRICS.md, \"GPU state\").\n";
   for (const GroupTable& t : build_tables(*points)) write_table(t, out);
 }
 

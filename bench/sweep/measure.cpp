@@ -3,9 +3,27 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/check.hpp"
 #include "comm/mpi_session.hpp"
 
 namespace cpb {
+namespace {
+
+// Collective over `comm`: every rank's state combined, the same on every rank.
+GpuState allgather_gpu_state(const GpuState& mine, MPI_Comm comm) {
+  int size = 1;
+  CPB_MPI_CHECK(MPI_Comm_size(comm, &size));
+  const std::vector<double> packed = pack_gpu_state(mine);
+  std::vector<double> all(static_cast<size_t>(size) * kPackedGpuStateSize);
+  CPB_MPI_CHECK(MPI_Allgather(packed.data(), kPackedGpuStateSize, MPI_DOUBLE, all.data(), kPackedGpuStateSize,
+                              MPI_DOUBLE, comm));
+  std::vector<GpuState> states;
+  for (int r = 0; r < size; ++r)
+    states.push_back(unpack_gpu_state(all.data() + static_cast<size_t>(r) * kPackedGpuStateSize));
+  return combine_gpu_states(states);
+}
+
+}  // namespace
 
 Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm comm) {
   Measurement m;
@@ -23,7 +41,10 @@ Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm co
     if (fit < n) n = std::max(settings.min_iterations, static_cast<int>(fit));
   }
   m.samples.reserve(static_cast<size_t>(n));
+  GpuStateSampler* sampler = exec.gpu_state_sampler();
+  if (sampler) sampler->start();
   for (int i = 0; i < n; ++i) m.samples.push_back(allreduce_max(exec.run(nullptr), comm));
+  if (sampler) m.gpu_state = allgather_gpu_state(summarize_gpu_samples(sampler->stop()), comm);
   m.stats = summarize(m.samples);
   return m;
 }

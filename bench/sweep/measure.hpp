@@ -4,9 +4,11 @@
 
 #include <mpi.h>
 
+#include <optional>
 #include <vector>
 
 #include "bench/config/config.hpp"
+#include "bench/report/gpu_state.hpp"
 #include "bench/runtime.hpp"
 #include "bench/report/stats.hpp"
 
@@ -16,6 +18,9 @@ struct Measurement {
   Stats stats;                  // over the samples [ms]
   std::vector<double> samples;  // per-run max over ranks [ms]
   int warmup = 0;               // warm-up runs done
+  // The GPUs during the timed runs, every rank's combined (combine_gpu_states); nullopt
+  // when the executor has no GPU state sampler.
+  std::optional<GpuState> gpu_state;
 };
 
 // The most warm-up runs settings.warmup_ms adds (a run of a few microseconds would
@@ -26,7 +31,8 @@ constexpr int kMaxTimedWarmupRuns = 1000;
 // to settings.warmup_ms (at most kMaxTimedWarmupRuns in all unless settings.warmup is
 // larger). The number of timed runs is settings.iterations, cut so that
 // they take about settings.max_seconds (estimated from the slowest warm-up run), but
-// never fewer than settings.min_iterations. Every rank takes the same decision.
+// never fewer than settings.min_iterations. Every rank takes the same decision. The
+// executor's GPU state sampler, where it has one, is armed around the timed runs only.
 Measurement measure(Executor& exec, const MeasureSettings& settings, MPI_Comm comm);
 
 // Collective: prepares `plan` on `runtime` and measures it as above, for the plans timed

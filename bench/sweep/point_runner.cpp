@@ -239,6 +239,7 @@ PointRecord run_point(const Point& in, PointContext& ctx) {
   if (!verdict.reason.empty()) r.reason = verdict.reason;
   r.time_ms = runs.timed.stats;
   r.warmup = runs.timed.warmup;
+  r.gpu_state = runs.timed.gpu_state;
   if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);
   add_model_figures(ctx, sched, p, plan, runs, r);
   return r;

@@ -12,10 +12,13 @@
 
 namespace cpb {
 
-// Collective (gathers host names). host, hosts, world_size, nodes, runtime facts
-// (runtime.describe(): GPUs and library versions), MPI library version, cpbench version
-// and git SHA, UTC date, the command line, the NCCL_*/CPB_*/CUDA_*/OMPI_MCA_* environment,
-// the resolved config, and the registry of names (registry_json()).
+// Collective (gathers host names and GPUs). The commit of the binary (git, git_dirty,
+// git_source: git_commit.hpp), host, hosts, world_size, nodes, runtime facts
+// (runtime.describe(): the node's GPUs and the library versions from their runtime calls),
+// every rank's GPU and each node's GPU links (rank_gpus, topology), MPI library version,
+// cpbench version, UTC date, the command line, the NCCL_*/CPB_*/CUDA_*/CUDNN_*/OMPI_MCA_*
+// environment (less the images' *_VERSION variables), the resolved config, and the
+// registry of names (registry_json()).
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
                                const SweepConfig& cfg, const std::vector<std::string>& argv);
 

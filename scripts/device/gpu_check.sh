@@ -5,7 +5,8 @@
 # profiles: scripts/sweep_profiles.sh), write everything to OUTDIR and print a short
 # table last.
 #   scripts/device/gpu_check.sh OUTDIR [CONFIG.json ...]
-# Environment: CPB_GIT_SHA (the commit, for provenance: .git does not travel),
+# Environment: CPB_GIT_SHA (the commit: .git does not travel, so the build compiles this
+#              value into the binary, and cpbench refuses to run when it is set to another),
 #              CPB_SKIP_TESTS=1 (sweeps only), CPB_RUN_ARGS="-a S=32760 --filter ...",
 #              CPB_NP (ranks; default: number of GPUs), CPB_TAG (file name prefix).
 set -uo pipefail
@@ -36,7 +37,7 @@ cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCPBENCH_CUDA=ON \
   || { tail -30 "$out/configure.log"; exit 1; }
 grep "cpbench:" "$out/configure.log"
 ninja -C build-gpu > "$out/build.log" 2>&1 || { grep -E "error|FAILED" "$out/build.log" | head -40; exit 1; }
-echo "build: $(( $(date +%s) - t0 )) s"
+echo "build: $(( $(date +%s) - t0 )) s, $(build-gpu/cpbench --version)"
 
 status=0
 if [ "${CPB_SKIP_TESTS:-0}" != 1 ]; then

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "bench/runtime/cuda/cuda_device_info.hpp"
+
 namespace cpb {
 namespace {
 
@@ -14,7 +16,10 @@ int bind_device(int device) {
 }  // namespace
 
 CudaContext::CudaContext(const MpiSession& mpi, int device)
-    : mpi_(mpi), device_(bind_device(device)), watchdog_(std::make_unique<CudaWatchdog>(mpi.watchdog(), device)) {}
+    : mpi_(mpi),
+      device_(bind_device(device)),
+      gpu_sampler_(nvml_, cuda_rank_gpu(device).at("uuid").get<std::string>(), NvmlSampler::kPeriod),
+      watchdog_(std::make_unique<CudaWatchdog>(mpi.watchdog(), device)) {}
 
 void CudaContext::ensure_comms(const std::vector<bool>& exchange_lanes, int ctas) {
   for (size_t l = 0; l < exchange_lanes.size(); ++l) {

@@ -1,5 +1,6 @@
 // What the CUDA runtime keeps across the points of a sweep: the bound device, the cuDNN
-// graph cache, one NCCL communicator per comm lane, the start barrier, and the watchdog.
+// graph cache, one NCCL communicator per comm lane, the start barrier, the watchdog, and
+// NVML with the device's GPU state sampler.
 #pragma once
 
 #include <map>
@@ -8,6 +9,8 @@
 #include <vector>
 
 #include "base/cuda/device_buffer.hpp"
+#include "bench/runtime/cuda/nvml_library.hpp"
+#include "bench/runtime/cuda/nvml_sampler.hpp"
 #include "comm/cuda/nccl_comm.hpp"
 #include "comm/cuda/watchdog.hpp"
 #include "comm/mpi_session.hpp"
@@ -28,6 +31,8 @@ class CudaContext {
   CudnnSdpa& sdpa() { return sdpa_; }
   CudaWatchdog& watchdog() { return *watchdog_; }
   double watchdog_timeout_s() const { return watchdog_->timeout_s(); }
+  const NvmlLibrary& nvml() const { return nvml_; }
+  NvmlSampler& gpu_sampler() { return gpu_sampler_; }
 
   // Collective over the world: `exchange_lanes[l]` says whether lane l has an Exchange
   // step on any rank (every rank passes the same flags). Creates the missing
@@ -47,6 +52,8 @@ class CudaContext {
  private:
   const MpiSession& mpi_;
   int device_;
+  NvmlLibrary nvml_;
+  NvmlSampler gpu_sampler_;  // of device_, through nvml_
   CudnnSdpa sdpa_;
   std::map<std::pair<int, int>, NcclComm> comms_;  // (lane, ctas) -> communicator
   std::optional<NcclComm> barrier_comm_;           // the start barrier's own communicator

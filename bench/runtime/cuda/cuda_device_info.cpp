@@ -5,11 +5,13 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "base/cuda/cuda_check.hpp"
 #include "base/cuda/nccl_check.hpp"
+#include "bench/runtime/gpu_names.hpp"
 
 namespace cpb {
 namespace {
@@ -38,9 +40,16 @@ std::string driver_version() {
   return "unknown";
 }
 
+// Adds `key` = the library's version, and `key`_compiled = the header's where it differs.
+void add_version(std::vector<std::pair<std::string, std::string>>& out, const std::string& key,
+                 const std::string& loaded, const std::string& compiled) {
+  out.emplace_back(key, loaded);
+  if (compiled != loaded) out.emplace_back(key + "_compiled", compiled);
+}
+
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> describe_cuda(int device) {
+std::vector<std::pair<std::string, std::string>> describe_cuda(int device, const NvmlLibrary& nvml) {
   std::vector<std::pair<std::string, std::string>> out;
   cudaDeviceProp prop{};
   CPB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
@@ -63,15 +72,42 @@ std::vector<std::pair<std::string, std::string>> describe_cuda(int device) {
   CPB_CUDA_CHECK(cudaDriverGetVersion(&driver));
   CPB_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
   CPB_NCCL_CHECK(ncclGetVersion(&nccl));
-  out.emplace_back("driver", driver_version());
+  const std::string nvml_driver = nvml.driver_version();
+  out.emplace_back("driver", nvml_driver.empty() ? driver_version() : nvml_driver);
   out.emplace_back("cuda_driver", cuda_version(driver));
-  out.emplace_back("cuda_runtime", cuda_version(runtime));
-  out.emplace_back("nccl", dotted(nccl));
-  out.emplace_back("cudnn", dotted(static_cast<long>(cudnnGetVersion())));
+  add_version(out, "cuda_runtime", cuda_version(runtime), cuda_version(CUDART_VERSION));
+  add_version(out, "nccl", dotted(nccl), dotted(NCCL_VERSION_CODE));
+  add_version(out, "cudnn", dotted(static_cast<long>(cudnnGetVersion())), dotted(CUDNN_VERSION));
   out.emplace_back("cudnn_frontend", std::to_string(CUDNN_FRONTEND_MAJOR_VERSION) + "." +
                                          std::to_string(CUDNN_FRONTEND_MINOR_VERSION) + "." +
                                          std::to_string(CUDNN_FRONTEND_PATCH_VERSION));
+  out.emplace_back("nvml", nvml.available() ? "ok" : nvml.error());
   return out;
+}
+
+nlohmann::json cuda_rank_gpu(int device) {
+  cudaDeviceProp prop{};
+  CPB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  unsigned char uuid[16];
+  std::memcpy(uuid, prop.uuid.bytes, sizeof(uuid));
+  char bus[32] = {0};
+  CPB_CUDA_CHECK(cudaDeviceGetPCIBusId(bus, sizeof(bus), device));
+  return {{"uuid", gpu_uuid_text(uuid)}, {"pci_bus_id", bus}, {"name", prop.name}};
+}
+
+nlohmann::json cuda_topology(const NvmlLibrary& nvml, const std::vector<std::string>& uuids) {
+  std::vector<NvmlDevice> devices;
+  for (const std::string& u : uuids) devices.push_back(nvml.device(u));
+  nlohmann::json links = nlohmann::json::array();
+  for (size_t i = 0; i < uuids.size(); ++i) {
+    nlohmann::json row = nlohmann::json::array();
+    for (size_t j = 0; j < uuids.size(); ++j)
+      row.push_back(i == j ? std::string("X") : nvml.link(devices[i], devices[j]));
+    links.push_back(row);
+  }
+  nlohmann::json t = {{"gpus", uuids}, {"links", links}};
+  if (!nvml.available()) t["error"] = nvml.error();
+  return t;
 }
 
 }  // namespace cpb

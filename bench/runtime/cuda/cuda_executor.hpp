@@ -44,6 +44,7 @@ class CudaExecutor final : public Executor {
   std::vector<unsigned char> output_bytes() override;
   // CUDA events around the step, enqueued alone on its lane's stream [ms].
   double step_alone_ms(int step) override;
+  GpuStateSampler* gpu_state_sampler() override { return &ctx_.gpu_sampler(); }
 
  private:
   DeviceView device_view(const View& v) const;

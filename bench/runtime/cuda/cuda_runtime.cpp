@@ -84,12 +84,17 @@ class CudaRuntime final : public Runtime {
   }
 
   std::vector<std::pair<std::string, std::string>> describe() const override {
-    auto out = describe_cuda(ctx_.device());
+    auto out = describe_cuda(ctx_.device(), ctx_.nvml());
     out.emplace_back("device", std::to_string(ctx_.device()));
     char wd[32];
     std::snprintf(wd, sizeof(wd), "%g", ctx_.watchdog_timeout_s());
     out.emplace_back("watchdog_s", wd);
     return out;
+  }
+
+  nlohmann::json rank_gpu() const override { return cuda_rank_gpu(ctx_.device()); }
+  nlohmann::json topology(const std::vector<std::string>& uuids) const override {
+    return cuda_topology(ctx_.nvml(), uuids);
   }
 
  private:

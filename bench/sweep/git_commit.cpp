@@ -1,0 +1,36 @@
+#include "bench/sweep/git_commit.hpp"
+
+#include <cstdlib>
+
+#include "base/usage_error.hpp"
+
+namespace cpb {
+
+bool commit_matches(const std::string& built, const std::string& claimed) {
+  constexpr size_t kShortest = 7;  // git's default abbreviation
+  if (claimed == built) return true;
+  return claimed.size() >= kShortest && claimed.size() < built.size() && built.compare(0, claimed.size(), claimed) == 0;
+}
+
+void check_claimed_commit(const BuildCommit& built, const char* claimed) {
+  if (!claimed || !*claimed || commit_matches(built.sha, claimed)) return;
+  throw UsageError(std::string("CPB_GIT_SHA=\"") + claimed +
+                   "\" does not name the commit this binary was built from (" + built.sha + ", from " + built.source +
+                   "); unset CPB_GIT_SHA, or rebuild: the build reads the commit from git, or from "
+                   "CPB_GIT_SHA where the tree has no .git");
+}
+
+void check_commit_env() { check_claimed_commit(build_commit(), std::getenv("CPB_GIT_SHA")); }
+
+std::string commit_text(const BuildCommit& c) {
+  if (std::string(c.source) == "unknown") return c.sha;
+  return std::string(c.sha) + " (" + c.source + (c.dirty == 1 ? ", dirty" : "") + ")";
+}
+
+nlohmann::json commit_json(const BuildCommit& c) {
+  return {{"git", c.sha},
+          {"git_dirty", c.dirty < 0 ? nlohmann::json(nullptr) : nlohmann::json(c.dirty == 1)},
+          {"git_source", c.source}};
+}
+
+}  // namespace cpb
