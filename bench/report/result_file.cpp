@@ -4,7 +4,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "bench/report/atomic_file.hpp"
@@ -52,12 +51,11 @@ nlohmann::json load_result_file(const std::string& path) {
     const std::string why = std::filesystem::exists(path, ec) ? std::strerror(errno) : "no such file";
     throw ResultFileError(path + ": cannot open the result file: " + why);
   }
-  std::stringstream text;
-  text << in.rdbuf();
-
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(text.str());
+    // From the stream, so text that is not JSON fails at its first bad character (a device
+    // such as /dev/zero never ends).
+    doc = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
     // A parse_error ("[json.exception.parse_error.101] parse error at line L, column C:
     // ...") or an out_of_range for a number beyond a double ("... number overflow ...").
