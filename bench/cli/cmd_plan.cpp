@@ -2,6 +2,8 @@
 // no MPI: the world size is given on the command line.
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "bench/cli/commands.hpp"
 #include "bench/config/config.hpp"
@@ -9,14 +11,30 @@
 #include "bench/schedule.hpp"
 
 namespace cpb {
+namespace {
+
+// Why no point is left to plan: --filter matched none, or every point (matched) is
+// SKIPPED at this world size, which the message blames on --world with the first reason.
+std::string no_runnable_point(const PlanArgs& args, const std::vector<Point>& all) {
+  const std::string at = " of " + args.config + " at P=" + std::to_string(args.world);
+  if (all.empty()) return "--filter " + args.filter + ": no point" + at + " matches";
+  const std::string where = args.filter.empty() ? "--world " + std::to_string(args.world) : "--filter " + args.filter;
+  const std::string reason = all.front().skip_reason;
+  if (all.size() == 1) return where + ": no runnable point" + at + ": its one point is SKIPPED: " + reason;
+  return where + ": no runnable point" + at + ": all its " + std::to_string(all.size()) +
+         " points are SKIPPED; the first: " + reason;
+}
+
+}  // namespace
 
 int cmd_plan(const PlanArgs& args) {
   try {
     const SweepConfig cfg = load_config(args.config, args.axes);
+    const std::vector<Point> all = expand(cfg, args.world, args.filter);
     std::vector<Point> points;
-    for (const Point& p : expand(cfg, args.world, args.filter))
+    for (const Point& p : all)
       if (p.skip_reason.empty()) points.push_back(p);
-    if (points.empty()) throw UsageError("--filter: no runnable point of " + args.config + " matches at P=" + std::to_string(args.world));
+    if (points.empty()) throw UsageError(no_runnable_point(args, all));
     if (args.index >= static_cast<int>(points.size()))
       throw UsageError("--index: " + std::to_string(args.index) + " is out of range; allowed: 0.." +
                        std::to_string(points.size() - 1) + " (" + std::to_string(points.size()) + " runnable points)");

@@ -4,15 +4,15 @@
 //   cpbench plan|list|report|compare   (no MPI needed)
 #include <CLI/CLI.hpp>
 
-#include <cerrno>
+#include <algorithm>
 #include <climits>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "bench/cli/commands.hpp"
+#include "bench/config/diagnostics.hpp"
+#include "bench/config/overrides.hpp"
 #include "bench/config/schema.hpp"
 #include "bench/report/compare.hpp"
 #include "bench/report/report.hpp"
@@ -20,20 +20,16 @@
 
 namespace {
 
-// Numeric checks that word their range as the config errors do ("integers >= 1"), not as
-// CLI11's range validators do ("not in range 0.000000 to 1797...": the 309 digits of DBL_MAX).
-CLI::Validator integer_at_least(long long lo) {
-  const std::string allowed = "; allowed: " + cpb::cfg::range_text(lo, INT_MAX);
+// Numeric checks that read numbers as config files and -a do (cfg::parse_cli_scalar: 2.0 is
+// 2) and word their range as the config errors do ("integers >= 1"), not as CLI11's range
+// validators do ("not in range 0.000000 to 1797...": the 309 digits of DBL_MAX).
+CLI::Validator integer_in(long long lo, long long hi = INT_MAX) {
   return CLI::Validator(
-      [lo, allowed](std::string& s) -> std::string {
-        errno = 0;
-        char* end = nullptr;
-        const long long v = std::strtoll(s.c_str(), &end, 10);
-        if (s.empty() || *end != '\0') return "\"" + s + "\" is not an integer" + allowed;
-        if (v < lo) return s + " is too small" + allowed;
-        if (errno == ERANGE || v > INT_MAX)
-          return s + " is too large; allowed: " + cpb::cfg::range_with_max(lo, INT_MAX);
-        return "";
+      [lo, hi](std::string& s) -> std::string {
+        const nlohmann::json v = cpb::cfg::parse_cli_scalar(s);
+        const std::string error = cpb::cfg::int_error(v, lo, hi);
+        if (error.empty()) s = std::to_string(cpb::cfg::check_int(v, lo, hi, ""));
+        return error;
       },
       "INT>=" + std::to_string(lo));
 }
@@ -42,13 +38,24 @@ CLI::Validator number_at_least(double lo) {
   const std::string allowed = "; allowed: numbers >= " + CLI::detail::to_string(lo);
   return CLI::Validator(
       [lo, allowed](std::string& s) -> std::string {
-        char* end = nullptr;
-        const double v = std::strtod(s.c_str(), &end);
-        if (s.empty() || *end != '\0' || !std::isfinite(v)) return "\"" + s + "\" is not a number" + allowed;
-        if (v < lo) return s + " is too small" + allowed;
+        const nlohmann::json v = cpb::cfg::parse_cli_scalar(s);
+        if (!v.is_number()) return "\"" + s + "\" is not a number" + allowed;
+        if (v.get<double>() < lo) return s + " is too small" + allowed;
         return "";
       },
       "NUMBER>=" + CLI::detail::to_string(lo));
+}
+
+// One of `names`, worded as the config errors are ("\"xml\" is not a format; allowed: md,
+// csv"), with a "did you mean" hint for a near miss; CLI11's IsMember says "xml not in {md,csv}".
+CLI::Validator one_of(const std::vector<std::string>& names, const std::string& noun) {
+  return CLI::Validator(
+      [names, noun](std::string& s) -> std::string {
+        if (std::find(names.begin(), names.end(), s) != names.end()) return "";
+        return "\"" + s + "\" is not " + noun + "; allowed: " + cpb::cfg::join(names) +
+               cpb::cfg::suggestion(s, names);
+      },
+      "{" + cpb::cfg::join(names, ",") + "}");
 }
 
 // CLI11 reports a missing subcommand or option before a word it does not know ("runn",
@@ -78,7 +85,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--filter", run.filter, "Keep matching points, e.g. 'schedule=hcms|ulysses,S>=1024'");
   run_cmd->add_flag("--dry-run", run.dry_run, "List the points and their count; run nothing");
   run_cmd->add_option("-o,--out", run.out, "Result JSON, rewritten atomically after each point");
-  run_cmd->add_option("--device", run.device, "Runtime")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run_cmd->add_option("--device", run.device, "Runtime")->check(one_of({"auto", "cpu", "cuda"}, "a device"));
   run_cmd->add_option("--trace", run.trace_dir, "Write one Chrome trace JSON per point into DIR");
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress lines");
   run_cmd->add_option("--timeout", run.timeout,
@@ -90,25 +97,30 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("-c,--config", plan.config, "Sweep config (JSON)")->required();
   plan_cmd->add_option("-a,--axis", plan.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
   plan_cmd->add_option("--filter", plan.filter, "Select points (see run --filter)");
-  plan_cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->check(integer_at_least(0));
-  plan_cmd->add_option("-P,--world", plan.world, "World size")->check(integer_at_least(1));
-  plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->check(integer_at_least(0));
-  plan_cmd->add_option("--format", plan.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  plan_cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->transform(integer_in(0));
+  plan_cmd->add_option("-P,--world", plan.world, "World size")->transform(integer_in(1));
+  plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->transform(integer_in(0));
+  plan_cmd->add_option("--format", plan.format, "Output format")->check(one_of({"text", "json"}, "a format"));
 
   cpb::ProbeArgs probe;
   CLI::App* probe_cmd = app.add_subcommand(
       "probe", "Interference matrix: attention alone, each transport alone and beside attention (under mpirun)");
-  probe_cmd->add_option("--S", probe.S, "Tokens")->capture_default_str();
-  probe_cmd->add_option("--H", probe.H, "Query heads of the model; each rank attends H/P")->capture_default_str();
-  probe_cmd->add_option("--D", probe.D, "Head dimension")->capture_default_str();
+  probe_cmd->add_option("--S", probe.S, "Tokens")->capture_default_str()->transform(integer_in(1, LLONG_MAX));
+  probe_cmd->add_option("--H", probe.H, "Query heads of the model; each rank attends H/P")
+      ->capture_default_str()
+      ->transform(integer_in(1));
+  probe_cmd->add_option("--D", probe.D, "Head dimension")->capture_default_str()->transform(integer_in(1));
   probe_cmd->add_option("--dtype", probe.dtype, "bf16, fp16 or fp32")->capture_default_str();
-  probe_cmd->add_option("--device", probe.device, "Runtime")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  probe_cmd->add_option("--device", probe.device, "Runtime")->check(one_of({"auto", "cpu", "cuda"}, "a device"));
   probe_cmd->add_option("--transports", probe.transports, "Comma-separated; default: all the runtime offers")
       ->delimiter(',');
   probe_cmd->add_option("--profile", probe.profile, "Interconnect profile: nvlink or pcie")->capture_default_str();
   CLI::Option* probe_bytes = probe_cmd->add_option(
-      "--bytes", probe.bytes, "All-to-all bytes per rank; default: the Ulysses input all-to-all of the shape");
-  probe_cmd->add_option("--seconds", probe.seconds, "Time budget of each measurement [s]")->capture_default_str();
+      "--bytes", probe.bytes, "All-to-all bytes per rank; default: the Ulysses input all-to-all of the shape")
+      ->transform(integer_in(1, LLONG_MAX));
+  probe_cmd->add_option("--seconds", probe.seconds, "Time budget of each measurement [s]")
+      ->capture_default_str()
+      ->check(number_at_least(0));
   probe_cmd->add_option("-o,--out", probe.out, "Result JSON (cpbench-probe), rewritten atomically after each row");
   probe_cmd->add_flag("-q,--quiet", probe.quiet, "No progress lines");
   probe_cmd->add_option("--timeout", probe.timeout,
@@ -118,12 +130,12 @@ int main(int argc, char** argv) {
   std::string list_format = "text";
   CLI::App* list_cmd = app.add_subcommand("list", "List schedules, axes, transports and masks");
   list_cmd->add_option("--format", list_format, "Output format (json: the registries, as in a result's provenance)")
-      ->check(CLI::IsMember({"text", "json"}));
+      ->check(one_of({"text", "json"}, "a format"));
 
   std::string report_path, report_format = "md";
   CLI::App* report_cmd = app.add_subcommand("report", "Speedup tables from a result JSON");
   report_cmd->add_option("result", report_path, "Result JSON")->required();
-  report_cmd->add_option("--format", report_format, "Output format")->check(CLI::IsMember({"md", "csv"}));
+  report_cmd->add_option("--format", report_format, "Output format")->check(one_of({"md", "csv"}, "a format"));
 
   std::string base_path, new_path;
   double threshold = 5.0, noise = 3.0;

@@ -3,14 +3,12 @@
 #include "bench/config/config.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <numeric>
 
 #include "bench/config/diagnostics.hpp"
+#include "bench/config/json_file.hpp"
 #include "bench/config/keys.hpp"
 #include "bench/config/measure_settings.hpp"
 #include "bench/config/overrides.hpp"
@@ -23,24 +21,6 @@ namespace {
 using cfg::fail;
 using cfg::show;
 using nlohmann::json;
-
-json read_json(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw UsageError(path + ": cannot read the config: no such file");
-  if (fs::is_directory(path, ec)) throw UsageError(path + ": cannot read the config: it is a directory");
-  std::ifstream in(path);
-  if (!in) throw UsageError(path + ": cannot read the config: " + std::strerror(errno));
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    // what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
-    std::string msg = e.what();
-    const size_t cut = msg.find("] ");
-    if (cut != std::string::npos) msg = msg.substr(cut + 2);
-    throw UsageError(path + ": invalid JSON: " + msg);
-  }
-}
 
 std::string read_string(const json& doc, const char* key, const std::string& file, std::string dflt) {
   if (!doc.contains(key)) return dflt;
@@ -131,7 +111,7 @@ double max_scores(const json& axes) {
 }  // namespace
 
 SweepConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  const json doc = read_json(path);
+  const json doc = cfg::read_config_json(path);
   if (!doc.is_object())
     fail(path + ": (top level)", show(doc) + " is not an object",
          "an object with keys " + cfg::join(cfg::top_keys()));

@@ -1,23 +1,17 @@
+// "-a axis=v1,v2" overrides and the number syntax of command-line words (overrides.hpp).
 #include "bench/config/overrides.hpp"
 
 #include <cctype>
-#include <charconv>
-#include <cstdint>
 
 #include "bench/config/diagnostics.hpp"
 
 namespace cpb::cfg {
-namespace {
 
-nlohmann::json scalar(const std::string& s) {
-  int64_t x = 0;
-  const char* end = s.data() + s.size();
-  const auto r = std::from_chars(s.data(), end, x);
-  if (!s.empty() && r.ec == std::errc() && r.ptr == end) return x;
-  return s;
+nlohmann::json parse_cli_scalar(const std::string& text) {
+  nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+  if (v.is_number()) return v;
+  return text;
 }
-
-}  // namespace
 
 std::string trim(const std::string& s) {
   size_t b = 0, e = s.size();
@@ -39,9 +33,9 @@ std::vector<std::string> split_list(const std::string& s, char sep) {
 }
 
 nlohmann::json parse_cli_value(const AxisSpec& a, const std::string& text) {
-  if (a.kind != AxisKind::HeadList) return scalar(text);
+  if (a.kind != AxisKind::HeadList) return parse_cli_scalar(text);
   nlohmann::json heads = nlohmann::json::array();
-  for (const std::string& h : split_list(text, ':')) heads.push_back(scalar(h));
+  for (const std::string& h : split_list(text, ':')) heads.push_back(parse_cli_scalar(h));
   return heads;
 }
 

@@ -15,9 +15,13 @@ std::string trim(const std::string& s);
 // `s` cut at every `sep`, each piece without surrounding blanks ("" gives {""}).
 std::vector<std::string> split_list(const std::string& s, char sep);
 
-// One value of axis `a` as written on the command line, not yet checked: an integer when
-// `text` is one (optional '-', digits, fits int64), else the string; for chunk_heads, an
-// array of such items cut at ':' ("4:3:3").
+// A word of the command line as a value: a number when `text` is a JSON number ("256",
+// "256.0", "2.56e2"; not "+1", "0x10" or "inf"), else the string itself. So numbers read
+// the same on the command line as in a config file (docs/CONFIG.md, "Numbers").
+nlohmann::json parse_cli_scalar(const std::string& text);
+
+// One value of axis `a` as written on the command line, not yet checked: parse_cli_scalar(text);
+// for chunk_heads, an array of such items cut at ':' ("4:3:3").
 nlohmann::json parse_cli_value(const AxisSpec& a, const std::string& text);
 
 struct AxisOverride {
@@ -26,8 +30,8 @@ struct AxisOverride {
   nlohmann::json values;  // array of checked values, as check_axis_values() returns
 };
 
-// Parses and checks one override, "axis=v1,v2,...". Values are integers when they look
-// like integers and strings otherwise; chunk_heads values are head counts joined by ':'
+// Parses and checks one override, "axis=v1,v2,...". Values are read by parse_cli_value
+// and checked like a config file's; chunk_heads values are head counts joined by ':'
 // ("chunk_heads=4:3:3,3:3:2:2"). Throws UsageError naming "-a <axis>".
 AxisOverride parse_override(const std::string& arg);
 

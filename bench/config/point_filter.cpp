@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <utility>
 
 #include "bench/config/diagnostics.hpp"
@@ -83,9 +84,7 @@ PointFilter::Term PointFilter::parse_term(const std::string& text) {
     return t;
   }
   if (!numeric(spec)) fail(where, "\"" + t.key + "\" is not numeric", "<, <=, >, >= on " + numeric_keys());
-  const nlohmann::json n = parse_cli_value(spec, value_text);
-  if (!n.is_number_integer()) fail(where, show(n) + " is not an integer", "integers");
-  t.values.push_back(n);
+  t.values.push_back(check_int(parse_cli_value(spec, value_text), 0, std::numeric_limits<int64_t>::max(), where));
   return t;
 }
 

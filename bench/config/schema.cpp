@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "base/usage_error.hpp"
 #include "bench/config/diagnostics.hpp"
 #include "bench/schedule.hpp"
 
@@ -159,29 +160,36 @@ std::vector<std::string> allowed_names(const AxisSpec& a) {
   return a.allowed ? a.allowed() : std::vector<std::string>{};
 }
 
-int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::string& where) {
+std::string int_error(const nlohmann::json& v, int64_t lo, int64_t hi) {
   int64_t x = 0;
-  if (v.is_number_integer() && !v.is_number_unsigned()) {
-    x = v.get<int64_t>();
-  } else if (v.is_number_unsigned()) {
+  if (v.is_number_unsigned()) {
     if (v.get<uint64_t>() > static_cast<uint64_t>(kInt64Max))
-      fail(where, show(v) + " is too large", range_with_max(lo, hi));
+      return show(v) + " is too large; allowed: " + range_with_max(lo, hi);
     x = static_cast<int64_t>(v.get<uint64_t>());
+  } else if (v.is_number_integer()) {
+    x = v.get<int64_t>();
   } else if (v.is_number_float()) {
     const double d = v.get<double>();
     if (!std::isfinite(d) || d != std::floor(d))
-      fail(where, show(v) + " is not an integer", range_text(lo, hi));
-    if (std::fabs(d) >= 9.2e18) fail(where, show(v) + " is too large", range_with_max(lo, hi));
-    x = static_cast<int64_t>(d);
+      return show(v) + " is not an integer; allowed: " + range_text(lo, hi);
+    constexpr double kTwo63 = 9223372036854775808.0;  // the doubles from here on are beyond int64
+    if (d >= kTwo63) return show(v) + " is too large; allowed: " + range_with_max(lo, hi);
+    x = d < -kTwo63 ? std::numeric_limits<int64_t>::min() : static_cast<int64_t>(d);
   } else {
-    fail(where, show(v) + " is not an integer", range_text(lo, hi));
+    return show(v) + " is not an integer; allowed: " + range_text(lo, hi);
   }
   if (x < lo) {
     const char* problem = lo == 1 ? " is not positive" : lo == 0 ? " is negative" : " is too small";
-    fail(where, show(v) + problem, range_text(lo, hi));
+    return show(v) + problem + "; allowed: " + range_text(lo, hi);
   }
-  if (x > hi) fail(where, show(v) + " is too large", range_with_max(lo, hi));
-  return x;
+  if (x > hi) return show(v) + " is too large; allowed: " + range_with_max(lo, hi);
+  return "";
+}
+
+int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::string& where) {
+  const std::string error = int_error(v, lo, hi);
+  if (!error.empty()) throw UsageError(where + ": " + error);
+  return v.is_number_float() ? static_cast<int64_t>(v.get<double>()) : v.get<int64_t>();
 }
 
 nlohmann::json check_axis_value(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {

@@ -48,14 +48,17 @@ bool schedule_reads(const std::string& schedule, const AxisSpec& a);
 // The accepted names of a Name axis (from the option registry for option axes).
 std::vector<std::string> allowed_names(const AxisSpec& a);
 
-// An integer in [lo, hi] (JSON integers, or floats with an integral value), else
-// UsageError naming `where`.
 // The integers from lo to hi as the errors' "allowed" part: "integers >= lo" when hi is
 // the type's maximum, else "integers from lo to hi". range_with_max always states hi (for
 // a value over it).
 std::string range_text(int64_t lo, int64_t hi);
 std::string range_with_max(int64_t lo, int64_t hi);
 
+// An integer in [lo, hi]: a JSON number with an integral value (256, 256.0 and 2.56e2 are
+// all 256; docs/CONFIG.md, "Numbers"). int_error returns "" for one, else
+// "<value> <problem>; allowed: <range>"; check_int returns it, or throws
+// UsageError("<where>: " + int_error(...)).
+std::string int_error(const nlohmann::json& v, int64_t lo, int64_t hi);
 int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::string& where);
 
 // One value of axis `a`, checked; returns it normalized (integers as JSON integers).

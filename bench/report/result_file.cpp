@@ -1,8 +1,9 @@
 #include "bench/report/result_file.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "bench/report/atomic_file.hpp"
@@ -46,15 +47,21 @@ nlohmann::json load_result_file(const std::string& path) {
   if (std::filesystem::is_directory(path, ec))
     throw ResultFileError(path + ": cannot open the result file: it is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ResultFileError(path + ": cannot open the result file");
-  std::stringstream text;
-  text << in.rdbuf();
-
+  if (!in) {
+    const std::string why = std::filesystem::exists(path, ec) ? std::strerror(errno) : "no such file";
+    throw ResultFileError(path + ": cannot open the result file: " + why);
+  }
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ResultFileError(path + ": not valid JSON: " + e.what());
+    // From the stream, so text that is not JSON fails at its first bad character (a device
+    // such as /dev/zero never ends).
+    doc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    // A parse_error ("[json.exception.parse_error.101] parse error at line L, column C:
+    // ...") or an out_of_range for a number beyond a double ("... number overflow ...").
+    const std::string msg = e.what();
+    const size_t cut = msg.find("] ");
+    throw ResultFileError(path + ": not valid JSON: " + (cut == std::string::npos ? msg : msg.substr(cut + 2)));
   }
   if (!doc.is_object()) throw ResultFileError(path + ": not a result file (the top level is not an object)");
 

@@ -34,6 +34,15 @@ TEST_F(ConfigOverrides, LaterOverrideWins) {
   EXPECT_EQ(with({"S=128", "S=64"}).axes["S"], json::array({64}));
 }
 
+// Numbers read as in a config file (docs/CONFIG.md, "Numbers"): an integral value is an
+// integer however it is written, and is stored as one.
+TEST_F(ConfigOverrides, IntegralNumbersAreIntegers) {
+  const json S = with({"S=256.0,2.56e2,512"}).axes["S"];
+  EXPECT_EQ(S, json::array({256, 256, 512}));
+  EXPECT_TRUE(S[0].is_number_integer());
+  EXPECT_EQ(with({"chunk_heads=2.0:2"}).axes["chunk_heads"], json::parse("[[2,2]]"));
+}
+
 TEST_F(ConfigOverrides, ChunkHeadsSyntax) {
   EXPECT_EQ(with({"chunk_heads=4:3:3,3:3:2:2"}).axes["chunk_heads"], json::parse("[[4,3,3],[3,3,2,2]]"));
   EXPECT_EQ(with({"chunk_heads=2:2"}).axes["chunk_heads"], json::parse("[[2,2]]"));
@@ -74,7 +83,8 @@ TEST_F(ConfigOverrides, Errors) {
             "comm_order, comm_lanes, qkv_layout (did you mean \"chunks\"?)");
   EXPECT_EQ(error({"S=big"}), "-a S: \"big\" is not an integer; allowed: integers >= 1");
   EXPECT_EQ(error({"S=256,0"}), "-a S[1]: 0 is not positive; allowed: integers >= 1");
-  EXPECT_EQ(error({"S=1.5"}), "-a S: \"1.5\" is not an integer; allowed: integers >= 1");
+  EXPECT_EQ(error({"S=1.5"}), "-a S: 1.5 is not an integer; allowed: integers >= 1");
+  EXPECT_EQ(error({"S=+2"}), "-a S: \"+2\" is not an integer; allowed: integers >= 1");
   EXPECT_EQ(error({"mask=full,casual"}),
             "-a mask[1]: \"casual\" is not a mask; allowed: full, causal (did you mean \"causal\"?)");
   EXPECT_TRUE(contains(error({"mask=1"}), "-a mask: 1 is not a mask"));
