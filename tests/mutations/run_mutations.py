@@ -78,7 +78,10 @@ def run(args, ranks, schedule, mutation, shape):
     if out.returncode != 0 or not lines:
         return dict(point, schedule=schedule, mutation=mutation, P=ranks, verdict="ERROR",
                     error=(out.stderr or out.stdout).strip()[-400:])
-    return json.loads(lines[-1])
+    row = json.loads(lines[-1])
+    if row.get("mutation") != mutation:
+        row.update(verdict="ERROR", error="ran mutation %r, asked for %r" % (row.get("mutation"), mutation))
+    return row
 
 
 def table(rows):
@@ -115,7 +118,7 @@ def main():
         # On one rank some plans have no merge or no second head chunk to plant a bug in.
         if r["verdict"] != want and not (r["verdict"] == "NOT_APPLICABLE" and r.get("P") == 1):
             bad.append(r)
-    for m in MUTATIONS:
+    for m in sorted({r["mutation"] for r in rows} - {"none"}):
         if m in args.undetectable:
             continue
         if not any(r["mutation"] == m and r["verdict"] == "FAILED" for r in rows):
