@@ -135,7 +135,7 @@ double CpuExecutor::step_alone_ms(int step) {
 VerifyResult CpuExecutor::verify(VerifyMode mode) {
   const int o = plan_.find_buffer(BufferRole::O);
   if (o < 0) throw std::logic_error("cpu runtime: plan \"" + plan_.schedule + "\" has no output buffer");
-  return verify_output(problem_, plan_.tokens, buffers_[static_cast<size_t>(o)].data(), mode, kCpuTolerance);
+  return verify_output(problem_, plan_.tokens, buffers_[static_cast<size_t>(o)].data(), mode, DType::FP32);
 }
 
 std::vector<unsigned char> CpuExecutor::output_bytes() {

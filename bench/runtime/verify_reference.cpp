@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "bench/runtime/row_tokens.hpp"
+#include "bench/runtime/tolerance.hpp"
 #include "kernels/cpu/error_stats.hpp"
 #include "kernels/cpu/reference_attention.hpp"
 
@@ -20,9 +21,8 @@ std::vector<int64_t> sample_indices(int64_t n, int64_t max_count) {
 }
 
 VerifyResult verify_output(const Problem& p, const std::vector<Range>& tokens, const float* out,
-                           VerifyMode mode, double tolerance) {
+                           VerifyMode mode, DType storage) {
   VerifyResult res;
-  res.tolerance = tolerance;
   if (mode == VerifyMode::Off) return res;
 
   const std::vector<int64_t> tok = row_tokens(tokens);
@@ -64,6 +64,7 @@ VerifyResult verify_output(const Problem& p, const std::vector<Range>& tokens, c
   res.max_abs_err = stats.max_abs_err;
   res.checked = stats.checked;
   res.nonfinite = res.nonfinite || stats.nonfinite;
+  res.tolerance = verify_tolerance(storage, p.S, D, stats.max_abs_ref);
   return res;
 }
 

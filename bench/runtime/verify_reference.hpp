@@ -8,7 +8,8 @@
 //            the rest evenly spaced. Deterministic, so reruns check the same elements.
 //   Off:     nothing.
 // Full and Sampled also scan the whole shard for NaN/Inf. The caller judges the result:
-// a point passes when !nonfinite and max_abs_err <= tolerance on every rank.
+// a point passes when !nonfinite and max_abs_err <= tolerance on every rank, the tolerance
+// being verify_tolerance() (bench/runtime/tolerance.hpp) of the checked elements.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +30,9 @@ std::vector<int64_t> sample_indices(int64_t n, int64_t max_count);
 
 // out: this rank's output shard, dense [B, rows, H, D] in fp32, where local row r holds
 // global token row_tokens(tokens)[r]. The causal mask applies to global positions.
-// `tolerance` is copied into the result.
+// `storage`: the precision the runtime computed and stored the output in (the tolerance's
+// dtype; fp32 for the CPU runtime). Mode Off checks nothing and reports tolerance 0.
 VerifyResult verify_output(const Problem& p, const std::vector<Range>& tokens, const float* out,
-                           VerifyMode mode, double tolerance);
+                           VerifyMode mode, DType storage);
 
 }  // namespace cpb

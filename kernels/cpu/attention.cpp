@@ -31,6 +31,7 @@ struct RowScratch {
   std::vector<float> q;     // [D]
   std::vector<float> s;     // [Skv] scaled scores, then probabilities
   std::vector<float> acc;   // [D]
+  std::vector<float> block; // [D] the current key block's share of acc
 };
 
 void gather_rows(const Tensor4<const float>& t, int64_t b, int64_t h, std::vector<float>* out) {
@@ -40,6 +41,14 @@ void gather_rows(const Tensor4<const float>& t, int64_t b, int64_t h, std::vecto
     float* dst = out->data() + j * D;
     for (int64_t d = 0; d < D; ++d) dst[d] = src[d * t.stride[3]];
   }
+}
+
+// Keys per block of the softmax sums over n keys: ceil(sqrt(n)). Each block is summed on
+// its own, then added to the row's total, so no fp32 sum runs longer than about 2 sqrt(n)
+// terms (a running sum over a row whose few dominant keys come first would drop the many
+// small terms that follow, an error growing like n 2^-24).
+int64_t sum_block(int64_t n) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
 }
 
 // One query row against the first n key rows of r.k / r.v; leaves the normalized output
@@ -52,11 +61,18 @@ float attend_row(RowScratch& r, int64_t n, int64_t D, float scale) {
   }
   std::fill(r.acc.begin(), r.acc.end(), 0.0f);
   float l = 0;
-  for (int64_t j = 0; j < n; ++j) {
-    const float p = std::exp(r.s[j] - m);
-    l += p;
-    const float* vj = r.v.data() + j * D;
-    for (int64_t d = 0; d < D; ++d) r.acc[d] += p * vj[d];
+  const int64_t block = sum_block(n);
+  for (int64_t j0 = 0; j0 < n; j0 += block) {
+    std::fill(r.block.begin(), r.block.end(), 0.0f);
+    float block_l = 0;
+    for (int64_t j = j0; j < std::min(n, j0 + block); ++j) {
+      const float p = std::exp(r.s[j] - m);
+      block_l += p;
+      const float* vj = r.v.data() + j * D;
+      for (int64_t d = 0; d < D; ++d) r.block[d] += p * vj[d];
+    }
+    l += block_l;
+    for (int64_t d = 0; d < D; ++d) r.acc[d] += r.block[d];
   }
   for (int64_t d = 0; d < D; ++d) r.acc[d] /= l;
   return m + std::log(l);
@@ -101,6 +117,7 @@ void attention_fp32(const Tensor4<const float>& q, const Tensor4<const float>& k
   r.q.resize(static_cast<size_t>(D));
   r.s.resize(static_cast<size_t>(Skv));
   r.acc.resize(static_cast<size_t>(D));
+  r.block.resize(static_cast<size_t>(D));
   for (int64_t b = 0; b < B; ++b)
     for (int64_t hk = 0; hk < Hk; ++hk) {
       gather_rows(k, b, hk, &r.k);

@@ -22,7 +22,9 @@ std::string attention_shape_error(const Shape4& q, const Shape4& k, const Shape4
 // o = softmax(scale * q k^T [+ causal mask]) v, query head i using key/value head
 // i / (Hq / Hk). `causal`: query row i sees key row j iff j <= i. When lse is not null,
 // lse(b, h, i, 0) = log(sum_j exp(scale * q_i . k_j)) over the keys row i sees (natural
-// log). Softmax subtracts the row maximum; all arithmetic is fp32. Throws
+// log). Softmax subtracts the row maximum; all arithmetic is fp32, the sums over the n keys
+// in blocks of ceil(sqrt(n)) keys (no fp32 chain longer than about 2 sqrt(n): the
+// accumulation term of the verification tolerance, bench/runtime/tolerance.hpp). Throws
 // std::invalid_argument when attention_shape_error() is not empty. o and lse must not
 // overlap the inputs.
 void attention_fp32(const Tensor4<const float>& q, const Tensor4<const float>& k,

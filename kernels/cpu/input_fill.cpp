@@ -12,7 +12,7 @@ void fill_inputs(Tensor tensor, const std::vector<int64_t>& row_tokens, const Te
     for (int64_t r = 0; r < out.shape[1]; ++r)
       for (int64_t h = 0; h < out.shape[2]; ++h)
         for (int64_t d = 0; d < out.shape[3]; ++d)
-          out(b, r, h, d) = input_value(tensor, b, row_tokens[static_cast<size_t>(r)], h, d);
+          out(b, r, h, d) = input_value(tensor, b, row_tokens[static_cast<size_t>(r)], h, d, out.shape[3]);
 }
 
 }  // namespace cpb

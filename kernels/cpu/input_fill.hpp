@@ -9,7 +9,7 @@
 
 namespace cpb {
 
-// out: [B, rows, heads, D] with out(b, r, h, d) = input_value(tensor, b, row_tokens[r], h, d):
+// out: [B, rows, heads, D] with out(b, r, h, d) = input_value(tensor, b, row_tokens[r], h, d, D):
 // local row r holds global token row_tokens[r]; heads are global head indices (query
 // heads for Q, key/value heads for K and V). Throws std::invalid_argument when
 // out.shape[1] != row_tokens.size().

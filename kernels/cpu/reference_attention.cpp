@@ -36,8 +36,8 @@ void ReferenceAttention::load(int64_t b, int64_t kv_head) {
   const int64_t D = shape_.D;
   for (int64_t u = 0; u < shape_.S; ++u)
     for (int64_t d = 0; d < D; ++d) {
-      k_[static_cast<size_t>(u * D + d)] = input_value(Tensor::K, b, u, kv_head, d);
-      v_[static_cast<size_t>(u * D + d)] = input_value(Tensor::V, b, u, kv_head, d);
+      k_[static_cast<size_t>(u * D + d)] = input_value(Tensor::K, b, u, kv_head, d, D);
+      v_[static_cast<size_t>(u * D + d)] = input_value(Tensor::V, b, u, kv_head, d, D);
     }
   b_ = b;
   kv_head_ = kv_head;
@@ -49,7 +49,7 @@ void ReferenceAttention::row(int64_t b, int64_t token, int64_t head, double* out
   load(b, head / (shape_.H / shape_.Hkv));
   const int64_t D = shape_.D;
   const int64_t keys = shape_.causal ? token + 1 : shape_.S;
-  for (int64_t d = 0; d < D; ++d) q_[static_cast<size_t>(d)] = input_value(Tensor::Q, b, token, head, d);
+  for (int64_t d = 0; d < D; ++d) q_[static_cast<size_t>(d)] = input_value(Tensor::Q, b, token, head, d, D);
 
   double m = -std::numeric_limits<double>::infinity();
   for (int64_t u = 0; u < keys; ++u) {

@@ -22,14 +22,14 @@ __global__ void fill_inputs_kernel(Tensor t, T* dst, int64_t s_local, int64_t he
     const int64_t h = (i / D) % heads;
     const int64_t s = (i / (D * heads)) % s_local;
     const int64_t b = i / (D * heads * s_local);
-    dst[i] = Elem<T>::store(input_value(t, b, tokens[s], h, d));
+    dst[i] = Elem<T>::store(input_value(t, b, tokens[s], h, d, D));
   }
 }
 
 template <class T>
 __global__ void fill_linear_kernel(Tensor t, T* dst, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
-    dst[i] = Elem<T>::store(input_value(t, 0, i, 0, 0));
+    dst[i] = Elem<T>::store(input_value(t, 0, i, 0, 0, 1));
 }
 
 }  // namespace

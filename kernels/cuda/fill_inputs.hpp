@@ -17,7 +17,7 @@ void fill_inputs(Tensor t, DType type, void* dst, int64_t B, int64_t s_local, in
                  const int64_t* d_tokens, cudaStream_t stream);
 
 // Fills `n` elements of `dst` (any layout) with never-zero values: element i gets
-// input_value(t, 0, i, 0, 0). For buffers that only need realistic data (timing).
+// input_value(t, 0, i, 0, 0, 1). For buffers that only need realistic data (timing).
 void fill_linear(Tensor t, DType type, void* dst, int64_t n, cudaStream_t stream);
 
 }  // namespace cpb

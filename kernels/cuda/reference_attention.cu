@@ -17,7 +17,7 @@ __global__ void generate_kernel(Tensor t, int64_t kv_head, int64_t S, int64_t D,
     const int64_t d = i % D;
     const int64_t s = (i / D) % S;
     const int64_t b = i / (D * S);
-    dst[i] = __float2bfloat16_rn(input_value(t, b, s, kv_head, d));
+    dst[i] = __float2bfloat16_rn(input_value(t, b, s, kv_head, d, D));
   }
 }
 
@@ -58,7 +58,7 @@ __global__ void reference_kernel(const RefRow* rows, const __nv_bfloat16* K, con
   __shared__ float red_l[kThreads];
   const RefRow row = rows[blockIdx.x];
   const int tid = threadIdx.x;
-  for (int64_t d = tid; d < D; d += kThreads) q[d] = input_value(Tensor::Q, row.b, row.token, row.head, d);
+  for (int64_t d = tid; d < D; d += kThreads) q[d] = input_value(Tensor::Q, row.b, row.token, row.head, d, D);
   __syncthreads();
   const int64_t keys = causal ? row.token + 1 : S;
   const __nv_bfloat16* Kb = K + row.b * S * D;

@@ -48,8 +48,8 @@ void pack_unpack(DType type, int64_t B, int64_t S, int64_t D, const std::vector<
   // The last block's first element is x[0, 0, H - heads.back(), 0].
   const std::vector<float> px = to_host_floats(packed, type, static_cast<size_t>(B * S * H * D));
   const size_t last = static_cast<size_t>(B * S * (H - heads.back()) * D);
-  EXPECT_EQ(px[last], input_value(Tensor::Q, 0, 0, H - heads.back(), 0));
-  EXPECT_EQ(px[0], input_value(Tensor::Q, 0, 0, 0, 0));
+  EXPECT_EQ(px[last], input_value(Tensor::Q, 0, 0, H - heads.back(), 0, D));
+  EXPECT_EQ(px[0], input_value(Tensor::Q, 0, 0, 0, 0, D));
 }
 
 TEST(CopyViews, PackUnpackVectorPath) {
@@ -90,7 +90,7 @@ TEST(CopyViews, DtypeConversion) {
   for (int64_t s = 0; s < S; ++s)
     for (int64_t h = 0; h < H; ++h)
       for (int64_t d = 0; d < D; ++d)
-        ASSERT_EQ(hf[static_cast<size_t>((s * H + h) * D + d)], input_value(Tensor::K, 0, s, h, d));
+        ASSERT_EQ(hf[static_cast<size_t>((s * H + h) * D + d)], input_value(Tensor::K, 0, s, h, d, D));
 
   // Arbitrary floats to bf16: the device rounds exactly like round_to_bf16.
   std::vector<float> vals(static_cast<size_t>(n));
@@ -128,7 +128,7 @@ TEST(CopyViews, TransposeAndStridedInner) {
     CPB_CUDA_CHECK(cudaDeviceSynchronize());
     return to_host_floats(t, DType::BF16, static_cast<size_t>(B * S * H * D));
   }();
-  EXPECT_EQ(ht[static_cast<size_t>(((1 * H + 2) * S + 5) * D + 7)], input_value(Tensor::Q, 1, 5, 2, 7));
+  EXPECT_EQ(ht[static_cast<size_t>(((1 * H + 2) * S + 5) * D + 7)], input_value(Tensor::Q, 1, 5, 2, 7, D));
   // Inner stride 2: every other element of each row, then back.
   DeviceView even = src, packed_even;
   even.shape = {B, S, H, D / 2};
@@ -137,7 +137,7 @@ TEST(CopyViews, TransposeAndStridedInner) {
   copy_views({CopyPair{even, packed_even}}, nullptr);
   CPB_CUDA_CHECK(cudaDeviceSynchronize());
   const std::vector<float> hy = to_host_floats(y, DType::BF16, static_cast<size_t>(B * S * H * D / 2));
-  EXPECT_EQ(hy[3], input_value(Tensor::Q, 0, 0, 0, 6));
+  EXPECT_EQ(hy[3], input_value(Tensor::Q, 0, 0, 0, 6, D));
 }
 
 }  // namespace

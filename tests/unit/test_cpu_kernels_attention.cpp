@@ -25,7 +25,7 @@ std::vector<float> make_input(Tensor t, int64_t B, int64_t S, int64_t H, int64_t
     for (int64_t s = 0; s < S; ++s)
       for (int64_t h = 0; h < H; ++h)
         for (int64_t d = 0; d < D; ++d)
-          x[static_cast<size_t>(((b * S + s) * H + h) * D + d)] = input_value(t, b, s, h, d);
+          x[static_cast<size_t>(((b * S + s) * H + h) * D + d)] = input_value(t, b, s, h, d, D);
   return x;
 }
 

@@ -21,7 +21,7 @@ std::vector<float> input(Tensor t, int64_t heads) {
   for (int64_t b = 0; b < B; ++b)
     for (int64_t s = 0; s < S; ++s)
       for (int64_t h = 0; h < heads; ++h)
-        for (int64_t d = 0; d < D; ++d) xt(b, s, h, d) = input_value(t, b, s, h, d);
+        for (int64_t d = 0; d < D; ++d) xt(b, s, h, d) = input_value(t, b, s, h, d, D);
   return x;
 }
 

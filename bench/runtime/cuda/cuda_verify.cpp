@@ -7,19 +7,11 @@
 #include "base/cuda/cuda_check.hpp"
 #include "base/cuda/device_buffer.hpp"
 #include "base/cuda/pinned_buffer.hpp"
+#include "bench/runtime/tolerance.hpp"
 #include "kernels/cuda/reference_attention.hpp"
 
 namespace cpb {
 namespace {
-
-double unit_roundoff(DType t) {
-  switch (t) {
-    case DType::BF16: return 1.0 / 256;    // 2^-8
-    case DType::FP16: return 1.0 / 2048;   // 2^-11
-    case DType::FP32: return 1.0 / 16777216;  // 2^-24
-  }
-  return 1;
-}
 
 std::vector<int64_t> token_of_row(const std::vector<Range>& tokens) {
   std::vector<int64_t> out;
@@ -77,8 +69,6 @@ std::vector<RefRow> pick_rows(const Problem& p, const std::vector<int64_t>& toke
 
 }  // namespace
 
-double verify_tolerance(DType t, double max_abs_ref) { return 4.0 * unit_roundoff(t) * max_abs_ref; }
-
 size_t verify_scratch_bytes(const Problem& p, int64_t s_local) {
   const size_t kv = 2 * static_cast<size_t>(p.B) * static_cast<size_t>(p.S) * static_cast<size_t>(p.D) * 2;
   const size_t rows = static_cast<size_t>(p.B) * static_cast<size_t>(s_local) * static_cast<size_t>(p.group_size());
@@ -125,7 +115,7 @@ VerifyResult verify_attention(const Problem& p, const std::vector<Range>& tokens
     res.checked += n * p.D;
   }
   res.max_abs_err = max_err;
-  res.tolerance = verify_tolerance(p.dtype, max_ref);
+  res.tolerance = verify_tolerance(p.dtype, p.S, p.D, max_ref);
   return res;
 }
 

@@ -6,13 +6,8 @@
 //   Sampled: batches {0, B-1}; up to 4 query heads {0, H/2, H-1, one hashed}; up to 64
 //            local rows: the first, the last and 62 spread evenly with a hashed jitter.
 //            Deterministic (same rows on every run).
-// Tolerance (tied to the dtype, like FlashAttention's tests): every checked element must
-// satisfy |out - ref| <= 4 u max|ref|, with u the unit roundoff of the output dtype
-// (bf16 2^-8, fp16 2^-11, fp32 2^-24) and max|ref| over all checked elements of the rank.
-// Reason: cuDNN rounds O once (<= u |O|), its bf16/fp16 probabilities add a smaller
-// term, and ring-style merges of bf16 partials add at most one more rounding of a
-// partial; 4 u leaves a factor >= 2 over those, while any wrong key block, head or
-// softmax weight shows as an error of the order of |O| itself.
+// Tolerance: verify_tolerance(p.dtype, S, D, max|ref|) (bench/runtime/tolerance.hpp), the
+// rule of the CPU runtime too, with max|ref| over all checked elements of the rank.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -26,8 +21,6 @@
 #include "kernels/cuda/device_view.hpp"
 
 namespace cpb {
-
-double verify_tolerance(DType t, double max_abs_ref);
 
 // o: this rank's output shard [B, S_local, H, D] (S_local = sum of the token ranges).
 // Synchronizes `stream`. Mode Off returns an empty result.
