@@ -1,5 +1,7 @@
 #include "bench/sweep/provenance.hpp"
 
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <set>
 
@@ -55,6 +57,17 @@ bool is_version_key(const std::string& k) {
 
 }  // namespace
 
+std::string config_hash(const nlohmann::json& resolved) {
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
+  for (const unsigned char c : resolved.dump()) {
+    h ^= c;
+    h *= 0x100000001b3ull;  // FNV-1a 64 prime
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
                                const SweepConfig& cfg, const std::vector<std::string>& argv) {
   nlohmann::json p;
@@ -98,6 +111,7 @@ nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
   p["env"] = environment();
   p["config_path"] = cfg.path;
   p["config"] = cfg.resolved;
+  p["config_hash"] = config_hash(cfg.resolved);
   p["registry"] = registry_json();
   return p;
 }
