@@ -27,6 +27,7 @@ trap cleanup EXIT
 passed=0
 failed=0
 problems=()
+detail=""
 
 # check_file FILE PY_EXPR...: each Python expression over d (the file as JSON) must hold.
 check_file() {
@@ -80,6 +81,7 @@ finish() {
   wait "$job"
   rc=$?
   elapsed=$(($(date +%s) - fault_at))
+  detail="exit $rc after ${elapsed} s"
   [ "$rc" -eq "$expect_rc" ] || problems+=("exit code $rc, expected $expect_rc")
   [ "$elapsed" -le "$limit_s" ] || problems+=("ended ${elapsed} s after the fault (limit ${limit_s} s)")
 }
@@ -88,7 +90,7 @@ report() {
   local name=$1
   if [ ${#problems[@]} -eq 0 ]; then
     passed=$((passed + 1))
-    echo "PASS $name"
+    echo "PASS $name ($detail)"
   else
     failed=$((failed + 1))
     echo "FAIL $name"
