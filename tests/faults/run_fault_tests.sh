@@ -3,6 +3,7 @@
 # sweep of tests/faults/sweep.json (8 points, 2 ranks); each case checks the exit code,
 # how soon the job ended after the fault, and the result file's contents; --resume after
 # a kill must reach the point set of a clean run.
+# A config whose skip rules skip every point (all_skipped.json beside CONFIG) exits 0.
 #   run_fault_tests.sh BINARY MPIRUN CONFIG
 # Prints one line per case, then "N passed, M failed"; exits 1 when any case failed.
 set -uo pipefail
@@ -158,6 +159,18 @@ grep -q "resume: keeping $kept of 8 points" "$work/resumed.stdout" || problems+=
 check_file "$work/resumed.json" 'd["complete"] is True and "interrupted" not in d' \
   "sorted((p['schedule'], json.dumps(p['params'], sort_keys=True), p['index']) for p in d['points']) == sorted((p['schedule'], json.dumps(p['params'], sort_keys=True), p['index']) for p in json.load(open('$work/clean.json'))['points'])"
 report resumed
+
+# A config whose skip rules skip every point: exit 0, a warning, a complete file of SKIPPED rows.
+"$mpirun" 2 "$binary" run --config "$(dirname "$config")/all_skipped.json" --device cpu --quiet \
+  --out "$work/all_skipped.json" >"$work/all_skipped.stdout" 2>"$work/all_skipped.stderr"
+rc=$?
+detail="exit $rc"
+[ "$rc" -eq 0 ] || problems+=("exit code $rc, expected 0")
+grep -q "cpbench: warning: the config skips every point of the sweep" "$work/all_skipped.stderr" ||
+  problems+=("no warning on stderr")
+check_file "$work/all_skipped.json" 'd["complete"] is True and len(d["points"]) == 2' \
+  'all(p["status"] == "SKIPPED" and p["reason"] == "skipped on purpose" for p in d["points"])'
+report all_skipped
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
