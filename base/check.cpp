@@ -35,6 +35,7 @@ std::string process_tag() {
 }
 
 void set_process_rank(int rank) { state().rank = rank; }
+int process_rank() { return state().rank; }
 void set_process_device(int device) { state().device = device; }
 
 int add_abort_hook(std::function<void()> hook) {
@@ -55,6 +56,10 @@ void fatal(const std::string& what, const char* file, int line, int code) {
   std::fprintf(stderr, "cpbench: fatal: %s at %s:%d [%s]\n", what.c_str(), file, line,
                process_tag().c_str());
   std::fflush(stderr);
+  abort_job(code);
+}
+
+void abort_job(int code) {
   std::map<int, std::function<void()>> hooks;
   {
     std::lock_guard<std::mutex> lock(state().mu);

@@ -15,11 +15,16 @@ namespace cpb {
 // MpiSession and the CUDA runtime; safe to call before either exists.
 std::string process_tag();
 void set_process_rank(int rank);
+int process_rank();  // -1 before MpiSession
 void set_process_device(int device);
 
 // Registers a hook run by fatal() before MPI_Abort; returns an id for remove_abort_hook.
 int add_abort_hook(std::function<void()> hook);
 void remove_abort_hook(int id);
+
+// Runs the abort hooks, then ends the whole job (MPI_Abort when MPI is up) with `code`.
+// The caller has printed why.
+[[noreturn]] void abort_job(int code);
 
 // Prints "cpbench: fatal: <what> at <file>:<line> [<process_tag>]" and aborts the job
 // with exit code `code`.

@@ -11,5 +11,5 @@ if command -v nvidia-smi >/dev/null; then gpus=$(nvidia-smi -L 2>/dev/null | gre
 device=cpu
 [ "$gpus" -ge 2 ] && device=auto
 scripts/mpirun.sh 2 build/cpbench run --config configs/quickstart.json --device "$device" \
-  --out build/quickstart.json "$@"
+  --force --out build/quickstart.json "$@"
 echo "result: build/quickstart.json   (tables: build/cpbench report build/quickstart.json)"

@@ -4,8 +4,12 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 
+#include "base/exit_code.hpp"
+#include "base/interrupt.hpp"
 #include "bench/cli/commands.hpp"
+#include "bench/cli/error_path.hpp"
 #include "bench/sweep/first_reason.hpp"
 #include "bench/sweep/git_commit.hpp"
 #include "bench/probe/probe_runner.hpp"
@@ -34,11 +38,7 @@ std::string describe(const ProbeSetup& s) {
          (s.bytes_given ? "" : " (Ulysses inputs)") + "; profile " + s.profile;
 }
 
-}  // namespace
-
-int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
-  MpiSession mpi(argc, argv);
-  const std::vector<std::string> argv_copy((*argv), (*argv) + *argc);
+int probe_command(const ProbeArgs& args, const MpiSession& mpi, const std::vector<std::string>& argv_copy) {
   const bool root = mpi.rank() == 0;
 
   // Bad input: every rank finds the same errors in the same options, but a device error
@@ -55,7 +55,7 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
   }
   if ((error = first_reason(error, mpi))) {
     if (root) std::fprintf(stderr, "cpbench: error: %s\n", error->c_str());
-    return 2;
+    return exit_code::bad_input;
   }
   try {
     check_commit_env();
@@ -68,7 +68,7 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
   error = first_reason(error, mpi);
   if (error) {
     if (root) std::fprintf(stderr, "cpbench: error: %s\n", error->c_str());
-    return 2;
+    return exit_code::bad_input;
   }
 
   const std::vector<std::string> transports = probe_transports(setup, *runtime);
@@ -81,10 +81,18 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
   doc["provenance"] = make_provenance(mpi, *runtime, cfg, argv_copy);
   doc["params"] = cfg.resolved;
   doc["rows"] = nlohmann::json::array();
+  doc["complete"] = false;  // true once the last row is in, like a run's result file
   // Rewritten after every row, like a run's result file: a probe that dies keeps its rows.
+  // A SIGINT/SIGTERM records its name there (base/interrupt.hpp: on the watcher thread).
+  std::mutex doc_mu;
   auto save = [&] {
     if (root && !args.out.empty()) write_file_atomically(args.out, result_file_text(doc));
   };
+  const InterruptHook on_signal([&](const std::string& signal) {
+    const std::lock_guard<std::mutex> lock(doc_mu);
+    doc["interrupted"] = signal;
+    save();
+  });
   save();
 
   if (root) {
@@ -100,11 +108,30 @@ int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
     if (!root) continue;
     print_probe_row(row, std::cout);
     std::cout.flush();
+    const std::lock_guard<std::mutex> lock(doc_mu);
     doc["rows"].push_back(std::move(row));
     save();
   }
+  {
+    const std::lock_guard<std::mutex> lock(doc_mu);
+    doc["complete"] = true;
+    save();
+  }
   if (root && !args.out.empty()) std::cout << "results in " << args.out << "\n";
-  return 0;
+  return exit_code::ok;
+}
+
+}  // namespace
+
+int cmd_probe(const ProbeArgs& args, int* argc, char*** argv) {
+  const InterruptWatch interrupts;  // before MPI starts its threads: they inherit the mask
+  MpiSession mpi(argc, argv);
+  const std::vector<std::string> argv_copy((*argv), (*argv) + *argc);
+  try {
+    return probe_command(args, mpi, argv_copy);
+  } catch (const std::exception& e) {
+    abort_on_error(e);  // see cmd_run: a rank may fail alone
+  }
 }
 
 }  // namespace cpb

@@ -1,15 +1,23 @@
-// `cpbench run`: load and expand the config, pick the runtime, run the sweep.
+// `cpbench run`: load and expand the config, pick the runtime, run the sweep. Exit codes
+// and what the result file promises: docs/RELIABILITY.md.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 
+#include "base/exit_code.hpp"
+#include "base/interrupt.hpp"
 #include "bench/cli/commands.hpp"
+#include "bench/cli/error_path.hpp"
 #include "bench/config/config.hpp"
 #include "bench/config/measure_settings.hpp"
 #include "bench/cli/runtime_select.hpp"
 #include "bench/report/output_paths.hpp"
+#include "bench/report/result_file.hpp"
 #include "bench/sweep/first_reason.hpp"
 #include "bench/sweep/git_commit.hpp"
+#include "bench/sweep/provenance.hpp"
+#include "bench/sweep/resume.hpp"
 #include "bench/sweep/sweep.hpp"
 #include "comm/mpi_session.hpp"
 
@@ -27,44 +35,68 @@ void print_dry_run(const std::vector<Point>& points) {
               points.size() - static_cast<size_t>(runnable));
 }
 
-// A sweep of which nothing can run is a mistake in the config, not a result.
-void require_runnable(const std::vector<Point>& points) {
+// No point at all is a mistake in the config or the filter; points the config's skip
+// rules all skip are a result (every point SKIPPED, exit 0), said in a warning.
+void check_runnable(const std::vector<Point>& points, bool root) {
+  if (points.empty()) throw UsageError("no point matches the config and filter");
   std::ostringstream why;
   int shown = 0;
   for (const Point& p : points) {
     if (p.skip_reason.empty()) return;
     if (shown++ < 5) why << "\n  " << p.schedule << " " << p.params().dump() << ": " << p.skip_reason;
   }
-  throw UsageError(points.empty() ? std::string("no point matches the config and filter")
-                                  : "no point of the sweep can run:" + why.str());
+  if (root) std::fprintf(stderr, "cpbench: warning: the config skips every point of the sweep:%s\n", why.str().c_str());
 }
 
-}  // namespace
+// --out, --force and --resume: an existing result file is overwritten only with --force
+// and continued only with --resume. Rank 0 only.
+void check_out(const RunArgs& args) {
+  if (args.out.empty()) {
+    if (args.resume) throw UsageError("--resume: needs --out, the result file to continue");
+    return;
+  }
+  check_output_file("--out", args.out);
+  std::error_code ec;
+  if (std::filesystem::exists(args.out, ec) && !args.force && !args.resume)
+    throw UsageError("--out: \"" + args.out +
+                     "\" exists; pass --force to overwrite it or --resume to continue it");
+}
 
-int cmd_run(const RunArgs& args, int* argc, char*** argv) {
-  MpiSession mpi(argc, argv);
-  std::vector<std::string> argv_copy((*argv), (*argv) + *argc);
+// --resume on rank 0: the records of the existing file this sweep keeps (none when the
+// file does not exist yet). Throws ResultFileError for a file that cannot be read.
+std::vector<nlohmann::json> resumed_records(const RunArgs& args, const SweepConfig& cfg,
+                                            const std::vector<Point>& points) {
+  std::error_code ec;
+  if (!args.resume || !std::filesystem::exists(args.out, ec)) return {};
+  const ResumePlan plan = plan_resume(load_result_file(args.out), points, config_hash(cfg.resolved), build_commit().sha);
+  std::printf("%s\n", describe_resume(plan, points.size(), args.out).c_str());
+  return plan.kept;
+}
+
+int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<std::string>& argv_copy) {
+  const bool root = mpi.rank() == 0;
 
   // Set-up errors are bad input: every rank finds the same ones from the same files, but
   // a device error may hit only some ranks, so the ranks agree before anyone goes on.
   std::string error;
   SweepConfig cfg;
   std::vector<Point> points;
+  std::vector<nlohmann::json> kept;
   std::unique_ptr<Runtime> runtime;
   // Only rank 0 writes, so only it checks the output paths; every rank learns its verdict
   // before the set-up below, whose collectives (make_runtime) a failed rank would not join.
   if (!args.dry_run) {
     try {
-      if (mpi.rank() == 0) {
-        if (!args.out.empty()) check_output_file("--out", args.out);
+      if (root) {
+        check_out(args);
         if (!args.trace_dir.empty()) check_output_dir("--trace", args.trace_dir);
       }
     } catch (const UsageError& e) {
       error = e.what();
     }
     if (const Reason bad = first_reason(error.empty() ? Reason() : Reason(error), mpi)) {
-      if (mpi.rank() == 0) std::fprintf(stderr, "cpbench: error: %s\n", bad->c_str());
-      return 2;
+      if (root) std::fprintf(stderr, "cpbench: error: %s\n", bad->c_str());
+      return exit_code::bad_input;
     }
   }
   try {
@@ -77,7 +109,8 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
     mpi.watchdog().set_timeout(cfg.measure.timeout);
     points = expand(cfg, mpi.size(), args.filter);
     if (!args.dry_run) {
-      require_runnable(points);
+      check_runnable(points, root);
+      if (root) kept = resumed_records(args, cfg, points);
       runtime = make_runtime(args.device, mpi);
     }
   } catch (const UsageError& e) {
@@ -87,11 +120,11 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
   const double first = allreduce_min(error.empty() ? mpi.size() : mpi.rank(), mpi.world());
   if (first < mpi.size()) {
     if (mpi.rank() == static_cast<int>(first)) std::fprintf(stderr, "cpbench: error: %s\n", error.c_str());
-    return 2;
+    return exit_code::bad_input;
   }
   if (args.dry_run) {
-    if (mpi.rank() == 0) print_dry_run(points);
-    return 0;
+    if (root) print_dry_run(points);
+    return exit_code::ok;
   }
 
   SweepOptions opt;
@@ -99,7 +132,25 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
   opt.trace_dir = args.trace_dir;
   opt.quiet = args.quiet;
   opt.argv = argv_copy;
+  opt.kept = share_kept(kept, mpi);
   return run_sweep(cfg, points, *runtime, mpi, opt);
+}
+
+}  // namespace
+
+int cmd_run(const RunArgs& args, int* argc, char*** argv) {
+  const InterruptWatch interrupts;  // before MPI starts its threads: they inherit the mask
+  MpiSession mpi(argc, argv);
+  const std::vector<std::string> argv_copy((*argv), (*argv) + *argc);
+  // Bad input found in the set-up is agreed over the ranks and returned (exit 2). Any other
+  // exception may hit one rank while its peers wait in a collective, so it ends the whole
+  // job (MPI_Abort) after the abort hooks; a result file being written then says
+  // "interrupted": "error" (result_file.hpp).
+  try {
+    return run_command(args, mpi, argv_copy);
+  } catch (const std::exception& e) {
+    abort_on_error(e);
+  }
 }
 
 }  // namespace cpb

@@ -1,5 +1,6 @@
-// The cpbench subcommands. Each returns the process exit code (0 ok, 1 failure found,
-// 2 bad input) and prints its own errors.
+// The cpbench subcommands. Each returns the process exit code (base/exit_code.hpp: 0 ok,
+// 1 failure found, 2 bad input; 3, interrupted, ends the process from base/interrupt.hpp)
+// and prints its own errors.
 #pragma once
 
 #include <optional>
@@ -17,6 +18,8 @@ struct RunArgs {
   std::string filter;
   bool dry_run = false;
   std::string out;
+  bool force = false;             // overwrite an existing --out
+  bool resume = false;            // continue an existing --out (bench/sweep/resume.hpp)
   std::string device = "auto";    // auto | cpu | cuda
   std::string trace_dir;
   bool quiet = false;

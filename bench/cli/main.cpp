@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/exit_code.hpp"
 #include "bench/cli/commands.hpp"
+#include "bench/cli/error_path.hpp"
 #include "bench/config/diagnostics.hpp"
 #include "bench/config/overrides.hpp"
 #include "bench/config/schema.hpp"
@@ -85,6 +87,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--filter", run.filter, "Keep matching points, e.g. 'schedule=hcms|ulysses,S>=1024'");
   run_cmd->add_flag("--dry-run", run.dry_run, "List the points and their count; run nothing");
   run_cmd->add_option("-o,--out", run.out, "Result JSON, rewritten atomically after each point");
+  CLI::Option* force = run_cmd->add_flag("--force", run.force, "Overwrite an existing --out");
+  run_cmd->add_flag("--resume", run.resume, "Continue an existing --out: keep its points of this commit and config")
+      ->excludes(force);
   run_cmd->add_option("--device", run.device, "Runtime")->check(one_of({"auto", "cpu", "cuda"}, "a device"));
   run_cmd->add_option("--trace", run.trace_dir, "Write one Chrome trace JSON per point into DIR");
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress lines");
@@ -162,17 +167,23 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr, "cpbench: error: %s\n", word.c_str());
     }
-    return 2;  // usage errors exit 2, like every other bad input
+    return cpb::exit_code::bad_input;  // usage errors, like every other bad input
   }
 
+  // run and probe catch their own errors (they end the whole MPI job); the commands
+  // without MPI end here (bench/cli/error_path.hpp).
   if (*run_cmd) return cpb::cmd_run(run, &argc, &argv);
-  if (*plan_cmd) return cpb::cmd_plan(plan);
   if (*probe_cmd) {
     probe.bytes_given = probe_bytes->count() > 0;
     return cpb::cmd_probe(probe, &argc, &argv);
   }
-  if (*list_cmd) return cpb::cmd_list(list_format);
-  if (*report_cmd) return cpb::run_report(report_path, report_format, std::cout);
-  if (*compare_cmd) return cpb::run_compare(base_path, new_path, threshold, noise, std::cout);
-  return 2;
+  try {
+    if (*plan_cmd) return cpb::cmd_plan(plan);
+    if (*list_cmd) return cpb::cmd_list(list_format);
+    if (*report_cmd) return cpb::run_report(report_path, report_format, std::cout);
+    if (*compare_cmd) return cpb::run_compare(base_path, new_path, threshold, noise, std::cout);
+  } catch (const std::exception& e) {
+    return cpb::report_error(e);
+  }
+  return cpb::exit_code::bad_input;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 #include <map>
+#include <tuple>
 
 #include "bench/report/record_fields.hpp"
 #include "bench/report/result_file.hpp"
@@ -79,6 +80,19 @@ std::string provenance_line(const char* side, const std::string& path, const nlo
   return facts.empty() ? s : s + " (" + facts + ")";
 }
 
+// Two files without a point in common are not a baseline and a new run of it (bad input,
+// not a regression): "BASE and NEW have no point in common (BASE: 4 points, e.g. ulysses
+// S=1024 ...; NEW: 3 points, e.g. ...); compare results of the same config".
+std::string no_common_point(const nlohmann::json& base, const nlohmann::json& fresh) {
+  const auto side = [](const char* name, const nlohmann::json& doc) {
+    const nlohmann::json& points = points_of(doc);
+    std::string s = std::string(name) + ": " + std::to_string(points.size()) + " points";
+    return points.empty() ? s : s + ", e.g. " + describe_point(points.front());
+  };
+  return "BASE and NEW have no point in common (" + side("BASE", base) + "; " + side("NEW", fresh) +
+         "); compare results of the same config";
+}
+
 void print_point(const ComparedPoint& p, std::ostream& out) {
   std::string line = pad(to_string(p.verdict), 8) + "  " + pad(format_sig(p.base_ms), 9, true) + "  " +
                      pad(format_sig(p.new_ms), 9, true) + "  " + pad(format_percent(p.change_pct), 8, true) + "  " +
@@ -125,6 +139,7 @@ Comparison compare_results(const nlohmann::json& base, const nlohmann::json& fre
   for (const auto& r : points_of(fresh)) unmatched[point_identity(r)].push_back(&r);
 
   Comparison c;
+  int matched = 0;
   for (const auto& b : points_of(base)) {
     auto& candidates = unmatched[point_identity(b)];
     if (candidates.empty()) {
@@ -136,9 +151,11 @@ Comparison compare_results(const nlohmann::json& base, const nlohmann::json& fre
       c.points.push_back(p);
       continue;
     }
+    ++matched;
     c.points.push_back(compare_pair(b, *candidates.front(), threshold_pct, noise_k));
     candidates.erase(candidates.begin());
   }
+  if (matched == 0) throw UsageError(no_common_point(base, fresh));
   for (const auto& n : points_of(fresh)) {
     auto& left = unmatched[point_identity(n)];
     if (std::find(left.begin(), left.end(), &n) == left.end()) continue;
@@ -182,6 +199,9 @@ int run_compare(const std::string& base_path, const std::string& new_path, doubl
     const nlohmann::json base = load_result_file(base_path);
     const nlohmann::json fresh = load_result_file(new_path);
     const Comparison c = compare_results(base, fresh, threshold_pct, noise_k);
+    for (const auto& [side, path, doc] : {std::tuple{"BASE", &base_path, &base}, std::tuple{"NEW", &new_path, &fresh}})
+      if (const auto note = incomplete_note(*doc))
+        std::cerr << "cpbench: warning: " << side << " " << *path << " is " << *note << '\n';
     out << "cpbench compare: threshold " << format_sig(threshold_pct, 3) << "%, noise K=" << format_sig(noise_k, 3)
         << " (band = max(threshold, K * combined CV))\n";
     out << provenance_line("BASE", base_path, base) << '\n' << provenance_line("NEW ", new_path, fresh) << "\n\n";

@@ -45,7 +45,8 @@ struct Comparison {
 // identity occurs several times in a file, the k-th occurrences are matched. A record is
 // timed when its status is neither SKIPPED nor FAILED and time_ms.p50 > 0; a missing cv
 // counts as 0 (the band is then the threshold alone). Throws UsageError when
-// threshold_pct or noise_k is negative or not finite.
+// threshold_pct or noise_k is negative or not finite, and when no point of BASE is in
+// NEW (files of unrelated sweeps, or an empty one: not a baseline and its new run).
 Comparison compare_results(const nlohmann::json& base, const nlohmann::json& fresh, double threshold_pct,
                            double noise_k);
 
@@ -55,8 +56,9 @@ void print_comparison(const Comparison& c, std::ostream& out);
 
 // The `cpbench compare` command. Returns the exit code: 1 when any point is SLOWER,
 // FAILED or MISSING; 0 otherwise (FASTER points are flagged in the output and counted,
-// but pass); 2 after printing the error to stderr when a file cannot be read or an
-// option is out of range.
+// but pass); 2 after printing the error to stderr when a file cannot be read, the files
+// have no point in common or an option is out of range. An incomplete file (result_file.hpp,
+// incomplete_note) is compared as it is, after a warning on stderr.
 int run_compare(const std::string& base_path, const std::string& new_path, double threshold_pct, double noise_k,
                 std::ostream& out);
 

@@ -9,6 +9,7 @@ const char* const index = "index";
 const char* const schedule = "schedule";
 const char* const params = "params";
 const char* const runtime = "runtime";
+const char* const git = "git";
 const char* const options = "options";
 const char* const status = "status";
 const char* const reason = "reason";
@@ -91,6 +92,7 @@ void to_json(nlohmann::json& j, const PointRecord& r) {
   j[k::schedule] = r.schedule;
   j[k::params] = r.params;
   j[k::runtime] = r.runtime;
+  j[k::git] = r.git;
   j[k::options] = r.options;
   j[k::status] = r.status;
   put(j, k::reason, r.reason);
@@ -118,6 +120,7 @@ void from_json(const nlohmann::json& j, PointRecord& r) {
   r.schedule = j.at(k::schedule).get<std::string>();
   r.params = j.at(k::params);
   r.runtime = j.at(k::runtime).get<std::string>();
+  r.git = j.value(k::git, std::string());  // absent in files older than the field
   r.options = j.value(k::options, std::vector<std::string>());  // absent in files older than the field
   r.status = j.at(k::status).get<std::string>();
   get(j, k::reason, r.reason);

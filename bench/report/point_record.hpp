@@ -21,6 +21,7 @@ extern const char* const index;
 extern const char* const schedule;
 extern const char* const params;
 extern const char* const runtime;
+extern const char* const git;
 extern const char* const options;
 extern const char* const status;
 extern const char* const reason;
@@ -69,6 +70,10 @@ struct PointRecord {
   std::string schedule;
   nlohmann::json params;  // Point::params()
   std::string runtime;    // Runtime::name()
+  // The commit the binary that ran the point was built from (provenance.git), so a
+  // resumed file (--resume) never mixes commits unnoticed. Set by the point runner
+  // (build_commit(), bench/sweep/git_commit.hpp).
+  std::string git;
   std::vector<std::string> options;  // the option names the schedule reads (option_axes)
   std::string status;                // "PASS", "FAILED" or "SKIPPED"
   std::optional<std::string> reason;  // why SKIPPED or FAILED
@@ -95,7 +100,7 @@ struct PointRecord {
 // nlohmann ADL conversions. from_json throws nlohmann::json::exception on a missing
 // required field or a wrong type; keys other than the record's (the metrics of
 // metrics.hpp) are ignored. A null where a number belongs (a NaN written by to_json)
-// reads as NaN. `options` and `verify.output_digest` read as empty where a file written
+// reads as NaN. `options`, `git` and `verify.output_digest` read as empty where a file written
 // before they existed lacks them.
 void to_json(nlohmann::json& j, const VerifyRecord& v);
 void from_json(const nlohmann::json& j, VerifyRecord& v);

@@ -11,6 +11,11 @@ int run_report(const std::string& path, const std::string& format, std::ostream&
     if (format != "md" && format != "csv")
       throw UsageError("--format: \"" + format + "\" is not a report format; allowed: md, csv");
     const nlohmann::json doc = load_result_file(path);
+    // Said twice: on stderr for whoever runs it, and atop the report, which outlives the run.
+    if (const auto note = incomplete_note(doc)) {
+      std::cerr << "cpbench: warning: " << path << " is " << *note << '\n';
+      if (format == "md") out << "> **Warning: " << path << " is " << *note << ".**\n\n";
+    }
     if (format == "md")
       write_markdown_report(doc, path, out);
     else

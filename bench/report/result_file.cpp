@@ -4,39 +4,82 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <exception>
 #include <stdexcept>
 
 #include "bench/report/atomic_file.hpp"
 
 namespace cpb {
 
-ResultFile::ResultFile(std::string path, nlohmann::json provenance) : path_(std::move(path)) {
+ResultFile::ResultFile(std::string path, nlohmann::json provenance, int planned,
+                       const std::vector<nlohmann::json>& kept)
+    : path_(std::move(path)) {
+  for (const nlohmann::json& r : kept) kept_[r.value("index", -1)] = r;
   doc_ = {{"schema_version", kResultSchemaVersion},
+          {"complete", false},
+          {"planned", planned},
           {"provenance", std::move(provenance)},
           {"points", nlohmann::json::array()}};
+  for (const auto& kv : kept_) doc_["points"].push_back(kv.second);
   write();
+  on_signal_ = std::make_unique<InterruptHook>([this](const std::string& signal) { mark_interrupted(signal); });
 }
 
-void ResultFile::add(nlohmann::json record) {
-  doc_["points"].push_back(std::move(record));
-  write();
-}
-
-void ResultFile::replace(std::size_t index, nlohmann::json record) {
-  nlohmann::json& points = doc_["points"];
-  if (index >= points.size())
-    throw std::out_of_range("ResultFile::replace: index " + std::to_string(index) + " of " +
-                            std::to_string(points.size()) + " points");
-  points[index] = std::move(record);
-  write();
+ResultFile::~ResultFile() {
+  on_signal_.reset();
+  if (finished_ || std::uncaught_exceptions() == 0) return;
+  try {
+    mark_interrupted("error");
+  } catch (const std::exception&) {
+    // The exception in flight says what went wrong; a second one cannot be reported.
+  }
 }
 
 void ResultFile::assign(const std::vector<nlohmann::json>& records) {
-  doc_["points"] = records;
+  std::map<int, nlohmann::json> merged = kept_;
+  for (const nlohmann::json& r : records) merged[r.value("index", -1)] = r;
+  nlohmann::json points = nlohmann::json::array();
+  for (auto& kv : merged) points.push_back(std::move(kv.second));
+  std::lock_guard<std::mutex> lock(mu_);
+  doc_["points"] = std::move(points);
   write();
 }
 
+void ResultFile::finish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  doc_["complete"] = true;
+  write();
+  finished_ = true;
+}
+
+void ResultFile::mark_interrupted(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  doc_["interrupted"] = reason;
+  write();
+}
+
+nlohmann::json ResultFile::document() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return doc_;
+}
+
 void ResultFile::write() const { write_file_atomically(path_, result_file_text(doc_)); }
+
+std::optional<std::string> incomplete_note(const nlohmann::json& doc) {
+  const auto complete = doc.find("complete");
+  if (complete == doc.end() || !complete->is_boolean() || complete->get<bool>()) return std::nullopt;
+  const auto points = doc.find("points");
+  std::string note = "incomplete: " + std::to_string(points != doc.end() ? points->size() : 0);
+  const auto planned = doc.find("planned");
+  if (planned != doc.end() && planned->is_number_integer()) note += " of " + std::to_string(planned->get<int>());
+  note += " points";
+  const auto why = doc.find("interrupted");
+  if (why != doc.end() && why->is_string())
+    note += why->get<std::string>() == "error" ? ", stopped by an error" : ", interrupted by " + why->get<std::string>();
+  else
+    note += ", the run was killed or is still running";
+  return note;
+}
 
 std::string result_file_text(const nlohmann::json& doc) {
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -77,6 +120,15 @@ nlohmann::json load_result_file(const std::string& path) {
   const auto prov = doc.find("provenance");
   if (prov != doc.end() && !prov->is_object() && !prov->is_null())
     throw ResultFileError(path + ": \"provenance\" is not an object");
+
+  const auto check_type = [&](const char* key, bool (*ok)(const nlohmann::json&), const char* allowed) {
+    const auto field = doc.find(key);
+    if (field != doc.end() && !ok(*field))
+      throw ResultFileError(path + ": \"" + key + "\" is " + field->type_name() + ", not " + allowed);
+  };
+  check_type("complete", [](const nlohmann::json& j) { return j.is_boolean(); }, "a bool");
+  check_type("planned", [](const nlohmann::json& j) { return j.is_number_integer(); }, "an integer");
+  check_type("interrupted", [](const nlohmann::json& j) { return j.is_string(); }, "a string");
 
   const auto points = doc.find("points");
   if (points == doc.end() || !points->is_array())

@@ -10,6 +10,7 @@
 #include "bench/schedule.hpp"
 #include "bench/schedules/hcms_chunks_auto.hpp"
 #include "bench/sweep/first_reason.hpp"
+#include "bench/sweep/git_commit.hpp"
 #include "bench/sweep/measure.hpp"
 #include "bench/sweep/output_digest.hpp"
 #include "bench/sweep/step_timed_runs.hpp"
@@ -28,6 +29,7 @@ PointRecord base_record(const Point& point, const std::string& runtime) {
   r.schedule = point.schedule;
   r.params = point.params();
   r.runtime = runtime;
+  r.git = build_commit().sha;
   r.options = sched->option_axes();
   return r;
 }

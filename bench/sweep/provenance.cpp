@@ -1,6 +1,8 @@
 #include "bench/sweep/provenance.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <set>
 
@@ -138,6 +140,17 @@ void add_gpu_topology(const MpiSession& mpi, const Runtime& runtime, const std::
 
 }  // namespace
 
+std::string config_hash(const nlohmann::json& resolved) {
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
+  for (const unsigned char c : resolved.dump()) {
+    h ^= c;
+    h *= 0x100000001b3ull;  // FNV-1a 64 prime
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
                                const SweepConfig& cfg, const std::vector<std::string>& argv) {
   nlohmann::json p = commit_json(build_commit());
@@ -155,6 +168,7 @@ nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
   p["env"] = environment();
   p["config_path"] = cfg.path;
   p["config"] = cfg.resolved;
+  p["config_hash"] = config_hash(cfg.resolved);
   p["registry"] = registry_json();
   return p;
 }

@@ -2,6 +2,7 @@
 // prints the table as rows finish, and rewrites the result file after each point.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,14 @@ struct SweepOptions {
   std::string trace_dir;  // "" = no traces
   bool quiet = false;     // no progress lines
   std::vector<std::string> argv;
+  // --resume: point index -> the record kept from the earlier file (resume.hpp's
+  // share_kept: the records on rank 0, null elsewhere); these points are not run.
+  std::map<int, nlohmann::json> kept;
 };
 
 // Collective. Returns the process exit code: 0 when every point passed or was skipped,
-// 1 when any point FAILED verification.
+// 1 when any point FAILED verification (kept points included). The result file is
+// "complete" once the last point is in (result_file.hpp).
 int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime& runtime,
               const MpiSession& mpi, const SweepOptions& opt);
 

@@ -89,7 +89,7 @@ TEST(PointRecord, SkippedRecordHasOnlyItsIdentityAndReason) {
   const nlohmann::json j = skipped_record(hcms_point(3), "cpu", "why not");
   nlohmann::json keys = nlohmann::json::array();
   for (const auto& [k, v] : j.items()) keys.push_back(k);
-  EXPECT_EQ(keys, nlohmann::json({"index", "options", "params", "reason", "runtime", "schedule", "status"}));
+  EXPECT_EQ(keys, nlohmann::json({"git", "index", "options", "params", "reason", "runtime", "schedule", "status"}));
   EXPECT_EQ(j["status"], "SKIPPED");
   EXPECT_EQ(j["reason"], "why not");
   EXPECT_EQ(round_trip(j), j);

@@ -139,6 +139,21 @@ TEST(ReportCompare, PointsDifferingInAnyParamDoNotMatch) {
   EXPECT_EQ(c.count(Verdict::New), 1);
 }
 
+// Files of unrelated sweeps are bad input, not a regression of every point.
+TEST(ReportCompare, FilesWithoutACommonPointAreBadInput) {
+  nlohmann::json base = load_result_file(fixture("compare_base.json"));
+  nlohmann::json fresh = base;
+  for (auto& r : fresh["points"]) r["params"]["S"] = 3;
+  try {
+    compare_results(base, fresh, 5, 3);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("BASE and NEW have no point in common"), std::string::npos) << e.what();
+  }
+  fresh["points"] = nlohmann::json::array();
+  EXPECT_THROW(compare_results(base, fresh, 5, 3), UsageError);
+}
+
 TEST(ReportCompare, BadInputExitsTwo) {
   std::ostringstream out;
   EXPECT_EQ(run_compare(fixture("compare_base.json"), fixture("no_such_file.json"), 5, 3, out), 2);
