@@ -67,10 +67,14 @@ int cmd_run(const RunArgs& args, int* argc, char*** argv) {
   }
   try {
     cfg = load_config(args.config, args.axes);
+    if (args.ranks_per_node > 0) {  // --ranks-per-node replaces the config's
+      cfg.ranks_per_node = args.ranks_per_node;
+      cfg.resolved["ranks_per_node"] = args.ranks_per_node;
+    }
     points = expand(cfg, mpi.size(), args.filter);
     if (!args.dry_run) {
       require_runnable(points);
-      runtime = make_runtime(args.device, mpi);
+      runtime = make_runtime(args.device, mpi, cfg.ranks_per_node);
     }
   } catch (const UsageError& e) {
     error = e.what();

@@ -19,6 +19,7 @@ struct RunArgs {
   std::string device = "auto";    // auto | cpu | cuda
   std::string trace_dir;
   bool quiet = false;
+  int ranks_per_node = 0;         // --ranks-per-node; 0: the config's ranks_per_node
 };
 // Needs MPI: initializes it (an MpiSession) for the duration of the call.
 int cmd_run(const RunArgs& args, int* argc, char*** argv);

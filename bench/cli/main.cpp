@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--device", run.device, "Runtime")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run_cmd->add_option("--trace", run.trace_dir, "Write one Chrome trace JSON per point into DIR");
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress lines");
+  run_cmd->add_option("--ranks-per-node", run.ranks_per_node,
+                      "Emulated node size of the copy-engine transports (CUDA); replaces the config's ranks_per_node")
+      ->check(integer_at_least(1));
 
   cpb::PlanArgs plan;
   CLI::App* plan_cmd = app.add_subcommand("plan", "Print one point's plan for one rank");

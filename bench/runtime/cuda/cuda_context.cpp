@@ -13,8 +13,11 @@ int bind_device(int device) {
 
 }  // namespace
 
-CudaContext::CudaContext(const MpiSession& mpi, int device, double watchdog_s)
-    : mpi_(mpi), device_(bind_device(device)), watchdog_(std::make_unique<Watchdog>(device, watchdog_s)) {}
+CudaContext::CudaContext(const MpiSession& mpi, int device, int ranks_per_node, double watchdog_s)
+    : mpi_(mpi),
+      device_(bind_device(device)),
+      nodes_(mpi.world(), mpi.node(), ranks_per_node),
+      watchdog_(std::make_unique<Watchdog>(device, watchdog_s)) {}
 
 void CudaContext::ensure_comms(const std::vector<bool>& exchange_lanes, int ctas) {
   for (size_t l = 0; l < exchange_lanes.size(); ++l) {

@@ -1,5 +1,6 @@
-// What the CUDA runtime keeps across the points of a sweep: the bound device, the cuDNN
-// graph cache, one NCCL communicator per comm lane, the start barrier, and the watchdog.
+// What the CUDA runtime keeps across the points of a sweep: the bound device, the node
+// groups of the copy-engine transports, the cuDNN graph cache, one NCCL communicator per
+// comm lane, the start barrier, and the watchdog.
 #pragma once
 
 #include <map>
@@ -11,19 +12,23 @@
 #include "comm/cuda/nccl_comm.hpp"
 #include "comm/cuda/watchdog.hpp"
 #include "comm/mpi_session.hpp"
+#include "comm/node_groups.hpp"
 #include "kernels/cuda/cudnn_sdpa.hpp"
 
 namespace cpb {
 
 class CudaContext {
  public:
-  // Binds this process to `device` (cudaSetDevice) and starts the watchdog.
-  CudaContext(const MpiSession& mpi, int device, double watchdog_s);
+  // Collective. Binds this process to `device` (cudaSetDevice), groups the ranks into
+  // nodes of `ranks_per_node` (0: the real nodes; NodeComm, a UsageError on every rank
+  // when it does not fit) and starts the watchdog.
+  CudaContext(const MpiSession& mpi, int device, int ranks_per_node, double watchdog_s);
   CudaContext(const CudaContext&) = delete;
   CudaContext& operator=(const CudaContext&) = delete;
 
   const MpiSession& mpi() const { return mpi_; }
   int device() const { return device_; }
+  const NodeComm& nodes() const { return nodes_; }
   CudnnSdpa& sdpa() { return sdpa_; }
   Watchdog& watchdog() { return *watchdog_; }
   double watchdog_timeout_s() const { return watchdog_->timeout_s(); }
@@ -46,6 +51,7 @@ class CudaContext {
  private:
   const MpiSession& mpi_;
   int device_;
+  NodeComm nodes_;
   CudnnSdpa sdpa_;
   std::map<std::pair<int, int>, NcclComm> comms_;  // (lane, ctas) -> communicator
   std::optional<NcclComm> barrier_comm_;           // the start barrier's own communicator
