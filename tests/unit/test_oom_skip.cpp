@@ -42,7 +42,8 @@ class VerifyOomExecutor final : public Executor {
 // the executor's verify() when `in_verify`.
 class OomRuntime final : public Runtime {
  public:
-  OomRuntime(int64_t oom_S, bool in_verify) : cpu_(make_cpu_runtime(test::mpi_session())), oom_S_(oom_S), in_verify_(in_verify) {}
+  OomRuntime(int64_t oom_S, bool in_verify)
+      : cpu_(make_cpu_runtime(test::mpi_session())), oom_S_(oom_S), in_verify_(in_verify) {}
   std::string name() const override { return cpu_->name(); }
   std::vector<TransportKind> transports() const override { return cpu_->transports(); }
   Reason unsupported(const Problem& p, const RunOptions& opt) const override { return cpu_->unsupported(p, opt); }
