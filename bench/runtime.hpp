@@ -137,6 +137,8 @@ class Runtime {
   // in free device memory, or the attention library has no kernel for one of its tiles).
   // Per rank, like unsupported(); call it after plan() and before prepare().
   virtual Reason unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) { return std::nullopt; }
+  // Collective. Throws OutOfMemory (base/out_of_memory.hpp) on every rank or on none,
+  // before any rank enters a collective the others would miss (comm/oom_agreement.hpp).
   virtual std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan,
                                             const RunOptions& opt) = 0;
   // Key/value facts for the provenance record (device names, library versions).

@@ -107,11 +107,15 @@ int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<st
       cfg.resolved["measure"]["timeout"] = cfg.measure.timeout;
     }
     mpi.watchdog().set_timeout(cfg.measure.timeout);
+    if (args.ranks_per_node > 0) {  // --ranks-per-node replaces the config's
+      cfg.ranks_per_node = args.ranks_per_node;
+      cfg.resolved["ranks_per_node"] = args.ranks_per_node;
+    }
     points = expand(cfg, mpi.size(), args.filter);
     if (!args.dry_run) {
       check_runnable(points, root);
       if (root) kept = resumed_records(args, cfg, points);
-      runtime = make_runtime(args.device, mpi);
+      runtime = make_runtime(args.device, mpi, cfg.ranks_per_node);
     }
   } catch (const UsageError& e) {
     error = e.what();

@@ -24,6 +24,7 @@ struct RunArgs {
   std::string trace_dir;
   bool quiet = false;
   std::optional<double> timeout;  // --timeout [s]; wins over the config's measure.timeout
+  int ranks_per_node = 0;         // --ranks-per-node; 0: the config's ranks_per_node
 };
 // Needs MPI: initializes it (an MpiSession) for the duration of the call.
 int cmd_run(const RunArgs& args, int* argc, char*** argv);

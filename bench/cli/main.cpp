@@ -96,6 +96,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--timeout", run.timeout,
                       "Watchdog: the longest wait on other ranks before the job ends with code 3 [s]; "
                       "default: the config's measure.timeout");
+  run_cmd->add_option("--ranks-per-node", run.ranks_per_node,
+                      "Emulated node size of the copy-engine transports (CUDA); replaces the config's ranks_per_node")
+      ->transform(integer_in(1));
 
   cpb::PlanArgs plan;
   CLI::App* plan_cmd = app.add_subcommand("plan", "Print one point's plan for one rank");

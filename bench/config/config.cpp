@@ -3,6 +3,7 @@
 #include "bench/config/config.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <map>
 #include <numeric>
@@ -122,6 +123,8 @@ SweepConfig load_config(const std::string& path, const std::vector<std::string>&
   c.name = read_string(doc, "name", path, std::filesystem::path(path).stem().string());
   c.description = read_string(doc, "description", path, "");
   c.world_sizes = read_world_sizes(doc, path);
+  if (doc.contains("ranks_per_node"))
+    c.ranks_per_node = static_cast<int>(cfg::check_int(doc["ranks_per_node"], 1, INT_MAX, path + ": ranks_per_node"));
 
   Origins origins;
   json axes = read_axes(doc, path, &origins);
@@ -147,6 +150,7 @@ SweepConfig load_config(const std::string& path, const std::vector<std::string>&
                 {"skip", c.skip},
                 {"measure", measure}};
   if (!c.world_sizes.empty()) c.resolved["world_size"] = c.world_sizes;
+  if (c.ranks_per_node > 0) c.resolved["ranks_per_node"] = c.ranks_per_node;
   return c;
 }
 

@@ -59,6 +59,9 @@ struct SweepConfig {
   std::string name;
   std::string description;
   std::vector<int> world_sizes;  // allowed MPI world sizes; empty = any
+  // Ranks per node as the copy-engine transports see them (CUDA runtime; emulated nodes,
+  // comm/node_groups.hpp); 0 = the real nodes.
+  int ranks_per_node = 0;
   MeasureSettings measure;
   nlohmann::json resolved;  // the config with defaults filled in and overrides applied
   nlohmann::json axes;      // axis name -> array of values (after overrides)

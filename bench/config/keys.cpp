@@ -7,7 +7,7 @@
 namespace cpb::cfg {
 
 const std::vector<std::string>& top_keys() {
-  static const std::vector<std::string> k = {"name", "description", "world_size", "axes", "skip", "measure"};
+  static const std::vector<std::string> k = {"name", "description", "world_size", "ranks_per_node", "axes", "skip", "measure"};
   return k;
 }
 

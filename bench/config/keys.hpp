@@ -7,7 +7,7 @@
 
 namespace cpb::cfg {
 
-const std::vector<std::string>& top_keys();        // name, description, world_size, axes, skip, measure
+const std::vector<std::string>& top_keys();        // name, description, world_size, ranks_per_node, axes, skip, measure
 const std::vector<std::string>& measure_keys();    // warmup, iterations, max_seconds, ...
 const std::vector<std::string>& skip_rule_keys();  // if, reason
 

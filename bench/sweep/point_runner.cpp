@@ -15,6 +15,7 @@
 #include "bench/sweep/output_digest.hpp"
 #include "bench/sweep/step_timed_runs.hpp"
 #include "bench/sweep/trace_capture.hpp"
+#include "comm/oom_agreement.hpp"
 
 namespace cpb {
 namespace {
@@ -82,7 +83,8 @@ ExecutorRuns run_executor(PointContext& ctx, const Point& point, const Schedule&
   auto exec = ctx.runtime.prepare(point.problem, plan, opt);
   // 1. One run, verified (outside any timing).
   exec->run(nullptr);
-  runs.verify = exec->verify(ctx.measure.verify);
+  // verify() allocates its scratch; the ranks agree on an OutOfMemory before the next run.
+  runs.verify = agree_on_oom(ctx.mpi.world(), [&] { return exec->verify(ctx.measure.verify); });
   {  // the output copy lives through the timed loop only when the bitwise check needs it
     std::vector<unsigned char> out = exec->output_bytes();
     runs.output_hash = fnv1a64(out);
@@ -131,7 +133,9 @@ void check_bitwise(PointContext& ctx, const Schedule& sched, const Problem& p, c
   v.bitwise_equal_to = ref_name;
   const Schedule* ref = find_schedule(ref_name);
   if (ref->unsupported(p)) return;  // bitwise_equal stays null
-  auto exec = ctx.runtime.prepare(p, ref->plan(p, ctx.mpi.rank()), opt);
+  const Plan ref_plan = ref->plan(p, ctx.mpi.rank());
+  if (first_reason(ctx.runtime.unsupported_plan(p, ref_plan, opt), ctx.mpi)) return;  // likewise
+  auto exec = ctx.runtime.prepare(p, ref_plan, opt);
   exec->run(nullptr);
   const bool same_here = exec->output_bytes() == output;
   v.bitwise_equal = !allreduce_or(!same_here, ctx.mpi.world());
@@ -211,7 +215,10 @@ PointRecord skipped_record(const Point& point, const std::string& runtime, const
   return r;
 }
 
-PointRecord run_point(const Point& in, PointContext& ctx) {
+namespace {
+
+// run_point, but for an OutOfMemory, which leaves it on every rank together.
+PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   const std::string rt = ctx.runtime.name();
   Point point = in;
   if (const Reason why = resolve_transport(point, ctx.runtime)) return skipped_record(point, rt, *why);
@@ -245,6 +252,21 @@ PointRecord run_point(const Point& in, PointContext& ctx) {
   if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);
   add_model_figures(ctx, sched, p, plan, runs, r);
   return r;
+}
+
+}  // namespace
+
+PointRecord run_point(const Point& in, PointContext& ctx) {
+  try {
+    return run_point_or_throw_oom(in, ctx);
+  } catch (const OutOfMemory& e) {
+    // Every rank is here (Runtime::prepare, agree_on_oom); the message of the lowest rank
+    // that ran out is the reason on all.
+    const Reason why = first_reason(e.on_this_rank() ? Reason(e.what()) : Reason(), ctx.mpi);
+    Point point = in;
+    resolve_transport(point, ctx.runtime);  // resolved, as it was when the point ran
+    return skipped_record(point, ctx.runtime.name(), why.value_or(e.what()));
+  }
 }
 
 }  // namespace cpb

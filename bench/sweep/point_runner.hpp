@@ -27,6 +27,8 @@ struct PointContext {
 // the verified run, the timed loop and the step-timed runs (step_timed_runs.hpp), the
 // verify reductions and the output digest, the bitwise check against the schedule's
 // reference, the compute-only and comm-only parts (measure.isolate), the model figures.
+// An OutOfMemory in any phase, agreed over the ranks, makes the point SKIPPED with the
+// lowest failing rank's message (bytes needed and free); the sweep goes on.
 PointRecord run_point(const Point& point, PointContext& ctx);
 
 // A record for a point that does not run (status SKIPPED, with the reason).

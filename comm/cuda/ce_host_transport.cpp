@@ -14,9 +14,10 @@ size_t align_up(size_t x, size_t a) { return (x + a - 1) / a * a; }
 
 }  // namespace
 
-CeHostTransport::CeHostTransport(ExchangePlan plan, const MpiSession& mpi, std::vector<const NcclComm*> remote)
+CeHostTransport::CeHostTransport(ExchangePlan plan, const MpiSession& mpi, const NodeComm& nodes,
+                             std::vector<const NcclComm*> remote)
     : plan_(std::move(plan)), remote_(std::move(remote)), me_(mpi.rank()), size_(mpi.size()),
-      node_of_(node_of_ranks(mpi.world(), mpi.node())), side_(plan_.exchanges.size()) {
+      node_of_(nodes.groups().node_of), side_(plan_.exchanges.size()) {
   const std::vector<ReceiveRecord> receives = gather_receives(plan_, mpi.world());
   const int node = node_of_[static_cast<size_t>(me_)];
   auto here = [&](int64_t r) { return node_of_[static_cast<size_t>(r)] == node; };
@@ -57,7 +58,7 @@ CeHostTransport::CeHostTransport(ExchangePlan plan, const MpiSession& mpi, std::
       if (here(p)) w.from.push_back(p);
     wired_.push_back(std::move(w));
   }
-  board_ = SharedHostMemory(mpi.node(), staging_base + staged_bytes);
+  board_ = SharedHostMemory(nodes.comm(), staging_base + staged_bytes);
 }
 
 volatile uint32_t* CeHostTransport::flag(size_t index) const {

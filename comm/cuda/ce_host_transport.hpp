@@ -22,6 +22,7 @@
 #include "comm/cuda/side_streams.hpp"
 #include "comm/cuda/transport.hpp"
 #include "comm/mpi_session.hpp"
+#include "comm/node_groups.hpp"
 
 namespace cpb {
 
@@ -29,8 +30,9 @@ class CeHostTransport final : public Transport {
  public:
   static constexpr size_t kChunkBytes = 4u << 20;
 
-  // Collective over mpi.world(); `remote` as for CeTransport.
-  CeHostTransport(ExchangePlan plan, const MpiSession& mpi, std::vector<const NcclComm*> remote);
+  // Collective over mpi.world(); `nodes` and `remote` as for CeTransport.
+  CeHostTransport(ExchangePlan plan, const MpiSession& mpi, const NodeComm& nodes,
+                  std::vector<const NcclComm*> remote);
   void begin_run() override { ++run_; }
   void post(size_t i, cudaStream_t stream) override;
 

@@ -22,9 +22,10 @@ std::vector<std::vector<cudaIpcMemHandle_t>> gather_handles(const ExchangePlan& 
 
 }  // namespace
 
-CeTransport::CeTransport(ExchangePlan plan, const MpiSession& mpi, std::vector<const NcclComm*> remote)
+CeTransport::CeTransport(ExchangePlan plan, const MpiSession& mpi, const NodeComm& nodes,
+                             std::vector<const NcclComm*> remote)
     : plan_(std::move(plan)), remote_(std::move(remote)), me_(mpi.rank()), size_(mpi.size()),
-      node_of_(node_of_ranks(mpi.world(), mpi.node())), side_(plan_.exchanges.size()) {
+      node_of_(nodes.groups().node_of), side_(plan_.exchanges.size()) {
   const std::vector<ReceiveRecord> receives = gather_receives(plan_, mpi.world());
   const auto handles = gather_handles(plan_, mpi.world());
   const int node = node_of_[static_cast<size_t>(me_)];
@@ -50,7 +51,7 @@ CeTransport::CeTransport(ExchangePlan plan, const MpiSession& mpi, std::vector<c
     wired_.push_back(std::move(w));
   }
   const size_t flags = 2 * static_cast<size_t>(plan_.keys) * static_cast<size_t>(size_) * static_cast<size_t>(size_);
-  board_ = SharedHostMemory(mpi.node(), flags * sizeof(uint32_t));
+  board_ = SharedHostMemory(nodes.comm(), flags * sizeof(uint32_t));
 }
 
 volatile uint32_t* CeTransport::free_flag(int key, int to, int from) const {

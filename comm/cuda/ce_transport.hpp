@@ -26,14 +26,16 @@
 #include "comm/cuda/side_streams.hpp"
 #include "comm/cuda/transport.hpp"
 #include "comm/mpi_session.hpp"
+#include "comm/node_groups.hpp"
 
 namespace cpb {
 
 class CeTransport final : public Transport {
  public:
-  // Collective over mpi.world(). `remote[i]`: the NCCL communicator for the peers of
-  // exchanges[i] on other nodes, or null when all its peers share this node.
-  CeTransport(ExchangePlan plan, const MpiSession& mpi, std::vector<const NcclComm*> remote);
+  // Collective over mpi.world(). `nodes`: which ranks share a node (real or emulated).
+  // `remote[i]`: the NCCL communicator for the peers of exchanges[i] on other nodes, or
+  // null when all its peers share this node.
+  CeTransport(ExchangePlan plan, const MpiSession& mpi, const NodeComm& nodes, std::vector<const NcclComm*> remote);
   void begin_run() override { ++run_; }
   void post(size_t i, cudaStream_t stream) override;
 

@@ -92,14 +92,4 @@ const ReceiveRecord& matching_receive(const std::vector<ReceiveRecord>& all, int
             std::to_string(src) + " to rank " + std::to_string(dst) + " has no matching receive");
 }
 
-std::vector<int> node_of_ranks(MPI_Comm world, MPI_Comm node) {
-  int me = 0, size = 1, leader = 0;
-  CPB_MPI_CHECK(MPI_Comm_rank(world, &me));
-  CPB_MPI_CHECK(MPI_Comm_size(world, &size));
-  CPB_MPI_WAIT(MPI_Allreduce, &me, &leader, 1, MPI_INT, MPI_MIN, node);
-  std::vector<int> out(static_cast<size_t>(size));
-  CPB_MPI_WAIT(MPI_Allgather, &leader, 1, MPI_INT, out.data(), 1, MPI_INT, world);
-  return out;
-}
-
 }  // namespace cpb

@@ -1,5 +1,6 @@
 // What the copy-engine transports need to know about the other ranks' exchanges: where
-// each of this rank's sends lands, which ranks share this node, and the self transfers.
+// each of this rank's sends lands and the self transfers (which ranks share a node:
+// comm/node_groups.hpp).
 #pragma once
 
 #include <mpi.h>
@@ -51,9 +52,5 @@ std::vector<ReceiveRecord> gather_receives(const ExchangePlan& plan, MPI_Comm wo
 // feeds; fails the job (naming the exchange) when there is none or the bytes differ.
 const ReceiveRecord& matching_receive(const std::vector<ReceiveRecord>& all, int64_t key, int src, int dst,
                                       int64_t ordinal, size_t bytes);
-
-// Collective over `world`: for every world rank, the world rank of the lowest rank on
-// its node (ranks with equal values share a node).
-std::vector<int> node_of_ranks(MPI_Comm world, MPI_Comm node);
 
 }  // namespace cpb

@@ -49,7 +49,7 @@ TEST_F(ConfigErrors, UnknownTopLevelKeySuggests) {
   const std::string msg = usage_error([&] { load_config(write("c.json", R"({"axis": {}})"), {}); });
   EXPECT_EQ(msg, file() +
                      ": axis: \"axis\" is not a top-level key; allowed: name, description, world_size, "
-                     "axes, skip, measure (did you mean \"axes\"?)");
+                     "ranks_per_node, axes, skip, measure (did you mean \"axes\"?)");
 }
 
 TEST_F(ConfigErrors, MisspelledAxisSuggests) {

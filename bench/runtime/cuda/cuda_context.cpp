@@ -15,9 +15,10 @@ int bind_device(int device) {
 
 }  // namespace
 
-CudaContext::CudaContext(const MpiSession& mpi, int device)
+CudaContext::CudaContext(const MpiSession& mpi, int device, int ranks_per_node)
     : mpi_(mpi),
       device_(bind_device(device)),
+      nodes_(mpi.world(), mpi.node(), ranks_per_node),
       gpu_sampler_(nvml_, cuda_rank_gpu(device).at("uuid").get<std::string>(), NvmlSampler::kPeriod),
       watchdog_(std::make_unique<CudaWatchdog>(mpi.watchdog(), device)) {}
 

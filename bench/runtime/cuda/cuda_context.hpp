@@ -1,6 +1,6 @@
-// What the CUDA runtime keeps across the points of a sweep: the bound device, the cuDNN
-// graph cache, one NCCL communicator per comm lane, the start barrier, the watchdog, and
-// NVML with the device's GPU state sampler.
+// What the CUDA runtime keeps across the points of a sweep: the bound device, the node
+// groups of the copy-engine transports, the cuDNN graph cache, one NCCL communicator per
+// comm lane, the start barrier, the watchdog, and NVML with the device's GPU state sampler.
 #pragma once
 
 #include <map>
@@ -14,20 +14,24 @@
 #include "comm/cuda/nccl_comm.hpp"
 #include "comm/cuda/watchdog.hpp"
 #include "comm/mpi_session.hpp"
+#include "comm/node_groups.hpp"
 #include "kernels/cuda/cudnn_sdpa.hpp"
 
 namespace cpb {
 
 class CudaContext {
  public:
-  // Binds this process to `device` (cudaSetDevice) and adds the NCCL checks to the
-  // process's watchdog (mpi.watchdog()).
-  CudaContext(const MpiSession& mpi, int device);
+  // Collective. Binds this process to `device` (cudaSetDevice), groups the ranks into
+  // nodes of `ranks_per_node` (0: the real nodes; NodeComm, a UsageError on every rank
+  // when it does not fit) and adds the NCCL checks to the process's watchdog
+  // (mpi.watchdog()).
+  CudaContext(const MpiSession& mpi, int device, int ranks_per_node);
   CudaContext(const CudaContext&) = delete;
   CudaContext& operator=(const CudaContext&) = delete;
 
   const MpiSession& mpi() const { return mpi_; }
   int device() const { return device_; }
+  const NodeComm& nodes() const { return nodes_; }
   CudnnSdpa& sdpa() { return sdpa_; }
   CudaWatchdog& watchdog() { return *watchdog_; }
   double watchdog_timeout_s() const { return watchdog_->timeout_s(); }
@@ -52,6 +56,7 @@ class CudaContext {
  private:
   const MpiSession& mpi_;
   int device_;
+  NodeComm nodes_;
   NvmlLibrary nvml_;
   NvmlSampler gpu_sampler_;  // of device_, through nvml_
   CudnnSdpa sdpa_;

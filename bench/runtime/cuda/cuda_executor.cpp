@@ -13,6 +13,7 @@
 #include "kernels/cuda/lse_merge.hpp"
 #include "bench/runtime/cuda/cuda_transports.hpp"
 #include "bench/runtime/cuda/cuda_verify.hpp"
+#include "comm/oom_agreement.hpp"
 
 namespace cpb {
 namespace {
@@ -34,8 +35,35 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
   if (!bad.empty()) CPB_FATAL("plan '" + plan_.schedule + "': " + bad[0]);
   const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa(), opt_.levers.attn_sms);
   if (!mem.error.empty()) CPB_FATAL(mem.error);
-  for (size_t bytes : mem.buffers) buffers_.emplace_back(bytes);
-  for (size_t bytes : mem.workspaces) workspaces_.emplace_back(bytes);
+  make_streams_and_events();
+  // Every allocation of the plan comes first, agreed over the ranks before any collective
+  // below (Runtime::prepare: OutOfMemory on every rank or on none).
+  agree_on_oom(ctx_.mpi().world(), [&] {
+    allocate(mem);
+    fill_buffers();
+  });
+  try {
+    transport_ = make_transport(ctx_, plan_, p_, buffers_, opt_, &exchange_of_);
+    if (opt_.align_start) ctx_.ensure_start_barrier();
+  } catch (const OutOfMemory& e) {
+    // Past the agreement a rank cannot leave alone: its peers are in the collectives.
+    CPB_FATAL(std::string(e.what()) + " (setting up the transport of plan '" + plan_.schedule + "')");
+  }
+}
+
+void CudaExecutor::allocate(const PlanMemory& mem) {
+  const size_t free_before = DeviceAllocator::free_bytes();
+  try {
+    for (size_t bytes : mem.buffers) buffers_.emplace_back(bytes);
+    for (size_t bytes : mem.workspaces) workspaces_.emplace_back(bytes);
+  } catch (const OutOfMemory&) {
+    buffers_.clear();
+    workspaces_.clear();
+    throw OutOfMemory("device memory", mem.buffer_total() + mem.workspace_total(), free_before);
+  }
+}
+
+void CudaExecutor::make_streams_and_events() {
   std::vector<bool> comm_lane(plan_.lanes.size(), false);
   for (const Step& s : plan_.steps)
     if (s.is_comm()) comm_lane[static_cast<size_t>(s.lane)] = true;
@@ -68,9 +96,6 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
                               plan_.lanes[static_cast<size_t>(s.lane)] + ")";
     progress_.push_back(StepProgress{where, done_[static_cast<size_t>(done_of_[static_cast<size_t>(s.id)])].get()});
   }
-  transport_ = make_transport(ctx_, plan_, p_, buffers_, opt_, &exchange_of_);
-  if (opt_.align_start) ctx_.ensure_start_barrier();
-  fill_buffers();
 }
 
 CudaExecutor::~CudaExecutor() {

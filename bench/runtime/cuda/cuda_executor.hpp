@@ -2,7 +2,9 @@
 //
 // Construction (collective): allocates every plan buffer (Act = problem dtype, F32 =
 // float) and the cuDNN workspace of each lane, fills them, fills Q, K and V with the
-// deterministic inputs of this rank's tokens, builds the cuDNN graphs, the transport of
+// deterministic inputs of this rank's tokens (these allocations first, agreed over the
+// ranks: OutOfMemory on every rank when one ran out, before any collective; then an
+// OutOfMemory ends the job), builds the cuDNN graphs, the transport of
 // the Exchange steps (RunOptions::transport: NCCL communicators of the comm lanes, or
 // the copy-engine mappings and signals), one stream per lane (comm lanes at the greatest
 // priority under the comm_priority lever) and the events.
@@ -48,6 +50,10 @@ class CudaExecutor final : public Executor {
 
  private:
   DeviceView device_view(const View& v) const;
+  void make_streams_and_events();
+  // Allocates buffers_ and workspaces_; on OutOfMemory frees what it took and throws one
+  // naming the plan's bytes and the device memory free before.
+  void allocate(const PlanMemory& mem);
   void fill_buffers();
   void enqueue_steps(bool timed);
   void enqueue_op(const Step& s, cudaStream_t stream);

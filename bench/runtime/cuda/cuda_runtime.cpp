@@ -52,7 +52,7 @@ int pick_device(const MpiSession& mpi) {
 
 class CudaRuntime final : public Runtime {
  public:
-  CudaRuntime(const MpiSession& mpi, int device) : ctx_(mpi, device) {}
+  CudaRuntime(const MpiSession& mpi, int device, int ranks_per_node) : ctx_(mpi, device, ranks_per_node) {}
 
   std::string name() const override { return "cuda"; }
   std::vector<TransportKind> transports() const override { return cuda_transports(); }
@@ -86,6 +86,12 @@ class CudaRuntime final : public Runtime {
   std::vector<std::pair<std::string, std::string>> describe() const override {
     auto out = describe_cuda(ctx_.device(), ctx_.nvml());
     out.emplace_back("device", std::to_string(ctx_.device()));
+    // The nodes as the copy-engine transports see them (emulated: ranks_per_node).
+    const NodeGroups& nodes = ctx_.nodes().groups();
+    out.emplace_back("hosts", std::to_string(ctx_.mpi().nodes()));
+    out.emplace_back("nodes", std::to_string(nodes.nodes));
+    out.emplace_back("ranks_per_node", std::to_string(nodes.ranks_per_node));
+    out.emplace_back("nodes_emulated", nodes.emulated ? "true" : "false");
     char wd[32];
     std::snprintf(wd, sizeof(wd), "%g", ctx_.watchdog_timeout_s());
     out.emplace_back("watchdog_s", wd);
@@ -121,8 +127,8 @@ int cuda_device_count() {
   return n;
 }
 
-std::unique_ptr<Runtime> make_cuda_runtime(const MpiSession& mpi) {
-  return std::make_unique<CudaRuntime>(mpi, pick_device(mpi));
+std::unique_ptr<Runtime> make_cuda_runtime(const MpiSession& mpi, int ranks_per_node) {
+  return std::make_unique<CudaRuntime>(mpi, pick_device(mpi), ranks_per_node);
 }
 
 }  // namespace cpb

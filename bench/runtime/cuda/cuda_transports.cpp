@@ -116,9 +116,10 @@ std::unique_ptr<Transport> make_transport(CudaContext& ctx, const Plan& plan, co
   }
   if (opt.transport == TransportKind::Mpi) return std::make_unique<MpiTransport>(std::move(xp), mpi.world());
 
-  // NCCL carries everything under nccl, and what crosses nodes under ce and ce_host.
+  // NCCL carries everything under nccl, and what crosses nodes (real or emulated: every
+  // rank has the same groups) under ce and ce_host.
   const bool nccl = opt.transport == TransportKind::Nccl;
-  const bool off_node = !nccl && allreduce_or(mpi.nodes() > 1, mpi.world());
+  const bool off_node = !nccl && ctx.nodes().groups().nodes > 1;
   std::vector<const NcclComm*> comms(xp.exchanges.size(), nullptr);
   if (nccl || off_node) {
     const int ctas = nccl ? opt.levers.nccl_ctas : 0;
@@ -127,8 +128,9 @@ std::unique_ptr<Transport> make_transport(CudaContext& ctx, const Plan& plan, co
   }
   switch (opt.transport) {
     case TransportKind::Nccl: return std::make_unique<NcclTransport>(std::move(xp), std::move(comms));
-    case TransportKind::Ce: return std::make_unique<CeTransport>(std::move(xp), mpi, std::move(comms));
-    case TransportKind::CeHost: return std::make_unique<CeHostTransport>(std::move(xp), mpi, std::move(comms));
+    case TransportKind::Ce: return std::make_unique<CeTransport>(std::move(xp), mpi, ctx.nodes(), std::move(comms));
+    case TransportKind::CeHost:
+      return std::make_unique<CeHostTransport>(std::move(xp), mpi, ctx.nodes(), std::move(comms));
     case TransportKind::Mpi: break;  // returned above
   }
   CPB_FATAL("transport " + to_string(opt.transport) + " is not one the CUDA runtime offers");
