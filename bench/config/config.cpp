@@ -130,6 +130,8 @@ double max_scores(const json& axes) {
 
 }  // namespace
 
+int default_rounds(const std::string& runtime_name) { return runtime_name == "cuda" ? 3 : 1; }
+
 SweepConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
   const json doc = read_json(path);
   if (!doc.is_object())
