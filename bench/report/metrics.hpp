@@ -9,8 +9,10 @@
 
 namespace cpb {
 
-// Recomputes the derived fields of every record from the measured ones (time_ms,
-// comp_ms, comm_ms, comm_bytes_per_rank). Idempotent; rows without times get none.
+// Recomputes the derived fields of every record from the measured ones (time_ms, rounds,
+// comp_ms, comm_ms, comm_bytes_per_rank). Idempotent; rows without times get none. The
+// speedups and eta get 95% intervals (speedup_ci.vs_ulysses / vs_ring, eta_ci: objects
+// {"lo", "hi"}; intervals.hpp) where the records involved have rounds.
 void fill_derived_metrics(std::vector<nlohmann::json>& records);
 
 // The params of a record without the schedule options (option_specs()), the transport
