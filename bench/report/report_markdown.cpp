@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/report/intervals.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/report/report.hpp"
 #include "bench/report/text_format.hpp"
@@ -70,6 +71,18 @@ void write_header(const nlohmann::json& doc, const std::string& source, std::ost
   if (!field("config_path").empty()) out << "- config: `" << field("config_path") << "`\n";
 }
 
+// A speedup with its 95% interval where the record has one: "1.04×U [0.99, 1.08]", and
+// "\~" after it when the interval contains 1 (escaped: GitHub reads "~x~" as struck out).
+std::string speedup_text(const nlohmann::json& r, const char* key, const char* tag) {
+  const auto v = number_field(r, {"speedup", key});
+  if (!v) return "";
+  const std::optional<Interval> ci = read_interval(find_field(r, {"speedup_ci", key}));
+  std::string s = fixed2(v) + tag;
+  if (!ci) return s;
+  s += " [" + fixed2(ci->lo) + ", " + fixed2(ci->hi) + "]";
+  return significant_ratio(ci) ? s : s + "\\" + kNotSignificant;
+}
+
 // What a table cell shows for one record.
 std::string cell_text(const nlohmann::json& r) {
   const std::string status = record_status(r);
@@ -77,9 +90,12 @@ std::string cell_text(const nlohmann::json& r) {
   if (status == "SKIPPED" || (!p50 && status != "PASS")) return status.empty() ? "-" : status;
   std::vector<std::string> parts;
   parts.push_back(p50 ? format_sig(p50) + " ms" : "no time");
-  if (const auto u = number_field(r, {"speedup", "vs_ulysses"})) parts.push_back(fixed2(u) + "×U");
-  if (const auto g = number_field(r, {"speedup", "vs_ring"})) parts.push_back(fixed2(g) + "×R");
-  if (const auto eta = number_field(r, {"eta"})) parts.push_back("η " + fixed2(eta));
+  for (const auto& [key, tag] : {std::pair{"vs_ulysses", "×U"}, std::pair{"vs_ring", "×R"}})
+    if (const std::string t = speedup_text(r, key, tag); !t.empty()) parts.push_back(t);
+  if (const auto eta = number_field(r, {"eta"})) {
+    const std::optional<Interval> ci = read_interval(find_field(r, {"eta_ci"}));
+    parts.push_back("η " + (ci ? format_with_interval(*eta, ci, false) : fixed2(eta)));
+  }
   if (const auto rho = number_field(r, {"rho"}))
     parts.push_back("ρ " + fixed2(rho) + (string_field(r, {"rho_source"}) == "self" ? "\\*" : ""));
   if (const auto bound = number_field(r, {"bound"})) parts.push_back("bound " + fixed2(bound));
@@ -194,7 +210,8 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
     return;
   }
   out << "\nCells: p50 time [ms] · speedup vs Ulysses (×U) and vs Ring (×R) of the same problem · "
-         "overlap efficiency η · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
+         "overlap efficiency η; [lo, hi]: the 95% interval over the rounds and iterations, and \\~ after a "
+         "speedup whose interval contains 1 (not significant) · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
          "when the problem has no Ulysses row) · overlap bound on speedup 1/max(ρ, 1-ρ). A cell shows what its record has; "
          "docs/METRICS.md defines each.\n";
   for (const GroupTable& t : build_tables(*points)) write_table(t, out);
