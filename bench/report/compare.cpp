@@ -21,6 +21,21 @@ std::optional<double> p50_of(const nlohmann::json& r) {
   return std::nullopt;
 }
 
+// The run-to-run noise of a record's time, as a fraction: with two rounds or more the
+// between-round CV (the sample standard deviation of the rounds' p50s over their mean),
+// else time_ms.cv (the spread within its one timed loop); 0 when it has neither.
+double noise_of(const nlohmann::json& r) {
+  std::vector<double> p50s;
+  if (const nlohmann::json* rounds = find_field(r, {"rounds"}); rounds && rounds->is_array())
+    for (const auto& round : *rounds)
+      if (const auto p = number_field(round, {"p50"}); p && *p > 0) p50s.push_back(*p);
+  if (p50s.size() < 2) return number_field(r, {"time_ms", "cv"}).value_or(0);
+  double mean = 0, ss = 0;
+  for (double x : p50s) mean += x / static_cast<double>(p50s.size());
+  for (double x : p50s) ss += (x - mean) * (x - mean);
+  return std::sqrt(ss / static_cast<double>(p50s.size() - 1)) / mean;
+}
+
 std::string status_note(const char* side, const nlohmann::json& r) {
   const std::string status = record_status(r);
   const std::string reason = string_field(r, {"reason"});
@@ -48,8 +63,7 @@ ComparedPoint compare_pair(const nlohmann::json& b, const nlohmann::json& n, dou
     c.verdict = Verdict::Missing;
     c.note = record_status(n) == "SKIPPED" ? status_note("NEW", n) : "NEW has no time_ms.p50";
   } else {
-    const double cv_b = number_field(b, {"time_ms", "cv"}).value_or(0);
-    const double cv_n = number_field(n, {"time_ms", "cv"}).value_or(0);
+    const double cv_b = noise_of(b), cv_n = noise_of(n);
     c.change_pct = (*c.new_ms - *c.base_ms) / *c.base_ms * 100;
     c.band_pct = std::max(threshold_pct, noise_k * std::sqrt(cv_b * cv_b + cv_n * cv_n) * 100);
     c.verdict = *c.change_pct > *c.band_pct ? Verdict::Slower
@@ -183,7 +197,8 @@ int run_compare(const std::string& base_path, const std::string& new_path, doubl
     const nlohmann::json fresh = load_result_file(new_path);
     const Comparison c = compare_results(base, fresh, threshold_pct, noise_k);
     out << "cpbench compare: threshold " << format_sig(threshold_pct, 3) << "%, noise K=" << format_sig(noise_k, 3)
-        << " (band = max(threshold, K * combined CV))\n";
+        << " (band = max(threshold, K * combined noise); noise: the between-round CV of p50, "
+           "or time_ms.cv without rounds)\n";
     out << provenance_line("BASE", base_path, base) << '\n' << provenance_line("NEW ", new_path, fresh) << "\n\n";
     print_comparison(c, out);
     return c.regressed() ? 1 : 0;
