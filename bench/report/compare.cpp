@@ -21,9 +21,11 @@ std::optional<double> p50_of(const nlohmann::json& r) {
   return std::nullopt;
 }
 
-// The run-to-run noise of a record's time, as a fraction: with two rounds or more the
-// between-round CV (the sample standard deviation of the rounds' p50s over their mean),
-// else time_ms.cv (the spread within its one timed loop); 0 when it has neither.
+// The noise of a record's time, as a fraction of it: with R >= 2 rounds the standard
+// error of the rounds' p50s, their between-round CV (sample standard deviation over the
+// mean) over sqrt(R): time_ms.p50 is a median of those R values, and the spread between
+// rounds holds what drifts between minutes (clocks, temperature, other jobs). With one
+// round, time_ms.cv (the spread within its one timed loop); 0 when it has neither.
 double noise_of(const nlohmann::json& r) {
   std::vector<double> p50s;
   if (const nlohmann::json* rounds = find_field(r, {"rounds"}); rounds && rounds->is_array())
@@ -33,7 +35,8 @@ double noise_of(const nlohmann::json& r) {
   double mean = 0, ss = 0;
   for (double x : p50s) mean += x / static_cast<double>(p50s.size());
   for (double x : p50s) ss += (x - mean) * (x - mean);
-  return std::sqrt(ss / static_cast<double>(p50s.size() - 1)) / mean;
+  const double n = static_cast<double>(p50s.size());
+  return std::sqrt(ss / (n - 1)) / mean / std::sqrt(n);
 }
 
 std::string status_note(const char* side, const nlohmann::json& r) {
@@ -197,8 +200,8 @@ int run_compare(const std::string& base_path, const std::string& new_path, doubl
     const nlohmann::json fresh = load_result_file(new_path);
     const Comparison c = compare_results(base, fresh, threshold_pct, noise_k);
     out << "cpbench compare: threshold " << format_sig(threshold_pct, 3) << "%, noise K=" << format_sig(noise_k, 3)
-        << " (band = max(threshold, K * combined noise); noise: the between-round CV of p50, "
-           "or time_ms.cv without rounds)\n";
+        << " (band = max(threshold, K * combined noise); noise: the between-round CV of p50 / sqrt(rounds), "
+           "or time_ms.cv with one round)\n";
     out << provenance_line("BASE", base_path, base) << '\n' << provenance_line("NEW ", new_path, fresh) << "\n\n";
     print_comparison(c, out);
     return c.regressed() ? 1 : 0;

@@ -32,7 +32,7 @@ struct ComparedPoint {
   std::optional<double> new_ms;
   std::optional<double> change_pct;  // (new - base) / base * 100
   // max(threshold, K * sqrt(noise_base^2 + noise_new^2) * 100); a record's noise is the
-  // between-round CV of its rounds' p50s with two rounds or more, else time_ms.cv
+  // between-round CV of its R >= 2 rounds' p50s over sqrt(R), else time_ms.cv
   std::optional<double> band_pct;
   std::string note;                  // why, for MISSING, FAILED, NEW and SKIPPED
 };
