@@ -39,12 +39,31 @@ bool sets_how_option(const nlohmann::json& r) {
   return false;
 }
 
-// The reference row of `schedule` for row `r` (docs/METRICS.md): the timed record of
-// that schedule solving the same problem over NCCL without levers or how-options (the
-// baseline every transport, lever and qkv_layout is compared with), else one with the
-// transport and levers of `r`, preferring one without how-options; nullptr when none.
-const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
-                                     const char* schedule) {
+nlohmann::json interval_json(const std::optional<Interval>& i) {
+  return i ? nlohmann::json{{"lo", i->lo}, {"hi", i->hi}} : nlohmann::json();
+}
+
+// speedup and speedup_ci of `r` (timed) against its references.
+void fill_speedups(const std::vector<nlohmann::json>& all, nlohmann::json& r) {
+  const double t = p50(r);
+  const RoundSamples own = round_samples(r);
+  nlohmann::json speedup = nlohmann::json::object(), ci = nlohmann::json::object();
+  for (const auto& [key, schedule] : {std::pair{"vs_ulysses", "ulysses"}, std::pair{"vs_ring", "ring"}}) {
+    const nlohmann::json* ref = speedup_reference(all, r, schedule);
+    if (!ref) continue;
+    speedup[key] = p50(*ref) / t;
+    if (ref == &r) continue;  // exactly 1: no interval
+    const nlohmann::json i = interval_json(ratio_interval(round_samples(*ref), own));
+    if (!i.is_null()) ci[key] = i;
+  }
+  r["speedup"] = speedup;
+  if (!ci.empty()) r["speedup_ci"] = ci;
+}
+
+}  // namespace
+
+const nlohmann::json* speedup_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
+                                        const char* schedule) {
   const nlohmann::json key = problem_key(r);
   const nlohmann::json baseline = {{"transport", to_string(TransportKind::Nccl)}};
   const nlohmann::json same_transport = transport_key(r);
@@ -59,7 +78,6 @@ const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, con
   return fallback;
 }
 
-// The samples of a record's rounds; empty when it has none (a file older than rounds).
 RoundSamples round_samples(const nlohmann::json& r) {
   RoundSamples s;
   const auto it = r.find("rounds");
@@ -73,29 +91,6 @@ RoundSamples round_samples(const nlohmann::json& r) {
   }
   return s;
 }
-
-nlohmann::json interval_json(const std::optional<Interval>& i) {
-  return i ? nlohmann::json{{"lo", i->lo}, {"hi", i->hi}} : nlohmann::json();
-}
-
-// speedup and speedup_ci of `r` (timed) against its references.
-void fill_speedups(const std::vector<nlohmann::json>& all, nlohmann::json& r) {
-  const double t = p50(r);
-  const RoundSamples own = round_samples(r);
-  nlohmann::json speedup = nlohmann::json::object(), ci = nlohmann::json::object();
-  for (const auto& [key, schedule] : {std::pair{"vs_ulysses", "ulysses"}, std::pair{"vs_ring", "ring"}}) {
-    const nlohmann::json* ref = find_reference(all, r, schedule);
-    if (!ref) continue;
-    speedup[key] = p50(*ref) / t;
-    if (ref == &r) continue;  // exactly 1: no interval
-    const nlohmann::json i = interval_json(ratio_interval(round_samples(*ref), own));
-    if (!i.is_null()) ci[key] = i;
-  }
-  r["speedup"] = speedup;
-  if (!ci.empty()) r["speedup_ci"] = ci;
-}
-
-}  // namespace
 
 nlohmann::json problem_key(const nlohmann::json& record) {
   nlohmann::json k = record.value("params", nlohmann::json::object());
@@ -117,7 +112,7 @@ void fill_derived_metrics(std::vector<nlohmann::json>& records) {
     const double comp = r["comp_ms"].get<double>();
     const double comm = r["comm_ms"].get<double>();
     // rho is a property of the problem: the HCMS paper takes it from serial Ulysses.
-    const nlohmann::json* u = find_reference(records, r, "ulysses");
+    const nlohmann::json* u = speedup_reference(records, r, "ulysses");
     const nlohmann::json& src = (u && has_number(*u, "comp_ms") && has_number(*u, "comm_ms")) ? *u : r;
     const double sc = src["comp_ms"].get<double>(), sm = src["comm_ms"].get<double>();
     if (sc + sm > 0) {

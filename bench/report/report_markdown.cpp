@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/report/best_of.hpp"
 #include "bench/report/intervals.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/report/report.hpp"
@@ -173,7 +174,33 @@ std::string size_text(const nlohmann::json& r) {
   return S && !S->is_null() ? md_escape(plain_text(*S)) : "-";
 }
 
-void write_table(const GroupTable& t, std::ostream& out) {
+// One line per S and schedule (Ulysses aside) with two variants or more that have a
+// speedup: the best of them (best_of.hpp), on rounds it was not chosen on where it can.
+void write_best_of(const GroupTable& t, const std::vector<nlohmann::json>& all, std::ostream& out) {
+  std::map<std::pair<std::size_t, std::string>, std::vector<const nlohmann::json*>> by_cell;
+  for (const auto& [cell, r] : t.cells) {
+    const std::string schedule = string_field(*r, {"schedule"});
+    if (schedule != "ulysses" && record_status(*r) == "PASS") by_cell[{cell.first, schedule}].push_back(r);
+  }
+  bool listed = false;
+  for (const auto& [key, candidates] : by_cell) {
+    const std::optional<BestOf> b = best_of(candidates, all);
+    if (!b) continue;
+    std::string figure = fixed2(b->speedup) + "×U";
+    if (b->ci) figure += " [" + fixed2(b->ci->lo) + ", " + fixed2(b->ci->hi) + "]";
+    if (b->ci && !significant_ratio(b->ci)) figure += std::string("\\") + kNotSignificant;
+    out << (listed ? "" : "\n") << "- best of " << b->variants << ' ' << md_escape(key.second)
+        << " variants, S=" << size_text(*b->chosen) << ": " << md_escape(variant_label(*b->chosen)) << ", "
+        << figure
+        << (b->held_out ? " on the even rounds (chosen on the odd ones)"
+                        : " (best of " + std::to_string(b->variants) +
+                              ", chosen and reported on the same rounds: biased up)")
+        << '\n';
+    listed = true;
+  }
+}
+
+void write_table(const GroupTable& t, const std::vector<nlohmann::json>& all, std::ostream& out) {
   const std::string title = describe_group(t.group);
   out << "\n## " << (title.empty() ? "all points" : md_escape(title)) << "\n\n| S |";
   for (const Variant& v : t.variants) out << ' ' << md_escape(v.label) << " |";
@@ -188,6 +215,7 @@ void write_table(const GroupTable& t, std::ostream& out) {
     }
     out << '\n';
   }
+  write_best_of(t, all, out);
   bool listed = false;
   for (const nlohmann::json* r : t.records) {
     const std::string status = record_status(*r);
@@ -214,7 +242,8 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
          "speedup whose interval contains 1 (not significant) · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
          "when the problem has no Ulysses row) · overlap bound on speedup 1/max(ρ, 1-ρ). A cell shows what its record has; "
          "docs/METRICS.md defines each.\n";
-  for (const GroupTable& t : build_tables(*points)) write_table(t, out);
+  const std::vector<nlohmann::json> all(points->begin(), points->end());
+  for (const GroupTable& t : build_tables(*points)) write_table(t, all, out);
 }
 
 }  // namespace cpb
