@@ -111,6 +111,8 @@ double max_scores(const json& axes) {
 
 }  // namespace
 
+int default_rounds(const std::string& runtime_name) { return runtime_name == "cuda" ? 3 : 1; }
+
 SweepConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
   const json doc = cfg::read_config_json(path);
   if (!doc.is_object())

@@ -27,6 +27,10 @@ struct MeasureSettings {
   // timed iterations, estimated from the warm-up (never fewer than min_iterations).
   double max_seconds = 60;
   int min_iterations = 3;
+  // Rounds of the timed loop per point (bench/sweep/sweep.hpp): the sweep runs every
+  // point's timed loop once per round, rotating the order within a comparison group.
+  // 0 = the runtime's default, default_rounds().
+  int rounds = 0;
   VerifyMode verify = VerifyMode::Full;  // "full" | "sampled" | "off" ("auto": by size)
   bool isolate = true;                   // also time the compute-only and comm-only parts
   bool graph = false;                    // capture each run as a CUDA graph (CUDA runtime)
@@ -39,6 +43,14 @@ struct MeasureSettings {
   // `cpbench run --timeout` wins over it.
   double timeout = Watchdog::kDefaultTimeoutS;
 };
+
+// The rounds a sweep runs when measure.rounds is left out: 3 on the "cuda" runtime (GPU
+// clocks and interconnects drift between seconds), 1 elsewhere (the CPU runtime serves CI,
+// where time matters more).
+int default_rounds(const std::string& runtime_name);
+
+// The most rounds a config may ask for.
+constexpr int kMaxRounds = 100;
 
 // One point of a sweep, fully resolved.
 struct Point {

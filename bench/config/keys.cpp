@@ -13,7 +13,8 @@ const std::vector<std::string>& top_keys() {
 
 const std::vector<std::string>& measure_keys() {
   static const std::vector<std::string> k = {"warmup", "warmup_ms", "iterations", "max_seconds", "min_iterations",
-                                             "verify", "isolate",   "graph",      "align_start", "timeout"};
+                                             "verify", "isolate",   "graph",      "align_start", "rounds",
+                                             "timeout"};
   return k;
 }
 

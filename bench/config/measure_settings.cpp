@@ -40,6 +40,13 @@ double read_seconds(const nlohmann::json& v, const std::string& where) {
   return v.get<double>();
 }
 
+// "auto" (the default) as 0, the runtime's default_rounds(); else 1..kMaxRounds.
+int read_rounds(const nlohmann::json& v, const std::string& where) {
+  if (v == "auto") return 0;
+  if (v.is_string()) fail(where, show(v) + " is not a round count", "\"auto\", " + range_text(1, kMaxRounds));
+  return static_cast<int>(check_int(v, 1, kMaxRounds, where));
+}
+
 }  // namespace
 
 double check_timeout_option(double seconds, const std::string& option) {
@@ -74,6 +81,7 @@ MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, d
   } else {
     s.min_iterations = std::min(s.min_iterations, s.iterations);
   }
+  if (obj.contains("rounds")) s.rounds = read_rounds(obj["rounds"], at + ".rounds");
   if (obj.contains("isolate")) s.isolate = read_bool(obj["isolate"], at + ".isolate");
   if (obj.contains("graph")) s.graph = read_bool(obj["graph"], at + ".graph");
   if (obj.contains("align_start")) s.align_start = read_bool(obj["align_start"], at + ".align_start");
@@ -84,6 +92,7 @@ MeasureSettings read_measure(const nlohmann::json& m, const std::string& file, d
                {"iterations", s.iterations},
                {"max_seconds", s.max_seconds},
                {"min_iterations", s.min_iterations},
+               {"rounds", s.rounds > 0 ? nlohmann::json(s.rounds) : nlohmann::json("auto")},
                {"verify", to_string(s.verify)},
                {"isolate", s.isolate},
                {"graph", s.graph},

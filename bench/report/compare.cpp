@@ -22,6 +22,24 @@ std::optional<double> p50_of(const nlohmann::json& r) {
   return std::nullopt;
 }
 
+// The noise of a record's time, as a fraction of it: with R >= 2 rounds the standard
+// error of the rounds' p50s, their between-round CV (sample standard deviation over the
+// mean) over sqrt(R): time_ms.p50 is a median of those R values, and the spread between
+// rounds holds what drifts between minutes (clocks, temperature, other jobs). With one
+// round, time_ms.cv (the spread within its one timed loop); 0 when it has neither.
+double noise_of(const nlohmann::json& r) {
+  std::vector<double> p50s;
+  if (const nlohmann::json* rounds = find_field(r, {"rounds"}); rounds && rounds->is_array())
+    for (const auto& round : *rounds)
+      if (const auto p = number_field(round, {"p50"}); p && *p > 0) p50s.push_back(*p);
+  if (p50s.size() < 2) return number_field(r, {"time_ms", "cv"}).value_or(0);
+  double mean = 0, ss = 0;
+  for (double x : p50s) mean += x / static_cast<double>(p50s.size());
+  for (double x : p50s) ss += (x - mean) * (x - mean);
+  const double n = static_cast<double>(p50s.size());
+  return std::sqrt(ss / (n - 1)) / mean / std::sqrt(n);
+}
+
 std::string status_note(const char* side, const nlohmann::json& r) {
   const std::string status = record_status(r);
   const std::string reason = string_field(r, {"reason"});
@@ -49,8 +67,7 @@ ComparedPoint compare_pair(const nlohmann::json& b, const nlohmann::json& n, dou
     c.verdict = Verdict::Missing;
     c.note = record_status(n) == "SKIPPED" ? status_note("NEW", n) : "NEW has no time_ms.p50";
   } else {
-    const double cv_b = number_field(b, {"time_ms", "cv"}).value_or(0);
-    const double cv_n = number_field(n, {"time_ms", "cv"}).value_or(0);
+    const double cv_b = noise_of(b), cv_n = noise_of(n);
     c.change_pct = (*c.new_ms - *c.base_ms) / *c.base_ms * 100;
     c.band_pct = std::max(threshold_pct, noise_k * std::sqrt(cv_b * cv_b + cv_n * cv_n) * 100);
     c.verdict = *c.change_pct > *c.band_pct ? Verdict::Slower
@@ -203,7 +220,8 @@ int run_compare(const std::string& base_path, const std::string& new_path, doubl
       if (const auto note = incomplete_note(*doc))
         std::cerr << "cpbench: warning: " << side << " " << *path << " is " << *note << '\n';
     out << "cpbench compare: threshold " << format_sig(threshold_pct, 3) << "%, noise K=" << format_sig(noise_k, 3)
-        << " (band = max(threshold, K * combined CV))\n";
+        << " (band = max(threshold, K * combined noise); noise: the between-round CV of p50 / sqrt(rounds), "
+           "or time_ms.cv with one round)\n";
     out << provenance_line("BASE", base_path, base) << '\n' << provenance_line("NEW ", new_path, fresh) << "\n\n";
     print_comparison(c, out);
     return c.regressed() ? 1 : 0;

@@ -31,7 +31,9 @@ struct ComparedPoint {
   std::optional<double> base_ms;     // time_ms.p50 [ms]
   std::optional<double> new_ms;
   std::optional<double> change_pct;  // (new - base) / base * 100
-  std::optional<double> band_pct;    // max(threshold, K * sqrt(cv_base^2 + cv_new^2) * 100)
+  // max(threshold, K * sqrt(noise_base^2 + noise_new^2) * 100); a record's noise is the
+  // between-round CV of its R >= 2 rounds' p50s over sqrt(R), else time_ms.cv
+  std::optional<double> band_pct;
   std::string note;                  // why, for MISSING, FAILED, NEW and SKIPPED
 };
 
@@ -43,10 +45,11 @@ struct Comparison {
 
 // Compares two loaded result documents. Records are matched by point_identity(); when an
 // identity occurs several times in a file, the k-th occurrences are matched. A record is
-// timed when its status is neither SKIPPED nor FAILED and time_ms.p50 > 0; a missing cv
-// counts as 0 (the band is then the threshold alone). Throws UsageError when
-// threshold_pct or noise_k is negative or not finite, and when no point of BASE is in
-// NEW (files of unrelated sweeps, or an empty one: not a baseline and its new run).
+// timed when its status is neither SKIPPED nor FAILED and time_ms.p50 > 0; a missing
+// noise (no rounds, no cv) counts as 0 (the band is then the threshold alone). Throws
+// UsageError when threshold_pct or noise_k is negative or not finite, and when no point of
+// BASE is in NEW (files of unrelated sweeps, or an empty one: not a baseline and its new
+// run).
 Comparison compare_results(const nlohmann::json& base, const nlohmann::json& fresh, double threshold_pct,
                            double noise_k);
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench/report/gpu_state.hpp"
+#include "bench/report/intervals.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
@@ -81,9 +82,11 @@ const std::vector<Column>& overlap_columns() {
   static const std::vector<Column> cols = {
       {"schedule", 11, false}, {"S", 7, true},      {"C", 3, true},     {"time ms", 8, true},
       {"comp ms", 8, true},    {"comm ms", 8, true}, {"rho", 5, true},  {"bound", 5, true},
-      {"eta", 5, true},        {"vs_ulysses", 10, true}, {"vs_ring", 7, true}};
+      {"eta", 17, true},       {"vs_ulysses", 19, true}, {"vs_ring", 19, true}};
   return cols;
 }
+
+constexpr std::size_t kEtaColumn = 8;  // of overlap_columns(); the speedups follow it
 
 std::string fixed2(const nlohmann::json& r, std::initializer_list<const char*> path) {
   const auto v = number_field(r, path);
@@ -91,6 +94,19 @@ std::string fixed2(const nlohmann::json& r, std::initializer_list<const char*> p
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2f", *v);
   return buf;
+}
+
+// A figure with its 95% interval where the record has one (`ci` names the interval's
+// path); a speedup (`ratio`) whose interval contains 1 is marked kNotSignificant.
+std::string with_interval(const nlohmann::json& r, std::initializer_list<const char*> value,
+                          std::initializer_list<const char*> ci, bool ratio) {
+  const auto v = number_field(r, value);
+  return v ? format_with_interval(*v, read_interval(find_field(r, ci)), ratio) : "-";
+}
+
+bool ends_with(const std::string& s, const char* tail) {
+  const std::string t = tail;
+  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
 }
 
 // rho, marked "*" when it is the row's own (no Ulysses row of the same problem).
@@ -153,7 +169,7 @@ void print_overlap_table(const nlohmann::json& points, std::ostream& out) {
     }
     rows[gi].push_back(&r);
   }
-  bool own_rho = false;
+  bool own_rho = false, with_ci = false, unsure = false;
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     auto& g = rows[gi];
     std::stable_sort(g.begin(), g.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
@@ -174,14 +190,20 @@ void print_overlap_table(const nlohmann::json& points, std::ostream& out) {
           format_sig(number_field(*r, {record_key::comm_ms})),
           rho_cell(*r),
           fixed2(*r, {"bound"}),
-          fixed2(*r, {"eta"}),
-          fixed2(*r, {"speedup", "vs_ulysses"}),
-          fixed2(*r, {"speedup", "vs_ring"})};
+          with_interval(*r, {"eta"}, {"eta_ci"}, false),
+          with_interval(*r, {"speedup", "vs_ulysses"}, {"speedup_ci", "vs_ulysses"}, true),
+          with_interval(*r, {"speedup", "vs_ring"}, {"speedup_ci", "vs_ring"}, true)};
       print_line(overlap_columns(), cells, out);
       own_rho = own_rho || rho_cell(*r).back() == '*';
+      for (std::size_t c = kEtaColumn; c < cells.size(); ++c) {  // eta and the speedups
+        with_ci = with_ci || cells[c].find('[') != std::string::npos;
+        unsure = unsure || ends_with(cells[c], kNotSignificant);
+      }
     }
   }
   if (own_rho) out << "rho*: the row's own comm/(comp+comm); no Ulysses row of the same problem\n";
+  if (with_ci) out << "[lo, hi]: 95% interval over the rounds and iterations (docs/METRICS.md, \"Intervals\")\n";
+  if (unsure) out << kNotSignificant << ": the speedup's interval contains 1.00: not significant\n";
 }
 
 }  // namespace cpb

@@ -25,7 +25,9 @@ bool has_overlap_data(const nlohmann::json& points);
 // The overlap table: one block per problem group (all params but S and the schedule's
 // options; see record_fields.hpp) titled with the group, then one row per timed record
 // (sorted by S, then schedule): schedule, S, C, time p50, comp, comm [ms], rho, bound,
-// eta, speedup vs Ulysses and vs Ring. Rows without a time are left out; prints nothing
+// eta, speedup vs Ulysses and vs Ring; eta and the speedups with their 95% intervals where
+// the records have them, a speedup whose interval contains 1 marked "~" (a legend line
+// under the table explains the marks). Rows without a time are left out; prints nothing
 // when has_overlap_data(points) is false.
 void print_overlap_table(const nlohmann::json& points, std::ostream& out);
 

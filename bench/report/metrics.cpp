@@ -1,7 +1,10 @@
 #include "bench/report/metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
+#include "bench/report/intervals.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
 
@@ -36,12 +39,31 @@ bool sets_how_option(const nlohmann::json& r) {
   return false;
 }
 
-// The reference row of `schedule` for row `r` (docs/METRICS.md): the timed record of
-// that schedule solving the same problem over NCCL without levers or how-options (the
-// baseline every transport, lever and qkv_layout is compared with), else one with the
-// transport and levers of `r`, preferring one without how-options; nullptr when none.
-const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
-                                     const char* schedule) {
+nlohmann::json interval_json(const std::optional<Interval>& i) {
+  return i ? nlohmann::json{{"lo", i->lo}, {"hi", i->hi}} : nlohmann::json();
+}
+
+// speedup and speedup_ci of `r` (timed) against its references.
+void fill_speedups(const std::vector<nlohmann::json>& all, nlohmann::json& r) {
+  const double t = p50(r);
+  const RoundSamples own = round_samples(r);
+  nlohmann::json speedup = nlohmann::json::object(), ci = nlohmann::json::object();
+  for (const auto& [key, schedule] : {std::pair{"vs_ulysses", "ulysses"}, std::pair{"vs_ring", "ring"}}) {
+    const nlohmann::json* ref = speedup_reference(all, r, schedule);
+    if (!ref) continue;
+    speedup[key] = p50(*ref) / t;
+    if (ref == &r) continue;  // exactly 1: no interval
+    const nlohmann::json i = interval_json(ratio_interval(round_samples(*ref), own));
+    if (!i.is_null()) ci[key] = i;
+  }
+  r["speedup"] = speedup;
+  if (!ci.empty()) r["speedup_ci"] = ci;
+}
+
+}  // namespace
+
+const nlohmann::json* speedup_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
+                                        const char* schedule) {
   const nlohmann::json key = problem_key(r);
   const nlohmann::json baseline = {{"transport", to_string(TransportKind::Nccl)}};
   const nlohmann::json same_transport = transport_key(r);
@@ -56,7 +78,19 @@ const nlohmann::json* find_reference(const std::vector<nlohmann::json>& all, con
   return fallback;
 }
 
-}  // namespace
+RoundSamples round_samples(const nlohmann::json& r) {
+  RoundSamples s;
+  const auto it = r.find("rounds");
+  if (it == r.end() || !it->is_array()) return s;
+  for (const auto& round : *it) {
+    std::vector<double> x;
+    if (round.contains("samples") && round["samples"].is_array())
+      for (const auto& v : round["samples"])
+        if (v.is_number() && std::isfinite(v.get<double>())) x.push_back(v.get<double>());
+    s.push_back(std::move(x));
+  }
+  return s;
+}
 
 nlohmann::json problem_key(const nlohmann::json& record) {
   nlohmann::json k = record.value("params", nlohmann::json::object());
@@ -68,20 +102,17 @@ nlohmann::json problem_key(const nlohmann::json& record) {
 
 void fill_derived_metrics(std::vector<nlohmann::json>& records) {
   for (auto& r : records) {
-    for (const char* f : {"rho", "rho_source", "bound", "eta", "speedup", "busbw_gbps"}) r.erase(f);
+    for (const char* f : {"rho", "rho_source", "bound", "eta", "eta_ci", "speedup", "speedup_ci", "busbw_gbps"})
+      r.erase(f);
     if (!timed(r)) continue;
     const double t = p50(r);
-
-    nlohmann::json speedup = nlohmann::json::object();
-    if (const auto* u = find_reference(records, r, "ulysses")) speedup["vs_ulysses"] = p50(*u) / t;
-    if (const auto* g = find_reference(records, r, "ring")) speedup["vs_ring"] = p50(*g) / t;
-    r["speedup"] = speedup;
+    fill_speedups(records, r);
 
     if (!has_number(r, "comp_ms") || !has_number(r, "comm_ms")) continue;
     const double comp = r["comp_ms"].get<double>();
     const double comm = r["comm_ms"].get<double>();
     // rho is a property of the problem: the HCMS paper takes it from serial Ulysses.
-    const nlohmann::json* u = find_reference(records, r, "ulysses");
+    const nlohmann::json* u = speedup_reference(records, r, "ulysses");
     const nlohmann::json& src = (u && has_number(*u, "comp_ms") && has_number(*u, "comm_ms")) ? *u : r;
     const double sc = src["comp_ms"].get<double>(), sm = src["comm_ms"].get<double>();
     if (sc + sm > 0) {
@@ -92,7 +123,12 @@ void fill_derived_metrics(std::vector<nlohmann::json>& records) {
     }
     const double serial = comp + comm;
     const double floor_t = std::max(comp, comm);
-    if (serial - floor_t > 0) r["eta"] = (serial - t) / (serial - floor_t);
+    if (serial - floor_t > 0) {
+      const auto eta = [&](double time) { return (serial - time) / (serial - floor_t); };
+      r["eta"] = eta(t);
+      // eta falls as the time grows: the time's interval, ends swapped.
+      if (const auto ti = time_interval(round_samples(r))) r["eta_ci"] = {{"lo", eta(ti->hi)}, {"hi", eta(ti->lo)}};
+    }
     if (comm > 0 && has_number(r, "comm_bytes_per_rank"))
       r["busbw_gbps"] = r["comm_bytes_per_rank"].get<double>() / (comm * 1e-3) / 1e9;
   }

@@ -7,11 +7,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/report/intervals.hpp"
+
 namespace cpb {
 
-// Recomputes the derived fields of every record from the measured ones (time_ms,
-// comp_ms, comm_ms, comm_bytes_per_rank). Idempotent; rows without times get none.
+// Recomputes the derived fields of every record from the measured ones (time_ms, rounds,
+// comp_ms, comm_ms, comm_bytes_per_rank). Idempotent; rows without times get none. The
+// speedups and eta get 95% intervals (speedup_ci.vs_ulysses / vs_ring, eta_ci: objects
+// {"lo", "hi"}; intervals.hpp) where the records involved have rounds.
 void fill_derived_metrics(std::vector<nlohmann::json>& records);
+
+// The reference row of `schedule` for row `r` (docs/METRICS.md, "Speedups") among `all`:
+// the timed record of that schedule solving the same problem over NCCL without levers or
+// how-options (the baseline every transport, lever and qkv_layout is compared with), else
+// one with the transport and levers of `r`, preferring one without how-options; nullptr
+// when none.
+const nlohmann::json* speedup_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
+                                        const char* schedule);
+
+// The samples of a record's rounds (its "rounds" array); empty when it has none.
+RoundSamples round_samples(const nlohmann::json& record);
 
 // The params of a record without the schedule options (option_specs()), the transport
 // and the overlap levers (lever_specs()): two records with the same key solve the same

@@ -22,6 +22,8 @@ const char* const bitwise_equal_to = "bitwise_equal_to";
 const char* const bitwise_equal = "bitwise_equal";
 const char* const output_digest = "output_digest";
 const char* const time_ms = "time_ms";
+const char* const rounds = "rounds";
+const char* const samples = "samples";
 const char* const warmup = "warmup";
 const char* const comp_ms = "comp_ms";
 const char* const comp_ms_from = "comp_ms_from";
@@ -85,6 +87,17 @@ void from_json(const nlohmann::json& j, VerifyRecord& v) {
   v.output_digest = j.value(k::output_digest, std::string());  // absent in files older than the field
 }
 
+void to_json(nlohmann::json& j, const RoundRecord& r) {
+  j = to_json(r.stats);
+  j[record_key::samples] = r.samples;
+}
+
+void from_json(const nlohmann::json& j, RoundRecord& r) {
+  r.stats = j.get<Stats>();
+  r.samples.clear();
+  for (const auto& x : j.at(record_key::samples)) r.samples.push_back(json_number(x));
+}
+
 void to_json(nlohmann::json& j, const PointRecord& r) {
   namespace k = record_key;
   j = nlohmann::json::object();
@@ -98,6 +111,7 @@ void to_json(nlohmann::json& j, const PointRecord& r) {
   put(j, k::reason, r.reason);
   put(j, k::verify, r.verify);
   put(j, k::time_ms, r.time_ms);
+  put(j, k::rounds, r.rounds);
   put(j, k::warmup, r.warmup);
   put(j, k::comp_ms, r.comp_ms);
   put(j, k::comp_ms_from, r.comp_ms_from);
@@ -126,6 +140,7 @@ void from_json(const nlohmann::json& j, PointRecord& r) {
   get(j, k::reason, r.reason);
   get(j, k::verify, r.verify);
   get(j, k::time_ms, r.time_ms);
+  get(j, k::rounds, r.rounds);
   get(j, k::warmup, r.warmup);
   get(j, k::comp_ms, r.comp_ms);
   get(j, k::comp_ms_from, r.comp_ms_from);

@@ -34,6 +34,8 @@ extern const char* const bitwise_equal_to;  // in verify
 extern const char* const bitwise_equal;     // in verify
 extern const char* const output_digest;     // in verify
 extern const char* const time_ms;
+extern const char* const rounds;
+extern const char* const samples;  // in each of rounds
 extern const char* const warmup;
 extern const char* const comp_ms;
 extern const char* const comp_ms_from;
@@ -65,6 +67,13 @@ struct VerifyRecord {
   std::string output_digest;  // output_digest.hpp: equal digests, bitwise-equal outputs
 };
 
+// One round of a point's timed loop (docs/METRICS.md, "Rounds"): the Stats of its
+// samples and the samples themselves (the intervals of intervals.hpp resample them).
+struct RoundRecord {
+  Stats stats;                  // summarize(samples) [ms]
+  std::vector<double> samples;  // per-run max over ranks [ms], in run order
+};
+
 struct PointRecord {
   int index = 0;  // the point's position in the sweep
   std::string schedule;
@@ -80,7 +89,8 @@ struct PointRecord {
 
   // The rest is absent from SKIPPED records.
   std::optional<VerifyRecord> verify;
-  std::optional<Stats> time_ms;  // the timed loop [ms]
+  std::optional<Stats> time_ms;  // summarize_rounds() of the rounds [ms]
+  std::optional<std::vector<RoundRecord>> rounds;  // each round's timed loop, in round order
   std::optional<int> warmup;     // warm-up runs done
   std::optional<double> comp_ms;       // compute-only part alone, p50 [ms] (measure.isolate)
   std::optional<int> comp_ms_from;     // the earlier point comp_ms was taken from
@@ -104,6 +114,8 @@ struct PointRecord {
 // before they existed lacks them.
 void to_json(nlohmann::json& j, const VerifyRecord& v);
 void from_json(const nlohmann::json& j, VerifyRecord& v);
+void to_json(nlohmann::json& j, const RoundRecord& r);  // the Stats keys plus "samples"
+void from_json(const nlohmann::json& j, RoundRecord& r);
 void to_json(nlohmann::json& j, const PointRecord& r);
 void from_json(const nlohmann::json& j, PointRecord& r);
 

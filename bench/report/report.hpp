@@ -15,7 +15,11 @@ namespace cpb {
 // Rows: S ascending. Columns: one per schedule variant ("ulysses", "hcms C=2", "hcms C=3",
 // "ring", "usp u=2", ...), in schedule_order(). A cell holds what its record has of:
 // p50 time [ms], speedup vs Ulysses and vs Ring, overlap efficiency eta, and rho;
-// SKIPPED/FAILED cells say so, and their reasons are listed under the table.
+// SKIPPED/FAILED cells say so, and their reasons are listed under the table. Speedups and
+// eta carry their 95% intervals where the records have them, a speedup whose interval
+// holds 1 marked "\~". Under each table, per S and schedule with two variants or more, the
+// best of them vs Ulysses (best_of.hpp): chosen on the odd rounds and reported on the even
+// ones, or labelled as chosen and reported on the same rounds.
 // `source` names the file in the header.
 void write_markdown_report(const nlohmann::json& doc, const std::string& source, std::ostream& out);
 

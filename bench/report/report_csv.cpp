@@ -37,7 +37,8 @@ std::vector<std::string> make_preferred_columns() {
       "time_ms.p50", "time_ms.p10", "time_ms.p90", "time_ms.min", "time_ms.max", "time_ms.mean",
       "time_ms.cv", "time_ms.n",
       "comp_ms", "comm_ms", "rho", "rho_source", "bound", "eta",
-      "speedup.vs_ulysses", "speedup.vs_ring",
+      "speedup.vs_ulysses", "speedup_ci.vs_ulysses.lo", "speedup_ci.vs_ulysses.hi",
+      "speedup.vs_ring", "speedup_ci.vs_ring.lo", "speedup_ci.vs_ring.hi", "eta_ci.lo", "eta_ci.hi",
       "tflops_per_gpu", "attn_tflops", "attn_standalone_tflops", "flops_per_rank_max",
       "comm_bytes_per_rank", "busbw_gbps", "predicted_ms",
       "verify.max_abs_err", "verify.tolerance", "verify.bitwise_equal_to", "verify.bitwise_equal"});

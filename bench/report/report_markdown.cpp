@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/report/best_of.hpp"
 #include "bench/report/gpu_state.hpp"
+#include "bench/report/intervals.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/report/report.hpp"
 #include "bench/report/text_format.hpp"
@@ -74,6 +76,18 @@ void write_header(const nlohmann::json& doc, const std::string& source, std::ost
   if (!field("config_path").empty()) out << "- config: `" << field("config_path") << "`\n";
 }
 
+// A speedup with its 95% interval where the record has one: "1.04×U [0.99, 1.08]", and
+// "\~" after it when the interval contains 1 (escaped: GitHub reads "~x~" as struck out).
+std::string speedup_text(const nlohmann::json& r, const char* key, const char* tag) {
+  const auto v = number_field(r, {"speedup", key});
+  if (!v) return "";
+  const std::optional<Interval> ci = read_interval(find_field(r, {"speedup_ci", key}));
+  std::string s = fixed2(v) + tag;
+  if (!ci) return s;
+  s += " [" + fixed2(ci->lo) + ", " + fixed2(ci->hi) + "]";
+  return significant_ratio(ci) ? s : s + "\\" + kNotSignificant;
+}
+
 // What a table cell shows for one record.
 std::string cell_text(const nlohmann::json& r) {
   const std::string status = record_status(r);
@@ -81,9 +95,12 @@ std::string cell_text(const nlohmann::json& r) {
   if (status == "SKIPPED" || (!p50 && status != "PASS")) return status.empty() ? "-" : status;
   std::vector<std::string> parts;
   parts.push_back(p50 ? format_sig(p50) + " ms" : "no time");
-  if (const auto u = number_field(r, {"speedup", "vs_ulysses"})) parts.push_back(fixed2(u) + "×U");
-  if (const auto g = number_field(r, {"speedup", "vs_ring"})) parts.push_back(fixed2(g) + "×R");
-  if (const auto eta = number_field(r, {"eta"})) parts.push_back("η " + fixed2(eta));
+  for (const auto& [key, tag] : {std::pair{"vs_ulysses", "×U"}, std::pair{"vs_ring", "×R"}})
+    if (const std::string t = speedup_text(r, key, tag); !t.empty()) parts.push_back(t);
+  if (const auto eta = number_field(r, {"eta"})) {
+    const std::optional<Interval> ci = read_interval(find_field(r, {"eta_ci"}));
+    parts.push_back("η " + (ci ? format_with_interval(*eta, ci, false) : fixed2(eta)));
+  }
   if (const auto rho = number_field(r, {"rho"}))
     parts.push_back("ρ " + fixed2(rho) + (string_field(r, {"rho_source"}) == "self" ? "\\*" : ""));
   if (const auto bound = number_field(r, {"bound"})) parts.push_back("bound " + fixed2(bound));
@@ -162,7 +179,33 @@ std::string size_text(const nlohmann::json& r) {
   return S && !S->is_null() ? md_escape(plain_text(*S)) : "-";
 }
 
-void write_table(const GroupTable& t, std::ostream& out) {
+// One line per S and schedule (Ulysses aside) with two variants or more that have a
+// speedup: the best of them (best_of.hpp), on rounds it was not chosen on where it can.
+void write_best_of(const GroupTable& t, const std::vector<nlohmann::json>& all, std::ostream& out) {
+  std::map<std::pair<std::size_t, std::string>, std::vector<const nlohmann::json*>> by_cell;
+  for (const auto& [cell, r] : t.cells) {
+    const std::string schedule = string_field(*r, {"schedule"});
+    if (schedule != "ulysses" && record_status(*r) == "PASS") by_cell[{cell.first, schedule}].push_back(r);
+  }
+  bool listed = false;
+  for (const auto& [key, candidates] : by_cell) {
+    const std::optional<BestOf> b = best_of(candidates, all);
+    if (!b) continue;
+    std::string figure = fixed2(b->speedup) + "×U";
+    if (b->ci) figure += " [" + fixed2(b->ci->lo) + ", " + fixed2(b->ci->hi) + "]";
+    if (b->ci && !significant_ratio(b->ci)) figure += std::string("\\") + kNotSignificant;
+    out << (listed ? "" : "\n") << "- best of " << b->variants << ' ' << md_escape(key.second)
+        << " variants, S=" << size_text(*b->chosen) << ": " << md_escape(variant_label(*b->chosen)) << ", "
+        << figure
+        << (b->held_out ? " on the even rounds (chosen on the odd ones)"
+                        : " (best of " + std::to_string(b->variants) +
+                              ", chosen and reported on the same rounds: biased up)")
+        << '\n';
+    listed = true;
+  }
+}
+
+void write_table(const GroupTable& t, const std::vector<nlohmann::json>& all, std::ostream& out) {
   const std::string title = describe_group(t.group);
   out << "\n## " << (title.empty() ? "all points" : md_escape(title)) << "\n\n| S |";
   for (const Variant& v : t.variants) out << ' ' << md_escape(v.label) << " |";
@@ -177,6 +220,7 @@ void write_table(const GroupTable& t, std::ostream& out) {
     }
     out << '\n';
   }
+  write_best_of(t, all, out);
   bool listed = false;
   for (const nlohmann::json* r : t.records) {
     const std::string status = record_status(*r);
@@ -199,14 +243,16 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
     return;
   }
   out << "\nCells: p50 time [ms] · speedup vs Ulysses (×U) and vs Ring (×R) of the same problem · "
-         "overlap efficiency η · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
+         "overlap efficiency η; [lo, hi]: the 95% interval over the rounds and iterations, and \\~ after a "
+         "speedup whose interval contains 1 (not significant) · communication ratio ρ of serial Ulysses (ρ\\*: the row's own, "
          "when the problem has no Ulysses row) · overlap bound on speedup 1/max(ρ, 1-ρ). A cell shows what its record has; "
          "docs/METRICS.md defines each.\n";
   const auto throttled_point = [](const nlohmann::json& r) { return !record_throttle_reasons(r).empty(); };
   if (std::any_of(points->begin(), points->end(), throttled_point))
     out << "\nT: the GPU clocks were throttled for power or temperature during the timed loop (the record's "
            "gpu_state; docs/METRICS.md, \"GPU state\").\n";
-  for (const GroupTable& t : build_tables(*points)) write_table(t, out);
+  const std::vector<nlohmann::json> all(points->begin(), points->end());
+  for (const GroupTable& t : build_tables(*points)) write_table(t, all, out);
 }
 
 }  // namespace cpb

@@ -35,6 +35,17 @@ Stats summarize(std::vector<double> samples) {
   return s;
 }
 
+Stats summarize_rounds(const std::vector<std::vector<double>>& rounds) {
+  std::vector<double> pooled, medians;
+  for (const auto& r : rounds) {
+    pooled.insert(pooled.end(), r.begin(), r.end());
+    if (!r.empty()) medians.push_back(summarize(r).p50);
+  }
+  Stats s = summarize(std::move(pooled));
+  if (!medians.empty()) s.p50 = summarize(std::move(medians)).p50;
+  return s;
+}
+
 nlohmann::json to_json(const Stats& s) {
   return {{"p50", s.p50}, {"p10", s.p10}, {"p90", s.p90}, {"min", s.min},
           {"max", s.max}, {"mean", s.mean}, {"cv", s.cv},   {"n", s.n}};

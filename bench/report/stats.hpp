@@ -15,6 +15,13 @@ struct Stats {
 
 // Percentiles by linear interpolation between order statistics. n == 0 -> all zero.
 Stats summarize(std::vector<double> samples);
+
+// The statistics of a point timed in rounds (one timed loop per round; `rounds` holds
+// each round's samples): p50 is the median of the rounds' p50s (for two rounds their
+// mean), which one drifting round cannot move far; n, p10, p90, min, max, mean and cv are
+// over all rounds' samples pooled, so cv includes the spread between rounds. One round:
+// summarize() of its samples. No rounds: all zero.
+Stats summarize_rounds(const std::vector<std::vector<double>>& rounds);
 nlohmann::json to_json(const Stats& s);  // {"p50","p10","p90","min","max","mean","cv","n"}
 // nlohmann ADL conversions of the same object; from_json reads a null number as NaN.
 void to_json(nlohmann::json& j, const Stats& s);

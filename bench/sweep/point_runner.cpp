@@ -206,7 +206,42 @@ void add_model_figures(PointContext& ctx, const Schedule& sched, const Problem& 
   if (p50 > 0) r.tflops_per_gpu = flops_total / p.P / (p50 * 1e-3) / 1e12;
 }
 
+std::vector<std::vector<double>> round_samples(const std::vector<RoundRecord>& rounds) {
+  std::vector<std::vector<double>> s;
+  for (const RoundRecord& r : rounds) s.push_back(r.samples);
+  return s;
+}
+
 }  // namespace
+
+bool timed_in_rounds(const PointRecord& r) { return r.status == "PASS" && r.time_ms && r.rounds; }
+
+Measurement measure_round(const Point& in, const PointRecord& r, PointContext& ctx) {
+  Point point = in;
+  if (const Reason why = resolve_transport(point, ctx.runtime))
+    throw std::logic_error("measure_round: point " + std::to_string(point.index) + " cannot run: " + *why);
+  if (r.chunks_chosen) point.problem.chunks = *r.chunks_chosen;
+  const Schedule& sched = *find_schedule(point.schedule);
+  const Plan plan = sched.plan(point.problem, ctx.mpi.rank());
+  return measure_plan(ctx.runtime, point.problem, plan, run_options(point, ctx.measure), ctx.measure,
+                      ctx.mpi.world());
+}
+
+void add_round(PointRecord& r, const Measurement& m) {
+  if (!r.rounds) r.rounds.emplace();
+  r.rounds->push_back(RoundRecord{m.stats, m.samples});
+  // The GPUs over every round's timed loop: the rounds' states combined as ranks' are
+  // (median of medians, union of reasons), over the same ranks.
+  if (m.gpu_state) {
+    const int ranks = m.gpu_state->ranks;
+    r.gpu_state = r.gpu_state ? combine_gpu_states({*r.gpu_state, *m.gpu_state}) : *m.gpu_state;
+    r.gpu_state->ranks = ranks;
+  }
+  const double before = r.time_ms ? r.time_ms->p50 : 0;
+  r.time_ms = summarize_rounds(round_samples(*r.rounds));
+  // FLOPs per GPU over the time: the same FLOPs over the new time.
+  if (r.tflops_per_gpu && before > 0 && r.time_ms->p50 > 0) *r.tflops_per_gpu *= before / r.time_ms->p50;
+}
 
 PointRecord skipped_record(const Point& point, const std::string& runtime, const std::string& reason) {
   PointRecord r = base_record(point, runtime);
@@ -247,6 +282,7 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   r.status = verdict.pass ? "PASS" : "FAILED";
   if (!verdict.reason.empty()) r.reason = verdict.reason;
   r.time_ms = runs.timed.stats;
+  r.rounds = std::vector<RoundRecord>{RoundRecord{runs.timed.stats, runs.timed.samples}};
   r.warmup = runs.timed.warmup;
   r.gpu_state = runs.timed.gpu_state;
   if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);

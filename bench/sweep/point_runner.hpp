@@ -1,5 +1,6 @@
 // Runs one sweep point on a runtime: plan, verify, measure, time the compute-only and
-// comm-only parts, and return the point's result record (point_record.hpp).
+// comm-only parts, and return the point's result record (point_record.hpp) with its
+// first round; the sweep (sweep.hpp) adds the later rounds of the timed loop.
 #pragma once
 
 #include <string>
@@ -7,6 +8,7 @@
 #include "bench/config/config.hpp"
 #include "bench/runtime.hpp"
 #include "bench/sweep/comp_time_cache.hpp"
+#include "bench/sweep/measure.hpp"
 #include "bench/report/point_record.hpp"
 #include "comm/mpi_session.hpp"
 
@@ -30,6 +32,20 @@ struct PointContext {
 // An OutOfMemory in any phase, agreed over the ranks, makes the point SKIPPED with the
 // lowest failing rank's message (bytes needed and free); the sweep goes on.
 PointRecord run_point(const Point& point, PointContext& ctx);
+
+// Whether `r` takes part in the later rounds: it PASSed with a timed loop (a FAILED
+// point's time is no result; a SKIPPED one has none).
+bool timed_in_rounds(const PointRecord& r);
+
+// Collective: one more round of the timed loop of the point run_point(point) gave `r`
+// for (timed_in_rounds(r)): the point's plan (with chunks "auto", r.chunks_chosen) on an
+// executor prepared again, which lives for this round only (the memory of one point's
+// buffers at a time), warmed up and measured as in run_point.
+Measurement measure_round(const Point& point, const PointRecord& r, PointContext& ctx);
+
+// Appends round `m` to r.rounds and recomputes what depends on the rounds: time_ms
+// (summarize_rounds) and tflops_per_gpu (at the new time_ms.p50).
+void add_round(PointRecord& r, const Measurement& m);
 
 // A record for a point that does not run (status SKIPPED, with the reason).
 PointRecord skipped_record(const Point& point, const std::string& runtime, const std::string& reason);

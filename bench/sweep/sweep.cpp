@@ -1,22 +1,85 @@
 #include "bench/sweep/sweep.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 
-#include "bench/report/metrics.hpp"
-#include "bench/sweep/point_runner.hpp"
-#include "bench/sweep/provenance.hpp"
+#include "base/out_of_memory.hpp"
 #include "bench/report/console_table.hpp"
+#include "bench/report/metrics.hpp"
 #include "bench/report/progress.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/report/result_file.hpp"
+#include "bench/sweep/point_runner.hpp"
+#include "bench/sweep/provenance.hpp"
 
 namespace cpb {
+namespace {
+
+// The points of each comparison group, in order of the groups' first points.
+std::vector<std::vector<size_t>> comparison_groups(const std::vector<Point>& points) {
+  std::map<std::string, size_t> group_of;  // problem_key dump -> position in `groups`
+  std::vector<std::vector<size_t>> groups;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const std::string key = problem_key({{"params", points[i].params()}}).dump();
+    const auto [it, added] = group_of.emplace(key, groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+  return groups;
+}
+
+// Collective: the points `group` of `points`. Round 1 is run_point for each in order;
+// round k (k = 2..rounds) times again each point that timed_in_rounds, in the order of
+// round 1 rotated left by k-1 places. Every rank sees the same statuses, so every rank
+// runs the same points in the same order.
+std::vector<PointRecord> run_group(const std::vector<Point>& points, const std::vector<size_t>& group,
+                                   int rounds, PointContext& ctx, Progress& progress) {
+  std::vector<PointRecord> recs;
+  for (size_t i : group) {
+    const Point& p = points[i];
+    progress.begin(p.index, describe_point({{"schedule", p.schedule}, {"params", p.params()}}));
+    recs.push_back(run_point(p, ctx));
+    progress.end();
+  }
+  std::vector<size_t> timed;  // positions in recs
+  for (size_t k = 0; k < recs.size(); ++k)
+    if (timed_in_rounds(recs[k])) timed.push_back(k);
+  for (int round = 1; round < rounds; ++round) {
+    for (size_t j = 0; j < timed.size(); ++j) {
+      const size_t k = timed[(j + static_cast<size_t>(round)) % timed.size()];
+      try {
+        add_round(recs[k], measure_round(points[group[k]], recs[k], ctx));
+      } catch (const OutOfMemory&) {
+        // Every rank throws together (Runtime::prepare); the point keeps the rounds it has
+        // (its record's "rounds" says how many).
+      }
+    }
+  }
+  return recs;
+}
+
+// Rank 0: `rows` into `records`, which stays sorted by point index.
+void merge_by_index(std::vector<nlohmann::json>& records, const std::vector<nlohmann::json>& rows) {
+  const auto index = [](const nlohmann::json& r) { return r.value("index", 0); };
+  for (const nlohmann::json& r : rows) {
+    const auto at = std::upper_bound(records.begin(), records.end(), r,
+                                     [&](const nlohmann::json& a, const nlohmann::json& b) { return index(a) < index(b); });
+    records.insert(at, r);
+  }
+}
+
+}  // namespace
 
 int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime& runtime,
               const MpiSession& mpi, const SweepOptions& opt) {
   const bool root = mpi.rank() == 0;
-  const nlohmann::json provenance = make_provenance(mpi, runtime, cfg, opt.argv);
+  const int rounds = cfg.measure.rounds > 0 ? cfg.measure.rounds : default_rounds(runtime.name());
+  nlohmann::json provenance = make_provenance(mpi, runtime, cfg, opt.argv);
+  // The provenance's config names the rounds that ran; its config_hash stays that of the
+  // config as loaded (rounds "auto" included), which is what --resume compares.
+  if (provenance["config"].contains("measure")) provenance["config"]["measure"]["rounds"] = rounds;
   std::unique_ptr<ResultFile> file;
   if (root && !opt.out.empty()) {
     std::vector<nlohmann::json> kept;
@@ -27,28 +90,37 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
   CompTimeCache comp_times;
   PointContext ctx{runtime, cfg.measure, mpi, opt.trace_dir, &comp_times};
   Progress progress(static_cast<int>(points.size()), root && progress_wanted(opt.quiet), std::cerr);
-  std::vector<nlohmann::json> records;
+  std::vector<nlohmann::json> records;  // rank 0: the finished groups' records, by index
   if (root) {
-    std::cout << "cpbench " << cfg.name << ": " << points.size() << " points, " << mpi.size()
-              << " ranks, " << runtime.name() << " runtime\n";
+    std::cout << "cpbench " << cfg.name << ": " << points.size() << " points, " << mpi.size() << " ranks, "
+              << runtime.name() << " runtime, " << rounds << (rounds == 1 ? " round\n" : " rounds\n");
     print_results_header(std::cout);
   }
   int failed = 0;
-  for (const Point& p : points) {
-    const auto kept = opt.kept.find(p.index);
-    if (kept != opt.kept.end()) {
-      records.push_back(kept->second);
-    } else {
-      progress.begin(p.index, describe_point({{"schedule", p.schedule}, {"params", p.params()}}));
-      records.push_back(run_point(p, ctx));
-      progress.end();
+  for (const std::vector<size_t>& group : comparison_groups(points)) {
+    // Points kept from a resumed file (--resume) are not run again; their records join
+    // the group's rows, so the new rows get their speedups against kept references.
+    std::vector<size_t> to_run;
+    std::vector<nlohmann::json> rows;
+    for (size_t i : group) {
+      const auto kept = opt.kept.find(points[i].index);
+      if (kept == opt.kept.end()) to_run.push_back(i);
+      else if (root) rows.push_back(kept->second);
     }
+    const std::vector<PointRecord> recs = run_group(points, to_run, rounds, ctx, progress);
     if (!root) continue;
-    fill_derived_metrics(records);  // a new row can give earlier rows their speedups
-    if (file && kept == opt.kept.end()) file->assign(records);  // kept records are in the file
-    print_results_row(records.back(), std::cout);
+    rows.insert(rows.end(), recs.begin(), recs.end());
+    std::sort(rows.begin(), rows.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+      return a.value("index", 0) < b.value("index", 0);
+    });
+    fill_derived_metrics(rows);  // a row's Ulysses and Ring references are in its own group
+    for (const nlohmann::json& r : rows) {
+      print_results_row(r, std::cout);
+      if (r.value("status", "") == "FAILED") ++failed;
+    }
     std::cout.flush();
-    if (records.back().value("status", "") == "FAILED") ++failed;
+    merge_by_index(records, rows);
+    if (file) file->assign(records);
   }
   if (root) {
     const nlohmann::json all = records;

@@ -1,5 +1,7 @@
-// The sweep runner: runs the points of a config one after another on one runtime,
-// prints the table as rows finish, and rewrites the result file after each point.
+// The sweep runner: runs the points of a config on one runtime, one comparison group at a
+// time (the points of one problem: every schedule, transport, option and lever; metrics.hpp
+// problem_key), each group in measure.rounds rounds (docs/METRICS.md, "Rounds"); prints a
+// group's rows and rewrites the result file once its last round is done.
 #pragma once
 
 #include <map>
@@ -22,9 +24,11 @@ struct SweepOptions {
   std::map<int, nlohmann::json> kept;
 };
 
-// Collective. Returns the process exit code: 0 when every point passed or was skipped,
-// 1 when any point FAILED verification (kept points included). The result file is
-// "complete" once the last point is in (result_file.hpp).
+// Collective. The groups run in the order of their first points, a group's points in
+// sweep order; the result file lists the records by point index. Returns the process exit
+// code: 0 when every point passed or was skipped, 1 when any point FAILED verification
+// (kept points included). The result file is "complete" once the last point is in
+// (result_file.hpp).
 int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime& runtime,
               const MpiSession& mpi, const SweepOptions& opt);
 

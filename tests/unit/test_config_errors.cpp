@@ -196,6 +196,11 @@ TEST_F(ConfigErrors, Measure) {
       contains(error(kBaseAxes, R"("measure": {"iterations": 0})"), "measure.iterations: 0 is not positive"));
   EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"iterations": 3, "min_iterations": 5})"),
                        "measure.min_iterations: 5 is too large; allowed: integers from 1 to 3"));
+  EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"rounds": 0})"), "measure.rounds: 0 is not positive"));
+  EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"rounds": 101})"),
+                       "measure.rounds: 101 is too large; allowed: integers from 1 to 100"));
+  EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"rounds": "many"})"),
+                       "measure.rounds: \"many\" is not a round count; allowed: \"auto\", integers from 1 to 100"));
   EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"max_seconds": 0})"),
                        "measure.max_seconds: 0 is not a positive number; allowed: numbers > 0 [s]"));
   EXPECT_TRUE(contains(error(kBaseAxes, R"("measure": {"max_seconds": "1"})"),

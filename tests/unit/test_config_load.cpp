@@ -108,6 +108,18 @@ TEST_F(ConfigLoad, VerifyAutoDependsOnTheLargestPoint) {
   EXPECT_EQ(load(kBaseAxes, R"("measure": {"verify": "full"})").measure.verify, VerifyMode::Full);
 }
 
+TEST_F(ConfigLoad, RoundsAutoByDefaultOrACount) {
+  const SweepConfig plain = load(kBaseAxes, "");
+  EXPECT_EQ(plain.measure.rounds, 0);  // the runtime's default
+  EXPECT_EQ(plain.resolved["measure"]["rounds"], "auto");
+  EXPECT_EQ(load(kBaseAxes, R"("measure": {"rounds": "auto"})").measure.rounds, 0);
+  const SweepConfig five = load(kBaseAxes, R"("measure": {"rounds": 5})");
+  EXPECT_EQ(five.measure.rounds, 5);
+  EXPECT_EQ(five.resolved["measure"]["rounds"], 5);
+  EXPECT_EQ(default_rounds("cuda"), 3);
+  EXPECT_EQ(default_rounds("cpu"), 1);
+}
+
 TEST_F(ConfigLoad, MinIterationsFollowsIterationsWhenLeftOut) {
   const SweepConfig c = load(kBaseAxes, R"("measure": {"iterations": 1})");
   EXPECT_EQ(c.measure.iterations, 1);

@@ -4,7 +4,9 @@
 // bitwise equal (hcms and ulysses).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -51,7 +53,7 @@ TEST_F(PointRecordOnCpu, RunRecordsReadBackUnchanged) {
   const nlohmann::json first = run(hcms_point(0));
   ASSERT_EQ(first["status"], "PASS") << first.dump();
   for (const char* key : {"verify", "time_ms", "warmup", "comp_ms", "comm_ms", "flops_per_rank_max",
-                          "comm_bytes_per_rank", "plan_steps", "tflops_per_gpu", "options"})
+                          "comm_bytes_per_rank", "plan_steps", "tflops_per_gpu", "options", "rounds"})
     EXPECT_TRUE(first.contains(key)) << key;
   EXPECT_FALSE(first.contains("reason"));
   EXPECT_FALSE(first.contains("comm_time_ms")) << "one rank has no comm step";
@@ -62,6 +64,39 @@ TEST_F(PointRecordOnCpu, RunRecordsReadBackUnchanged) {
   EXPECT_EQ(round_trip(second), second);
   // Bytes of a result file too (numbers print alike after the round trip).
   EXPECT_EQ(round_trip(second).dump(2), second.dump(2));
+}
+
+TEST_F(PointRecordOnCpu, LaterRoundsAddTheirLoopsAndTimeIsTheMedianOfRounds) {
+  PointContext ctx{*cpu_, m_, test::mpi_session(), "", &cache_};
+  const Point pt = hcms_point(0);
+  PointRecord r = run_point(pt, ctx);
+  ASSERT_TRUE(timed_in_rounds(r));
+  ASSERT_EQ(r.rounds->size(), 1u);
+  EXPECT_EQ(r.rounds->front().samples.size(), static_cast<size_t>(r.time_ms->n));
+  for (int k = 0; k < 2; ++k) add_round(r, measure_round(pt, r, ctx));
+  ASSERT_EQ(r.rounds->size(), 3u);
+  std::vector<double> p50s;
+  for (const RoundRecord& round : *r.rounds) {
+    EXPECT_EQ(round.samples.size(), static_cast<size_t>(m_.iterations));
+    p50s.push_back(round.stats.p50);
+  }
+  std::sort(p50s.begin(), p50s.end());
+  EXPECT_DOUBLE_EQ(r.time_ms->p50, p50s[1]);
+  EXPECT_EQ(r.time_ms->n, 3 * m_.iterations);
+  const nlohmann::json j = r;
+  EXPECT_EQ(j["rounds"].size(), 3u);
+  EXPECT_EQ(round_trip(j), j);
+}
+
+TEST(PointRecord, FailedAndSkippedRecordsTakeNoLaterRounds) {
+  PointRecord r = skipped_record(hcms_point(0), "cpu", "why not");
+  EXPECT_FALSE(timed_in_rounds(r));
+  r.status = "FAILED";
+  r.time_ms = Stats{};
+  r.rounds = std::vector<RoundRecord>{};
+  EXPECT_FALSE(timed_in_rounds(r));
+  r.status = "PASS";
+  EXPECT_TRUE(timed_in_rounds(r));
 }
 
 TEST_F(PointRecordOnCpu, OptionsAreTheSchedulesAndDigestsMatchForBitwiseEqualOutputs) {

@@ -1,0 +1,155 @@
+#include "bench/report/intervals.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace cpb {
+namespace {
+
+// splitmix64: a small generator whose stream is the same on every platform (the standard
+// distributions are not).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  size_t below(size_t n) { return static_cast<size_t>(next() % n); }  // bias < n / 2^64
+
+ private:
+  uint64_t state_;
+};
+
+// The median as summarize() computes p50: the mean of the middle two for an even count.
+// Reorders `v`. Precondition: v is not empty.
+double median_in_place(std::vector<double>& v) {
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  const double upper = v[mid];
+  if (v.size() % 2 == 1) return upper;
+  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lower + upper) / 2;
+}
+
+RoundSamples non_empty(const RoundSamples& rounds) {
+  RoundSamples kept;
+  for (const auto& r : rounds)
+    if (!r.empty()) kept.push_back(r);
+  return kept;
+}
+
+// One resample of a point: the median over the drawn rounds of the median of each drawn
+// round's resampled iterations.
+class Resampler {
+ public:
+  explicit Resampler(const RoundSamples& rounds) : rounds_(rounds) {}
+  double draw(const std::vector<size_t>& picks, Rng& rng) {
+    medians_.clear();
+    for (size_t r : picks) {
+      const std::vector<double>& s = rounds_[r];
+      buf_.resize(s.size());
+      for (double& x : buf_) x = s[rng.below(s.size())];
+      medians_.push_back(median_in_place(buf_));
+    }
+    return median_in_place(medians_);
+  }
+  size_t rounds() const { return rounds_.size(); }
+
+ private:
+  const RoundSamples& rounds_;
+  std::vector<double> buf_, medians_;
+};
+
+void pick_rounds(size_t n, Rng& rng, std::vector<size_t>& picks) {
+  picks.resize(n);
+  for (size_t& p : picks) p = rng.below(n);
+}
+
+// The level's central interval of `stats` (sorted here), by interpolated percentiles.
+Interval central(std::vector<double>& stats, double level) {
+  std::sort(stats.begin(), stats.end());
+  const auto at = [&stats](double q) {
+    const double pos = q * static_cast<double>(stats.size() - 1);
+    const size_t lo = static_cast<size_t>(std::floor(pos));
+    const size_t hi = std::min(lo + 1, stats.size() - 1);
+    return stats[lo] + (pos - static_cast<double>(lo)) * (stats[hi] - stats[lo]);
+  };
+  return Interval{at((1 - level) / 2), at((1 + level) / 2)};
+}
+
+}  // namespace
+
+double median_of_rounds(const RoundSamples& rounds) {
+  std::vector<double> medians;
+  for (auto r : rounds)
+    if (!r.empty()) medians.push_back(median_in_place(r));
+  return medians.empty() ? 0 : median_in_place(medians);
+}
+
+std::optional<Interval> ratio_interval(const RoundSamples& num, const RoundSamples& den,
+                                       const BootstrapSettings& settings) {
+  const RoundSamples a = non_empty(num), b = non_empty(den);
+  if (a.empty() || b.empty() || settings.resamples < 1) return std::nullopt;
+  const bool paired = a.size() == b.size();
+  Rng rng(settings.seed);
+  Resampler ra(a), rb(b);
+  std::vector<size_t> picks_a, picks_b;
+  std::vector<double> stats;
+  stats.reserve(static_cast<size_t>(settings.resamples));
+  for (int i = 0; i < settings.resamples; ++i) {
+    pick_rounds(a.size(), rng, picks_a);
+    if (paired)
+      picks_b = picks_a;
+    else
+      pick_rounds(b.size(), rng, picks_b);
+    const double ta = ra.draw(picks_a, rng), tb = rb.draw(picks_b, rng);
+    if (tb > 0) stats.push_back(ta / tb);
+  }
+  if (stats.empty()) return std::nullopt;
+  return central(stats, settings.level);
+}
+
+std::optional<Interval> time_interval(const RoundSamples& rounds, const BootstrapSettings& settings) {
+  const RoundSamples a = non_empty(rounds);
+  if (a.empty() || settings.resamples < 1) return std::nullopt;
+  Rng rng(settings.seed);
+  Resampler ra(a);
+  std::vector<size_t> picks;
+  std::vector<double> stats;
+  stats.reserve(static_cast<size_t>(settings.resamples));
+  for (int i = 0; i < settings.resamples; ++i) {
+    pick_rounds(a.size(), rng, picks);
+    stats.push_back(ra.draw(picks, rng));
+  }
+  return central(stats, settings.level);
+}
+
+std::optional<Interval> read_interval(const nlohmann::json* j) {
+  if (!j || !j->is_object()) return std::nullopt;
+  const auto end = [j](const char* key) -> std::optional<double> {
+    const auto it = j->find(key);
+    if (it == j->end() || !it->is_number() || !std::isfinite(it->get<double>())) return std::nullopt;
+    return it->get<double>();
+  };
+  const auto lo = end("lo"), hi = end("hi");
+  if (!lo || !hi) return std::nullopt;
+  return Interval{*lo, *hi};
+}
+
+bool significant_ratio(const std::optional<Interval>& ci) { return ci && !ci->contains(1.0); }
+
+std::string format_with_interval(double value, const std::optional<Interval>& ci, bool ratio) {
+  char buf[96];
+  if (!ci) {
+    std::snprintf(buf, sizeof(buf), "%.2f", value);
+    return buf;
+  }
+  std::snprintf(buf, sizeof(buf), "%.2f [%.2f, %.2f]", value, ci->lo, ci->hi);
+  return ratio && !significant_ratio(ci) ? std::string(buf) + kNotSignificant : std::string(buf);
+}
+
+}  // namespace cpb

@@ -1,0 +1,152 @@
+// The bootstrap intervals of intervals.hpp on synthetic rounds: the interval of a ratio of
+// two points drawn from the same distribution holds 1 about as often as its level says,
+// a 10% shift with low noise is left out of it, the resampling is deterministic, and the
+// tables' text and the significance mark follow the interval.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+
+#include "bench/report/intervals.hpp"
+#include "bench/report/stats.hpp"
+
+namespace cpb {
+namespace {
+
+// Normal deviates from the raw mt19937_64 stream (whose output the standard fixes; its
+// distributions are not), by Box-Muller.
+class Noise {
+ public:
+  explicit Noise(uint64_t seed) : gen_(seed) {}
+  double normal() {
+    const double u1 = (static_cast<double>(gen_() >> 11) + 0.5) / 9007199254740992.0;
+    const double u2 = static_cast<double>(gen_() >> 11) / 9007199254740992.0;
+    return std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  std::mt19937_64 gen_;
+};
+
+// R rounds of n samples: base * (1 + drift_r) * (1 + noise), drift_r shared by the points
+// of one run when `drifts` is given (what rotating the order within a group aims at).
+RoundSamples rounds_of(double base, const std::vector<double>& drifts, int n, double noise_sd, Noise& rng) {
+  RoundSamples r;
+  for (double d : drifts) {
+    std::vector<double> s;
+    for (int i = 0; i < n; ++i) s.push_back(base * (1 + d) * (1 + noise_sd * rng.normal()));
+    r.push_back(s);
+  }
+  return r;
+}
+
+std::vector<double> drifts(int rounds, double sd, Noise& rng) {
+  std::vector<double> d;
+  for (int i = 0; i < rounds; ++i) d.push_back(sd * rng.normal());
+  return d;
+}
+
+TEST(Intervals, MedianOfRoundsIsTheMedianOfTheRoundsMedians) {
+  const RoundSamples r = {{1, 2, 3}, {10, 20, 30, 40}, {5}};
+  EXPECT_DOUBLE_EQ(median_of_rounds(r), 5.0);  // medians 2, 25, 5
+  EXPECT_DOUBLE_EQ(median_of_rounds({{4, 1}, {}}), 2.5);
+  EXPECT_EQ(median_of_rounds({}), 0);
+  EXPECT_DOUBLE_EQ(summarize_rounds(r).p50, 5.0);  // stats.hpp agrees
+  EXPECT_EQ(summarize_rounds(r).n, 8);
+  EXPECT_DOUBLE_EQ(summarize_rounds(r).min, 1.0);
+  EXPECT_DOUBLE_EQ(summarize_rounds({{1, 2, 3}, {5, 6, 7}}).p50, 4.0);  // two rounds: their mean
+}
+
+TEST(Intervals, SameDistributionsGiveIntervalsHoldingOneAtAboutTheLevel) {
+  Noise rng(16);
+  int hold = 0;
+  const int trials = 200;
+  for (int t = 0; t < trials; ++t) {
+    const std::vector<double> d = drifts(3, 0.01, rng);  // 1% drift, shared: paired rounds
+    const RoundSamples a = rounds_of(20, d, 10, 0.01, rng), b = rounds_of(20, d, 10, 0.01, rng);
+    const auto ci = ratio_interval(a, b, BootstrapSettings{500, 0.95, 7});
+    ASSERT_TRUE(ci);
+    EXPECT_LT(ci->lo, ci->hi);
+    if (ci->contains(1.0)) ++hold;
+  }
+  // The nominal level is 95%; a percentile bootstrap of 3 rounds of 10 covers a little less.
+  EXPECT_GE(hold, trials * 85 / 100) << hold << " of " << trials;
+  EXPECT_LT(hold, trials) << "intervals that always hold 1 are too wide to tell anything";
+}
+
+TEST(Intervals, TenPercentShiftWithLowNoiseLeavesOneOut) {
+  Noise rng(17);
+  for (int t = 0; t < 50; ++t) {
+    const std::vector<double> d = drifts(3, 0.005, rng);
+    const RoundSamples slow = rounds_of(22, d, 10, 0.01, rng), fast = rounds_of(20, d, 10, 0.01, rng);
+    const auto ci = ratio_interval(slow, fast);
+    ASSERT_TRUE(ci);
+    EXPECT_FALSE(ci->contains(1.0)) << ci->lo << " " << ci->hi;
+    EXPECT_TRUE(ci->contains(median_of_rounds(slow) / median_of_rounds(fast)));
+    EXPECT_TRUE(significant_ratio(ci));
+  }
+}
+
+TEST(Intervals, DriftCommonToBothPointsCancelsInThePairedRatio) {
+  // Rounds 10% apart hit both points alike: the ratio stays near 1.1 and its interval
+  // narrow, while the time's own interval spans the drift.
+  Noise rng(18);
+  const std::vector<double> d = {-0.1, 0.0, 0.1};
+  const RoundSamples a = rounds_of(22, d, 10, 0.002, rng), b = rounds_of(20, d, 10, 0.002, rng);
+  const auto ratio = ratio_interval(a, b);
+  const auto time = time_interval(a);
+  ASSERT_TRUE(ratio && time);
+  EXPECT_LT(ratio->hi - ratio->lo, 0.02);
+  EXPECT_TRUE(ratio->contains(1.1));
+  EXPECT_GT((time->hi - time->lo) / 22, 0.1);
+}
+
+TEST(Intervals, DeterministicForOneSeed) {
+  Noise rng(19);
+  const std::vector<double> d = drifts(3, 0.01, rng);
+  const RoundSamples a = rounds_of(10, d, 8, 0.02, rng), b = rounds_of(11, d, 8, 0.02, rng);
+  const auto x = ratio_interval(a, b), y = ratio_interval(a, b);
+  ASSERT_TRUE(x && y);
+  EXPECT_EQ(x->lo, y->lo);
+  EXPECT_EQ(x->hi, y->hi);
+  const auto other = ratio_interval(a, b, BootstrapSettings{2000, 0.95, 12345});
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->lo != x->lo || other->hi != x->hi);
+  const auto t1 = time_interval(a), t2 = time_interval(a);
+  ASSERT_TRUE(t1 && t2);
+  EXPECT_EQ(t1->lo, t2->lo);
+  EXPECT_EQ(t1->hi, t2->hi);
+}
+
+TEST(Intervals, UnpairedWhenTheRoundCountsDiffer) {
+  Noise rng(20);
+  const RoundSamples a = rounds_of(20, {0, 0, 0}, 10, 0.01, rng), b = rounds_of(10, {0}, 10, 0.01, rng);
+  const auto ci = ratio_interval(a, b);
+  ASSERT_TRUE(ci);
+  EXPECT_TRUE(ci->contains(median_of_rounds(a) / median_of_rounds(b)));
+}
+
+TEST(Intervals, NoRoundsNoInterval) {
+  EXPECT_FALSE(ratio_interval({}, {{1, 2}}));
+  EXPECT_FALSE(ratio_interval({{1, 2}}, {{}, {}}));
+  EXPECT_FALSE(time_interval({}));
+}
+
+TEST(Intervals, TextAndSignificance) {
+  EXPECT_EQ(format_with_interval(1.04, Interval{0.99, 1.08}, true), "1.04 [0.99, 1.08]~");
+  EXPECT_EQ(format_with_interval(1.12, Interval{1.05, 1.2}, true), "1.12 [1.05, 1.20]");
+  EXPECT_EQ(format_with_interval(0.9, Interval{0.85, 0.95}, true), "0.90 [0.85, 0.95]");
+  EXPECT_EQ(format_with_interval(0.5, Interval{0.2, 1.5}, false), "0.50 [0.20, 1.50]");  // eta: no mark
+  EXPECT_EQ(format_with_interval(1.04, std::nullopt, true), "1.04");
+  EXPECT_FALSE(significant_ratio(std::nullopt));
+  const nlohmann::json j = {{"lo", 0.5}, {"hi", 0.7}};
+  ASSERT_TRUE(read_interval(&j));
+  EXPECT_EQ(read_interval(&j)->hi, 0.7);
+  const nlohmann::json half = {{"lo", 0.5}, {"hi", nullptr}};
+  EXPECT_FALSE(read_interval(&half));
+  EXPECT_FALSE(read_interval(nullptr));
+}
+
+}  // namespace
+}  // namespace cpb
