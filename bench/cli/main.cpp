@@ -48,6 +48,18 @@ CLI::Validator number_at_least(double lo) {
       "NUMBER>=" + CLI::detail::to_string(lo));
 }
 
+// A duration in seconds > 0, worded as the config's measure.timeout errors are.
+CLI::Validator positive_seconds() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        const nlohmann::json v = cpb::cfg::parse_cli_scalar(s);
+        if (!v.is_number() || !(v.get<double>() > 0))
+          return (v.is_number() ? s : "\"" + s + "\"") + " is not a positive number; allowed: numbers > 0 [s]";
+        return "";
+      },
+      "SECONDS>0");
+}
+
 // One of `names`, worded as the config errors are ("\"xml\" is not a format; allowed: md,
 // csv"), with a "did you mean" hint for a near miss; CLI11's IsMember says "xml not in {md,csv}".
 CLI::Validator one_of(const std::vector<std::string>& names, const std::string& noun) {
@@ -95,7 +107,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress lines");
   run_cmd->add_option("--timeout", run.timeout,
                       "Watchdog: the longest wait on other ranks before the job ends with code 3 [s]; "
-                      "default: the config's measure.timeout");
+                      "default: the config's measure.timeout")
+      ->check(positive_seconds());
   run_cmd->add_option("--ranks-per-node", run.ranks_per_node,
                       "Emulated node size of the copy-engine transports (CUDA); replaces the config's ranks_per_node")
       ->transform(integer_in(1));
@@ -133,7 +146,8 @@ int main(int argc, char** argv) {
   probe_cmd->add_flag("-q,--quiet", probe.quiet, "No progress lines");
   probe_cmd->add_option("--timeout", probe.timeout,
                         "Watchdog: the longest wait on other ranks before the job ends with code 3 [s]")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(positive_seconds());
 
   std::string list_format = "text";
   CLI::App* list_cmd = app.add_subcommand("list", "List schedules, axes, transports and masks");
