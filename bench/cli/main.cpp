@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("-a,--axis", run.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
   run_cmd->add_option("--filter", run.filter, "Keep matching points, e.g. 'schedule=hcms|ulysses,S>=1024'");
   run_cmd->add_flag("--dry-run", run.dry_run, "List the points and their count; run nothing");
-  run_cmd->add_option("-o,--out", run.out, "Result JSON, rewritten atomically after each point");
+  run_cmd->add_option("-o,--out", run.out, "Result JSON, rewritten atomically after each comparison group");
   CLI::Option* force = run_cmd->add_flag("--force", run.force, "Overwrite an existing --out");
   run_cmd->add_flag("--resume", run.resume, "Continue an existing --out: keep its points of this commit and config")
       ->excludes(force);
