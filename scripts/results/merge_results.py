@@ -7,10 +7,16 @@ provenance kept whole under "runs". Measurements are copied unchanged. A part th
 itself a merged file (provenance "runs", every point tagged "run") is taken as its runs,
 so merging merged files still gives one "run" per cpbench run.
 
+Parts built from different commits are refused (exit 2) unless --allow-mixed-commits is
+given; every merged point carries the commit that measured it ("git": its own, or its
+run's provenance.git for records older than the field), so a mixed file says which
+point came from which commit. The merged file is "complete" only when every part is.
+
     scripts/results/merge_results.py -o merged.json part1.json part2.json ...
 """
 import argparse
 import json
+import os
 import sys
 
 
@@ -30,6 +36,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("parts", nargs="+", help="result JSON files of the same config")
     ap.add_argument("-o", "--out", required=True, help="merged result JSON")
+    ap.add_argument("--allow-mixed-commits", action="store_true",
+                    help="merge parts built from different commits (each point keeps its own)")
     args = ap.parse_args()
     docs = []
     for path in args.parts:
@@ -44,15 +52,25 @@ def main():
         print(f"merge_results: schema versions differ: {sorted(map(str, versions))}", file=sys.stderr)
         return 2
     runs = [r for d in docs for r in runs_of(d)]
+    commits = sorted({str(p.get("git") or prov.get("git", "unknown")) for prov, points in runs for p in points}
+                     | {str(prov.get("git", "unknown")) for prov, _ in runs})
+    if len(commits) > 1 and not args.allow_mixed_commits:
+        print(f"merge_results: the parts come from {len(commits)} commits ({', '.join(commits)}); "
+              "pass --allow-mixed-commits to merge them anyway (each point keeps its own commit)",
+              file=sys.stderr)
+        return 2
     merged = {"schema_version": docs[0]["schema_version"],
+              "complete": all(d.get("complete", True) for d in docs),
               "provenance": dict(runs[0][0], runs=[prov for prov, _ in runs]),
               "points": []}
-    for run, (_, points) in enumerate(runs):
+    for run, (prov, points) in enumerate(runs):
         for p in points:
-            merged["points"].append(dict(p, run=run))
-    with open(args.out, "w") as f:
+            merged["points"].append(dict(p, run=run, git=p.get("git") or prov.get("git", "unknown")))
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
         json.dump(merged, f, indent=2)
         f.write("\n")
+    os.replace(tmp, args.out)
     return 0
 
 

@@ -61,6 +61,30 @@ for i, d in enumerate(parts):
     assert m["provenance"]["runs"][i] == d["provenance"]["runs"][0], f"provenance of run {i}"
 PY
 
+# Parts of different commits are refused unless asked for; then each point keeps its own.
+python3 - "$work/out/tiny_chunks.json" "$work/other_commit.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["provenance"]["git"] = "0" * 40
+for p in d["points"]:
+    p["git"] = "0" * 40
+json.dump(d, open(sys.argv[2], "w"))
+PY
+python3 "$merge" -o "$work/mixed.json" "$work/out/tiny_main.json" "$work/other_commit.json" 2> "$work/mixed.log"
+rc=$?
+[ "$rc" = 2 ] || bad "merging parts of two commits gave exit $rc, not 2"
+grep -q -- '--allow-mixed-commits' "$work/mixed.log" || bad "the refusal does not name --allow-mixed-commits"
+[ ! -e "$work/mixed.json" ] || bad "a refused merge wrote its output"
+python3 "$merge" --allow-mixed-commits -o "$work/mixed.json" "$work/out/tiny_main.json" "$work/other_commit.json" \
+  || bad "--allow-mixed-commits did not merge"
+python3 - "$work/out/tiny_main.json" "$work/mixed.json" <<'PY' || bad "a mixed merge lost a point's commit"
+import json, sys
+mine = json.load(open(sys.argv[1]))["provenance"]["git"]
+m = json.load(open(sys.argv[2]))
+assert {p["git"] for p in m["points"] if p["run"] == 0} == {mine}
+assert {p["git"] for p in m["points"] if p["run"] == 1} == {"0" * 40}
+PY
+
 rm -f "$work/out/tiny_splits.json"
 CPB_REPRO_REUSE=1 "$src/scripts/reproduce_hcms.sh" "$work/out" 2 > "$work/missing.log" 2>&1
 rc=$?
