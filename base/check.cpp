@@ -3,6 +3,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -12,8 +13,8 @@ namespace {
 
 struct ProcessState {
   std::mutex mu;
-  int rank = -1;
-  int device = -1;
+  std::atomic<int> rank{-1};  // read by the watchdog and signal threads
+  std::atomic<int> device{-1};
   int next_hook = 0;
   std::map<int, std::function<void()>> hooks;
 };

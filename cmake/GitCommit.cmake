@@ -3,8 +3,9 @@
 # text changes, so an unchanged commit recompiles and relinks nothing.
 #   cmake -DSOURCE_DIR=<tree> -DOUT=<file.cpp> -P GitCommit.cmake
 # The commit: `git rev-parse HEAD` when SOURCE_DIR is the top of a git work tree, dirty
-# when a tracked file differs from it; else CPB_GIT_SHA from the build's environment (a
-# copy of the tree without .git; dirtiness unknown); else "unknown".
+# when a tracked file differs from it or an untracked, not ignored file exists (the build
+# globs its sources, so a new file is compiled in); else CPB_GIT_SHA from the build's
+# environment (a copy of the tree without .git; dirtiness unknown); else "unknown".
 set(sha "unknown")
 set(dirty "-1")
 set(origin "unknown")
@@ -18,7 +19,7 @@ if(rc EQUAL 0)
   file(REAL_PATH "${SOURCE_DIR}" src)
 endif()
 if(rc EQUAL 0 AND top STREQUAL src AND head MATCHES "^[0-9a-f]+$")
-  execute_process(COMMAND git status --porcelain --untracked-files=no WORKING_DIRECTORY "${SOURCE_DIR}"
+  execute_process(COMMAND git status --porcelain --untracked-files=normal WORKING_DIRECTORY "${SOURCE_DIR}"
                   OUTPUT_VARIABLE changes RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   set(sha "${head}")
   set(origin "git")

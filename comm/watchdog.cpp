@@ -101,7 +101,7 @@ void Watchdog::loop() {
       fatal("watchdog: " + failure + during, __FILE__, __LINE__);
     }
     if (const ArmedWaits::Wait* late = waits_.overdue(ArmedWaits::Clock::now(), timeout_s_))
-      fatal("watchdog: " + waits_.timeout_message(*late, timeout_s_), __FILE__, __LINE__, kExitCode);
+      fatal("watchdog: " + waits_.timeout_message(*late, timeout_s_), __FILE__, __LINE__, exit_code::interrupted);
   }
 }
 

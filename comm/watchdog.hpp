@@ -3,7 +3,7 @@
 // Code about to wait on other ranks (a collective, an exchange, a run that waits for its
 // peers) arms a Section naming what it waits on; sections nest. The thread wakes every
 // kPollMs and, when a section has been armed for longer than the timeout [s], calls
-// fatal() with exit code kExitCode (3): the message names the wait (and the innermost
+// fatal() with exit code exit_code::interrupted (3): the message names the wait (and the innermost
 // wait inside it), fatal() adds host and rank, runs the abort hooks and MPI_Aborts the
 // job, so every rank ends. The timeout bounds one wait, never a whole point: work between
 // waits (a rank's own compute) is not watched. Probes (the CUDA runtime's NCCL error
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/check.hpp"
+#include "base/exit_code.hpp"
 
 namespace cpb {
 
@@ -58,7 +59,6 @@ class ArmedWaits {
 class Watchdog {
  public:
   static constexpr double kDefaultTimeoutS = 300;
-  static constexpr int kExitCode = 3;  // a wait timed out (docs/CI.md, exit codes)
   static constexpr int kPollMs = 50;
 
   // Starts the thread. `timeout_s` > 0.

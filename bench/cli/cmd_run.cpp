@@ -14,7 +14,6 @@
 #include "bench/cli/runtime_select.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/report/result_file.hpp"
-#include "bench/sweep/first_reason.hpp"
 #include "bench/sweep/git_commit.hpp"
 #include "bench/sweep/provenance.hpp"
 #include "bench/sweep/resume.hpp"
@@ -65,71 +64,80 @@ void check_out(const RunArgs& args) {
 // --resume on rank 0: the records of the existing file this sweep keeps (none when the
 // file does not exist yet). Throws ResultFileError for a file that cannot be read.
 std::vector<nlohmann::json> resumed_records(const RunArgs& args, const SweepConfig& cfg,
-                                            const std::vector<Point>& points) {
+                                            const std::vector<Point>& points, const std::string& runtime) {
   std::error_code ec;
   if (!args.resume || !std::filesystem::exists(args.out, ec)) return {};
-  const ResumePlan plan = plan_resume(load_result_file(args.out), points, config_hash(cfg.resolved), build_commit().sha);
+  const BuildCommit& built = build_commit();
+  const std::string git = commit_names_code(built) ? record_commit(built) : std::string();
+  const ResumePlan plan = plan_resume(load_result_file(args.out), points, config_hash(cfg.resolved), git, runtime);
   std::printf("%s\n", describe_resume(plan, points.size(), args.out).c_str());
   return plan.kept;
 }
 
-int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<std::string>& argv_copy) {
-  const bool root = mpi.rank() == 0;
-
-  // Set-up errors are bad input: every rank finds the same ones from the same files, but
-  // a device error may hit only some ranks, so the ranks agree before anyone goes on.
-  std::string error;
-  SweepConfig cfg;
-  std::vector<Point> points;
-  std::vector<nlohmann::json> kept;
-  std::unique_ptr<Runtime> runtime;
-  // Only rank 0 writes, so only it checks the output paths; every rank learns its verdict
-  // before the set-up below, whose collectives (make_runtime) a failed rank would not join.
-  if (!args.dry_run) {
-    try {
-      if (root) {
-        check_out(args);
-        if (!args.trace_dir.empty()) check_output_dir("--trace", args.trace_dir);
-      }
-    } catch (const UsageError& e) {
-      error = e.what();
-    }
-    if (const Reason bad = first_reason(error.empty() ? Reason() : Reason(error), mpi)) {
-      if (root) std::fprintf(stderr, "cpbench: error: %s\n", bad->c_str());
-      return exit_code::bad_input;
-    }
+// The config with the command line's settings applied: --timeout (also set on the
+// watchdog) and --ranks-per-node replace the config's.
+SweepConfig load_run_config(const RunArgs& args, const MpiSession& mpi) {
+  check_commit_env();
+  SweepConfig cfg = load_config(args.config, args.axes);
+  if (args.timeout) {
+    cfg.measure.timeout = cfg::check_timeout_option(*args.timeout, "--timeout");
+    cfg.resolved["measure"]["timeout"] = cfg.measure.timeout;
   }
+  mpi.watchdog().set_timeout(cfg.measure.timeout);
+  if (args.ranks_per_node > 0) {
+    cfg.ranks_per_node = args.ranks_per_node;
+    cfg.resolved["ranks_per_node"] = args.ranks_per_node;
+  }
+  return cfg;
+}
+
+// Collective: runs `step` (a part of the set-up, on every rank or, inside it, on rank 0
+// only) and agrees over the ranks on a UsageError: the lowest rank that has one prints
+// it. True when no rank had one. Every rank reaches the agreement, so the collectives of
+// the next step (make_runtime's) never wait for a rank that stopped at this one.
+template <typename Step>
+bool agreed(const MpiSession& mpi, Step step) {
+  std::string error;
   try {
-    check_commit_env();
-    cfg = load_config(args.config, args.axes);
-    if (args.timeout) {
-      cfg.measure.timeout = cfg::check_timeout_option(*args.timeout, "--timeout");
-      cfg.resolved["measure"]["timeout"] = cfg.measure.timeout;
-    }
-    mpi.watchdog().set_timeout(cfg.measure.timeout);
-    if (args.ranks_per_node > 0) {  // --ranks-per-node replaces the config's
-      cfg.ranks_per_node = args.ranks_per_node;
-      cfg.resolved["ranks_per_node"] = args.ranks_per_node;
-    }
-    points = expand(cfg, mpi.size(), args.filter);
-    if (!args.dry_run) {
-      check_runnable(points, root);
-      if (root) kept = resumed_records(args, cfg, points);
-      runtime = make_runtime(args.device, mpi, cfg.ranks_per_node);
-    }
+    step();
   } catch (const UsageError& e) {
     error = e.what();
   }
-  // The lowest rank that has an error prints it; every rank exits 2.
   const double first = allreduce_min(error.empty() ? mpi.size() : mpi.rank(), mpi.world());
-  if (first < mpi.size()) {
-    if (mpi.rank() == static_cast<int>(first)) std::fprintf(stderr, "cpbench: error: %s\n", error.c_str());
+  if (first >= mpi.size()) return true;
+  if (mpi.rank() == static_cast<int>(first)) std::fprintf(stderr, "cpbench: error: %s\n", error.c_str());
+  return false;
+}
+
+int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<std::string>& argv_copy) {
+  const bool root = mpi.rank() == 0;
+  // Bad input exits 2 on every rank, each set-up step agreed before the next one's
+  // collectives. Only rank 0 writes, so only it checks the output paths.
+  if (!args.dry_run && !agreed(mpi, [&] {
+        if (!root) return;
+        check_out(args);
+        if (!args.trace_dir.empty()) check_output_dir("--trace", args.trace_dir);
+      }))
     return exit_code::bad_input;
-  }
+  SweepConfig cfg;
+  std::vector<Point> points;
+  if (!agreed(mpi, [&] {
+        cfg = load_run_config(args, mpi);
+        points = expand(cfg, mpi.size(), args.filter);
+        if (!args.dry_run) check_runnable(points, root);
+      }))
+    return exit_code::bad_input;
   if (args.dry_run) {
     if (root) print_dry_run(points);
     return exit_code::ok;
   }
+  std::unique_ptr<Runtime> runtime;
+  std::vector<nlohmann::json> kept;
+  if (!agreed(mpi, [&] { runtime = make_runtime(args.device, mpi, cfg.ranks_per_node); }) ||
+      !agreed(mpi, [&] {
+        if (root) kept = resumed_records(args, cfg, points, runtime->name());
+      }))
+    return exit_code::bad_input;
 
   SweepOptions opt;
   opt.out = args.out;

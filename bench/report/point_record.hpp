@@ -80,8 +80,8 @@ struct PointRecord {
   nlohmann::json params;  // Point::params()
   std::string runtime;    // Runtime::name()
   // The commit the binary that ran the point was built from (provenance.git), so a
-  // resumed file (--resume) never mixes commits unnoticed. Set by the point runner
-  // (build_commit(), bench/sweep/git_commit.hpp).
+  // resumed file (--resume) never mixes commits unnoticed; "<sha>-dirty" for a build of a
+  // changed tree. Set by the point runner (record_commit(), bench/sweep/git_commit.hpp).
   std::string git;
   std::vector<std::string> options;  // the option names the schedule reads (option_axes)
   std::string status;                // "PASS", "FAILED" or "SKIPPED"

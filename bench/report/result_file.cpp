@@ -7,6 +7,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "base/check.hpp"
 #include "bench/report/atomic_file.hpp"
 
 namespace cpb {
@@ -23,9 +24,11 @@ ResultFile::ResultFile(std::string path, nlohmann::json provenance, int planned,
   for (const auto& kv : kept_) doc_["points"].push_back(kv.second);
   write();
   on_signal_ = std::make_unique<InterruptHook>([this](const std::string& signal) { mark_interrupted(signal); });
+  on_abort_ = add_abort_hook([this] { mark_aborted(); });
 }
 
 ResultFile::~ResultFile() {
+  remove_abort_hook(on_abort_);
   on_signal_.reset();
   if (finished_ || std::uncaught_exceptions() == 0) return;
   try {
@@ -54,8 +57,22 @@ void ResultFile::finish() {
 
 void ResultFile::mark_interrupted(const std::string& reason) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (finished_) return;  // complete: a late signal changes nothing in it
   doc_["interrupted"] = reason;
   write();
+}
+
+void ResultFile::mark_aborted() {
+  // fatal() may run on the watchdog's thread while this one writes: then the file on disk
+  // is whole (the write is atomic) and stays without the mark.
+  std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock() || finished_) return;
+  doc_["interrupted"] = "aborted";
+  try {
+    write();
+  } catch (const std::exception&) {
+    // fatal() goes on to end the job; its own message says what went wrong.
+  }
 }
 
 nlohmann::json ResultFile::document() const {

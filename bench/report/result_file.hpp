@@ -44,9 +44,11 @@ class ResultFileError : public UsageError {
 //
 // While it lives, a SIGINT/SIGTERM (base/interrupt.hpp) adds "interrupted": "<signal>"
 // and rewrites the file; destroyed by an exception before finish(), it adds
-// "interrupted": "error" (the message goes to stderr). Write failures (no permission, disk
-// full) throw std::system_error naming the file. One writer (rank 0) per path; the methods
-// may race only with the interrupt hook, which they exclude.
+// "interrupted": "error" (the message goes to stderr); a fatal() on this rank (the
+// watchdog's timeout, a failed library call) adds "interrupted": "aborted" through an
+// abort hook. Write failures (no permission, disk full) throw std::system_error naming
+// the file. One writer (rank 0) per path; the methods may race only with the interrupt
+// and abort hooks, which they exclude.
 class ResultFile {
  public:
   ResultFile(std::string path, nlohmann::json provenance, int planned,
@@ -62,7 +64,8 @@ class ResultFile {
   // Marks the file complete ("complete": true) and rewrites it.
   void finish();
 
-  // Adds "interrupted": `reason` ("SIGINT", "SIGTERM", "error") and rewrites the file.
+  // Adds "interrupted": `reason` ("SIGINT", "SIGTERM", "error") and rewrites the file;
+  // nothing once finish() ran.
   void mark_interrupted(const std::string& reason);
 
   const std::string& path() const { return path_; }
@@ -70,12 +73,16 @@ class ResultFile {
 
  private:
   void write() const;  // with mu_ held
+  // fatal()'s hook (the watchdog, a failed CUDA/NCCL/MPI call): "interrupted": "aborted",
+  // unless another thread holds the file.
+  void mark_aborted();
 
   std::string path_;
   std::map<int, nlohmann::json> kept_;  // by "index"
   mutable std::mutex mu_;
   nlohmann::json doc_;
   bool finished_ = false;
+  int on_abort_ = -1;                         // fatal()'s hook (base/check.hpp): mark_aborted
   std::unique_ptr<InterruptHook> on_signal_;  // last: removed before the rest goes
 };
 

@@ -9,7 +9,9 @@ namespace cpb {
 bool commit_matches(const std::string& built, const std::string& claimed) {
   constexpr size_t kShortest = 7;  // git's default abbreviation
   if (claimed == built) return true;
-  return claimed.size() >= kShortest && claimed.size() < built.size() && built.compare(0, claimed.size(), claimed) == 0;
+  const std::string& shorter = claimed.size() < built.size() ? claimed : built;
+  const std::string& longer = claimed.size() < built.size() ? built : claimed;
+  return shorter.size() >= kShortest && longer.compare(0, shorter.size(), shorter) == 0;
 }
 
 void check_claimed_commit(const BuildCommit& built, const char* claimed) {
@@ -21,6 +23,13 @@ void check_claimed_commit(const BuildCommit& built, const char* claimed) {
 }
 
 void check_commit_env() { check_claimed_commit(build_commit(), std::getenv("CPB_GIT_SHA")); }
+
+std::string record_commit(const BuildCommit& c) { return std::string(c.sha) + (c.dirty == 1 ? "-dirty" : ""); }
+
+bool commit_names_code(const BuildCommit& c) {
+  const std::string source = c.source;
+  return (source == "git" && c.dirty == 0) || source == "env";
+}
 
 std::string commit_text(const BuildCommit& c) {
   if (std::string(c.source) == "unknown") return c.sha;

@@ -11,7 +11,7 @@ namespace cpb {
 
 struct BuildCommit {
   const char* sha;     // the full commit (git), the CPB_GIT_SHA of the build (env), or "unknown"
-  int dirty;           // 1: tracked files differed from the commit; 0: none did; -1: unknown
+  int dirty;           // 1: the tree differed from the commit (tracked or untracked files); 0: it did not; -1: unknown
   const char* source;  // "git", "env" (a tree without .git) or "unknown"
 };
 
@@ -28,6 +28,14 @@ bool commit_matches(const std::string& built, const std::string& claimed);
 void check_claimed_commit(const BuildCommit& built, const char* claimed);
 // The same with build_commit() and the environment's CPB_GIT_SHA.
 void check_commit_env();
+
+// The commit a record carries ("git"): the sha, with "-dirty" when tracked or untracked
+// files differed from it, so a record never claims a commit its code was not.
+std::string record_commit(const BuildCommit& c);
+
+// Whether the commit names the code exactly (a clean git tree, or a commit named by the
+// build's CPB_GIT_SHA where the tree has no .git): only then may --resume keep records.
+bool commit_names_code(const BuildCommit& c);
 
 // The commit in words: "<sha> (git)", "<sha> (git, dirty)", "<sha> (env)", "unknown".
 std::string commit_text(const BuildCommit& c);

@@ -5,6 +5,7 @@
 
 #include "base/check.hpp"
 #include "comm/mpi_session.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 namespace {
@@ -15,8 +16,8 @@ GpuState allgather_gpu_state(const GpuState& mine, MPI_Comm comm) {
   CPB_MPI_CHECK(MPI_Comm_size(comm, &size));
   const std::vector<double> packed = pack_gpu_state(mine);
   std::vector<double> all(static_cast<size_t>(size) * kPackedGpuStateSize);
-  CPB_MPI_CHECK(MPI_Allgather(packed.data(), kPackedGpuStateSize, MPI_DOUBLE, all.data(), kPackedGpuStateSize,
-                              MPI_DOUBLE, comm));
+  CPB_MPI_WAIT(MPI_Allgather, packed.data(), kPackedGpuStateSize, MPI_DOUBLE, all.data(), kPackedGpuStateSize,
+               MPI_DOUBLE, comm);
   std::vector<GpuState> states;
   for (int r = 0; r < size; ++r)
     states.push_back(unpack_gpu_state(all.data() + static_cast<size_t>(r) * kPackedGpuStateSize));

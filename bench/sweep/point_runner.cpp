@@ -30,7 +30,7 @@ PointRecord base_record(const Point& point, const std::string& runtime) {
   r.schedule = point.schedule;
   r.params = point.params();
   r.runtime = runtime;
-  r.git = build_commit().sha;
+  r.git = record_commit(build_commit());
   r.options = sched->option_axes();
   return r;
 }

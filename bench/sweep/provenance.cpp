@@ -141,8 +141,14 @@ void add_gpu_topology(const MpiSession& mpi, const Runtime& runtime, const std::
 }  // namespace
 
 std::string config_hash(const nlohmann::json& resolved) {
+  nlohmann::json measured = resolved;  // what changes the numbers: not the names, not the timeout
+  if (measured.is_object()) {
+    measured.erase("name");
+    measured.erase("description");
+    if (measured.contains("measure") && measured["measure"].is_object()) measured["measure"].erase("timeout");
+  }
   std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
-  for (const unsigned char c : resolved.dump()) {
+  for (const unsigned char c : measured.dump()) {
     h ^= c;
     h *= 0x100000001b3ull;  // FNV-1a 64 prime
   }

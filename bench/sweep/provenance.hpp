@@ -13,8 +13,10 @@
 namespace cpb {
 
 // The hash of a resolved config: 16 hex digits of FNV-1a 64 over its compact JSON (keys
-// sorted). Equal hashes: the same axes, overrides and measure settings. --resume keeps
-// only the records of a file with this run's hash (bench/sweep/resume.hpp).
+// sorted) less what does not change a measurement ("name", "description" and
+// "measure.timeout", so a rerun with a longer --timeout resumes). Equal hashes: the same
+// axes, overrides and measure settings. --resume keeps only the records of a file with
+// this run's hash (bench/sweep/resume.hpp).
 std::string config_hash(const nlohmann::json& resolved);
 
 // Collective (gathers host names and GPUs). The commit of the binary (git, git_dirty,

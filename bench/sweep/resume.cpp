@@ -4,6 +4,7 @@
 
 #include "base/check.hpp"
 #include "bench/report/record_fields.hpp"
+#include "comm/watchdog.hpp"
 
 namespace cpb {
 
@@ -20,14 +21,15 @@ std::string identity_as_auto(const nlohmann::json& record) {
 }  // namespace
 
 ResumePlan plan_resume(const nlohmann::json& doc, const std::vector<Point>& points,
-                       const std::string& hash, const std::string& git) {
+                       const std::string& hash, const std::string& git, const std::string& runtime) {
   const std::string file_hash = string_field(doc, {"provenance", "config_hash"});
   const nlohmann::json records = doc.value("points", nlohmann::json::array());
   // identity -> positions in `records` of this build's records with it, in file order
   std::map<std::string, std::vector<std::size_t>> exact, as_auto;
   ResumePlan plan;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (file_hash != hash || string_field(records[i], {"git"}) != git) {
+    if (git.empty() || file_hash != hash || string_field(records[i], {"git"}) != git ||
+        string_field(records[i], {"runtime"}) != runtime) {
       ++plan.other_build;
       continue;
     }
@@ -59,7 +61,7 @@ std::string describe_resume(const ResumePlan& plan, std::size_t points, const st
   const auto add = [&](int n, const char* why) {
     if (n > 0) dropped += (dropped.empty() ? "" : ", ") + std::to_string(n) + " " + why;
   };
-  add(plan.other_build, "from another commit or config");
+  add(plan.other_build, "from another commit, config or runtime, or a build of a dirty tree");
   add(plan.unmatched, "not in this sweep or repeated");
   return dropped.empty() ? s : s + " (records dropped: " + dropped + ")";
 }
@@ -68,9 +70,9 @@ std::map<int, nlohmann::json> share_kept(const std::vector<nlohmann::json>& kept
   std::vector<int> indices;
   for (const nlohmann::json& r : kept) indices.push_back(r.at("index").get<int>());
   int n = static_cast<int>(indices.size());
-  CPB_MPI_CHECK(MPI_Bcast(&n, 1, MPI_INT, 0, mpi.world()));
+  CPB_MPI_WAIT(MPI_Bcast, &n, 1, MPI_INT, 0, mpi.world());
   indices.resize(static_cast<std::size_t>(n));
-  if (n > 0) CPB_MPI_CHECK(MPI_Bcast(indices.data(), n, MPI_INT, 0, mpi.world()));
+  if (n > 0) CPB_MPI_WAIT(MPI_Bcast, indices.data(), n, MPI_INT, 0, mpi.world());
   std::map<int, nlohmann::json> shared;
   for (int i = 0; i < n; ++i) shared[indices[static_cast<std::size_t>(i)]] = mpi.rank() == 0 ? kept[static_cast<std::size_t>(i)] : nullptr;
   return shared;

@@ -17,18 +17,19 @@ struct ResumePlan {
   // The records kept, in this sweep's point order, each with "index" set to its point's
   // index in this sweep.
   std::vector<nlohmann::json> kept;
-  int other_build = 0;  // records dropped: another config hash or commit
+  int other_build = 0;  // records dropped: another config hash, commit or runtime
   int unmatched = 0;    // records dropped: their point is not in this sweep, or repeated
 };
 
 // Keeps a record of `doc` (a loaded result file) when the file's provenance.config_hash
-// equals `hash`, the record's "git" equals `git` and its point (schedule and params) is one
-// of `points`; a point of transport "auto" matches the record of any transport (records
+// equals `hash`, the record's "git" equals `git` (a commit of a clean tree: the caller
+// passes "" for a dirty or unknown build, which keeps nothing), its "runtime" equals
+// `runtime` and its point (schedule and params) is one of `points`; a point of transport "auto" matches the record of any transport (records
 // name the transport "auto" resolved to). Each point keeps the first such record not kept
 // already. Records of any status are kept: a point that FAILED or was SKIPPED with this
 // commit and config is a result (--force reruns everything).
 ResumePlan plan_resume(const nlohmann::json& doc, const std::vector<Point>& points,
-                       const std::string& hash, const std::string& git);
+                       const std::string& hash, const std::string& git, const std::string& runtime);
 
 // One line for the console: "resume: keeping 7 of 10 points from FILE; 3 to run (...)".
 std::string describe_resume(const ResumePlan& plan, std::size_t points, const std::string& path);

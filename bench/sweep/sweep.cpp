@@ -126,10 +126,7 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
     const nlohmann::json all = records;
     std::cout << "\n";
     print_overlap_table(all, std::cout);
-    if (file) {
-      file->assign(records);  // the derived metrics of the last rows, kept ones included
-      file->finish();
-    }
+    if (file) file->finish();
     std::cout << points.size() << " points: " << failed << " FAILED";
     if (file) std::cout << "; results in " << file->path();
     std::cout << "\n";
