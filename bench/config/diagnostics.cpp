@@ -9,9 +9,13 @@ namespace cpb::cfg {
 
 std::string show(const nlohmann::json& v) {
   constexpr size_t kMax = 60;
-  std::string s = v.dump();
+  std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (s.size() > kMax) s = s.substr(0, kMax - 3) + "...";
   return s;
+}
+
+std::string quote(const std::string& text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string join(const std::vector<std::string>& items, const char* sep) {

@@ -13,6 +13,10 @@ namespace cpb::cfg {
 // A value as it appears in JSON (strings quoted), cut to about 60 characters.
 std::string show(const nlohmann::json& v);
 
+// `text` as a JSON string literal, not cut. Bytes that are not UTF-8 (command-line text is
+// not checked) are written as U+FFFD, so the message is still made.
+std::string quote(const std::string& text);
+
 std::string join(const std::vector<std::string>& items, const char* sep = ", ");
 
 // Optimal-string-alignment distance (a transposition counts as one edit), ignoring case.

@@ -43,7 +43,7 @@ AxisOverride parse_override(const std::string& arg) {
   const std::string syntax = "axis=v1,v2,... with an axis of " + join(axis_names());
   const size_t eq = arg.find('=');
   if (eq == std::string::npos || eq == 0)
-    fail("-a " + arg, nlohmann::json(arg).dump() + " is not axis=values", syntax);
+    fail("-a " + arg, quote(arg) + " is not axis=values", syntax);
 
   AxisOverride o;
   o.axis = arg.substr(0, eq);
@@ -54,7 +54,7 @@ AxisOverride parse_override(const std::string& arg) {
   nlohmann::json raw = nlohmann::json::array();
   for (const std::string& item : split_list(arg.substr(eq + 1), ',')) {
     if (item.empty())
-      fail(o.where, nlohmann::json(arg).dump() + " has an empty value", "v1,v2,... with no empty item");
+      fail(o.where, quote(arg) + " has an empty value", "v1,v2,... with no empty item");
     raw.push_back(parse_cli_value(*spec, item));
   }
   // One value is checked as a scalar, so messages name "-a S" rather than "-a S[0]".

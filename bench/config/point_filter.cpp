@@ -50,7 +50,7 @@ PointFilter::Term PointFilter::parse_term(const std::string& text) {
   if (text.empty()) fail("--filter", "an empty term", kSyntax);
   const size_t at = text.find_first_of("!=<>");
   if (at == std::string::npos || at == 0)
-    fail(where, nlohmann::json(text).dump() + " is not a term", kSyntax);
+    fail(where, quote(text) + " is not a term", kSyntax);
 
   // Two-character operators first, so "<=" is not read as "<" followed by "=".
   static const std::vector<std::pair<std::string, Op>> ops = {{"!=", Op::Ne}, {"<=", Op::Le}, {">=", Op::Ge},
@@ -66,19 +66,19 @@ PointFilter::Term PointFilter::parse_term(const std::string& text) {
       break;
     }
   }
-  if (op_len == 0) fail(where, nlohmann::json(text).dump() + " is not a term", kSyntax);
+  if (op_len == 0) fail(where, quote(text) + " is not a term", kSyntax);
 
   const std::vector<std::string> keys = filter_keys();
   if (std::find(keys.begin(), keys.end(), t.key) == keys.end()) fail_name(where, t.key, "a filter key", keys);
   const AxisSpec& spec = key_spec(t.key);
   const std::string value_text = trim(rest.substr(op_len));
   if (value_text.empty() || value_text.find_first_of("!=<>") != std::string::npos)
-    fail(where, nlohmann::json(text).dump() + " is not a term", kSyntax);
+    fail(where, quote(text) + " is not a term", kSyntax);
 
   if (t.op == Op::Eq || t.op == Op::Ne) {
     for (const std::string& v : split_list(value_text, '|')) {
       if (v.empty())
-        fail(where, nlohmann::json(text).dump() + " has an empty value", "v1|v2 with no empty item");
+        fail(where, quote(text) + " has an empty value", "v1|v2 with no empty item");
       t.values.push_back(check_axis_value(spec, parse_cli_value(spec, v), where));
     }
     return t;

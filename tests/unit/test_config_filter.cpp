@@ -103,5 +103,13 @@ TEST(ConfigFilter, Malformed) {
   EXPECT_TRUE(contains(err("chunk_heads=2:x"), "\"x\" is not an integer"));
 }
 
+// Command-line text need not be UTF-8: the message shows such bytes as U+FFFD.
+TEST(ConfigFilter, BytesThatAreNotUtf8) {
+  auto err = [](const std::string& expr) { return usage_error([&] { PointFilter f(expr); }); };
+  EXPECT_TRUE(contains(err("\xff"), "\"\xef\xbf\xbd\" is not a term"));
+  EXPECT_TRUE(contains(err("S=1||\xff"), "\"S=1||\xef\xbf\xbd\" has an empty value"));
+  EXPECT_TRUE(contains(err("schedule=\xff"), "\"\xef\xbf\xbd\" is not a schedule"));
+}
+
 }  // namespace
 }  // namespace cpb::test

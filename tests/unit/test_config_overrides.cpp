@@ -97,5 +97,13 @@ TEST_F(ConfigOverrides, Errors) {
   EXPECT_EQ(error({"Hkv=3"}), "-a Hkv: 3 does not divide H=4; allowed: divisors of every H value: 1, 2, 4");
 }
 
+// Command-line text need not be UTF-8: the message shows such bytes as U+FFFD (found by
+// tests/fuzz/fuzz_config.cpp; the message used to throw instead).
+TEST_F(ConfigOverrides, BytesThatAreNotUtf8) {
+  EXPECT_TRUE(contains(error({"S=\xff,,2"}), "-a S: \"S=\xef\xbf\xbd,,2\" has an empty value"));
+  EXPECT_TRUE(contains(error({"\xff"}), "\"\xef\xbf\xbd\" is not axis=values"));
+  EXPECT_TRUE(contains(error({"mask=\xff"}), "-a mask: \"\xef\xbf\xbd\" is not a mask"));
+}
+
 }  // namespace
 }  // namespace cpb::test
