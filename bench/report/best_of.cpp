@@ -37,7 +37,9 @@ std::optional<BestOf> best_of(const std::vector<const nlohmann::json*>& candidat
     const auto s = number_field(*r, {"speedup", "vs_ulysses"});
     if (!u || !s) continue;
     Candidate c{r, round_samples(*r), round_samples(*u), *s};
-    split = split && c.own.size() >= 2 && c.own.size() == c.ref.size();
+    // Held out only with two rounds or more on each side: one round's interval would rest
+    // on the iterations of one loop, which understates the between-round spread.
+    split = split && c.own.size() >= 4 && c.own.size() == c.ref.size();
     cs.push_back(std::move(c));
   }
   if (cs.size() < 2) return std::nullopt;

@@ -2,8 +2,8 @@
 // measurements and reporting that same measurement (docs/METRICS.md, "Best of N"): among
 // candidate records, the one with the highest speedup vs Ulysses is chosen on the odd
 // rounds (1, 3, ...) and its speedup reported on the even rounds (2, 4, ...), with a 95%
-// interval from those rounds alone; without two rounds everywhere the choice and the
-// figure come from the same rounds and say so.
+// interval from those rounds alone (R >= 4: two rounds or more on each side); else the
+// choice and the figure come from the same rounds and say so.
 #pragma once
 
 #include <optional>
@@ -27,7 +27,7 @@ struct BestOf {
 
 // The best of `candidates` (timed PASS records among `all`) by speedup vs Ulysses, their
 // reference found in `all` (metrics.hpp speedup_reference). held_out when every candidate
-// and its reference have the same round count R >= 2. nullopt when fewer than two
+// and its reference have the same round count R >= 4. nullopt when fewer than two
 // candidates have a reference.
 std::optional<BestOf> best_of(const std::vector<const nlohmann::json*>& candidates,
                               const std::vector<nlohmann::json>& all);

@@ -57,7 +57,6 @@ class Resampler {
     }
     return median_in_place(medians_);
   }
-  size_t rounds() const { return rounds_.size(); }
 
  private:
   const RoundSamples& rounds_;

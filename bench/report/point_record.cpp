@@ -90,12 +90,16 @@ void from_json(const nlohmann::json& j, VerifyRecord& v) {
 void to_json(nlohmann::json& j, const RoundRecord& r) {
   j = to_json(r.stats);
   j[record_key::samples] = r.samples;
+  if (r.gpu_state) j[record_key::gpu_state] = *r.gpu_state;
 }
 
 void from_json(const nlohmann::json& j, RoundRecord& r) {
   r.stats = j.get<Stats>();
   r.samples.clear();
   for (const auto& x : j.at(record_key::samples)) r.samples.push_back(json_number(x));
+  r.gpu_state.reset();
+  if (j.contains(record_key::gpu_state) && !j[record_key::gpu_state].is_null())
+    r.gpu_state = j[record_key::gpu_state].get<GpuState>();
 }
 
 void to_json(nlohmann::json& j, const PointRecord& r) {

@@ -72,6 +72,7 @@ struct VerifyRecord {
 struct RoundRecord {
   Stats stats;                  // summarize(samples) [ms]
   std::vector<double> samples;  // per-run max over ranks [ms], in run order
+  std::optional<GpuState> gpu_state;  // the GPUs during this round's loop (none without GPUs)
 };
 
 struct PointRecord {
@@ -114,7 +115,7 @@ struct PointRecord {
 // before they existed lacks them.
 void to_json(nlohmann::json& j, const VerifyRecord& v);
 void from_json(const nlohmann::json& j, VerifyRecord& v);
-void to_json(nlohmann::json& j, const RoundRecord& r);  // the Stats keys plus "samples"
+void to_json(nlohmann::json& j, const RoundRecord& r);  // the Stats keys, "samples", "gpu_state"
 void from_json(const nlohmann::json& j, RoundRecord& r);
 void to_json(nlohmann::json& j, const PointRecord& r);
 void from_json(const nlohmann::json& j, PointRecord& r);

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/out_of_memory.hpp"
 #include "bench/schedule.hpp"
 #include "bench/schedules/hcms_chunks_auto.hpp"
 #include "bench/sweep/first_reason.hpp"
@@ -135,7 +136,12 @@ void check_bitwise(PointContext& ctx, const Schedule& sched, const Problem& p, c
   if (ref->unsupported(p)) return;  // bitwise_equal stays null
   const Plan ref_plan = ref->plan(p, ctx.mpi.rank());
   if (first_reason(ctx.runtime.unsupported_plan(p, ref_plan, opt), ctx.mpi)) return;  // likewise
-  auto exec = ctx.runtime.prepare(p, ref_plan, opt);
+  std::unique_ptr<Executor> exec;
+  try {
+    exec = ctx.runtime.prepare(p, ref_plan, opt);
+  } catch (const OutOfMemory&) {
+    return;  // every rank throws together (Runtime::prepare); bitwise_equal stays null
+  }
   exec->run(nullptr);
   const bool same_here = exec->output_bytes() == output;
   v.bitwise_equal = !allreduce_or(!same_here, ctx.mpi.world());
@@ -206,6 +212,19 @@ void add_model_figures(PointContext& ctx, const Schedule& sched, const Problem& 
   if (p50 > 0) r.tflops_per_gpu = flops_total / p.P / (p50 * 1e-3) / 1e12;
 }
 
+// The GPUs over every round's loop: the rounds' states combined at once, as ranks' are
+// (median of the rounds' medians, union of reasons), over the same ranks. None when no
+// round has one.
+std::optional<GpuState> rounds_gpu_state(const std::vector<RoundRecord>& rounds) {
+  std::vector<GpuState> states;
+  for (const RoundRecord& r : rounds)
+    if (r.gpu_state) states.push_back(*r.gpu_state);
+  if (states.empty()) return std::nullopt;
+  GpuState all = combine_gpu_states(states);
+  all.ranks = states.front().ranks;
+  return all;
+}
+
 std::vector<std::vector<double>> round_samples(const std::vector<RoundRecord>& rounds) {
   std::vector<std::vector<double>> s;
   for (const RoundRecord& r : rounds) s.push_back(r.samples);
@@ -229,14 +248,8 @@ Measurement measure_round(const Point& in, const PointRecord& r, PointContext& c
 
 void add_round(PointRecord& r, const Measurement& m) {
   if (!r.rounds) r.rounds.emplace();
-  r.rounds->push_back(RoundRecord{m.stats, m.samples});
-  // The GPUs over every round's timed loop: the rounds' states combined as ranks' are
-  // (median of medians, union of reasons), over the same ranks.
-  if (m.gpu_state) {
-    const int ranks = m.gpu_state->ranks;
-    r.gpu_state = r.gpu_state ? combine_gpu_states({*r.gpu_state, *m.gpu_state}) : *m.gpu_state;
-    r.gpu_state->ranks = ranks;
-  }
+  r.rounds->push_back(RoundRecord{m.stats, m.samples, m.gpu_state});
+  r.gpu_state = rounds_gpu_state(*r.rounds);
   const double before = r.time_ms ? r.time_ms->p50 : 0;
   r.time_ms = summarize_rounds(round_samples(*r.rounds));
   // FLOPs per GPU over the time: the same FLOPs over the new time.
@@ -282,7 +295,7 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   r.status = verdict.pass ? "PASS" : "FAILED";
   if (!verdict.reason.empty()) r.reason = verdict.reason;
   r.time_ms = runs.timed.stats;
-  r.rounds = std::vector<RoundRecord>{RoundRecord{runs.timed.stats, runs.timed.samples}};
+  r.rounds = std::vector<RoundRecord>{RoundRecord{runs.timed.stats, runs.timed.samples, runs.timed.gpu_state}};
   r.warmup = runs.timed.warmup;
   r.gpu_state = runs.timed.gpu_state;
   if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);

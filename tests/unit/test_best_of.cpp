@@ -61,6 +61,15 @@ TEST(BestOf, OneRoundIsLabelledAsTheSameRounds) {
   EXPECT_NEAR(b->speedup, 10.0 / 8, 1e-9);
 }
 
+// Three rounds (the GPU default) would leave one round to report on: its interval would
+// rest on one loop's iterations, so the line is labelled instead.
+TEST(BestOf, ThreeRoundsAreLabelledAsTheSameRounds) {
+  const std::vector<nlohmann::json> all = sweep({8, 10, 8}, {9, 9, 9});
+  const auto b = best_of({&all[1], &all[2]}, all);
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(b->held_out);
+}
+
 TEST(BestOf, NeedsTwoCandidatesWithAReference) {
   const std::vector<nlohmann::json> all = sweep({8, 9}, {9, 9});
   EXPECT_FALSE(best_of({&all[1]}, all));
