@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "bench/report/intervals.hpp"
+#include "bench/report/record_fields.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
 
@@ -17,14 +18,15 @@ bool has_number(const nlohmann::json& r, const char* key) {
 
 double p50(const nlohmann::json& r) { return r["time_ms"]["p50"].get<double>(); }
 
+// Rows come from files too (report, compare), so fields of the wrong type count as absent.
 bool timed(const nlohmann::json& r) {
-  return r.value("status", "") == "PASS" && r.contains("time_ms") && r["time_ms"].value("p50", 0.0) > 0;
+  return string_field(r, {"status"}) == "PASS" && number_field(r, {"time_ms", "p50"}).value_or(0) > 0;
 }
 
-// The transport of a row plus the levers it sets.
+// The transport of a row plus the levers it sets (as the file writes them).
 nlohmann::json transport_key(const nlohmann::json& r) {
   const nlohmann::json params = r.value("params", nlohmann::json::object());
-  nlohmann::json k = {{"transport", params.value("transport", "")}};
+  nlohmann::json k = {{"transport", params.contains("transport") ? params["transport"] : nlohmann::json("")}};
   for (const LeverSpec& l : lever_specs())
     if (params.contains(l.name)) k[l.name] = params[l.name];
   return k;
