@@ -9,9 +9,11 @@ namespace cpb {
 bool commit_matches(const std::string& built, const std::string& claimed) {
   constexpr size_t kShortest = 7;  // git's default abbreviation
   if (claimed == built) return true;
+  // Either may be the abbreviation: a build from a short CPB_GIT_SHA, run with the full one.
   const std::string& shorter = claimed.size() < built.size() ? claimed : built;
   const std::string& longer = claimed.size() < built.size() ? built : claimed;
-  return shorter.size() >= kShortest && longer.compare(0, shorter.size(), shorter) == 0;
+  const bool hex = longer.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return hex && shorter.size() >= kShortest && longer.compare(0, shorter.size(), shorter) == 0;
 }
 
 void check_claimed_commit(const BuildCommit& built, const char* claimed) {

@@ -18,8 +18,8 @@ struct BuildCommit {
 // The commit of this binary; defined in the generated source.
 const BuildCommit& build_commit();
 
-// Whether `claimed` names the commit `built`: equal, or an abbreviation of it (a prefix
-// of at least 7 characters).
+// Whether `claimed` names the commit `built`: equal, or one an abbreviation of the other
+// (a prefix of at least 7 characters of a hex commit id).
 bool commit_matches(const std::string& built, const std::string& claimed);
 
 // Throws UsageError naming both when `claimed` (CPB_GIT_SHA at run time; null or empty:

@@ -25,6 +25,8 @@ TEST(GitCommit, AClaimMatchesTheFullCommitOrAnAbbreviationOfIt) {
   EXPECT_FALSE(commit_matches(kSha, std::string(kSha) + "-dirty"));
   EXPECT_FALSE(commit_matches("unknown", "fc0bcbf"));
   EXPECT_TRUE(commit_matches("8b339fe", "8b339fe"));  // built from CPB_GIT_SHA, run with it
+  EXPECT_TRUE(commit_matches("fc0bcbf", kSha));       // built from a short one, run with the full one
+  EXPECT_FALSE(commit_matches("fc0bcbf", "fc0bcbfzz"));
 }
 
 TEST(GitCommit, AClaimThatDiffersIsAUsageErrorNamingBoth) {
