@@ -2,10 +2,11 @@
 # the commit cpbench is built from (bench/sweep/git_commit.hpp), rewriting it only when its
 # text changes, so an unchanged commit recompiles and relinks nothing.
 #   cmake -DSOURCE_DIR=<tree> -DOUT=<file.cpp> -P GitCommit.cmake
-# The commit: `git rev-parse HEAD` when SOURCE_DIR is the top of a git work tree, dirty
-# when a tracked file differs from it or an untracked, not ignored file exists (the build
-# globs its sources, so a new file is compiled in); else CPB_GIT_SHA from the build's
-# environment (a copy of the tree without .git; dirtiness unknown); else "unknown".
+# The commit: CPB_GIT_SHA from the build's environment when it is set (the caller names
+# the commit: a copy of the tree on a device machine may carry no .git or a stale one;
+# dirtiness unknown); else `git rev-parse HEAD` when SOURCE_DIR is the top of a git work
+# tree, dirty when a tracked file differs from it or an untracked, not ignored file exists
+# (the build globs its sources, so a new file is compiled in); else "unknown".
 set(sha "unknown")
 set(dirty "-1")
 set(origin "unknown")
@@ -18,7 +19,10 @@ if(rc EQUAL 0)
   file(REAL_PATH "${top}" top)
   file(REAL_PATH "${SOURCE_DIR}" src)
 endif()
-if(rc EQUAL 0 AND top STREQUAL src AND head MATCHES "^[0-9a-f]+$")
+if(NOT "$ENV{CPB_GIT_SHA}" STREQUAL "")
+  set(sha "$ENV{CPB_GIT_SHA}")
+  set(origin "env")
+elseif(rc EQUAL 0 AND top STREQUAL src AND head MATCHES "^[0-9a-f]+$")
   execute_process(COMMAND git status --porcelain --untracked-files=normal WORKING_DIRECTORY "${SOURCE_DIR}"
                   OUTPUT_VARIABLE changes RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   set(sha "${head}")
@@ -30,9 +34,6 @@ if(rc EQUAL 0 AND top STREQUAL src AND head MATCHES "^[0-9a-f]+$")
   else()
     set(dirty "1")
   endif()
-elseif(NOT "$ENV{CPB_GIT_SHA}" STREQUAL "")
-  set(sha "$ENV{CPB_GIT_SHA}")
-  set(origin "env")
 endif()
 # The value lands in a C++ string literal: only characters that need no escaping.
 if(NOT sha MATCHES "^[A-Za-z0-9._-]+$")

@@ -20,8 +20,8 @@ void check_claimed_commit(const BuildCommit& built, const char* claimed) {
   if (!claimed || !*claimed || commit_matches(built.sha, claimed)) return;
   throw UsageError(std::string("CPB_GIT_SHA=\"") + claimed +
                    "\" does not name the commit this binary was built from (" + built.sha + ", from " + built.source +
-                   "); unset CPB_GIT_SHA, or rebuild: the build reads the commit from git, or from "
-                   "CPB_GIT_SHA where the tree has no .git");
+                   "); unset CPB_GIT_SHA, or rebuild with it set: the build takes the commit from "
+                   "CPB_GIT_SHA when set, else from git");
 }
 
 void check_commit_env() { check_claimed_commit(build_commit(), std::getenv("CPB_GIT_SHA")); }

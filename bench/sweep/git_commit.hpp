@@ -10,9 +10,9 @@
 namespace cpb {
 
 struct BuildCommit {
-  const char* sha;     // the full commit (git), the CPB_GIT_SHA of the build (env), or "unknown"
+  const char* sha;     // the CPB_GIT_SHA of the build (env, when set), the full commit (git), or "unknown"
   int dirty;           // 1: the tree differed from the commit (tracked or untracked files); 0: it did not; -1: unknown
-  const char* source;  // "git", "env" (a tree without .git) or "unknown"
+  const char* source;  // "env" (CPB_GIT_SHA set at build time), "git" or "unknown"
 };
 
 // The commit of this binary; defined in the generated source.
