@@ -38,14 +38,13 @@ std::string describe(const ProbeSetup& s) {
          (s.bytes_given ? "" : " (Ulysses inputs)") + "; profile " + s.profile;
 }
 
-int probe_command(const ProbeArgs& args, const MpiSession& mpi, const std::vector<std::string>& argv_copy) {
+// Collective: the probe's settings and runtime from `args`; false (the error printed once)
+// on bad input, on every rank alike.
+bool probe_set_up(const ProbeArgs& args, const MpiSession& mpi, ProbeSetup& setup, std::unique_ptr<Runtime>& runtime) {
   const bool root = mpi.rank() == 0;
-
   // Bad input: every rank finds the same errors in the same options, but a device error
   // may hit only some ranks, so the ranks agree before anyone goes on; rank 0 prints.
   Reason error;
-  ProbeSetup setup;
-  std::unique_ptr<Runtime> runtime;
   // Only rank 0 writes, so only it checks --out; every rank learns its verdict before the
   // set-up below, whose collectives (make_runtime) a failed rank would not join.
   try {
@@ -55,7 +54,7 @@ int probe_command(const ProbeArgs& args, const MpiSession& mpi, const std::vecto
   }
   if ((error = first_reason(error, mpi))) {
     if (root) std::fprintf(stderr, "cpbench: error: %s\n", error->c_str());
-    return exit_code::bad_input;
+    return false;
   }
   try {
     check_commit_env();
@@ -68,8 +67,16 @@ int probe_command(const ProbeArgs& args, const MpiSession& mpi, const std::vecto
   error = first_reason(error, mpi);
   if (error) {
     if (root) std::fprintf(stderr, "cpbench: error: %s\n", error->c_str());
-    return exit_code::bad_input;
+    return false;
   }
+  return true;
+}
+
+int probe_command(const ProbeArgs& args, const MpiSession& mpi, const std::vector<std::string>& argv_copy) {
+  const bool root = mpi.rank() == 0;
+  ProbeSetup setup;
+  std::unique_ptr<Runtime> runtime;
+  if (!probe_set_up(args, mpi, setup, runtime)) return exit_code::bad_input;
 
   const std::vector<std::string> transports = probe_transports(setup, *runtime);
   nlohmann::json doc;

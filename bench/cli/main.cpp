@@ -85,14 +85,8 @@ std::string unknown_word(const CLI::App& app, const std::string& commands) {
   return where.get_name() + ": unknown " + what + " '" + w + "'; see cpbench " + where.get_name() + " --help";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"cpbench: benchmarks for context-parallel attention (Ulysses, Ring, HCMS, USP)"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(CPBENCH_VERSION) + " (" + cpb::commit_text(cpb::build_commit()) + ")");
-
-  cpb::RunArgs run;
+// `cpbench run` and its options, parsed into `run`.
+CLI::App* add_run_command(CLI::App& app, cpb::RunArgs& run) {
   CLI::App* run_cmd = app.add_subcommand("run", "Run a JSON sweep config (launch under mpirun)");
   run_cmd->add_option("-c,--config", run.config, "Sweep config (JSON)")->required();
   run_cmd->add_option("-a,--axis", run.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
@@ -112,18 +106,12 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--ranks-per-node", run.ranks_per_node,
                       "Emulated node size of the copy-engine transports (CUDA); replaces the config's ranks_per_node")
       ->transform(integer_in(1));
+  return run_cmd;
+}
 
-  cpb::PlanArgs plan;
-  CLI::App* plan_cmd = app.add_subcommand("plan", "Print one point's plan for one rank");
-  plan_cmd->add_option("-c,--config", plan.config, "Sweep config (JSON)")->required();
-  plan_cmd->add_option("-a,--axis", plan.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
-  plan_cmd->add_option("--filter", plan.filter, "Select points (see run --filter)");
-  plan_cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->transform(integer_in(0));
-  plan_cmd->add_option("-P,--world", plan.world, "World size")->transform(integer_in(1));
-  plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->transform(integer_in(0));
-  plan_cmd->add_option("--format", plan.format, "Output format")->check(one_of({"text", "json"}, "a format"));
-
-  cpb::ProbeArgs probe;
+// `cpbench probe` and its options, parsed into `probe`; `*bytes` is the --bytes option
+// (whether it was given decides the default).
+CLI::App* add_probe_command(CLI::App& app, cpb::ProbeArgs& probe, CLI::Option** bytes) {
   CLI::App* probe_cmd = app.add_subcommand(
       "probe", "Interference matrix: attention alone, each transport alone and beside attention (under mpirun)");
   probe_cmd->add_option("--S", probe.S, "Tokens")->capture_default_str()->transform(integer_in(1, LLONG_MAX));
@@ -136,7 +124,7 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--transports", probe.transports, "Comma-separated; default: all the runtime offers")
       ->delimiter(',');
   probe_cmd->add_option("--profile", probe.profile, "Interconnect profile: nvlink or pcie")->capture_default_str();
-  CLI::Option* probe_bytes = probe_cmd->add_option(
+  *bytes = probe_cmd->add_option(
       "--bytes", probe.bytes, "All-to-all bytes per rank; default: the Ulysses input all-to-all of the shape")
       ->transform(integer_in(1, LLONG_MAX));
   probe_cmd->add_option("--seconds", probe.seconds, "Time budget of each measurement [s]")
@@ -148,6 +136,32 @@ int main(int argc, char** argv) {
                         "Watchdog: the longest wait on other ranks before the job ends with code 3 [s]")
       ->capture_default_str()
       ->check(positive_seconds());
+  return probe_cmd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cpbench: benchmarks for context-parallel attention (Ulysses, Ring, HCMS, USP)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(CPBENCH_VERSION) + " (" + cpb::commit_text(cpb::build_commit()) + ")");
+
+  cpb::RunArgs run;
+  CLI::App* run_cmd = add_run_command(app, run);
+
+  cpb::PlanArgs plan;
+  CLI::App* plan_cmd = app.add_subcommand("plan", "Print one point's plan for one rank");
+  plan_cmd->add_option("-c,--config", plan.config, "Sweep config (JSON)")->required();
+  plan_cmd->add_option("-a,--axis", plan.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
+  plan_cmd->add_option("--filter", plan.filter, "Select points (see run --filter)");
+  plan_cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->transform(integer_in(0));
+  plan_cmd->add_option("-P,--world", plan.world, "World size")->transform(integer_in(1));
+  plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->transform(integer_in(0));
+  plan_cmd->add_option("--format", plan.format, "Output format")->check(one_of({"text", "json"}, "a format"));
+
+  cpb::ProbeArgs probe;
+  CLI::Option* probe_bytes = nullptr;
+  CLI::App* probe_cmd = add_probe_command(app, probe, &probe_bytes);
 
   std::string list_format = "text";
   CLI::App* list_cmd = app.add_subcommand("list", "List schedules, axes, transports and masks");
