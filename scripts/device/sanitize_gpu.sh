@@ -6,9 +6,11 @@
 # writes one log per test and tool to OUTDIR and OUTDIR/summary.txt, one line per test
 # and tool: the test's exit status and the sanitizer's error count.
 #   scripts/device/sanitize_gpu.sh OUTDIR [CTEST_REGEX]
-# Environment: CPB_SANITIZE_TIMEOUT_S (per test and tool, default 3600: the sanitizers
-# slow kernels down many times), CUDA_VISIBLE_DEVICES (default 0: one GPU, so the tests
-# that need two ranks on two GPUs are skipped with exit 77 and listed as such).
+# Environment: CPB_SANITIZE_TIMEOUT_S (per test and tool, default 1200: the sanitizers
+# slow kernels down many times), CPB_SANITIZE_JOBS (test runs at once on the one GPU,
+# default 4), CPB_SANITIZE_TOOLS (default "memcheck racecheck"), CUDA_VISIBLE_DEVICES
+# (default 0: one GPU, so the tests that need two ranks on two GPUs are skipped with exit
+# 77 and listed as such). Disabled tests are left out.
 # Exit 0 when every test passed or was skipped with 0 sanitizer errors; 1 otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
@@ -17,7 +19,9 @@ regex="${2:-.}"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 export CUDA_VISIBLE_DEVICES="${CUDA_VISIBLE_DEVICES:-0}"
-limit="${CPB_SANITIZE_TIMEOUT_S:-3600}"
+limit="${CPB_SANITIZE_TIMEOUT_S:-1200}"
+jobs="${CPB_SANITIZE_JOBS:-4}"
+tools="${CPB_SANITIZE_TOOLS:-memcheck racecheck}"
 
 . scripts/device/gpu_env.sh
 command -v compute-sanitizer >/dev/null || { echo "sanitize_gpu.sh: compute-sanitizer is not on PATH" >&2; exit 2; }
@@ -34,31 +38,44 @@ ninja -C "$build" > "$out/build.log" 2>&1 || { grep -E "error|FAILED" "$out/buil
 python3 - "$out/tests.json" "$build" > "$out/tests.tsv" <<'PY' || exit 1
 import json, sys
 for t in json.load(open(sys.argv[1]))["tests"]:
-    wd = next((p["value"] for p in t.get("properties", []) if p["name"] == "WORKING_DIRECTORY"), sys.argv[2])
-    print("\t".join([t["name"], wd] + t["command"]))
+    props = {p["name"]: p["value"] for p in t.get("properties", [])}
+    if props.get("DISABLED") or "command" not in t:
+        continue
+    print("\t".join([t["name"], props.get("WORKING_DIRECTORY", sys.argv[2])] + t["command"]))
 PY
 [ -s "$out/tests.tsv" ] || { echo "sanitize_gpu.sh: no gpu test matches '$regex'" >&2; exit 1; }
 
-status=0
+# One test under one tool: its log(s) and one summary line (written in one go, so lines of
+# tests running at the same time do not interleave).
+run_one() {  # run_one TOOL NAME WORKDIR COMMAND...
+  local tool=$1 name=$2 wd=$3; shift 3
+  local log="$out/${name//\//_}.${tool}.log" extra=() rc errors verdict=ok
+  [ "$tool" = memcheck ] && extra=(--leak-check full)
+  (cd "$wd" || exit 2
+   timeout "$limit" compute-sanitizer --tool "$tool" "${extra[@]}" --target-processes all \
+     --error-exitcode 99 --log-file "$log.%p" "$@") > "$log" 2>&1 < /dev/null
+  rc=$?
+  errors=$(cat "$log".* 2>/dev/null | awk '/ERROR SUMMARY:/ { n += $(NF - 1) } END { print n + 0 }')
+  if [ "$rc" = 77 ]; then verdict=skipped
+  elif [ "$rc" != 0 ] || [ "$errors" != 0 ]; then verdict=FAIL; fi
+  printf '%-10s %-9s exit %-3s sanitizer errors %-4s %s\n' "$verdict" "$tool" "$rc" "$errors" "$name" \
+    >> "$out/summary.txt"
+}
+
 : > "$out/summary.txt"
+running=0
 while IFS=$'\t' read -r -a row; do
-  name=${row[0]} wd=${row[1]} cmd=("${row[@]:2}")
-  for tool in memcheck racecheck; do
-    log="$out/${name}.${tool}.log"
-    extra=()
-    [ "$tool" = memcheck ] && extra=(--leak-check full)
-    (cd "$wd" || exit 2
-     timeout "$limit" compute-sanitizer --tool "$tool" "${extra[@]}" --target-processes all \
-       --error-exitcode 99 --log-file "$log.%p" "${cmd[@]}") > "$log" 2>&1 < /dev/null
-    rc=$?
-    errors=$(cat "$log".* 2>/dev/null | awk '/ERROR SUMMARY:/ { n += $(NF - 1) } END { print n + 0 }')
-    verdict=ok
-    if [ "$rc" = 77 ]; then verdict=skipped
-    elif [ "$rc" != 0 ] || [ "$errors" != 0 ]; then verdict=FAIL; status=1; fi
-    printf '%-10s %-9s exit %-3s sanitizer errors %-4s %s\n' "$verdict" "$tool" "$rc" "$errors" "$name" \
-      | tee -a "$out/summary.txt"
+  for tool in $tools; do
+    if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+    run_one "$tool" "${row[@]}" &
+    running=$((running + 1))
   done
 done < "$out/tests.tsv"
+wait
+sort -k5 -o "$out/summary.txt" "$out/summary.txt"
+cat "$out/summary.txt"
+status=0
+grep -q '^FAIL' "$out/summary.txt" && status=1
 echo "sanitize_gpu.sh: $(grep -c '^ok' "$out/summary.txt") ok, $(grep -c '^skipped' "$out/summary.txt") skipped," \
      "$(grep -c '^FAIL' "$out/summary.txt") failed (of $(wc -l < "$out/summary.txt") test runs); logs in $out"
 exit $status
