@@ -62,7 +62,37 @@ void fill_speedups(const std::vector<nlohmann::json>& all, nlohmann::json& r) {
   if (!ci.empty()) r["speedup_ci"] = ci;
 }
 
+// eta of a row with parts comp and comm timed at T; none when one part is empty.
+std::optional<double> eta(double comp, double comm, double time) {
+  const double serial = comp + comm;
+  const double floor_t = std::max(comp, comm);
+  if (!(serial - floor_t > 0)) return std::nullopt;
+  return (serial - time) / (serial - floor_t);
+}
+
 }  // namespace
+
+const nlohmann::json* serial_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r) {
+  const nlohmann::json key = problem_key(r);
+  const nlohmann::json how = transport_key(r);
+  const nlohmann::json* found = nullptr;
+  for (const auto& o : all) {
+    if (o.value("schedule", "") != "ulysses" || !timed(o) || problem_key(o) != key || transport_key(o) != how)
+      continue;
+    if (!has_number(o, "comp_ms") || !has_number(o, "comm_ms")) continue;
+    if (&o == &r) return &o;
+    if (!found || (sets_how_option(*found) && !sets_how_option(o))) found = &o;
+  }
+  return found;
+}
+
+std::optional<double> comp_scale(const nlohmann::json& u) {
+  if (!timed(u) || !has_number(u, "comp_ms") || !has_number(u, "comm_ms")) return std::nullopt;
+  const double comp = u["comp_ms"].get<double>(), comm = u["comm_ms"].get<double>();
+  const double at_plan = p50(u) - comm;
+  if (!(comp > 0) || !(comm > 0) || !(at_plan > 0)) return std::nullopt;
+  return at_plan / comp;
+}
 
 const nlohmann::json* speedup_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
                                         const char* schedule) {
@@ -104,33 +134,46 @@ nlohmann::json problem_key(const nlohmann::json& record) {
 
 void fill_derived_metrics(std::vector<nlohmann::json>& records) {
   for (auto& r : records) {
-    for (const char* f : {"rho", "rho_source", "bound", "eta", "eta_ci", "speedup", "speedup_ci", "busbw_gbps"})
+    for (const char* f : {"rho", "rho_source", "rho_unmatched", "bound", "eta", "eta_ci", "eta_unmatched",
+                          "comp_scale", "comp_scale_from", "speedup", "speedup_ci", "busbw_gbps"})
       r.erase(f);
     if (!timed(r)) continue;
     const double t = p50(r);
     fill_speedups(records, r);
 
     if (!has_number(r, "comp_ms") || !has_number(r, "comm_ms")) continue;
-    const double comp = r["comp_ms"].get<double>();
     const double comm = r["comm_ms"].get<double>();
+    // The compute-only part at the plan's conditions (docs/METRICS.md, "Compute at the
+    // plan's conditions"): scaled by the serial Ulysses row of the same transport.
+    const nlohmann::json* s = serial_reference(records, r);
+    const std::optional<double> scale = s ? comp_scale(*s) : std::nullopt;
+    const double raw_comp = r["comp_ms"].get<double>();
+    const double comp = raw_comp * scale.value_or(1.0);
+    if (scale) {
+      r["comp_scale"] = *scale;
+      if (s->contains("index")) r["comp_scale_from"] = (*s)["index"];
+    }
     // rho is a property of the problem: the HCMS paper takes it from serial Ulysses.
     const nlohmann::json* u = speedup_reference(records, r, "ulysses");
     const nlohmann::json& src = (u && has_number(*u, "comp_ms") && has_number(*u, "comm_ms")) ? *u : r;
-    const double sc = src["comp_ms"].get<double>(), sm = src["comm_ms"].get<double>();
+    const double sm = src["comm_ms"].get<double>();
+    const double sc_raw = src["comp_ms"].get<double>();
+    const double sc = sc_raw * (src.value("schedule", "") == "ulysses" ? comp_scale(src).value_or(1.0) : 1.0);
     if (sc + sm > 0) {
       const double rho = sm / (sc + sm);
       r["rho"] = rho;
       r["rho_source"] = (&src != &r || r.value("schedule", "") == "ulysses") ? "ulysses" : "self";
       r["bound"] = 1.0 / std::max(rho, 1.0 - rho);
+      if (sc != sc_raw && sc_raw + sm > 0) r["rho_unmatched"] = sm / (sc_raw + sm);
     }
-    const double serial = comp + comm;
-    const double floor_t = std::max(comp, comm);
-    if (serial - floor_t > 0) {
-      const auto eta = [&](double time) { return (serial - time) / (serial - floor_t); };
-      r["eta"] = eta(t);
+    if (const auto e = eta(comp, comm, t)) {
+      r["eta"] = *e;
       // eta falls as the time grows: the time's interval, ends swapped.
-      if (const auto ti = time_interval(round_samples(r))) r["eta_ci"] = {{"lo", eta(ti->hi)}, {"hi", eta(ti->lo)}};
+      if (const auto ti = time_interval(round_samples(r)))
+        r["eta_ci"] = {{"lo", *eta(comp, comm, ti->hi)}, {"hi", *eta(comp, comm, ti->lo)}};
     }
+    if (scale)
+      if (const auto e = eta(raw_comp, comm, t)) r["eta_unmatched"] = *e;
     if (comm > 0 && has_number(r, "comm_bytes_per_rank"))
       r["busbw_gbps"] = r["comm_bytes_per_rank"].get<double>() / (comm * 1e-3) / 1e9;
   }

@@ -3,6 +3,7 @@
 // Ring of the same problem, and the bus bandwidth of the communication.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -12,7 +13,9 @@
 namespace cpb {
 
 // Recomputes the derived fields of every record from the measured ones (time_ms, rounds,
-// comp_ms, comm_ms, comm_bytes_per_rank). Idempotent; rows without times get none. The
+// comp_ms, comm_ms, comm_bytes_per_rank): rho, bound, eta from the compute-only part at
+// the plan's conditions (comp_scale, comp_scale_from; rho_unmatched and eta_unmatched
+// from the part as timed alone), speedups, busbw. Idempotent; rows without times get none. The
 // speedups and eta get 95% intervals (speedup_ci.vs_ulysses / vs_ring, eta_ci: objects
 // {"lo", "hi"}; intervals.hpp) where the records involved have rounds.
 void fill_derived_metrics(std::vector<nlohmann::json>& records);
@@ -24,6 +27,17 @@ void fill_derived_metrics(std::vector<nlohmann::json>& records);
 // when none.
 const nlohmann::json* speedup_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
                                         const char* schedule);
+
+// The serial Ulysses row whose conditions row `r`'s isolated parts are matched to
+// (docs/METRICS.md, "Compute at the plan's conditions"): the timed Ulysses record of the
+// same problem and the same transport and levers as `r` that has comp_ms and comm_ms,
+// `r` itself when it is one, preferring one without how-options; nullptr when none.
+const nlohmann::json* serial_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r);
+
+// The compute-only part's scale at the conditions of serial Ulysses row `u`:
+// (T_U - T_comm(U)) / T_comp(U), the compute time inside the serial plan over the same
+// compute timed alone; none when a part is empty or T_U <= T_comm(U).
+std::optional<double> comp_scale(const nlohmann::json& u);
 
 // The samples of a record's rounds (its "rounds" array); empty when it has none.
 RoundSamples round_samples(const nlohmann::json& record);

@@ -36,7 +36,7 @@ std::vector<std::string> make_preferred_columns() {
   cols.insert(cols.end(), {
       "time_ms.p50", "time_ms.p10", "time_ms.p90", "time_ms.min", "time_ms.max", "time_ms.mean",
       "time_ms.cv", "time_ms.n",
-      "comp_ms", "comm_ms", "rho", "rho_source", "bound", "eta",
+      "comp_ms", "comm_ms", "comp_scale", "rho", "rho_source", "bound", "eta", "rho_unmatched", "eta_unmatched",
       "speedup.vs_ulysses", "speedup_ci.vs_ulysses.lo", "speedup_ci.vs_ulysses.hi",
       "speedup.vs_ring", "speedup_ci.vs_ring.lo", "speedup_ci.vs_ring.hi", "eta_ci.lo", "eta_ci.hi",
       "tflops_per_gpu", "attn_tflops", "attn_standalone_tflops", "flops_per_rank_max",

@@ -1,6 +1,7 @@
 // fill_derived_metrics: which Ulysses and Ring rows a row is compared with (the NCCL
 // baseline without levers of the same problem and profile, else the row's own way of
-// moving bytes), and that rho comes from that baseline.
+// moving bytes), that rho comes from that baseline, and that the isolated parts are
+// matched to the serial Ulysses row of the row's transport (comp_scale).
 #include <gtest/gtest.h>
 
 #include "bench/report/metrics.hpp"
@@ -70,6 +71,46 @@ TEST(MetricsReference, ProfilesNeverMix) {
                           row("hcms", "ce_host", 10, 10, 5, {{"chunks", 4}}, "pcie")};
   fill_derived_metrics(rs);
   EXPECT_FALSE(rs[1]["speedup"].contains("vs_ulysses"));
+}
+
+// pcie-like numbers: serial Ulysses runs in 18 ms against parts of 10 + 9 ms alone (its
+// compute runs faster inside the plan's idle gaps), so its compute counts 18 - 9 = 9 ms:
+// scale 0.9, rho 9 / 18, and HCMS's eta from parts 9 + 9: (18 - 12) / (18 - 9).
+TEST(MetricsReference, PartsAreMatchedToTheSerialUlyssesOfTheirTransport) {
+  std::vector<json> rs = {row("ulysses", "nccl", 18, 10, 9, json::object(), "pcie"),
+                          row("hcms", "nccl", 12, 10, 9, {{"chunks", 4}}, "pcie"),
+                          row("ulysses", "ce_host", 15, 10, 6, json::object(), "pcie"),
+                          row("hcms", "ce_host", 11, 10, 6, {{"chunks", 4}}, "pcie")};
+  for (int i = 0; i < 4; ++i) rs[i]["index"] = i;
+  fill_derived_metrics(rs);
+  EXPECT_DOUBLE_EQ(rs[0]["comp_scale"].get<double>(), 0.9);
+  EXPECT_DOUBLE_EQ(rs[1]["comp_scale"].get<double>(), 0.9);
+  EXPECT_EQ(rs[1]["comp_scale_from"], 0);
+  EXPECT_DOUBLE_EQ(rs[1]["rho"].get<double>(), 9.0 / 18);
+  EXPECT_DOUBLE_EQ(rs[1]["rho_unmatched"].get<double>(), 9.0 / 19);
+  EXPECT_DOUBLE_EQ(rs[1]["bound"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(rs[1]["eta"].get<double>(), 6.0 / 9);
+  EXPECT_DOUBLE_EQ(rs[1]["eta_unmatched"].get<double>(), 7.0 / 9);
+  EXPECT_NEAR(rs[0]["eta"].get<double>(), 0.0, 1e-12);  // serial Ulysses: no overlap by construction
+  // ce_host rows take ce_host Ulysses's scale, (15 - 6) / 10, and rho stays the NCCL baseline's.
+  EXPECT_DOUBLE_EQ(rs[3]["comp_scale"].get<double>(), 0.9);
+  EXPECT_EQ(rs[3]["comp_scale_from"], 2);
+  EXPECT_DOUBLE_EQ(rs[3]["rho"].get<double>(), 9.0 / 18);
+  EXPECT_DOUBLE_EQ(rs[3]["eta"].get<double>(), (15.0 - 11) / (15 - 9));
+}
+
+TEST(MetricsReference, NoSerialUlyssesOfTheTransportMeansUnmatchedParts) {
+  std::vector<json> rs = {row("ulysses", "nccl", 18, 10, 9, json::object(), "pcie"),
+                          row("hcms", "ce_host", 11, 10, 6, {{"chunks", 4}}, "pcie")};
+  fill_derived_metrics(rs);
+  EXPECT_FALSE(rs[1].contains("comp_scale"));
+  EXPECT_FALSE(rs[1].contains("eta_unmatched"));
+  EXPECT_DOUBLE_EQ(rs[1]["eta"].get<double>(), (16.0 - 11) / (16 - 10));
+  // A Ulysses row whose comm part alone exceeds its whole time gives no scale.
+  std::vector<json> odd = {row("ulysses", "nccl", 8, 10, 9)};
+  fill_derived_metrics(odd);
+  EXPECT_FALSE(odd[0].contains("comp_scale"));
+  EXPECT_DOUBLE_EQ(odd[0]["rho"].get<double>(), 9.0 / 19);
 }
 
 }  // namespace
