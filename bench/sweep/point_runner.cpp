@@ -21,20 +21,6 @@
 namespace cpb {
 namespace {
 
-// Precondition: point.schedule is registered (expand() makes points of registered
-// schedules only).
-PointRecord base_record(const Point& point, const std::string& runtime) {
-  const Schedule* sched = find_schedule(point.schedule);
-  if (!sched) throw std::logic_error("run_point: schedule " + point.schedule + " is not registered");
-  PointRecord r;
-  r.index = point.index;
-  r.schedule = point.schedule;
-  r.params = point.params();
-  r.runtime = runtime;
-  r.git = record_commit(build_commit());
-  r.options = sched->option_axes();
-  return r;
-}
 
 // Resolves the transport "auto" to the runtime's first; why the runtime lacks the
 // point's transport or profile, or the point's own skip reason; none when it can run.
@@ -254,6 +240,19 @@ void add_round(PointRecord& r, const Measurement& m) {
   r.time_ms = summarize_rounds(round_samples(*r.rounds));
   // FLOPs per GPU over the time: the same FLOPs over the new time.
   if (r.tflops_per_gpu && before > 0 && r.time_ms->p50 > 0) *r.tflops_per_gpu *= before / r.time_ms->p50;
+}
+
+PointRecord base_record(const Point& point, const std::string& runtime) {
+  const Schedule* sched = find_schedule(point.schedule);
+  if (!sched) throw std::logic_error("run_point: schedule " + point.schedule + " is not registered");
+  PointRecord r;
+  r.index = point.index;
+  r.schedule = point.schedule;
+  r.params = point.params();
+  r.runtime = runtime;
+  r.git = record_commit(build_commit());
+  r.options = sched->option_axes();
+  return r;
 }
 
 PointRecord skipped_record(const Point& point, const std::string& runtime, const std::string& reason) {

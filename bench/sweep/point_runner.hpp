@@ -47,6 +47,11 @@ Measurement measure_round(const Point& point, const PointRecord& r, PointContext
 // (summarize_rounds) and tflops_per_gpu (at the new time_ms.p50).
 void add_round(PointRecord& r, const Measurement& m);
 
+// The identity fields of a point's record: index, schedule, params, runtime, the build's
+// commit and the schedule's option names. Precondition: point.schedule is registered
+// (expand() makes points of registered schedules only).
+PointRecord base_record(const Point& point, const std::string& runtime);
+
 // A record for a point that does not run (status SKIPPED, with the reason).
 PointRecord skipped_record(const Point& point, const std::string& runtime, const std::string& reason);
 

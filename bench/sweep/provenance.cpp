@@ -1,5 +1,7 @@
 #include "bench/sweep/provenance.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -175,6 +177,18 @@ nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
   p["config_path"] = cfg.path;
   p["config"] = cfg.resolved;
   p["config_hash"] = config_hash(cfg.resolved);
+  p["registry"] = registry_json();
+  return p;
+}
+
+nlohmann::json make_offline_provenance(const std::string& runtime, const std::vector<std::string>& argv) {
+  nlohmann::json p = commit_json(build_commit());
+  char host[256] = {0};
+  p["host"] = gethostname(host, sizeof(host) - 1) == 0 ? std::string(host) : std::string("unknown");
+  p["date"] = utc_now();
+  p["cpbench_version"] = CPBENCH_VERSION;
+  p["command"] = argv;
+  p["runtime"] = runtime;
   p["registry"] = registry_json();
   return p;
 }

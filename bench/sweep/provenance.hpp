@@ -29,4 +29,9 @@ std::string config_hash(const nlohmann::json& resolved);
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
                                const SweepConfig& cfg, const std::vector<std::string>& argv);
 
+// Not collective, for the commands that run no ranks (`simulate`, `advise`,
+// `calibrate`'s files): the commit of the binary, host, UTC date, cpbench version, the
+// command line, `runtime` and the registry of names.
+nlohmann::json make_offline_provenance(const std::string& runtime, const std::vector<std::string>& argv);
+
 }  // namespace cpb

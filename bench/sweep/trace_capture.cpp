@@ -8,7 +8,6 @@
 #include "comm/watchdog.hpp"
 
 namespace cpb {
-namespace {
 
 TraceStep to_trace_step(const Plan& plan, const StepTime& t, int act_bytes) {
   const Step& s = plan.steps.at(static_cast<size_t>(t.step));
@@ -36,8 +35,6 @@ TraceStep to_trace_step(const Plan& plan, const StepTime& t, int act_bytes) {
   }
   return ts;
 }
-
-}  // namespace
 
 std::string trace_file_name(const Point& point) {
   std::string name = std::to_string(point.index) + "_" + point.schedule;
