@@ -1,9 +1,11 @@
 // Time of simulate() for one point of P=512 ranks, S=2M tokens (2097152), H=Hkv=4096 heads,
 // D=128, bf16, full mask, per schedule, with constant costs: attention at 400 TFLOP/s,
 // copies and merges 0.01 ms each; links of 8 GPUs per node, 150 GB/s inside a node,
-// 50 GB/s per NIC. Building the 512 plans is timed apart (counter plan_build_s); one
-// iteration each. Counters: steps of all ranks, instants (events), fair-share solves and
-// the simulated makespan. docs/SIMULATOR.md gives the command and the figures.
+// 50 GB/s per NIC. The "skewed" variant makes attention of rank r (r mod 61) per mille
+// slower, so ranks end at 61 different times: many more instants and fair-share solves.
+// Building the 512 plans is timed apart (counter plan_build_s); one iteration each.
+// Counters: steps of all ranks, instants (events), fair-share solves and the simulated
+// makespan. docs/SIMULATOR.md gives the command and the figures.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -17,8 +19,9 @@ namespace {
 
 struct Shape {
   const char* schedule;
-  int chunks;  // hcms
-  int usp_u;   // usp
+  int chunks;   // hcms
+  int usp_u;    // usp
+  bool skewed;  // attention cost differs across ranks
 };
 
 SimLinks p512_links() {
@@ -36,9 +39,13 @@ SimLinks p512_links() {
   return l;
 }
 
-double constant_cost(const Plan&, const Step& s) {
-  if (s.kind() == OpKind::Attention) return attention_flops(std::get<AttentionOp>(s.op)) / 4e11;  // [ms]
-  return 0.01;
+// [ms]
+ComputeCost constant_costs(bool skewed) {
+  return [skewed](const Plan& plan, const Step& s) {
+    if (s.kind() != OpKind::Attention) return 0.01;
+    const double skew = skewed ? 1 + 0.001 * (plan.rank % 61) : 1.0;
+    return attention_flops(std::get<AttentionOp>(s.op)) / 4e11 * skew;
+  };
 }
 
 void sim_p512(benchmark::State& state, Shape shape) {
@@ -64,7 +71,7 @@ void sim_p512(benchmark::State& state, Shape shape) {
   }
   const std::chrono::duration<double> build = std::chrono::steady_clock::now() - t0;
   SimResult res;
-  for (auto _ : state) res = simulate(plans, p512_links(), constant_cost);
+  for (auto _ : state) res = simulate(plans, p512_links(), constant_costs(shape.skewed));
   state.counters["plan_build_s"] = build.count();
   state.counters["steps"] = static_cast<double>(steps);
   state.counters["events"] = static_cast<double>(res.events);
@@ -74,11 +81,13 @@ void sim_p512(benchmark::State& state, Shape shape) {
 
 #define CPB_SIM_P512(name, shape) \
   BENCHMARK_CAPTURE(sim_p512, name, shape)->Iterations(1)->Unit(benchmark::kMillisecond)
-CPB_SIM_P512(ulysses, (Shape{"ulysses", 1, 0}));
-CPB_SIM_P512(ring, (Shape{"ring", 1, 0}));
-CPB_SIM_P512(zigzag_ring, (Shape{"zigzag_ring", 1, 0}));
-CPB_SIM_P512(usp_u8, (Shape{"usp", 1, 8}));
-CPB_SIM_P512(hcms_c8, (Shape{"hcms", 8, 0}));
+CPB_SIM_P512(ulysses, (Shape{"ulysses", 1, 0, false}));
+CPB_SIM_P512(ring, (Shape{"ring", 1, 0, false}));
+CPB_SIM_P512(zigzag_ring, (Shape{"zigzag_ring", 1, 0, false}));
+CPB_SIM_P512(usp_u8, (Shape{"usp", 1, 8, false}));
+CPB_SIM_P512(hcms_c8, (Shape{"hcms", 8, 0, false}));
+CPB_SIM_P512(ring_skewed, (Shape{"ring", 1, 0, true}));
+CPB_SIM_P512(hcms_c8_skewed, (Shape{"hcms", 8, 0, true}));
 
 }  // namespace
 }  // namespace cpb

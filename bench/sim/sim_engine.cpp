@@ -106,7 +106,7 @@ class Engine {
   std::vector<int> running_;             // the compute step on the SMs, or -1
   std::vector<double> left_ms_;          // its work left [ms of work alone]
   std::vector<double> speed_;            // work per ms: 1 or 1 / attention_slowdown
-  std::vector<int> in_flight_;           // bundles in progress it sends or receives
+  std::vector<char> flowing_;            // it sends or receives a flow at a rate > 0
   // Instances.
   std::vector<int> ready_members_, pending_;  // members ready; bundles and copies not ended
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
@@ -132,7 +132,7 @@ Engine::Engine(const std::vector<Plan>& plans, const SimLinks& links, sim::SimGr
   running_.assign(P, -1);
   left_ms_.assign(P, 0.0);
   speed_.assign(P, 1.0);
-  in_flight_.assign(P, 0);
+  flowing_.assign(P, 0);
   ready_members_.assign(g_.instances.size(), 0);
   pending_.assign(g_.instances.size(), 0);
   capacity_.resize(4 * static_cast<size_t>(P));
@@ -263,8 +263,6 @@ void Engine::add_bundles(int i, int g) {
     const int count = bundles[b].end;
     bundles[b].next = bundles[b].end = cursor;
     cursor += count;
-    ++in_flight_[bundles[b].src];
-    ++in_flight_[bundles[b].dst];
   }
   flows_.sizes.resize(cursor);
   for (const Transfer& t : ex.sends)
@@ -285,8 +283,6 @@ void Engine::start_moving(sim::FlowBundle& b) {
 void Engine::end_bundle(sim::FlowBundle& b) {
   b.ended = true;
   any_ended_ = shares_stale_ = true;
-  --in_flight_[b.src];
-  --in_flight_[b.dst];
   part_ended(b.inst);
 }
 
@@ -324,14 +320,16 @@ void Engine::set_rates() {
     ++out_.rate_solves;
     shares_stale_ = false;
   }
+  std::fill(flowing_.begin(), flowing_.end(), 0);
   for (sim::FlowBundle& b : flows_.bundles) {
     if (!b.moving) continue;
     const bool capped = attention(b.src) || attention(b.dst);
     const double cap = b.inter ? links_.inter_rate_beside_attention : links_.comm_rate_beside_attention;
     b.rate = capped ? b.share * cap : b.share;
+    if (b.rate > 0) flowing_[b.src] = flowing_[b.dst] = 1;
   }
   for (int r = 0; r < g_.ranks; ++r)
-    speed_[r] = attention(r) && in_flight_[r] > 0 ? 1.0 / links_.attention_slowdown : 1.0;
+    speed_[r] = attention(r) && flowing_[r] ? 1.0 / links_.attention_slowdown : 1.0;
 }
 
 double Engine::next_time() const {

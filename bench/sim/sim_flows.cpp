@@ -24,8 +24,9 @@ void FlowSet::compact() {
   sizes.swap(spare_);
 }
 
-void FairShare::solve(std::vector<FlowBundle>& bundles, const std::vector<double>& capacity) {
-  const size_t R = capacity.size(), n = bundles.size();
+// Moving bundles by resource (CSR) and the flows through each resource.
+void FairShare::index(const std::vector<FlowBundle>& bundles, size_t resources) {
+  const size_t R = resources;
   begin_.assign(R + 1, 0);
   flows_.assign(R, 0);
   for (const FlowBundle& b : bundles) {
@@ -38,23 +39,35 @@ void FairShare::solve(std::vector<FlowBundle>& bundles, const std::vector<double
   for (size_t r = 0; r < R; ++r) begin_[r + 1] += begin_[r];
   members_.resize(begin_[R]);
   fill_.assign(begin_.begin(), begin_.end() - 1);
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < bundles.size(); ++i) {
     const FlowBundle& b = bundles[i];
     if (!b.moving || b.ended) continue;
     members_[fill_[b.egress]++] = static_cast<int>(i);
     members_[fill_[b.ingress]++] = static_cast<int>(i);
   }
+}
+
+// The heap holds a lower bound of each resource's level: a level only rises as the
+// flows through a resource freeze at the (lower) current level. A popped bound that is
+// no longer the level goes back with the level; one that is, is the lowest level.
+void FairShare::solve(std::vector<FlowBundle>& bundles, const std::vector<double>& capacity) {
+  const size_t R = capacity.size();
+  index(bundles, R);
   left_ = capacity;
-  level_.assign(R, 0.0);
   full_.assign(R, 0);
-  touched_.assign(R, 0);
-  frozen_.assign(n, 0);
+  frozen_.assign(bundles.size(), 0);
+  auto level_of = [&](int r) { return left_[r] / static_cast<double>(flows_[r]); };
   for (size_t r = 0; r < R; ++r)
-    if (flows_[r] > 0) heap_.push({level_[r] = left_[r] / static_cast<double>(flows_[r]), static_cast<int>(r)});
+    if (flows_[r] > 0) heap_.push({level_of(static_cast<int>(r)), static_cast<int>(r)});
   while (!heap_.empty()) {
-    const auto [level, r] = heap_.top();
+    const auto [bound, r] = heap_.top();
     heap_.pop();
-    if (full_[r] || level != level_[r]) continue;  // filled, or an older level
+    if (full_[r] || flows_[r] == 0) continue;
+    const double level = level_of(r);
+    if (level != bound) {
+      heap_.push({level, r});
+      continue;
+    }
     full_[r] = 1;
     for (int k = begin_[r]; k < begin_[r + 1]; ++k) {
       const int i = members_[k];
@@ -65,14 +78,7 @@ void FairShare::solve(std::vector<FlowBundle>& bundles, const std::vector<double
       const int o = b.egress == r ? b.ingress : b.egress;
       flows_[o] -= b.flows();
       left_[o] = std::max(0.0, left_[o] - level * static_cast<double>(b.flows()));
-      if (!touched_[o]) touched_list_.push_back(o);
-      touched_[o] = 1;
     }
-    for (int o : touched_list_) {  // one new level per resource whose flows froze
-      touched_[o] = 0;
-      if (flows_[o] > 0) heap_.push({level_[o] = left_[o] / static_cast<double>(flows_[o]), o});
-    }
-    touched_list_.clear();
   }
 }
 

@@ -8,6 +8,7 @@
 // Units: bytes, ms, bytes/ms.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <queue>
 #include <utility>
@@ -48,7 +49,8 @@ struct FlowSet {
 // Max-min fair shares by progressive filling: every unfrozen flow's rate rises together
 // until a resource is full; that resource's flows freeze at its level (its remaining
 // capacity over its unfrozen flows) and the level of the others is taken again. With a
-// heap of resource levels: O(F log R + R) for F moving bundles over R resources.
+// heap of lower bounds of the resource levels, each bound refreshed only when it comes
+// to the top: O(F + (R + refreshes) log R) for F moving bundles over R resources.
 class FairShare {
  public:
   // Sets `share` of every moving bundle, a bundle counting as its flows(); capacity
@@ -56,11 +58,12 @@ class FairShare {
   void solve(std::vector<FlowBundle>& bundles, const std::vector<double>& capacity);
 
  private:
+  void index(const std::vector<FlowBundle>& bundles, size_t resources);
+
   std::vector<int> begin_, members_, fill_;  // moving bundles by resource (CSR)
-  std::vector<double> left_, level_;  // capacity not given out; the level last pushed
+  std::vector<double> left_;          // capacity not given out
   std::vector<int64_t> flows_;        // unfrozen flows through the resource
-  std::vector<char> full_, frozen_, touched_;
-  std::vector<int> touched_list_;  // resources whose flows froze at this level
+  std::vector<char> full_, frozen_;
   std::priority_queue<std::pair<double, int>, std::vector<std::pair<double, int>>,
                       std::greater<std::pair<double, int>>>
       heap_;

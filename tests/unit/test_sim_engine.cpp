@@ -235,11 +235,14 @@ TEST(SimEngine, FlowBesideAttentionRunsAtItsRate) {
   }
 }
 
+// A stalled flow takes no SMs: attention beside it is not slowed down.
 TEST(SimEngine, FlowBesideAttentionAtRateZeroWaitsForItsEnd) {
   std::vector<RankPlan> ranks = flow_beside_attention(false);
   SimLinks l = links();
   l.comm_rate_beside_attention = 0;
+  l.attention_slowdown = 1.5;
   const SimResult res = simulate(plans_of(ranks), l, costs({{"attn", 10}}));
+  expect_ms(res.steps[0][1].end_ms, 10);
   expect_ms(res.steps[0][0].end_ms, 12);
   expect_ms(res.makespan_ms, 12);
 }
@@ -249,10 +252,10 @@ TEST(SimEngine, AttentionBesideAFlowIsSlowedDown) {
   SimLinks l = links();
   l.attention_slowdown = 1.5;
   const SimResult res = simulate(plans_of(ranks), l, costs({{"attn", 10}}));
-  const double flow_end = kLat + kMsg + 2.0;  // the flow is in progress from kLat on
+  const double moving = kLat + kMsg, flow_end = moving + 2.0;  // its bytes move from `moving` on
   expect_ms(res.steps[0][0].end_ms, flow_end);
-  // Work: kLat at full speed, (flow_end - kLat) / 1.5 beside the flow, the rest after.
-  expect_ms(res.steps[0][1].end_ms, flow_end + 10 - kLat - (flow_end - kLat) / 1.5);
+  // Work: `moving` ms at full speed, (flow_end - moving) / 1.5 beside the flow, the rest after.
+  expect_ms(res.steps[0][1].end_ms, flow_end + 10 - moving - (flow_end - moving) / 1.5);
 }
 
 // Rank 0 sends n elements to rank 1 and to rank 2 in two instances at once.
