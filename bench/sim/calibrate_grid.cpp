@@ -55,7 +55,8 @@ CalibrateGrid calibrate_grid(const std::string& runtime, bool quick) {
     g.cap_ms = 250;
     g.budget_ms = 100;
   } else {
-    a = quick ? Axes{{64, 128}, {1, 4}, {32}, {DType::BF16}} : Axes{powers_of_two(64, 512), {1, 4}, {32, 64}, {DType::BF16}};
+    a = quick ? Axes{{64, 128}, {1, 4}, {32}, {DType::BF16}}
+              : Axes{powers_of_two(64, 512), {1, 4}, {32, 64}, {DType::BF16}};
     g.bandwidth_tokens = quick ? std::vector<int64_t>{256, 4096} : std::vector<int64_t>{256, 2048, 16384};
     g.bandwidth_heads = 4;
     g.bandwidth_head_dim = 32;

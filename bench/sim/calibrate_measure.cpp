@@ -123,12 +123,14 @@ BandwidthFits measure_bandwidth(CalibrateContext& ctx, const CalibrateGrid& grid
     const BandwidthPlan b = bandwidth_plan(p);
     const RunOptions opt = one_rank_options(ctx.runtime);
     if (const Reason why = refused(ctx.runtime, p, b.plan, opt))
-      throw std::runtime_error("calibrate: the copy and merge plan of S=" + std::to_string(p.S) + " cannot run: " + *why);
+      throw std::runtime_error("calibrate: the copy and merge plan of S=" + std::to_string(p.S) +
+                               " cannot run: " + *why);
     const std::unique_ptr<Executor> exec = ctx.runtime.prepare(p, b.plan, opt);
     exec->run(nullptr);
     const Step& copy = b.plan.steps[static_cast<size_t>(b.copy_step)];
     const Step& merge = b.plan.steps[static_cast<size_t>(b.merge_step)];
-    copies.push_back({copy_bytes(b.plan, std::get<CopyOp>(copy.op), act), time_step(*exec, b.copy_step, grid.budget_ms), 1});
+    copies.push_back(
+        {copy_bytes(b.plan, std::get<CopyOp>(copy.op), act), time_step(*exec, b.copy_step, grid.budget_ms), 1});
     merges.push_back(
         {merge_bytes(b.plan, std::get<MergeOp>(merge.op), act), time_step(*exec, b.merge_step, grid.budget_ms), 1});
     char text[96];

@@ -6,7 +6,7 @@ namespace cpb {
 namespace {
 
 struct Inputs {
-  int q, k, v, o;
+  int q = -1, k = -1, v = -1, o = -1;
 };
 
 // Q, K, V, O of `p`'s single rank, and its tokens and lane "compute".
@@ -16,8 +16,12 @@ Inputs add_inputs(Plan& plan, const Problem& p) {
   plan.tokens = {Range{0, p.S}};
   plan.add_lane("compute");
   const int64_t q = p.S * p.H * p.D, kv = p.S * p.Hkv * p.D;
-  return Inputs{plan.add_buffer("q", Storage::Act, BufferRole::Q, q), plan.add_buffer("k", Storage::Act, BufferRole::K, kv),
-                plan.add_buffer("v", Storage::Act, BufferRole::V, kv), plan.add_buffer("o", Storage::Act, BufferRole::O, q)};
+  Inputs in;
+  in.q = plan.add_buffer("q", Storage::Act, BufferRole::Q, q);
+  in.k = plan.add_buffer("k", Storage::Act, BufferRole::K, kv);
+  in.v = plan.add_buffer("v", Storage::Act, BufferRole::V, kv);
+  in.o = plan.add_buffer("o", Storage::Act, BufferRole::O, q);
+  return in;
 }
 
 }  // namespace

@@ -68,7 +68,8 @@ CommSample record_comm_sample(const JsonField& record) {
     record["params"].fail("the schedule cannot split this problem: " + *why, "a problem the schedule runs");
   int exchanges = 0;
   for (const Step& step : sched->plan(p, 0).steps) exchanges += step.is_comm() ? 1 : 0;
-  if (exchanges == 0) record["comm_ms"].fail("a comm time of a plan without exchanges", "records of plans with exchanges");
+  if (exchanges == 0)
+    record["comm_ms"].fail("a comm time of a plan without exchanges", "records of plans with exchanges");
   s.instances = exchanges;
   return s;
 }

@@ -30,7 +30,8 @@ TransportModel transport_model(const MachineModel& m, TransportKind transport, P
 
 double copy_bytes(const Plan& plan, const CopyOp& c, int act_bytes) {
   double bytes = 0;
-  for (const CopyOp::Pair& p : c.pairs) bytes += view_bytes(plan, p.src, act_bytes) + view_bytes(plan, p.dst, act_bytes);
+  for (const CopyOp::Pair& p : c.pairs)
+    bytes += view_bytes(plan, p.src, act_bytes) + view_bytes(plan, p.dst, act_bytes);
   return bytes;
 }
 

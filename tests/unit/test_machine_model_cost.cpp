@@ -88,7 +88,8 @@ TEST(MachineCost, PricesEveryComputeStep) {
   EXPECT_EQ(s.compute_ms(plan, plan.steps[1]), 0.0);  // the exchange is not compute
   EXPECT_DOUBLE_EQ(s.compute_ms(plan, plan.steps[2]), 0.75);  // the measured shape
   // merge: part_o (Act) and part_lse read, acc_o and acc_lse read and written.
-  EXPECT_DOUBLE_EQ(s.compute_ms(plan, plan.steps[3]), bandwidth_ms(m.merge, elems * 2 + rows * 4 + 2 * (elems + rows) * 4));
+  EXPECT_DOUBLE_EQ(s.compute_ms(plan, plan.steps[3]),
+                   bandwidth_ms(m.merge, elems * 2 + rows * 4 + 2 * (elems + rows) * 4));
   EXPECT_DOUBLE_EQ(s.compute_ms(plan, plan.steps[4]), bandwidth_ms(m.merge, elems * 2 + rows * 4 + (elems + rows) * 4));
   // fp16 has no kernel samples in this table.
   const SimSetup fp16 = machine_cost(m, problem(DType::FP16), TransportKind::Nccl, Profile::Nvlink, 8);
