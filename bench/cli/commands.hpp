@@ -47,4 +47,16 @@ int cmd_list(const std::string& format);
 // cmd_run: initializes it for the duration of the call.
 int cmd_probe(const ProbeArgs& args, int* argc, char*** argv);
 
+struct CalibrateArgs {
+  std::string out;                // the machine file (required)
+  std::string name;               // the model's name; "": the runtime's
+  std::vector<std::string> from;  // probe and result files the transports are fitted from
+  std::string device = "auto";    // auto | cpu | cuda
+  bool quick = false;             // the small grid
+  bool quiet = false;             // no line per shape
+};
+// `cpbench calibrate`: the machine model file (docs/SIMULATOR.md). One rank; needs MPI,
+// like cmd_run: initializes it for the duration of the call.
+int cmd_calibrate(const CalibrateArgs& args, int* argc, char*** argv);
+
 }  // namespace cpb

@@ -1,6 +1,7 @@
 // cpbench: benchmark and profiling driver for context-parallel attention.
 //   cpbench run --config FILE ...      (under mpirun: one rank per GPU, or CPU ranks)
 //   cpbench probe ...                  (under mpirun, like run)
+//   cpbench calibrate --out FILE ...   (one rank: MPI as a singleton, or mpirun -np 1)
 //   cpbench plan|list|report|compare   (no MPI needed)
 #include <CLI/CLI.hpp>
 
@@ -139,6 +140,23 @@ CLI::App* add_probe_command(CLI::App& app, cpb::ProbeArgs& probe, CLI::Option** 
   return probe_cmd;
 }
 
+// `cpbench calibrate` and its options, parsed into `cal`.
+CLI::App* add_calibrate_command(CLI::App& app, cpb::CalibrateArgs& cal) {
+  CLI::App* cmd = app.add_subcommand(
+      "calibrate", "Write the machine model file: this GPU's kernels measured, transports fitted from --from files");
+  cmd->add_option("-o,--out", cal.out, "Machine model JSON (cpbench-machine), written atomically at the end")
+      ->required();
+  cmd->add_option("--name", cal.name, "The model's name, e.g. h200; default: the runtime's")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string { return s.empty() ? "\"\" is empty; allowed: a name such as h200" : ""; },
+          "NAME"));
+  cmd->add_option("--from", cal.from, "cpbench probe or cpbench run result files to fit the transports from");
+  cmd->add_option("--device", cal.device, "Runtime")->check(one_of({"auto", "cpu", "cuda"}, "a device"));
+  cmd->add_flag("--quick", cal.quick, "The small grid of shapes");
+  cmd->add_flag("-q,--quiet", cal.quiet, "No line per measured shape");
+  return cmd;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -181,6 +199,9 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--threshold", threshold, "Minimum change that counts [%]")->check(number_at_least(0));
   compare_cmd->add_option("--noise", noise, "Allowed band in multiples of the combined CV")->check(number_at_least(0));
 
+  cpb::CalibrateArgs calibrate;
+  CLI::App* calibrate_cmd = add_calibrate_command(app, calibrate);
+
   std::string commands;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
     commands += (commands.empty() ? "" : ", ") + sub->get_name();
@@ -201,13 +222,14 @@ int main(int argc, char** argv) {
     return cpb::exit_code::bad_input;  // usage errors, like every other bad input
   }
 
-  // run and probe catch their own errors (they end the whole MPI job); the commands
+  // run, probe and calibrate catch their own errors (they end the whole MPI job); the commands
   // without MPI end here (bench/cli/error_path.hpp).
   if (*run_cmd) return cpb::cmd_run(run, &argc, &argv);
   if (*probe_cmd) {
     probe.bytes_given = probe_bytes->count() > 0;
     return cpb::cmd_probe(probe, &argc, &argv);
   }
+  if (*calibrate_cmd) return cpb::cmd_calibrate(calibrate, &argc, &argv);
   try {
     if (*plan_cmd) return cpb::cmd_plan(plan);
     if (*list_cmd) return cpb::cmd_list(list_format);

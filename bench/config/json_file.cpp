@@ -73,13 +73,13 @@ class DuplicateKeyCheck {
 
 }  // namespace
 
-json read_config_json(const std::string& path) {
+json read_config_json(const std::string& path, const std::string& what) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw UsageError(path + ": cannot read the config: no such file");
-  if (fs::is_directory(path, ec)) throw UsageError(path + ": cannot read the config: it is a directory");
+  if (!fs::exists(path, ec)) throw UsageError(path + ": cannot read the " + what + ": no such file");
+  if (fs::is_directory(path, ec)) throw UsageError(path + ": cannot read the " + what + ": it is a directory");
   std::ifstream in(path);
-  if (!in) throw UsageError(path + ": cannot read the config: " + std::strerror(errno));
+  if (!in) throw UsageError(path + ": cannot read the " + what + ": " + std::strerror(errno));
   try {
     return json::parse(in, DuplicateKeyCheck(path));
   } catch (const json::exception& e) {

@@ -8,9 +8,9 @@
 namespace cpb::cfg {
 
 // The parsed file. Throws UsageError "<path>: <problem>" for a path that is not a readable
-// file, for text that is not JSON, and for a key written twice in one object
-// ("<path>: axes.S: the key "S" appears twice in one object"), which JSON parsers
-// otherwise resolve silently, each its own way.
-nlohmann::json read_config_json(const std::string& path);
+// file ("cannot read the <what>: no such file"), for text that is not JSON, and for a
+// key written twice in one object ("<path>: axes.S: the key "S" appears twice in one
+// object"), which JSON parsers otherwise resolve silently, each its own way.
+nlohmann::json read_config_json(const std::string& path, const std::string& what = "config");
 
 }  // namespace cpb::cfg

@@ -29,9 +29,11 @@ struct KernelSample {
 
 // time = launch_us + bytes / gbps (bytes: read plus written).
 struct BandwidthModel {
-  double launch_us = 0;
-  double gbps = 0;
+  double launch_us = 0;  // >= 0 [us]
+  double gbps = 0;       // > 0 [GB/s = 1e9 bytes/s]
 };
+// The model's time for `bytes` [ms].
+double bandwidth_ms(const BandwidthModel& b, double bytes);
 
 // One transport under one interconnect profile, inside a node.
 struct TransportModel {
@@ -54,8 +56,11 @@ struct InterNodeModel {
   std::string note = "assumed";
 };
 
+inline constexpr const char* kMachineSchema = "cpbench-machine";
+inline constexpr int kMachineSchemaVersion = 1;
+
 struct MachineModel {
-  int version = 1;
+  int version = kMachineSchemaVersion;
   std::string name;                  // e.g. "h200"
   nlohmann::json provenance;         // host, GPU, versions, commit, date, sources
   std::vector<KernelSample> attention;
@@ -67,8 +72,12 @@ struct MachineModel {
 
 // Reads and checks a machine file; UsageError naming the field, the value and what is
 // allowed (unknown schema or version, missing field, negative or zero bandwidth, ...).
+// `where` names the document in messages (the path for read_machine_model). Every field
+// is required and no other key is allowed; docs/SIMULATOR.md lists the checks.
 MachineModel read_machine_model(const std::string& path);
 MachineModel machine_model_from_json(const nlohmann::json& j, const std::string& where);
+// The file's JSON: machine_model_from_json(to_json(m)) gives m back field for field, and
+// to_json of that equals to_json(m).
 nlohmann::json to_json(const MachineModel& m);
 
 // The transport's model, or nullopt when the file has none for (transport, profile).
