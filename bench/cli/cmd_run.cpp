@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "base/exit_code.hpp"
@@ -14,6 +15,7 @@
 #include "bench/cli/runtime_select.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/report/result_file.hpp"
+#include "bench/sim/machine_model.hpp"
 #include "bench/sweep/git_commit.hpp"
 #include "bench/sweep/provenance.hpp"
 #include "bench/sweep/resume.hpp"
@@ -121,8 +123,10 @@ int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<st
     return exit_code::bad_input;
   SweepConfig cfg;
   std::vector<Point> points;
+  std::optional<MachineModel> machine;  // rank 0: --machine
   if (!agreed(mpi, [&] {
         cfg = load_run_config(args, mpi);
+        if (root && !args.machine.empty()) machine = read_machine_model(args.machine);
         points = expand(cfg, mpi.size(), args.filter);
         if (!args.dry_run) check_runnable(points, root);
       }))
@@ -145,6 +149,7 @@ int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<st
   opt.quiet = args.quiet;
   opt.argv = argv_copy;
   opt.kept = share_kept(kept, mpi);
+  opt.machine = machine ? &*machine : nullptr;
   return run_sweep(cfg, points, *runtime, mpi, opt);
 }
 

@@ -25,6 +25,7 @@ struct RunArgs {
   bool quiet = false;
   std::optional<double> timeout;  // --timeout [s]; wins over the config's measure.timeout
   int ranks_per_node = 0;         // --ranks-per-node; 0: the config's ranks_per_node
+  std::string machine;            // --machine: predicted_ms in every record (docs/SIMULATOR.md)
 };
 // Needs MPI: initializes it (an MpiSession) for the duration of the call.
 int cmd_run(const RunArgs& args, int* argc, char*** argv);
@@ -58,5 +59,21 @@ struct CalibrateArgs {
 // `cpbench calibrate`: the machine model file (docs/SIMULATOR.md). One rank; needs MPI,
 // like cmd_run: initializes it for the duration of the call.
 int cmd_calibrate(const CalibrateArgs& args, int* argc, char*** argv);
+// `cpbench simulate` / `cpbench advise` (advise = true): bench/cli/cmd_simulate.cpp.
+struct SimulateArgs {
+  std::string config;
+  std::vector<std::string> axes;
+  std::string filter;
+  std::string machine;            // the machine model file (bench/sim/machine_model.hpp)
+  std::vector<int> worlds;        // --world; empty: the config's world_size
+  int node_size = 0;              // --node-size; 0: the machine file's gpus_per_node
+  std::string out;
+  bool force = false;
+  std::string trace_dir;
+  bool quiet = false;
+  bool advise = false;
+};
+// Needs no MPI. Throws UsageError on bad input (the caller's error path prints it).
+int cmd_simulate(const SimulateArgs& args, const std::vector<std::string>& argv);
 
 }  // namespace cpb

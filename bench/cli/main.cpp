@@ -107,6 +107,8 @@ CLI::App* add_run_command(CLI::App& app, cpb::RunArgs& run) {
   run_cmd->add_option("--ranks-per-node", run.ranks_per_node,
                       "Emulated node size of the copy-engine transports (CUDA); replaces the config's ranks_per_node")
       ->transform(integer_in(1));
+  run_cmd->add_option("--machine", run.machine,
+                      "Machine model (cpbench calibrate): each record gets the simulator's predicted_ms, made before the run");
   return run_cmd;
 }
 
@@ -157,6 +159,27 @@ CLI::App* add_calibrate_command(CLI::App& app, cpb::CalibrateArgs& cal) {
   return cmd;
 }
 
+// `cpbench simulate` (advise false) or `cpbench advise` and their options, parsed into `sim`.
+CLI::App* add_simulate_command(CLI::App& app, cpb::SimulateArgs& sim, bool advise) {
+  CLI::App* cmd = advise ? app.add_subcommand("advise", "Rank schedules, transports and chunk counts by predicted time")
+                         : app.add_subcommand("simulate", "Predict a sweep's times on a machine model (no GPU, no MPI)");
+  cmd->add_option("-c,--config", sim.config, "Sweep config (JSON)")->required();
+  cmd->add_option("--machine", sim.machine, "Machine model (cpbench calibrate; configs/machines/)")->required();
+  cmd->add_option("-a,--axis", sim.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
+  cmd->add_option("--filter", sim.filter, "Select points (see run --filter)");
+  cmd->add_option("--world", sim.worlds, "World sizes, comma-separated; default: the config's world_size")
+      ->delimiter(',')
+      ->transform(integer_in(1, 1 << 20));
+  cmd->add_option("--node-size", sim.node_size, "GPUs per node; default: the machine file's")
+      ->transform(integer_in(1, 1 << 20));
+  cmd->add_flag("-q,--quiet", sim.quiet, "No progress lines");
+  if (advise) return cmd;
+  cmd->add_option("-o,--out", sim.out, "Result JSON (records with runtime \"sim\")");
+  cmd->add_flag("--force", sim.force, "Overwrite an existing --out");
+  cmd->add_option("--trace", sim.trace_dir, "Write one Chrome trace JSON of the simulated timeline per point into DIR");
+  return cmd;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -180,6 +203,11 @@ int main(int argc, char** argv) {
   cpb::ProbeArgs probe;
   CLI::Option* probe_bytes = nullptr;
   CLI::App* probe_cmd = add_probe_command(app, probe, &probe_bytes);
+
+  cpb::SimulateArgs sim, advise;
+  advise.advise = true;
+  CLI::App* simulate_cmd = add_simulate_command(app, sim, false);
+  CLI::App* advise_cmd = add_simulate_command(app, advise, true);
 
   std::string list_format = "text";
   CLI::App* list_cmd = app.add_subcommand("list", "List schedules, axes, transports and masks");
@@ -235,6 +263,8 @@ int main(int argc, char** argv) {
     if (*list_cmd) return cpb::cmd_list(list_format);
     if (*report_cmd) return cpb::run_report(report_path, report_format, std::cout);
     if (*compare_cmd) return cpb::run_compare(base_path, new_path, threshold, noise, std::cout);
+    if (*simulate_cmd || *advise_cmd)
+      return cpb::cmd_simulate(*simulate_cmd ? sim : advise, std::vector<std::string>(argv, argv + argc));
   } catch (const std::exception& e) {
     return cpb::report_error(e);
   }

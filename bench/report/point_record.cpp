@@ -38,6 +38,7 @@ const char* const tflops_per_gpu = "tflops_per_gpu";
 const char* const chunks_chosen = "chunks_chosen";
 const char* const chunks_fit = "chunks_fit";
 const char* const gpu_state = "gpu_state";
+const char* const predicted_ms = "predicted_ms";
 }  // namespace record_key
 
 namespace {
@@ -130,6 +131,7 @@ void to_json(nlohmann::json& j, const PointRecord& r) {
   put(j, k::chunks_chosen, r.chunks_chosen);
   put(j, k::chunks_fit, r.chunks_fit);
   put(j, k::gpu_state, r.gpu_state);
+  put(j, k::predicted_ms, r.predicted_ms);
 }
 
 void from_json(const nlohmann::json& j, PointRecord& r) {
@@ -159,6 +161,7 @@ void from_json(const nlohmann::json& j, PointRecord& r) {
   get(j, k::chunks_chosen, r.chunks_chosen);
   get(j, k::chunks_fit, r.chunks_fit);
   get(j, k::gpu_state, r.gpu_state);
+  get(j, k::predicted_ms, r.predicted_ms);
 }
 
 }  // namespace cpb

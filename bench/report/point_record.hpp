@@ -50,6 +50,7 @@ extern const char* const tflops_per_gpu;
 extern const char* const chunks_chosen;
 extern const char* const chunks_fit;
 extern const char* const gpu_state;
+extern const char* const predicted_ms;
 }  // namespace record_key
 
 // The verified run of a point (docs/METRICS.md, "Verification").
@@ -106,6 +107,7 @@ struct PointRecord {
   std::optional<int> chunks_chosen;      // chunks "auto": the calibrated count
   std::optional<nlohmann::json> chunks_fit;  // chunks "auto": ChunkCalibration::to_json()
   std::optional<GpuState> gpu_state;  // the GPUs during the timed loop; absent for a runtime without GPUs
+  std::optional<double> predicted_ms;  // `run --machine`: the simulator's time of the point, made before it ran [ms]
 };
 
 // nlohmann ADL conversions. from_json throws nlohmann::json::exception on a missing

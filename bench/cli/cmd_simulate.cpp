@@ -1,0 +1,144 @@
+// `cpbench simulate` and `cpbench advise`: a config's points simulated on a machine
+// model (bench/sim/), at the config's world sizes or those of --world, with no GPU and no
+// MPI. simulate writes the records `run` writes (runtime "sim") and a Chrome trace per
+// point; advise ranks, per problem, the schedules, transports and chunk counts by
+// predicted time.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "bench/cli/commands.hpp"
+#include "bench/report/console_table.hpp"
+#include "bench/report/metrics.hpp"
+#include "bench/report/output_paths.hpp"
+#include "bench/report/progress.hpp"
+#include "bench/report/record_fields.hpp"
+#include "bench/report/result_file.hpp"
+#include "bench/report/text_format.hpp"
+#include "bench/sim/sim_point.hpp"
+#include "bench/sweep/provenance.hpp"
+#include "bench/sweep/trace_capture.hpp"
+
+namespace cpb {
+namespace {
+
+// The points of every world size, numbered across them in order.
+std::vector<Point> all_points(const SimulateArgs& a, const SweepConfig& cfg) {
+  const std::vector<int> worlds = a.worlds.empty() ? cfg.world_sizes : a.worlds;
+  if (worlds.empty())
+    throw UsageError("--world: required: the config " + cfg.path + " names no world_size (e.g. --world 8,64,512)");
+  std::vector<Point> points;
+  for (const int w : worlds)
+    for (Point p : expand(cfg, w, a.filter)) {
+      p.index = static_cast<int>(points.size());
+      points.push_back(std::move(p));
+    }
+  if (points.empty()) throw UsageError("--filter " + a.filter + ": no point of " + cfg.path + " matches");
+  return points;
+}
+
+void check_outputs(const SimulateArgs& a) {
+  if (!a.trace_dir.empty()) check_output_dir("--trace", a.trace_dir);
+  if (a.out.empty()) return;
+  check_output_file("--out", a.out);
+  std::error_code ec;
+  if (std::filesystem::exists(a.out, ec) && !a.force)
+    throw UsageError("--out: \"" + a.out + "\" exists; pass --force to overwrite it");
+}
+
+nlohmann::json provenance(const SimulateArgs& a, const SweepConfig& cfg, const MachineModel& m,
+                          const std::vector<std::string>& argv) {
+  nlohmann::json p = make_offline_provenance("sim", argv);
+  p["config_path"] = cfg.path;
+  p["config"] = cfg.resolved;
+  p["config_hash"] = config_hash(cfg.resolved);
+  p["machine"] = {{"path", a.machine}, {"name", m.name}, {"provenance", m.provenance}};
+  p["gpus_per_node"] = a.node_size > 0 ? a.node_size : m.inter_node.gpus_per_node;
+  return p;
+}
+
+// Every point simulated, with progress; the trace of each PASS point into trace_dir.
+std::vector<nlohmann::json> simulate_all(const SimulateArgs& a, const std::vector<Point>& points,
+                                         const MachineModel& m, ResultFile* file) {
+  Progress progress(static_cast<int>(points.size()), !a.quiet, std::cerr);
+  std::vector<nlohmann::json> records;
+  for (const Point& p : points) {
+    progress.begin(p.index, describe_point({{"schedule", p.schedule}, {"params", p.params()}}));
+    std::vector<std::vector<TraceStep>> trace;
+    SimPointOptions opt;
+    opt.gpus_per_node = a.node_size;
+    if (!a.trace_dir.empty()) opt.trace = &trace;
+    records.push_back(simulate_point(p, m, opt));
+    if (!trace.empty())
+      write_chrome_trace(a.trace_dir + "/" + trace_file_name(p),
+                         make_chrome_trace(trace, {{"runtime", "sim"}, {"point", records.back()}}));
+    progress.end();
+    if (file) file->assign(records);
+  }
+  fill_derived_metrics(records);
+  if (file) file->assign(records);
+  return records;
+}
+
+// Per problem (problem_key), the timed records ranked by predicted time.
+void print_advice(const std::vector<nlohmann::json>& records, std::ostream& out) {
+  std::map<std::string, std::vector<const nlohmann::json*>> groups;
+  std::vector<std::string> order;
+  for (const auto& r : records) {
+    if (r.value("status", "") != "PASS") continue;
+    const std::string key = problem_key(r).dump();
+    if (!groups.count(key)) order.push_back(key);
+    groups[key].push_back(&r);
+  }
+  for (const std::string& key : order) {
+    auto& rows = groups[key];
+    std::stable_sort(rows.begin(), rows.end(), [](const nlohmann::json* x, const nlohmann::json* y) {
+      return (*x)["time_ms"]["p50"].get<double>() < (*y)["time_ms"]["p50"].get<double>();
+    });
+    const nlohmann::json& best = *rows.front();
+    out << "\n" << describe_group(best) << "  S=" << best["params"].value("S", 0);
+    if (const auto rho = number_field(best, {"rho"})) out << "  rho " << format_sig(*rho, 3);
+    if (const auto bound = number_field(best, {"bound"})) out << "  bound " << format_sig(*bound, 3);
+    out << "\n";
+    const double t0 = best["time_ms"]["p50"].get<double>();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const double t = (*rows[i])["time_ms"]["p50"].get<double>();
+      out << "  " << (i + 1) << ". " << variant_label(*rows[i]) << " " << string_field(*rows[i], {"params", "transport"})
+          << "  " << format_sig(t) << " ms  x" << format_sig(t / t0) << "\n";
+    }
+    if (rows.size() > 1) {
+      const double t1 = (*rows[1])["time_ms"]["p50"].get<double>();
+      out << "  margin of the first over the second: " << format_percent(100.0 * (t1 - t0) / t0) << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+int cmd_simulate(const SimulateArgs& a, const std::vector<std::string>& argv) {
+  const SweepConfig cfg = load_config(a.config, a.axes);
+  const MachineModel machine = read_machine_model(a.machine);
+  const std::vector<Point> points = all_points(a, cfg);
+  check_outputs(a);
+  if (!a.trace_dir.empty()) std::filesystem::create_directories(a.trace_dir);
+  std::unique_ptr<ResultFile> file;
+  if (!a.out.empty())
+    file = std::make_unique<ResultFile>(a.out, provenance(a, cfg, machine, argv), static_cast<int>(points.size()));
+  const std::vector<nlohmann::json> records = simulate_all(a, points, machine, file.get());
+  if (a.advise) {
+    std::cout << "cpbench advise " << cfg.name << " on " << machine.name << ": fastest first (predicted)\n";
+    print_advice(records, std::cout);
+  } else {
+    std::cout << "cpbench simulate " << cfg.name << " on " << machine.name << ": " << points.size() << " points\n";
+    print_results_table(records, std::cout);
+    std::cout << "\n";
+    print_overlap_table(records, std::cout);
+  }
+  if (file) file->finish();
+  return 0;
+}
+
+}  // namespace cpb

@@ -1,0 +1,141 @@
+#include "bench/sim/sim_point.hpp"
+
+#include <algorithm>
+
+#include "bench/schedule.hpp"
+#include "bench/schedules/hcms_chunks_auto.hpp"
+#include "bench/sim/machine_cost.hpp"
+#include "bench/sim/sim_engine.hpp"
+#include "bench/sweep/point_runner.hpp"
+#include "bench/sweep/trace_capture.hpp"
+
+namespace cpb {
+namespace {
+
+constexpr const char* kRuntime = "sim";
+
+std::vector<Plan> all_plans(const Schedule& sched, const Problem& p) {
+  std::vector<Plan> plans;
+  plans.reserve(static_cast<size_t>(p.P));
+  for (int r = 0; r < p.P; ++r) plans.push_back(sched.plan(p, r));
+  return plans;
+}
+
+// The compute-only (comm false) or comm-only part of every rank's plan, built rank by
+// rank from the schedule so that only one whole plan is held at a time besides the parts
+// (at P = 512 the whole plans of HCMS take about 2 GB).
+std::vector<Plan> part_plans(const Schedule& sched, const Problem& p, bool comm) {
+  std::vector<Plan> out;
+  out.reserve(static_cast<size_t>(p.P));
+  for (int r = 0; r < p.P; ++r)
+    out.push_back(filter_steps(sched.plan(p, r), [comm](const Step& s) { return s.is_comm() == comm; }));
+  return out;
+}
+
+bool has_steps(const std::vector<Plan>& plans) {
+  return std::any_of(plans.begin(), plans.end(), [](const Plan& p) { return !p.steps.empty(); });
+}
+
+Stats exact(double ms) {
+  Stats s;
+  s.n = 1;
+  s.p50 = s.p10 = s.p90 = s.min = s.max = s.mean = ms;
+  return s;
+}
+
+void fill_trace(const std::vector<Plan>& plans, const SimResult& sim, int act_bytes,
+                std::vector<std::vector<TraceStep>>* trace) {
+  trace->assign(plans.size(), {});
+  for (size_t r = 0; r < plans.size(); ++r)
+    for (size_t i = 0; i < plans[r].steps.size(); ++i) {
+      const SimStepTime& t = sim.steps[r][i];
+      (*trace)[r].push_back(to_trace_step(plans[r], StepTime{static_cast<int>(i), t.start_ms, t.end_ms}, act_bytes));
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// The point at its fixed chunk count, simulated; `point` has no skip reason and a transport.
+PointRecord simulate_fixed(const Point& point, const MachineModel& machine, const SimPointOptions& opt) {
+  const Schedule& sched = *find_schedule(point.schedule);
+  const Problem& p = point.problem;
+  const int node = opt.gpus_per_node > 0 ? opt.gpus_per_node : machine.inter_node.gpus_per_node;
+  const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
+
+  PointRecord r = base_record(point, kRuntime);
+  r.status = "PASS";
+  {  // the whole plans, released before the parts are built
+    const std::vector<Plan> plans = all_plans(sched, p);
+    const SimResult whole = simulate(plans, setup.links, setup.compute_ms);
+    r.time_ms = exact(whole.makespan_ms);
+    r.plan_steps = static_cast<int>(plans.front().steps.size());
+    if (opt.trace) fill_trace(plans, whole, setup.links.act_bytes, opt.trace);
+  }
+  for (const bool comm : {false, true}) {
+    const std::vector<Plan> part = part_plans(sched, p, comm);
+    const double ms = has_steps(part) ? simulate(part, setup.links, setup.compute_ms).makespan_ms : 0.0;
+    (comm ? r.comm_ms : r.comp_ms) = ms;
+  }
+  double flops_total = 0, flops_max = 0, bytes_max = 0;
+  for (int rank = 0; rank < p.P; ++rank) {
+    const Model m = sched.model(p, rank);
+    flops_total += m.flops;
+    flops_max = std::max(flops_max, m.flops);
+    bytes_max = std::max(bytes_max, m.send_bytes);
+  }
+  r.flops_per_rank_max = flops_max;
+  r.comm_bytes_per_rank = bytes_max;
+  const double t = r.time_ms->p50;
+  if (t > 0) r.tflops_per_gpu = flops_total / p.P / (t * 1e-3) / 1e12;
+  return r;
+}
+
+// chunks "auto": the candidate count with the lowest predicted whole-plan time.
+int best_predicted_chunks(const Point& point, const MachineModel& machine, const SimPointOptions& opt) {
+  const int max_c = max_auto_chunks(point.problem);
+  std::vector<int> candidates = chunk_candidates(max_c);
+  if (point.problem.P <= 16) {
+    candidates.clear();
+    for (int c = 1; c <= max_c; ++c) candidates.push_back(c);
+  }
+  const Schedule& sched = *find_schedule(point.schedule);
+  const int node = opt.gpus_per_node > 0 ? opt.gpus_per_node : machine.inter_node.gpus_per_node;
+  int best = 1;
+  double best_ms = -1;
+  for (const int c : candidates) {
+    Problem p = point.problem;
+    p.chunks = c;
+    if (sched.unsupported(p)) continue;
+    const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
+    const double ms = simulate(all_plans(sched, p), setup.links, setup.compute_ms).makespan_ms;
+    if (best_ms < 0 || ms < best_ms) best = c, best_ms = ms;
+  }
+  return best;
+}
+
+}  // namespace
+
+PointRecord simulate_point(const Point& point, const MachineModel& machine, const SimPointOptions& opt) {
+  if (!point.skip_reason.empty()) return skipped_record(point, kRuntime, point.skip_reason);
+  if (point.levers.any())
+    return skipped_record(point, kRuntime, "the overlap levers (comm_priority, nccl_ctas, attn_sms) are not simulated");
+  if (!point.transport)
+    return skipped_record(point, kRuntime, "transport auto: name the transport to simulate (the machine file has no default)");
+  if (!point.problem.chunks_auto) return simulate_fixed(point, machine, opt);
+  Point fixed = point;
+  fixed.problem.chunks = best_predicted_chunks(point, machine, opt);
+  PointRecord r = simulate_fixed(fixed, machine, opt);
+  r.chunks_chosen = fixed.problem.chunks;
+  return r;
+}
+
+double predicted_ms(const Point& point, const MachineModel& machine, int gpus_per_node) {
+  SimPointOptions opt;
+  opt.gpus_per_node = gpus_per_node;
+  const PointRecord r = simulate_point(point, machine, opt);
+  return r.time_ms ? r.time_ms->p50 : 0.0;
+}
+
+}  // namespace cpb

@@ -1,0 +1,34 @@
+// One sweep point simulated (`cpbench simulate`, `advise`, `run --machine`): the plans
+// of all P ranks built by the point's schedule, the whole plan and its compute-only and
+// comm-only parts (filter_steps, as `run` times them) run through the engine with a
+// machine's costs, written as the record `run` writes, with runtime "sim".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench/config/config.hpp"
+#include "bench/report/point_record.hpp"
+#include "bench/report/trace.hpp"
+#include "bench/sim/machine_model.hpp"
+
+namespace cpb {
+
+// The node size a simulation uses when none is given: the machine file's.
+struct SimPointOptions {
+  int gpus_per_node = 0;                 // 0: the machine file's inter_node.gpus_per_node
+  std::vector<std::vector<TraceStep>>* trace = nullptr;  // filled with the whole plan's timeline when set
+};
+
+// The record of `point` simulated on `machine`: PASS with time_ms (n = 1, every
+// statistic the predicted time), comp_ms, comm_ms, the model figures (FLOPs, bytes per
+// rank) and plan_steps; SKIPPED with the reason when the point has a skip reason or its
+// transport is "auto" (the machine file then gives no single transport: the record says
+// so). Throws UsageError when the machine file lacks the point's (transport, profile) or
+// attention class.
+PointRecord simulate_point(const Point& point, const MachineModel& machine, const SimPointOptions& opt = {});
+
+// The predicted time of `point` [ms] (simulate_point's time_ms.p50), for `run --machine`.
+double predicted_ms(const Point& point, const MachineModel& machine, int gpus_per_node = 0);
+
+}  // namespace cpb

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""The simulator against measurements (issue 18, docs/SIMULATOR.md "Validation"): every
+PASS point of the given result files simulated on a machine model and compared with its
+measured time. Each file's own config (provenance.config) is simulated at the file's
+world size with `cpbench simulate`; records are matched by their params.
+
+    scripts/sim/validate.py CPBENCH MACHINE.json OUT_DIR RESULT.json ...
+
+Writes OUT_DIR/validation.md (the error table by P, profile and transport, the fastest-
+schedule agreement per problem), OUT_DIR/validation.csv (one row per point) and
+OUT_DIR/validation_scatter.png (predicted against measured). Prints the summary line last.
+Exit code 0; 2 on bad input or a failed simulate.
+"""
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def key_of(params):
+    return json.dumps(params, sort_keys=True)
+
+
+def problem_of(params):
+    """The problem a point solves: its params less the schedule's options, the transport and
+    the levers (as cpbench's problem_key; options and levers named in the file's registry)."""
+    drop = {"transport", "chunks", "chunk_heads", "chunk_shape", "usp_u", "comm_order", "comm_lanes",
+            "qkv_layout", "comm_priority", "nccl_ctas", "attn_sms"}
+    return json.dumps({k: v for k, v in params.items() if k not in drop}, sort_keys=True)
+
+
+def simulate_file(binary, machine, path, work):
+    doc = json.load(open(path))
+    prov = doc.get("provenance", {})
+    world = prov.get("world_size")
+    config = prov.get("config")
+    if not world or not isinstance(config, dict):
+        print(f"validate: {path}: no provenance world_size/config; left out", file=sys.stderr)
+        return doc, {}
+    config = dict(config)
+    config.pop("world_size", None)
+    cfg_path = os.path.join(work, "config.json")
+    out_path = os.path.join(work, "sim.json")
+    json.dump(config, open(cfg_path, "w"))
+    run = subprocess.run([binary, "simulate", "-c", cfg_path, "--machine", machine, "--world", str(world),
+                          "-q", "--force", "--out", out_path], capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"validate: simulate of {path} exited {run.returncode}: {run.stderr.strip()[-2000:]}")
+    sim = json.load(open(out_path))
+    return doc, {key_of(r["params"]): r for r in sim["points"] if r.get("status") == "PASS"}
+
+
+def main():
+    if len(sys.argv) < 5:
+        print(__doc__, file=sys.stderr)
+        return 2
+    binary, machine, out_dir, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    os.makedirs(out_dir, exist_ok=True)
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for path in paths:
+            doc, sim = simulate_file(binary, machine, path, work)
+            for r in doc.get("points", []):
+                if r.get("status") != "PASS" or r["params"].get("P", 1) < 2:
+                    continue
+                s = sim.get(key_of(r["params"]))
+                if not s:
+                    continue
+                meas, pred = r["time_ms"]["p50"], s["time_ms"]["p50"]
+                rows.append({"file": path, "schedule": r["schedule"], "P": r["params"]["P"],
+                             "S": r["params"]["S"], "profile": r["params"].get("profile", "nvlink"),
+                             "transport": r["params"].get("transport", ""), "measured_ms": meas,
+                             "predicted_ms": pred, "error": (pred - meas) / meas,
+                             "problem": path + "|" + problem_of(r["params"]),
+                             "label": r["schedule"] + json.dumps({k: v for k, v in r["params"].items()
+                                                                  if k not in json.loads(problem_of(r["params"]))},
+                                                                 sort_keys=True)})
+    if not rows:
+        print("validate: no point matched", file=sys.stderr)
+        return 2
+    write_outputs(rows, out_dir)
+    return 0
+
+
+def pct(x):
+    return f"{100 * x:.1f}%"
+
+
+def summary(errors):
+    a = sorted(abs(e) for e in errors)
+    p90 = a[min(len(a) - 1, int(round(0.9 * (len(a) - 1))))]
+    return statistics.median(a), p90, statistics.median(errors)
+
+
+def fastest_agreement(rows):
+    problems = {}
+    for r in rows:
+        problems.setdefault(r["problem"], []).append(r)
+    agree = total = 0
+    for rs in problems.values():
+        if len(rs) < 2:
+            continue
+        total += 1
+        agree += min(rs, key=lambda r: r["measured_ms"])["label"] == min(rs, key=lambda r: r["predicted_ms"])["label"]
+    return agree, total
+
+
+def write_outputs(rows, out_dir):
+    with open(os.path.join(out_dir, "validation.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=[k for k in rows[0] if k != "problem"], extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["P"], r["profile"], r["transport"]), []).append(r["error"])
+    med, p90, bias = summary([r["error"] for r in rows])
+    agree, total = fastest_agreement(rows)
+    lines = ["| P | profile | transport | points | median abs error | p90 abs error | median signed error |",
+             "|---|---|---|---|---|---|---|"]
+    for (P, profile, transport), errs in sorted(groups.items()):
+        m, p, b = summary(errs)
+        lines.append(f"| {P} | {profile} | {transport} | {len(errs)} | {pct(m)} | {pct(p)} | {pct(b)} |")
+    lines.append(f"| all | | | {len(rows)} | {pct(med)} | {pct(p90)} | {pct(bias)} |")
+    lines.append("")
+    lines.append(f"Fastest variant of a problem predicted correctly: {agree} of {total} problems"
+                 f" ({pct(agree / total) if total else '-'}).")
+    open(os.path.join(out_dir, "validation.md"), "w").write("\n".join(lines) + "\n")
+    scatter(rows, os.path.join(out_dir, "validation_scatter.png"))
+    print("\n".join(lines))
+    print(f"validate: {len(rows)} points: median abs error {pct(med)}, p90 {pct(p90)};"
+          f" fastest predicted in {agree}/{total} problems")
+
+
+def scatter(rows, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 6))
+    for (profile, marker) in (("nvlink", "o"), ("pcie", "s")):
+        for P, color in ((2, "tab:blue"), (4, "tab:orange"), (8, "tab:green")):
+            pts = [r for r in rows if r["profile"] == profile and r["P"] == P]
+            if pts:
+                ax.scatter([r["measured_ms"] for r in pts], [r["predicted_ms"] for r in pts], s=10, marker=marker,
+                           color=color, label=f"P={P} {profile}", alpha=0.7)
+    lo = min(min(r["measured_ms"], r["predicted_ms"]) for r in rows)
+    hi = max(max(r["measured_ms"], r["predicted_ms"]) for r in rows)
+    ax.plot([lo, hi], [lo, hi], color="gray", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("measured [ms]")
+    ax.set_ylabel("predicted [ms]")
+    ax.legend()
+    ax.set_title("cpbench simulate against measurements")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
