@@ -25,9 +25,11 @@
 namespace cpb {
 namespace {
 
-// The points of every world size, numbered across them in order.
-std::vector<Point> all_points(const SimulateArgs& a, const SweepConfig& cfg) {
+// The points of every world size, numbered across them in order. --world replaces the
+// config's world_size (a simulation is how a config is taken past the GPUs at hand).
+std::vector<Point> all_points(const SimulateArgs& a, SweepConfig cfg) {
   const std::vector<int> worlds = a.worlds.empty() ? cfg.world_sizes : a.worlds;
+  cfg.world_sizes.clear();
   if (worlds.empty())
     throw UsageError("--world: required: the config " + cfg.path + " names no world_size (e.g. --world 8,64,512)");
   std::vector<Point> points;
@@ -99,14 +101,17 @@ void print_advice(const std::vector<nlohmann::json>& records, std::ostream& out)
       return (*x)["time_ms"]["p50"].get<double>() < (*y)["time_ms"]["p50"].get<double>();
     });
     const nlohmann::json& best = *rows.front();
-    out << "\n" << describe_group(best) << "  S=" << best["params"].value("S", 0);
+    out << "\n" << describe_group(problem_key(best));
     if (const auto rho = number_field(best, {"rho"})) out << "  rho " << format_sig(*rho, 3);
     if (const auto bound = number_field(best, {"bound"})) out << "  bound " << format_sig(*bound, 3);
     out << "\n";
     const double t0 = best["time_ms"]["p50"].get<double>();
     for (size_t i = 0; i < rows.size(); ++i) {
       const double t = (*rows[i])["time_ms"]["p50"].get<double>();
-      out << "  " << (i + 1) << ". " << variant_label(*rows[i]) << " " << string_field(*rows[i], {"params", "transport"})
+      const auto chosen = number_field(*rows[i], {"chunks_chosen"});
+      out << "  " << (i + 1) << ". " << variant_label(*rows[i])
+          << (chosen ? " (C=" + format_sig(*chosen) + ")" : std::string()) << " "
+          << string_field(*rows[i], {"params", "transport"})
           << "  " << format_sig(t) << " ms  x" << format_sig(t / t0) << "\n";
     }
     if (rows.size() > 1) {
