@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
-#include <memory>
+#include <utility>
 
 #include "bench/cli/commands.hpp"
 #include "bench/report/console_table.hpp"
@@ -62,11 +62,14 @@ nlohmann::json provenance(const SimulateArgs& a, const SweepConfig& cfg, const M
   return p;
 }
 
-// Every point simulated, with progress; the trace of each PASS point into trace_dir.
+// Every point simulated, with progress, and its derived figures; the traces of the PASS
+// points. A UsageError (a point the machine file cannot cost) ends it before anything is
+// written: the traces are kept in memory until every point is simulated.
 std::vector<nlohmann::json> simulate_all(const SimulateArgs& a, const std::vector<Point>& points,
-                                         const MachineModel& m, ResultFile* file) {
+                                         const MachineModel& m) {
   Progress progress(static_cast<int>(points.size()), !a.quiet, std::cerr);
   std::vector<nlohmann::json> records;
+  std::vector<std::pair<std::string, nlohmann::json>> traces;  // path, trace
   for (const Point& p : points) {
     progress.begin(p.index, describe_point({{"schedule", p.schedule}, {"params", p.params()}}));
     std::vector<std::vector<TraceStep>> trace;
@@ -75,13 +78,13 @@ std::vector<nlohmann::json> simulate_all(const SimulateArgs& a, const std::vecto
     if (!a.trace_dir.empty()) opt.trace = &trace;
     records.push_back(simulate_point(p, m, opt));
     if (!trace.empty())
-      write_chrome_trace(a.trace_dir + "/" + trace_file_name(p),
-                         make_chrome_trace(trace, {{"runtime", "sim"}, {"point", records.back()}}));
+      traces.emplace_back(a.trace_dir + "/" + trace_file_name(p),
+                          make_chrome_trace(trace, {{"runtime", "sim"}, {"point", records.back()}}));
     progress.end();
-    if (file) file->assign(records);
   }
   fill_derived_metrics(records);
-  if (file) file->assign(records);
+  if (!a.trace_dir.empty()) std::filesystem::create_directories(a.trace_dir);
+  for (const auto& [path, json] : traces) write_chrome_trace(path, json);
   return records;
 }
 
@@ -128,11 +131,12 @@ int cmd_simulate(const SimulateArgs& a, const std::vector<std::string>& argv) {
   const MachineModel machine = read_machine_model(a.machine);
   const std::vector<Point> points = all_points(a, cfg);
   check_outputs(a);
-  if (!a.trace_dir.empty()) std::filesystem::create_directories(a.trace_dir);
-  std::unique_ptr<ResultFile> file;
-  if (!a.out.empty())
-    file = std::make_unique<ResultFile>(a.out, provenance(a, cfg, machine, argv), static_cast<int>(points.size()));
-  const std::vector<nlohmann::json> records = simulate_all(a, points, machine, file.get());
+  const std::vector<nlohmann::json> records = simulate_all(a, points, machine);
+  if (!a.out.empty()) {
+    ResultFile file(a.out, provenance(a, cfg, machine, argv), static_cast<int>(points.size()));
+    file.assign(records);
+    file.finish();
+  }
   if (a.advise) {
     std::cout << "cpbench advise " << cfg.name << " on " << machine.name << ": fastest first (predicted)\n";
     print_advice(records, std::cout);
@@ -142,7 +146,6 @@ int cmd_simulate(const SimulateArgs& a, const std::vector<std::string>& argv) {
     std::cout << "\n";
     print_overlap_table(records, std::cout);
   }
-  if (file) file->finish();
   return 0;
 }
 

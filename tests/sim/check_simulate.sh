@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# cpbench simulate, advise and run --machine end to end on the CPU: a machine file from
+# `calibrate --device cpu --quick` (kernels measured here, NCCL's links fitted from the
+# committed H200 probe file) simulates a small config at P=2 and P=64; its records are
+# PASS with runtime "sim", a time, the compute and comm parts and rho; traces are written;
+# advise ranks each problem; a second calibration from a CPU run's own result file gives
+# the mpi transport, and `run --machine` puts predicted_ms into every PASS record.
+#   check_simulate.sh BINARY MPIRUN SOURCE_DIR
+set -uo pipefail
+bin=${1:?usage: $0 BINARY MPIRUN SOURCE_DIR}
+mpirun=${2:?}
+src=${3:?}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+check() {  # check WHAT COMMAND...
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
+}
+cat > "$work/c.json" <<'JSON'
+{"name": "sim_check", "world_size": [2],
+ "axes": {"schedule": ["ulysses", "ring", "hcms"], "S": 512, "H": 64, "D": 32, "chunks": [2, "auto"],
+          "mask": ["full", "causal"]},
+ "measure": {"warmup": 0, "iterations": 2, "verify": "off"}}
+JSON
+
+"$bin" calibrate --device cpu --quick -q --out "$work/m.json" \
+  --from "$src/results/h200x2/2026-11-22_probe_nvlink.json" > "$work/cal.txt" 2>&1
+check "calibrate exits 0" test $? -eq 0
+"$bin" simulate -c "$work/c.json" --machine "$work/m.json" -a transport=nccl --world 2,64 -q \
+  --out "$work/s.json" --trace "$work/tr" > "$work/sim.txt" 2>&1
+check "simulate exits 0" test $? -eq 0
+check "records: PASS with runtime sim, time, parts and rho; P=2 and P=64" python3 - "$work/s.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = [p for p in d["points"] if p["status"] == "PASS"]
+assert d["complete"] and d["provenance"]["runtime"] == "sim" and d["provenance"]["machine"]["name"], d["provenance"]
+assert {p["params"]["P"] for p in ok} == {2, 64}, [p["params"]["P"] for p in ok]
+for p in ok:
+    assert p["runtime"] == "sim" and p["time_ms"]["p50"] > 0 and p["comp_ms"] > 0 and p["comm_ms"] > 0, p
+    assert "rho" in p and p["time_ms"]["p50"] >= max(p["comp_ms"], p["comm_ms"]) * 0.999, p
+assert all(p.get("chunks_chosen", 0) >= 1 for p in ok if p["params"].get("chunks") == "auto")
+PY
+check "one trace per PASS point" test "$(ls "$work/tr" | wc -l)" -eq \
+  "$(python3 -c "import json; print(sum(p['status'] == 'PASS' for p in json.load(open('$work/s.json'))['points']))")"
+"$bin" advise -c "$work/c.json" --machine "$work/m.json" -a transport=nccl --world 64 -q > "$work/adv.txt" 2>&1
+check "advise exits 0" test $? -eq 0
+check "advise ranks each of the 2 problems" test "$(grep -c '^  1\. ' "$work/adv.txt")" -eq 2
+check "advise states the margin" grep -q 'margin of the first over the second' "$work/adv.txt"
+
+"$mpirun" 2 "$bin" run -c "$work/c.json" --device cpu -q --out "$work/r.json" > "$work/run.txt" 2>&1
+check "CPU run exits 0" test $? -eq 0
+"$bin" calibrate --device cpu --quick -q --out "$work/m_cpu.json" --from "$work/r.json" > "$work/cal2.txt" 2>&1
+check "calibrate from the run exits 0" test $? -eq 0
+"$mpirun" 2 "$bin" run -c "$work/c.json" --device cpu -q --machine "$work/m_cpu.json" --out "$work/r2.json" \
+  > "$work/run2.txt" 2>&1
+check "run --machine exits 0" test $? -eq 0
+check "every PASS record has predicted_ms" python3 - "$work/r2.json" <<'PY'
+import json, sys
+ok = [p for p in json.load(open(sys.argv[1]))["points"] if p["status"] == "PASS"]
+assert ok and all(p.get("predicted_ms", 0) > 0 for p in ok), ok
+PY
+"$bin" simulate -c "$work/c.json" --machine "$work/m.json" -a transport=nccl -a profile=pcie -q > "$work/bad.txt" 2>&1
+check "a (transport, profile) the machine file lacks exits 2" test $? -eq 2
+check "and says which" grep -q "cpbench: error: .*pcie" "$work/bad.txt"
+
+[ "$fails" -eq 0 ] || { tail -n 30 "$work"/*.txt; exit 1; }
