@@ -42,6 +42,10 @@ def simulate_file(binary, machine, path, work):
         return doc, {}
     config = dict(config)
     config.pop("world_size", None)
+    # "auto" ran as the runtime's transport, which the records name: simulate those.
+    config["axes"] = dict(config.get("axes", {}))
+    config["axes"]["transport"] = sorted({r["params"]["transport"] for r in doc.get("points", [])
+                                          if "transport" in r.get("params", {})})
     cfg_path = os.path.join(work, "config.json")
     out_path = os.path.join(work, "sim.json")
     json.dump(config, open(cfg_path, "w"))
