@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
+#include <string>
 
 #include "bench/report/intervals.hpp"
 #include "bench/report/record_fields.hpp"
@@ -132,7 +134,11 @@ nlohmann::json problem_key(const nlohmann::json& record) {
   return k;
 }
 
-void fill_derived_metrics(std::vector<nlohmann::json>& records) {
+namespace {
+
+// The derived fields of every record of one problem (`records`: the records of one
+// problem_key, the only ones a row's references come from).
+void fill_group(std::vector<nlohmann::json>& records) {
   for (auto& r : records) {
     for (const char* f : {"rho", "rho_source", "rho_unmatched", "bound", "eta", "eta_ci", "eta_unmatched",
                           "comp_scale", "comp_scale_from", "speedup", "speedup_ci", "busbw_gbps"})
@@ -153,29 +159,50 @@ void fill_derived_metrics(std::vector<nlohmann::json>& records) {
       r["comp_scale"] = *scale;
       if (s->contains("index")) r["comp_scale_from"] = (*s)["index"];
     }
-    // rho is a property of the problem: the HCMS paper takes it from serial Ulysses.
+    // rho is a property of the problem: the HCMS paper takes it from serial Ulysses, the
+    // baseline (NCCL) one where it has parts, else the row's own serial Ulysses; the row
+    // itself ("self") only when the problem has neither.
     const nlohmann::json* u = speedup_reference(records, r, "ulysses");
-    const nlohmann::json& src = (u && has_number(*u, "comp_ms") && has_number(*u, "comm_ms")) ? *u : r;
+    if (!u || !has_number(*u, "comp_ms") || !has_number(*u, "comm_ms")) u = s;
+    const nlohmann::json& src = u ? *u : r;
     const double sm = src["comm_ms"].get<double>();
     const double sc_raw = src["comp_ms"].get<double>();
-    const double sc = sc_raw * (src.value("schedule", "") == "ulysses" ? comp_scale(src).value_or(1.0) : 1.0);
+    const std::optional<double> src_scale = u ? comp_scale(src) : scale;
+    const double sc = sc_raw * src_scale.value_or(1.0);
     if (sc + sm > 0) {
       const double rho = sm / (sc + sm);
       r["rho"] = rho;
-      r["rho_source"] = (&src != &r || r.value("schedule", "") == "ulysses") ? "ulysses" : "self";
+      r["rho_source"] = u || r.value("schedule", "") == "ulysses" ? "ulysses" : "self";
       r["bound"] = 1.0 / std::max(rho, 1.0 - rho);
-      if (sc != sc_raw && sc_raw + sm > 0) r["rho_unmatched"] = sm / (sc_raw + sm);
+      if (src_scale && sc_raw + sm > 0) r["rho_unmatched"] = sm / (sc_raw + sm);
     }
     if (const auto e = eta(comp, comm, t)) {
       r["eta"] = *e;
-      // eta falls as the time grows: the time's interval, ends swapped.
-      if (const auto ti = time_interval(round_samples(r)))
-        r["eta_ci"] = {{"lo", *eta(comp, comm, ti->hi)}, {"hi", *eta(comp, comm, ti->lo)}};
+      // eta falls as the time grows: the time's interval, ends swapped (comp_scale taken
+      // as exact). Serial Ulysses with a scale has eta = 0 by construction: no interval.
+      const auto ti = s == &r && scale ? std::nullopt : time_interval(round_samples(r));
+      if (ti) r["eta_ci"] = {{"lo", *eta(comp, comm, ti->hi)}, {"hi", *eta(comp, comm, ti->lo)}};
     }
     if (scale)
       if (const auto e = eta(raw_comp, comm, t)) r["eta_unmatched"] = *e;
     if (comm > 0 && has_number(r, "comm_bytes_per_rank"))
       r["busbw_gbps"] = r["comm_bytes_per_rank"].get<double>() / (comm * 1e-3) / 1e9;
+  }
+}
+
+}  // namespace
+
+void fill_derived_metrics(std::vector<nlohmann::json>& records) {
+  // By problem: a row's references are records of its own problem_key, so each group is
+  // filled on its own (linear in the file's size, not quadratic).
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < records.size(); ++i) groups[problem_key(records[i]).dump()].push_back(i);
+  for (const auto& [key, members] : groups) {
+    std::vector<nlohmann::json> group;
+    group.reserve(members.size());
+    for (const size_t i : members) group.push_back(std::move(records[i]));
+    fill_group(group);
+    for (size_t k = 0; k < members.size(); ++k) records[members[k]] = std::move(group[k]);
   }
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The A/A test of issue 16 on GPUs: two back-to-back runs of the same build and config must
-# give no SLOWER or FASTER point in `cpbench compare`, and the second run with one point
-# planted 3% slower (scripts/results/plant_slowdown.py, a test utility) must flag that
-# point, for every point in turn. Needs at least 12 PASS points over 10 ms timed in 2 rounds or more (measure.rounds:
-# "auto" is 3 on the cuda runtime). Build first (scripts/device/gpu_check.sh OUTDIR builds
-# build-gpu/cpbench).
+# The A/A test of issue 16 (on GPUs; CPB_DEVICE=cpu runs it on the CPU runtime): two
+# back-to-back runs of the same build and config must give no SLOWER or FASTER point in
+# `cpbench compare`, and the second run with one point planted 3% slower
+# (scripts/results/plant_slowdown.py, a test utility) must flag that point, for every
+# point in turn. Needs at least 12 PASS points over 10 ms timed in 2 rounds or more
+# (measure.rounds: "auto" is 3 on the cuda runtime). Build first
+# (scripts/device/gpu_check.sh OUTDIR builds build-gpu/cpbench).
 #   scripts/device/aa_test.sh OUTDIR CONFIG.json
 # Environment: CPB_BIN (default build-gpu/cpbench), CPB_DEVICE (default cuda), CPB_NP (ranks; default: number of
 # GPUs), CPB_RUN_ARGS (extra `run` arguments, e.g. "--filter transport=nccl"),
@@ -22,6 +23,7 @@ device="${CPB_DEVICE:-cuda}"
 [ -x "$bin" ] || { echo "aa_test: $bin is not built (run scripts/device/gpu_check.sh first)" >&2; exit 2; }
 . scripts/device/gpu_env.sh
 np="${CPB_NP:-$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')}"
+[ "$np" -ge 1 ] || { echo "aa_test: no GPU found: set CPB_NP (and CPB_DEVICE=cpu for the CPU runtime)" >&2; exit 2; }
 threshold="${CPB_AA_THRESHOLD:-2}"
 noise="${CPB_AA_NOISE:-3}"
 factor="${CPB_AA_FACTOR:-1.03}"
@@ -67,10 +69,11 @@ for index in "${indices[@]}"; do
   python3 scripts/results/plant_slowdown.py "$out/aa_b.json" "$planted" --index "$index" \
     --factor "$factor" || { fail "plant_slowdown failed at index $index"; continue; }
   "$bin" compare "$out/aa_a.json" "$planted" --threshold "$threshold" --noise "$noise" > "$out/compare.tmp"
+  [ $? -le 1 ] || { fail "compare of the plant at index $index failed"; continue; }
   # Only the planted point differs from the A/A pair, so a single SLOWER point is it.
   slower=$(sed '/^regressions:/,$d' "$out/compare.tmp" | grep -c '^SLOWER ')
   # The planted point's line is the one that differs from the A/A compare's.
-  line=$(diff <(grep -E '^(SAME|SLOWER|FASTER) ' "$out/aa_compare.txt") \
+  line=$(diff <(sed '/^regressions:/,$d' "$out/aa_compare.txt" | grep -E '^(SAME|SLOWER|FASTER) ') \
               <(sed '/^regressions:/,$d' "$out/compare.tmp" | grep -E '^(SAME|SLOWER|FASTER) ') | sed -n 's/^> //p')
   printf 'index %-4s SLOWER points %s  %s\n' "$index" "$slower" "$line" >> "$out/aa_planted.txt"
   [ "$slower" -eq 1 ] && flagged=$((flagged + 1))

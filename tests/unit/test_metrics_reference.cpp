@@ -79,7 +79,7 @@ TEST(MetricsReference, ProfilesNeverMix) {
 TEST(MetricsReference, PartsAreMatchedToTheSerialUlyssesOfTheirTransport) {
   std::vector<json> rs = {row("ulysses", "nccl", 18, 10, 9, json::object(), "pcie"),
                           row("hcms", "nccl", 12, 10, 9, {{"chunks", 4}}, "pcie"),
-                          row("ulysses", "ce_host", 15, 10, 6, json::object(), "pcie"),
+                          row("ulysses", "ce_host", 14, 10, 6, json::object(), "pcie"),
                           row("hcms", "ce_host", 11, 10, 6, {{"chunks", 4}}, "pcie")};
   for (int i = 0; i < 4; ++i) rs[i]["index"] = i;
   fill_derived_metrics(rs);
@@ -92,11 +92,40 @@ TEST(MetricsReference, PartsAreMatchedToTheSerialUlyssesOfTheirTransport) {
   EXPECT_DOUBLE_EQ(rs[1]["eta"].get<double>(), 6.0 / 9);
   EXPECT_DOUBLE_EQ(rs[1]["eta_unmatched"].get<double>(), 7.0 / 9);
   EXPECT_NEAR(rs[0]["eta"].get<double>(), 0.0, 1e-12);  // serial Ulysses: no overlap by construction
-  // ce_host rows take ce_host Ulysses's scale, (15 - 6) / 10, and rho stays the NCCL baseline's.
-  EXPECT_DOUBLE_EQ(rs[3]["comp_scale"].get<double>(), 0.9);
+  // ce_host rows take ce_host Ulysses's scale, (14 - 6) / 10, and rho stays the NCCL baseline's.
+  EXPECT_DOUBLE_EQ(rs[3]["comp_scale"].get<double>(), 0.8);
   EXPECT_EQ(rs[3]["comp_scale_from"], 2);
   EXPECT_DOUBLE_EQ(rs[3]["rho"].get<double>(), 9.0 / 18);
-  EXPECT_DOUBLE_EQ(rs[3]["eta"].get<double>(), (15.0 - 11) / (15 - 9));
+  EXPECT_DOUBLE_EQ(rs[3]["eta"].get<double>(), (14.0 - 11) / (14 - 8));
+}
+
+// Without parts of the NCCL baseline, rho comes from the row's own serial Ulysses, scaled,
+// and every row of the problem shows it.
+TEST(MetricsReference, WithoutBaselinePartsRhoComesFromTheRowsOwnSerialUlysses) {
+  json nccl = row("ulysses", "nccl", 18, 10, 9, json::object(), "pcie");
+  nccl.erase("comp_ms");
+  nccl.erase("comm_ms");
+  std::vector<json> rs = {nccl, row("ulysses", "ce_host", 14, 10, 6, json::object(), "pcie"),
+                          row("hcms", "ce_host", 11, 10, 6, {{"chunks", 4}}, "pcie")};
+  fill_derived_metrics(rs);
+  for (int i : {1, 2}) {
+    EXPECT_EQ(rs[i]["rho_source"], "ulysses") << i;
+    EXPECT_DOUBLE_EQ(rs[i]["rho"].get<double>(), 6.0 / 14) << i;
+    EXPECT_DOUBLE_EQ(rs[i]["rho_unmatched"].get<double>(), 6.0 / 16) << i;
+  }
+}
+
+// Serial Ulysses with a scale has eta 0 by construction and no interval; the other rows
+// keep theirs (from their own rounds).
+TEST(MetricsReference, SerialUlyssesHasNoEtaInterval) {
+  const json rounds = json::array({{{"samples", {18.0, 18.2, 17.9}}}, {{"samples", {18.1, 18.0, 18.3}}}});
+  std::vector<json> rs = {row("ulysses", "nccl", 18, 10, 9, json::object(), "pcie"),
+                          row("hcms", "nccl", 12, 10, 9, {{"chunks", 4}}, "pcie")};
+  rs[0]["rounds"] = rounds;
+  rs[1]["rounds"] = json::array({{{"samples", {12.0, 12.1, 11.9}}}, {{"samples", {12.2, 12.0, 12.1}}}});
+  fill_derived_metrics(rs);
+  EXPECT_FALSE(rs[0].contains("eta_ci"));
+  EXPECT_TRUE(rs[1].contains("eta_ci"));
 }
 
 TEST(MetricsReference, NoSerialUlyssesOfTheTransportMeansUnmatchedParts) {
