@@ -2,6 +2,8 @@
 // and what the result file promises: docs/RELIABILITY.md.
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -16,6 +18,7 @@
 #include "bench/report/output_paths.hpp"
 #include "bench/report/result_file.hpp"
 #include "bench/sim/machine_model.hpp"
+#include "bench/sim/sim_point.hpp"
 #include "bench/sweep/git_commit.hpp"
 #include "bench/sweep/provenance.hpp"
 #include "bench/sweep/resume.hpp"
@@ -111,6 +114,29 @@ bool agreed(const MpiSession& mpi, Step step) {
   return false;
 }
 
+// --machine: point index -> predicted time [ms], for the points the machine file can
+// simulate (rank 0). The runtime's first transport stands for "auto"; the nodes are the
+// emulated ones of ranks_per_node, else the job's.
+std::map<int, double> predictions(const std::vector<Point>& points, const Runtime& runtime, const SweepConfig& cfg,
+                                  const MpiSession& mpi, const MachineModel& machine) {
+  std::map<int, double> out;
+  const int node = cfg.ranks_per_node > 0 ? cfg.ranks_per_node : std::max(1, mpi.size() / std::max(1, mpi.nodes()));
+  std::string missing;
+  for (Point p : points) {
+    if (!p.skip_reason.empty()) continue;
+    if (!p.transport) p.transport = runtime.transports().front();
+    try {
+      const double ms = predicted_ms(p, machine, node);
+      if (ms > 0) out[p.index] = ms;
+    } catch (const std::exception& e) {  // a prediction is an extra: it never ends the measuring job
+      if (missing.empty()) missing = e.what();
+    }
+  }
+  if (!missing.empty()) std::cerr << "cpbench: note: --machine: some points have no prediction: " << missing << "\n";
+  return out;
+}
+
+
 int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<std::string>& argv_copy) {
   const bool root = mpi.rank() == 0;
   // Bad input exits 2 on every rank, each set-up step agreed before the next one's
@@ -149,7 +175,10 @@ int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<st
   opt.quiet = args.quiet;
   opt.argv = argv_copy;
   opt.kept = share_kept(kept, mpi);
-  opt.machine = machine ? &*machine : nullptr;
+  if (root && machine) {
+    opt.predicted = predictions(points, *runtime, cfg, mpi, *machine);
+    opt.machine = {{"path", args.machine}, {"name", machine->name}, {"provenance", machine->provenance}};
+  }
   return run_sweep(cfg, points, *runtime, mpi, opt);
 }
 

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
-#include <utility>
 
 #include "bench/cli/commands.hpp"
 #include "bench/report/console_table.hpp"
@@ -51,6 +50,13 @@ void check_outputs(const SimulateArgs& a) {
     throw UsageError("--out: \"" + a.out + "\" exists; pass --force to overwrite it");
 }
 
+// GPUs per node: --node-size, else the config's ranks_per_node (as `run` emulates nodes),
+// else the machine file's.
+int node_size(const SimulateArgs& a, const SweepConfig& cfg, const MachineModel& m) {
+  if (a.node_size > 0) return a.node_size;
+  return cfg.ranks_per_node > 0 ? cfg.ranks_per_node : m.inter_node.gpus_per_node;
+}
+
 nlohmann::json provenance(const SimulateArgs& a, const SweepConfig& cfg, const MachineModel& m,
                           const std::vector<std::string>& argv) {
   nlohmann::json p = make_offline_provenance("sim", argv);
@@ -58,38 +64,44 @@ nlohmann::json provenance(const SimulateArgs& a, const SweepConfig& cfg, const M
   p["config"] = cfg.resolved;
   p["config_hash"] = config_hash(cfg.resolved);
   p["machine"] = {{"path", a.machine}, {"name", m.name}, {"provenance", m.provenance}};
-  p["gpus_per_node"] = a.node_size > 0 ? a.node_size : m.inter_node.gpus_per_node;
+  p["gpus_per_node"] = node_size(a, cfg, m);
   return p;
 }
 
-// Every point simulated, with progress, and its derived figures; the traces of the PASS
-// points. A UsageError (a point the machine file cannot cost) ends it before anything is
-// written: the traces are kept in memory until every point is simulated.
+// Every point simulated, with progress, and its derived figures; the trace of each PASS
+// point written as it is made. The caller checked every point (check_costable) first, so
+// a point the machine file cannot cost has ended the command before anything is written.
 std::vector<nlohmann::json> simulate_all(const SimulateArgs& a, const std::vector<Point>& points,
-                                         const MachineModel& m) {
-  Progress progress(static_cast<int>(points.size()), !a.quiet, std::cerr);
+                                         const MachineModel& m, int node) {
+  Progress progress(static_cast<int>(points.size()), progress_wanted(a.quiet), std::cerr);
   std::vector<nlohmann::json> records;
-  std::vector<std::pair<std::string, nlohmann::json>> traces;  // path, trace
+  if (!a.trace_dir.empty()) std::filesystem::create_directories(a.trace_dir);
   for (const Point& p : points) {
     progress.begin(p.index, describe_point({{"schedule", p.schedule}, {"params", p.params()}}));
     std::vector<std::vector<TraceStep>> trace;
     SimPointOptions opt;
-    opt.gpus_per_node = a.node_size;
+    opt.gpus_per_node = node;
     if (!a.trace_dir.empty()) opt.trace = &trace;
     records.push_back(simulate_point(p, m, opt));
     if (!trace.empty())
-      traces.emplace_back(a.trace_dir + "/" + trace_file_name(p),
-                          make_chrome_trace(trace, {{"runtime", "sim"}, {"point", records.back()}}));
+      write_chrome_trace(a.trace_dir + "/" + trace_file_name(p),
+                         make_chrome_trace(trace, {{"runtime", "sim"}, {"point", records.back()}}));
     progress.end();
   }
   fill_derived_metrics(records);
-  if (!a.trace_dir.empty()) std::filesystem::create_directories(a.trace_dir);
-  for (const auto& [path, json] : traces) write_chrome_trace(path, json);
   return records;
 }
 
-// Per problem (problem_key), the timed records ranked by predicted time.
+// Per problem (problem_key), the timed records ranked by predicted time. Throws
+// UsageError when no point is left to rank (every one SKIPPED), with the first reason.
 void print_advice(const std::vector<nlohmann::json>& records, std::ostream& out) {
+  size_t skipped = 0;
+  std::string first_reason;
+  for (const auto& r : records)
+    if (r.value("status", "") == "SKIPPED" && skipped++ == 0) first_reason = r.value("reason", "");
+  if (skipped == records.size())
+    throw UsageError("no point to rank: all " + std::to_string(skipped) + " are SKIPPED; the first: " + first_reason);
+  if (skipped > 0) out << skipped << " of " << records.size() << " points SKIPPED (not ranked); the first: " << first_reason << "\n";
   std::map<std::string, std::vector<const nlohmann::json*>> groups;
   std::vector<std::string> order;
   for (const auto& r : records) {
@@ -113,7 +125,7 @@ void print_advice(const std::vector<nlohmann::json>& records, std::ostream& out)
       const double t = (*rows[i])["time_ms"]["p50"].get<double>();
       const auto chosen = number_field(*rows[i], {"chunks_chosen"});
       out << "  " << (i + 1) << ". " << variant_label(*rows[i])
-          << (chosen ? " (C=" + format_sig(*chosen) + ")" : std::string()) << " "
+          << (chosen ? " (C=" + std::to_string(static_cast<int>(*chosen)) + ")" : std::string()) << " "
           << string_field(*rows[i], {"params", "transport"})
           << "  " << format_sig(t) << " ms  x" << format_sig(t / t0) << "\n";
     }
@@ -131,7 +143,9 @@ int cmd_simulate(const SimulateArgs& a, const std::vector<std::string>& argv) {
   const MachineModel machine = read_machine_model(a.machine);
   const std::vector<Point> points = all_points(a, cfg);
   check_outputs(a);
-  const std::vector<nlohmann::json> records = simulate_all(a, points, machine);
+  const int node = node_size(a, cfg, machine);
+  for (const Point& p : points) check_costable(p, machine, node);
+  const std::vector<nlohmann::json> records = simulate_all(a, points, machine, node);
   if (!a.out.empty()) {
     ResultFile file(a.out, provenance(a, cfg, machine, argv), static_cast<int>(points.size()));
     file.assign(records);

@@ -131,6 +131,25 @@ PointRecord simulate_point(const Point& point, const MachineModel& machine, cons
   return r;
 }
 
+void check_costable(const Point& point, const MachineModel& machine, int gpus_per_node) {
+  if (!point.skip_reason.empty() || point.levers.any() || !point.transport) return;
+  const Problem& p = point.problem;
+  machine_cost(machine, p, *point.transport, point.profile,
+               gpus_per_node > 0 ? gpus_per_node : machine.inter_node.gpus_per_node);
+  // The attention classes its tiles use: full tiles always (a causal plan's off-diagonal
+  // tiles are full), causal ones for a causal mask. One small tile each.
+  AttentionOp tile;
+  tile.q = dense_view(0, 0, {p.B, 1, p.H, p.D});
+  tile.k = tile.v = dense_view(0, 0, {p.B, 1, p.Hkv, p.D});
+  tile.o = tile.q;
+  tile.heads = {0, p.H};
+  tile.q_tokens = tile.k_tokens = {0, 1};
+  for (const bool causal : {false, p.mask == Mask::Causal}) {
+    tile.causal = causal;
+    attention_ms(machine, tile, p.dtype);
+  }
+}
+
 double predicted_ms(const Point& point, const MachineModel& machine, int gpus_per_node) {
   SimPointOptions opt;
   opt.gpus_per_node = gpus_per_node;

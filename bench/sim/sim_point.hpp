@@ -28,6 +28,11 @@ struct SimPointOptions {
 // attention class.
 PointRecord simulate_point(const Point& point, const MachineModel& machine, const SimPointOptions& opt = {});
 
+// Throws the UsageError simulate_point would throw for `point` (the machine file lacks
+// its transport under its profile, or an attention class its tiles use), without
+// simulating: a sweep checks every point before it writes anything.
+void check_costable(const Point& point, const MachineModel& machine, int gpus_per_node = 0);
+
 // The predicted time of `point` [ms] (simulate_point's time_ms.p50), for `run --machine`.
 double predicted_ms(const Point& point, const MachineModel& machine, int gpus_per_node = 0);
 

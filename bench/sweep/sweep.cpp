@@ -12,7 +12,6 @@
 #include "bench/report/record_fields.hpp"
 #include "bench/report/result_file.hpp"
 #include "bench/sweep/point_runner.hpp"
-#include "bench/sim/sim_point.hpp"
 #include "bench/sweep/provenance.hpp"
 
 namespace cpb {
@@ -71,28 +70,6 @@ void merge_by_index(std::vector<nlohmann::json>& records, const std::vector<nloh
   }
 }
 
-// --machine: point index -> predicted time [ms], for the points the machine file can
-// simulate (rank 0). The runtime's first transport stands for "auto"; the nodes are the
-// emulated ones of ranks_per_node, else the job's.
-std::map<int, double> predictions(const std::vector<Point>& points, const Runtime& runtime, const SweepConfig& cfg,
-                                  const MpiSession& mpi, const MachineModel& machine) {
-  std::map<int, double> out;
-  const int node = cfg.ranks_per_node > 0 ? cfg.ranks_per_node : std::max(1, mpi.size() / std::max(1, mpi.nodes()));
-  std::string missing;
-  for (Point p : points) {
-    if (!p.skip_reason.empty()) continue;
-    if (!p.transport) p.transport = runtime.transports().front();
-    try {
-      const double ms = predicted_ms(p, machine, node);
-      if (ms > 0) out[p.index] = ms;
-    } catch (const UsageError& e) {
-      if (missing.empty()) missing = e.what();
-    }
-  }
-  if (!missing.empty()) std::cerr << "cpbench: note: --machine: some points have no prediction: " << missing << "\n";
-  return out;
-}
-
 }  // namespace
 
 int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime& runtime,
@@ -103,6 +80,7 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
   // The provenance's config names the rounds that ran; its config_hash stays that of the
   // config as loaded (rounds "auto" included), which is what --resume compares.
   if (provenance["config"].contains("measure")) provenance["config"]["measure"]["rounds"] = rounds;
+  if (!opt.machine.is_null()) provenance["machine"] = opt.machine;
   std::unique_ptr<ResultFile> file;
   if (root && !opt.out.empty()) {
     std::vector<nlohmann::json> kept;
@@ -119,8 +97,6 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
               << runtime.name() << " runtime, " << rounds << (rounds == 1 ? " round\n" : " rounds\n");
     print_results_header(std::cout);
   }
-  const std::map<int, double> predicted =
-      root && opt.machine ? predictions(points, runtime, cfg, mpi, *opt.machine) : std::map<int, double>{};
   int failed = 0;
   for (const std::vector<size_t>& group : comparison_groups(points)) {
     // Points kept from a resumed file (--resume) are not run again; their records join
@@ -136,8 +112,8 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
     if (!root) continue;
     rows.insert(rows.end(), recs.begin(), recs.end());
     for (nlohmann::json& r : rows) {
-      const auto it = predicted.find(r.value("index", -1));
-      if (it != predicted.end() && r.value("status", "") != "SKIPPED" && !r.contains("predicted_ms"))
+      const auto it = opt.predicted.find(r.value("index", -1));
+      if (it != opt.predicted.end() && r.value("status", "") != "SKIPPED" && !r.contains("predicted_ms"))
         r["predicted_ms"] = it->second;
     }
     std::sort(rows.begin(), rows.end(), [](const nlohmann::json& a, const nlohmann::json& b) {

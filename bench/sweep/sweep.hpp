@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "bench/config/config.hpp"
-#include "bench/sim/machine_model.hpp"
 #include "bench/runtime.hpp"
 #include "comm/mpi_session.hpp"
 
@@ -23,9 +22,12 @@ struct SweepOptions {
   // --resume: point index -> the record kept from the earlier file (resume.hpp's
   // share_kept: the records on rank 0, null elsewhere); these points are not run.
   std::map<int, nlohmann::json> kept;
-  // --machine: the simulator's prediction of every point, made before the sweep runs,
-  // goes into its record as predicted_ms (docs/SIMULATOR.md). Rank 0 only; null: none.
-  const MachineModel* machine = nullptr;
+  // --machine (rank 0): the simulator's prediction of each point by index [ms], made before
+  // the sweep runs, goes into its record as predicted_ms unless the record has one (a kept
+  // record keeps its own); `machine` ({path, name, provenance} of the machine file) goes
+  // into the provenance. Empty / null: none.
+  std::map<int, double> predicted;
+  nlohmann::json machine;
 };
 
 // Collective. The groups run in the order of their first points, a group's points in

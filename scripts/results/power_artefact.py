@@ -20,6 +20,11 @@ import subprocess
 import sys
 
 
+def fail(message):
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
 def num(row, key):
     try:
         return float(row[key])
@@ -30,7 +35,7 @@ def num(row, key):
 def rows_of(binary, path):
     out = subprocess.run([binary, "report", path, "--format", "csv"], capture_output=True, text=True)
     if out.returncode != 0:
-        sys.exit(f"power_artefact: cpbench report {path} exited {out.returncode}: {out.stderr.strip()}")
+        fail(f"power_artefact: cpbench report {path} exited {out.returncode}: {out.stderr.strip()}")
     return [r for r in csv.DictReader(io.StringIO(out.stdout)) if r.get("status") == "PASS"]
 
 

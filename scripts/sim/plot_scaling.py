@@ -16,13 +16,17 @@ SHORT = {"exceeds": "heads", "divide": "split", "levers": "lever"}
 
 
 def shape_of(params):
-    return (params.get("H"), params.get("Hkv"), params.get("D"), params.get("mask"), params.get("S"))
+    """(H, Hkv, D, mask, S, the rest): every param but P and the schedule's options."""
+    rest = tuple(str(params.get(k)) for k in ("B", "dtype", "transport", "profile"))
+    return (params.get("H"), params.get("Hkv"), params.get("D"), params.get("mask"), params.get("S"), rest)
 
 
 def label(p):
     s = p["schedule"]
-    if s == "usp":
-        s += f" u={p['params'].get('usp_u')}"
+    for k in ("usp_u", "chunks", "comm_order", "comm_lanes", "qkv_layout"):
+        v = p["params"].get(k)
+        if v is not None and not (k == "chunks" and v == "auto") and not (k == "comm_order" and v == "interleaved"):
+            s += f" {k}={v}"
     return s
 
 
@@ -45,14 +49,19 @@ def main():
     prefix, paths = sys.argv[1], sys.argv[2:]
     lines = []
     for path in paths:
-        points = json.load(open(path))["points"]
+        try:
+            points = json.load(open(path))["points"]
+        except (OSError, ValueError, KeyError) as e:
+            print(f"plot_scaling: {path}: not a result file: {e}", file=sys.stderr)
+            return 2
         shapes = {}
         for p in points:
             shapes.setdefault(shape_of(p["params"]), []).append(p)
         worlds = sorted({p["params"]["P"] for p in points})
         for shape, ps in shapes.items():
-            H, Hkv, D, mask, S = shape
-            lines.append(f"\n{os.path.basename(path)}: S={S} H={H} Hkv={Hkv} D={D} {mask}, predicted ms\n")
+            H, Hkv, D, mask, S, rest = shape
+            lines.append(f"\n{os.path.basename(path)}: S={S} H={H} Hkv={Hkv} D={D} {mask} {' '.join(rest)},"
+                         " predicted ms\n")
             lines.append("| schedule | " + " | ".join(f"P={w}" for w in worlds) + " |")
             lines.append("|---|" + "---|" * len(worlds))
             for name in sorted({label(p) for p in ps}):
@@ -77,7 +86,7 @@ def plot(shapes, name, prefix):
                 ax.plot([x for x, _ in pts], [y for _, y in pts], marker="o", label=sched)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_xlabel("GPUs (8 per node)")
+        ax.set_xlabel("GPUs")
         ax.set_ylabel("predicted time [ms]")
         ax.set_title(f"S={shape[4]} H={shape[0]} Hkv={shape[1]} {shape[3]}")
         ax.grid(True, which="both", alpha=0.3)

@@ -20,6 +20,11 @@ import sys
 import tempfile
 
 
+def fail(message):
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
 def key_of(params):
     return json.dumps(params, sort_keys=True)
 
@@ -52,7 +57,7 @@ def simulate_file(binary, machine, path, work):
     run = subprocess.run([binary, "simulate", "-c", cfg_path, "--machine", machine, "--world", str(world),
                           "-q", "--force", "--out", out_path], capture_output=True, text=True)
     if run.returncode != 0:
-        sys.exit(f"validate: simulate of {path} exited {run.returncode}: {run.stderr.strip()[-2000:]}")
+        fail(f"validate: simulate of {path} exited {run.returncode}: {run.stderr.strip()[-2000:]}")
     sim = json.load(open(out_path))
     return doc, {key_of(r["params"]): r for r in sim["points"] if r.get("status") == "PASS"}
 

@@ -60,8 +60,13 @@ import json, sys
 ok = [p for p in json.load(open(sys.argv[1]))["points"] if p["status"] == "PASS"]
 assert ok and all(p.get("predicted_ms", 0) > 0 for p in ok), ok
 PY
-"$bin" simulate -c "$work/c.json" --machine "$work/m.json" -a transport=nccl -a profile=pcie -q > "$work/bad.txt" 2>&1
+check "and its provenance names the machine file" python3 -c "
+import json, sys; m = json.load(open('$work/r2.json'))['provenance']['machine']
+sys.exit(not (m['path'].endswith('m_cpu.json') and m['name']))"
+"$bin" simulate -c "$work/c.json" --machine "$work/m.json" -a transport=nccl -a profile=pcie -q \
+  --out "$work/bad.json" --trace "$work/bad_tr" > "$work/bad.txt" 2>&1
 check "a (transport, profile) the machine file lacks exits 2" test $? -eq 2
 check "and says which" grep -q "cpbench: error: .*pcie" "$work/bad.txt"
+check "and writes neither the file nor the traces" test ! -e "$work/bad.json" -a ! -e "$work/bad_tr"
 
 [ "$fails" -eq 0 ] || { tail -n 30 "$work"/*.txt; exit 1; }
