@@ -9,7 +9,8 @@
 #   scripts/device/aa_test.sh OUTDIR CONFIG.json
 # Environment: CPB_BIN (default build-gpu/cpbench), CPB_DEVICE (default cuda), CPB_NP (ranks; default: number of
 # GPUs), CPB_RUN_ARGS (extra `run` arguments, e.g. "--filter transport=nccl"),
-# CPB_AA_THRESHOLD (compare --threshold, default 2 [%]: a 3% change must be able to leave
+# CPB_AA_REUSE=1 (judge the aa_a.json and aa_b.json already in OUTDIR again, e.g. at
+# another threshold, without running), CPB_AA_THRESHOLD (compare --threshold, default 2 [%]: a 3% change must be able to leave
 # the band), CPB_AA_NOISE (compare --noise, default 3), CPB_AA_FACTOR (default 1.03).
 # Writes aa_a.json, aa_b.json, the A/A compare output and aa_planted.txt (one line per
 # planted point: its SLOWER count and its compare line) to OUTDIR;
@@ -23,7 +24,8 @@ device="${CPB_DEVICE:-cuda}"
 [ -x "$bin" ] || { echo "aa_test: $bin is not built (run scripts/device/gpu_check.sh first)" >&2; exit 2; }
 . scripts/device/gpu_env.sh
 np="${CPB_NP:-$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')}"
-[ "$np" -ge 1 ] || { echo "aa_test: no GPU found: set CPB_NP (and CPB_DEVICE=cpu for the CPU runtime)" >&2; exit 2; }
+[ "$np" -ge 1 ] || [ "${CPB_AA_REUSE:-0}" = 1 ] \
+  || { echo "aa_test: no GPU found: set CPB_NP (and CPB_DEVICE=cpu for the CPU runtime)" >&2; exit 2; }
 threshold="${CPB_AA_THRESHOLD:-2}"
 noise="${CPB_AA_NOISE:-3}"
 factor="${CPB_AA_FACTOR:-1.03}"
@@ -34,6 +36,10 @@ verdict=PASS
 fail() { echo "aa_test: FAIL: $*"; verdict=FAIL; }
 
 for side in a b; do
+  if [ "${CPB_AA_REUSE:-0}" = 1 ]; then
+    [ -s "$out/aa_$side.json" ] || { echo "aa_test: CPB_AA_REUSE=1 but $out/aa_$side.json is missing" >&2; exit 2; }
+    continue
+  fi
   echo "== run $side"
   scripts/mpirun.sh "$np" "$bin" run --config "$config" --device "$device" --quiet --out "$out/aa_$side.json" \
     "${run_args[@]}" > "$out/aa_run_$side.txt" 2>&1 || fail "run $side exited $? (see aa_run_$side.txt)"
