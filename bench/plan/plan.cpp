@@ -74,12 +74,21 @@ const char* to_string(BufferRole r) {
 }
 
 Plan filter_steps(const Plan& plan, const std::function<bool(const Step&)>& keep) {
-  Plan out = plan;
-  out.steps.clear();
+  Plan out;  // every field but the steps, which are added below (copying them would be wasted)
+  out.schedule = plan.schedule;
+  out.rank = plan.rank;
+  out.world = plan.world;
+  out.lanes = plan.lanes;
+  out.buffers = plan.buffers;
+  out.groups = plan.groups;
+  out.tokens = plan.tokens;
   // new_id[i] >= 0: the kept step's new id. For a dropped step, resolved[i] holds the
-  // (new ids of the) kept steps it transitively waited for.
+  // (new ids of the) kept steps it transitively waited for, at most one per lane: steps
+  // of one lane run in list order, so waiting for a lane's latest such step is waiting
+  // for all of them (this keeps the sets small along long chains of dropped steps).
   std::vector<int> new_id(plan.steps.size(), -1);
   std::vector<std::vector<int>> resolved(plan.steps.size());
+  std::vector<int> latest(plan.lanes.size(), -1);  // per lane: the largest new id seen for this step
   for (const Step& s : plan.steps) {
     std::vector<int> deps;
     for (int d : s.deps) {
@@ -90,8 +99,14 @@ Plan filter_steps(const Plan& plan, const std::function<bool(const Step&)>& keep
         deps.insert(deps.end(), resolved[d].begin(), resolved[d].end());
       }
     }
+    for (const int d : deps) {
+      int& l = latest.at(static_cast<size_t>(out.steps[static_cast<size_t>(d)].lane));
+      l = std::max(l, d);
+    }
+    deps.clear();
+    for (int& l : latest)
+      if (l >= 0) deps.push_back(l), l = -1;
     std::sort(deps.begin(), deps.end());
-    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
     if (keep(s)) {
       new_id[s.id] = out.add_step(s.lane, s.label, s.op, deps);
     } else {

@@ -155,7 +155,8 @@ const char* to_string(BufferRole r);
 
 // A copy of `plan` that keeps only the steps for which keep(step) is true, renumbered;
 // dependencies on dropped steps are replaced by the dropped steps' own (kept) deps, so
-// ordering that went through a dropped step is preserved. Used to time a plan's
+// ordering that went through a dropped step is preserved; of the kept steps a step waits
+// for, only the latest of each lane is listed (lane order implies the others). Used to time a plan's
 // compute-only and comm-only parts in isolation.
 Plan filter_steps(const Plan& plan, const std::function<bool(const Step&)>& keep);
 
