@@ -4,7 +4,11 @@ PASS point of the given result files simulated on a machine model and compared w
 measured time. Each file's own config (provenance.config) is simulated at the file's
 world size with `cpbench simulate`; records are matched by their params.
 
-    scripts/sim/validate.py CPBENCH MACHINE.json OUT_DIR RESULT.json ...
+    scripts/sim/validate.py [--part time|comm] CPBENCH MACHINE.json OUT_DIR RESULT.json ...
+
+--part comm compares the comm-only parts (comm_ms) instead of the whole times: they need
+no kernel table (a comm-only plan has no compute step), so they can be checked before
+one is measured.
 
 Writes OUT_DIR/validation.md (the error table by P, profile and transport, the fastest-
 schedule agreement per problem), OUT_DIR/validation.csv (one row per point) and
@@ -54,7 +58,7 @@ def simulate_file(binary, machine, path, work):
     cfg_path = os.path.join(work, "config.json")
     out_path = os.path.join(work, "sim.json")
     json.dump(config, open(cfg_path, "w"))
-    run = subprocess.run([binary, "simulate", "-c", cfg_path, "--machine", machine, "--world", str(world),
+    run = subprocess.run([binary, "simulate", "-c", cfg_path, "--machine", machine, "--world", str(world), "--node-size", str(world),
                           "-q", "--force", "--out", out_path], capture_output=True, text=True)
     if run.returncode != 0:
         fail(f"validate: simulate of {path} exited {run.returncode}: {run.stderr.strip()[-2000:]}")
@@ -63,10 +67,14 @@ def simulate_file(binary, machine, path, work):
 
 
 def main():
-    if len(sys.argv) < 5:
+    args = sys.argv[1:]
+    part = "time"
+    if len(args) >= 2 and args[0] == "--part":
+        part, args = args[1], args[2:]
+    if part not in ("time", "comm") or len(args) < 4:
         print(__doc__, file=sys.stderr)
         return 2
-    binary, machine, out_dir, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    binary, machine, out_dir, paths = args[0], args[1], args[2], args[3:]
     os.makedirs(out_dir, exist_ok=True)
     rows = []
     with tempfile.TemporaryDirectory() as work:
@@ -78,7 +86,12 @@ def main():
                 s = sim.get(key_of(r["params"]))
                 if not s:
                     continue
-                meas, pred = r["time_ms"]["p50"], s["time_ms"]["p50"]
+                if part == "comm":
+                    if not r.get("comm_ms") or not s.get("comm_ms"):
+                        continue
+                    meas, pred = r["comm_ms"], s["comm_ms"]
+                else:
+                    meas, pred = r["time_ms"]["p50"], s["time_ms"]["p50"]
                 rows.append({"file": path, "schedule": r["schedule"], "P": r["params"]["P"],
                              "S": r["params"]["S"], "profile": r["params"].get("profile", "nvlink"),
                              "transport": r["params"].get("transport", ""), "measured_ms": meas,
@@ -90,7 +103,7 @@ def main():
     if not rows:
         print("validate: no point matched", file=sys.stderr)
         return 2
-    write_outputs(rows, out_dir)
+    write_outputs(rows, out_dir, part)
     return 0
 
 
@@ -117,33 +130,34 @@ def fastest_agreement(rows):
     return agree, total
 
 
-def write_outputs(rows, out_dir):
+def write_outputs(rows, out_dir, part):
     with open(os.path.join(out_dir, "validation.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=[k for k in rows[0] if k != "problem"], extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
     groups = {}
     for r in rows:
-        groups.setdefault((r["P"], r["profile"], r["transport"]), []).append(r["error"])
+        groups.setdefault((r["P"], r["profile"], r["transport"], r["schedule"]), []).append(r["error"])
     med, p90, bias = summary([r["error"] for r in rows])
     agree, total = fastest_agreement(rows)
-    lines = ["| P | profile | transport | points | median abs error | p90 abs error | median signed error |",
-             "|---|---|---|---|---|---|---|"]
-    for (P, profile, transport), errs in sorted(groups.items()):
+    lines = ["| P | profile | transport | schedule | points | median abs error | p90 abs error | median signed error |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (P, profile, transport, schedule), errs in sorted(groups.items()):
         m, p, b = summary(errs)
-        lines.append(f"| {P} | {profile} | {transport} | {len(errs)} | {pct(m)} | {pct(p)} | {pct(b)} |")
-    lines.append(f"| all | | | {len(rows)} | {pct(med)} | {pct(p90)} | {pct(bias)} |")
-    lines.append("")
-    lines.append(f"Fastest variant of a problem predicted correctly: {agree} of {total} problems"
-                 f" ({pct(agree / total) if total else '-'}).")
+        lines.append(f"| {P} | {profile} | {transport} | {schedule} | {len(errs)} | {pct(m)} | {pct(p)} | {pct(b)} |")
+    lines.append(f"| all | | | | {len(rows)} | {pct(med)} | {pct(p90)} | {pct(bias)} |")
+    if part == "time":  # the fastest variant is a question of the whole time only
+        lines.append("")
+        lines.append(f"Fastest variant of a problem predicted correctly: {agree} of {total} problems"
+                     f" ({pct(agree / total) if total else '-'}).")
     open(os.path.join(out_dir, "validation.md"), "w").write("\n".join(lines) + "\n")
-    scatter(rows, os.path.join(out_dir, "validation_scatter.png"))
+    scatter(rows, os.path.join(out_dir, "validation_scatter.png"), part)
     print("\n".join(lines))
-    print(f"validate: {len(rows)} points: median abs error {pct(med)}, p90 {pct(p90)};"
-          f" fastest predicted in {agree}/{total} problems")
+    print(f"validate: {len(rows)} points ({part}): median abs error {pct(med)}, p90 {pct(p90)}" +
+          (f"; fastest predicted in {agree}/{total} problems" if part == "time" else ""))
 
 
-def scatter(rows, path):
+def scatter(rows, path, part):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -159,8 +173,8 @@ def scatter(rows, path):
     ax.plot([lo, hi], [lo, hi], color="gray", linewidth=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("measured [ms]")
-    ax.set_ylabel("predicted [ms]")
+    ax.set_xlabel(f"measured {part} [ms]")
+    ax.set_ylabel(f"predicted {part} [ms]")
     ax.legend()
     ax.set_title("cpbench simulate against measurements")
     fig.tight_layout()
