@@ -112,6 +112,27 @@ CLI::App* add_run_command(CLI::App& app, cpb::RunArgs& run) {
   return run_cmd;
 }
 
+// The subcommands' names in the order they were added: "run, plan, ...".
+std::string command_names(CLI::App& app) {
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  return names;
+}
+
+// `cpbench plan` and its options, parsed into `plan`.
+CLI::App* add_plan_command(CLI::App& app, cpb::PlanArgs& plan) {
+  CLI::App* cmd = app.add_subcommand("plan", "Print one point's plan for one rank");
+  cmd->add_option("-c,--config", plan.config, "Sweep config (JSON)")->required();
+  cmd->add_option("-a,--axis", plan.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
+  cmd->add_option("--filter", plan.filter, "Select points (see run --filter)");
+  cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->transform(integer_in(0));
+  cmd->add_option("-P,--world", plan.world, "World size")->transform(integer_in(1));
+  cmd->add_option("-r,--rank", plan.rank, "Rank")->transform(integer_in(0));
+  cmd->add_option("--format", plan.format, "Output format")->check(one_of({"text", "json"}, "a format"));
+  return cmd;
+}
+
 // `cpbench probe` and its options, parsed into `probe`; `*bytes` is the --bytes option
 // (whether it was given decides the default).
 CLI::App* add_probe_command(CLI::App& app, cpb::ProbeArgs& probe, CLI::Option** bytes) {
@@ -191,14 +212,7 @@ int main(int argc, char** argv) {
   CLI::App* run_cmd = add_run_command(app, run);
 
   cpb::PlanArgs plan;
-  CLI::App* plan_cmd = app.add_subcommand("plan", "Print one point's plan for one rank");
-  plan_cmd->add_option("-c,--config", plan.config, "Sweep config (JSON)")->required();
-  plan_cmd->add_option("-a,--axis", plan.axes, "Replace an axis: -a axis=v1,v2 (repeatable)");
-  plan_cmd->add_option("--filter", plan.filter, "Select points (see run --filter)");
-  plan_cmd->add_option("--index", plan.index, "Which of the selected points (0-based)")->transform(integer_in(0));
-  plan_cmd->add_option("-P,--world", plan.world, "World size")->transform(integer_in(1));
-  plan_cmd->add_option("-r,--rank", plan.rank, "Rank")->transform(integer_in(0));
-  plan_cmd->add_option("--format", plan.format, "Output format")->check(one_of({"text", "json"}, "a format"));
+  CLI::App* plan_cmd = add_plan_command(app, plan);
 
   cpb::ProbeArgs probe;
   CLI::Option* probe_bytes = nullptr;
@@ -230,9 +244,7 @@ int main(int argc, char** argv) {
   cpb::CalibrateArgs calibrate;
   CLI::App* calibrate_cmd = add_calibrate_command(app, calibrate);
 
-  std::string commands;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
-    commands += (commands.empty() ? "" : ", ") + sub->get_name();
+  const std::string commands = command_names(app);
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "cpbench: error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
   });
