@@ -1,7 +1,8 @@
 // One sweep point simulated (`cpbench simulate`, `advise`, `run --machine`): the plans
-// of all P ranks built by the point's schedule, the whole plan and its compute-only and
-// comm-only parts (filter_steps, as `run` times them) run through the engine with a
-// machine's costs, written as the record `run` writes, with runtime "sim".
+// of all P ranks built by the point's schedule and the whole plan and its comm-only part
+// (filter_steps, as `run` times it) run through the engine with a machine's costs; the
+// compute-only part's makespan is each rank's sum of compute costs, which is what the
+// engine gives it. Written as the record `run` writes, with runtime "sim".
 #pragma once
 
 #include <string>
