@@ -1,7 +1,9 @@
 #include "bench/sim/sim_point.hpp"
 
 #include <algorithm>
+#include <utility>
 
+#include "bench/report/stats.hpp"
 #include "bench/schedule.hpp"
 #include "bench/schedules/hcms_chunks_auto.hpp"
 #include "bench/sim/machine_cost.hpp"
@@ -41,11 +43,15 @@ bool has_steps(const std::vector<Plan>& plans) {
   return std::any_of(plans.begin(), plans.end(), [](const Plan& p) { return !p.steps.empty(); });
 }
 
-Stats exact(double ms) {
-  Stats s;
-  s.n = 1;
-  s.p50 = s.p10 = s.p90 = s.min = s.max = s.mean = ms;
-  return s;
+// GPUs per node: the caller's, else the machine file's.
+int node_size(int gpus_per_node, const MachineModel& machine) {
+  return gpus_per_node > 0 ? gpus_per_node : machine.inter_node.gpus_per_node;
+}
+
+// The whole plan's predicted time [ms] of `p` (chunks fixed) for the point's transport and profile.
+double whole_ms(const Schedule& sched, const Problem& p, const Point& point, const MachineModel& machine, int node) {
+  const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
+  return simulate(all_plans(sched, p), setup.links, setup.compute_ms).makespan_ms;
 }
 
 void fill_trace(const std::vector<Plan>& plans, const SimResult& sim, int act_bytes,
@@ -66,8 +72,8 @@ namespace {
 PointRecord simulate_fixed(const Point& point, const MachineModel& machine, const SimPointOptions& opt) {
   const Schedule& sched = *find_schedule(point.schedule);
   const Problem& p = point.problem;
-  const int node = opt.gpus_per_node > 0 ? opt.gpus_per_node : machine.inter_node.gpus_per_node;
-  const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
+  const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile,
+                                     node_size(opt.gpus_per_node, machine));
 
   PointRecord r = base_record(point, kRuntime);
   r.status = "PASS";
@@ -78,7 +84,7 @@ PointRecord simulate_fixed(const Point& point, const MachineModel& machine, cons
     r.comp_ms = compute_only_ms(plans, setup.compute_ms);
     {
       const SimResult whole = simulate(plans, setup.links, setup.compute_ms);
-      r.time_ms = exact(whole.makespan_ms);
+      r.time_ms = summarize({whole.makespan_ms});
       if (opt.trace) fill_trace(plans, whole, setup.links.act_bytes, opt.trace);
     }
     r.plan_steps = static_cast<int>(plans.front().steps.size());
@@ -99,8 +105,8 @@ PointRecord simulate_fixed(const Point& point, const MachineModel& machine, cons
   return r;
 }
 
-// chunks "auto": the candidate count with the lowest predicted whole-plan time.
-int best_predicted_chunks(const Point& point, const MachineModel& machine, const SimPointOptions& opt) {
+// chunks "auto": the candidate count with the lowest predicted whole-plan time, and that time [ms].
+std::pair<int, double> best_predicted_chunks(const Point& point, const MachineModel& machine, int node) {
   const int max_c = max_auto_chunks(point.problem);
   std::vector<int> candidates = chunk_candidates(max_c);
   if (point.problem.P <= 16) {
@@ -108,41 +114,42 @@ int best_predicted_chunks(const Point& point, const MachineModel& machine, const
     for (int c = 1; c <= max_c; ++c) candidates.push_back(c);
   }
   const Schedule& sched = *find_schedule(point.schedule);
-  const int node = opt.gpus_per_node > 0 ? opt.gpus_per_node : machine.inter_node.gpus_per_node;
   int best = 1;
   double best_ms = -1;
   for (const int c : candidates) {
     Problem p = point.problem;
     p.chunks = c;
     if (sched.unsupported(p)) continue;
-    const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
-    const double ms = simulate(all_plans(sched, p), setup.links, setup.compute_ms).makespan_ms;
+    const double ms = whole_ms(sched, p, point, machine, node);
     if (best_ms < 0 || ms < best_ms) best = c, best_ms = ms;
   }
-  return best;
+  return {best, std::max(best_ms, 0.0)};
+}
+
+// Why `point` is not simulated, or none.
+Reason not_simulated(const Point& point) {
+  if (!point.skip_reason.empty()) return point.skip_reason;
+  if (point.levers.any()) return "the overlap levers (comm_priority, nccl_ctas, attn_sms) are not simulated";
+  if (!point.transport) return "transport auto: name the transport to simulate (the machine file has no default)";
+  return std::nullopt;
 }
 
 }  // namespace
 
 PointRecord simulate_point(const Point& point, const MachineModel& machine, const SimPointOptions& opt) {
-  if (!point.skip_reason.empty()) return skipped_record(point, kRuntime, point.skip_reason);
-  if (point.levers.any())
-    return skipped_record(point, kRuntime, "the overlap levers (comm_priority, nccl_ctas, attn_sms) are not simulated");
-  if (!point.transport)
-    return skipped_record(point, kRuntime, "transport auto: name the transport to simulate (the machine file has no default)");
+  if (const Reason why = not_simulated(point)) return skipped_record(point, kRuntime, *why);
   if (!point.problem.chunks_auto) return simulate_fixed(point, machine, opt);
   Point fixed = point;
-  fixed.problem.chunks = best_predicted_chunks(point, machine, opt);
+  fixed.problem.chunks = best_predicted_chunks(point, machine, node_size(opt.gpus_per_node, machine)).first;
   PointRecord r = simulate_fixed(fixed, machine, opt);
   r.chunks_chosen = fixed.problem.chunks;
   return r;
 }
 
 void check_costable(const Point& point, const MachineModel& machine, int gpus_per_node) {
-  if (!point.skip_reason.empty() || point.levers.any() || !point.transport) return;
+  if (not_simulated(point)) return;
   const Problem& p = point.problem;
-  machine_cost(machine, p, *point.transport, point.profile,
-               gpus_per_node > 0 ? gpus_per_node : machine.inter_node.gpus_per_node);
+  machine_cost(machine, p, *point.transport, point.profile, node_size(gpus_per_node, machine));
   // The attention classes its tiles use: full tiles always (a causal plan's off-diagonal
   // tiles are full), causal ones for a causal mask. One small tile each.
   AttentionOp tile;
@@ -158,10 +165,10 @@ void check_costable(const Point& point, const MachineModel& machine, int gpus_pe
 }
 
 double predicted_ms(const Point& point, const MachineModel& machine, int gpus_per_node) {
-  SimPointOptions opt;
-  opt.gpus_per_node = gpus_per_node;
-  const PointRecord r = simulate_point(point, machine, opt);
-  return r.time_ms ? r.time_ms->p50 : 0.0;
+  if (not_simulated(point)) return 0.0;
+  const int node = node_size(gpus_per_node, machine);
+  if (point.problem.chunks_auto) return best_predicted_chunks(point, machine, node).second;
+  return whole_ms(*find_schedule(point.schedule), point.problem, point, machine, node);
 }
 
 }  // namespace cpb

@@ -34,7 +34,8 @@ PointRecord simulate_point(const Point& point, const MachineModel& machine, cons
 // simulating: a sweep checks every point before it writes anything.
 void check_costable(const Point& point, const MachineModel& machine, int gpus_per_node = 0);
 
-// The predicted time of `point` [ms] (simulate_point's time_ms.p50), for `run --machine`.
+// The predicted time of `point` [ms]: simulate_point's time_ms.p50, without simulating the
+// parts; 0 for a point simulate_point SKIPs. For `run --machine`.
 double predicted_ms(const Point& point, const MachineModel& machine, int gpus_per_node = 0);
 
 }  // namespace cpb
