@@ -60,9 +60,7 @@ int node_size(const SimulateArgs& a, const SweepConfig& cfg, const MachineModel&
 nlohmann::json provenance(const SimulateArgs& a, const SweepConfig& cfg, const MachineModel& m,
                           const std::vector<std::string>& argv) {
   nlohmann::json p = make_offline_provenance("sim", argv);
-  p["config_path"] = cfg.path;
-  p["config"] = cfg.resolved;
-  p["config_hash"] = config_hash(cfg.resolved);
+  add_config_provenance(cfg, p);
   p["machine"] = {{"path", a.machine}, {"name", m.name}, {"provenance", m.provenance}};
   p["gpus_per_node"] = node_size(a, cfg, m);
   return p;

@@ -161,24 +161,23 @@ std::string config_hash(const nlohmann::json& resolved) {
 
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
                                const SweepConfig& cfg, const std::vector<std::string>& argv) {
-  nlohmann::json p = commit_json(build_commit());
+  nlohmann::json p = make_offline_provenance(runtime.name(), argv);
   const std::vector<std::string> hosts = allgather_strings(mpi.host(), mpi.world());
   p["host"] = mpi.host();
   p["hosts"] = std::set<std::string>(hosts.begin(), hosts.end());
   p["world_size"] = mpi.size();
   p["nodes"] = mpi.nodes();
-  p["date"] = utc_now();
-  p["cpbench_version"] = CPBENCH_VERSION;
-  p["command"] = argv;
-  p["runtime"] = runtime.name();
   add_runtime_facts(runtime, p);
   add_gpu_topology(mpi, runtime, hosts, p);
   p["env"] = environment();
+  add_config_provenance(cfg, p);
+  return p;
+}
+
+void add_config_provenance(const SweepConfig& cfg, nlohmann::json& p) {
   p["config_path"] = cfg.path;
   p["config"] = cfg.resolved;
   p["config_hash"] = config_hash(cfg.resolved);
-  p["registry"] = registry_json();
-  return p;
 }
 
 nlohmann::json make_offline_provenance(const std::string& runtime, const std::vector<std::string>& argv) {

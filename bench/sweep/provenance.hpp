@@ -29,6 +29,9 @@ std::string config_hash(const nlohmann::json& resolved);
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
                                const SweepConfig& cfg, const std::vector<std::string>& argv);
 
+// The config into a provenance `p`: config_path, the resolved config and its config_hash().
+void add_config_provenance(const SweepConfig& cfg, nlohmann::json& p);
+
 // Not collective, for the commands that run no ranks (`simulate`, `advise`,
 // `calibrate`'s files): the commit of the binary, host, UTC date, cpbench version, the
 // command line, `runtime` and the registry of names.
