@@ -33,12 +33,20 @@ def key_of(params):
     return json.dumps(params, sort_keys=True)
 
 
-def problem_of(params):
-    """The problem a point solves: its params less the schedule's options, the transport and
-    the levers (as cpbench's problem_key; options and levers named in the file's registry)."""
-    drop = {"transport", "chunks", "chunk_heads", "chunk_shape", "usp_u", "comm_order", "comm_lanes",
-            "qkv_layout", "comm_priority", "nccl_ctas", "attn_sms"}
-    return json.dumps({k: v for k, v in params.items() if k not in drop}, sort_keys=True)
+def how_params(binary):
+    """The params that say how, not what, a point solves: the schedules' options and the
+    levers of the binary's registry (`cpbench list --format json`), and the transport, as
+    cpbench's problem_key leaves them out."""
+    out = subprocess.run([binary, "list", "--format", "json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        fail(f"validate: {binary} list --format json exited {out.returncode}: {out.stderr.strip()}")
+    registry = json.loads(out.stdout)
+    return {"transport"} | {o["name"] for o in registry["options"]} | {l["name"] for l in registry["levers"]}
+
+
+def problem_of(params, how):
+    """The problem a point solves: its params less those in `how`."""
+    return json.dumps({k: v for k, v in params.items() if k not in how}, sort_keys=True)
 
 
 def simulate_file(binary, machine, path, work):
@@ -77,6 +85,7 @@ def main():
     binary, machine, out_dir, paths = args[0], args[1], args[2], args[3:]
     os.makedirs(out_dir, exist_ok=True)
     rows = []
+    how = how_params(binary)
     with tempfile.TemporaryDirectory() as work:
         for path in paths:
             doc, sim = simulate_file(binary, machine, path, work)
@@ -96,9 +105,9 @@ def main():
                              "S": r["params"]["S"], "profile": r["params"].get("profile", "nvlink"),
                              "transport": r["params"].get("transport", ""), "measured_ms": meas,
                              "predicted_ms": pred, "error": (pred - meas) / meas,
-                             "problem": path + "|" + problem_of(r["params"]),
+                             "problem": path + "|" + problem_of(r["params"], how),
                              "label": r["schedule"] + json.dumps({k: v for k, v in r["params"].items()
-                                                                  if k not in json.loads(problem_of(r["params"]))},
+                                                                  if k in how},
                                                                  sort_keys=True)})
     if not rows:
         print("validate: no point matched", file=sys.stderr)
