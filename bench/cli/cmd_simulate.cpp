@@ -99,7 +99,8 @@ void print_advice(const std::vector<nlohmann::json>& records, std::ostream& out)
     if (r.value("status", "") == "SKIPPED" && skipped++ == 0) first_reason = r.value("reason", "");
   if (skipped == records.size())
     throw UsageError("no point to rank: all " + std::to_string(skipped) + " are SKIPPED; the first: " + first_reason);
-  if (skipped > 0) out << skipped << " of " << records.size() << " points SKIPPED (not ranked); the first: " << first_reason << "\n";
+  if (skipped > 0)
+    out << skipped << " of " << records.size() << " points SKIPPED (not ranked); the first: " << first_reason << "\n";
   std::map<std::string, std::vector<const nlohmann::json*>> groups;
   std::vector<std::string> order;
   for (const auto& r : records) {
@@ -110,17 +111,17 @@ void print_advice(const std::vector<nlohmann::json>& records, std::ostream& out)
   }
   for (const std::string& key : order) {
     auto& rows = groups[key];
-    std::stable_sort(rows.begin(), rows.end(), [](const nlohmann::json* x, const nlohmann::json* y) {
-      return (*x)["time_ms"]["p50"].get<double>() < (*y)["time_ms"]["p50"].get<double>();
-    });
+    const auto p50 = [](const nlohmann::json* r) { return (*r)["time_ms"]["p50"].get<double>(); };
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const nlohmann::json* x, const nlohmann::json* y) { return p50(x) < p50(y); });
     const nlohmann::json& best = *rows.front();
     out << "\n" << describe_group(problem_key(best));
     if (const auto rho = number_field(best, {"rho"})) out << "  rho " << format_sig(*rho, 3);
     if (const auto bound = number_field(best, {"bound"})) out << "  bound " << format_sig(*bound, 3);
     out << "\n";
-    const double t0 = best["time_ms"]["p50"].get<double>();
+    const double t0 = p50(&best);
     for (size_t i = 0; i < rows.size(); ++i) {
-      const double t = (*rows[i])["time_ms"]["p50"].get<double>();
+      const double t = p50(rows[i]);
       const auto chosen = number_field(*rows[i], {"chunks_chosen"});
       out << "  " << (i + 1) << ". " << variant_label(*rows[i])
           << (chosen ? " (C=" + std::to_string(static_cast<int>(*chosen)) + ")" : std::string()) << " "
@@ -128,8 +129,7 @@ void print_advice(const std::vector<nlohmann::json>& records, std::ostream& out)
           << "  " << format_sig(t) << " ms  x" << format_sig(t / t0) << "\n";
     }
     if (rows.size() > 1) {
-      const double t1 = (*rows[1])["time_ms"]["p50"].get<double>();
-      out << "  margin of the first over the second: " << format_percent(100.0 * (t1 - t0) / t0) << "\n";
+      out << "  margin of the first over the second: " << format_percent(100.0 * (p50(rows[1]) - t0) / t0) << "\n";
     }
   }
 }
