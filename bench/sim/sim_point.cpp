@@ -16,27 +16,49 @@ namespace {
 
 constexpr const char* kRuntime = "sim";
 
-std::vector<Plan> all_plans(const Schedule& sched, const Problem& p) {
+// The plans of all ranks with every compute step priced as its rank's plan is built. A
+// Copy step's view pairs are released once priced: the engine needs only the price, and
+// the packs of P = 512 ranks would otherwise hold most of the plans' memory (HCMS lists
+// a view pair per peer and tensor). Copies of these plans are for the simulator only.
+struct PricedPlans {
   std::vector<Plan> plans;
-  plans.reserve(static_cast<size_t>(p.P));
-  for (int r = 0; r < p.P; ++r) plans.push_back(sched.plan(p, r));
-  return plans;
-}
+  std::vector<std::vector<double>> cost_ms;  // [rank][step id]; 0 for exchanges
 
-// The compute-only part's makespan: the largest sum over a rank of its compute steps'
-// costs. This is exactly what the engine gives the filtered plans (filter_steps): with no
-// exchange, a rank's compute steps wait on nothing but each other and run one at a time on
-// its one SM resource, which is never idle while one is left (the lowest-numbered
-// unfinished step's deps have all ended), and nothing slows them. No plans are copied.
-double compute_only_ms(const std::vector<Plan>& plans, const ComputeCost& cost) {
-  double worst = 0;
-  for (const Plan& plan : plans) {
-    double sum = 0;
-    for (const Step& s : plan.steps)
-      if (!s.is_comm()) sum += cost(plan, s);
-    worst = std::max(worst, sum);
+  ComputeCost lookup() const {
+    return [this](const Plan& plan, const Step& s) { return cost_ms[static_cast<size_t>(plan.rank)][static_cast<size_t>(s.id)]; };
   }
-  return worst;
+  // The compute-only part's makespan: the largest sum over a rank of its compute steps'
+  // costs. This is exactly what the engine gives the filtered plans (filter_steps): with
+  // no exchange, a rank's compute steps wait on nothing but each other and run one at a
+  // time on its one SM resource, which is never idle while one is left (the
+  // lowest-numbered unfinished step's deps have all ended), and nothing slows them.
+  double compute_only_ms() const {
+    double worst = 0;
+    for (const std::vector<double>& c : cost_ms) {
+      double sum = 0;
+      for (const double ms : c) sum += ms;
+      worst = std::max(worst, sum);
+    }
+    return worst;
+  }
+};
+
+PricedPlans priced_plans(const Schedule& sched, const Problem& p, const ComputeCost& cost) {
+  PricedPlans out;
+  out.plans.reserve(static_cast<size_t>(p.P));
+  out.cost_ms.reserve(static_cast<size_t>(p.P));
+  for (int r = 0; r < p.P; ++r) {
+    Plan plan = sched.plan(p, r);
+    std::vector<double> c(plan.steps.size(), 0.0);
+    for (Step& s : plan.steps) {
+      if (s.is_comm()) continue;
+      c[static_cast<size_t>(s.id)] = cost(plan, s);
+      if (s.kind() == OpKind::Copy) std::vector<CopyOp::Pair>().swap(std::get<CopyOp>(s.op).pairs);
+    }
+    out.plans.push_back(std::move(plan));
+    out.cost_ms.push_back(std::move(c));
+  }
+  return out;
 }
 
 bool has_steps(const std::vector<Plan>& plans) {
@@ -51,7 +73,8 @@ int node_size(int gpus_per_node, const MachineModel& machine) {
 // The whole plan's predicted time [ms] of `p` (chunks fixed) for the point's transport and profile.
 double whole_ms(const Schedule& sched, const Problem& p, const Point& point, const MachineModel& machine, int node) {
   const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
-  return simulate(all_plans(sched, p), setup.links, setup.compute_ms).makespan_ms;
+  const PricedPlans priced = priced_plans(sched, p, setup.compute_ms);
+  return simulate(priced.plans, setup.links, priced.lookup()).makespan_ms;
 }
 
 void fill_trace(const std::vector<Plan>& plans, const SimResult& sim, int act_bytes,
@@ -79,16 +102,19 @@ PointRecord simulate_fixed(const Point& point, const MachineModel& machine, cons
   r.status = "PASS";
   std::vector<Plan> comm_part;
   comm_part.reserve(static_cast<size_t>(p.P));
-  {  // the whole plans, released before the comm-only part is simulated
-    const std::vector<Plan> plans = all_plans(sched, p);
-    r.comp_ms = compute_only_ms(plans, setup.compute_ms);
+  {  // each whole plan is released once its comm-only part is filtered from it
+    PricedPlans priced = priced_plans(sched, p, setup.compute_ms);
+    r.comp_ms = priced.compute_only_ms();
     {
-      const SimResult whole = simulate(plans, setup.links, setup.compute_ms);
+      const SimResult whole = simulate(priced.plans, setup.links, priced.lookup());
       r.time_ms = summarize({whole.makespan_ms});
-      if (opt.trace) fill_trace(plans, whole, setup.links.act_bytes, opt.trace);
+      if (opt.trace) fill_trace(priced.plans, whole, setup.links.act_bytes, opt.trace);
     }
-    r.plan_steps = static_cast<int>(plans.front().steps.size());
-    for (const Plan& plan : plans) comm_part.push_back(filter_steps(plan, [](const Step& st) { return st.is_comm(); }));
+    r.plan_steps = static_cast<int>(priced.plans.front().steps.size());
+    for (Plan& plan : priced.plans) {
+      comm_part.push_back(filter_steps(plan, [](const Step& st) { return st.is_comm(); }));
+      plan = Plan{};
+    }
   }
   r.comm_ms = has_steps(comm_part) ? simulate(comm_part, setup.links, setup.compute_ms).makespan_ms : 0.0;
   double flops_total = 0, flops_max = 0, bytes_max = 0;
