@@ -3,7 +3,8 @@
 namespace cpb {
 namespace {
 
-constexpr Mask kMasks[] = {Mask::Full, Mask::Causal};
+constexpr Mask kMasks[] = {Mask::Full,      Mask::Causal,   Mask::Strided,     Mask::GlobalLocal,   Mask::Star,
+                           Mask::Streaming, Mask::Document, Mask::BlockCausal, Mask::SlidingWindow, Mask::Table};
 constexpr DType kDTypes[] = {DType::BF16, DType::FP16, DType::FP32};
 
 }  // namespace
@@ -13,6 +14,14 @@ const char* to_string(Mask m) {
   switch (m) {
     case Mask::Full: return "full";
     case Mask::Causal: return "causal";
+    case Mask::Strided: return "strided";
+    case Mask::GlobalLocal: return "global_local";
+    case Mask::Star: return "star";
+    case Mask::Streaming: return "streaming";
+    case Mask::Document: return "document";
+    case Mask::BlockCausal: return "block_causal";
+    case Mask::SlidingWindow: return "sliding_window";
+    case Mask::Table: return "table";
   }
   return "?";
 }

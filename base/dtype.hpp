@@ -7,7 +7,9 @@
 
 namespace cpb {
 
-enum class Mask { Full, Causal };
+// The attention masks (bench/mask/mask_regions.hpp says which pairs each allows; their
+// parameters are Problem::mask_params).
+enum class Mask { Full, Causal, Strided, GlobalLocal, Star, Streaming, Document, BlockCausal, SlidingWindow, Table };
 enum class DType { BF16, FP16, FP32 };
 
 const char* to_string(Mask m);

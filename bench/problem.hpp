@@ -23,6 +23,31 @@ enum class ChunkShape { Even, Taper };
 enum class CommOrder { Interleaved, InputsFirst };
 enum class QkvLayout { Separate, Packed };
 
+// Half-open range [begin, begin + size).
+struct Range {
+  int64_t begin = 0;
+  int64_t size = 0;
+  int64_t end() const { return begin + size; }
+};
+
+// The parameters of the mask patterns (bench/mask/mask_regions.hpp); each pattern reads
+// some of them (mask_param_specs), the rest keep their defaults. Block tables divide the
+// S tokens into `blocks` blocks, block i being tokens [i S / blocks, (i + 1) S / blocks).
+// A cell of a table: 0 empty, 1 full, 2 causal (top-left aligned in the cell).
+struct MaskParams {
+  int blocks = 0;   // strided, global_local, star, streaming: blocks per side (0: the pattern's default)
+  int group = 4;    // strided: blocks per diagonal group
+  int local = 0;    // strided, global_local, streaming: band width in blocks (0: the pattern's default)
+  int global = 1;   // global_local: full leading rows and columns; streaming: sink blocks (full columns)
+  int docs = 4;     // document: documents of near-equal length (when doc_tokens is empty)
+  std::vector<int64_t> doc_tokens;  // document: the documents' lengths [tokens], summing to S
+  int frames = 21;  // block_causal: frames of near-equal length
+  int64_t window = 4096;  // sliding_window: keys each query sees, itself included [tokens]
+  std::vector<std::vector<int>> table;  // table: the cells, square, rows of queries
+
+  bool operator==(const MaskParams& o) const;
+};
+
 struct Problem {
   int P = 1;          // ranks taking part (the MPI world size)
   int64_t S = 0;      // global sequence length [tokens], queries and keys alike
@@ -31,6 +56,7 @@ struct Problem {
   int D = 0;          // head dimension
   int B = 1;          // batch
   Mask mask = Mask::Full;
+  MaskParams mask_params;
   DType dtype = DType::BF16;
 
   // Schedule options (bench/schedule.hpp, option_specs()). A schedule ignores the ones it

@@ -4,15 +4,19 @@
 
 #include <cstdint>
 
+#include "kernels/tile_mask.hpp"
+
 namespace cpb {
 
-// 4 B D H FLOPs per allowed query-key pair; a causal tile is square (the diagonal) and
-// allows Sq (Sq + 1) / 2 pairs, a full tile Sq Skv.
+// 4 B D H FLOPs per allowed query-key pair (tile_pairs).
+inline double attention_tile_flops(int64_t B, int64_t Sq, int64_t Skv, int64_t H, int64_t D, const TileMask& mask) {
+  return 4.0 * static_cast<double>(B) * static_cast<double>(D) * static_cast<double>(H) * tile_pairs(mask, Sq, Skv);
+}
+
+// The same for a full tile or a top-left causal one (a causal tile is square, the
+// diagonal, and allows Sq (Sq + 1) / 2 pairs).
 inline double attention_tile_flops(int64_t B, int64_t Sq, int64_t Skv, int64_t H, int64_t D, bool causal) {
-  const double sq = static_cast<double>(Sq);
-  const double skv = static_cast<double>(Skv);
-  const double pairs = causal ? sq * (sq + 1) / 2 : sq * skv;
-  return 4.0 * static_cast<double>(B) * static_cast<double>(D) * static_cast<double>(H) * pairs;
+  return attention_tile_flops(B, Sq, Skv, H, D, TileMask{causal, 0, 0});
 }
 
 }  // namespace cpb

@@ -117,7 +117,7 @@ Plan filter_steps(const Plan& plan, const std::function<bool(const Step&)>& keep
 }
 
 double attention_flops(const AttentionOp& a) {
-  return attention_tile_flops(a.q.shape[0], a.q.shape[1], a.k.shape[1], a.q.shape[2], a.q.shape[3], a.causal);
+  return attention_tile_flops(a.q.shape[0], a.q.shape[1], a.k.shape[1], a.q.shape[2], a.q.shape[3], a.mask());
 }
 
 namespace {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bench/problem.hpp"
+#include "kernels/tile_mask.hpp"
 
 namespace cpb {
 
@@ -37,13 +38,6 @@ struct Buffer {
   Storage storage = Storage::Act;
   BufferRole role = BufferRole::Scratch;
   int64_t elems = 0;  // [elements]
-};
-
-// Half-open range [begin, begin + size).
-struct Range {
-  int64_t begin = 0;
-  int64_t size = 0;
-  int64_t end() const { return begin + size; }
 };
 
 // A strided 4-D view into a buffer. Attention tensors use dims [B, S, H, D]; LSE
@@ -91,10 +85,12 @@ struct ExchangeOp {
   std::vector<Transfer> sends, recvs;
 };
 
-// softmax(scale * Q K^T [+ causal mask]) V for one tile. q,o: [B, Sq, Hq, D];
+// softmax(scale * Q K^T [masked]) V for one tile. q,o: [B, Sq, Hq, D];
 // k,v: [B, Skv, Hk, D] with Hq % Hk == 0 (query head i uses key/value head i / (Hq/Hk)).
-// `causal`: query i sees key j iff j <= i (Sq == Skv, top-left aligned). lse (optional,
-// F32, [B, Hq, Sq, 1]): natural-log sum-exp of the scaled scores per query row.
+// The tile's mask (kernels/tile_mask.hpp): full, or causal with diagonal offset `diag`
+// and window `window` (query i sees key j iff j <= i + diag, and j > i + diag - window
+// when window > 0); every query row sees at least one key. lse (optional, F32,
+// [B, Hq, Sq, 1]): natural-log sum-exp of the scaled scores per query row.
 // heads/q_tokens/k_tokens: the global query heads and tokens this tile covers (for the
 // coverage invariant and FLOP counting).
 struct AttentionOp {
@@ -102,8 +98,12 @@ struct AttentionOp {
   bool has_lse = false;
   View lse;
   bool causal = false;
+  int64_t diag = 0;
+  int64_t window = 0;
   float scale = 1.0f;
   Range heads, q_tokens, k_tokens;
+
+  TileMask mask() const { return TileMask{causal, diag, window}; }
 };
 
 // LSE merge of a partial result into an fp32 accumulator:

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "bench/mask/mask_regions.hpp"
 #include "bench/plan/plan_check_detail.hpp"
 
 namespace cpb {
@@ -259,7 +260,7 @@ class RankChecker {
   }
 
   // What the attention kernels accept: q, o [B, Sq, Hq, D]; k, v [B, Skv, Hk, D];
-  // Hq % Hk == 0; Sq == Skv when causal.
+  // Hq % Hk == 0; a tile mask valid for Sq x Skv (every query row sees a key).
   void attention_shapes(const AttentionOp& a) {
     if (a.q.shape != a.o.shape) err_.add(where_ + "q " + show(a.q) + " and o " + show(a.o) + " differ in shape");
     if (a.k.shape != a.v.shape) err_.add(where_ + "k " + show(a.k) + " and v " + show(a.v) + " differ in shape");
@@ -269,9 +270,8 @@ class RankChecker {
     if (hq % hk != 0)
       err_.add(where_ + std::to_string(hq) + " query heads are not a multiple of " + std::to_string(hk) +
                " key/value heads");
-    if (a.causal && a.q.shape[1] != a.k.shape[1])
-      err_.add(where_ + "causal tile of " + std::to_string(a.q.shape[1]) + " query and " +
-               std::to_string(a.k.shape[1]) + " key tokens is not square");
+    const std::string mask_err = tile_mask_error(a.mask(), a.q.shape[1], a.k.shape[1]);
+    if (!mask_err.empty()) err_.add(where_ + mask_err);
   }
 
   void attention_contract(const AttentionOp& a) {
@@ -295,12 +295,32 @@ class RankChecker {
     if (a.k_tokens.size != a.k.shape[1] || !in(a.k_tokens, 0, p_.S))
       err_.add(where_ + "k_tokens " + range_str(a.k_tokens) + " must be " + std::to_string(a.k.shape[1]) +
                " tokens inside [0, S)");
-    if (a.causal && (a.q_tokens.begin != a.k_tokens.begin || a.q_tokens.size != a.k_tokens.size))
-      err_.add(where_ + "causal tile " + range_str(a.q_tokens) + " x " + range_str(a.k_tokens) +
-               " is not square on the diagonal");
-    if (a.causal && p_.mask != Mask::Causal) err_.add(where_ + "causal tile in a problem with the full mask");
+    tile_inside_mask(a);
     if (a.scale != static_cast<float>(p_.softmax_scale()))
       err_.add(where_ + "scale " + std::to_string(a.scale) + " is not 1/sqrt(D)");
+  }
+
+  // Every pair the tile computes is one the problem's mask allows: each query row's keys
+  // lie inside one of the mask's key ranges of that token.
+  void tile_inside_mask(const AttentionOp& a) {
+    if (regions_.empty()) regions_ = mask_regions(p_);
+    std::vector<std::pair<int64_t, int64_t>> allowed;
+    for (int64_t i = 0; i < a.q_tokens.size; ++i) {
+      int64_t first = 0, last = 0;
+      row_keys(a.mask(), i, a.k_tokens.size, &first, &last);
+      first += a.k_tokens.begin;
+      last += a.k_tokens.begin;
+      allowed.clear();
+      mask_row_keys(regions_, a.q_tokens.begin + i, &allowed);
+      const bool inside = std::any_of(allowed.begin(), allowed.end(), [&](const std::pair<int64_t, int64_t>& r) {
+        return r.first <= first && last <= r.second;
+      });
+      if (inside) continue;
+      err_.add(where_ + "query token " + std::to_string(a.q_tokens.begin + i) + " of the tile sees keys [" +
+               std::to_string(first) + ", " + std::to_string(last) + "), which the " + to_string(p_.mask) +
+               " mask does not allow");
+      return;
+    }
   }
 
   void merge(const MergeOp& m) {
@@ -318,6 +338,7 @@ class RankChecker {
 
   const Plan& plan_;
   const Problem& p_;
+  std::vector<MaskRegion> regions_;  // the problem's mask, built at the first tile checked
   const bool contract_;
   const int64_t max_transfer_elems_;
   Errors& err_;

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bench/mask/mask_regions.hpp"
 #include "bench/plan/plan_check_detail.hpp"
 
 namespace cpb {
@@ -276,7 +277,9 @@ class Simulator {
     for (int64_t b = 0; b < p_.B; ++b)
       for (int64_t i = 0; i < a.q.shape[1]; ++i)
         for (int64_t h = 0; h < nq; ++h) {
-          const uint32_t keys = static_cast<uint32_t>(a.causal ? i + 1 : a.k.shape[1]);
+          int64_t first = 0, last = 0;
+          row_keys(a.mask(), i, a.k.shape[1], &first, &last);
+          const uint32_t keys = static_cast<uint32_t>(last - first);
           const int64_t token = a.q_tokens.begin + i, head = a.heads.begin + h;
           for (int64_t d = 0; d < p_.D; ++d) {
             const int64_t o = at(a.o, b, i, h, d);
@@ -334,6 +337,8 @@ class Simulator {
   }
 
   void check_outputs() {
+    const std::vector<MaskRegion> regions = mask_regions(p_);
+    std::vector<std::pair<int64_t, int64_t>> ranges;
     for (size_t r = 0; r < plans_.size() && !failed_; ++r) {
       const Plan& plan = plans_[r];
       const int buf = plan.find_buffer(BufferRole::O);
@@ -341,7 +346,10 @@ class Simulator {
       int64_t row = 0;
       for (const Range& t : plan.tokens)
         for (int64_t token = t.begin; token < t.end(); ++token, ++row) {
-          const uint32_t keys = static_cast<uint32_t>(p_.mask == Mask::Causal ? token + 1 : p_.S);
+          ranges.clear();
+          mask_row_keys(regions, token, &ranges);
+          uint32_t keys = 0;
+          for (const auto& k : ranges) keys += static_cast<uint32_t>(k.second - k.first);
           for (int64_t b = 0; b < p_.B; ++b)
             for (int64_t h = 0; h < p_.H; ++h)
               for (int64_t d = 0; d < p_.D; ++d) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/mask/mask_regions.hpp"
 #include "bench/plan/plan_check.hpp"
 #include "bench/plan/plan_check_detail.hpp"
 #include "bench/schedule.hpp"
@@ -129,15 +130,24 @@ void check_coverage(const std::vector<Plan>& plans, const Problem& p, Errors& er
       for (int64_t h = a.heads.begin; h < a.heads.end(); ++h)
         for (int64_t i = 0; i < a.q_tokens.size; ++i) {
           uint8_t* row = &count[(h * S + a.q_tokens.begin + i) * S];
-          const int64_t last = a.causal ? a.k_tokens.begin + i + 1 : a.k_tokens.end();
-          for (int64_t k = a.k_tokens.begin; k < last; ++k) row[k] = static_cast<uint8_t>(std::min(row[k] + 1, 255));
+          int64_t first = 0, last = 0;
+          row_keys(a.mask(), i, a.k_tokens.size, &first, &last);
+          for (int64_t k = a.k_tokens.begin + first; k < a.k_tokens.begin + last; ++k)
+            row[k] = static_cast<uint8_t>(std::min(row[k] + 1, 255));
         }
+    }
+  std::vector<uint8_t> allowed(static_cast<size_t>(S * S), 0);
+  for (const MaskRegion& r : mask_regions(p))
+    for (int64_t q = r.q.begin; q < r.q.end(); ++q) {
+      int64_t first = 0, last = 0;
+      region_row_keys(r, q, &first, &last);
+      for (int64_t k = first; k < last; ++k) ++allowed[static_cast<size_t>(q * S + k)];
     }
   int64_t wrong = 0;
   for (int64_t h = 0; h < p.H; ++h)
     for (int64_t q = 0; q < S; ++q)
       for (int64_t k = 0; k < S; ++k) {
-        const int want = p.mask == Mask::Full || k <= q ? 1 : 0;
+        const int want = allowed[static_cast<size_t>(q * S + k)];
         const int got = count[(h * S + q) * S + k];
         if (got == want) continue;
         if (++wrong <= 3)

@@ -70,6 +70,8 @@ json op_json(const Step& s) {
       j["has_lse"] = a.has_lse;
       j["lse"] = view_json(a.lse);
       j["causal"] = a.causal;
+      j["diag"] = a.diag;
+      j["window"] = a.window;
       j["scale"] = a.scale;
       j["heads"] = range_json(a.heads);
       j["q_tokens"] = range_json(a.q_tokens);
@@ -102,6 +104,7 @@ class Field {
     if (it == j_.end()) throw UsageError(path_ + "." + key + ": missing");
     return Field(*it, path_ + "." + key);
   }
+  bool has(const char* key) const { return j_.is_object() && j_.contains(key); }
   Field item(size_t i) const { return Field(j_.at(i), path_ + "[" + std::to_string(i) + "]"); }
   size_t size(size_t want = 0) const {
     if (!j_.is_array()) fail("must be an array");
@@ -200,6 +203,9 @@ std::variant<CopyOp, ExchangeOp, AttentionOp, MergeOp> read_op(const Field& f) {
       a.has_lse = f["has_lse"].boolean();
       a.lse = read_view(f["lse"]);
       a.causal = f["causal"].boolean();
+      // Optional, 0 when absent (a full or top-left causal tile).
+      if (f.has("diag")) a.diag = f["diag"].int64();
+      if (f.has("window")) a.window = f["window"].int64();
       a.scale = static_cast<float>(f["scale"].number());
       a.heads = read_range(f["heads"]);
       a.q_tokens = read_range(f["q_tokens"]);

@@ -118,7 +118,7 @@ class Dumper {
       }
       case OpKind::Attention: {
         const AttentionOp& a = std::get<AttentionOp>(s.op);
-        return std::string(a.causal ? "attention causal" : "attention full") + " q " + view(a.q) + " k " + view(a.k) +
+        return "attention " + to_string(a.mask()) + " q " + view(a.q) + " k " + view(a.k) +
                " v " + view(a.v) + " -> o " + view(a.o) + (a.has_lse ? " lse " + view(a.lse) : "") + " heads " +
                range_str(a.heads) + " q_tokens " + range_str(a.q_tokens) + " k_tokens " + range_str(a.k_tokens) + " " +
                flops_str(attention_flops(a));

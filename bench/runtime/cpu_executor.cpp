@@ -100,7 +100,7 @@ void CpuExecutor::execute(const Step& s) {
     case OpKind::Attention: {
       const AttentionOp& a = std::get<AttentionOp>(s.op);
       const Tensor4<float> lse = a.has_lse ? tensor(a.lse) : Tensor4<float>();
-      attention_fp32(tensor(a.q), tensor(a.k), tensor(a.v), tensor(a.o), a.has_lse ? &lse : nullptr, a.causal,
+      attention_fp32(tensor(a.q), tensor(a.k), tensor(a.v), tensor(a.o), a.has_lse ? &lse : nullptr, a.mask(),
                      a.scale);
       return;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bench/mask/mask_regions.hpp"
 #include "bench/runtime/row_tokens.hpp"
 #include "bench/runtime/tolerance.hpp"
 #include "kernels/cpu/error_stats.hpp"
@@ -48,7 +49,10 @@ VerifyResult verify_output(const Problem& p, const std::vector<Range>& tokens, c
   shape.H = H;
   shape.Hkv = p.Hkv;
   shape.D = D;
-  shape.causal = p.mask == Mask::Causal;
+  const std::vector<MaskRegion> regions = mask_regions(p);
+  shape.keys = [&regions](int64_t t, std::vector<std::pair<int64_t, int64_t>>* ranges) {
+    mask_row_keys(regions, t, ranges);
+  };
   shape.scale = p.softmax_scale();
   ReferenceAttention ref(shape);
   std::vector<double> want(static_cast<size_t>(D));

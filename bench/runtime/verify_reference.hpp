@@ -29,7 +29,7 @@ constexpr int64_t kSampledHeads = 4;
 std::vector<int64_t> sample_indices(int64_t n, int64_t max_count);
 
 // out: this rank's output shard, dense [B, rows, H, D] in fp32, where local row r holds
-// global token row_tokens(tokens)[r]. The causal mask applies to global positions.
+// global token row_tokens(tokens)[r]. The mask (bench/mask/mask_regions.hpp) applies to global positions.
 // `storage`: the precision the runtime computed and stored the output in (the tolerance's
 // dtype; fp32 for the CPU runtime). Mode Off checks nothing and reports tolerance 0.
 VerifyResult verify_output(const Problem& p, const std::vector<Range>& tokens, const float* out,

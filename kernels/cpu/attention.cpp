@@ -51,21 +51,22 @@ int64_t sum_block(int64_t n) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
 }
 
-// One query row against the first n key rows of r.k / r.v; leaves the normalized output
-// in r.acc and returns the row's LSE.
-float attend_row(RowScratch& r, int64_t n, int64_t D, float scale) {
+// One query row against key rows [first, last) of r.k / r.v; leaves the normalized output
+// in r.acc and returns the row's LSE. The blocks of the sums start at `first`, so a row's
+// result depends only on the keys it sees.
+float attend_row(RowScratch& r, int64_t first, int64_t last, int64_t D, float scale) {
   float m = -std::numeric_limits<float>::infinity();
-  for (int64_t j = 0; j < n; ++j) {
+  for (int64_t j = first; j < last; ++j) {
     r.s[j] = scale * dot(r.q.data(), r.k.data() + j * D, D);
     m = std::max(m, r.s[j]);
   }
   std::fill(r.acc.begin(), r.acc.end(), 0.0f);
   float l = 0;
-  const int64_t block = sum_block(n);
-  for (int64_t j0 = 0; j0 < n; j0 += block) {
+  const int64_t block = sum_block(last - first);
+  for (int64_t j0 = first; j0 < last; j0 += block) {
     std::fill(r.block.begin(), r.block.end(), 0.0f);
     float block_l = 0;
-    for (int64_t j = j0; j < std::min(n, j0 + block); ++j) {
+    for (int64_t j = j0; j < std::min(last, j0 + block); ++j) {
       const float p = std::exp(r.s[j] - m);
       block_l += p;
       const float* vj = r.v.data() + j * D;
@@ -81,7 +82,7 @@ float attend_row(RowScratch& r, int64_t n, int64_t D, float scale) {
 }  // namespace
 
 std::string attention_shape_error(const Shape4& q, const Shape4& k, const Shape4& v, const Shape4& o,
-                                  const Shape4* lse, bool causal) {
+                                  const Shape4* lse, const TileMask& mask) {
   for (const Shape4* s : {&q, &k, &v, &o})
     for (int64_t e : *s)
       if (e < 1) return "attention: empty extent in " + shape_str(*s);
@@ -92,9 +93,8 @@ std::string attention_shape_error(const Shape4& q, const Shape4& k, const Shape4
   if (q[2] % k[2] != 0)
     return "attention: query heads " + std::to_string(q[2]) + " are not a multiple of key heads " +
            std::to_string(k[2]);
-  if (causal && q[1] != k[1])
-    return "attention: causal tile needs Sq == Skv, got " + std::to_string(q[1]) + " and " +
-           std::to_string(k[1]);
+  const std::string mask_err = tile_mask_error(mask, q[1], k[1]);
+  if (!mask_err.empty()) return "attention: " + mask_err;
   if (lse) {
     const Shape4 want{q[0], q[2], q[1], 1};
     if (*lse != want) return "attention: lse " + shape_str(*lse) + " should be " + shape_str(want);
@@ -104,9 +104,9 @@ std::string attention_shape_error(const Shape4& q, const Shape4& k, const Shape4
 
 void attention_fp32(const Tensor4<const float>& q, const Tensor4<const float>& k,
                     const Tensor4<const float>& v, const Tensor4<float>& o, const Tensor4<float>* lse,
-                    bool causal, float scale) {
+                    const TileMask& mask, float scale) {
   const std::string err =
-      attention_shape_error(q.shape, k.shape, v.shape, o.shape, lse ? &lse->shape : nullptr, causal);
+      attention_shape_error(q.shape, k.shape, v.shape, o.shape, lse ? &lse->shape : nullptr, mask);
   if (!err.empty()) throw std::invalid_argument(err);
   const int64_t B = q.shape[0], Sq = q.shape[1], Hq = q.shape[2], D = q.shape[3];
   const int64_t Skv = k.shape[1], Hk = k.shape[2], group = Hq / Hk;
@@ -126,7 +126,9 @@ void attention_fp32(const Tensor4<const float>& q, const Tensor4<const float>& k
         for (int64_t i = 0; i < Sq; ++i) {
           const float* qi = q.data + q.index(b, i, h, 0);
           for (int64_t d = 0; d < D; ++d) r.q[d] = qi[d * q.stride[3]];
-          const float row_lse = attend_row(r, causal ? i + 1 : Skv, D, scale);
+          int64_t first = 0, last = 0;
+          row_keys(mask, i, Skv, &first, &last);
+          const float row_lse = attend_row(r, first, last, D, scale);
           float* oi = o.data + o.index(b, i, h, 0);
           for (int64_t d = 0; d < D; ++d) oi[d * o.stride[3]] = r.acc[d];
           if (lse) (*lse)(b, h, i, 0) = row_lse;

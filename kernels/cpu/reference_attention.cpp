@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "kernels/input_values.hpp"
 
@@ -48,22 +49,30 @@ void ReferenceAttention::row(int64_t b, int64_t token, int64_t head, double* out
     throw std::out_of_range("ReferenceAttention::row: token or head out of range");
   load(b, head / (shape_.H / shape_.Hkv));
   const int64_t D = shape_.D;
-  const int64_t keys = shape_.causal ? token + 1 : shape_.S;
+  ranges_.clear();
+  if (shape_.keys) shape_.keys(token, &ranges_);
+  else ranges_.emplace_back(0, shape_.causal ? token + 1 : shape_.S);
+  for (const auto& r : ranges_)
+    if (r.first < 0 || r.first > r.second || r.second > shape_.S)
+      throw std::out_of_range("ReferenceAttention::row: key range [" + std::to_string(r.first) + ", " +
+                              std::to_string(r.second) + ") of token " + std::to_string(token) + " outside [0, S)");
   for (int64_t d = 0; d < D; ++d) q_[static_cast<size_t>(d)] = input_value(Tensor::Q, b, token, head, d, D);
 
   double m = -std::numeric_limits<double>::infinity();
-  for (int64_t u = 0; u < keys; ++u) {
-    s_[static_cast<size_t>(u)] = shape_.scale * dot(q_.data(), k_.data() + u * D, D);
-    m = std::max(m, s_[static_cast<size_t>(u)]);
-  }
+  for (const auto& r : ranges_)
+    for (int64_t u = r.first; u < r.second; ++u) {
+      s_[static_cast<size_t>(u)] = shape_.scale * dot(q_.data(), k_.data() + u * D, D);
+      m = std::max(m, s_[static_cast<size_t>(u)]);
+    }
   std::fill(out, out + D, 0.0);
   double l = 0;
-  for (int64_t u = 0; u < keys; ++u) {
-    const double p = std::exp(s_[static_cast<size_t>(u)] - m);
-    l += p;
-    const float* vu = v_.data() + u * D;
-    for (int64_t d = 0; d < D; ++d) out[d] += p * static_cast<double>(vu[d]);
-  }
+  for (const auto& r : ranges_)
+    for (int64_t u = r.first; u < r.second; ++u) {
+      const double p = std::exp(s_[static_cast<size_t>(u)] - m);
+      l += p;
+      const float* vu = v_.data() + u * D;
+      for (int64_t d = 0; d < D; ++d) out[d] += p * static_cast<double>(vu[d]);
+    }
   for (int64_t d = 0; d < D; ++d) out[d] /= l;
 }
 

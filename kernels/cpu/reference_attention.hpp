@@ -3,9 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <vector>
 
 namespace cpb {
+
+// The key tokens query token t sees, as half-open ranges [first, last) in increasing order
+// and disjoint, appended to `out` (which the caller clears).
+using KeyRanges = std::function<void(int64_t t, std::vector<std::pair<int64_t, int64_t>>* out)>;
 
 struct ReferenceShape {
   int64_t S = 0;        // global sequence length [tokens]
@@ -13,6 +19,7 @@ struct ReferenceShape {
   int64_t Hkv = 0;      // key/value heads; H % Hkv == 0
   int64_t D = 0;        // head dimension
   bool causal = false;  // query token t sees key token u iff u <= t (global positions)
+  KeyRanges keys;       // when set, the keys each query sees (and `causal` is ignored)
   double scale = 1.0;   // softmax scale
 };
 
@@ -33,6 +40,7 @@ class ReferenceAttention {
   int64_t b_ = -1, kv_head_ = -1;  // whose K and V are cached
   std::vector<float> k_, v_;       // [S, D]; the inputs are bf16 values, exact in float
   std::vector<double> q_, s_;      // [D] query row; [S] scores, then weights
+  std::vector<std::pair<int64_t, int64_t>> ranges_;  // the keys of the current row
 };
 
 }  // namespace cpb

@@ -113,7 +113,7 @@ TEST_F(ConfigErrors, HkvMustDivideH) {
 TEST_F(ConfigErrors, UnknownNamesListTheAllowedSet) {
   EXPECT_EQ(
       error(R"("schedule": "ulysses", "S": 256, "H": 4, "D": 16, "mask": ["full", "casual"])"),
-      file() + ": axes.mask[1]: \"casual\" is not a mask; allowed: full, causal (did you mean \"causal\"?)");
+      file() + ": axes.mask[1]: \"casual\" is not a mask; allowed: full, causal, strided, global_local, star, streaming, document, block_causal, sliding_window, table (did you mean \"causal\"?)");
   const std::string sched = error(R"("schedule": ["ulysses", "rign"], "S": 256, "H": 4, "D": 16)");
   EXPECT_TRUE(contains(sched, "axes.schedule[1]: \"rign\" is not a schedule; allowed: "));
   for (const char* s : {"ulysses", "hcms", "ring", "zigzag_ring", "usp"}) EXPECT_TRUE(contains(sched, s));
@@ -230,7 +230,7 @@ TEST_F(ConfigErrors, SkipRules) {
   EXPECT_TRUE(contains(unknown, "skip[1].if.sched: \"sched\" is not an axis; allowed: "));
   EXPECT_TRUE(contains(unknown, ", P (did you mean"));
   EXPECT_TRUE(contains(error(kBaseAxes, R"("skip": [{"if": {"mask": ["full", "casual"]}, "reason": "a"}])"),
-                       "skip[0].if.mask[1]: \"casual\" is not a mask; allowed: full, causal"));
+                       "skip[0].if.mask[1]: \"casual\" is not a mask; allowed: full, causal, strided, global_local, star, streaming, document, block_causal, sliding_window, table"));
   EXPECT_TRUE(contains(error(kBaseAxes, R"("skip": [{"if": {"P": 0}, "reason": "a"}])"),
                        "skip[0].if.P: 0 is not positive"));
 }

@@ -94,7 +94,7 @@ TEST(ConfigFilter, Malformed) {
   EXPECT_TRUE(contains(err("mask<3"), "--filter mask<3: \"mask\" is not numeric"));
   EXPECT_EQ(
       err("mask=casual"),
-      "--filter mask=casual: \"casual\" is not a mask; allowed: full, causal (did you mean \"causal\"?)");
+      "--filter mask=casual: \"casual\" is not a mask; allowed: full, causal, strided, global_local, star, streaming, document, block_causal, sliding_window, table (did you mean \"causal\"?)");
   EXPECT_TRUE(contains(err("schedule=rign"), "\"rign\" is not a schedule"));
   const std::string key = err("sched=ring");
   EXPECT_TRUE(

@@ -86,7 +86,7 @@ TEST_F(ConfigOverrides, Errors) {
   EXPECT_EQ(error({"S=1.5"}), "-a S: 1.5 is not an integer; allowed: integers >= 1");
   EXPECT_EQ(error({"S=+2"}), "-a S: \"+2\" is not an integer; allowed: integers >= 1");
   EXPECT_EQ(error({"mask=full,casual"}),
-            "-a mask[1]: \"casual\" is not a mask; allowed: full, causal (did you mean \"causal\"?)");
+            "-a mask[1]: \"casual\" is not a mask; allowed: full, causal, strided, global_local, star, streaming, document, block_causal, sliding_window, table (did you mean \"causal\"?)");
   EXPECT_TRUE(contains(error({"mask=1"}), "-a mask: 1 is not a mask"));
   EXPECT_TRUE(contains(error({"S=1,,2"}), "-a S: \"S=1,,2\" has an empty value"));
   EXPECT_TRUE(contains(error({"S="}), "-a S: \"S=\" has an empty value"));

@@ -31,7 +31,7 @@ std::vector<float> make_input(Tensor t, int64_t B, int64_t S, int64_t H, int64_t
 
 // Textbook attention in double on dense [B, S, H, D] arrays; lse is [B, Hq, Sq].
 void naive_attention(const Dims& n, const std::vector<float>& q, const std::vector<float>& k,
-                     const std::vector<float>& v, bool causal, double scale, std::vector<double>* o,
+                     const std::vector<float>& v, const TileMask& mask, double scale, std::vector<double>* o,
                      std::vector<double>* lse) {
   o->assign(static_cast<size_t>(n.B * n.Sq * n.Hq * n.D), 0.0);
   lse->assign(static_cast<size_t>(n.B * n.Hq * n.Sq), 0.0);
@@ -44,17 +44,20 @@ void naive_attention(const Dims& n, const std::vector<float>& q, const std::vect
       const int64_t hk = h / (n.Hq / n.Hk);
       for (int64_t i = 0; i < n.Sq; ++i) {
         std::vector<double> s;
-        for (int64_t j = 0; j < (causal ? i + 1 : n.Skv); ++j) {
+        std::vector<int64_t> keys;
+        for (int64_t j = 0; j < n.Skv; ++j) {
+          if (mask.causal && (j > i + mask.diag || (mask.window > 0 && j <= i + mask.diag - mask.window))) continue;
           double dot = 0;
           for (int64_t d = 0; d < n.D; ++d) dot += double(q[qi(b, i, h, d)]) * double(k[ki(b, j, hk, d)]);
           s.push_back(scale * dot);
+          keys.push_back(j);
         }
         double sum = 0;
         for (double x : s) sum += std::exp(x);
         (*lse)[static_cast<size_t>((b * n.Hq + h) * n.Sq + i)] = std::log(sum);
         for (size_t j = 0; j < s.size(); ++j)
           for (int64_t d = 0; d < n.D; ++d)
-            (*o)[qi(b, i, h, d)] += std::exp(s[j]) / sum * double(v[ki(b, static_cast<int64_t>(j), hk, d)]);
+            (*o)[qi(b, i, h, d)] += std::exp(s[j]) / sum * double(v[ki(b, keys[j], hk, d)]);
       }
     }
 }
@@ -65,7 +68,7 @@ double max_diff(const std::vector<float>& a, const std::vector<double>& b) {
   return m;
 }
 
-void check_against_naive(const Dims& n, bool causal) {
+void check_against_naive(const Dims& n, const TileMask& mask) {
   const auto q = make_input(Tensor::Q, n.B, n.Sq, n.Hq, n.D);
   const auto k = make_input(Tensor::K, n.B, n.Skv, n.Hk, n.D);
   const auto v = make_input(Tensor::V, n.B, n.Skv, n.Hk, n.D);
@@ -75,17 +78,22 @@ void check_against_naive(const Dims& n, bool causal) {
   attention_fp32(dense_tensor(q.data(), {n.B, n.Sq, n.Hq, n.D}),
                  dense_tensor(k.data(), {n.B, n.Skv, n.Hk, n.D}),
                  dense_tensor(v.data(), {n.B, n.Skv, n.Hk, n.D}),
-                 dense_tensor(o.data(), {n.B, n.Sq, n.Hq, n.D}), &lse_t, causal, scale);
+                 dense_tensor(o.data(), {n.B, n.Sq, n.Hq, n.D}), &lse_t, mask, scale);
   std::vector<double> want_o, want_lse;
-  naive_attention(n, q, k, v, causal, scale, &want_o, &want_lse);
+  naive_attention(n, q, k, v, mask, scale, &want_o, &want_lse);
   EXPECT_LT(max_diff(o, want_o), 1e-5);
   EXPECT_LT(max_diff(lse, want_lse), 1e-5);
 }
 
-TEST(CpuAttention, FullMatchesNaive) { check_against_naive({2, 7, 11, 3, 3, 16}, false); }
-TEST(CpuAttention, CausalMatchesNaive) { check_against_naive({1, 13, 13, 2, 2, 19}, true); }
-TEST(CpuAttention, GqaMatchesNaive) { check_against_naive({1, 9, 9, 6, 2, 8}, false); }
-TEST(CpuAttention, CausalGqaMatchesNaive) { check_against_naive({2, 33, 33, 4, 1, 64}, true); }
+TEST(CpuAttention, FullMatchesNaive) { check_against_naive({2, 7, 11, 3, 3, 16}, TileMask{}); }
+TEST(CpuAttention, CausalMatchesNaive) { check_against_naive({1, 13, 13, 2, 2, 19}, TileMask{true}); }
+TEST(CpuAttention, GqaMatchesNaive) { check_against_naive({1, 9, 9, 6, 2, 8}, TileMask{}); }
+TEST(CpuAttention, CausalGqaMatchesNaive) { check_against_naive({2, 33, 33, 4, 1, 64}, TileMask{true}); }
+// Tiles cut out of a mask: causal with a diagonal offset on a wide tile, with a window,
+// and a window wider than the offset on a tall one.
+TEST(CpuAttention, OffsetCausalMatchesNaive) { check_against_naive({1, 9, 20, 2, 1, 16}, TileMask{true, 7, 0}); }
+TEST(CpuAttention, WindowMatchesNaive) { check_against_naive({1, 17, 17, 2, 2, 8}, TileMask{true, 0, 5}); }
+TEST(CpuAttention, OffsetWindowMatchesNaive) { check_against_naive({2, 12, 15, 4, 2, 8}, TileMask{true, 3, 6}); }
 
 // q stored head-major [B, H, S, D] at an offset, k and v interleaved in one buffer with
 // D stride 2, o with padded rows: same values as the dense call, bit for bit.
@@ -98,7 +106,7 @@ TEST(CpuAttention, StridedViewsEqualDenseBitwise) {
   const Tensor4<float> lse_t = dense_tensor(lse.data(), {1, n.Hq, n.Sq, 1});
   attention_fp32(dense_tensor(q.data(), {1, n.Sq, n.Hq, n.D}), dense_tensor(k.data(), {1, n.Skv, n.Hk, n.D}),
                  dense_tensor(v.data(), {1, n.Skv, n.Hk, n.D}), dense_tensor(o.data(), {1, n.Sq, n.Hq, n.D}),
-                 &lse_t, true, 0.3f);
+                 &lse_t, TileMask{true}, 0.3f);
 
   const int64_t off = 5;
   std::vector<float> qh(static_cast<size_t>(off + q.size()));
@@ -120,7 +128,7 @@ TEST(CpuAttention, StridedViewsEqualDenseBitwise) {
   std::vector<float> lse2(static_cast<size_t>(2 * n.Hq * n.Sq));
   const Tensor4<float> ot(op.data(), {1, n.Sq, n.Hq, n.D}, {0, row, n.D, 1});
   const Tensor4<float> lt(lse2.data(), {1, n.Hq, n.Sq, 1}, {0, 2 * n.Sq, 2, 1});
-  attention_fp32(qv, kt, vt, ot, &lt, true, 0.3f);
+  attention_fp32(qv, kt, vt, ot, &lt, TileMask{true}, 0.3f);
 
   for (int64_t s = 0; s < n.Sq; ++s)
     for (int64_t h = 0; h < n.Hq; ++h) {
@@ -142,7 +150,7 @@ TEST(CpuAttention, SubTileOfHeadsIsBitwiseEqual) {
   const Shape4 qs{n.B, n.Sq, n.Hq, n.D}, ks{n.B, n.Skv, n.Hk, n.D};
   std::vector<float> o(q.size()), o2(q.size(), 0.0f);
   attention_fp32(dense_tensor(q.data(), qs), dense_tensor(k.data(), ks), dense_tensor(v.data(), ks),
-                 dense_tensor(o.data(), qs), nullptr, true, 0.125f);
+                 dense_tensor(o.data(), qs), nullptr, TileMask{true}, 0.125f);
   const Tensor4<const float> qd = dense_tensor(q.data(), qs), kd = dense_tensor(k.data(), ks),
                              vd = dense_tensor(v.data(), ks);
   const Tensor4<float> od = dense_tensor(o2.data(), qs);
@@ -150,7 +158,7 @@ TEST(CpuAttention, SubTileOfHeadsIsBitwiseEqual) {
   attention_fp32(Tensor4<const float>(&qd(0, 0, 2, 0), {n.B, n.Sq, 2, n.D}, qd.stride),
                  Tensor4<const float>(&kd(0, 0, 1, 0), {n.B, n.Skv, 1, n.D}, kd.stride),
                  Tensor4<const float>(&vd(0, 0, 1, 0), {n.B, n.Skv, 1, n.D}, vd.stride),
-                 Tensor4<float>(&od(0, 0, 2, 0), {n.B, n.Sq, 2, n.D}, od.stride), nullptr, true, 0.125f);
+                 Tensor4<float>(&od(0, 0, 2, 0), {n.B, n.Sq, 2, n.D}, od.stride), nullptr, TileMask{true}, 0.125f);
   const Tensor4<const float> full = dense_tensor(o.data(), qs);
   for (int64_t b = 0; b < n.B; ++b)
     for (int64_t s = 0; s < n.Sq; ++s)
@@ -166,17 +174,19 @@ TEST(CpuAttention, SubTileOfHeadsIsBitwiseEqual) {
 
 TEST(CpuAttention, RejectsBadShapes) {
   const Shape4 q{1, 4, 4, 8}, k{1, 4, 2, 8}, lse{1, 4, 4, 1};
-  EXPECT_EQ(attention_shape_error(q, k, k, q, &lse, true), "");
-  EXPECT_NE(attention_shape_error(q, {1, 4, 3, 8}, {1, 4, 3, 8}, q, nullptr, false), "");  // 4 % 3
-  EXPECT_NE(attention_shape_error(q, {1, 5, 2, 8}, {1, 5, 2, 8}, q, nullptr, true), "");   // causal Sq != Skv
-  EXPECT_NE(attention_shape_error(q, k, {1, 4, 2, 4}, q, nullptr, false), "");             // v != k
-  EXPECT_NE(attention_shape_error(q, k, k, {1, 4, 4, 4}, nullptr, false), "");             // o != q
+  EXPECT_EQ(attention_shape_error(q, k, k, q, &lse, TileMask{true}), "");
+  EXPECT_NE(attention_shape_error(q, {1, 4, 3, 8}, {1, 4, 3, 8}, q, nullptr, TileMask{}), "");  // 4 % 3
+  EXPECT_NE(attention_shape_error(q, k, k, q, nullptr, TileMask{true, -1, 0}), "");      // row 0 sees no key
+  EXPECT_NE(attention_shape_error(q, k, k, q, nullptr, TileMask{true, 3, 1}), "");       // last row's window past Skv
+  EXPECT_EQ(attention_shape_error(q, {1, 5, 2, 8}, {1, 5, 2, 8}, q, nullptr, TileMask{true, 1, 2}), "");
+  EXPECT_NE(attention_shape_error(q, k, {1, 4, 2, 4}, q, nullptr, TileMask{}), "");             // v != k
+  EXPECT_NE(attention_shape_error(q, k, k, {1, 4, 4, 4}, nullptr, TileMask{}), "");             // o != q
   const Shape4 bad_lse{1, 4, 4, 2};
-  EXPECT_NE(attention_shape_error(q, k, k, q, &bad_lse, false), "");
+  EXPECT_NE(attention_shape_error(q, k, k, q, &bad_lse, TileMask{}), "");
   std::vector<float> x(1024);
   EXPECT_THROW(
       attention_fp32(dense_tensor(x.data(), q), dense_tensor(x.data(), {1, 4, 3, 8}),
-                     dense_tensor(x.data(), {1, 4, 3, 8}), dense_tensor(x.data(), q), nullptr, false, 1.0f),
+                     dense_tensor(x.data(), {1, 4, 3, 8}), dense_tensor(x.data(), q), nullptr, TileMask{}, 1.0f),
       std::invalid_argument);
 }
 
@@ -189,7 +199,7 @@ TEST(ReferenceAttention, MatchesNaiveOnGlobalInputs) {
     const auto v = make_input(Tensor::V, n.B, n.Skv, n.Hk, n.D);
     std::vector<double> want_o, want_lse;
     const double scale = 1.0 / std::sqrt(10.0);
-    naive_attention(n, q, k, v, causal, scale, &want_o, &want_lse);
+    naive_attention(n, q, k, v, TileMask{causal}, scale, &want_o, &want_lse);
     ReferenceShape shape;
     shape.S = n.Sq;
     shape.H = n.Hq;

@@ -49,7 +49,7 @@ class LseMerge : public ::testing::Test {
     Partial p(rows);
     const Tensor4<float> lse = p.lt(rows);
     attention_fp32(rows_of<const float>(q, H, q0, rows), rows_of<const float>(k, HK, k0, keys),
-                   rows_of<const float>(v, HK, k0, keys), p.ot(rows), &lse, causal, kScale);
+                   rows_of<const float>(v, HK, k0, keys), p.ot(rows), &lse, TileMask{causal}, kScale);
     return p;
   }
 };

@@ -70,14 +70,15 @@ TEST_F(PlanCheck, CopyShapesMustAgree) {
   EXPECT_TRUE(reports(check_plan(ulysses[0], ulysses_problem), "to the differently shaped"));
 }
 
-TEST_F(PlanCheck, CausalTileMustBeSquareOnTheDiagonal) {
-  // Rank 2's first full tile (keys of rank 1) marked causal.
+TEST_F(PlanCheck, TileMustLieInsideTheMask) {
+  // Rank 2's causal tile on the diagonal marked full: its first query row sees later keys.
   for (Step& s : ring[2].steps)
-    if (s.kind() == OpKind::Attention && !std::get<AttentionOp>(s.op).causal) {
-      std::get<AttentionOp>(s.op).causal = true;
+    if (s.kind() == OpKind::Attention && std::get<AttentionOp>(s.op).causal) {
+      std::get<AttentionOp>(s.op).causal = false;
       break;
     }
-  EXPECT_TRUE(reports(check_plan(ring[2], ring_problem), "is not square on the diagonal"));
+  EXPECT_TRUE(reports(check_plan(ring[2], ring_problem),
+                      "query token 64 of the tile sees keys [64, 96), which the causal mask does not allow"));
 }
 
 TEST_F(PlanCheck, LseMustBeDenseF32) {
@@ -141,17 +142,18 @@ TEST_F(PlanCheck, DuplicatedTileIsCountedTwice) {
 }
 
 TEST_F(PlanCheck, SkippedTileIsMissing) {
-  // Rank 2's tile against rank 1's keys claims (and reads) rank 2's own keys instead.
+  // Rank 2's tile against rank 1's keys claims (and reads) rank 0's keys instead, which
+  // its tile against rank 0's block computes too: keys 32..63 are left out.
   AttentionOp& a = std::get<AttentionOp>(find_step(ring[2], "attn[i=1]").op);
-  a.k_tokens.begin = a.q_tokens.begin;
+  a.k_tokens.begin = 0;
   const std::vector<std::string> errors = check_plans(ring, ring_problem);
   EXPECT_TRUE(reports(errors,
-                      "query head 0, query token 64, key token 32 is computed 0 times over all ranks; the mask "
+                      "query head 0, query token 64, key token 0 is computed 2 times over all ranks; the mask "
                       "needs it 1 times"));
   EXPECT_TRUE(reports(errors, "more (head, query, key) triples are computed a wrong number of times"));
   EXPECT_TRUE(reports(errors,
                       "rank 2: step 4 \"attn[i=1]\": k[0,0,0,0] holds K[b=0,token=32,head=0,d=0] but the tile's "
-                      "heads and tokens need K[b=0,token=64,head=0,d=0]"));
+                      "heads and tokens need K[b=0,token=0,head=0,d=0]"));
 }
 
 TEST_F(PlanCheck, MergeThatRestartsTheAccumulator) {

@@ -103,8 +103,8 @@ TEST_F(CpuPlanCheck, AttentionShapesChecked) {
   a.causal = true;
   plan.add_step(0, "attn", a, {});
   EXPECT_EQ(runnable(INT_MAX), "");
-  std::get<AttentionOp>(plan.steps[0].op).k.shape[1] = 3;
-  std::get<AttentionOp>(plan.steps[0].op).v.shape[1] = 3;
+  std::get<AttentionOp>(plan.steps[0].op).window = 2;
+  std::get<AttentionOp>(plan.steps[0].op).diag = 3;  // the last row's window starts past the keys
   EXPECT_NE(runnable(INT_MAX).find("causal"), std::string::npos);
 }
 
@@ -143,7 +143,8 @@ TEST_F(CpuPlanCheck, RunnableIsASubsetOfCheckPlan) {
   a.k = dense_view(k, 0, {1, 3, 1, 4});
   a.v = dense_view(k, 0, {1, 4, 1, 4});  // k and v differ
   a.o = dense_view(o, 0, {1, 4, 2, 4});
-  a.causal = true;                       // with 4 query and 3 key tokens
+  a.causal = true;
+  a.diag = -1;                           // query row 0 sees no key
   plan.add_step(2, "attn", a, {0});      // no lane 2, a forward dependency
   ExchangeOp e;
   e.sends.push_back({0, Slice{k, 0, 16}});
