@@ -219,6 +219,31 @@ std::vector<MaskRegion> clip_regions(const std::vector<MaskRegion>& regions, Ran
   return out;
 }
 
+std::vector<int64_t> row_cuts(const std::vector<MaskRegion>& regions) {
+  std::vector<int64_t> cuts;
+  for (const MaskRegion& r : regions) {
+    cuts.push_back(r.q.begin);
+    cuts.push_back(r.q.end());
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  return cuts;
+}
+
+std::vector<MaskRegion> cut_rows(const std::vector<MaskRegion>& regions, const std::vector<int64_t>& cuts) {
+  std::vector<MaskRegion> out;
+  for (const MaskRegion& r : regions) {
+    int64_t begin = r.q.begin;
+    auto it = std::upper_bound(cuts.begin(), cuts.end(), begin);
+    while (begin < r.q.end()) {
+      const int64_t end = it != cuts.end() && *it < r.q.end() ? *(it++) : r.q.end();
+      for (const MaskRegion& piece : clip_regions({r}, Range{begin, end - begin}, r.k)) out.push_back(piece);
+      begin = end;
+    }
+  }
+  return out;
+}
+
 double region_pairs(const MaskRegion& r) { return tile_pairs(r.mask, r.q.size, r.k.size); }
 
 void region_row_keys(const MaskRegion& r, int64_t t, int64_t* first, int64_t* last) {

@@ -55,6 +55,14 @@ std::vector<MaskRegion> mask_regions(const Problem& p);
 // window dropped when it never binds; in the order of `regions`.
 std::vector<MaskRegion> clip_regions(const std::vector<MaskRegion>& regions, Range q, Range k);
 
+// The query tokens where some region of `regions` starts or ends, sorted, each once.
+std::vector<int64_t> row_cuts(const std::vector<MaskRegion>& regions);
+
+// Each region cut at the query tokens `cuts` (sorted) that fall strictly inside its rows,
+// into pieces trimmed like clip_regions', in order: afterwards two regions cut at each
+// other's row_cuts have equal or disjoint query rows.
+std::vector<MaskRegion> cut_rows(const std::vector<MaskRegion>& regions, const std::vector<int64_t>& cuts);
+
 // Pairs a region allows (tile_pairs of its mask and extents).
 double region_pairs(const MaskRegion& r);
 

@@ -11,7 +11,8 @@
 //   {"kind": "exchange", "pattern": "all_to_all"|"send_recv", "group": 0,
 //    "sends": [{"peer", "buf", "offset", "count"}, ...], "recvs": [...]}
 //   {"kind": "attention", "q", "k", "v", "o": view, "has_lse": bool, "lse": view,
-//    "causal": bool, "scale": number, "heads", "q_tokens", "k_tokens": [begin, size]}
+//    "causal": bool, "diag": int, "window": int (both optional, 0 when absent), "scale": number,
+//    "heads", "q_tokens", "k_tokens": [begin, size]}
 //   {"kind": "merge", "part_o", "part_lse", "acc_o", "acc_lse": view, "init": bool}
 // plan_from_json(plan_to_json(p)) == p field for field (the float scale included).
 #pragma once

@@ -3,41 +3,64 @@
 #include <optional>
 #include <utility>
 
+#include "bench/mask/mask_regions.hpp"
 #include "bench/schedules/head_exchange.hpp"
 #include "bench/schedules/layout.hpp"
+#include "bench/schedules/tile_outputs.hpp"
 
 namespace cpb {
 namespace {
 
-std::string tile_label(int chunks, int c, size_t pieces, size_t piece) {
+std::string tile_label(int chunks, int c, int tile, size_t pieces, size_t piece) {
   std::string tags;
   if (chunks > 1) tags += "c=" + std::to_string(c);
+  if (tile >= 0) tags += std::string(tags.empty() ? "" : ",") + "t=" + std::to_string(tile);
   if (pieces > 1) tags += std::string(tags.empty() ? "" : ",") + "h=" + std::to_string(piece);
-  return tags.empty() ? "attn" : "attn[" + tags + "]";
+  return tags.empty() ? "" : "[" + tags + "]";
 }
 
-// Attention of chunk c over the group's tokens [0, S), one tile per GQA piece, reading the
-// receive buffers and writing the head-sharded output.
+// Attention of chunk c over the group's tokens [0, S): one tile per mask region (cut at
+// the other regions' row boundaries) and GQA piece, reading the receive buffers and
+// writing the head-sharded output, through partials and merges where the mask gives query
+// rows several regions (tile_outputs.hpp).
 std::vector<int> add_chunk_attention(Plan& plan, const Problem& p, const HeadExchange& hx, int c,
-                                     const std::vector<int>& deps) {
+                                     const std::vector<MaskRegion>& regions, const std::vector<int>& deps) {
   const Range tokens{0, p.S}, qh = hx.q_heads(c), kvh = hx.kv_heads(c);
   const std::vector<HeadPiece> pieces = gqa_pieces(qh, p.group_size());
-  std::vector<int> ids;
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    const Range rq{pieces[i].q.begin - qh.begin, pieces[i].q.size};
-    const Range rkv{pieces[i].kv.begin - kvh.begin, pieces[i].kv.size};
-    AttentionOp a;
-    a.q = hx.q(c).view(tokens, rq);
-    a.k = hx.k(c).view(tokens, rkv);
-    a.v = hx.v(c).view(tokens, rkv);
-    a.o = hx.o(c).view(tokens, rq);
-    a.causal = p.mask == Mask::Causal;
-    a.scale = static_cast<float>(p.softmax_scale());
-    a.heads = pieces[i].q;
-    a.q_tokens = a.k_tokens = tokens;
-    ids.push_back(plan.add_step(kComputeLane, tile_label(hx.chunks(), c, pieces.size(), i), a, deps));
+  const std::vector<MaskRegion> clipped = clip_regions(regions, tokens, tokens);
+  const std::vector<MaskRegion> tiles = cut_rows(clipped, row_cuts(clipped));
+  TileOutputs outputs(p, hx.o(c), 1, p.S, qh, pieces);
+  for (const MaskRegion& t : tiles) outputs.declare(0, t.q);
+  outputs.add_buffers(plan);
+  for (size_t ti = 0; ti < tiles.size(); ++ti) {
+    const MaskRegion& t = tiles[ti];
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      const Range rq{pieces[i].q.begin - qh.begin, pieces[i].q.size};
+      const Range rkv{pieces[i].kv.begin - kvh.begin, pieces[i].kv.size};
+      const TileOutputs::Target out = outputs.target(0, t.q, static_cast<int>(i));
+      AttentionOp a;
+      a.q = hx.q(c).view(t.q, rq);
+      a.k = hx.k(c).view(t.k, rkv);
+      a.v = hx.v(c).view(t.k, rkv);
+      a.o = out.o;
+      a.has_lse = out.has_lse;
+      a.lse = out.lse;
+      a.causal = t.mask.causal;
+      a.diag = t.mask.diag;
+      a.window = t.mask.window;
+      a.scale = static_cast<float>(p.softmax_scale());
+      a.heads = pieces[i].q;
+      a.q_tokens = t.q;
+      a.k_tokens = t.k;
+      std::vector<int> tile_deps = deps;
+      tile_deps.insert(tile_deps.end(), out.deps.begin(), out.deps.end());
+      const std::string tag =
+          tile_label(hx.chunks(), c, tiles.size() > 1 ? static_cast<int>(ti) : -1, pieces.size(), i);
+      const int id = plan.add_step(kComputeLane, "attn" + tag, a, std::move(tile_deps));
+      outputs.after(plan, id, out, 0, t.q, static_cast<int>(i), tag);
+    }
   }
-  return ids;
+  return outputs.finish(plan);
 }
 
 }  // namespace
@@ -50,6 +73,7 @@ Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
   const int out_lane = lanes.output_lane ? plan.add_lane("comm_out") : kCommLane;
   HeadExchange hx(plan, p, HeadGroup{0, world, rank, p.S / p.P, std::move(q_heads)}, roles);
   const int C = hx.chunks();
+  const std::vector<MaskRegion> regions = mask_regions(p);
 
   std::vector<int> pack(C);
   for (int c = 0; c < C; ++c) pack[c] = hx.add_pack(kComputeLane, c);
@@ -68,11 +92,11 @@ Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
 
   if (lanes.inputs_first) {
     for (int c = 0; c < C; ++c) input(c);
-    for (int c = 0; c < C; ++c) output(c, add_chunk_attention(plan, p, hx, c, ready[c]));
+    for (int c = 0; c < C; ++c) output(c, add_chunk_attention(plan, p, hx, c, regions, ready[c]));
   } else {
     input(0);
     for (int c = 0; c < C; ++c) {
-      const std::vector<int> attention = add_chunk_attention(plan, p, hx, c, ready[c]);
+      const std::vector<int> attention = add_chunk_attention(plan, p, hx, c, regions, ready[c]);
       if (c + 1 < C) input(c + 1);
       output(c, attention);
     }
@@ -81,7 +105,7 @@ Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
 }
 
 double head_sharded_flops(const Problem& p, int64_t heads) {
-  return 4.0 * p.B * p.D * static_cast<double>(heads) * block_pairs(p.mask, Range{0, p.S}, Range{0, p.S});
+  return 4.0 * p.B * p.D * static_cast<double>(heads) * block_pairs(p, Range{0, p.S}, Range{0, p.S});
 }
 
 }  // namespace cpb

@@ -5,23 +5,21 @@
 #include <string>
 #include <utility>
 
+#include "bench/mask/mask_regions.hpp"
+#include "bench/schedules/tile_outputs.hpp"
+
 namespace cpb {
 namespace {
 
-// One attention block of a ring step: query chunk `qs` of this rank against key chunk
-// `ks` of the block held at that step.
+// One attention tile of a ring step: rows `rows` of query chunk `qs` of this rank against
+// keys `keys` of key chunk `ks` of the block held at that step (chunk-local ranges), under
+// the tile mask the problem's mask gives them.
 struct Tile {
   int qs = 0, ks = 0;
-  bool causal = false;
+  Range rows, keys;
+  TileMask mask;
+  int n = -1;  // its number among the tiles of its (query chunk, key chunk) pair, when there are several
 };
-
-// nullopt when the mask allows no pair of the blocks; blocks are equal or disjoint.
-std::optional<Tile> classify(Mask mask, Range q, Range k, int qs, int ks) {
-  if (mask == Mask::Full || k.end() <= q.begin) return Tile{qs, ks, false};
-  if (k.begin >= q.end()) return std::nullopt;
-  if (k.begin == q.begin && k.size == q.size) return Tile{qs, ks, true};
-  throw std::logic_error("kv ring: query and key chunks overlap partially");
-}
 
 // The ring moves and accumulates whole shards as one contiguous piece each: a pitched
 // tensor (a head range of a wider row) has gaps and cannot be one.
@@ -45,48 +43,63 @@ DenseTensor moved(DenseTensor t, int buf, int64_t offset) {
 std::string tags(int step, int slots, const Tile& t, size_t pieces, size_t piece) {
   std::string s = "i=" + std::to_string(step);
   if (slots > 1) s += ",q=" + std::to_string(t.qs) + ",kv=" + std::to_string(t.ks);
+  if (t.n >= 0) s += ",t=" + std::to_string(t.n);
   if (pieces > 1) s += ",h=" + std::to_string(piece);
   return "[" + s + "]";
 }
 
-// Builds one ring into a plan: the tiles of every step first (which query chunks merge),
+// Builds one ring into a plan: the tiles of every step first (which query rows merge),
 // then the buffers, then the steps in ring order, then the final copy.
 class RingBuilder {
  public:
   RingBuilder(Plan& plan, const Problem& p, const KvRing& ring)
       : plan_(plan), p_(p), ring_(ring), r_(static_cast<int>(ring.members.size())),
         mine_(ring.chunks[ring.me]), slots_(static_cast<int>(mine_.size())), c_(mine_[0].size),
-        hq_(ring.q_heads.size), pieces_(gqa_pieces(ring.q_heads, p.group_size())),
-        np_(static_cast<int>(pieces_.size())), last_merge_(slots_ * np_, -1) {}
+        pieces_(gqa_pieces(ring.q_heads, p.group_size())), np_(static_cast<int>(pieces_.size())),
+        outputs_(p, ring.out, slots_, c_, ring.q_heads, pieces_) {}
 
   std::vector<int> build() {
     classify_tiles();
     add_buffers();
     for (int k = 0; k < r_; ++k) add_ring_step(k);
-    if (any_merged_) add_final_copy();
-    return done_;
+    return outputs_.finish(plan_);
   }
 
  private:
   const std::vector<Range>& held_chunks(int k) const { return ring_.chunks[(ring_.me - k + r_) % r_]; }
 
-  // Tiles of every step, and how many tiles each query chunk gets over the whole ring.
+  // Tiles of every step: the mask's regions cut to each (query chunk, held key chunk),
+  // then at each other's row boundaries within the query chunk (tile_outputs.hpp).
   void classify_tiles() {
-    tiles_.resize(r_);
-    tiles_of_slot_.assign(slots_, 0);
+    const std::vector<MaskRegion> regions = mask_regions(p_);
+    std::vector<std::vector<std::vector<MaskRegion>>> cut(r_);  // [step][qs * held chunks + ks]
+    std::vector<std::vector<MaskRegion>> of_slot(slots_);        // every tile of a query chunk
     for (int k = 0; k < r_; ++k) {
       const std::vector<Range>& theirs = held_chunks(k);
       for (int qs = 0; qs < slots_; ++qs)
-        for (int ks = 0; ks < static_cast<int>(theirs.size()); ++ks)
-          if (std::optional<Tile> t = classify(p_.mask, mine_[qs], theirs[ks], qs, ks)) {
-            tiles_[k].push_back(*t);
-            any_merged_ |= ++tiles_of_slot_[qs] > 1;
+        for (const Range& kc : theirs) {
+          cut[k].push_back(clip_regions(regions, mine_[qs], kc));
+          of_slot[qs].insert(of_slot[qs].end(), cut[k].back().begin(), cut[k].back().end());
+        }
+    }
+    tiles_.resize(r_);
+    for (int k = 0; k < r_; ++k) {
+      const std::vector<Range>& theirs = held_chunks(k);
+      const int nk = static_cast<int>(theirs.size());
+      for (int qs = 0; qs < slots_; ++qs)
+        for (int ks = 0; ks < nk; ++ks) {
+          const std::vector<MaskRegion> pieces = cut_rows(cut[k][qs * nk + ks], row_cuts(of_slot[qs]));
+          for (size_t i = 0; i < pieces.size(); ++i) {
+            const MaskRegion& m = pieces[i];
+            const Range rows{m.q.begin - mine_[qs].begin, m.q.size}, keys{m.k.begin - theirs[ks].begin, m.k.size};
+            tiles_[k].push_back(Tile{qs, ks, rows, keys, m.mask, pieces.size() > 1 ? static_cast<int>(i) : -1});
+            outputs_.declare(qs, rows);
           }
+        }
     }
   }
 
-  // The two ring buffers (r > 1) and, when some query chunk merges, the partial output,
-  // the fp32 accumulator and their LSEs.
+  // The two ring buffers (r > 1) and the outputs' partials when some query rows merge.
   void add_buffers() {
     if (r_ > 1)
       for (int i = 0; i < 2; ++i) {
@@ -95,18 +108,7 @@ class RingBuilder {
         ring_k_[i] = moved(ring_.k, buf, 0);
         ring_v_[i] = moved(ring_.v, buf, ring_.k.elems());
       }
-    if (!any_merged_) return;
-    const int64_t rows = slots_ * c_, B = p_.B;
-    part_ = DenseTensor{plan_.add_buffer("o_part", Storage::Act, BufferRole::Scratch, B * rows * hq_ * p_.D),
-                        0, B, rows, hq_, p_.D};
-    acc_ = moved(part_, plan_.add_buffer("o_acc", Storage::F32, BufferRole::Scratch, part_.elems()), 0);
-    lse_part_ = plan_.add_buffer("lse_part", Storage::F32, BufferRole::Scratch, B * hq_ * rows);
-    lse_acc_ = plan_.add_buffer("lse_acc", Storage::F32, BufferRole::Scratch, B * hq_ * rows);
-  }
-
-  // Dense LSE [B, piece heads, c, 1] of one (query chunk, piece).
-  View lse_view(int buf, int qs, const HeadPiece& pc) const {
-    return dense_view(buf, p_.B * c_ * (qs * hq_ + pc.q.begin - ring_.q_heads.begin), {p_.B, pc.q.size, c_, 1});
+    outputs_.add_buffers(plan_);
   }
 
   // Step k: the exchange passing the held block on (all but the last step), then the
@@ -135,59 +137,34 @@ class RingBuilder {
     arrived_ = plan_.add_step(kCommLane, "kv_pass[i=" + std::to_string(k) + "]", std::move(ex), std::move(deps));
   }
 
-  // The attention of tile `t`, GQA piece `pi`, at step k: into the output when the query
-  // chunk has this one tile, else into the partial, merged into the accumulator.
+  // The attention of tile `t`, GQA piece `pi`, at step k, written where outputs_ says.
   void add_tile(int k, const Tile& t, int pi, const DenseTensor& hold_k, const DenseTensor& hold_v,
                 const std::vector<int>& ready) {
     const HeadPiece& pc = pieces_[pi];
     const Range rq{pc.q.begin - ring_.q_heads.begin, pc.q.size};
     const Range rkv{pc.kv.begin - ring_.kv_heads.begin, pc.kv.size};
-    const Range q_rows{t.qs * c_, c_}, k_rows{t.ks * c_, c_};
-    const bool direct = tiles_of_slot_[t.qs] == 1;
-    const int unit = t.qs * np_ + pi;
+    const Range q_rows{t.qs * c_ + t.rows.begin, t.rows.size}, k_rows{t.ks * c_ + t.keys.begin, t.keys.size};
+    const TileOutputs::Target out = outputs_.target(t.qs, t.rows, pi);
     AttentionOp a;
     a.q = ring_.q.view(q_rows, rq);
     a.k = hold_k.view(k_rows, rkv);
     a.v = hold_v.view(k_rows, rkv);
-    a.o = direct ? ring_.out.view(q_rows, rq) : part_.view(q_rows, rq);
-    a.has_lse = !direct;
-    if (!direct) a.lse = lse_view(lse_part_, t.qs, pc);
-    a.causal = t.causal;
+    a.o = out.o;
+    a.has_lse = out.has_lse;
+    a.lse = out.lse;
+    a.causal = t.mask.causal;
+    a.diag = t.mask.diag;
+    a.window = t.mask.window;
     a.scale = static_cast<float>(p_.softmax_scale());
     a.heads = pc.q;
-    a.q_tokens = mine_[t.qs];
-    a.k_tokens = held_chunks(k)[t.ks];
+    a.q_tokens = Range{mine_[t.qs].begin + t.rows.begin, t.rows.size};
+    a.k_tokens = Range{held_chunks(k)[t.ks].begin + t.keys.begin, t.keys.size};
     std::vector<int> deps = ready;
-    if (!direct && last_merge_[unit] >= 0) deps.push_back(last_merge_[unit]);  // part is free again
+    deps.insert(deps.end(), out.deps.begin(), out.deps.end());  // the partial is free again
     const std::string tag = tags(k, slots_, t, pieces_.size(), pi);
     const int id = plan_.add_step(kComputeLane, "attn" + tag, a, std::move(deps));
     if (k > 0) readers_[(k - 1) % 2].push_back(id);
-    if (direct) {
-      done_.push_back(id);
-      return;
-    }
-    MergeOp m;
-    m.part_o = a.o;
-    m.part_lse = a.lse;
-    m.acc_o = acc_.view(q_rows, rq);
-    m.acc_lse = lse_view(lse_acc_, t.qs, pc);
-    m.init = last_merge_[unit] < 0;
-    deps = {id};
-    if (!m.init) deps.push_back(last_merge_[unit]);
-    last_merge_[unit] = plan_.add_step(kComputeLane, "merge" + tag, m, std::move(deps));
-  }
-
-  // One copy of the accumulators of every merged query chunk into the output.
-  void add_final_copy() {
-    CopyOp copy;
-    std::vector<int> deps;
-    for (int qs = 0; qs < slots_; ++qs) {
-      if (tiles_of_slot_[qs] == 1) continue;
-      const Range rows{qs * c_, c_}, heads{0, hq_};
-      copy.pairs.push_back(CopyOp::Pair{acc_.view(rows, heads), ring_.out.view(rows, heads)});
-      for (int pi = 0; pi < np_; ++pi) deps.push_back(last_merge_[qs * np_ + pi]);
-    }
-    done_.push_back(plan_.add_step(kComputeLane, "o_final", std::move(copy), std::move(deps)));
+    outputs_.after(plan_, id, out, t.qs, t.rows, pi, tag);
   }
 
   Plan& plan_;
@@ -196,18 +173,13 @@ class RingBuilder {
   const int r_;                      // ring members
   const std::vector<Range>& mine_;   // this rank's token chunks, by slot
   const int slots_;
-  const int64_t c_, hq_;             // tokens per chunk, query heads of the ring
+  const int64_t c_;                  // tokens per chunk
   const std::vector<HeadPiece> pieces_;
   const int np_;
+  TileOutputs outputs_;
   std::vector<std::vector<Tile>> tiles_;  // [step]
-  std::vector<int> tiles_of_slot_;        // [query slot]: tiles over the whole ring
-  bool any_merged_ = false;
   DenseTensor ring_k_[2], ring_v_[2];
-  DenseTensor part_, acc_;
-  int lse_part_ = -1, lse_acc_ = -1;
   std::vector<int> readers_[2];   // attentions that read ring buffer i since it was filled
-  std::vector<int> last_merge_;   // [query slot * np + piece]: its last merge step, -1 before
-  std::vector<int> done_;         // steps after which `out` is complete
   int arrived_ = -1;              // the exchange that filled the block of the current step
 };
 

@@ -5,13 +5,14 @@
 // member k places before it, while a SendRecv passes that block to the next member and
 // receives the following one into the other of two ring buffers (double buffering: an
 // exchange waits for the attention that last read the buffer it overwrites). Per (query
-// chunk, key chunk) pair the tile is full when the key chunk lies before the query chunk
-// (or the mask is full), causal when they are the same chunk, and skipped when the key
-// chunk lies after it; skipped blocks are still forwarded. Under GQA each tile is cut at
-// group boundaries (gqa_pieces). A query chunk with a single tile in the whole ring
-// writes the output directly; otherwise every tile writes a partial (Act) and its LSE,
-// merged into fp32 accumulators (MergeOp, init for the first), and one final Copy
-// converts the accumulators into the output.
+// chunk, key chunk) pair the tiles are the mask's regions cut to the pair (clip_regions,
+// bench/mask/mask_regions.hpp): under the causal mask one full tile when the key chunk
+// lies before the query chunk, one causal tile when they are the same chunk, none when
+// the key chunk lies after it; a block-sparse mask skips its empty pairs and may cut a
+// pair into several tiles. Blocks are forwarded whether or not a rank attends them. Under
+// GQA each tile is cut at group boundaries (gqa_pieces). Query rows with a single tile in
+// the whole ring are written directly; the others go through partials, LSE merges and a
+// final copy (tile_outputs.hpp).
 #pragma once
 
 #include <functional>

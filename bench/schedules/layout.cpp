@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "bench/mask/mask_regions.hpp"
+
 namespace cpb {
 
 std::vector<Range> even_split(int64_t n, int parts) {
@@ -136,12 +138,10 @@ Reason head_shard_error(const Problem& p, const char* schedule) {
   return std::nullopt;
 }
 
-double block_pairs(Mask mask, Range q, Range k) {
-  const double nq = static_cast<double>(q.size), nk = static_cast<double>(k.size);
-  if (mask == Mask::Full || k.end() <= q.begin) return nq * nk;
-  if (k.begin >= q.end()) return 0;
-  if (k.begin == q.begin && k.size == q.size) return nq * (nq + 1) / 2;
-  throw std::logic_error("block_pairs: blocks neither equal nor disjoint");
+double block_pairs(const Problem& p, Range q, Range k) {
+  double pairs = 0;
+  for (const MaskRegion& r : clip_regions(mask_regions(p), q, k)) pairs += region_pairs(r);
+  return pairs;
 }
 
 View DenseTensor::view(Range tokens, Range heads) const {

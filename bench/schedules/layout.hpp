@@ -68,10 +68,9 @@ Reason sequence_shard_error(const Problem& p, int64_t divisor, const char* divis
 // least one query head": the reasons every head-sharded schedule (ulysses, hcms) shares.
 Reason head_shard_error(const Problem& p, const char* schedule);
 
-// Allowed query-key pairs of one query block against one key block (global token ranges
-// of equal or unequal size) under the problem's mask, when the blocks are either equal
-// (diagonal) or disjoint.
-double block_pairs(Mask mask, Range q_tokens, Range k_tokens);
+// Allowed query-key pairs of query tokens q_tokens against key tokens k_tokens (global
+// ranges) under the problem's mask (bench/mask/mask_regions.hpp).
+double block_pairs(const Problem& p, Range q_tokens, Range k_tokens);
 
 // A row-major [B, S, H, D] tensor at `offset` in buffer `buf` [elements]. Its token rows
 // are `pitch` heads apart (0: H, a dense tensor); a pitch above H makes it the head range

@@ -30,8 +30,7 @@ class Ring final : public Schedule {
     const double n = static_cast<double>(p.S / p.P);
     Model m;
     m.send_bytes = m.recv_bytes = (p.P - 1) * 2.0 * p.B * n * p.Hkv * p.D * dtype_bytes(p.dtype);
-    const double pairs = p.mask == Mask::Full ? n * n * p.P : rank * n * n + n * (n + 1) / 2;
-    m.flops = 4.0 * p.B * p.D * p.H * pairs;
+    m.flops = 4.0 * p.B * p.D * p.H * block_pairs(p, contiguous_tokens(p, rank), Range{0, p.S});
     return m;
   }
 

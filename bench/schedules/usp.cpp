@@ -50,8 +50,8 @@ class Usp final : public Schedule {
     const double ring_bytes = (r - 1) * 2.0 * p.B * sg * kv * p.D * dtype_bytes(p.dtype);
     m.send_bytes += ring_bytes;
     m.recv_bytes += ring_bytes;
-    const double pairs = p.mask == Mask::Full ? sg * sg * r : ring_pos * sg * sg + sg * (sg + 1) / 2;
-    m.flops = 4.0 * p.B * p.D * static_cast<double>(heads.size) * pairs;
+    const Range queries{ring_pos * u * s_local, u * s_local};
+    m.flops = 4.0 * p.B * p.D * static_cast<double>(heads.size) * block_pairs(p, queries, Range{0, p.S});
     return m;
   }
 

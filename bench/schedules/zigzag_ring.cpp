@@ -31,7 +31,8 @@ class ZigzagRing final : public Schedule {
     m.send_bytes = m.recv_bytes = (p.P - 1) * 2.0 * p.B * (2 * c) * p.Hkv * p.D * dtype_bytes(p.dtype);
     // Causal: 2 full chunk-tiles at each of the P-1 other ranks' steps; at the own step
     // two diagonals and one full tile: 2 P c^2 + c pairs on every rank.
-    const double pairs = p.mask == Mask::Full ? 4.0 * c * c * p.P : 2.0 * p.P * c * c + c;
+    double pairs = 0;
+    for (const Range& chunk : zigzag_tokens(p, rank)) pairs += block_pairs(p, chunk, Range{0, p.S});
     m.flops = 4.0 * p.B * p.D * p.H * pairs;
     return m;
   }

@@ -12,7 +12,8 @@ namespace cpb {
 namespace {
 
 double tile_flops(const TileShape& t) {
-  return attention_tile_flops(t.batch, t.q_tokens, t.k_tokens, t.heads, t.head_dim, t.causal);
+  return attention_tile_flops(t.batch, t.q_tokens, t.k_tokens, t.heads, t.head_dim,
+                              TileMask{t.causal, t.diag, t.window});
 }
 
 std::string class_name(int64_t head_dim, bool causal, DType dtype) {
@@ -41,6 +42,8 @@ TileShape tile_shape(const AttentionOp& a, DType dtype) {
   t.k_tokens = a.k.shape[1];
   t.kv_heads = a.k.shape[2];
   t.causal = a.causal;
+  t.diag = a.diag;
+  t.window = a.window;
   t.dtype = dtype;
   return t;
 }

@@ -15,7 +15,9 @@
 //     constant beyond the first and last (samples of equal x are averaged);
 //  4. the two throughputs weighted linearly in ln(h); time = F / throughput.
 // Exact at a measured shape (up to rounding), between its neighbours' throughputs between
-// samples of one curve, never negative or zero.
+// samples of one curve, never negative or zero. A causal tile with a diagonal offset or a
+// window (cut out of a block-sparse mask) is priced by the causal class at its own FLOPs
+// (tile_pairs): an assumption, since the table measures top-left causal squares only.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +35,7 @@ struct TileShape {
   int64_t batch = 1, q_tokens = 0, k_tokens = 0, heads = 0, kv_heads = 0, head_dim = 0;
   bool causal = false;
   DType dtype = DType::BF16;
+  int64_t diag = 0, window = 0;  // a causal tile's diagonal offset and window (kernels/tile_mask.hpp)
 };
 // The tile of `a` (B = q.shape[0], Sq = q.shape[1], Hq = q.shape[2], Skv = k.shape[1],
 // Hk = k.shape[2], D = q.shape[3]) in the problem's dtype.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "bench/mask/mask_regions.hpp"
 #include "bench/report/stats.hpp"
 #include "bench/schedule.hpp"
 #include "bench/schedules/hcms_chunks_auto.hpp"
@@ -177,14 +178,17 @@ void check_costable(const Point& point, const MachineModel& machine, int gpus_pe
   const Problem& p = point.problem;
   machine_cost(machine, p, *point.transport, point.profile, node_size(gpus_per_node, machine));
   // The attention classes its tiles use: full tiles always (a causal plan's off-diagonal
-  // tiles are full), causal ones for a causal mask. One small tile each.
+  // tiles are full), causal ones when some region of the mask is causal. One small tile each.
+  const std::vector<MaskRegion> regions = mask_regions(p);
+  const bool any_causal =
+      std::any_of(regions.begin(), regions.end(), [](const MaskRegion& r) { return r.mask.causal; });
   AttentionOp tile;
   tile.q = dense_view(0, 0, {p.B, 1, p.H, p.D});
   tile.k = tile.v = dense_view(0, 0, {p.B, 1, p.Hkv, p.D});
   tile.o = tile.q;
   tile.heads = {0, p.H};
   tile.q_tokens = tile.k_tokens = {0, 1};
-  for (const bool causal : {false, p.mask == Mask::Causal}) {
+  for (const bool causal : {false, any_causal}) {
     tile.causal = causal;
     attention_ms(machine, tile, p.dtype);
   }

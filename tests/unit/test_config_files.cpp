@@ -113,7 +113,8 @@ TEST(ConfigFiles, NumericsMatrixCoversTheIssue) {
   }
   const std::set<std::string> all = {"ulysses", "hcms", "ring", "zigzag_ring", "usp"};
   for (int P : {2, 3, 4}) EXPECT_EQ(schedules[P], all) << "P=" << P;
-  EXPECT_EQ(masks, (std::set<std::string>{"full", "causal"}));
+  EXPECT_EQ(masks, (std::set<std::string>{"full", "causal", "strided", "global_local", "star", "streaming", "document",
+                                           "block_causal", "sliding_window"}));
   EXPECT_LE(s_min, 96);
   EXPECT_GE(s_max, 480);
   EXPECT_LE(h_min, 10);

@@ -143,10 +143,16 @@ TEST(SchedulesLayout, DenseTensorViewsAndRows) {
 }
 
 TEST(SchedulesLayout, BlockPairs) {
-  EXPECT_EQ(block_pairs(Mask::Causal, Range{8, 4}, Range{0, 4}), 16);
-  EXPECT_EQ(block_pairs(Mask::Causal, Range{8, 4}, Range{8, 4}), 10);
-  EXPECT_EQ(block_pairs(Mask::Causal, Range{8, 4}, Range{12, 4}), 0);
-  EXPECT_EQ(block_pairs(Mask::Full, Range{8, 4}, Range{12, 4}), 16);
+  Problem p;
+  p.S = 16;
+  p.mask = Mask::Causal;
+  EXPECT_EQ(block_pairs(p, Range{8, 4}, Range{0, 4}), 16);
+  EXPECT_EQ(block_pairs(p, Range{8, 4}, Range{8, 4}), 10);
+  EXPECT_EQ(block_pairs(p, Range{8, 4}, Range{12, 4}), 0);
+  // Keys 6, 7 for all four rows; key 8 from row 8 on, key 9 from row 9 on.
+  EXPECT_EQ(block_pairs(p, Range{8, 4}, Range{6, 4}), 2 * 4 + 4 + 3);
+  p.mask = Mask::Full;
+  EXPECT_EQ(block_pairs(p, Range{8, 4}, Range{12, 4}), 16);
 }
 
 }  // namespace

@@ -1,0 +1,119 @@
+#include "bench/schedules/tile_outputs.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+namespace cpb {
+
+TileOutputs::TileOutputs(const Problem& p, const DenseTensor& out, int slots, int64_t c, Range q_heads,
+                         std::vector<HeadPiece> pieces)
+    : p_(p), out_(out), slots_(slots), c_(c), q_heads_(q_heads), pieces_(std::move(pieces)),
+      segs_(static_cast<size_t>(slots)), count_(static_cast<size_t>(slots)), last_merge_(static_cast<size_t>(slots)) {}
+
+void TileOutputs::declare(int slot, Range rows) { segs_[static_cast<size_t>(slot)].push_back(rows); }
+
+void TileOutputs::add_buffers(Plan& plan) {
+  for (int s = 0; s < slots_; ++s) {
+    std::vector<Range>& segs = segs_[static_cast<size_t>(s)];
+    std::vector<Range> declared = segs;
+    std::sort(segs.begin(), segs.end(), [](Range a, Range b) { return a.begin < b.begin || (a.begin == b.begin && a.size < b.size); });
+    segs.erase(std::unique(segs.begin(), segs.end(), [](Range a, Range b) { return a.begin == b.begin && a.size == b.size; }),
+               segs.end());
+    int64_t next = 0;
+    for (const Range& r : segs) {
+      if (r.begin != next) throw std::logic_error("TileOutputs: the tiles' rows of a chunk overlap or leave a gap");
+      next = r.end();
+    }
+    if (next != c_) throw std::logic_error("TileOutputs: the tiles leave the last rows of a chunk uncovered");
+    std::vector<int>& count = count_[static_cast<size_t>(s)];
+    count.assign(segs.size(), 0);
+    for (const Range& rows : declared) any_merged_ |= ++count[static_cast<size_t>(segment_of(s, rows))] > 1;
+    last_merge_[static_cast<size_t>(s)].assign(segs.size() * pieces_.size(), -1);
+  }
+  if (!any_merged_) return;
+  const int64_t rows = slots_ * c_, B = p_.B, hq = q_heads_.size;
+  part_ = DenseTensor{plan.add_buffer("o_part", Storage::Act, BufferRole::Scratch, B * rows * hq * p_.D),
+                      0, B, rows, hq, p_.D};
+  acc_ = part_;
+  acc_.buf = plan.add_buffer("o_acc", Storage::F32, BufferRole::Scratch, part_.elems());
+  lse_part_ = plan.add_buffer("lse_part", Storage::F32, BufferRole::Scratch, B * hq * rows);
+  lse_acc_ = plan.add_buffer("lse_acc", Storage::F32, BufferRole::Scratch, B * hq * rows);
+}
+
+int TileOutputs::segment_of(int slot, Range rows) const {
+  const std::vector<Range>& segs = segs_[static_cast<size_t>(slot)];
+  const auto it = std::lower_bound(segs.begin(), segs.end(), rows.begin, [](Range r, int64_t b) { return r.begin < b; });
+  if (it == segs.end() || it->begin != rows.begin || it->size != rows.size)
+    throw std::logic_error("TileOutputs: rows that were not declared");
+  return static_cast<int>(it - segs.begin());
+}
+
+// The LSEs of chunk `slot` occupy B hq c elements from B hq c slot; inside, segment by
+// segment, each a [piece][B, piece heads, rows] sequence of dense blocks.
+View TileOutputs::lse_view(int buf, int slot, int seg, int piece) const {
+  const Range rows = segs_[static_cast<size_t>(slot)][static_cast<size_t>(seg)];
+  const HeadPiece& pc = pieces_[static_cast<size_t>(piece)];
+  const int64_t base = p_.B * q_heads_.size * (slot * c_ + rows.begin);
+  return dense_view(buf, base + p_.B * rows.size * (pc.q.begin - q_heads_.begin), {p_.B, pc.q.size, rows.size, 1});
+}
+
+View TileOutputs::out_view(const DenseTensor& t, int slot, Range rows, int piece) const {
+  const HeadPiece& pc = pieces_[static_cast<size_t>(piece)];
+  return t.view(Range{slot * c_ + rows.begin, rows.size}, Range{pc.q.begin - q_heads_.begin, pc.q.size});
+}
+
+TileOutputs::Target TileOutputs::target(int slot, Range rows, int piece) const {
+  const int seg = segment_of(slot, rows);
+  Target t;
+  t.direct = count_[static_cast<size_t>(slot)][static_cast<size_t>(seg)] == 1;
+  if (t.direct) {
+    t.o = out_view(out_, slot, rows, piece);
+    return t;
+  }
+  t.o = out_view(part_, slot, rows, piece);
+  t.has_lse = true;
+  t.lse = lse_view(lse_part_, slot, seg, piece);
+  const int m = last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  if (m >= 0) t.deps.push_back(m);
+  return t;
+}
+
+void TileOutputs::after(Plan& plan, int id, const Target& t, int slot, Range rows, int piece, const std::string& tag) {
+  if (t.direct) {
+    done_.push_back(id);
+    return;
+  }
+  const int seg = segment_of(slot, rows);
+  int& prev = last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  MergeOp m;
+  m.part_o = t.o;
+  m.part_lse = t.lse;
+  m.acc_o = out_view(acc_, slot, rows, piece);
+  m.acc_lse = lse_view(lse_acc_, slot, seg, piece);
+  m.init = prev < 0;
+  std::vector<int> deps{id};
+  if (!m.init) deps.push_back(prev);
+  prev = plan.add_step(kComputeLane, "merge" + tag, m, std::move(deps));
+}
+
+std::vector<int> TileOutputs::finish(Plan& plan) {
+  if (!any_merged_) return done_;
+  CopyOp copy;
+  std::vector<int> deps;
+  for (int s = 0; s < slots_; ++s) {
+    const std::vector<Range>& segs = segs_[static_cast<size_t>(s)];
+    const std::vector<int>& last = last_merge_[static_cast<size_t>(s)];
+    for (size_t g = 0; g < segs.size(); ++g) {
+      if (last[g * pieces_.size()] < 0) continue;  // written directly
+      const Range rows{s * c_ + segs[g].begin, segs[g].size}, heads{0, q_heads_.size};
+      copy.pairs.push_back(CopyOp::Pair{acc_.view(rows, heads), out_.view(rows, heads)});
+      for (size_t pi = 0; pi < pieces_.size(); ++pi) deps.push_back(last[g * pieces_.size() + pi]);
+    }
+  }
+  std::vector<int> done = done_;
+  done.push_back(plan.add_step(kComputeLane, "o_final", std::move(copy), std::move(deps)));
+  return done;
+}
+
+}  // namespace cpb

@@ -1,0 +1,79 @@
+// Where the attention tiles of one query tensor write, and the LSE merges that combine
+// them, for the ring (kv_ring.hpp) and the head pipeline (head_pipeline.hpp).
+//
+// The query tensor's rows are `slots` chunks of c rows each (the ring: its token chunks;
+// the head pipeline: one chunk of all S tokens). A tile lies inside one chunk, covers a
+// segment of its rows and one GQA piece of its heads: the segments of a chunk are the
+// distinct row ranges of its tiles, which must be equal or disjoint and cover the chunk
+// (a mask may give a chunk several; the schedules cut their tiles at each other's row
+// boundaries, cut_rows in bench/mask/mask_regions.hpp). A segment's only tile writes the
+// output directly. Segments with several tiles go through a partial (Act) and its LSE
+// (F32) per tile, folded by one MergeOp each into an fp32 accumulator (init for the
+// first); finish() copies the accumulated segments into the output. Every LSE view is a
+// dense [B, piece heads, rows, 1] block. With one segment per chunk (full and causal
+// masks on equal chunks) this is the classic ring: one partial view per chunk, one merge
+// per tile.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench/plan/plan.hpp"
+#include "bench/problem.hpp"
+#include "bench/schedules/layout.hpp"
+
+namespace cpb {
+
+class TileOutputs {
+ public:
+  // out: [B, slots c, q_heads.size, D], the tiles' final destination; pieces: the GQA
+  // pieces of q_heads (global heads).
+  TileOutputs(const Problem& p, const DenseTensor& out, int slots, int64_t c, Range q_heads,
+              std::vector<HeadPiece> pieces);
+
+  // Declares a tile over rows `rows` of chunk `slot` (every piece has it). All tiles are
+  // declared before add_buffers(), which throws std::logic_error when the declared rows
+  // of a chunk overlap partially or leave rows uncovered.
+  void declare(int slot, Range rows);
+  // Adds the partial, accumulator and LSE buffers when some segment has several tiles.
+  void add_buffers(Plan& plan);
+
+  struct Target {
+    View o;
+    bool has_lse = false;
+    View lse;
+    bool direct = false;
+    std::vector<int> deps;  // merges that still read the partial rows the tile overwrites
+  };
+  // Where the tile over rows `rows` of chunk `slot`, piece `piece` writes.
+  Target target(int slot, Range rows, int piece) const;
+  // After the tile's attention step `id` wrote `t`: its merge (label "merge" + tag), or,
+  // for a direct tile, `id` is recorded as a step after which part of the output is
+  // complete.
+  void after(Plan& plan, int id, const Target& t, int slot, Range rows, int piece, const std::string& tag);
+  // The copy of every accumulated segment into the output ("o_final", when any); returns
+  // the steps after which the whole output is complete.
+  std::vector<int> finish(Plan& plan);
+
+ private:
+  int segment_of(int slot, Range rows) const;
+  View lse_view(int buf, int slot, int seg, int piece) const;
+  View out_view(const DenseTensor& t, int slot, Range rows, int piece) const;
+
+  const Problem& p_;
+  DenseTensor out_;
+  int slots_;
+  int64_t c_;
+  Range q_heads_;
+  std::vector<HeadPiece> pieces_;
+  std::vector<std::vector<Range>> segs_;      // [slot]: declared rows, then the distinct ones in order
+  std::vector<std::vector<int>> count_;       // [slot][segment]: tiles over it
+  std::vector<std::vector<int>> last_merge_;  // [slot][segment * pieces + piece], -1 before
+  bool any_merged_ = false;
+  DenseTensor part_, acc_;
+  int lse_part_ = -1, lse_acc_ = -1;
+  std::vector<int> done_;
+};
+
+}  // namespace cpb
