@@ -7,8 +7,8 @@
 namespace cpb {
 
 TileOutputs::TileOutputs(const Problem& p, const DenseTensor& out, int slots, int64_t c, Range q_heads,
-                         std::vector<HeadPiece> pieces)
-    : p_(p), out_(out), slots_(slots), c_(c), q_heads_(q_heads), pieces_(std::move(pieces)),
+                         std::vector<HeadPiece> pieces, int out_lse)
+    : p_(p), out_(out), slots_(slots), c_(c), q_heads_(q_heads), pieces_(std::move(pieces)), out_lse_(out_lse),
       segs_(static_cast<size_t>(slots)), count_(static_cast<size_t>(slots)), last_merge_(static_cast<size_t>(slots)) {}
 
 void TileOutputs::declare(int slot, Range rows) { segs_[static_cast<size_t>(slot)].push_back(rows); }
@@ -49,10 +49,7 @@ int TileOutputs::segment_of(int slot, Range rows) const {
   return static_cast<int>(it - segs.begin());
 }
 
-// The LSEs of chunk `slot` occupy B hq c elements from B hq c slot; inside, segment by
-// segment, each a [piece][B, piece heads, rows] sequence of dense blocks.
-View TileOutputs::lse_view(int buf, int slot, int seg, int piece) const {
-  const Range rows = segs_[static_cast<size_t>(slot)][static_cast<size_t>(seg)];
+View TileOutputs::lse_view(int buf, int slot, Range rows, int piece) const {
   const HeadPiece& pc = pieces_[static_cast<size_t>(piece)];
   const int64_t base = p_.B * q_heads_.size * (slot * c_ + rows.begin);
   return dense_view(buf, base + p_.B * rows.size * (pc.q.begin - q_heads_.begin), {p_.B, pc.q.size, rows.size, 1});
@@ -69,11 +66,13 @@ TileOutputs::Target TileOutputs::target(int slot, Range rows, int piece) const {
   t.direct = count_[static_cast<size_t>(slot)][static_cast<size_t>(seg)] == 1;
   if (t.direct) {
     t.o = out_view(out_, slot, rows, piece);
+    t.has_lse = out_lse_ >= 0;
+    if (t.has_lse) t.lse = lse_view(out_lse_, slot, rows, piece);
     return t;
   }
   t.o = out_view(part_, slot, rows, piece);
   t.has_lse = true;
-  t.lse = lse_view(lse_part_, slot, seg, piece);
+  t.lse = lse_view(lse_part_, slot, rows, piece);
   const int m = last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
   if (m >= 0) t.deps.push_back(m);
   return t;
@@ -90,9 +89,30 @@ void TileOutputs::after(Plan& plan, int id, const Target& t, int slot, Range row
   m.part_o = t.o;
   m.part_lse = t.lse;
   m.acc_o = out_view(acc_, slot, rows, piece);
-  m.acc_lse = lse_view(lse_acc_, slot, seg, piece);
+  m.acc_lse = lse_view(lse_acc_, slot, rows, piece);
   m.init = prev < 0;
   std::vector<int> deps{id};
+  if (!m.init) deps.push_back(prev);
+  prev = plan.add_step(kComputeLane, "merge" + tag, m, std::move(deps));
+}
+
+void TileOutputs::add_partial(Plan& plan, const View& o, const View& lse, int slot, Range rows, int piece,
+                              std::vector<int> deps, const std::string& tag) {
+  const int seg = segment_of(slot, rows);
+  if (count_[static_cast<size_t>(slot)][static_cast<size_t>(seg)] == 1) {
+    CopyOp copy;
+    copy.pairs.push_back(CopyOp::Pair{o, out_view(out_, slot, rows, piece)});
+    if (out_lse_ >= 0) copy.pairs.push_back(CopyOp::Pair{lse, lse_view(out_lse_, slot, rows, piece)});
+    done_.push_back(plan.add_step(kComputeLane, "copy" + tag, std::move(copy), std::move(deps)));
+    return;
+  }
+  int& prev = last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  MergeOp m;
+  m.part_o = o;
+  m.part_lse = lse;
+  m.acc_o = out_view(acc_, slot, rows, piece);
+  m.acc_lse = lse_view(lse_acc_, slot, rows, piece);
+  m.init = prev < 0;
   if (!m.init) deps.push_back(prev);
   prev = plan.add_step(kComputeLane, "merge" + tag, m, std::move(deps));
 }
@@ -108,7 +128,12 @@ std::vector<int> TileOutputs::finish(Plan& plan) {
       if (last[g * pieces_.size()] < 0) continue;  // written directly
       const Range rows{s * c_ + segs[g].begin, segs[g].size}, heads{0, q_heads_.size};
       copy.pairs.push_back(CopyOp::Pair{acc_.view(rows, heads), out_.view(rows, heads)});
-      for (size_t pi = 0; pi < pieces_.size(); ++pi) deps.push_back(last[g * pieces_.size() + pi]);
+      for (size_t pi = 0; pi < pieces_.size(); ++pi) {
+        if (out_lse_ >= 0)
+          copy.pairs.push_back(CopyOp::Pair{lse_view(lse_acc_, s, segs[g], static_cast<int>(pi)),
+                                            lse_view(out_lse_, s, segs[g], static_cast<int>(pi))});
+        deps.push_back(last[g * pieces_.size() + pi]);
+      }
     }
   }
   std::vector<int> done = done_;

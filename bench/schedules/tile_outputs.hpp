@@ -28,9 +28,11 @@ namespace cpb {
 class TileOutputs {
  public:
   // out: [B, slots c, q_heads.size, D], the tiles' final destination; pieces: the GQA
-  // pieces of q_heads (global heads).
+  // pieces of q_heads (global heads). out_lse >= 0 (a buffer of B q_heads.size slots c
+  // F32 elements, laid out as lse_view() says): the destination is a partial result whose
+  // LSE is kept there too, for a merge on another rank (the tiled schedule).
   TileOutputs(const Problem& p, const DenseTensor& out, int slots, int64_t c, Range q_heads,
-              std::vector<HeadPiece> pieces);
+              std::vector<HeadPiece> pieces, int out_lse = -1);
 
   // Declares a tile over rows `rows` of chunk `slot` (every piece has it). All tiles are
   // declared before add_buffers(), which throws std::logic_error when the declared rows
@@ -52,13 +54,24 @@ class TileOutputs {
   // for a direct tile, `id` is recorded as a step after which part of the output is
   // complete.
   void after(Plan& plan, int id, const Target& t, int slot, Range rows, int piece, const std::string& tag);
-  // The copy of every accumulated segment into the output ("o_final", when any); returns
-  // the steps after which the whole output is complete.
+  // A partial result computed elsewhere (received from another rank): its output `o`
+  // (Act) and LSE `lse` over rows `rows` of chunk `slot`, piece `piece`, declared like a
+  // tile, ready after `deps`; merged in (or copied to the output when it is the
+  // segment's only contribution: label "copy" + tag).
+  void add_partial(Plan& plan, const View& o, const View& lse, int slot, Range rows, int piece, std::vector<int> deps,
+                   const std::string& tag);
+  // The copy of every accumulated segment into the output ("o_final", and "lse_final"
+  // with out_lse, when any); returns the steps after which the whole output is complete.
   std::vector<int> finish(Plan& plan);
+
+  // LSE [B, piece heads, rows, 1] of segment `rows` of chunk `slot` in a buffer laid out
+  // as the partial LSEs are: chunk by chunk (B q_heads c elements each), inside a chunk
+  // segment by segment (B q_heads rows elements from B q_heads rows.begin), inside a
+  // segment piece by piece, each a dense block. A segment's LSEs are contiguous.
+  View lse_view(int buf, int slot, Range rows, int piece) const;
 
  private:
   int segment_of(int slot, Range rows) const;
-  View lse_view(int buf, int slot, int seg, int piece) const;
   View out_view(const DenseTensor& t, int slot, Range rows, int piece) const;
 
   const Problem& p_;
@@ -67,6 +80,7 @@ class TileOutputs {
   int64_t c_;
   Range q_heads_;
   std::vector<HeadPiece> pieces_;
+  int out_lse_;
   std::vector<std::vector<Range>> segs_;      // [slot]: declared rows, then the distinct ones in order
   std::vector<std::vector<int>> count_;       // [slot][segment]: tiles over it
   std::vector<std::vector<int>> last_merge_;  // [slot][segment * pieces + piece], -1 before
