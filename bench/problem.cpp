@@ -1,6 +1,9 @@
 #include "bench/problem.hpp"
 
 #include <cmath>
+#include <utility>
+
+#include "bench/mask_params.hpp"
 
 namespace cpb {
 
@@ -12,11 +15,16 @@ bool MaskParams::operator==(const MaskParams& o) const {
 double Problem::softmax_scale() const { return 1.0 / std::sqrt(static_cast<double>(D)); }
 
 nlohmann::json shape_json(const Problem& p) {
-  return {{"P", p.P},   {"S", p.S},
-          {"H", p.H},   {"Hkv", p.Hkv},
-          {"D", p.D},   {"B", p.B},
-          {"mask", to_string(p.mask)},
-          {"dtype", to_string(p.dtype)}};
+  nlohmann::json j = {{"P", p.P},   {"S", p.S},
+                      {"H", p.H},   {"Hkv", p.Hkv},
+                      {"D", p.D},   {"B", p.B},
+                      {"mask", to_string(p.mask)},
+                      {"dtype", to_string(p.dtype)}};
+  for (const MaskParamSpec& s : mask_param_specs()) {
+    nlohmann::json v = mask_param_value(p, s);
+    if (!v.is_null()) j[s.name] = std::move(v);
+  }
+  return j;
 }
 
 }  // namespace cpb

@@ -6,6 +6,7 @@
 #include "base/dtype.hpp"
 #include "bench/cli/commands.hpp"
 #include "bench/config/schema.hpp"
+#include "bench/mask_params.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
 #include "bench/sweep/registry_json.hpp"
@@ -22,6 +23,33 @@ std::string join(const std::vector<std::string>& names) {
 // "(a, b)" for a list of names, "" for none.
 std::string values_text(const std::vector<std::string>& names) {
   return names.empty() ? "" : " (" + join(names) + ")";
+}
+
+// "mask_blocks=16, mask_group=4": the parameters mask `m` reads with their defaults there
+// (a parameter with none: "(required)", or "(instead of <the other>)").
+std::string mask_params_text(Mask m) {
+  std::vector<std::string> items;
+  for (const MaskParamSpec& s : mask_param_specs()) {
+    if (!mask_reads(m, s)) continue;
+    const nlohmann::json d = mask_param_default(m, s);
+    std::string item = s.name;
+    if (!d.is_null()) item += "=" + d.dump();
+    else if (s.required_when_read) item += " (required)";
+    else if (s.exclusive_with) item += std::string(" (instead of ") + s.exclusive_with + ")";
+    items.push_back(item);
+  }
+  return items.empty() ? "" : "  [" + join(items) + "]";
+}
+
+void print_masks() {
+  std::printf("masks (the parameters each reads, with their defaults):\n");
+  for (const std::string& name : mask_names()) {
+    Mask m = Mask::Full;
+    parse_mask(name, &m);
+    std::printf("  %-15s %s%s\n", name.c_str(), mask_help(m), mask_params_text(m).c_str());
+  }
+  std::printf("mask parameters:\n");
+  for (const MaskParamSpec& s : mask_param_specs()) std::printf("  %-15s %s\n", s.name, s.help);
 }
 
 }  // namespace
@@ -44,8 +72,8 @@ int cmd_list(const std::string& format) {
   for (const LeverSpec& l : lever_specs())
     std::printf("  %-14s %s\n", l.name, l.help);
   std::printf("axes: %s (docs/CONFIG.md)\n", join(cfg::axis_names()).c_str());
-  std::printf("masks: %s\ndtypes: %s (fp32: CPU runtime only)\n", join(mask_names()).c_str(),
-              join(dtype_names()).c_str());
+  print_masks();
+  std::printf("dtypes: %s (fp32: CPU runtime only)\n", join(dtype_names()).c_str());
   std::printf("transports (\"auto\": the runtime's default):\n");
   for (const TransportSpec& t : transport_specs()) std::printf("  %-8s %s\n", t.name, t.help);
 #if !CPBENCH_HAVE_CUDA

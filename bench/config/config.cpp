@@ -42,6 +42,14 @@ std::vector<int> read_world_sizes(const json& doc, const std::string& file) {
 // Axis name -> where its values came from ("<file>: axes.H" or "-a H"), for messages.
 using Origins = std::map<std::string, std::string>;
 
+// The names the axis `name` holds (none when absent).
+std::vector<std::string> names_in(const json& axes, const char* name) {
+  std::vector<std::string> out;
+  if (axes.contains(name))
+    for (const json& v : axes[name]) out.push_back(v.get<std::string>());
+  return out;
+}
+
 json read_axes(const json& doc, const std::string& file, Origins* origins) {
   json axes = json::object();
   if (!doc.contains("axes")) return axes;
@@ -64,13 +72,31 @@ void check_required(const json& axes, const std::string& file) {
       fail(file + ": axes", "\"" + a.name + "\" is missing",
            "configs that set schedule, S, H and D (in axes or with -a)");
   }
-  // Options with no sensible default (usp's Ulysses degree) must be given when swept.
+  // Options and mask parameters with no sensible default (usp's Ulysses degree, the table
+  // of mask "table") must be given when swept.
   for (const cfg::AxisSpec& a : cfg::axis_specs()) {
     if (!a.required_when_read || axes.contains(a.name)) continue;
-    for (const json& s : axes["schedule"]) {
-      if (cfg::schedule_reads(s.get<std::string>(), a))
+    const char* by = a.mask_param ? "mask" : "schedule";
+    for (const std::string& s : names_in(axes, by)) {
+      if (a.mask_param ? cfg::mask_reads(s, a) : cfg::schedule_reads(s, a))
         fail(file + ": axes", "\"" + a.name + "\" is missing",
-             "configs with schedule " + s.get<std::string>() + " also set " + a.name);
+             std::string("configs with ") + by + " " + s + " also set " + a.name);
+    }
+  }
+}
+
+// Two exclusive mask parameters (mask_docs, mask_doc_tokens) must not both be given where a
+// swept mask reads them.
+void check_exclusive(const json& axes, const Origins& origins) {
+  for (const cfg::AxisSpec& a : cfg::axis_specs()) {
+    if (!a.mask_param || !a.mask_param->exclusive_with || !axes.contains(a.name)) continue;
+    const std::string other = a.mask_param->exclusive_with;
+    if (!axes.contains(other) || cfg::find_axis(other) > &a) continue;  // reported at the later of the two
+    for (const std::string& m : names_in(axes, "mask")) {
+      if (!cfg::mask_reads(m, a)) continue;
+      const json& given = axes[a.name].size() == 1 ? axes[a.name][0] : axes[a.name];
+      fail(origins.at(a.name), cfg::show(given) + " is given with " + other + " (" + origins.at(other) + ")",
+           "one of " + other + " and " + a.name + " where mask " + m + " reads them");
     }
   }
 }
@@ -136,10 +162,12 @@ SweepConfig load_config(const std::string& path, const std::vector<std::string>&
     origins[o.axis] = o.where;
   }
   check_required(axes, path);
+  check_exclusive(axes, origins);
   check_heads(axes, origins);
   for (const cfg::AxisSpec& a : cfg::axis_specs())
     if (!axes.contains(a.name) && !a.default_value.is_null()) axes[a.name] = json::array({a.default_value});
   c.axes = axes;
+  c.axis_origins = origins;
   c.skip = cfg::read_skip_rules(doc.contains("skip") ? doc["skip"] : json(), path);
 
   json measure;

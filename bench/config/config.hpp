@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -62,7 +63,7 @@ struct Point {
   Levers levers;
   std::string skip_reason;  // non-empty: the point is SKIPPED, with this reason
   // The params object of the result JSON (docs/ARCHITECTURE.md, "The result file"), schedule-specific options included
-  // only where the schedule reads them.
+  // only where the schedule reads them, mask parameters only where the mask reads them.
   nlohmann::json params() const;
 };
 
@@ -78,11 +79,16 @@ struct SweepConfig {
   nlohmann::json resolved;  // the config with defaults filled in and overrides applied
   nlohmann::json axes;      // axis name -> array of values (after overrides)
   nlohmann::json skip;      // skip rules
+  // Axis name -> where its values came from ("<file>: axes.S" or "-a S"), for messages;
+  // absent for axes left at their default.
+  std::map<std::string, std::string> axis_origins;
 };
 
 // Reads and validates a config. `overrides` are "-a axis=v1,v2" strings that replace an
 // axis. Throws UsageError for a missing file, broken JSON, unknown or misspelled keys,
-// wrong types, non-positive sizes, unknown schedule/mask/dtype/transport names.
+// wrong types, non-positive sizes, unknown schedule/mask/dtype/transport names, a value
+// a swept schedule or mask needs but is not given (usp_u, mask_table), both of two
+// exclusive mask parameters (mask_docs, mask_doc_tokens).
 SweepConfig load_config(const std::string& path, const std::vector<std::string>& overrides);
 
 // The most points a sweep may expand to (docs/CONFIG.md, "Expansion order"), checked from
@@ -90,10 +96,12 @@ SweepConfig load_config(const std::string& path, const std::vector<std::string>&
 constexpr int64_t kMaxPoints = 1000000;
 
 // Expands the axes for world size P (UsageError when P is not allowed or the axes give
-// more than kMaxPoints combinations after folding), folds option
-// axes a schedule does not read, applies skip rules and the schedules' unsupported()
-// checks (as skip_reason), keeps the points that match `filter` ("" = all; see
-// docs/CONFIG.md for the syntax; UsageError when malformed) and numbers them.
+// more than kMaxPoints combinations after folding), folds option axes a schedule does not
+// read and mask parameter axes a mask does not read, checks every point's mask
+// (mask_error: UsageError naming the parameter, its value and what fits), applies skip
+// rules and the schedules' unsupported() checks (as skip_reason), keeps the points that
+// match `filter` ("" = all; see docs/CONFIG.md for the syntax; UsageError when malformed)
+// and numbers them.
 std::vector<Point> expand(const SweepConfig& cfg, int P, const std::string& filter);
 
 }  // namespace cpb

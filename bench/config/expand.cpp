@@ -9,6 +9,8 @@
 #include "bench/config/schema.hpp"
 #include "bench/config/skip.hpp"
 #include "bench/config/point_filter.hpp"
+#include "bench/mask/mask_regions.hpp"
+#include "bench/mask_params.hpp"
 #include "bench/schedule.hpp"
 
 namespace cpb {
@@ -24,8 +26,9 @@ json axis_values(const SweepConfig& c, const cfg::AxisSpec& a) {
 }
 
 // Calls `emit` with every combination (axis name -> value), outermost axis first in
-// axis_specs() order. An option axis the picked schedule does not read takes its default
-// instead of its values (folding).
+// axis_specs() order. An option axis the picked schedule does not read, or a mask
+// parameter axis the picked mask does not read, takes its default instead of its values
+// (folding).
 void walk(size_t i, const std::vector<json>& values, json* pick,
           const std::function<void(const json&)>& emit) {
   const std::vector<cfg::AxisSpec>& specs = cfg::axis_specs();
@@ -34,7 +37,7 @@ void walk(size_t i, const std::vector<json>& values, json* pick,
     return;
   }
   const cfg::AxisSpec& a = specs[i];
-  if (a.option && !cfg::schedule_reads((*pick)["schedule"].get<std::string>(), a)) {
+  if (cfg::folds(a) && !cfg::point_reads(*pick, a)) {
     (*pick)[a.name] = a.default_value;
     walk(i + 1, values, pick, emit);
     return;
@@ -52,29 +55,48 @@ std::string with_commas(double n) {
   return digits;
 }
 
-// How many combinations walk() visits: per schedule, the product of the lengths of the
-// axes it reads (an option axis it does not read folds to one value). Fails with the
-// count, the axis lengths and the limit when over kMaxPoints, before anything is expanded.
-void check_point_count(const SweepConfig& c, const std::vector<json>& values) {
+size_t axis_index(const char* name) {
+  return static_cast<size_t>(std::distance(cfg::axis_specs().data(), cfg::find_axis(name)));
+}
+
+// Over the values of axis `r` (schedule or mask), the sum of the products of the lengths
+// of the axes each value reads among those that fold by `r` (options, mask parameters).
+double readers_sum(size_t r, const std::vector<json>& values) {
   const std::vector<cfg::AxisSpec>& specs = cfg::axis_specs();
-  const size_t sched = static_cast<size_t>(std::distance(specs.data(), cfg::find_axis("schedule")));
-  double total = 0;  // exact up to 2^53, far above the limit
-  for (const json& s : values[sched]) {
+  const bool by_schedule = specs[r].name == "schedule";
+  double sum = 0;
+  for (const json& v : values[r]) {
+    const json pick = {{specs[r].name, v}};
     double n = 1;
     for (size_t i = 0; i < specs.size(); ++i) {
-      if (i == sched || (specs[i].option && !cfg::schedule_reads(s.get<std::string>(), specs[i]))) continue;
-      n *= static_cast<double>(values[i].size());
+      const bool mine = by_schedule ? specs[i].option != nullptr : specs[i].mask_param != nullptr;
+      if (mine && cfg::point_reads(pick, specs[i])) n *= static_cast<double>(values[i].size());
     }
-    total += n;
+    sum += n;
   }
+  return sum;
+}
+
+// How many combinations walk() visits: the product of the lengths of the axes that do not
+// fold, times the schedules' and the masks' readers_sum. Fails with the count, the axis
+// lengths and the limit when over kMaxPoints, before anything is expanded.
+void check_point_count(const SweepConfig& c, const std::vector<json>& values) {
+  const std::vector<cfg::AxisSpec>& specs = cfg::axis_specs();
+  const size_t sched = axis_index("schedule"), mask = axis_index("mask");
+  // Exact up to 2^53, far above the limit.
+  double total = readers_sum(sched, values) * readers_sum(mask, values);
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (i != sched && i != mask && !cfg::folds(specs[i])) total *= static_cast<double>(values[i].size());
   if (total <= static_cast<double>(kMaxPoints)) return;
   std::string sizes;
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (values[i].size() > 1) sizes += (sizes.empty() ? "" : " x ") + specs[i].name + " " + std::to_string(values[i].size());
+    if (values[i].size() > 1)
+      sizes += (sizes.empty() ? "" : " x ") + specs[i].name + " " + std::to_string(values[i].size());
   }
   const std::string count = total < 1e18 ? with_commas(total) : "more than 10^18";
   cfg::fail(c.path + ": axes", "the axes give " + count + " points (" + sizes + "), too many",
-            "at most " + with_commas(static_cast<double>(kMaxPoints)) + " points; split the sweep into several configs");
+            "at most " + with_commas(static_cast<double>(kMaxPoints)) +
+                " points; split the sweep into several configs");
 }
 
 Point make_point(const json& pick, int P) {
@@ -95,6 +117,7 @@ Point make_point(const json& pick, int P) {
   p.B = pick["B"].get<int>();
   parse_mask(pick["mask"].get<std::string>(), &p.mask);
   parse_dtype(pick["dtype"].get<std::string>(), &p.dtype);
+  for (const MaskParamSpec& m : mask_param_specs()) m.set(&p.mask_params, pick[m.name]);
   for (const OptionSpec& o : option_specs()) o.set(&p, pick[o.name]);
   // Taper is even below 3 chunks: such points fold into the even ones.
   if (!p.chunks_auto && p.chunks < 3) p.chunk_shape = ChunkShape::Even;
@@ -105,6 +128,44 @@ Point make_point(const json& pick, int P) {
     p.chunk_shape = ChunkShape::Even;
   }
   return pt;
+}
+
+// Where the value `v` of axis `name` came from: its origin, with the value's position when
+// the axis holds several ("<file>: axes.mask_blocks[1]", "-a mask_blocks").
+std::string value_where(const SweepConfig& c, const std::string& name, const json& v) {
+  const auto o = c.axis_origins.find(name);
+  std::string where = o != c.axis_origins.end() ? o->second : c.path + ": axes." + name;
+  const json& values = c.axes[name];
+  if (values.size() > 1) {
+    const auto at = std::find(values.begin(), values.end(), v);
+    where += "[" + std::to_string(std::distance(values.begin(), at)) + "]";
+  }
+  return where;
+}
+
+// Throws UsageError when the mask of `pt` cannot be built (mask_error): naming the mask
+// parameter whose given value alone makes it fail (set to its default, the mask builds; a
+// required one, mask_table, has no default and is always the one), else the point's mask
+// with its parameters.
+void check_mask(const SweepConfig& c, const Point& pt, const json& pick) {
+  const Problem& p = pt.problem;
+  const Reason error = mask_error(p);
+  if (!error) return;
+  const std::string at = "mask " + std::string(to_string(p.mask)) + " at S=" + std::to_string(p.S);
+  std::string params;
+  for (const MaskParamSpec& m : mask_param_specs()) {
+    const json v = mask_param_value(p, m);
+    if (v.is_null()) continue;
+    params += (params.empty() ? " with " : ", ") + std::string(m.name) + "=" + cfg::show(v);
+    if (pick[m.name].is_null()) continue;
+    Problem alone = p;
+    m.set(&alone.mask_params, nullptr);
+    if (m.required_when_read || !mask_error(alone))
+      cfg::fail(value_where(c, m.name, pick[m.name]), cfg::show(pick[m.name]) + " does not fit " + at + ": " + *error,
+                m.allowed);
+  }
+  cfg::fail(c.path + ": axes", at + params + ": " + *error,
+            "mask parameters that fit S (docs/CONFIG.md, \"Masks\"; cpbench list shows the defaults)");
 }
 
 // What skip rules and filters look at: params() plus the schedule.
@@ -159,6 +220,7 @@ std::vector<Point> expand(const SweepConfig& c, int P, const std::string& filter
   json pick = json::object();
   walk(0, values, &pick, [&](const json& combo) {
     Point pt = make_point(combo, P);
+    check_mask(c, pt, combo);
     const json view = point_view(pt);
     if (!seen.insert(view.dump()).second || !keep.matches(view)) return;
     pt.skip_reason = cfg::skip_reason(c.skip, view);

@@ -32,11 +32,23 @@ std::vector<std::string> split_list(const std::string& s, char sep) {
   return out;
 }
 
+namespace {
+
+// Items cut at ':', each a scalar: "4:3:3" -> [4, 3, 3].
+nlohmann::json parse_cli_items(const std::string& text) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const std::string& h : split_list(text, ':')) items.push_back(parse_cli_scalar(h));
+  return items;
+}
+
+}  // namespace
+
 nlohmann::json parse_cli_value(const AxisSpec& a, const std::string& text) {
-  if (a.kind != AxisKind::HeadList) return parse_cli_scalar(text);
-  nlohmann::json heads = nlohmann::json::array();
-  for (const std::string& h : split_list(text, ':')) heads.push_back(parse_cli_scalar(h));
-  return heads;
+  if (a.kind == AxisKind::IntList) return parse_cli_items(text);
+  if (a.kind != AxisKind::Table) return parse_cli_scalar(text);
+  nlohmann::json rows = nlohmann::json::array();
+  for (const std::string& row : split_list(text, '/')) rows.push_back(parse_cli_items(row));
+  return rows;
 }
 
 AxisOverride parse_override(const std::string& arg) {

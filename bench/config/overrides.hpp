@@ -21,7 +21,8 @@ std::vector<std::string> split_list(const std::string& s, char sep);
 nlohmann::json parse_cli_scalar(const std::string& text);
 
 // One value of axis `a` as written on the command line, not yet checked: parse_cli_scalar(text);
-// for chunk_heads, an array of such items cut at ':' ("4:3:3").
+// for chunk_heads and mask_doc_tokens, an array of such items cut at ':' ("4:3:3"); for
+// mask_table, rows cut at '/', each such an array ("1:0/1:2" is [[1, 0], [1, 2]]).
 nlohmann::json parse_cli_value(const AxisSpec& a, const std::string& text);
 
 struct AxisOverride {
@@ -32,7 +33,8 @@ struct AxisOverride {
 
 // Parses and checks one override, "axis=v1,v2,...". Values are read by parse_cli_value
 // and checked like a config file's; chunk_heads values are head counts joined by ':'
-// ("chunk_heads=4:3:3,3:3:2:2"). Throws UsageError naming "-a <axis>".
+// ("chunk_heads=4:3:3,3:3:2:2"), mask_table values rows joined by '/'. Throws UsageError
+// naming "-a <axis>".
 AxisOverride parse_override(const std::string& arg);
 
 }  // namespace cpb::cfg

@@ -4,8 +4,9 @@
 //         | KEY "!=" V { "|" V }     the value is none of these
 //         | KEY ("<" | "<=" | ">" | ">=") NUMBER
 // KEY is "schedule" or a key of Point::params(). A term on a key the point does not have
-// (an option its schedule does not read) matches only with "!=". chunk_heads values are
-// written 4:3:3. Names are checked against the allowed sets, like config values.
+// (an option its schedule or a mask parameter its mask does not read) matches only with
+// "!=". chunk_heads and mask_doc_tokens values are written 4:3:3, mask_table values
+// 1:0/1:2. Names are checked against the allowed sets, like config values.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -75,12 +75,35 @@ AxisSpec option_axis(const OptionSpec& o) {
       break;
     case OptionKind::SizeOrAuto: a.kind = AxisKind::SizeOrAuto; break;
     case OptionKind::HeadList:
-      a.kind = AxisKind::HeadList;
+      a.kind = AxisKind::IntList;
       a.noun = "a list of head counts";
       break;
     case OptionKind::Name:
       a.kind = AxisKind::Name;
       a.noun = std::string("a ") + o.name;
+      break;
+  }
+  return a;
+}
+
+// The axis of mask parameter `m`, read only by the masks that declare it; absent, each mask
+// takes its own default (so no default value here).
+AxisSpec mask_param_axis(const MaskParamSpec& m) {
+  AxisSpec a;
+  a.name = m.name;
+  a.mask_param = &m;
+  a.max = m.max;
+  a.required_when_read = m.required_when_read;
+  switch (m.kind) {
+    case MaskParamKind::Size: a.kind = AxisKind::Size; break;
+    case MaskParamKind::Count: a.kind = AxisKind::Count; break;
+    case MaskParamKind::TokenList:
+      a.kind = AxisKind::IntList;
+      a.noun = "a list of document lengths";
+      break;
+    case MaskParamKind::Table:
+      a.kind = AxisKind::Table;
+      a.noun = "a table";
       break;
   }
   return a;
@@ -96,6 +119,7 @@ std::vector<AxisSpec> make_specs() {
   v.push_back(size_axis("D", kIntMax, true, nullptr));
   v.push_back(size_axis("B", kIntMax, false, 1));
   v.push_back(name_axis("mask", "a mask", mask_names, false, to_string(Mask::Full)));
+  for (const MaskParamSpec& m : mask_param_specs()) v.push_back(mask_param_axis(m));
   v.push_back(name_axis("dtype", "a dtype", dtype_names, false, to_string(DType::BF16)));
   v.push_back(name_axis("profile", "a profile", profile_names, false, profile_names().front()));
   v.push_back(name_axis("transport", "a transport", transports, false, "auto"));
@@ -113,6 +137,50 @@ nlohmann::json check_chunks(const AxisSpec& a, const nlohmann::json& v, const st
   if (!v.is_number())
     fail(where, show(v) + " is neither an integer nor \"auto\"", range_text(1, a.max) + " or \"auto\"");
   return check_int(v, 1, a.max, where);
+}
+
+// An IntList value: a non-empty array of integers from 1 to a.max.
+nlohmann::json check_int_list(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
+  const std::string what = "a non-empty array of integers >= 1, e.g. [4, 3, 3]";
+  if (!v.is_array()) fail(where, show(v) + " is not " + a.noun, what);
+  if (v.empty()) fail(where, show(v) + " is empty", what);
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < v.size(); ++i) out.push_back(check_int(v[i], 1, a.max, where + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+// A Table value: rows of cells from 0 to a.max. Whether it is square and every row sees a
+// key depends on the mask, which expansion checks (mask_error).
+nlohmann::json check_table(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
+  const std::string cells = "0 (empty), 1 (full), 2 (causal)";
+  const std::string what = "a square array of rows of cells " + cells + ", e.g. [[1, 0], [1, 2]]";
+  if (!v.is_array()) fail(where, show(v) + " is not " + a.noun, what);
+  if (v.empty()) fail(where, show(v) + " is empty", what);
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    if (!v[i].is_array()) fail(at, show(v[i]) + " is not a row", "an array of cells " + cells);
+    if (v[i].empty()) fail(at, "[] is empty", "a row of cells " + cells);
+    nlohmann::json row = nlohmann::json::array();
+    for (size_t j = 0; j < v[i].size(); ++j) {
+      const std::string cell_at = at + "[" + std::to_string(j) + "]";
+      if (!int_error(v[i][j], 0, a.max).empty()) fail(cell_at, show(v[i][j]) + " is not a cell", cells);
+      row.push_back(check_int(v[i][j], 0, a.max, cell_at));
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+// Whether `v` is one value of `a` rather than an array of values: a scalar, an array of
+// numbers for an IntList axis, an array of rows for a Table axis.
+bool one_value(const AxisSpec& a, const nlohmann::json& v) {
+  if (!v.is_array()) return true;
+  if (v.empty()) return false;
+  const nlohmann::json& first = v.front();
+  if (a.kind == AxisKind::IntList) return !first.is_array();
+  if (a.kind == AxisKind::Table) return !(first.is_array() && !first.empty() && first.front().is_array());
+  return false;
 }
 
 }  // namespace
@@ -152,6 +220,19 @@ const AxisSpec& world_size_spec() {
 bool schedule_reads(const std::string& schedule, const AxisSpec& a) {
   const Schedule* s = a.option ? find_schedule(schedule) : nullptr;
   return s && s->reads(a.option->option);
+}
+
+bool mask_reads(const std::string& mask, const AxisSpec& a) {
+  Mask m = Mask::Full;
+  return a.mask_param && parse_mask(mask, &m) && cpb::mask_reads(m, *a.mask_param);
+}
+
+bool folds(const AxisSpec& a) { return a.option || a.mask_param; }
+
+bool point_reads(const nlohmann::json& pick, const AxisSpec& a) {
+  if (a.option) return schedule_reads(pick["schedule"].get<std::string>(), a);
+  if (a.mask_param) return mask_reads(pick["mask"].get<std::string>(), a);
+  return true;
 }
 
 std::vector<std::string> allowed_names(const AxisSpec& a) {
@@ -203,25 +284,14 @@ nlohmann::json check_axis_value(const AxisSpec& a, const nlohmann::json& v, cons
         fail_name(where, v, a.noun, allowed);
       return v;
     }
-    case AxisKind::HeadList: {
-      const std::string what = "a non-empty array of integers >= 1, e.g. [4, 3, 3]";
-      if (!v.is_array()) fail(where, show(v) + " is not " + a.noun, what);
-      if (v.empty()) fail(where, show(v) + " is empty", what);
-      nlohmann::json out = nlohmann::json::array();
-      for (size_t i = 0; i < v.size(); ++i)
-        out.push_back(check_int(v[i], 1, a.max, where + "[" + std::to_string(i) + "]"));
-      return out;
-    }
+    case AxisKind::IntList: return check_int_list(a, v, where);
+    case AxisKind::Table: return check_table(a, v, where);
   }
   return v;
 }
 
 nlohmann::json check_axis_values(const AxisSpec& a, const nlohmann::json& v, const std::string& where) {
-  // An array is a list of values, except for chunk_heads where an array of numbers is
-  // one value (and an array of arrays a list of values).
-  const bool one_value =
-      !v.is_array() || (a.kind == AxisKind::HeadList && !v.empty() && !v.front().is_array());
-  if (one_value) return nlohmann::json::array({check_axis_value(a, v, where)});
+  if (one_value(a, v)) return nlohmann::json::array({check_axis_value(a, v, where)});
   if (v.empty()) fail(where, "[] is empty", "one value or a non-empty array of values");
   nlohmann::json out = nlohmann::json::array();
   for (size_t i = 0; i < v.size(); ++i)

@@ -1,5 +1,7 @@
 // The axes of a sweep config: their names, value kinds, allowed names and defaults, in
 // expansion order, and the checks that config files, "-a" overrides and skip rules share.
+// Schedule options (bench/schedule.hpp) and mask parameters (bench/mask_params.hpp) are
+// axes read only by the schedules, or masks, that declare them.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/mask_params.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
 
@@ -15,9 +18,10 @@ namespace cpb::cfg {
 enum class AxisKind {
   Size,        // an integer >= 1
   SizeOrAuto,  // an integer >= 1 or "auto" (chunks)
-  Count,       // an integer >= 0 (0: the library's own choice)
-  Name,      // a string from AxisSpec::allowed()
-  HeadList,  // a non-empty array of integers >= 1 (chunk_heads)
+  Count,       // an integer >= 0 (a lever's 0: the library's own choice)
+  Name,        // a string from AxisSpec::allowed()
+  IntList,     // a non-empty array of integers >= 1 (chunk_heads, mask_doc_tokens)
+  Table,       // a non-empty array of non-empty rows of integers 0 to AxisSpec::max (mask_table)
 };
 
 struct AxisSpec {
@@ -25,13 +29,14 @@ struct AxisSpec {
   AxisKind kind = AxisKind::Size;
   std::string noun;                                 // reads after "is not", e.g. "a mask"
   std::vector<std::string> (*allowed)() = nullptr;  // Name axes but options: the accepted names
-  int64_t max = 0;                                  // Size axes: largest value (fits the Problem field)
+  int64_t max = 0;                                  // Size, Count, IntList: largest value; Table: largest cell
   const OptionSpec* option = nullptr;               // a schedule option, else nullptr
   const LeverSpec* lever = nullptr;                 // an overlap lever, else nullptr
+  const MaskParamSpec* mask_param = nullptr;        // a mask parameter, else nullptr
   bool required = false;
-  bool required_when_read = false;  // required when a swept schedule reads it (usp_u)
+  bool required_when_read = false;  // required when a swept schedule (mask) reads it (usp_u, mask_table)
   // Value when the axis is absent; null = none (Hkv: equal to H; usp_u: the schedule's
-  // default; chunk_heads: split by chunks).
+  // default; chunk_heads: split by chunks; mask parameters: the mask's defaults).
   nlohmann::json default_value;
 };
 
@@ -44,6 +49,13 @@ const AxisSpec& world_size_spec();
 
 // Whether the schedule named `schedule` reads the option axis `a` (false for problem axes).
 bool schedule_reads(const std::string& schedule, const AxisSpec& a);
+// Whether the mask named `mask` reads the mask parameter axis `a` (false for other axes).
+bool mask_reads(const std::string& mask, const AxisSpec& a);
+// Whether axis `a` is read only by some schedules or masks (an option or a mask parameter),
+// and so folds at points whose schedule or mask does not read it.
+bool folds(const AxisSpec& a);
+// Whether `a` is read by the point `pick` (axis name -> value; schedule and mask picked).
+bool point_reads(const nlohmann::json& pick, const AxisSpec& a);
 
 // The accepted names of a Name axis (from the option registry for option axes).
 std::vector<std::string> allowed_names(const AxisSpec& a);
@@ -64,8 +76,9 @@ int64_t check_int(const nlohmann::json& v, int64_t lo, int64_t hi, const std::st
 // One value of axis `a`, checked; returns it normalized (integers as JSON integers).
 nlohmann::json check_axis_value(const AxisSpec& a, const nlohmann::json& v, const std::string& where);
 
-// An axis entry, one value or a non-empty array of values (for chunk_heads: one array of
-// head counts, or an array of such arrays), checked; returns the array of values.
+// An axis entry, one value or a non-empty array of values (for chunk_heads and
+// mask_doc_tokens: one array of integers, or an array of such arrays; for mask_table: one
+// table, an array of rows, or an array of tables), checked; returns the array of values.
 nlohmann::json check_axis_values(const AxisSpec& a, const nlohmann::json& v, const std::string& where);
 
 }  // namespace cpb::cfg

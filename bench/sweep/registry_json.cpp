@@ -1,6 +1,7 @@
 #include "bench/sweep/registry_json.hpp"
 
 #include "base/dtype.hpp"
+#include "bench/mask_params.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
 
@@ -39,6 +40,33 @@ json lever_json(const LeverSpec& l) {
   return j;
 }
 
+const char* kind_name(MaskParamKind k) {
+  switch (k) {
+    case MaskParamKind::Size: return "size";
+    case MaskParamKind::Count: return "count";
+    case MaskParamKind::TokenList: return "token_list";
+    case MaskParamKind::Table: return "table";
+  }
+  return "?";
+}
+
+json mask_param_json(const MaskParamSpec& m) {
+  json j = {{"name", m.name}, {"kind", kind_name(m.kind)}, {"max", m.max}};
+  j["required_when_read"] = m.required_when_read;
+  j["exclusive_with"] = m.exclusive_with ? json(m.exclusive_with) : json();
+  j["allowed"] = m.allowed;
+  j["help"] = m.help;
+  return j;
+}
+
+// A mask with the parameters it reads, in registry order, each with its default there.
+json mask_json(Mask mask) {
+  json params = json::array();
+  for (const MaskParamSpec& m : mask_param_specs())
+    if (mask_reads(mask, m)) params.push_back({{"name", m.name}, {"default", mask_param_default(mask, m)}});
+  return {{"name", to_string(mask)}, {"help", mask_help(mask)}, {"params", params}};
+}
+
 }  // namespace
 
 json registry_json() {
@@ -53,7 +81,14 @@ json registry_json() {
   r["transports"] = json::array();
   for (const TransportSpec& t : transport_specs()) r["transports"].push_back({{"name", t.name}, {"help", t.help}});
   r["profiles"] = profile_names();
-  r["masks"] = mask_names();
+  r["masks"] = json::array();
+  for (const std::string& name : mask_names()) {
+    Mask m = Mask::Full;
+    parse_mask(name, &m);
+    r["masks"].push_back(mask_json(m));
+  }
+  r["mask_params"] = json::array();
+  for (const MaskParamSpec& m : mask_param_specs()) r["mask_params"].push_back(mask_param_json(m));
   r["dtypes"] = dtype_names();
   return r;
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "base/dtype.hpp"
+#include "bench/mask_params.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
 #include "bench/sweep/registry_json.hpp"
@@ -62,13 +63,47 @@ TEST(RegistryJson, NamesInRegistryOrder) {
     EXPECT_EQ(r["transports"][i]["name"], transport_specs()[i].name);
   EXPECT_EQ(r["transports"][0]["name"], to_string(TransportKind::Nccl));
   EXPECT_EQ(r["profiles"], profile_names());
-  EXPECT_EQ(r["masks"], mask_names());
+  ASSERT_EQ(r["masks"].size(), mask_names().size());
+  for (size_t i = 0; i < mask_names().size(); ++i) EXPECT_EQ(r["masks"][i]["name"], mask_names()[i]);
   EXPECT_EQ(r["dtypes"], dtype_names());
   ASSERT_EQ(r["schedules"].size(), all_schedules().size());
   for (size_t i = 0; i < all_schedules().size(); ++i) {
     EXPECT_EQ(r["schedules"][i]["name"], all_schedules()[i]->name());
     EXPECT_EQ(r["schedules"][i]["options"], all_schedules()[i]->option_axes());
   }
+}
+
+// Each mask with the parameters it reads, in registry order, and its default there; the
+// parameters with their specs.
+TEST(RegistryJson, MasksWithTheirParams) {
+  const json r = registry_json();
+  for (const json& mask : r["masks"]) {
+    Mask m = Mask::Full;
+    ASSERT_TRUE(parse_mask(mask["name"].get<std::string>(), &m));
+    EXPECT_EQ(mask["help"], mask_help(m));
+    json want = json::array();
+    for (const MaskParamSpec& s : mask_param_specs())
+      if (mask_reads(m, s)) want.push_back({{"name", s.name}, {"default", mask_param_default(m, s)}});
+    EXPECT_EQ(mask["params"], want) << mask["name"];
+  }
+  EXPECT_EQ(r["masks"][0]["params"], json::array()) << "full reads none";
+  EXPECT_EQ(r["masks"][2]["params"], json::parse(R"([{"name": "mask_blocks", "default": 16},
+      {"name": "mask_group", "default": 4}, {"name": "mask_local", "default": 3}])"))
+      << r["masks"][2]["name"];
+  ASSERT_EQ(r["mask_params"].size(), mask_param_specs().size());
+  for (size_t i = 0; i < mask_param_specs().size(); ++i) {
+    const MaskParamSpec& s = mask_param_specs()[i];
+    const json& j = r["mask_params"][i];
+    EXPECT_EQ(j["name"], s.name);
+    EXPECT_EQ(j["max"], s.max) << s.name;
+    EXPECT_EQ(j["required_when_read"], s.required_when_read) << s.name;
+    EXPECT_EQ(j["exclusive_with"], s.exclusive_with ? json(s.exclusive_with) : json()) << s.name;
+    EXPECT_EQ(j["help"], s.help) << s.name;
+  }
+  EXPECT_EQ(r["mask_params"][0]["kind"], "size");
+  EXPECT_EQ(r["mask_params"][3]["kind"], "count");
+  EXPECT_EQ(r["mask_params"][5]["kind"], "token_list");
+  EXPECT_EQ(r["mask_params"][8]["kind"], "table");
 }
 
 }  // namespace
