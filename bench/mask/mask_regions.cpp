@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "bench/mask_params.hpp"
+
 namespace cpb {
 namespace {
 
@@ -11,17 +13,12 @@ constexpr int kEmpty = 0, kFull = 1, kCausal = 2;
 // Start of part i of n near-equal parts of [0, S).
 int64_t part_start(int64_t i, int64_t n, int64_t S) { return i * S / n; }
 
-int default_blocks(Mask m) {
-  switch (m) {
-    case Mask::Strided:
-    case Mask::GlobalLocal: return 16;
-    case Mask::Star: return 4;
-    case Mask::Streaming: return 8;
-    default: return 0;
-  }
+// The pattern's own value of mask_blocks or mask_local, which 0 stands for
+// (bench/mask_params.hpp); 0 for a pattern that does not read it.
+int pattern_default(Mask m, const char* param) {
+  const nlohmann::json d = mask_param_default(m, *find_mask_param(param));
+  return d.is_number_integer() ? d.get<int>() : 0;
 }
-
-int default_local(Mask m) { return m == Mask::GlobalLocal ? 1 : 3; }
 
 bool is_block_table(Mask m) {
   return m == Mask::Strided || m == Mask::GlobalLocal || m == Mask::Star || m == Mask::Streaming ||
@@ -32,8 +29,8 @@ bool is_block_table(Mask m) {
 std::vector<std::vector<int>> block_cells(const Problem& p) {
   const MaskParams& mp = p.mask_params;
   if (p.mask == Mask::Table) return mp.table;
-  const int n = mp.blocks > 0 ? mp.blocks : default_blocks(p.mask);
-  const int local = mp.local > 0 ? mp.local : default_local(p.mask);
+  const int n = mp.blocks > 0 ? mp.blocks : pattern_default(p.mask, "mask_blocks");
+  const int local = mp.local > 0 ? mp.local : pattern_default(p.mask, "mask_local");
   std::vector<std::vector<int>> c(static_cast<size_t>(n), std::vector<int>(static_cast<size_t>(n), kEmpty));
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {
@@ -126,7 +123,7 @@ Reason mask_error(const Problem& p) {
       if (Reason e = table_error(mp.table)) return "mask table: " + *e;
       return count_error("mask table size", static_cast<int64_t>(mp.table.size()), p.S);
     }
-    const int n = mp.blocks > 0 ? mp.blocks : default_blocks(p.mask);
+    const int n = mp.blocks > 0 ? mp.blocks : pattern_default(p.mask, "mask_blocks");
     if (Reason e = count_error("mask_blocks", n, p.S)) return e;
     if (p.mask == Mask::Strided && (mp.group < 1 || n % mp.group != 0))
       return "mask_group " + std::to_string(mp.group) + " must divide mask_blocks " + std::to_string(n);
