@@ -77,6 +77,8 @@ struct Problem {
   // tensors (one per chunk and peer in buffer qkv_send, one per chunk in buffer qkv_heads),
   // one transfer per peer, attention reading Q, K, V through strides (head_exchange.hpp).
   QkvLayout qkv_layout = QkvLayout::Separate;
+  int tile_blocks = 2;   // tiled: blocks per rank's shard (bench/tiling/tiled_layout.hpp)
+  int tile_balance = 5;  // tiled: work per rank within this many percent of the mean
 
   int group_size() const { return H / Hkv; }  // query heads per key/value head
   double softmax_scale() const;               // 1 / sqrt(D)

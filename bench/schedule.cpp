@@ -59,6 +59,14 @@ std::vector<OptionSpec> make_option_specs() {
                "ulysses, hcms: Q, K, V as separate transfers, or packed into one transfer per peer",
                [](const Problem& p) { return json(to_string(p.qkv_layout)); },
                [](Problem* p, const json& x) { p->qkv_layout = enum_of<QkvLayout>(kQkvLayouts, x); }});
+  v.push_back({Option::TileBlocks, "tile_blocks", OptionKind::Size, {}, 1024, 2, false, false, "m",
+               "tiled: blocks per rank's shard; tiles are pairs of blocks (S must divide into P m blocks)",
+               [](const Problem& p) { return json(p.tile_blocks); },
+               [](Problem* p, const json& x) { p->tile_blocks = x.get<int>(); }});
+  v.push_back({Option::TileBalance, "tile_balance", OptionKind::Size, {}, 100, 5, false, false, nullptr,
+               "tiled: each rank's attention work within this many percent of the mean",
+               [](const Problem& p) { return json(p.tile_balance); },
+               [](Problem* p, const json& x) { p->tile_balance = x.get<int>(); }});
   return v;
 }
 std::map<std::string, std::unique_ptr<Schedule>>& registry() {

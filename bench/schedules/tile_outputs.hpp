@@ -4,9 +4,9 @@
 // The query tensor's rows are `slots` chunks of c rows each (the ring: its token chunks;
 // the head pipeline: one chunk of all S tokens). A tile lies inside one chunk, covers a
 // segment of its rows and one GQA piece of its heads: the segments of a chunk are the
-// distinct row ranges of its tiles, which must be equal or disjoint and cover the chunk
-// (a mask may give a chunk several; the schedules cut their tiles at each other's row
-// boundaries, cut_rows in bench/mask/mask_regions.hpp). A segment's only tile writes the
+// distinct row ranges of its tiles, which must be equal or disjoint (a mask may give a
+// chunk several; the schedules cut their tiles at each other's row boundaries, cut_rows
+// in bench/mask/mask_regions.hpp). Rows no tile covers are left alone. A segment's only tile writes the
 // output directly. Segments with several tiles go through a partial (Act) and its LSE
 // (F32) per tile, folded by one MergeOp each into an fp32 accumulator (init for the
 // first); finish() copies the accumulated segments into the output. Every LSE view is a
@@ -36,7 +36,7 @@ class TileOutputs {
 
   // Declares a tile over rows `rows` of chunk `slot` (every piece has it). All tiles are
   // declared before add_buffers(), which throws std::logic_error when the declared rows
-  // of a chunk overlap partially or leave rows uncovered.
+  // of a chunk overlap partially.
   void declare(int slot, Range rows);
   // Adds the partial, accumulator and LSE buffers when some segment has several tiles.
   void add_buffers(Plan& plan);

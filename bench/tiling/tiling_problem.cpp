@@ -8,64 +8,140 @@
 namespace cpb {
 namespace {
 
-// Needs and traffic of a partial assignment, updated one tile at a time.
+// Needs and traffic of a partial assignment, one tile added or removed at a time: how many
+// tiles of each query row and key column each rank computes, and the volumes that follow.
 class TrafficState {
  public:
   explicit TrafficState(const TilingProblem& p)
       : p_(p), send_(static_cast<size_t>(p.ranks), 0.0), recv_(send_),
-        need_q_(static_cast<size_t>(p.blocks() * p.ranks), 0), need_kv_(need_q_) {}
+        rows_(static_cast<size_t>(p.blocks() * p.ranks), 0), cols_(rows_) {}
 
-  // The send and receive volumes rank r, the owners of the tile's blocks would have with
-  // tile t on r: calls f(rank, send delta, recv delta) for every change.
-  template <class F>
-  void deltas(const TilingTile& t, int r, F&& f) const {
-    const int oq = p_.owner[static_cast<size_t>(t.q_block)], ok = p_.owner[static_cast<size_t>(t.k_block)];
-    if (oq != r && !need_q_[idx(t.q_block, r)]) {
-      const double q = p_.q_bytes[static_cast<size_t>(t.q_block)], o = p_.o_bytes[static_cast<size_t>(t.q_block)];
-      f(r, o, q);
-      f(oq, q, o);
-    }
-    if (ok != r && !need_kv_[idx(t.k_block, r)]) {
-      const double kv = p_.kv_bytes[static_cast<size_t>(t.k_block)];
-      f(r, 0.0, kv);
-      f(ok, kv, 0.0);
-    }
-  }
+  void add(const TilingTile& t, int r) { change(t, r, +1); }
+  void remove(const TilingTile& t, int r) { change(t, r, -1); }
 
-  // The objective with tile t on rank r: volumes only grow, so it is the current one or a
-  // new volume of a rank the tile touches (r and its blocks' owners, whose changes add up
-  // when two of them are one rank).
-  double objective_with(const TilingTile& t, int r) const {
-    const int touched[] = {r, p_.owner[static_cast<size_t>(t.q_block)], p_.owner[static_cast<size_t>(t.k_block)]};
-    double worst = max_;
-    for (int rank : touched) {
-      double s = send_[static_cast<size_t>(rank)], v = recv_[static_cast<size_t>(rank)];
-      deltas(t, r, [&](int who, double ds, double dr) {
-        if (who == rank) s += ds, v += dr;
-      });
-      worst = std::max({worst, s, v});
-    }
-    return worst;
+  // The objective: the largest send or receive volume.
+  double objective() const {
+    double m = 0;
+    for (size_t i = 0; i < send_.size(); ++i) m = std::max({m, send_[i], recv_[i]});
+    return m;
   }
-
-  void assign(const TilingTile& t, int r) {
-    deltas(t, r, [&](int rank, double ds, double dr) {
-      send_[static_cast<size_t>(rank)] += ds;
-      recv_[static_cast<size_t>(rank)] += dr;
-      max_ = std::max({max_, send_[static_cast<size_t>(rank)], recv_[static_cast<size_t>(rank)]});
-    });
-    need_q_[idx(t.q_block, r)] = 1;
-    need_kv_[idx(t.k_block, r)] = 1;
+  // The objective with tile t moved from rank `from` (-1: unassigned) to rank `to`.
+  double objective_if(const TilingTile& t, int from, int to) {
+    if (from >= 0) remove(t, from);
+    add(t, to);
+    const double obj = objective();
+    remove(t, to);
+    if (from >= 0) add(t, from);
+    return obj;
   }
+  const std::vector<double>& send() const { return send_; }
+  const std::vector<double>& recv() const { return recv_; }
 
  private:
   size_t idx(int block, int r) const { return static_cast<size_t>(block) * static_cast<size_t>(p_.ranks) + static_cast<size_t>(r); }
 
+  // Rank r's first tile of a row brings Q in and sends a partial back; its first tile of a
+  // column brings K and V in (nothing when r owns the block).
+  void change(const TilingTile& t, int r, int sign) {
+    const int oq = p_.owner[static_cast<size_t>(t.q_block)], ok = p_.owner[static_cast<size_t>(t.k_block)];
+    int& row = rows_[idx(t.q_block, r)];
+    int& col = cols_[idx(t.k_block, r)];
+    const bool row_edge = sign > 0 ? row++ == 0 : --row == 0;
+    const bool col_edge = sign > 0 ? col++ == 0 : --col == 0;
+    if (row_edge && oq != r) {
+      const double q = sign * p_.q_bytes[static_cast<size_t>(t.q_block)], o = sign * p_.o_bytes[static_cast<size_t>(t.q_block)];
+      recv_[static_cast<size_t>(r)] += q;
+      send_[static_cast<size_t>(r)] += o;
+      send_[static_cast<size_t>(oq)] += q;
+      recv_[static_cast<size_t>(oq)] += o;
+    }
+    if (col_edge && ok != r) {
+      const double kv = sign * p_.kv_bytes[static_cast<size_t>(t.k_block)];
+      recv_[static_cast<size_t>(r)] += kv;
+      send_[static_cast<size_t>(ok)] += kv;
+    }
+  }
+
   const TilingProblem& p_;
   std::vector<double> send_, recv_;
-  std::vector<char> need_q_, need_kv_;  // [block * ranks + rank]
-  double max_ = 0;
+  std::vector<int> rows_, cols_;  // [block * ranks + rank]: tiles of that row / column on the rank
 };
+
+// Largest tiles first, each to the rank (under the cap when any fits, else the least
+// loaded) that raises the objective least; ties to the query block's owner, then the key
+// block's, then the least loaded.
+std::vector<int> largest_first(const TilingProblem& p) {
+  std::vector<size_t> order(p.tiles.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p.tiles[a].work > p.tiles[b].work; });
+  const double cap = p.load_cap() * (1 + 1e-12);
+  TrafficState state(p);
+  std::vector<double> load(static_cast<size_t>(p.ranks), 0.0);
+  std::vector<int> rank_of(p.tiles.size(), 0);
+  for (const size_t t : order) {
+    const TilingTile& tile = p.tiles[t];
+    const bool any_fits = std::any_of(load.begin(), load.end(), [&](double l) { return l + tile.work <= cap; });
+    std::vector<int> cands{p.owner[static_cast<size_t>(tile.q_block)], p.owner[static_cast<size_t>(tile.k_block)]};
+    for (int r = 0; r < p.ranks; ++r) cands.push_back(r);
+    int best = -1;
+    size_t best_ci = 0;
+    double best_obj = 0;
+    const double least = *std::min_element(load.begin(), load.end());
+    for (size_t ci = 0; ci < cands.size(); ++ci) {
+      const int r = cands[ci];
+      if (any_fits ? load[static_cast<size_t>(r)] + tile.work > cap : load[static_cast<size_t>(r)] != least) continue;
+      const double obj = state.objective_if(tile, -1, r);
+      // On a tie an owner (the first two candidates) stays; otherwise the less loaded wins.
+      const bool tie_break = obj == best_obj && best_ci >= 2 && load[static_cast<size_t>(r)] < load[static_cast<size_t>(best)];
+      if (best < 0 || obj < best_obj || tie_break) best = r, best_ci = ci, best_obj = obj;
+    }
+    state.add(tile, best);
+    load[static_cast<size_t>(best)] += tile.work;
+    rank_of[t] = best;
+  }
+  return rank_of;
+}
+
+// Every tile on its query block's owner (only K and V move), then, while a rank is over
+// the cap, the move of one of its tiles to a rank with room that raises the objective least.
+std::vector<int> owner_then_rebalance(const TilingProblem& p) {
+  const double cap = p.load_cap() * (1 + 1e-12);
+  TrafficState state(p);
+  std::vector<double> load(static_cast<size_t>(p.ranks), 0.0);
+  std::vector<int> rank_of(p.tiles.size());
+  for (size_t t = 0; t < p.tiles.size(); ++t) {
+    rank_of[t] = p.owner[static_cast<size_t>(p.tiles[t].q_block)];
+    state.add(p.tiles[t], rank_of[t]);
+    load[static_cast<size_t>(rank_of[t])] += p.tiles[t].work;
+  }
+  for (;;) {
+    const int over = static_cast<int>(std::max_element(load.begin(), load.end()) - load.begin());
+    if (load[static_cast<size_t>(over)] <= cap) break;
+    size_t best_t = 0;
+    int best_to = -1;
+    double best_obj = 0;
+    for (size_t t = 0; t < p.tiles.size(); ++t) {
+      if (rank_of[t] != over) continue;
+      for (int to = 0; to < p.ranks; ++to) {
+        if (to == over || load[static_cast<size_t>(to)] + p.tiles[t].work > cap) continue;
+        const double obj = state.objective_if(p.tiles[t], over, to);
+        if (best_to < 0 || obj < best_obj) best_t = t, best_to = to, best_obj = obj;
+      }
+    }
+    if (best_to < 0) break;  // nothing fits anywhere: leave the rest over the cap
+    state.remove(p.tiles[best_t], over);
+    state.add(p.tiles[best_t], best_to);
+    load[static_cast<size_t>(over)] -= p.tiles[best_t].work;
+    load[static_cast<size_t>(best_to)] += p.tiles[best_t].work;
+    rank_of[best_t] = best_to;
+  }
+  return rank_of;
+}
+
+double max_load(const TilingProblem& p, const std::vector<int>& rank_of) {
+  const std::vector<double> load = tiling_load(p, rank_of);
+  return *std::max_element(load.begin(), load.end());
+}
 
 }  // namespace
 
@@ -106,18 +182,9 @@ std::string tiling_problem_error(const TilingProblem& p) {
 }
 
 TilingTraffic tiling_traffic(const TilingProblem& p, const std::vector<int>& rank_of) {
-  TilingTraffic out;
-  out.send.assign(static_cast<size_t>(p.ranks), 0.0);
-  out.recv = out.send;
-  TrafficState replay(p);
-  for (size_t t = 0; t < p.tiles.size(); ++t) {
-    replay.deltas(p.tiles[t], rank_of[t], [&](int rank, double ds, double dr) {
-      out.send[static_cast<size_t>(rank)] += ds;
-      out.recv[static_cast<size_t>(rank)] += dr;
-    });
-    replay.assign(p.tiles[t], rank_of[t]);
-  }
-  return out;
+  TrafficState state(p);
+  for (size_t t = 0; t < p.tiles.size(); ++t) state.add(p.tiles[t], rank_of[t]);
+  return TilingTraffic{state.send(), state.recv()};
 }
 
 std::vector<double> tiling_load(const TilingProblem& p, const std::vector<int>& rank_of) {
@@ -130,38 +197,18 @@ TilingSolution solve_greedy(const TilingProblem& p) {
   const std::string err = tiling_problem_error(p);
   if (!err.empty()) throw std::invalid_argument("tiling problem: " + err);
   const auto start = std::chrono::steady_clock::now();
-  std::vector<size_t> order(p.tiles.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p.tiles[a].work > p.tiles[b].work; });
-  const double cap = p.load_cap();
-  TrafficState state(p);
-  std::vector<double> load(static_cast<size_t>(p.ranks), 0.0);
   TilingSolution sol;
-  sol.rank_of.assign(p.tiles.size(), 0);
-  for (const size_t t : order) {
-    const TilingTile& tile = p.tiles[t];
-    const int oq = p.owner[static_cast<size_t>(tile.q_block)], ok = p.owner[static_cast<size_t>(tile.k_block)];
-    int best = -1;
-    double best_obj = 0;
-    // Candidates in tie-break order: the query block's owner, the key block's, then all.
-    std::vector<int> cands{oq, ok};
-    for (int r = 0; r < p.ranks; ++r) cands.push_back(r);
-    const bool any_fits = std::any_of(load.begin(), load.end(), [&](double l) { return l + tile.work <= cap * (1 + 1e-12); });
-    for (const int r : cands) {
-      if (any_fits && load[static_cast<size_t>(r)] + tile.work > cap * (1 + 1e-12)) continue;
-      const double obj = state.objective_with(tile, r);
-      const bool better = best < 0 || obj < best_obj ||
-                          (obj == best_obj && r != best && load[static_cast<size_t>(r)] < load[static_cast<size_t>(best)] &&
-                           best != oq && best != ok);
-      if (better) best = r, best_obj = obj;
+  // The better of two heuristics: the one within the cap, then the lower objective.
+  const double cap = p.load_cap() * (1 + 1e-12);
+  for (const std::vector<int>& cand : {largest_first(p), owner_then_rebalance(p)}) {
+    const double obj = tiling_traffic(p, cand).max();
+    const bool fits = max_load(p, cand) <= cap;
+    const bool had_fit = !sol.rank_of.empty() && max_load(p, sol.rank_of) <= cap;
+    if (sol.rank_of.empty() || (fits && !had_fit) || (fits == had_fit && obj < sol.objective)) {
+      sol.rank_of = cand;
+      sol.objective = obj;
     }
-    if (!any_fits) best = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
-    state.assign(tile, best);
-    load[static_cast<size_t>(best)] += tile.work;
-    sol.rank_of[t] = best;
   }
-  sol.objective = tiling_traffic(p, sol.rank_of).max();
-  sol.bound = 0;
   sol.gap = sol.objective > 0 ? 1 : 0;
   sol.solve_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   sol.solver = "greedy";

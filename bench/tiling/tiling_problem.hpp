@@ -55,10 +55,13 @@ struct TilingSolution {
   std::string status;        // "optimal", "time limit", "heuristic", ...
 };
 
-// A greedy assignment: tiles by decreasing work, each to the rank (under the load cap
-// when any fits, else the least loaded) that raises the objective least, ties to the
-// owner of its query block, then of its key block, then the least loaded. The warm start
-// and fallback of the MILP. Throws std::invalid_argument for an inconsistent problem.
+// A greedy assignment, the better (within the load cap first, then by objective) of two
+// heuristics: (a) tiles by decreasing work, each to the rank (under the cap when any
+// fits) that raises the objective least, ties to the owner of its query block, then of
+// its key block, then the least loaded; (b) every tile on its query block's owner, then,
+// while a rank is over the cap, the move of one of its tiles that raises the objective
+// least. The warm start and fallback of the MILP. Throws std::invalid_argument for an
+// inconsistent problem.
 TilingSolution solve_greedy(const TilingProblem& p);
 
 // Why `p` is inconsistent (sizes that differ, an owner outside [0, ranks), a tile outside

@@ -51,7 +51,7 @@ struct Variant {
 
 // Schedules and the options that change their tiles: HCMS chunk counts, USP degrees.
 std::vector<Variant> variants(int P) {
-  std::vector<Variant> v = {{"ulysses"}, {"hcms", 2}, {"hcms", 3}, {"ring"}, {"zigzag_ring"}};
+  std::vector<Variant> v = {{"ulysses"}, {"hcms", 2}, {"hcms", 3}, {"ring"}, {"zigzag_ring"}, {"tiled"}};
   for (int u = 1; u <= P; ++u)
     if (P % u == 0) v.push_back({"usp", 1, u});
   return v;
@@ -80,7 +80,7 @@ TEST(SchedulesMasks, EveryScheduleRunsEveryMask) {
         const std::vector<std::string> errors = check_plans(test::all_plans(*s, p), p);
         EXPECT_TRUE(errors.empty()) << v.schedule << " " << describe(p) << join(errors);
       }
-  EXPECT_EQ(checked, 423);
+  EXPECT_EQ(checked, 489);
 }
 
 // A block-sparse mask cuts attention work: Ring's ranks compute only the non-empty tiles,

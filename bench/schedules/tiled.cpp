@@ -1,0 +1,43 @@
+// Tiled attention (UltraAttn-style, for block-sparse masks): the sequence is cut into
+// P m blocks (m = tile_blocks), rank r holding blocks [r m, (r + 1) m), the contiguous
+// shard of ring. Every (query block, key block) pair the mask allows some pair of is a
+// tile, assigned to one rank by the tiling problem (bench/tiling/): the largest per-rank
+// send or receive volume is minimised under a load-balance constraint (tile_balance
+// percent of the mean work), here by the greedy assignment. A rank receives, in one
+// grouped exchange, the Q blocks and K, V blocks of the tiles it computes that it does
+// not hold; it attends the tiles whose blocks it holds first, so that exchange overlaps
+// them, then the others. Its tiles of another rank's query block are merged by LSE into
+// one partial output per row segment, which a second exchange returns with its LSE to
+// the block's owner; the owner merges them with its own tiles' results into O
+// (tile_outputs.hpp). Bytes and FLOPs follow from the assignment (model()).
+#include "bench/schedule.hpp"
+#include "bench/schedules/layout.hpp"
+#include "bench/schedules/tiled_plan.hpp"
+#include "bench/tiling/tiled_layout.hpp"
+
+namespace cpb {
+namespace {
+
+class Tiled final : public Schedule {
+ public:
+  std::string name() const override { return "tiled"; }
+  std::string description() const override {
+    return "block-sparse tiles assigned to ranks by the tiling problem; inputs and partial outputs point to point";
+  }
+  std::vector<Option> options() const override { return {Option::TileBlocks, Option::TileBalance}; }
+
+  Reason unsupported(const Problem& p) const override {
+    if (Reason e = basic_problem_error(p, "tiled")) return e;
+    return tiled_layout_error(p);
+  }
+
+  Model model(const Problem& p, int rank) const override { return tiled_model(p, rank, tiled_layout(p)); }
+
+  Plan plan(const Problem& p, int rank) const override { return tiled_plan(p, rank, tiled_layout(p)); }
+};
+
+}  // namespace
+
+CPB_REGISTER_SCHEDULE(Tiled);
+
+}  // namespace cpb

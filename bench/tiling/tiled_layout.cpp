@@ -1,0 +1,99 @@
+#include "bench/tiling/tiled_layout.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace cpb {
+namespace {
+
+// Tiles of every (query block, key block) pair, cut at their query block's segments.
+std::vector<TiledTile> make_tiles(const Problem& p, const TiledLayout& l) {
+  const std::vector<MaskRegion> regions = mask_regions(p);
+  std::vector<TiledTile> out;
+  for (int i = 0; i < l.blocks(); ++i) {
+    std::vector<std::vector<MaskRegion>> row(static_cast<size_t>(l.blocks()));
+    std::vector<MaskRegion> all;
+    for (int j = 0; j < l.blocks(); ++j) {
+      row[static_cast<size_t>(j)] = clip_regions(regions, l.tokens(i), l.tokens(j));
+      all.insert(all.end(), row[static_cast<size_t>(j)].begin(), row[static_cast<size_t>(j)].end());
+    }
+    const std::vector<int64_t> cuts = row_cuts(all);
+    for (int j = 0; j < l.blocks(); ++j) {
+      if (row[static_cast<size_t>(j)].empty()) continue;
+      TiledTile t;
+      t.q_block = i;
+      t.k_block = j;
+      t.pieces = cut_rows(row[static_cast<size_t>(j)], cuts);
+      for (const MaskRegion& r : t.pieces) t.pairs += region_pairs(r);
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+TilingProblem make_problem(const Problem& p, const TiledLayout& l) {
+  TilingProblem tp;
+  tp.ranks = l.ranks;
+  const double act = dtype_bytes(p.dtype), rows = static_cast<double>(p.B) * static_cast<double>(l.c);
+  for (int b = 0; b < l.blocks(); ++b) {
+    tp.owner.push_back(l.owner(b));
+    tp.q_bytes.push_back(rows * p.H * p.D * act);
+    tp.kv_bytes.push_back(2 * rows * p.Hkv * p.D * act);
+    tp.o_bytes.push_back(rows * p.H * p.D * act + rows * p.H * 4.0);
+  }
+  for (const TiledTile& t : l.tiles) tp.tiles.push_back(TilingTile{t.q_block, t.k_block, t.pairs});
+  tp.balance = p.tile_balance / 100.0;
+  return tp;
+}
+
+std::shared_ptr<const TiledLayout> build(const Problem& p) {
+  auto l = std::make_shared<TiledLayout>();
+  l->ranks = p.P;
+  l->per_rank = p.tile_blocks;
+  l->c = p.S / (static_cast<int64_t>(p.P) * p.tile_blocks);
+  l->tiles = make_tiles(p, *l);
+  l->problem = make_problem(p, *l);
+  l->solution = solve_greedy(l->problem);
+  for (size_t t = 0; t < l->tiles.size(); ++t) l->tiles[t].rank = l->solution.rank_of[t];
+  l->index_ranks();
+  return l;
+}
+
+}  // namespace
+
+void TiledLayout::index_ranks() {
+  segments_.assign(static_cast<size_t>(ranks) * static_cast<size_t>(blocks()), {});
+  needs_kv_.assign(segments_.size(), 0);
+  for (const TiledTile& t : tiles) {
+    needs_kv_[at(t.rank, t.k_block)] = 1;
+    std::vector<Range>& segs = segments_[at(t.rank, t.q_block)];
+    for (const MaskRegion& r : t.pieces) segs.push_back(Range{r.q.begin - tokens(t.q_block).begin, r.q.size});
+  }
+  for (std::vector<Range>& segs : segments_) {
+    std::sort(segs.begin(), segs.end(), [](Range a, Range b) { return a.begin < b.begin; });
+    segs.erase(std::unique(segs.begin(), segs.end(), [](Range a, Range b) { return a.begin == b.begin; }), segs.end());
+  }
+}
+
+Reason tiled_layout_error(const Problem& p) {
+  const int64_t blocks = static_cast<int64_t>(p.P) * p.tile_blocks;
+  if (p.S % blocks != 0)
+    return "S=" + std::to_string(p.S) + " is not divisible by P tile_blocks = " + std::to_string(blocks) + " (tiled)";
+  return std::nullopt;
+}
+
+const TiledLayout& tiled_layout(const Problem& p) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const TiledLayout>> cache;
+  const std::string key = shape_json(p).dump() + " m=" + std::to_string(p.tile_blocks) +
+                          " balance=" + std::to_string(p.tile_balance);
+  const std::lock_guard<std::mutex> lock(mu);
+  std::shared_ptr<const TiledLayout>& l = cache[key];
+  if (!l) l = build(p);
+  return *l;
+}
+
+}  // namespace cpb

@@ -1,0 +1,63 @@
+// The arithmetic of the `tiled` schedule for one problem, the same on every rank and for
+// model() and plan(): tiled_layout() builds it once per process and problem.
+//
+// The sequence is cut into P m blocks of c = S / (P m) tokens (m = tile_blocks); block b
+// lives on rank b / m, so every rank holds the contiguous shard ring holds. A tile is a
+// (query block, key block) pair the mask allows some pair of: the mask's regions clipped
+// to the pair (clip_regions) and cut at the row boundaries of every tile of the same query
+// block (cut_rows), so that the pieces of one query block, on whichever ranks, have equal
+// or disjoint rows: its segments. The tiles are assigned to ranks by the tiling problem
+// (tiling_problem.hpp): work = allowed pairs; a rank that computes a tile of query block i
+// receives Q_i and returns one partial output with its LSE per segment it covers, a rank
+// that computes a tile of key block j receives K_j and V_j.
+#pragma once
+
+#include <vector>
+
+#include "bench/mask/mask_regions.hpp"
+#include "bench/problem.hpp"
+#include "bench/tiling/tiling_problem.hpp"
+
+namespace cpb {
+
+struct TiledTile {
+  int q_block = 0, k_block = 0;
+  int rank = 0;                    // the rank that computes it
+  std::vector<MaskRegion> pieces;  // global tokens; each piece's rows are one segment of q_block
+  double pairs = 0;                // allowed pairs of all pieces
+};
+
+struct TiledLayout {
+  int ranks = 1;
+  int per_rank = 1;  // m: blocks per rank
+  int64_t c = 0;     // tokens per block
+  std::vector<TiledTile> tiles;  // ordered by query block, then key block
+  TilingProblem problem;         // the assignment problem the tiles posed
+  TilingSolution solution;       // its solution, which set TiledTile::rank
+
+  int blocks() const { return ranks * per_rank; }
+  int owner(int block) const { return block / per_rank; }
+  Range tokens(int block) const { return Range{block * c, c}; }
+  // The rows (block-local, ascending, distinct) of the pieces of query block q that rank
+  // computes: the segments it returns partial outputs of; empty when it computes none.
+  const std::vector<Range>& segments(int rank, int q_block) const { return segments_[at(rank, q_block)]; }
+  bool needs_q(int rank, int block) const { return !segments(rank, block).empty(); }  // computes a tile of its row
+  bool needs_kv(int rank, int block) const { return needs_kv_[at(rank, block)] != 0; }  // ... of its column
+
+  // Fills segments and needs_kv from the tiles' ranks.
+  void index_ranks();
+
+ private:
+  size_t at(int rank, int block) const { return static_cast<size_t>(rank) * static_cast<size_t>(blocks()) + static_cast<size_t>(block); }
+  std::vector<std::vector<Range>> segments_;  // [rank * blocks + block]
+  std::vector<char> needs_kv_;                // [rank * blocks + block]
+};
+
+// Why the tiled schedule cannot split `p`, or none: S not a multiple of P tile_blocks.
+Reason tiled_layout_error(const Problem& p);
+
+// The layout of `p` (built on the first call for its shape, mask and tile options, then
+// shared). Precondition: tiled_layout_error(p) is none.
+const TiledLayout& tiled_layout(const Problem& p);
+
+}  // namespace cpb
