@@ -111,7 +111,7 @@ TEST(ConfigFiles, NumericsMatrixCoversTheIssue) {
       }
     }
   }
-  const std::set<std::string> all = {"ulysses", "hcms", "ring", "zigzag_ring", "usp"};
+  const std::set<std::string> all = {"ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled"};
   for (int P : {2, 3, 4}) EXPECT_EQ(schedules[P], all) << "P=" << P;
   const std::vector<std::string> every_mask = mask_names();
   EXPECT_EQ(masks, std::set<std::string>(every_mask.begin(), every_mask.end()));
