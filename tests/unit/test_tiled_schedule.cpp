@@ -1,0 +1,120 @@
+// The tiled schedule's layout and assignment (bench/tiling/tiled_layout.hpp): tiles cover
+// exactly the mask, every rank's work within tile_balance of the mean, the traffic the
+// plan moves equal to the tiling problem's objective terms, and block-sparse masks moving
+// less than ring at MHA.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "bench/mask/mask_regions.hpp"
+#include "bench/plan/plan.hpp"
+#include "bench/schedule.hpp"
+#include "bench/tiling/tiled_layout.hpp"
+
+namespace cpb {
+namespace {
+
+Problem problem(int P, int64_t S, Mask m, int H = 8, int Hkv = 8) {
+  Problem p;
+  p.P = P;
+  p.S = S;
+  p.H = H;
+  p.Hkv = Hkv;
+  p.D = 16;
+  p.mask = m;
+  return p;
+}
+
+const Mask kSparse[] = {Mask::Strided, Mask::GlobalLocal, Mask::Star, Mask::Streaming, Mask::Document,
+                        Mask::BlockCausal, Mask::SlidingWindow};
+
+TEST(TiledLayout, TilesCoverTheMaskOnce) {
+  for (const Mask m : kSparse) {
+    Problem p = problem(4, 256, m);
+    p.mask_params.window = 40;
+    const TiledLayout& l = tiled_layout(p);
+    double pairs = 0;
+    for (const TiledTile& t : l.tiles) {
+      EXPECT_GT(t.pairs, 0) << to_string(m);
+      for (const MaskRegion& r : t.pieces) {
+        EXPECT_TRUE(r.q.begin >= l.tokens(t.q_block).begin && r.q.end() <= l.tokens(t.q_block).end());
+        EXPECT_TRUE(r.k.begin >= l.tokens(t.k_block).begin && r.k.end() <= l.tokens(t.k_block).end());
+      }
+    }
+    for (const TiledTile& t : l.tiles) pairs += t.pairs;
+    double want = 0;
+    for (const MaskRegion& r : mask_regions(p)) want += region_pairs(r);
+    EXPECT_EQ(pairs, want) << to_string(m);
+  }
+}
+
+// Every rank's work is at most (1 + tile_balance %) of the mean, or the largest tile.
+TEST(TiledLayout, LoadWithinTheBalance) {
+  for (const int P : {2, 3, 4, 8})
+    for (const Mask m : kSparse) {
+      Problem p = problem(P, 48 * P, m);
+      p.tile_balance = 10;
+      const TiledLayout& l = tiled_layout(p);
+      const std::vector<double> load = tiling_load(l.problem, l.solution.rank_of);
+      EXPECT_LE(*std::max_element(load.begin(), load.end()), l.problem.load_cap() * (1 + 1e-12))
+          << to_string(m) << " P=" << P;
+    }
+}
+
+// The plan's traffic is the tiling problem's (the partials move per segment, at most a
+// whole block): each rank sends and receives at most what tiling_traffic says.
+TEST(TiledLayout, PlanTrafficWithinTheObjective) {
+  const Schedule& tiled = *find_schedule("tiled");
+  for (const Mask m : kSparse) {
+    const Problem p = problem(4, 512, m);
+    const TiledLayout& l = tiled_layout(p);
+    const TilingTraffic want = tiling_traffic(l.problem, l.solution.rank_of);
+    for (int r = 0; r < p.P; ++r) {
+      const Model got = tiled.model(p, r);
+      EXPECT_LE(got.send_bytes, want.send[static_cast<size_t>(r)] + 1e-6) << to_string(m) << " rank " << r;
+      EXPECT_LE(got.recv_bytes, want.recv[static_cast<size_t>(r)] + 1e-6) << to_string(m) << " rank " << r;
+      EXPECT_NEAR(plan_send_bytes(tiled.plan(p, r), 2), got.send_bytes, 1e-6);
+    }
+  }
+}
+
+double max_bytes(const Schedule& s, const Problem& p) {
+  double worst = 0;
+  for (int r = 0; r < p.P; ++r) {
+    const Model m = s.model(p, r);
+    worst = std::max({worst, m.send_bytes, m.recv_bytes});
+  }
+  return worst;
+}
+
+// With multi-head attention, the tiled assignment moves less than ring's (P - 1)
+// key/value blocks per rank on every block-sparse mask, but star at P = 4: there rank 0
+// holds the anchor block, which every other rank's rows need, and the balance leaves it
+// no room to compute those rows itself, so it sends the anchor's K and V to all P - 1
+// ranks (ring's volume) and receives partials on top.
+TEST(TiledLayout, SparseMasksMoveLessThanRingAtMha) {
+  for (const int P : {4, 8})
+    for (const Mask m : kSparse) {
+      const Problem p = problem(P, 64 * P, m);
+      const double tiled = max_bytes(*find_schedule("tiled"), p), ring = max_bytes(*find_schedule("ring"), p);
+      if (m == Mask::Star && P == 4) {
+        EXPECT_GT(tiled, ring);
+        continue;
+      }
+      EXPECT_LT(tiled, ring) << to_string(m) << " P=" << P;
+    }
+}
+
+TEST(TiledLayout, UnsupportedWhenBlocksDoNotDivideS) {
+  Problem p = problem(4, 100, Mask::Strided);
+  const Reason why = find_schedule("tiled")->unsupported(p);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "S=100 is not divisible by P tile_blocks = 8 (tiled)");
+  p.tile_blocks = 1;
+  EXPECT_FALSE(find_schedule("tiled")->unsupported(p));
+}
+
+}  // namespace
+}  // namespace cpb
