@@ -94,9 +94,13 @@ class Schedule {
   // A short tag of the options that tell this schedule's points of one shape apart, for
   // file names such as traces (hcms: "C4" for 4 chunks); "" for none.
   virtual std::string label(const Problem&) const { return ""; }
+  // What planning `p` decided that a reader of the record needs (tiled: the assignment's
+  // solver, objective, bound, gap, time and load), the record's "planner"; null for none.
+  // Precondition: unsupported(p) is nullopt.
+  virtual nlohmann::json planner(const Problem&) const { return nullptr; }
 };
 
-// Registry of schedules by name (ulysses, hcms, ring, zigzag_ring, usp).
+// Registry of schedules by name (ulysses, hcms, ring, zigzag_ring, usp, tiled).
 void register_schedule(std::unique_ptr<Schedule> s);
 // nullptr when unknown.
 const Schedule* find_schedule(const std::string& name);

@@ -36,6 +36,7 @@ const char* const comm_bytes_per_rank = "comm_bytes_per_rank";
 const char* const plan_steps = "plan_steps";
 const char* const tflops_per_gpu = "tflops_per_gpu";
 const char* const chunks_chosen = "chunks_chosen";
+const char* const planner = "planner";
 const char* const chunks_fit = "chunks_fit";
 const char* const gpu_state = "gpu_state";
 const char* const predicted_ms = "predicted_ms";
@@ -130,6 +131,7 @@ void to_json(nlohmann::json& j, const PointRecord& r) {
   put(j, k::tflops_per_gpu, r.tflops_per_gpu);
   put(j, k::chunks_chosen, r.chunks_chosen);
   put(j, k::chunks_fit, r.chunks_fit);
+  put(j, k::planner, r.planner);
   put(j, k::gpu_state, r.gpu_state);
   put(j, k::predicted_ms, r.predicted_ms);
 }
@@ -160,6 +162,7 @@ void from_json(const nlohmann::json& j, PointRecord& r) {
   get(j, k::tflops_per_gpu, r.tflops_per_gpu);
   get(j, k::chunks_chosen, r.chunks_chosen);
   get(j, k::chunks_fit, r.chunks_fit);
+  get(j, k::planner, r.planner);
   get(j, k::gpu_state, r.gpu_state);
   get(j, k::predicted_ms, r.predicted_ms);
 }

@@ -48,6 +48,7 @@ extern const char* const comm_bytes_per_rank;
 extern const char* const plan_steps;
 extern const char* const tflops_per_gpu;
 extern const char* const chunks_chosen;
+extern const char* const planner;
 extern const char* const chunks_fit;
 extern const char* const gpu_state;
 extern const char* const predicted_ms;
@@ -106,6 +107,7 @@ struct PointRecord {
   std::optional<double> tflops_per_gpu;  // [TFLOP/s]
   std::optional<int> chunks_chosen;      // chunks "auto": the calibrated count
   std::optional<nlohmann::json> chunks_fit;  // chunks "auto": ChunkCalibration::to_json()
+  std::optional<nlohmann::json> planner;     // what planning decided (Schedule::planner), when anything
   std::optional<GpuState> gpu_state;  // the GPUs during the timed loop; absent for a runtime without GPUs
   std::optional<double> predicted_ms;  // `run --machine`: the simulator's time of the point, made before it ran [ms]
 };

@@ -34,6 +34,8 @@ class Tiled final : public Schedule {
   Model model(const Problem& p, int rank) const override { return tiled_model(p, rank, tiled_layout(p)); }
 
   Plan plan(const Problem& p, int rank) const override { return tiled_plan(p, rank, tiled_layout(p)); }
+
+  nlohmann::json planner(const Problem& p) const override { return tiling_json(tiled_layout(p)); }
 };
 
 }  // namespace

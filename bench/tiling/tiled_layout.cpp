@@ -78,6 +78,20 @@ void TiledLayout::index_ranks() {
   }
 }
 
+nlohmann::json tiling_json(const TiledLayout& l) {
+  const TilingSolution& s = l.solution;
+  const std::vector<double> load = tiling_load(l.problem, s.rank_of);
+  const double mean = l.problem.total_work() / l.ranks;
+  return {{"solver", s.solver},
+          {"status", s.status},
+          {"objective_bytes", s.objective},
+          {"bound_bytes", s.bound},
+          {"gap", s.gap},
+          {"solve_s", s.solve_s},
+          {"tiles", l.tiles.size()},
+          {"load_max_over_mean", mean > 0 ? *std::max_element(load.begin(), load.end()) / mean : 0.0}};
+}
+
 Reason tiled_layout_error(const Problem& p) {
   const int64_t blocks = static_cast<int64_t>(p.P) * p.tile_blocks;
   if (p.S % blocks != 0)

@@ -14,6 +14,8 @@
 
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/mask/mask_regions.hpp"
 #include "bench/problem.hpp"
 #include "bench/tiling/tiling_problem.hpp"
@@ -55,6 +57,10 @@ struct TiledLayout {
 
 // Why the tiled schedule cannot split `p`, or none: S not a multiple of P tile_blocks.
 Reason tiled_layout_error(const Problem& p);
+
+// The assignment's facts for a record: {"solver", "status", "objective_bytes",
+// "bound_bytes", "gap", "solve_s", "tiles", "load_max_over_mean"}.
+nlohmann::json tiling_json(const TiledLayout& layout);
 
 // The layout of `p` (built on the first call for its shape, mask and tile options, then
 // shared). Precondition: tiled_layout_error(p) is none.
