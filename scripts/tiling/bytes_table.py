@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Bytes per rank of every schedule under every mask, from the plans (issue 19, item 6).
+
+    scripts/tiling/bytes_table.py CPBENCH OUTDIR [--world 2,4,8,64] [-S 524288] [-H 32] [--hkv 32] [-D 128]
+
+Runs `cpbench simulate` over one config (every mask x every schedule, one shape) on a
+machine file calibrated on the CPU runtime, whose kernel table is extended with head-dim
+placeholders so that any D is costable: the times it predicts mean nothing, but each
+record's `comm_bytes_per_rank` (the largest bytes a rank sends, from the schedule's
+model, which the plan checks hold equal to the plan) and the tiled records' `planner`
+(the assignment's objective: the largest send or receive volume, and its lower bound)
+are exact. Writes OUTDIR/bytes.json (the records) and OUTDIR/bytes.md (the table, MiB
+per rank; `-` where the schedule cannot split the problem).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+MASKS = ["full", "causal", "strided", "global_local", "star", "streaming", "document", "block_causal",
+         "sliding_window"]
+SCHEDULES = ["ring", "zigzag_ring", "ulysses", "usp", "tiled"]
+
+
+# Any committed probe gives the NCCL transport a model; no bytes depend on it either.
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "results", "h200x2",
+                     "2026-11-22_probe_nvlink.json")
+
+
+def machine_file(cpbench, outdir, head_dim):
+    path = os.path.join(outdir, "cpu_machine.json")
+    if os.path.exists(path):
+        os.remove(path)
+    subprocess.run([cpbench, "calibrate", "--device", "cpu", "--quick", "-q", "--out", path, "--from", PROBE],
+                   check=True, stdout=subprocess.DEVNULL)
+    d = json.load(open(path))
+    # Placeholders of the head dim asked for; no number of this table depends on them.
+    d["attention"] += [{"causal": c, "dtype": "bf16", "head_dim": head_dim, "heads": 1, "k_tokens": 1024,
+                        "kv_heads": 1, "ms": 1.0, "q_tokens": 1024} for c in (False, True)]
+    json.dump(d, open(path, "w"))
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("cpbench")
+    ap.add_argument("outdir")
+    ap.add_argument("--world", default="2,4,8,64")
+    ap.add_argument("-S", type=int, default=524288)
+    ap.add_argument("-H", type=int, default=32)
+    ap.add_argument("--hkv", type=int, default=32)
+    ap.add_argument("-D", type=int, default=128)
+    a = ap.parse_args()
+    os.makedirs(a.outdir, exist_ok=True)
+    worlds = [int(w) for w in a.world.split(",")]
+    config = {"name": "bytes_table", "world_size": worlds,
+              "axes": {"schedule": SCHEDULES, "S": a.S, "H": a.H, "Hkv": a.hkv, "D": a.D, "mask": MASKS,
+                       "mask_window": a.S // 8, "dtype": "bf16", "transport": "nccl", "usp_u": 2}}
+    cfg = os.path.join(a.outdir, "bytes_config.json")
+    json.dump(config, open(cfg, "w"), indent=1)
+    out = os.path.join(a.outdir, "bytes.json")
+    subprocess.run([a.cpbench, "simulate", "-c", cfg, "--machine", machine_file(a.cpbench, a.outdir, a.D),
+                    "--out", out, "--force", "--quiet"], check=True)
+    points = json.load(open(out))["points"]
+    cell = {}
+    for p in points:
+        if p["status"] != "PASS":
+            continue
+        key = (p["params"]["mask"], p["params"]["P"])
+        cell.setdefault(key, {})[p["schedule"]] = p["comm_bytes_per_rank"] / 2**20
+        if p["schedule"] == "tiled":
+            cell[key]["bound"] = p["planner"]["bound_bytes"] / 2**20
+            cell[key]["objective"] = p["planner"]["objective_bytes"] / 2**20
+    lines = ["| mask | P | " + " | ".join(SCHEDULES) + " | tiled objective | its lower bound |",
+             "|---|---|" + "---|" * (len(SCHEDULES) + 2)]
+    fmt = lambda v: "-" if v is None else ("%.1f" % v if v >= 0.1 else "%.3f" % v)
+    for m in MASKS:
+        for w in worlds:
+            c = cell.get((m, w), {})
+            lines.append("| %s | %d | %s | %s | %s |" % (m, w, " | ".join(fmt(c.get(s)) for s in SCHEDULES),
+                                                       fmt(c.get("objective")), fmt(c.get("bound"))))
+    table = "\n".join(lines) + "\n"
+    open(os.path.join(a.outdir, "bytes.md"), "w").write(table)
+    sys.stdout.write(table)
+
+
+if __name__ == "__main__":
+    main()
