@@ -1,0 +1,282 @@
+// The tiling problem of the `tiled` schedule: the traffic of an assignment on a hand-worked
+// example, the consistency checks, and the MILP against brute-force optima of tiny
+// instances (every rank^tile assignment within the load cap enumerated).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "bench/tiling/tiling_milp.hpp"
+#include "bench/tiling/tiling_problem.hpp"
+
+namespace cpb {
+namespace {
+
+// Two ranks owning one block each; sizes are distinct powers of ten so that every sum
+// below names the transfers it counts.
+TilingProblem two_block_problem() {
+  TilingProblem p;
+  p.ranks = 2;
+  p.owner = {0, 1};
+  p.q_bytes = {1, 10};
+  p.kv_bytes = {100, 1000};
+  p.o_bytes = {10000, 100000};
+  p.tiles = {{0, 0, 1}, {1, 0, 2}, {1, 1, 3}, {0, 1, 4}};
+  p.balance = 0;
+  return p;
+}
+
+TEST(TilingTraffic, HandWorkedExample) {
+  const TilingProblem p = two_block_problem();
+  // (0,0) on rank 1: Q0 and KV0 to rank 1, O0 back; (1,0) on rank 0: Q1 to rank 0, O1
+  // back; (1,1) on rank 0: Q1 already there, KV1 to rank 0; (0,1) on rank 1: nothing new.
+  const TilingTraffic tr = tiling_traffic(p, {1, 0, 0, 1});
+  EXPECT_EQ(tr.send, (std::vector<double>{1 + 100 + 100000, 10000 + 10 + 1000}));
+  EXPECT_EQ(tr.recv, (std::vector<double>{10000 + 10 + 1000, 1 + 100 + 100000}));
+  EXPECT_EQ(tr.max(), 100101);
+  EXPECT_EQ(tiling_load(p, {1, 0, 0, 1}), (std::vector<double>{5, 5}));
+  // Everything on its query block's owner: only KV crosses, once per (block, rank).
+  const TilingTraffic local = tiling_traffic(p, {0, 1, 1, 0});
+  EXPECT_EQ(local.send, (std::vector<double>{100, 1000}));
+  EXPECT_EQ(local.recv, (std::vector<double>{1000, 100}));
+}
+
+TEST(TilingProblem, LoadCapIsTheBalancedShareOrTheLargestTile) {
+  TilingProblem p = two_block_problem();
+  p.balance = 0.2;
+  EXPECT_DOUBLE_EQ(p.load_cap(), 1.2 * 10 / 2);
+  p.tiles.push_back({0, 0, 50});
+  EXPECT_DOUBLE_EQ(p.load_cap(), 50);
+}
+
+TEST(TilingProblem, ErrorsNameTheInconsistency) {
+  EXPECT_EQ(tiling_problem_error(two_block_problem()), "");
+  TilingProblem p = two_block_problem();
+  p.ranks = 0;
+  EXPECT_NE(tiling_problem_error(p).find("ranks 0"), std::string::npos);
+  p = two_block_problem();
+  p.kv_bytes.pop_back();
+  EXPECT_NE(tiling_problem_error(p).find("differ in size"), std::string::npos);
+  p = two_block_problem();
+  p.owner[1] = 2;
+  EXPECT_NE(tiling_problem_error(p).find("block 1"), std::string::npos);
+  p = two_block_problem();
+  p.tiles[2].k_block = 2;
+  EXPECT_NE(tiling_problem_error(p).find("tile 2 lies outside"), std::string::npos);
+  p = two_block_problem();
+  p.tiles[3].work = 0;
+  EXPECT_NE(tiling_problem_error(p).find("tile 3 has no work"), std::string::npos);
+  p = two_block_problem();
+  p.balance = -0.1;
+  EXPECT_NE(tiling_problem_error(p).find("balance"), std::string::npos);
+  EXPECT_THROW(solve_greedy(p), std::invalid_argument);
+}
+
+// The least objective over all assignments within the load cap (+inf: none is).
+double brute_force_optimum(const TilingProblem& p) {
+  const size_t n = p.tiles.size();
+  std::vector<int> rank_of(n, 0);
+  double best = std::numeric_limits<double>::infinity();
+  while (true) {
+    const std::vector<double> load = tiling_load(p, rank_of);
+    if (*std::max_element(load.begin(), load.end()) <= p.load_cap() * (1 + 1e-12))
+      best = std::min(best, tiling_traffic(p, rank_of).max());
+    size_t t = 0;
+    while (t < n && ++rank_of[t] == p.ranks) rank_of[t++] = 0;
+    if (t == n) return best;
+  }
+}
+
+// A random instance: owners drawn freely (so some ranks may own nothing), random sizes,
+// distinct random tiles.
+TilingProblem random_problem(std::mt19937& rng, int ranks, int blocks, int tiles) {
+  TilingProblem p;
+  p.ranks = ranks;
+  std::uniform_int_distribution<int> rank(0, ranks - 1);
+  std::uniform_real_distribution<double> bytes(1, 10), work(1, 5), balance(0, 0.5);
+  for (int b = 0; b < blocks; ++b) {
+    p.owner.push_back(rank(rng));
+    p.q_bytes.push_back(bytes(rng));
+    p.kv_bytes.push_back(bytes(rng));
+    p.o_bytes.push_back(bytes(rng));
+  }
+  std::vector<std::pair<int, int>> cells;
+  for (int i = 0; i < blocks; ++i)
+    for (int j = 0; j < blocks; ++j) cells.emplace_back(i, j);
+  std::shuffle(cells.begin(), cells.end(), rng);
+  for (int t = 0; t < tiles; ++t) {
+    const auto [q, k] = cells[static_cast<size_t>(t)];
+    p.tiles.push_back({q, k, work(rng)});
+  }
+  p.balance = balance(rng);
+  return p;
+}
+
+void expect_within_cap(const TilingProblem& p, const std::vector<int>& rank_of) {
+  for (const double l : tiling_load(p, rank_of)) EXPECT_LE(l, p.load_cap() * (1 + 1e-6));
+}
+
+// Solves p and compares with its brute-force optimum: the objective within HiGHS's
+// relative gap, the bound below the optimum, the greedy never better, the cap kept.
+void expect_milp_optimal(const TilingProblem& p) {
+  const double opt = brute_force_optimum(p);
+  const TilingSolution greedy = solve_greedy(p);
+  const TilingSolution milp = solve_milp(p, MilpOptions{}, greedy);
+  if (std::isinf(opt)) {
+    EXPECT_EQ(milp.status, "infeasible");
+    EXPECT_EQ(milp.rank_of, greedy.rank_of);
+    return;
+  }
+  EXPECT_EQ(milp.solver, "highs");
+  EXPECT_EQ(milp.status, "optimal");
+  EXPECT_NEAR(milp.objective, opt, 1e-4 * opt + 1e-9);
+  EXPECT_DOUBLE_EQ(milp.objective, tiling_traffic(p, milp.rank_of).max());
+  EXPECT_LE(milp.bound, opt * (1 + 1e-6));
+  EXPECT_LE(milp.gap, 1e-4 + 1e-9);
+  expect_within_cap(p, milp.rank_of);
+  const std::vector<double> greedy_load = tiling_load(p, greedy.rank_of);
+  if (*std::max_element(greedy_load.begin(), greedy_load.end()) <= p.load_cap() * (1 + 1e-12)) {
+    EXPECT_GE(greedy.objective, opt * (1 - 1e-12));
+  }
+}
+
+TEST(TilingMilp, MatchesBruteForceOptimaOfRandomInstances) {
+#ifndef CPB_HAVE_HIGHS
+  GTEST_SKIP() << "built without HiGHS";
+#endif
+  std::mt19937 rng(19);
+  for (int k = 0; k < 24; ++k) {
+    const int ranks = 2 + k % 2, blocks = 3 + k % 2, tiles = 4 + k % 3;
+    const TilingProblem p = random_problem(rng, ranks, blocks, tiles);
+    SCOPED_TRACE("instance " + std::to_string(k));
+    expect_milp_optimal(p);
+  }
+}
+
+TEST(TilingMilp, RanksOwningNothingKeepTheOptimum) {
+#ifndef CPB_HAVE_HIGHS
+  GTEST_SKIP() << "built without HiGHS";
+#endif
+  // Ranks 2 and 3 own no block (the symmetry the model orders by load); the load cap
+  // (3.3) forces work onto them.
+  TilingProblem p;
+  p.ranks = 4;
+  p.owner = {0, 1, 1};
+  p.q_bytes = {2, 3, 1};
+  p.kv_bytes = {5, 4, 2};
+  p.o_bytes = {1, 6, 3};
+  p.tiles = {{0, 0, 3}, {0, 1, 2}, {1, 2, 2}, {2, 1, 3}, {2, 2, 1}};
+  p.balance = 0.2;
+  expect_milp_optimal(p);
+}
+
+TEST(TilingMilp, InfeasibleCapReturnsTheWarmStart) {
+#ifndef CPB_HAVE_HIGHS
+  GTEST_SKIP() << "built without HiGHS";
+#endif
+  // Three equal tiles, two ranks, no slack: each rank can take one tile.
+  TilingProblem p;
+  p.ranks = 2;
+  p.owner = {0, 1};
+  p.q_bytes = p.kv_bytes = p.o_bytes = {1, 1};
+  p.tiles = {{0, 0, 1}, {0, 1, 1}, {1, 1, 1}};
+  p.balance = 0;
+  expect_milp_optimal(p);
+}
+
+// The strided pattern's 16 blocks at 8 ranks (UltraAttn): groups of 4 blocks, a band of 3.
+TilingProblem strided_problem() {
+  TilingProblem p;
+  p.ranks = 8;
+  for (int b = 0; b < 16; ++b) {
+    p.owner.push_back(b * p.ranks / 16);
+    p.q_bytes.push_back(1);
+    p.kv_bytes.push_back(2);
+    p.o_bytes.push_back(1.03);
+  }
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j)
+      if (i / 4 == j / 4 && std::abs(i % 4 - j % 4) < 3) p.tiles.push_back({i, j, 1});
+  return p;
+}
+
+TEST(TilingMilp, NoTimeReturnsTheWarmStart) {
+#ifndef CPB_HAVE_HIGHS
+  GTEST_SKIP() << "built without HiGHS";
+#endif
+  const TilingProblem p = strided_problem();
+  const TilingSolution greedy = solve_greedy(p);
+  MilpOptions opt;
+  opt.time_limit_s = 0;
+  const TilingSolution milp = solve_milp(p, opt, greedy);
+  EXPECT_EQ(milp.status, "time limit");
+  EXPECT_EQ(milp.rank_of, greedy.rank_of);
+  EXPECT_DOUBLE_EQ(milp.objective, greedy.objective);
+  EXPECT_LE(milp.bound, milp.objective);
+}
+
+TEST(TilingMilp, NeverWorseThanItsWarmStart) {
+#ifndef CPB_HAVE_HIGHS
+  GTEST_SKIP() << "built without HiGHS";
+#endif
+  const TilingProblem p = strided_problem();
+  const TilingSolution greedy = solve_greedy(p);
+  MilpOptions opt;
+  opt.time_limit_s = 0.5;
+  const TilingSolution milp = solve_milp(p, opt, greedy);
+  EXPECT_LE(milp.objective, greedy.objective);
+  EXPECT_LE(milp.bound, milp.objective);
+  EXPECT_DOUBLE_EQ(milp.objective, tiling_traffic(p, milp.rank_of).max());
+  expect_within_cap(p, milp.rank_of);
+}
+
+TEST(TilingMilp, NoTilesCostNothing) {
+#ifndef CPB_HAVE_HIGHS
+  GTEST_SKIP() << "built without HiGHS";
+#endif
+  TilingProblem p = two_block_problem();
+  p.tiles.clear();
+  const TilingSolution milp = solve_milp(p, MilpOptions{}, solve_greedy(p));
+  EXPECT_EQ(milp.status, "optimal");
+  EXPECT_TRUE(milp.rank_of.empty());
+  EXPECT_EQ(milp.objective, 0);
+  EXPECT_EQ(milp.gap, 0);
+}
+
+TEST(TilingMilp, WithoutSolverReturnsTheWarmStart) {
+#ifdef CPB_HAVE_HIGHS
+  GTEST_SKIP() << "built with HiGHS";
+#endif
+  const TilingProblem p = two_block_problem();
+  const TilingSolution greedy = solve_greedy(p);
+  const TilingSolution milp = solve_milp(p, MilpOptions{}, greedy);
+  EXPECT_EQ(milp.status, "no MILP solver in this build");
+  EXPECT_EQ(milp.rank_of, greedy.rank_of);
+  EXPECT_EQ(milp.bound, 0);
+}
+
+TEST(TilingMilp, RejectsBadInput) {
+  const TilingProblem p = two_block_problem();
+  TilingSolution warm = solve_greedy(p);
+  MilpOptions opt;
+  opt.threads = 0;
+  EXPECT_THROW(solve_milp(p, opt, warm), std::invalid_argument);
+  opt = MilpOptions{};
+  opt.time_limit_s = -1;
+  EXPECT_THROW(solve_milp(p, opt, warm), std::invalid_argument);
+  opt = MilpOptions{};
+  warm.rank_of.back() = 2;
+  EXPECT_THROW(solve_milp(p, opt, warm), std::invalid_argument);
+  warm.rank_of.pop_back();
+  EXPECT_THROW(solve_milp(p, opt, warm), std::invalid_argument);
+  TilingProblem bad = p;
+  bad.owner[0] = -1;
+  EXPECT_THROW(solve_milp(bad, opt, solve_greedy(p)), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace cpb
