@@ -22,6 +22,7 @@ using Reason = std::optional<std::string>;
 enum class ChunkShape { Even, Taper };
 enum class CommOrder { Interleaved, InputsFirst };
 enum class QkvLayout { Separate, Packed };
+enum class TileSolver { Greedy, Milp };
 
 // Half-open range [begin, begin + size).
 struct Range {
@@ -79,6 +80,7 @@ struct Problem {
   QkvLayout qkv_layout = QkvLayout::Separate;
   int tile_blocks = 2;   // tiled: blocks per rank's shard (bench/tiling/tiled_layout.hpp)
   int tile_balance = 5;  // tiled: work per rank within this many percent of the mean
+  TileSolver tile_solver = TileSolver::Greedy;  // tiled: how tiles are assigned (tiled_layout.hpp)
 
   int group_size() const { return H / Hkv; }  // query heads per key/value head
   double softmax_scale() const;               // 1 / sqrt(D)

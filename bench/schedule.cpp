@@ -14,6 +14,7 @@ using nlohmann::json;
 const std::vector<std::string> kChunkShapes = {"even", "taper"};
 const std::vector<std::string> kCommOrders = {"interleaved", "inputs_first"};
 const std::vector<std::string> kQkvLayouts = {"separate", "packed"};
+const std::vector<std::string> kTileSolvers = {"greedy", "milp"};
 
 constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 
@@ -67,6 +68,10 @@ std::vector<OptionSpec> make_option_specs() {
                "tiled: each rank's attention work within this many percent of the mean",
                [](const Problem& p) { return json(p.tile_balance); },
                [](Problem* p, const json& x) { p->tile_balance = x.get<int>(); }});
+  v.push_back({Option::TileSolver, "tile_solver", OptionKind::Name, kTileSolvers, 0, kTileSolvers[0], false, false,
+               nullptr, "tiled: the assignment: greedy, or the MILP (HiGHS) warm-started from it",
+               [](const Problem& p) { return json(to_string(p.tile_solver)); },
+               [](Problem* p, const json& x) { p->tile_solver = enum_of<TileSolver>(kTileSolvers, x); }});
   return v;
 }
 std::map<std::string, std::unique_ptr<Schedule>>& registry() {
@@ -108,6 +113,7 @@ const OptionSpec* find_option(const std::string& name) {
 const std::string& to_string(ChunkShape v) { return kChunkShapes[static_cast<size_t>(v)]; }
 const std::string& to_string(CommOrder v) { return kCommOrders[static_cast<size_t>(v)]; }
 const std::string& to_string(QkvLayout v) { return kQkvLayouts[static_cast<size_t>(v)]; }
+const std::string& to_string(TileSolver v) { return kTileSolvers[static_cast<size_t>(v)]; }
 
 std::vector<std::string> Schedule::option_axes() const {
   std::vector<std::string> out;

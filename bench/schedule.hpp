@@ -22,7 +22,7 @@ namespace cpb {
 // Schedule options: the Problem fields a schedule may read beyond the shape. Each is
 // defined once, in option_specs(); the config schema, sweep expansion, record params,
 // `cpbench list` and the metrics read it from there.
-enum class Option { Chunks, ChunkHeads, ChunkShape, UspU, CommOrder, CommLanes, QkvLayout, TileBlocks, TileBalance };
+enum class Option { Chunks, ChunkHeads, ChunkShape, UspU, CommOrder, CommLanes, QkvLayout, TileBlocks, TileBalance, TileSolver };
 
 enum class OptionKind {
   Size,        // an integer from 1 to OptionSpec::max
@@ -64,6 +64,7 @@ const OptionSpec* find_option(const std::string& name);  // nullptr when unknown
 const std::string& to_string(ChunkShape v);
 const std::string& to_string(CommOrder v);
 const std::string& to_string(QkvLayout v);
+const std::string& to_string(TileSolver v);
 
 // What one rank moves and computes for one point, from the schedule's own arithmetic
 // (not from its plan: the plan tests check that the two agree).

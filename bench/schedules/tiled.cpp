@@ -3,7 +3,8 @@
 // shard of ring. Every (query block, key block) pair the mask allows some pair of is a
 // tile, assigned to one rank by the tiling problem (bench/tiling/): the largest per-rank
 // send or receive volume is minimised under a load-balance constraint (tile_balance
-// percent of the mean work), here by the greedy assignment. A rank receives, in one
+// percent of the mean work), by a greedy assignment or a MILP warm-started from it
+// (tile_solver; bench/tiling/tiled_layout.hpp says when the MILP's answer is used). A rank receives, in one
 // grouped exchange, the Q blocks and K, V blocks of the tiles it computes that it does
 // not hold; it attends the tiles whose blocks it holds first, so that exchange overlaps
 // them, then the others. Its tiles of another rank's query block are merged by LSE into
@@ -24,7 +25,9 @@ class Tiled final : public Schedule {
   std::string description() const override {
     return "block-sparse tiles assigned to ranks by the tiling problem; inputs and partial outputs point to point";
   }
-  std::vector<Option> options() const override { return {Option::TileBlocks, Option::TileBalance}; }
+  std::vector<Option> options() const override {
+    return {Option::TileBlocks, Option::TileBalance, Option::TileSolver};
+  }
 
   Reason unsupported(const Problem& p) const override {
     if (Reason e = basic_problem_error(p, "tiled")) return e;

@@ -6,8 +6,19 @@
 #include <mutex>
 #include <string>
 
+#include "bench/tiling/tiling_milp.hpp"
+
 namespace cpb {
 namespace {
+
+// The MILP's limits: the size up to which it is tried (P = 8 with 4 blocks per rank has
+// at most 32 x 32 x 8 = 8192 binaries), and the branch-and-bound nodes it may explore,
+// which end the search at the same point on every rank and machine (200: 6-43 s at P = 8,
+// 16 blocks, on the 2-core development VM); the wall-clock guard is far beyond that,
+// since a solve it cut short on some ranks only would give them another assignment.
+constexpr int64_t kMilpMaxBinaries = 20000;
+constexpr int64_t kMilpMaxNodes = 200;
+constexpr double kMilpTimeLimitS = 600;
 
 // Tiles of every (query block, key block) pair, cut at their query block's segments.
 std::vector<TiledTile> make_tiles(const Problem& p, const TiledLayout& l) {
@@ -49,6 +60,27 @@ TilingProblem make_problem(const Problem& p, const TiledLayout& l) {
   return tp;
 }
 
+// The assignment. The MILP runs only where it is small enough, and its answer is used
+// only when it ends the same way on every rank (optimal, or its node limit), since every
+// rank of a job solves on its own: otherwise the greedy is kept, with the MILP's bound.
+TilingSolution solve(const TilingProblem& tp, TileSolver solver) {
+  TilingSolution greedy = solve_greedy(tp);
+  if (solver == TileSolver::Greedy) return greedy;
+  const double binaries = static_cast<double>(tp.tiles.size()) * tp.ranks;
+  if (binaries > kMilpMaxBinaries) {
+    greedy.status = "heuristic (the MILP has " + std::to_string(static_cast<int64_t>(binaries)) +
+                    " binaries, over " + std::to_string(kMilpMaxBinaries) + ")";
+    return greedy;
+  }
+  const TilingSolution milp = solve_milp(tp, MilpOptions{kMilpTimeLimitS, 1, kMilpMaxNodes}, greedy);
+  if (milp.status == "optimal" || milp.status == "node limit") return milp;
+  greedy.bound = milp.bound;
+  greedy.gap = greedy.objective > 0 ? (greedy.objective - milp.bound) / greedy.objective : 0;
+  greedy.solve_s += milp.solve_s;
+  greedy.status = "heuristic (MILP: " + milp.status + ")";
+  return greedy;
+}
+
 std::shared_ptr<const TiledLayout> build(const Problem& p) {
   auto l = std::make_shared<TiledLayout>();
   l->ranks = p.P;
@@ -56,7 +88,7 @@ std::shared_ptr<const TiledLayout> build(const Problem& p) {
   l->c = p.S / (static_cast<int64_t>(p.P) * p.tile_blocks);
   l->tiles = make_tiles(p, *l);
   l->problem = make_problem(p, *l);
-  l->solution = solve_greedy(l->problem);
+  l->solution = solve(l->problem, p.tile_solver);
   for (size_t t = 0; t < l->tiles.size(); ++t) l->tiles[t].rank = l->solution.rank_of[t];
   l->index_ranks();
   return l;
@@ -103,7 +135,7 @@ const TiledLayout& tiled_layout(const Problem& p) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<const TiledLayout>> cache;
   const std::string key = shape_json(p).dump() + " m=" + std::to_string(p.tile_blocks) +
-                          " balance=" + std::to_string(p.tile_balance);
+                          " balance=" + std::to_string(p.tile_balance) + " solver=" + std::to_string(static_cast<int>(p.tile_solver));
   const std::lock_guard<std::mutex> lock(mu);
   std::shared_ptr<const TiledLayout>& l = cache[key];
   if (!l) l = build(p);

@@ -222,6 +222,7 @@ std::string status_name(const Highs& highs) {
   switch (highs.getModelStatus()) {
     case HighsModelStatus::kOptimal: return "optimal";
     case HighsModelStatus::kTimeLimit: return "time limit";
+    case HighsModelStatus::kSolutionLimit: return "node limit";
     case HighsModelStatus::kInfeasible: return "infeasible";
     default: return highs.modelStatusToString(highs.getModelStatus());
   }
@@ -232,6 +233,7 @@ void configure(Highs& highs, const MilpOptions& opt) {
   highs.setOptionValue("time_limit", opt.time_limit_s);
   highs.setOptionValue("threads", static_cast<HighsInt>(opt.threads));
   highs.setOptionValue("mip_rel_gap", 1e-4);  // 0.01% of the traffic: below what a run can measure
+  if (opt.max_nodes >= 0) highs.setOptionValue("mip_max_nodes", static_cast<HighsInt>(opt.max_nodes));
 }
 
 // HiGHS's task executor belongs to the calling thread and keeps the thread count of its

@@ -28,6 +28,8 @@
 // allows. Symmetries of a particular mask are left to HiGHS's own detection.
 #pragma once
 
+#include <cstdint>
+
 #include "bench/tiling/tiling_problem.hpp"
 
 namespace cpb {
@@ -35,6 +37,8 @@ namespace cpb {
 struct MilpOptions {
   double time_limit_s = 10;  // wall limit of HiGHS's solve [s] (>= 0)
   int threads = 1;           // HiGHS's threads (>= 1); 1 makes the search deterministic
+  int64_t max_nodes = -1;    // branch-and-bound nodes HiGHS may explore (-1: no limit);
+                             // unlike the time limit, the same on every machine
 };
 
 // The MILP's best assignment within the time limit, relative gap 1e-4, warm-started from
@@ -42,8 +46,8 @@ struct MilpOptions {
 // best, or the warm start where HiGHS has none or the warm start is better and within the
 // load cap), objective = tiling_traffic(p, rank_of).max(), bound = HiGHS's dual bound
 // (0 when it has none), gap, solve_s (the whole call), solver "highs" and status
-// "optimal", "time limit", "infeasible" (no assignment meets the load cap: the warm start
-// is returned) or HiGHS's own words for any other end. The load cap holds to HiGHS's
+// "optimal", "time limit", "node limit", "infeasible" (no assignment meets the load cap:
+// the warm start is returned) or HiGHS's own words for any other end. The load cap holds to HiGHS's
 // feasibility tolerance (1e-6 of the cap). Without HiGHS in the build: the warm start
 // (its solver, bound 0) with status "no MILP solver in this build". Throws std::invalid_argument for an inconsistent
 // problem, a warm start of the wrong size or ranks, or options out of range.

@@ -2,6 +2,7 @@
 """Bytes per rank of every schedule under every mask, from the plans (issue 19, item 6).
 
     scripts/tiling/bytes_table.py CPBENCH OUTDIR [--world 2,4,8,64] [-S 524288] [-H 32] [--hkv 32] [-D 128]
+                                  [--solver greedy|milp]
 
 Runs `cpbench simulate` over one config (every mask x every schedule, one shape) on a
 machine file calibrated on the CPU runtime, whose kernel table is extended with head-dim
@@ -10,7 +11,8 @@ record's `comm_bytes_per_rank` (the largest bytes a rank sends, from the schedul
 model, which the plan checks hold equal to the plan) and the tiled records' `planner`
 (the assignment's objective: the largest send or receive volume, and its lower bound)
 are exact. Writes OUTDIR/bytes.json (the records) and OUTDIR/bytes.md (the table, MiB
-per rank; `-` where the schedule cannot split the problem).
+per rank; `-` where the schedule cannot split the problem; the tiled assignment's
+objective, lower bound and how its solver ended).
 """
 import argparse
 import json
@@ -51,12 +53,14 @@ def main():
     ap.add_argument("-H", type=int, default=32)
     ap.add_argument("--hkv", type=int, default=32)
     ap.add_argument("-D", type=int, default=128)
+    ap.add_argument("--solver", default="milp", choices=["greedy", "milp"])
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     worlds = [int(w) for w in a.world.split(",")]
     config = {"name": "bytes_table", "world_size": worlds,
               "axes": {"schedule": SCHEDULES, "S": a.S, "H": a.H, "Hkv": a.hkv, "D": a.D, "mask": MASKS,
-                       "mask_window": a.S // 8, "dtype": "bf16", "transport": "nccl", "usp_u": 2}}
+                       "mask_window": a.S // 8, "dtype": "bf16", "transport": "nccl", "usp_u": 2,
+                       "tile_solver": a.solver}}
     cfg = os.path.join(a.outdir, "bytes_config.json")
     json.dump(config, open(cfg, "w"), indent=1)
     out = os.path.join(a.outdir, "bytes.json")
@@ -72,14 +76,16 @@ def main():
         if p["schedule"] == "tiled":
             cell[key]["bound"] = p["planner"]["bound_bytes"] / 2**20
             cell[key]["objective"] = p["planner"]["objective_bytes"] / 2**20
-    lines = ["| mask | P | " + " | ".join(SCHEDULES) + " | tiled objective | its lower bound |",
-             "|---|---|" + "---|" * (len(SCHEDULES) + 2)]
+            cell[key]["status"] = "%s, %.1f s" % (p["planner"]["status"], p["planner"]["solve_s"])
+    lines = ["| mask | P | " + " | ".join(SCHEDULES) + " | tiled objective | its lower bound | solver |",
+             "|---|---|" + "---|" * (len(SCHEDULES) + 3)]
     fmt = lambda v: "-" if v is None else ("%.1f" % v if v >= 0.1 else "%.3f" % v)
     for m in MASKS:
         for w in worlds:
             c = cell.get((m, w), {})
-            lines.append("| %s | %d | %s | %s | %s |" % (m, w, " | ".join(fmt(c.get(s)) for s in SCHEDULES),
-                                                       fmt(c.get("objective")), fmt(c.get("bound"))))
+            lines.append("| %s | %d | %s | %s | %s | %s |" % (m, w, " | ".join(fmt(c.get(s)) for s in SCHEDULES),
+                                                            fmt(c.get("objective")), fmt(c.get("bound")),
+                                                            c.get("status", "-")))
     table = "\n".join(lines) + "\n"
     open(os.path.join(a.outdir, "bytes.md"), "w").write(table)
     sys.stdout.write(table)

@@ -10,6 +10,7 @@
 
 #include "bench/mask/mask_regions.hpp"
 #include "bench/plan/plan.hpp"
+#include "bench/plan/plan_check.hpp"
 #include "bench/schedule.hpp"
 #include "bench/tiling/tiled_layout.hpp"
 
@@ -105,6 +106,27 @@ TEST(TiledLayout, SparseMasksMoveLessThanRingAtMha) {
       }
       EXPECT_LT(tiled, ring) << to_string(m) << " P=" << P;
     }
+}
+
+// The MILP's assignments plan as the greedy's do (check_plans), never move more than the
+// greedy, and the record says how the solve ended.
+TEST(TiledLayout, MilpAssignmentsPlanAndBeatTheGreedy) {
+  const Schedule& tiled = *find_schedule("tiled");
+  for (const Mask m : {Mask::Causal, Mask::Star, Mask::GlobalLocal}) {
+    Problem p = problem(3, 96, m);
+    const double greedy = tiled_layout(p).solution.objective;
+    p.tile_solver = TileSolver::Milp;
+    const TiledLayout& l = tiled_layout(p);
+    EXPECT_LE(l.solution.objective, greedy) << to_string(m);
+    EXPECT_LE(l.solution.bound, l.solution.objective * (1 + 1e-9)) << to_string(m);
+    std::vector<Plan> plans;
+    for (int r = 0; r < p.P; ++r) plans.push_back(tiled.plan(p, r));
+    const std::vector<std::string> errors = check_plans(plans, p);
+    EXPECT_TRUE(errors.empty()) << to_string(m) << ": " << (errors.empty() ? "" : errors[0]);
+#ifdef CPB_HAVE_HIGHS
+    EXPECT_EQ(tiled.planner(p)["solver"], "highs") << to_string(m);
+#endif
+  }
 }
 
 TEST(TiledLayout, UnsupportedWhenBlocksDoNotDivideS) {
