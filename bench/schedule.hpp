@@ -22,7 +22,10 @@ namespace cpb {
 // Schedule options: the Problem fields a schedule may read beyond the shape. Each is
 // defined once, in option_specs(); the config schema, sweep expansion, record params,
 // `cpbench list` and the metrics read it from there.
-enum class Option { Chunks, ChunkHeads, ChunkShape, UspU, CommOrder, CommLanes, QkvLayout, TileBlocks, TileBalance, TileSolver };
+enum class Option {
+  Chunks, ChunkHeads, ChunkShape, UspU, CommOrder, CommLanes, QkvLayout,  // hcms, usp, ulysses
+  TileBlocks, TileBalance, TileSolver                                      // tiled
+};
 
 enum class OptionKind {
   Size,        // an integer from 1 to OptionSpec::max

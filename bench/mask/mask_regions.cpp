@@ -90,11 +90,12 @@ std::vector<int64_t> document_bounds(const Problem& p) {
 }
 
 Reason table_error(const std::vector<std::vector<int>>& t) {
-  if (t.empty()) return std::string("the table is empty; give mask_table, a square array of 0 (empty), 1 (full), 2 (causal)");
+  if (t.empty())
+    return std::string("the table is empty; give mask_table, a square array of 0 (empty), 1 (full), 2 (causal)");
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i].size() != t.size())
-      return "row " + std::to_string(i) + " of the table has " + std::to_string(t[i].size()) + " cells; the table has " +
-             std::to_string(t.size()) + " rows and must be square";
+      return "row " + std::to_string(i) + " of the table has " + std::to_string(t[i].size()) +
+             " cells; the table has " + std::to_string(t.size()) + " rows and must be square";
     bool any = false;
     for (size_t j = 0; j < t[i].size(); ++j) {
       const int v = t[i][j];

@@ -17,9 +17,11 @@ void TileOutputs::add_buffers(Plan& plan) {
   for (int s = 0; s < slots_; ++s) {
     std::vector<Range>& segs = segs_[static_cast<size_t>(s)];
     std::vector<Range> declared = segs;
-    std::sort(segs.begin(), segs.end(), [](Range a, Range b) { return a.begin < b.begin || (a.begin == b.begin && a.size < b.size); });
-    segs.erase(std::unique(segs.begin(), segs.end(), [](Range a, Range b) { return a.begin == b.begin && a.size == b.size; }),
-               segs.end());
+    std::sort(segs.begin(), segs.end(),
+              [](Range a, Range b) { return a.begin < b.begin || (a.begin == b.begin && a.size < b.size); });
+    segs.erase(
+        std::unique(segs.begin(), segs.end(), [](Range a, Range b) { return a.begin == b.begin && a.size == b.size; }),
+        segs.end());
     int64_t next = 0;
     for (const Range& r : segs) {
       if (r.begin < next || r.end() > c_) throw std::logic_error("TileOutputs: the tiles' rows of a chunk overlap");
@@ -42,7 +44,8 @@ void TileOutputs::add_buffers(Plan& plan) {
 
 int TileOutputs::segment_of(int slot, Range rows) const {
   const std::vector<Range>& segs = segs_[static_cast<size_t>(slot)];
-  const auto it = std::lower_bound(segs.begin(), segs.end(), rows.begin, [](Range r, int64_t b) { return r.begin < b; });
+  const auto it =
+      std::lower_bound(segs.begin(), segs.end(), rows.begin, [](Range r, int64_t b) { return r.begin < b; });
   if (it == segs.end() || it->begin != rows.begin || it->size != rows.size)
     throw std::logic_error("TileOutputs: rows that were not declared");
   return static_cast<int>(it - segs.begin());
@@ -72,7 +75,8 @@ TileOutputs::Target TileOutputs::target(int slot, Range rows, int piece) const {
   t.o = out_view(part_, slot, rows, piece);
   t.has_lse = true;
   t.lse = lse_view(lse_part_, slot, rows, piece);
-  const int m = last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  const int m =
+      last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
   if (m >= 0) t.deps.push_back(m);
   return t;
 }
@@ -83,7 +87,8 @@ void TileOutputs::after(Plan& plan, int id, const Target& t, int slot, Range row
     return;
   }
   const int seg = segment_of(slot, rows);
-  int& prev = last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  int& prev =
+      last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
   MergeOp m;
   m.part_o = t.o;
   m.part_lse = t.lse;
@@ -105,7 +110,8 @@ void TileOutputs::add_partial(Plan& plan, const View& o, const View& lse, int sl
     done_.push_back(plan.add_step(kComputeLane, "copy" + tag, std::move(copy), std::move(deps)));
     return;
   }
-  int& prev = last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  int& prev =
+      last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
   MergeOp m;
   m.part_o = o;
   m.part_lse = lse;

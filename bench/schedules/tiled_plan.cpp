@@ -41,7 +41,8 @@ class TiledBuilder {
       for (const int owner : {l.owner(t.q_block), l.owner(t.k_block)}) {
         if (owner == t.rank) continue;
         in_member[static_cast<size_t>(owner)] = in_member[static_cast<size_t>(t.rank)] = 1;
-        if (owner == l.owner(t.q_block)) out_member[static_cast<size_t>(owner)] = out_member[static_cast<size_t>(t.rank)] = 1;
+        if (owner == l.owner(t.q_block))
+          out_member[static_cast<size_t>(owner)] = out_member[static_cast<size_t>(t.rank)] = 1;
       }
     std::vector<std::vector<int>> groups{rank_list(0, p.P, 1)};
     for (const std::vector<char>* m : {&in_member, &out_member}) {
@@ -64,7 +65,8 @@ class TiledBuilder {
 
   Plan build() {
     add_buffers();
-    const int in = in_takes_part_ ? add_exchange("in", in_group_, [&](ExchangeOp& ex) { input_transfers(ex); }, {}) : -1;
+    const int in =
+        in_takes_part_ ? add_exchange("in", in_group_, [&](ExchangeOp& ex) { input_transfers(ex); }, {}) : -1;
     for (const bool local : {true, false}) add_tiles(local, in);
     const std::vector<int> partials = part_->finish(plan_);
     const int out =
@@ -148,7 +150,8 @@ class TiledBuilder {
         continue;
       }
       const int from = l_.owner(b);
-      if (q_in_.slot[static_cast<size_t>(b)] >= 0) rows(ex.recvs, from, q_recv_, q_in_.slot[static_cast<size_t>(b)] * c_, c_);
+      if (q_in_.slot[static_cast<size_t>(b)] >= 0)
+        rows(ex.recvs, from, q_recv_, q_in_.slot[static_cast<size_t>(b)] * c_, c_);
       if (kv_in_.slot[static_cast<size_t>(b)] >= 0) {
         rows(ex.recvs, from, k_recv_, kv_in_.slot[static_cast<size_t>(b)] * c_, c_);
         rows(ex.recvs, from, v_recv_, kv_in_.slot[static_cast<size_t>(b)] * c_, c_);

@@ -26,7 +26,9 @@ struct PricedPlans {
   std::vector<std::vector<double>> cost_ms;  // [rank][step id]; 0 for exchanges
 
   ComputeCost lookup() const {
-    return [this](const Plan& plan, const Step& s) { return cost_ms[static_cast<size_t>(plan.rank)][static_cast<size_t>(s.id)]; };
+    return [this](const Plan& plan, const Step& s) {
+      return cost_ms[static_cast<size_t>(plan.rank)][static_cast<size_t>(s.id)];
+    };
   }
   // The compute-only part's makespan: the largest sum over a rank of its compute steps'
   // costs. This is exactly what the engine gives the filtered plans (filter_steps): with

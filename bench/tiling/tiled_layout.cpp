@@ -135,7 +135,8 @@ const TiledLayout& tiled_layout(const Problem& p) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<const TiledLayout>> cache;
   const std::string key = shape_json(p).dump() + " m=" + std::to_string(p.tile_blocks) +
-                          " balance=" + std::to_string(p.tile_balance) + " solver=" + std::to_string(static_cast<int>(p.tile_solver));
+                          " balance=" + std::to_string(p.tile_balance) +
+                          " solver=" + std::to_string(static_cast<int>(p.tile_solver));
   const std::lock_guard<std::mutex> lock(mu);
   std::shared_ptr<const TiledLayout>& l = cache[key];
   if (!l) l = build(p);

@@ -50,7 +50,9 @@ struct TiledLayout {
   void index_ranks();
 
  private:
-  size_t at(int rank, int block) const { return static_cast<size_t>(rank) * static_cast<size_t>(blocks()) + static_cast<size_t>(block); }
+  size_t at(int rank, int block) const {
+    return static_cast<size_t>(rank) * static_cast<size_t>(blocks()) + static_cast<size_t>(block);
+  }
   std::vector<std::vector<Range>> segments_;  // [rank * blocks + block]
   std::vector<char> needs_kv_;                // [rank * blocks + block]
 };

@@ -38,7 +38,9 @@ class TrafficState {
   const std::vector<double>& recv() const { return recv_; }
 
  private:
-  size_t idx(int block, int r) const { return static_cast<size_t>(block) * static_cast<size_t>(p_.ranks) + static_cast<size_t>(r); }
+  size_t idx(int block, int r) const {
+    return static_cast<size_t>(block) * static_cast<size_t>(p_.ranks) + static_cast<size_t>(r);
+  }
 
   // Rank r's first tile of a row brings Q in and sends a partial back; its first tile of a
   // column brings K and V in (nothing when r owns the block).
@@ -49,7 +51,8 @@ class TrafficState {
     const bool row_edge = sign > 0 ? row++ == 0 : --row == 0;
     const bool col_edge = sign > 0 ? col++ == 0 : --col == 0;
     if (row_edge && oq != r) {
-      const double q = sign * p_.q_bytes[static_cast<size_t>(t.q_block)], o = sign * p_.o_bytes[static_cast<size_t>(t.q_block)];
+      const double q = sign * p_.q_bytes[static_cast<size_t>(t.q_block)],
+                   o = sign * p_.o_bytes[static_cast<size_t>(t.q_block)];
       recv_[static_cast<size_t>(r)] += q;
       send_[static_cast<size_t>(r)] += o;
       send_[static_cast<size_t>(oq)] += q;
@@ -92,7 +95,8 @@ std::vector<int> largest_first(const TilingProblem& p) {
       if (any_fits ? load[static_cast<size_t>(r)] + tile.work > cap : load[static_cast<size_t>(r)] != least) continue;
       const double obj = state.objective_if(tile, -1, r);
       // On a tie an owner (the first two candidates) stays; otherwise the less loaded wins.
-      const bool tie_break = obj == best_obj && best_ci >= 2 && load[static_cast<size_t>(r)] < load[static_cast<size_t>(best)];
+      const bool tie_break =
+          obj == best_obj && best_ci >= 2 && load[static_cast<size_t>(r)] < load[static_cast<size_t>(best)];
       if (best < 0 || obj < best_obj || tie_break) best = r, best_ci = ci, best_obj = obj;
     }
     state.add(tile, best);

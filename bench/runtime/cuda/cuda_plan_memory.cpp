@@ -38,7 +38,8 @@ PlanMemory plan_memory(const Problem& p, const Plan& plan, CudnnSdpa& sdpa, int 
     if (s.kind() != OpKind::Attention) continue;
     const AttentionOp& a = std::get<AttentionOp>(s.op);
     if ((a.diag != 0 || a.window != 0) && m.error.empty())
-      m.error = "step '" + s.label + "': a " + to_string(a.mask()) + " tile; the cuDNN path runs full and top-left causal tiles";
+      m.error = "step '" + s.label + "': a " + to_string(a.mask()) +
+                " tile; the cuDNN path runs full and top-left causal tiles";
     int64_t ws = 0;
     const std::string why = sdpa.prepare(attention_desc(a, p.dtype, sm_count), &ws);
     if (!why.empty() && m.error.empty()) m.error = "step '" + s.label + "': " + why;
