@@ -57,7 +57,8 @@ struct TiledLayout {
   std::vector<char> needs_kv_;                // [rank * blocks + block]
 };
 
-// Why the tiled schedule cannot split `p`, or none: S not a multiple of P tile_blocks.
+// Why the tiled schedule cannot split `p`, or none: more than 128 blocks (P tile_blocks),
+// or S not a multiple of P tile_blocks.
 Reason tiled_layout_error(const Problem& p);
 
 // The assignment's facts for a record: {"solver", "status", "objective_bytes",

@@ -34,6 +34,16 @@ class TrafficState {
     if (from >= 0) add(t, from);
     return obj;
   }
+  // The same for tile t added to rank `to` when the objective is now `current`: volumes
+  // only grow by an addition, so only the ranks it touches can raise it. O(1).
+  double objective_if_added(const TilingTile& t, int to, double current) {
+    add(t, to);
+    double obj = current;
+    for (const int r : {to, p_.owner[static_cast<size_t>(t.q_block)], p_.owner[static_cast<size_t>(t.k_block)]})
+      obj = std::max({obj, send_[static_cast<size_t>(r)], recv_[static_cast<size_t>(r)]});
+    remove(t, to);
+    return obj;
+  }
   const std::vector<double>& send() const { return send_; }
   const std::vector<double>& recv() const { return recv_; }
 
@@ -81,6 +91,7 @@ std::vector<int> largest_first(const TilingProblem& p) {
   TrafficState state(p);
   std::vector<double> load(static_cast<size_t>(p.ranks), 0.0);
   std::vector<int> rank_of(p.tiles.size(), 0);
+  double current = 0;  // the objective of the tiles placed so far
   for (const size_t t : order) {
     const TilingTile& tile = p.tiles[t];
     const bool any_fits = std::any_of(load.begin(), load.end(), [&](double l) { return l + tile.work <= cap; });
@@ -93,13 +104,14 @@ std::vector<int> largest_first(const TilingProblem& p) {
     for (size_t ci = 0; ci < cands.size(); ++ci) {
       const int r = cands[ci];
       if (any_fits ? load[static_cast<size_t>(r)] + tile.work > cap : load[static_cast<size_t>(r)] != least) continue;
-      const double obj = state.objective_if(tile, -1, r);
+      const double obj = state.objective_if_added(tile, r, current);
       // On a tie an owner (the first two candidates) stays; otherwise the less loaded wins.
       const bool tie_break =
           obj == best_obj && best_ci >= 2 && load[static_cast<size_t>(r)] < load[static_cast<size_t>(best)];
       if (best < 0 || obj < best_obj || tie_break) best = r, best_ci = ci, best_obj = obj;
     }
     state.add(tile, best);
+    current = best_obj;
     load[static_cast<size_t>(best)] += tile.work;
     rank_of[t] = best;
   }
