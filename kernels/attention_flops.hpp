@@ -13,8 +13,8 @@ inline double attention_tile_flops(int64_t B, int64_t Sq, int64_t Skv, int64_t H
   return 4.0 * static_cast<double>(B) * static_cast<double>(D) * static_cast<double>(H) * tile_pairs(mask, Sq, Skv);
 }
 
-// The same for a full tile or a top-left causal one (a causal tile is square, the
-// diagonal, and allows Sq (Sq + 1) / 2 pairs).
+// The same for a full tile or a top-left causal one without offset or window (on a
+// square tile, the diagonal, Sq (Sq + 1) / 2 pairs).
 inline double attention_tile_flops(int64_t B, int64_t Sq, int64_t Skv, int64_t H, int64_t D, bool causal) {
   return attention_tile_flops(B, Sq, Skv, H, D, TileMask{causal, 0, 0});
 }

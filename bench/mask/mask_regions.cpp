@@ -9,6 +9,7 @@ namespace cpb {
 namespace {
 
 constexpr int kEmpty = 0, kFull = 1, kCausal = 2;
+constexpr int kMaxBlocks = 4096;  // blocks per side of a block table (its cells are built as a table)
 
 // Start of part i of n near-equal parts of [0, S).
 int64_t part_start(int64_t i, int64_t n, int64_t S) { return i * S / n; }
@@ -126,6 +127,8 @@ Reason mask_error(const Problem& p) {
     }
     const int n = mp.blocks > 0 ? mp.blocks : pattern_default(p.mask, "mask_blocks");
     if (Reason e = count_error("mask_blocks", n, p.S)) return e;
+    if (n > kMaxBlocks)  // the table has n^2 cells
+      return "mask_blocks " + std::to_string(n) + " exceeds " + std::to_string(kMaxBlocks);
     if (p.mask == Mask::Strided && (mp.group < 1 || n % mp.group != 0))
       return "mask_group " + std::to_string(mp.group) + " must divide mask_blocks " + std::to_string(n);
     if (mp.local < 0) return "mask_local " + std::to_string(mp.local) + " is negative; 0 takes the pattern's default";
@@ -141,6 +144,8 @@ Reason mask_error(const Problem& p) {
         if (mp.doc_tokens[d] < 1)
           return "mask_doc_tokens[" + std::to_string(d) + "] is " + std::to_string(mp.doc_tokens[d]) +
                  "; documents have >= 1 token";
+        if (mp.doc_tokens[d] > p.S - sum)  // before adding: the sum never overflows
+          return "mask_doc_tokens sum to more than S=" + std::to_string(p.S) + " tokens";
         sum += mp.doc_tokens[d];
       }
       if (sum != p.S)

@@ -42,7 +42,7 @@ struct MaskRegion {
 };
 
 // Why the mask of `p` cannot be built, or none: parameters out of range for S (more
-// blocks, documents or frames than tokens; document lengths not summing to S; a table
+// blocks, documents or frames than tokens; more than 4096 blocks per side; document lengths not summing to S; a table
 // not square, with values other than 0, 1, 2, or a block row with no key).
 Reason mask_error(const Problem& p);
 

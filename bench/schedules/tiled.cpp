@@ -4,7 +4,9 @@
 // tile, assigned to one rank by the tiling problem (bench/tiling/): the largest per-rank
 // send or receive volume is minimised under a load-balance constraint (tile_balance
 // percent of the mean work), by a greedy assignment or a MILP warm-started from it
-// (tile_solver; bench/tiling/tiled_layout.hpp says when the MILP's answer is used). A rank receives, in one
+// (tile_solver; bench/tiling/tiled_layout.hpp says when the MILP's answer is used; where
+// the tiles do not pack under the cap the greedy's answer over it stands, and the
+// record's planner shows the load). At most 128 blocks (P tile_blocks). A rank receives, in one
 // grouped exchange, the Q blocks and K, V blocks of the tiles it computes that it does
 // not hold; it attends the tiles whose blocks it holds first, so that exchange overlaps
 // them, then the others. Its tiles of another rank's query block are merged by LSE into

@@ -56,8 +56,8 @@ class TiledBuilder {
     in_takes_part_ = in_member[static_cast<size_t>(rank)] != 0;
     out_takes_part_ = out_member[static_cast<size_t>(rank)] != 0;
     plan_ = start_plan(p, rank, "tiled", {Range{first_ * c_, l.per_rank * c_}}, std::move(groups), &roles_);
-    // The partial-output senders: the rank's query blocks are q_in_'s (it computes a tile
-    // of each, and holds none of them).
+    // The partials this rank receives: for each block it holds, every other rank that
+    // computes some of its rows.
     for (int k = 0; k < l.per_rank; ++k)
       for (int q = 0; q < p.P; ++q)
         if (q != rank && !l.segments(q, first_ + k).empty()) incoming_.push_back({q, first_ + k});

@@ -59,8 +59,9 @@ struct TilingSolution {
 // heuristics: (a) tiles by decreasing work, each to the rank (under the cap when any
 // fits) that raises the objective least, ties to the owner of its query block, then of
 // its key block, then the least loaded; (b) every tile on its query block's owner, then,
-// while a rank is over the cap, the move of one of its tiles that raises the objective
-// least. The warm start and fallback of the MILP. Throws std::invalid_argument for an
+// while the most loaded rank is over the cap, the move of one of its tiles to a rank with
+// room that raises the objective least (ending when none of its tiles fits elsewhere).
+// Either may leave a rank over the cap when the tiles do not pack under it. The warm start and fallback of the MILP. Throws std::invalid_argument for an
 // inconsistent problem.
 TilingSolution solve_greedy(const TilingProblem& p);
 

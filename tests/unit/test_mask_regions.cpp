@@ -216,6 +216,13 @@ TEST(MaskRegions, BadParametersAreNamed) {
   EXPECT_EQ(error_of(p), "mask_doc_tokens sum to 60 tokens, not S=64");
   p.mask_params.doc_tokens = {64, 0};
   EXPECT_EQ(error_of(p), "mask_doc_tokens[1] is 0; documents have >= 1 token");
+  const int64_t big = int64_t{1} << 62;  // four of them wrap around to 0 in int64
+  p.mask_params.doc_tokens = {big, big, big, big + 64};
+  EXPECT_EQ(error_of(p), "mask_doc_tokens sum to more than S=64 tokens");
+  p = masked(Mask::Strided, 1 << 20);
+  p.mask_params.blocks = 8192;
+  p.mask_params.group = 1;
+  EXPECT_EQ(error_of(p), "mask_blocks 8192 exceeds 4096");
   p = masked(Mask::BlockCausal, 10);
   EXPECT_EQ(error_of(p), "mask_frames 21 exceeds S=10 tokens");
   p = masked(Mask::SlidingWindow, 64);

@@ -1,7 +1,7 @@
 // The tiled schedule's layout and assignment (bench/tiling/tiled_layout.hpp): tiles cover
 // exactly the mask, every rank's work within tile_balance of the mean, the traffic the
-// plan moves equal to the tiling problem's objective terms, and block-sparse masks moving
-// less than ring at MHA.
+// plan moves at most the tiling problem's terms (partials move per segment, not per
+// block), and block-sparse masks moving less than ring at MHA.
 #include <gtest/gtest.h>
 
 #include <algorithm>
