@@ -38,20 +38,8 @@ std::vector<int> add_chunk_attention(Plan& plan, const Problem& p, const HeadExc
       const Range rq{pieces[i].q.begin - qh.begin, pieces[i].q.size};
       const Range rkv{pieces[i].kv.begin - kvh.begin, pieces[i].kv.size};
       const TileOutputs::Target out = outputs.target(0, t.q, static_cast<int>(i));
-      AttentionOp a;
-      a.q = hx.q(c).view(t.q, rq);
-      a.k = hx.k(c).view(t.k, rkv);
-      a.v = hx.v(c).view(t.k, rkv);
-      a.o = out.o;
-      a.has_lse = out.has_lse;
-      a.lse = out.lse;
-      a.causal = t.mask.causal;
-      a.diag = t.mask.diag;
-      a.window = t.mask.window;
-      a.scale = static_cast<float>(p.softmax_scale());
-      a.heads = pieces[i].q;
-      a.q_tokens = t.q;
-      a.k_tokens = t.k;
+      const AttentionOp a =
+          tile_attention(p, hx.q(c).view(t.q, rq), hx.k(c).view(t.k, rkv), hx.v(c).view(t.k, rkv), out, t, pieces[i].q);
       std::vector<int> tile_deps = deps;
       tile_deps.insert(tile_deps.end(), out.deps.begin(), out.deps.end());
       const std::string tag =

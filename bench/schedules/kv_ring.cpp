@@ -145,20 +145,10 @@ class RingBuilder {
     const Range rkv{pc.kv.begin - ring_.kv_heads.begin, pc.kv.size};
     const Range q_rows{t.qs * c_ + t.rows.begin, t.rows.size}, k_rows{t.ks * c_ + t.keys.begin, t.keys.size};
     const TileOutputs::Target out = outputs_.target(t.qs, t.rows, pi);
-    AttentionOp a;
-    a.q = ring_.q.view(q_rows, rq);
-    a.k = hold_k.view(k_rows, rkv);
-    a.v = hold_v.view(k_rows, rkv);
-    a.o = out.o;
-    a.has_lse = out.has_lse;
-    a.lse = out.lse;
-    a.causal = t.mask.causal;
-    a.diag = t.mask.diag;
-    a.window = t.mask.window;
-    a.scale = static_cast<float>(p_.softmax_scale());
-    a.heads = pc.q;
-    a.q_tokens = Range{mine_[t.qs].begin + t.rows.begin, t.rows.size};
-    a.k_tokens = Range{held_chunks(k)[t.ks].begin + t.keys.begin, t.keys.size};
+    const MaskRegion tile{Range{mine_[t.qs].begin + t.rows.begin, t.rows.size},
+                          Range{held_chunks(k)[t.ks].begin + t.keys.begin, t.keys.size}, t.mask};
+    const AttentionOp a = tile_attention(p_, ring_.q.view(q_rows, rq), hold_k.view(k_rows, rkv),
+                                         hold_v.view(k_rows, rkv), out, tile, pc.q);
     std::vector<int> deps = ready;
     deps.insert(deps.end(), out.deps.begin(), out.deps.end());  // the partial is free again
     const std::string tag = tags(k, slots_, t, pieces_.size(), pi);

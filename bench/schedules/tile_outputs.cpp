@@ -6,6 +6,25 @@
 
 namespace cpb {
 
+AttentionOp tile_attention(const Problem& p, const View& q, const View& k, const View& v,
+                           const TileOutputs::Target& out, const MaskRegion& tile, Range heads) {
+  AttentionOp a;
+  a.q = q;
+  a.k = k;
+  a.v = v;
+  a.o = out.o;
+  a.has_lse = out.has_lse;
+  a.lse = out.lse;
+  a.causal = tile.mask.causal;
+  a.diag = tile.mask.diag;
+  a.window = tile.mask.window;
+  a.scale = static_cast<float>(p.softmax_scale());
+  a.heads = heads;
+  a.q_tokens = tile.q;
+  a.k_tokens = tile.k;
+  return a;
+}
+
 TileOutputs::TileOutputs(const Problem& p, const DenseTensor& out, int slots, int64_t c, Range q_heads,
                          std::vector<HeadPiece> pieces, int out_lse)
     : p_(p), out_(out), slots_(slots), c_(c), q_heads_(q_heads), pieces_(std::move(pieces)), out_lse_(out_lse),

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/mask/mask_regions.hpp"
 #include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
 #include "bench/schedules/layout.hpp"
@@ -89,5 +90,11 @@ class TileOutputs {
   int lse_part_ = -1, lse_acc_ = -1;
   std::vector<int> done_;
 };
+
+// The attention step of one tile: q, k, v the views it reads, `out` where it writes (from
+// TileOutputs::target), `tile` its global query and key tokens and its mask, `heads` its
+// global query heads; the problem's softmax scale.
+AttentionOp tile_attention(const Problem& p, const View& q, const View& k, const View& v,
+                           const TileOutputs::Target& out, const MaskRegion& tile, Range heads);
 
 }  // namespace cpb

@@ -190,20 +190,8 @@ class TiledBuilder {
     TileOutputs& outputs = outputs_of(t.q_block);
     const Range rows = rows_in_block(m);
     const TileOutputs::Target out = outputs.target(slot_of(t.q_block), rows, 0);
-    AttentionOp a;
-    a.q = q_view(m.q, pc.q);
-    a.k = kv_view(roles_.k, k_recv_, m.k, pc.kv);
-    a.v = kv_view(roles_.v, v_recv_, m.k, pc.kv);
-    a.o = out.o;
-    a.has_lse = out.has_lse;
-    a.lse = out.lse;
-    a.causal = m.mask.causal;
-    a.diag = m.mask.diag;
-    a.window = m.mask.window;
-    a.scale = static_cast<float>(p_.softmax_scale());
-    a.heads = pc.q;
-    a.q_tokens = m.q;
-    a.k_tokens = m.k;
+    const AttentionOp a = tile_attention(p_, q_view(m.q, pc.q), kv_view(roles_.k, k_recv_, m.k, pc.kv),
+                                         kv_view(roles_.v, v_recv_, m.k, pc.kv), out, m, pc.q);
     std::vector<int> deps = out.deps;
     if (in >= 0) deps.push_back(in);
     const int id = plan_.add_step(kComputeLane, "attn" + tag, a, std::move(deps));
