@@ -86,12 +86,7 @@ TEST(SchedulesMasks, EveryScheduleRunsEveryMask) {
 // A block-sparse mask cuts attention work: Ring's ranks compute only the non-empty tiles,
 // and the plan's FLOPs shrink with the mask's density.
 TEST(SchedulesMasks, RingSkipsEmptyBlocks) {
-  Problem p;
-  p.P = 4;
-  p.S = 256;
-  p.H = p.Hkv = 2;
-  p.D = 8;
-  p.mask = Mask::Causal;
+  Problem p = test::make_problem(4, 256, 2, 2, 8, 1, Mask::Causal);
   // Rank 3 holds tokens [192, 256): causal, 64 * 192 + 64 * 65 / 2 pairs.
   EXPECT_EQ(plan_flops(find_schedule("ring")->plan(p, 3)), 4.0 * 8 * 2 * (64 * 192 + 64 * 65 / 2));
   // Streaming (8 blocks of 32): blocks 6 and 7 each see the sink, two local blocks and

@@ -13,20 +13,12 @@
 #include "bench/plan/plan_check.hpp"
 #include "bench/schedule.hpp"
 #include "bench/tiling/tiled_layout.hpp"
+#include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {
 namespace {
 
-Problem problem(int P, int64_t S, Mask m, int H = 8, int Hkv = 8) {
-  Problem p;
-  p.P = P;
-  p.S = S;
-  p.H = H;
-  p.Hkv = Hkv;
-  p.D = 16;
-  p.mask = m;
-  return p;
-}
+Problem problem(int P, int64_t S, Mask m) { return test::make_problem(P, S, 8, 8, 16, 1, m); }
 
 const Mask kSparse[] = {Mask::Strided, Mask::GlobalLocal, Mask::Star, Mask::Streaming, Mask::Document,
                         Mask::BlockCausal, Mask::SlidingWindow};
