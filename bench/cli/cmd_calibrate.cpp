@@ -11,7 +11,7 @@
 #include "bench/cli/commands.hpp"
 #include "bench/cli/error_path.hpp"
 #include "bench/cli/runtime_select.hpp"
-#include "bench/report/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/report/result_file.hpp"
 #include "bench/sim/calibrate_grid.hpp"

@@ -15,7 +15,7 @@
 #include "bench/probe/probe_runner.hpp"
 #include "bench/probe/probe_setup.hpp"
 #include "bench/sweep/provenance.hpp"
-#include "bench/report/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/report/probe_table.hpp"
 #include "bench/report/progress.hpp"

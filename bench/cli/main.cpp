@@ -14,6 +14,7 @@
 #include "base/exit_code.hpp"
 #include "bench/cli/commands.hpp"
 #include "bench/cli/error_path.hpp"
+#include "bench/cli/tiling_cache_env.hpp"
 #include "bench/config/diagnostics.hpp"
 #include "bench/config/overrides.hpp"
 #include "bench/config/schema.hpp"
@@ -262,6 +263,7 @@ int main(int argc, char** argv) {
     return cpb::exit_code::bad_input;  // usage errors, like every other bad input
   }
 
+  cpb::configure_tiling_cache();
   // run, probe and calibrate catch their own errors (they end the whole MPI job); the commands
   // without MPI end here (bench/cli/error_path.hpp).
   if (*run_cmd) return cpb::cmd_run(run, &argc, &argv);

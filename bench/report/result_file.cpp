@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "base/check.hpp"
-#include "bench/report/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
 namespace cpb {
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <tuple>
 
-#include "bench/report/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
 namespace cpb {
 namespace {

@@ -1,12 +1,14 @@
 #include "bench/tiling/tiled_layout.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "bench/tiling/tiling_cache.hpp"
 #include "bench/tiling/tiling_milp.hpp"
 
 namespace cpb {
@@ -85,20 +87,51 @@ TilingSolution solve(const TilingProblem& tp, TileSolver solver) {
   return greedy;
 }
 
-std::shared_ptr<const TiledLayout> build(const Problem& p) {
+// How solve() answers: the solver and every limit that can change its answer.
+std::string solve_method(TileSolver solver) {
+  if (solver == TileSolver::Greedy) return "greedy";
+  return "milp " + milp_solver_version() + " binaries<=" + std::to_string(kMilpMaxBinaries) +
+         " nodes<=" + std::to_string(kMilpMaxNodes);
+}
+
+// solve(), through the cache (tiling_cache.hpp) when it is on.
+TilingSolution solve_cached(const TilingProblem& tp, TileSolver solver, TilingCacheUse* use) {
+  const TilingCacheSettings& cache = tiling_cache();
+  if (cache.dir.empty()) {
+    use->status = "off: " + cache.off_reason;
+    return solve(tp, solver);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const nlohmann::json key = tiling_cache_key(tp, solve_method(solver), cache.code);
+  use->file = tiling_cache_file(cache.dir, key);
+  TilingSolution s;
+  std::string why;
+  if (load_cached_tiling(use->file, key, tp, &s, &why)) {
+    use->status = "hit";
+    use->load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return s;
+  }
+  if (why != "absent") use->note = "ignored the cache file: " + why;
+  s = solve(tp, solver);
+  const std::string error = store_cached_tiling(use->file, key, s);
+  use->status = error.empty() ? "stored" : "not stored: " + error;
+  return s;
+}
+
+}  // namespace
+
+std::shared_ptr<const TiledLayout> build_tiled_layout(const Problem& p) {
   auto l = std::make_shared<TiledLayout>();
   l->ranks = p.P;
   l->per_rank = p.tile_blocks;
   l->c = p.S / (static_cast<int64_t>(p.P) * p.tile_blocks);
   l->tiles = make_tiles(p, *l);
   l->problem = make_problem(p, *l);
-  l->solution = solve(l->problem, p.tile_solver);
+  l->solution = solve_cached(l->problem, p.tile_solver, &l->cache);
   for (size_t t = 0; t < l->tiles.size(); ++t) l->tiles[t].rank = l->solution.rank_of[t];
   l->index_ranks();
   return l;
 }
-
-}  // namespace
 
 void TiledLayout::index_ranks() {
   segments_.assign(static_cast<size_t>(ranks) * static_cast<size_t>(blocks()), {});
@@ -125,7 +158,11 @@ nlohmann::json tiling_json(const TiledLayout& l) {
           {"gap", s.gap},
           {"solve_s", s.solve_s},
           {"tiles", l.tiles.size()},
-          {"load_max_over_mean", mean > 0 ? *std::max_element(load.begin(), load.end()) / mean : 0.0}};
+          {"load_max_over_mean", mean > 0 ? *std::max_element(load.begin(), load.end()) / mean : 0.0},
+          {"cache", l.cache.status},
+          {"cache_file", l.cache.file},
+          {"cache_load_s", l.cache.load_s},
+          {"cache_note", l.cache.note}};
 }
 
 Reason tiled_layout_error(const Problem& p) {
@@ -146,7 +183,7 @@ const TiledLayout& tiled_layout(const Problem& p) {
                           " solver=" + std::to_string(static_cast<int>(p.tile_solver));
   const std::lock_guard<std::mutex> lock(mu);
   std::shared_ptr<const TiledLayout>& l = cache[key];
-  if (!l) l = build(p);
+  if (!l) l = build_tiled_layout(p);
   return *l;
 }
 

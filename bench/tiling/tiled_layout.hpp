@@ -12,12 +12,14 @@
 // that computes a tile of key block j receives K_j and V_j.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "bench/mask/mask_regions.hpp"
 #include "bench/problem.hpp"
+#include "bench/tiling/tiling_cache.hpp"
 #include "bench/tiling/tiling_problem.hpp"
 
 namespace cpb {
@@ -36,6 +38,7 @@ struct TiledLayout {
   std::vector<TiledTile> tiles;  // ordered by query block, then key block
   TilingProblem problem;         // the assignment problem the tiles posed
   TilingSolution solution;       // its solution, which set TiledTile::rank
+  TilingCacheUse cache;          // whether it came from the cache (tiling_cache.hpp)
 
   int blocks() const { return ranks * per_rank; }
   int owner(int block) const { return block / per_rank; }
@@ -62,8 +65,13 @@ struct TiledLayout {
 Reason tiled_layout_error(const Problem& p);
 
 // The assignment's facts for a record: {"solver", "status", "objective_bytes",
-// "bound_bytes", "gap", "solve_s", "tiles", "load_max_over_mean"}.
+// "bound_bytes", "gap", "solve_s" (of the solve that found it, also on a cache hit),
+// "tiles", "load_max_over_mean", "cache" (TilingCacheUse::status), "cache_file",
+// "cache_load_s", "cache_note"}.
 nlohmann::json tiling_json(const TiledLayout& layout);
+
+// The layout of `p`, built anew (solved, or read from the tiling cache).
+std::shared_ptr<const TiledLayout> build_tiled_layout(const Problem& p);
 
 // The layout of `p` (built on the first call for its shape, mask and tile options, then
 // shared). Precondition: tiled_layout_error(p) is none.

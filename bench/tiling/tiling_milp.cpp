@@ -278,4 +278,13 @@ TilingSolution solve_milp(const TilingProblem& p, const MilpOptions& opt, const 
 #endif
 }
 
+std::string milp_solver_version() {
+#ifdef CPB_HAVE_HIGHS
+  return "HiGHS " + std::to_string(HIGHS_VERSION_MAJOR) + "." + std::to_string(HIGHS_VERSION_MINOR) + "." +
+         std::to_string(HIGHS_VERSION_PATCH);
+#else
+  return "none";
+#endif
+}
+
 }  // namespace cpb

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "bench/tiling/tiling_problem.hpp"
 
@@ -52,5 +53,8 @@ struct MilpOptions {
 // (its solver, bound 0) with status "no MILP solver in this build". Throws std::invalid_argument for an inconsistent
 // problem, a warm start of the wrong size or ranks, or options out of range.
 TilingSolution solve_milp(const TilingProblem& p, const MilpOptions& opt, const TilingSolution& warm_start);
+
+// The MILP solver of this build and its version, e.g. "HiGHS 1.15.1"; "none" without one.
+std::string milp_solver_version();
 
 }  // namespace cpb

@@ -1,4 +1,4 @@
-#include "bench/report/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
