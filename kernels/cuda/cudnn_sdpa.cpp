@@ -5,6 +5,7 @@
 #define CUDNN_FRONTEND_SKIP_JSON_LIB
 #include <cudnn_frontend.h>
 
+#include <cstdint>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -25,7 +26,8 @@ enum Uid : int64_t { kQ = 1, kK, kV, kO, kStats };
 
 auto key_of(const SdpaDesc& d) {
   return std::tie(d.dtype, d.q.shape, d.q.stride, d.k.shape, d.k.stride, d.v.shape, d.v.stride, d.o.shape,
-                  d.o.stride, d.stats, d.lse_stride, d.causal, d.scale, d.sm_count);
+                  d.o.stride, d.stats, d.lse_stride, d.mask.causal, d.mask.diag, d.mask.window, d.scale,
+                  d.sm_count);
 }
 
 // cuDNN orders attention tensors [B, H, S, D]; the plan's views are [B, S, H, D].
@@ -38,7 +40,7 @@ std::string shape_text(const SdpaDesc& d) {
   return "B=" + std::to_string(d.q.shape[0]) + " Sq=" + std::to_string(d.q.shape[1]) +
          " Skv=" + std::to_string(d.k.shape[1]) + " Hq=" + std::to_string(d.q.shape[2]) +
          " Hk=" + std::to_string(d.k.shape[2]) + " D=" + std::to_string(d.q.shape[3]) + " " + to_string(d.dtype) +
-         (d.causal ? " causal" : " full") + (d.stats ? " +stats" : "");
+         " " + to_string(d.mask) + (d.stats ? " +stats" : "");
 }
 
 struct Entry {
@@ -53,7 +55,10 @@ std::string build(const SdpaDesc& d, cudnnHandle_t handle, Entry* e) {
   if (d.q.shape[0] != d.k.shape[0] || d.k.shape != d.v.shape || d.q.shape != d.o.shape ||
       d.q.shape[3] != d.k.shape[3] || d.k.shape[2] == 0 || d.q.shape[2] % d.k.shape[2] != 0)
     return "inconsistent attention shapes (" + shape_text(d) + ")";
-  if (d.causal && d.q.shape[1] != d.k.shape[1]) return "causal attention needs Sq == Skv (" + shape_text(d) + ")";
+  if (const std::string bad = tile_mask_error(d.mask, d.q.shape[1], d.k.shape[1]); !bad.empty())
+    return "invalid tile mask (" + shape_text(d) + "): " + bad;
+  if (d.mask.diag > INT32_MAX || d.mask.window - d.mask.diag > INT32_MAX || d.mask.window - d.mask.diag < INT32_MIN)
+    return "the tile's diagonal band does not fit cuDNN's int bounds (" + shape_text(d) + ")";
 
   auto g = std::make_shared<fe::graph::Graph>();
   g->set_io_data_type(d.dtype == DType::BF16 ? fe::DataType_t::BFLOAT16 : fe::DataType_t::HALF)
@@ -68,8 +73,12 @@ std::string build(const SdpaDesc& d, cudnnHandle_t handle, Entry* e) {
   auto K = tensor("K", kK, d.k);
   auto V = tensor("V", kV, d.v);
   auto opts = fe::graph::SDPA_attributes().set_name("sdpa").set_generate_stats(d.stats).set_attn_scale(d.scale);
-  if (d.causal)
-    opts.set_diagonal_alignment(fe::DiagonalAlignment_t::TOP_LEFT).set_diagonal_band_right_bound(0);
+  // Top-left band: keep j <= i + right and j > i - left (cudnn-frontend's sliding_window_mask).
+  if (d.mask.causal)
+    opts.set_diagonal_alignment(fe::DiagonalAlignment_t::TOP_LEFT)
+        .set_diagonal_band_right_bound(static_cast<int>(d.mask.diag));
+  if (d.mask.causal && d.mask.window > 0)
+    opts.set_diagonal_band_left_bound(static_cast<int>(d.mask.window - d.mask.diag));
   auto [O, Stats] = g->sdpa(Q, K, V, opts);
   O->set_output(true).set_uid(kO).set_dim(bhsd_dim(d.o)).set_stride(bhsd_stride(d.o));
   if (d.stats) {
@@ -115,13 +124,13 @@ SdpaDesc dense_sdpa_desc(DType dtype, int64_t B, int64_t Sq, int64_t Skv, int64_
   d.o = d.q;
   d.stats = stats;
   d.lse_stride = {Hq * Sq, Sq, 1, 1};
-  d.causal = causal;
+  d.mask.causal = causal;
   d.scale = scale;
   return d;
 }
 
 double sdpa_flops(const SdpaDesc& d) {
-  return attention_tile_flops(d.q.shape[0], d.q.shape[1], d.k.shape[1], d.q.shape[2], d.q.shape[3], d.causal);
+  return attention_tile_flops(d.q.shape[0], d.q.shape[1], d.k.shape[1], d.q.shape[2], d.q.shape[3], d.mask);
 }
 
 struct CudnnSdpa::Impl {

@@ -2,15 +2,17 @@
 //
 // Reads the plan's views in place: Q, K, V and O are strided [B, S, H, D] tensors (any
 // strides cuDNN accepts, e.g. a head slice of a larger buffer), so no copies are made.
-// bf16 or fp16 in and out, fp32 softmax and accumulation; full or causal (top-left
-// aligned: query i sees key j iff j <= i); GQA when Hq > Hk (query head i uses key/value
+// bf16 or fp16 in and out, fp32 softmax and accumulation; full, or causal with a diagonal
+// offset and a window (kernels/tile_mask.hpp: query i sees key j iff j <= i + diag, and
+// j > i + diag - window when window > 0; cuDNN's top-left diagonal band with right bound
+// diag and left bound window - diag); GQA when Hq > Hk (query head i uses key/value
 // head i / (Hq / Hk)). Optionally writes fp32 statistics [B, Hq, Sq, 1]: the natural-log
 // log-sum-exp of the SCALED scores of each query row, lse = max_j(s_j) + ln(sum_j exp(s_j
 // - max)), s_j = scale * q.k_j. That is cudnn-frontend's Stats output (max + log of the
 // sum of exponentials, natural log), the convention plan.hpp's AttentionOp asks for; the
 // GPU tests check it against the reference LSE.
 //
-// One cuDNN graph is built per distinct SdpaDesc (shape, strides, causal, stats, dtype,
+// One cuDNN graph is built per distinct SdpaDesc (shape, strides, mask, stats, dtype,
 // scale) and cached; building costs milliseconds to seconds, so runtimes prepare() every
 // descriptor of a plan before timing it.
 #pragma once
@@ -23,6 +25,7 @@
 #include <string>
 
 #include "base/dtype.hpp"
+#include "kernels/tile_mask.hpp"
 
 namespace cpb {
 
@@ -36,7 +39,7 @@ struct SdpaDesc {
   SdpaTensor q, k, v, o;
   bool stats = false;
   std::array<int64_t, 4> lse_stride{1, 1, 1, 1};  // of the fp32 stats [B, Hq, Sq, 1]
-  bool causal = false;
+  TileMask mask;  // full, or causal with a diagonal offset and a window (kernels/tile_mask.hpp)
   float scale = 1.0f;
   int sm_count = 0;  // engines chosen for this many SMs (leaving the rest to others); 0 = all
 

@@ -50,23 +50,26 @@ __device__ void combine(float& m, float& l, float m2, float l2) {
   m = mx;
 }
 
-__global__ void reference_kernel(const RefRow* rows, const __nv_bfloat16* K, const __nv_bfloat16* V, int64_t S,
-                                 int64_t D, bool causal, float scale, float* out, float* lse_out) {
+__global__ void reference_kernel(const RefRow* rows, const KeyRange* ranges, const __nv_bfloat16* K,
+                                 const __nv_bfloat16* V, int64_t S, int64_t D, float scale, float* out,
+                                 float* lse_out) {
   __shared__ float q[kRefMaxD];
   __shared__ float p[kThreads];
   __shared__ float red_m[kThreads];
   __shared__ float red_l[kThreads];
   const RefRow row = rows[blockIdx.x];
+  const KeyRange* row_ranges = ranges + row.first_range;
   const int tid = threadIdx.x;
   for (int64_t d = tid; d < D; d += kThreads) q[d] = input_value(Tensor::Q, row.b, row.token, row.head, d, D);
   __syncthreads();
-  const int64_t keys = causal ? row.token + 1 : S;
   const __nv_bfloat16* Kb = K + row.b * S * D;
   const __nv_bfloat16* Vb = V + row.b * S * D;
 
-  // Pass 1: the row's log-sum-exp, each thread over a strided subset of keys.
+  // Pass 1: the row's log-sum-exp, each thread over a strided subset of each key range.
   float m = -INFINITY, l = 0.f;
-  for (int64_t j = tid; j < keys; j += kThreads) combine(m, l, scale * dot_row(q, Kb + j * D, D), 1.f);
+  for (int r = 0; r < row.num_ranges; ++r)
+    for (int64_t j = row_ranges[r].begin + tid; j < row_ranges[r].end; j += kThreads)
+      combine(m, l, scale * dot_row(q, Kb + j * D, D), 1.f);
   red_m[tid] = m;
   red_l[tid] = l;
   __syncthreads();
@@ -77,20 +80,23 @@ __global__ void reference_kernel(const RefRow* rows, const __nv_bfloat16* K, con
   const float lse = red_m[0] + logf(red_l[0]);
   __syncthreads();
 
-  // Pass 2: out[d] = sum_j exp(s_j - lse) v_j[d]. A tile of kThreads probabilities goes to
-  // shared memory; then G = kThreads / D groups of D threads each sum a share of the tile.
+  // Pass 2: out[d] = sum_j exp(s_j - lse) v_j[d]. A tile of kThreads probabilities of one
+  // range goes to shared memory; then G = kThreads / D groups of D threads each sum a share.
   const int64_t groups = kThreads / D;
   const int64_t d = tid % D;
   const int64_t g = tid / D;
   float acc = 0.f;
-  for (int64_t base = 0; base < keys; base += kThreads) {
-    const int64_t j = base + tid;
-    p[tid] = j < keys ? expf(scale * dot_row(q, Kb + j * D, D) - lse) : 0.f;
-    __syncthreads();
-    const int64_t tile = min(int64_t{kThreads}, keys - base);
-    if (g < groups)
-      for (int64_t jj = g; jj < tile; jj += groups) acc = fmaf(p[jj], __bfloat162float(Vb[(base + jj) * D + d]), acc);
-    __syncthreads();
+  for (int r = 0; r < row.num_ranges; ++r) {
+    const int64_t first = row_ranges[r].begin, last = row_ranges[r].end;
+    for (int64_t base = first; base < last; base += kThreads) {
+      const int64_t j = base + tid;
+      p[tid] = j < last ? expf(scale * dot_row(q, Kb + j * D, D) - lse) : 0.f;
+      __syncthreads();
+      const int64_t tile = min(int64_t{kThreads}, last - base);
+      if (g < groups)
+        for (int64_t jj = g; jj < tile; jj += groups) acc = fmaf(p[jj], __bfloat162float(Vb[(base + jj) * D + d]), acc);
+      __syncthreads();
+    }
   }
   p[tid] = g < groups ? acc : 0.f;
   __syncthreads();
@@ -140,8 +146,9 @@ void generate_kv_head(Tensor t, int64_t kv_head, int64_t B, int64_t S, int64_t D
   CPB_CUDA_CHECK_LAUNCH();
 }
 
-void reference_attention(const RefRow* d_rows, int64_t n, const void* k_bf16, const void* v_bf16, int64_t S,
-                         int64_t D, bool causal, float scale, float* out, float* lse, cudaStream_t stream) {
+void reference_attention(const RefRow* d_rows, int64_t n, const KeyRange* d_ranges, const void* k_bf16,
+                         const void* v_bf16, int64_t S, int64_t D, float scale, float* out, float* lse,
+                         cudaStream_t stream) {
   if (D > kRefMaxD || D % 8 != 0)
     CPB_FATAL("reference_attention: D=" + std::to_string(D) + " is not a multiple of 8 up to " +
               std::to_string(kRefMaxD));
@@ -150,8 +157,8 @@ void reference_attention(const RefRow* d_rows, int64_t n, const void* k_bf16, co
   for (int64_t first = 0; first < n; first += 65535) {
     const int64_t count = std::min<int64_t>(65535, n - first);
     reference_kernel<<<static_cast<unsigned>(count), kThreads, 0, stream>>>(
-        d_rows + first, static_cast<const __nv_bfloat16*>(k_bf16), static_cast<const __nv_bfloat16*>(v_bf16), S, D,
-        causal, scale, out + first * D, lse + first);
+        d_rows + first, d_ranges, static_cast<const __nv_bfloat16*>(k_bf16),
+        static_cast<const __nv_bfloat16*>(v_bf16), S, D, scale, out + first * D, lse + first);
     CPB_CUDA_CHECK_LAUNCH();
   }
 }

@@ -12,13 +12,22 @@
 
 namespace cpb {
 
+// Keys [begin, end) of the global sequence.
+struct KeyRange {
+  int64_t begin = 0, end = 0;
+};
+
 // One query row: batch b, query head `head`, global token `token`; `local` is the row of
-// the output shard [B, S_local, H, D] that holds it (used by compare_rows).
+// the output shard [B, S_local, H, D] that holds it (used by compare_rows); the keys it
+// sees are ranges[first_range, first_range + num_ranges) of the KeyRange array passed
+// with it (disjoint, increasing, at least one key in all).
 struct RefRow {
   int32_t b = 0;
   int32_t head = 0;
   int64_t token = 0;
   int64_t local = 0;
+  int32_t first_range = 0;
+  int32_t num_ranges = 0;
 };
 
 // Largest head dimension the reference supports; D must also be a multiple of 8.
@@ -31,10 +40,12 @@ void generate_kv_head(Tensor t, int64_t kv_head, int64_t B, int64_t S, int64_t D
 
 // For each of the n rows (device array), all of whose heads use the key/value head held
 // in k_bf16/v_bf16 ([B, S, D], from generate_kv_head): out[r, :] (fp32 [n, D]) =
-// softmax(scale * q k^T) v over keys 0..S-1 (causal: keys 0..token), and lse[r] = natural
-// log-sum-exp of the scaled scores. Q is regenerated from the inputs. fp32 throughout.
-void reference_attention(const RefRow* d_rows, int64_t n, const void* k_bf16, const void* v_bf16, int64_t S,
-                         int64_t D, bool causal, float scale, float* out, float* lse, cudaStream_t stream);
+// softmax(scale * q k^T) v over the row's key ranges (device array d_ranges), and lse[r] =
+// natural log-sum-exp of the scaled scores. Q is regenerated from the inputs. fp32
+// throughout.
+void reference_attention(const RefRow* d_rows, int64_t n, const KeyRange* d_ranges, const void* k_bf16,
+                         const void* v_bf16, int64_t S, int64_t D, float scale, float* out, float* lse,
+                         cudaStream_t stream);
 
 // Per-row comparison of an output shard with the reference.
 struct RowCheck {

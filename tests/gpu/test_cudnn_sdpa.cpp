@@ -44,6 +44,10 @@ Problem problem_of(const Case& c) {
 
 // Reference LSE of every (b, h, s) row, laid out [B, H, S].
 std::vector<float> reference_lse(const Problem& p) {
+  std::vector<KeyRange> ranges;  // [token]: the keys it sees
+  for (int64_t s = 0; s < p.S; ++s) ranges.push_back(KeyRange{0, p.mask == Mask::Causal ? s + 1 : p.S});
+  DeviceBuffer d_ranges(ranges.size() * sizeof(KeyRange));
+  CPB_CUDA_CHECK(cudaMemcpy(d_ranges.get(), ranges.data(), d_ranges.bytes(), cudaMemcpyHostToDevice));
   std::map<int64_t, std::vector<RefRow>> by_kv;
   for (int64_t h = 0; h < p.H; ++h)
     for (int64_t b = 0; b < p.B; ++b)
@@ -53,6 +57,8 @@ std::vector<float> reference_lse(const Problem& p) {
         r.head = static_cast<int32_t>(h);
         r.token = s;
         r.local = s;
+        r.first_range = static_cast<int32_t>(s);
+        r.num_ranges = 1;
         by_kv[h / p.group_size()].push_back(r);
       }
   std::vector<float> out(static_cast<size_t>(p.B * p.H * p.S));
@@ -65,7 +71,7 @@ std::vector<float> reference_lse(const Problem& p) {
     CPB_CUDA_CHECK(cudaMemcpy(d_rows.get(), rows.data(), d_rows.bytes(), cudaMemcpyHostToDevice));
     generate_kv_head(Tensor::K, kv, p.B, p.S, p.D, k.get(), nullptr);
     generate_kv_head(Tensor::V, kv, p.B, p.S, p.D, v.get(), nullptr);
-    reference_attention(d_rows.as<RefRow>(), n, k.get(), v.get(), p.S, p.D, p.mask == Mask::Causal,
+    reference_attention(d_rows.as<RefRow>(), n, d_ranges.as<KeyRange>(), k.get(), v.get(), p.S, p.D,
                         static_cast<float>(p.softmax_scale()), ref.as<float>(), lse.as<float>(), nullptr);
     const std::vector<float> host = to_host_floats(lse, DType::FP32, rows.size());
     for (size_t i = 0; i < rows.size(); ++i)
@@ -160,7 +166,7 @@ TEST(CudnnSdpa, HeadSliceViewsMatchReference) {
     d.k = SdpaTensor{{B, S, hc / group, D}, {S * Hkv * D, Hkv * D, D, 1}};
     d.v = d.k;
     d.o = d.q;
-    d.causal = true;
+    d.mask.causal = true;
     d.scale = static_cast<float>(p.softmax_scale());
     int64_t ws_bytes = 0;
     ASSERT_EQ(sdpa.prepare(d, &ws_bytes), "");

@@ -61,9 +61,6 @@ class CudaRuntime final : public Runtime {
   Reason unsupported(const Problem& p, const RunOptions& opt) const override {
     if (Reason transport = cuda_transport_unsupported(opt, ctx_.device())) return transport;
     if (p.dtype == DType::FP32) return "cuDNN SDPA has no fp32 attention; use bf16 or fp16";
-    if (p.mask != Mask::Full && p.mask != Mask::Causal)
-      return std::string("the CUDA runtime runs the full and causal masks only; mask ") + to_string(p.mask) +
-             " needs tiles with a diagonal offset or a window and a masked GPU reference, which run on the CPU runtime";
     if (p.D % 8 != 0 || p.D > 256) return "cuDNN SDPA needs D a multiple of 8 up to 256 (D=" + std::to_string(p.D) + ")";
     // A lower bound before any plan exists: this rank's Q, K, V and O shards.
     const size_t s_local = static_cast<size_t>((p.S + p.P - 1) / p.P);

@@ -7,6 +7,7 @@
 #include "base/cuda/cuda_check.hpp"
 #include "base/cuda/device_buffer.hpp"
 #include "base/cuda/pinned_buffer.hpp"
+#include "bench/mask/mask_regions.hpp"
 #include "bench/runtime/tolerance.hpp"
 #include "kernels/cuda/reference_attention.hpp"
 
@@ -67,12 +68,44 @@ std::vector<RefRow> pick_rows(const Problem& p, const std::vector<int64_t>& toke
   return rows;
 }
 
+// The most regions any query row meets: a bound of the key ranges of one row.
+size_t most_regions_per_row(const std::vector<MaskRegion>& regions) {
+  std::vector<std::pair<int64_t, int>> edges;  // (token, +1 at a region's first row, -1 after its last)
+  for (const MaskRegion& r : regions) edges.emplace_back(r.q.begin, 1), edges.emplace_back(r.q.end(), -1);
+  std::sort(edges.begin(), edges.end());
+  int64_t open = 0, most = 0;
+  for (const auto& e : edges) most = std::max(most, open += e.second);
+  return static_cast<size_t>(most);
+}
+
+// The rows' key ranges (mask_row_keys), one list per distinct token, and each row's
+// first_range and num_ranges set to its token's list.
+std::vector<KeyRange> key_ranges(const std::vector<MaskRegion>& regions, std::vector<RefRow>* rows) {
+  std::vector<KeyRange> out;
+  std::map<int64_t, std::pair<int32_t, int32_t>> of_token;  // token -> (first, count)
+  std::vector<std::pair<int64_t, int64_t>> keys;
+  for (RefRow& r : *rows) {
+    auto [it, fresh] = of_token.try_emplace(r.token);
+    if (fresh) {
+      keys.clear();
+      mask_row_keys(regions, r.token, &keys);
+      it->second = {static_cast<int32_t>(out.size()), static_cast<int32_t>(keys.size())};
+      for (const auto& [first, last] : keys) out.push_back(KeyRange{first, last});
+    }
+    r.first_range = it->second.first;
+    r.num_ranges = it->second.second;
+  }
+  return out;
+}
+
 }  // namespace
 
 size_t verify_scratch_bytes(const Problem& p, int64_t s_local) {
   const size_t kv = 2 * static_cast<size_t>(p.B) * static_cast<size_t>(p.S) * static_cast<size_t>(p.D) * 2;
   const size_t rows = static_cast<size_t>(p.B) * static_cast<size_t>(s_local) * static_cast<size_t>(p.group_size());
-  return kv + rows * (static_cast<size_t>(p.D) * sizeof(float) + sizeof(float) + sizeof(RefRow) + sizeof(RowCheck));
+  const size_t ranges = static_cast<size_t>(s_local) * most_regions_per_row(mask_regions(p)) * sizeof(KeyRange);
+  return kv + ranges +
+         rows * (static_cast<size_t>(p.D) * sizeof(float) + sizeof(float) + sizeof(RefRow) + sizeof(RowCheck));
 }
 
 VerifyResult verify_attention(const Problem& p, const std::vector<Range>& tokens, const DeviceView& o,
@@ -83,7 +116,8 @@ VerifyResult verify_attention(const Problem& p, const std::vector<Range>& tokens
   if (o.shape != std::array<int64_t, 4>{p.B, static_cast<int64_t>(token_of.size()), p.H, p.D})
     CPB_FATAL("verify: the output view is not [B, S_local, H, D] for " + std::to_string(token_of.size()) +
               " local tokens");
-  const std::vector<RefRow> rows = pick_rows(p, token_of, mode);
+  std::vector<RefRow> rows = pick_rows(p, token_of, mode);
+  const std::vector<KeyRange> ranges = key_ranges(mask_regions(p), &rows);
   std::map<int64_t, std::vector<RefRow>> by_kv;  // key/value head -> its query rows
   for (const RefRow& r : rows) by_kv[r.head / p.group_size()].push_back(r);
   size_t most = 0;
@@ -94,6 +128,9 @@ VerifyResult verify_attention(const Problem& p, const std::vector<Range>& tokens
   DeviceBuffer d_rows(most * sizeof(RefRow)), ref(most * static_cast<size_t>(p.D) * sizeof(float));
   DeviceBuffer lse(most * sizeof(float)), checks(most * sizeof(RowCheck));
   PinnedBuffer host_checks(most * sizeof(RowCheck));  // the async copy back needs pinned memory
+  DeviceBuffer d_ranges(ranges.size() * sizeof(KeyRange));
+  CPB_CUDA_CHECK(cudaMemcpyAsync(d_ranges.get(), ranges.data(), ranges.size() * sizeof(KeyRange),
+                                 cudaMemcpyHostToDevice, stream));
   const RowCheck* host = host_checks.as<RowCheck>();
   double max_err = 0, max_ref = 0;
   for (const auto& [kv_head, list] : by_kv) {
@@ -101,7 +138,7 @@ VerifyResult verify_attention(const Problem& p, const std::vector<Range>& tokens
     generate_kv_head(Tensor::V, kv_head, p.B, p.S, p.D, v.get(), stream);
     const int64_t n = static_cast<int64_t>(list.size());
     CPB_CUDA_CHECK(cudaMemcpyAsync(d_rows.get(), list.data(), list.size() * sizeof(RefRow), cudaMemcpyHostToDevice, stream));
-    reference_attention(d_rows.as<RefRow>(), n, k.get(), v.get(), p.S, p.D, p.mask == Mask::Causal,
+    reference_attention(d_rows.as<RefRow>(), n, d_ranges.as<KeyRange>(), k.get(), v.get(), p.S, p.D,
                         static_cast<float>(p.softmax_scale()), ref.as<float>(), lse.as<float>(), stream);
     compare_rows(d_rows.as<RefRow>(), n, o, ref.as<float>(), checks.as<RowCheck>(), stream);
     CPB_CUDA_CHECK(cudaMemcpyAsync(host_checks.get(), checks.get(), list.size() * sizeof(RowCheck), cudaMemcpyDeviceToHost,
