@@ -72,6 +72,10 @@ std::vector<OptionSpec> make_option_specs() {
                nullptr, "tiled: the assignment: greedy, or the MILP (HiGHS) warm-started from it",
                [](const Problem& p) { return json(to_string(p.tile_solver)); },
                [](Problem* p, const json& x) { p->tile_solver = enum_of<TileSolver>(kTileSolvers, x); }});
+  v.push_back({Option::TileU, "tile_u", OptionKind::Size, {}, kIntMax, 1, true, false, "u",
+               "tiled: Ulysses degree u: query heads over groups of u consecutive ranks, tiles over the P / u groups",
+               [](const Problem& p) { return json(p.tile_u); },
+               [](Problem* p, const json& x) { p->tile_u = x.get<int>(); }});
   return v;
 }
 std::map<std::string, std::unique_ptr<Schedule>>& registry() {

@@ -13,10 +13,15 @@
 // one partial output per row segment, which a second exchange returns with its LSE to
 // the block's owner; the owner merges them with its own tiles' results into O
 // (tile_outputs.hpp). Bytes and FLOPs follow from the assignment (model()).
+// With tile_u = u > 1, heads come first: an all-to-all inside groups of u consecutive
+// ranks (as usp's) gives member j of each group query-head slice j over the group's
+// tokens; the P / u ranks holding slice j tile the mask among themselves (a tiling
+// problem of P / u ranks and the slice's heads), and the reverse all-to-all returns O
+// (tiled_plan.hpp). The all-to-alls do not overlap; inside each slice's world the tiling
+// overlaps as above.
 #include "bench/schedule.hpp"
 #include "bench/schedules/layout.hpp"
 #include "bench/schedules/tiled_plan.hpp"
-#include "bench/tiling/tiled_layout.hpp"
 
 namespace cpb {
 namespace {
@@ -28,19 +33,19 @@ class Tiled final : public Schedule {
     return "block-sparse tiles assigned to ranks by the tiling problem; inputs and partial outputs point to point";
   }
   std::vector<Option> options() const override {
-    return {Option::TileBlocks, Option::TileBalance, Option::TileSolver};
+    return {Option::TileBlocks, Option::TileBalance, Option::TileSolver, Option::TileU};
   }
 
   Reason unsupported(const Problem& p) const override {
     if (Reason e = basic_problem_error(p, "tiled")) return e;
-    return tiled_layout_error(p);
+    return tiled_error(p);
   }
 
-  Model model(const Problem& p, int rank) const override { return tiled_model(p, rank, tiled_layout(p)); }
+  Model model(const Problem& p, int rank) const override { return tiled_model(p, rank); }
 
-  Plan plan(const Problem& p, int rank) const override { return tiled_plan(p, rank, tiled_layout(p)); }
+  Plan plan(const Problem& p, int rank) const override { return tiled_plan(p, rank); }
 
-  nlohmann::json planner(const Problem& p) const override { return tiling_json(tiled_layout(p)); }
+  nlohmann::json planner(const Problem& p) const override { return tiled_planner(p); }
 };
 
 }  // namespace

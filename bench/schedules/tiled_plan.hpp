@@ -1,5 +1,13 @@
-// The plan and the model of the tiled schedule (tiled.cpp) for one rank of a layout
-// (bench/tiling/tiled_layout.hpp).
+// The plan and the model of the tiled schedule (tiled.cpp) for one rank, from the layouts
+// of its tiling problems (bench/tiling/tiled_layout.hpp).
+//
+// With tile_u = u > 1 the plan first runs the Ulysses head exchange inside each group of u
+// consecutive ranks (head_exchange.hpp, as usp does): member j of every group then holds
+// query-head slice j (and its key/value heads) over its group's tokens, and the P / u
+// ranks holding slice j form one tiling world, whose layout has P / u ranks and the
+// slice's heads; the steps below run in that world (exchange peers are its ranks, the
+// groups of its two exchanges follow the Ulysses groups in Plan::groups), and the reverse
+// head exchange returns O to the sequence sharding. u = 1 is the plain schedule below.
 //
 // Lanes: compute (attention, merges, copies) and comm (the two exchanges). Steps:
 //  1. "in": one SendRecv among the ranks that send or receive an input (Plan::groups[1];
@@ -8,7 +16,8 @@
 //     V, one transfer per batch; receives into q_in / k_in / v_in.
 //  2. the attention of every tile piece the rank computes, first those whose blocks it
 //     holds (independent of "in"), then the others (after "in"), each in block order;
-//     labels attn[q=<query block>,k=<key block>], ",t=<piece>" when a tile has several.
+//     labels attn[q=<query block>,k=<key block>], ",t=<piece>" when a tile has several,
+//     ",h=<GQA piece>" when the heads cut a key/value group (u > 1, uneven heads).
 //  3. its tiles of other ranks' query blocks merged into one partial output and LSE per
 //     row segment (tile_outputs.hpp with out_lse), then "out": one SendRecv among the
 //     ranks that move partials (Plan::groups[2]) returning each segment's output rows (per
@@ -23,9 +32,20 @@
 
 namespace cpb {
 
-Plan tiled_plan(const Problem& p, int rank, const TiledLayout& layout);
+// The tiling problem of slice `slice` under tile_u = u: P / u ranks (the slice's members
+// of the P / u Ulysses groups), the slice's query heads and the key/value heads they use.
+// u = 1: `p` itself (one slice).
+Problem tiled_slice_problem(const Problem& p, int slice);
 
-// Bytes the plan of `rank` sends and receives and its attention FLOPs, from the layout.
-Model tiled_model(const Problem& p, int rank, const TiledLayout& layout);
+// Why the tiled schedule cannot split `p` (tile_u, its head split, the slice's layout), or none.
+Reason tiled_error(const Problem& p);
+
+Plan tiled_plan(const Problem& p, int rank);
+
+// Bytes the plan of `rank` sends and receives and its attention FLOPs, from the layouts.
+Model tiled_model(const Problem& p, int rank);
+
+// The record's planner: the assignment of slice 0 (the one with the most heads).
+nlohmann::json tiled_planner(const Problem& p);
 
 }  // namespace cpb

@@ -46,14 +46,17 @@ std::vector<Problem> masks() {
 
 struct Variant {
   std::string schedule;
-  int chunks = 1, usp_u = 0;
+  int chunks = 1, usp_u = 0, tile_u = 1;
 };
 
-// Schedules and the options that change their tiles: HCMS chunk counts, USP degrees.
+// Schedules and the options that change their tiles: HCMS chunk counts, USP and tiled
+// Ulysses degrees.
 std::vector<Variant> variants(int P) {
   std::vector<Variant> v = {{"ulysses"}, {"hcms", 2}, {"hcms", 3}, {"ring"}, {"zigzag_ring"}, {"tiled"}};
   for (int u = 1; u <= P; ++u)
     if (P % u == 0) v.push_back({"usp", 1, u});
+  for (int u = 2; u <= P; ++u)
+    if (P % u == 0) v.push_back({"tiled", 1, 0, u});
   return v;
 }
 
@@ -73,6 +76,7 @@ TEST(SchedulesMasks, EveryScheduleRunsEveryMask) {
         p.B = 1 + index % 5 / 4;
         p.chunks = v.chunks;
         p.usp_u = v.usp_u;
+        p.tile_u = v.tile_u;
         const Schedule* s = find_schedule(v.schedule);
         ASSERT_NE(s, nullptr);
         if (s->unsupported(p)) continue;
@@ -80,7 +84,7 @@ TEST(SchedulesMasks, EveryScheduleRunsEveryMask) {
         const std::vector<std::string> errors = check_plans(test::all_plans(*s, p), p);
         EXPECT_TRUE(errors.empty()) << v.schedule << " " << describe(p) << join(errors);
       }
-  EXPECT_EQ(checked, 489);
+  EXPECT_EQ(checked, 575);
 }
 
 // A block-sparse mask cuts attention work: Ring's ranks compute only the non-empty tiles,
