@@ -5,13 +5,13 @@
 #include <iostream>
 #include <memory>
 
+#include "base/atomic_file.hpp"
 #include "base/exit_code.hpp"
 #include "base/interrupt.hpp"
 #include "base/usage_error.hpp"
 #include "bench/cli/commands.hpp"
 #include "bench/cli/error_path.hpp"
 #include "bench/cli/runtime_select.hpp"
-#include "base/atomic_file.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/report/result_file.hpp"
 #include "bench/sim/calibrate_grid.hpp"

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "base/atomic_file.hpp"
 #include "base/exit_code.hpp"
 #include "base/interrupt.hpp"
 #include "bench/cli/commands.hpp"
@@ -15,7 +16,6 @@
 #include "bench/probe/probe_runner.hpp"
 #include "bench/probe/probe_setup.hpp"
 #include "bench/sweep/provenance.hpp"
-#include "base/atomic_file.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/report/probe_table.hpp"
 #include "bench/report/progress.hpp"

@@ -4,11 +4,21 @@
 #include <string>
 
 namespace cpb {
+namespace {
+
+#ifdef NDEBUG
+constexpr const char* kCompiler = "compiler " __VERSION__ " NDEBUG";
+#else
+constexpr const char* kCompiler = "compiler " __VERSION__;
+#endif
+
+}  // namespace
 
 TilingCacheSettings tiling_cache_from_env(const char* cpb_tiling_cache, const char* xdg_cache_home, const char* home,
                                           const BuildCommit& commit) {
   TilingCacheSettings s;
-  s.code = record_commit(commit);
+  // Two builds of one commit solve alike only with the same compiler and settings.
+  s.code = record_commit(commit) + " " + kCompiler;
   const auto off = [&s](const std::string& why) {
     s.dir.clear();
     s.off_reason = why;
@@ -25,7 +35,7 @@ TilingCacheSettings tiling_cache_from_env(const char* cpb_tiling_cache, const ch
   } else {
     return off("neither CPB_TILING_CACHE, XDG_CACHE_HOME nor HOME names a directory");
   }
-  if (!commit_names_code(commit)) return off("the build's commit " + s.code + " does not name its code");
+  if (!commit_names_code(commit)) return off("the build's commit " + record_commit(commit) + " does not name its code");
   return s;
 }
 

@@ -2,7 +2,8 @@
 // CPB_TILING_CACHE names it ("off" or empty: no cache); unset, it is
 // $XDG_CACHE_HOME/cpbench/tiling, else $HOME/.cache/cpbench/tiling. The cache is off in a
 // build whose commit does not name its code (a dirty tree), where the key could not tell
-// two versions of the planner apart.
+// two versions of the planner apart. The code in every key is the commit and the compiler
+// (version, NDEBUG).
 #pragma once
 
 #include "bench/sweep/git_commit.hpp"

@@ -7,8 +7,8 @@
 #include <exception>
 #include <stdexcept>
 
-#include "base/check.hpp"
 #include "base/atomic_file.hpp"
+#include "base/check.hpp"
 
 namespace cpb {
 

@@ -1,5 +1,6 @@
 #include "bench/schedules/tiled_plan.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -410,6 +411,17 @@ Model tiled_model(const Problem& p, int rank) {
   return m;
 }
 
-nlohmann::json tiled_planner(const Problem& p) { return tiling_json(tiled_layout(tiled_slice_problem(p, 0))); }
+nlohmann::json tiled_planner(const Problem& p) {
+  nlohmann::json j = tiling_json(tiled_layout(tiled_slice_problem(p, 0)));
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 over every slice's rank of each tile
+  for (int slice = 0; slice < p.tile_u; ++slice)
+    for (const int r : tiled_layout(tiled_slice_problem(p, slice)).solution.rank_of)
+      for (int byte = 0; byte < 4; ++byte) {
+        h ^= static_cast<uint64_t>((static_cast<uint32_t>(r) >> (8 * byte)) & 0xffu);
+        h *= 0x100000001b3ull;
+      }
+  j["assignment_digest"] = h >> 12;  // 52 bits: exact in a double, for the ranks' agreement
+  return j;
+}
 
 }  // namespace cpb

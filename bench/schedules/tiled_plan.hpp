@@ -10,18 +10,18 @@
 // head exchange returns O to the sequence sharding. u = 1 is the plain schedule below.
 //
 // Lanes: compute (attention, merges, copies) and comm (the two exchanges). Steps:
-//  1. "in": one SendRecv among the ranks that send or receive an input (Plan::groups[1];
-//     the others have no such step): each sends the Q block and the K, V blocks it holds
+//  1. "in": one SendRecv among the ranks that send or receive an input (Plan::groups[1]
+//     when u = 1; the others have no such step): each sends the Q block and the K, V blocks it holds
 //     to every rank computing a tile of them, per block in block order, Q before K before
 //     V, one transfer per batch; receives into q_in / k_in / v_in.
 //  2. the attention of every tile piece the rank computes, first those whose blocks it
 //     holds (independent of "in"), then the others (after "in"), each in block order;
 //     labels attn[q=<query block>,k=<key block>], ",t=<piece>" when a tile has several,
-//     ",h=<GQA piece>" when the heads cut a key/value group (u > 1, uneven heads).
+//     ",h=<GQA piece>" when a slice's heads cut a key/value group (u > 1).
 //  3. its tiles of other ranks' query blocks merged into one partial output and LSE per
 //     row segment (tile_outputs.hpp with out_lse), then "out": one SendRecv among the
-//     ranks that move partials (Plan::groups[2]) returning each segment's output rows (per
-//     batch) and LSE to the block's owner.
+//     ranks that move partials (Plan::groups[2] when u = 1) returning each segment's
+//     output rows (per batch) and LSE to the block's owner.
 //  4. the owner merges every received partial into its own tiles' results and writes O.
 #pragma once
 
@@ -34,7 +34,8 @@ namespace cpb {
 
 // The tiling problem of slice `slice` under tile_u = u: P / u ranks (the slice's members
 // of the P / u Ulysses groups), the slice's query heads and the key/value heads they use.
-// u = 1: `p` itself (one slice).
+// u = 1: `p` itself (one slice). For the layout only: its H need not be a multiple of its
+// Hkv (a slice may cut a key/value group), so its group_size() means nothing.
 Problem tiled_slice_problem(const Problem& p, int slice);
 
 // Why the tiled schedule cannot split `p` (tile_u, its head split, the slice's layout), or none.
@@ -45,7 +46,9 @@ Plan tiled_plan(const Problem& p, int rank);
 // Bytes the plan of `rank` sends and receives and its attention FLOPs, from the layouts.
 Model tiled_model(const Problem& p, int rank);
 
-// The record's planner: the assignment of slice 0 (the one with the most heads).
+// The record's planner: tiling_json() of slice 0's assignment (the slice with the most
+// query heads), and "assignment_digest", a 52-bit hash of every slice's assignment, which
+// every rank of a job must have alike (each plans on its own, some perhaps from a cache).
 nlohmann::json tiled_planner(const Problem& p);
 
 }  // namespace cpb

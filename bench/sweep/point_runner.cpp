@@ -265,6 +265,19 @@ PointRecord skipped_record(const Point& point, const std::string& runtime, const
 
 namespace {
 
+// Why the ranks' plans cannot match, or none: every rank plans on its own, and a schedule
+// whose plans follow a solved assignment reports its digest (planner "assignment_digest"),
+// which must be the same on every rank. Collective.
+Reason plan_disagreement(const Schedule& sched, const Problem& p, MPI_Comm world) {
+  const nlohmann::json planned = sched.planner(p);
+  const bool has = planned.is_object() && planned.contains("assignment_digest");
+  const double digest = has ? planned["assignment_digest"].get<double>() : 0.0;
+  if (allreduce_min(digest, world) == allreduce_max(digest, world)) return std::nullopt;
+  return std::string("the ranks planned different tile assignments (the tiling cache of another build on some "
+                     "nodes? set CPB_TILING_CACHE to one shared directory, or to off; docs/CONFIG.md, "
+                     "\"Environment\")");
+}
+
 // run_point, but for an OutOfMemory, which leaves it on every rank together.
 PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   const std::string rt = ctx.runtime.name();
@@ -280,6 +293,12 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
       ctx.runtime, sched, resolved.problem, opt, ctx.measure, ctx.mpi.world(), ctx.mpi.rank());
   const Problem& p = resolved.problem;
   const Plan plan = sched.plan(p, ctx.mpi.rank());
+  if (const Reason why = plan_disagreement(sched, p, ctx.mpi.world())) {
+    PointRecord r = base_record(point, rt);
+    r.status = "FAILED";
+    r.reason = *why;
+    return r;
+  }
   // Limits that need the plan (exact memory, tiles the attention kernel cannot run).
   if (const Reason why = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi))
     return skipped_record(point, rt, *why);

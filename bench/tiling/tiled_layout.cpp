@@ -14,17 +14,17 @@
 namespace cpb {
 namespace {
 
-// The MILP's limits: the size up to which it is tried (P = 8 with 4 blocks per rank has
-// at most 32 x 32 x 8 = 8192 binaries; a world of 16 ranks with 2 blocks each, 16384
-// binaries under the full mask, did not finish 200 nodes in 10 minutes on the 2-core
-// development VM), and the branch-and-bound nodes it may explore,
-// which end the search at the same point on every rank and machine (200: 6-43 s at P = 8,
-// 16 blocks, on the 2-core development VM). No wall-clock limit: a solve it cut short on
-// some ranks only would give them another assignment, and the job would not match up.
-constexpr int64_t kMilpMaxBinaries = 8192;
 // The most blocks a layout may have: P = 64 with 2 blocks per rank plans in about a second
 // on the 2-core development VM, P = 128 (256 blocks) took 24 s under the causal mask.
 constexpr int64_t kMaxBlocks = 128;
+// The MILP's limits: the size up to which it is tried (P = 8 with 4 blocks per rank has
+// at most 32 x 32 x 8 = 8192 binaries; the full mask on a world of 16 ranks with 2 blocks
+// each, 16384 binaries, ran over 3 minutes without ending on the 2-core development VM),
+// and the branch-and-bound nodes it may explore, which end the search at the same point
+// on every rank and machine (200: 6-43 s at P = 8, 16 blocks, on that VM). No wall-clock
+// limit: a solve it cut short on some ranks only would give them another assignment, and
+// the job would not match up.
+constexpr int64_t kMilpMaxBinaries = 8192;
 constexpr int64_t kMilpMaxNodes = 200;
 constexpr double kMilpTimeLimitS = std::numeric_limits<double>::infinity();
 

@@ -92,19 +92,23 @@ bool load_cached_tiling(const std::string& file, const nlohmann::json& key, cons
   std::stringstream text;
   text << in.rdbuf();
   const nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    *why = "not valid JSON";
-  } else if (doc.value("schema", "") != kSchema || doc.value("version", 0) != kVersion) {
-    *why = std::string("not a ") + kSchema + " file of version " + std::to_string(kVersion);
-  } else if (!doc.contains("problem") || doc["problem"] != key) {
-    *why = "for another problem (a hash collision)";
-  } else {
-    TilingSolution s;
-    *why = doc.contains("solution") ? read_solution(doc["solution"], p, &s) : "no \"solution\"";
-    if (why->empty()) {
-      *out = std::move(s);
-      return true;
+  try {
+    if (doc.is_discarded() || !doc.is_object()) {
+      *why = "not valid JSON";
+    } else if (doc.value("schema", std::string()) != kSchema || doc.value("version", 0) != kVersion) {
+      *why = std::string("not a ") + kSchema + " file of version " + std::to_string(kVersion);
+    } else if (!doc.contains("problem") || doc["problem"] != key) {
+      *why = "for another problem (a hash collision)";
+    } else {
+      TilingSolution s;
+      *why = doc.contains("solution") ? read_solution(doc["solution"], p, &s) : "no \"solution\"";
+      if (why->empty()) {
+        *out = std::move(s);
+        return true;
+      }
     }
+  } catch (const nlohmann::json::exception& e) {  // a field of the wrong type
+    *why = std::string("not a ") + kSchema + " file: " + e.what();
   }
   return false;
 }

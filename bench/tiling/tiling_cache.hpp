@@ -6,7 +6,7 @@
 //
 // The key is the whole tiling problem (ranks, owners, bytes, tiles with their work,
 // balance), the method (solver, its limits and version) and the code (the build's
-// commit). Every rank of a job solves its own copy of the problem, so a cached solution
+// commit and compiler). Every rank of a job solves its own copy of the problem, so a cached solution
 // must be the one a fresh solve would give: the commit in the key keeps a file from
 // another version of the greedy or the model out, and the solve itself is deterministic
 // (tiled_layout.cpp: one thread, a node limit, no clock).
@@ -37,7 +37,7 @@ struct TilingCacheUse {
   std::string note;    // why an existing file was ignored ("" when none was)
 };
 
-// The key of `p` solved by `method` (e.g. "milp HiGHS 1.15.1 nodes<=200") under `code`.
+// The key of `p` solved by `method` (e.g. "milp HiGHS 1.15.1 binaries<=8192 nodes<=200") under `code`.
 nlohmann::json tiling_cache_key(const TilingProblem& p, const std::string& method, const std::string& code);
 
 // The file for `key` in `dir`: DIR/tiling-<16 hex digits of FNV-1a 64 of key.dump()>.json.

@@ -57,14 +57,17 @@ def main():
     ap.add_argument("--hkv", type=int, default=32)
     ap.add_argument("-D", type=int, default=128)
     ap.add_argument("--solver", default="milp", choices=["greedy", "milp"])
-    ap.add_argument("--tile-u", default="1", help="tiled Ulysses degrees, comma-separated")
+    ap.add_argument("--tile-u", default="1", help="tiled Ulysses degrees, comma-separated; 1 among them")
     a = ap.parse_args()
+    tile_us = [int(u) for u in a.tile_u.split(",")]
+    if 1 not in tile_us:
+        ap.error("--tile-u must include 1 (the tiled, objective, bound and solver columns are those of u = 1)")
     os.makedirs(a.outdir, exist_ok=True)
     worlds = [int(w) for w in a.world.split(",")]
     config = {"name": "bytes_table", "world_size": worlds,
               "axes": {"schedule": SCHEDULES, "S": a.S, "H": a.H, "Hkv": a.hkv, "D": a.D, "mask": MASKS,
                        "mask_window": a.S // 8, "dtype": "bf16", "transport": "nccl", "usp_u": 2,
-                       "tile_solver": a.solver, "tile_u": [int(u) for u in a.tile_u.split(",")]}}
+                       "tile_solver": a.solver, "tile_u": tile_us}}
     cfg = os.path.join(a.outdir, "bytes_config.json")
     json.dump(config, open(cfg, "w"), indent=1)
     out = os.path.join(a.outdir, "bytes.json")
@@ -89,7 +92,7 @@ def main():
             cell[key]["bound"] = p["planner"]["bound_bytes"] / 2**20
             cell[key]["objective"] = p["planner"]["objective_bytes"] / 2**20
             cell[key]["status"] = "%s, %.1f s" % (p["planner"]["status"], p["planner"]["solve_s"])
-    several_u = "," in a.tile_u
+    several_u = len(tile_us) > 1
     best_head = " | tiled, best u" if several_u else ""
     lines = ["| mask | P | " + " | ".join(SCHEDULES) + best_head + " | tiled objective | its lower bound | solver |",
              "|---|---|" + "---|" * (len(SCHEDULES) + 3 + several_u)]
@@ -100,9 +103,9 @@ def main():
             best = ""
             if several_u:
                 best = " | -" if "best" not in c else " | %s (u=%d)" % (fmt(c["best"][0]), c["best"][1])
-            lines.append("| %s | %d | %s%s | %s | %s | %s |" % (m, w, " | ".join(fmt(c.get(s)) for s in SCHEDULES), best,
-                                                              fmt(c.get("objective")), fmt(c.get("bound")),
-                                                              c.get("status", "-")))
+            cols = " | ".join(fmt(c.get(s)) for s in SCHEDULES)
+            lines.append("| %s | %d | %s%s | %s | %s | %s |" % (m, w, cols, best, fmt(c.get("objective")),
+                                                              fmt(c.get("bound")), c.get("status", "-")))
     table = "\n".join(lines) + "\n"
     open(os.path.join(a.outdir, "bytes.md"), "w").write(table)
     sys.stdout.write(table)

@@ -12,6 +12,7 @@
 #include "bench/plan/plan.hpp"
 #include "bench/plan/plan_check.hpp"
 #include "bench/schedule.hpp"
+#include "bench/schedules/tiled_plan.hpp"
 #include "bench/tiling/tiled_layout.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
@@ -20,8 +21,8 @@ namespace {
 
 Problem problem(int P, int64_t S, Mask m) { return test::make_problem(P, S, 8, 8, 16, 1, m); }
 
-const Mask kSparse[] = {Mask::Strided, Mask::GlobalLocal, Mask::Star, Mask::Streaming, Mask::Document,
-                        Mask::BlockCausal, Mask::SlidingWindow};
+const Mask kSparse[] = {Mask::Strided,  Mask::GlobalLocal, Mask::Star,         Mask::Streaming,
+                        Mask::Document, Mask::BlockCausal, Mask::SlidingWindow};
 
 TEST(TiledLayout, TilesCoverTheMaskOnce) {
   for (const Mask m : kSparse) {
@@ -119,6 +120,45 @@ TEST(TiledLayout, MilpAssignmentsPlanAndBeatTheGreedy) {
     EXPECT_EQ(tiled.planner(p)["solver"], "highs") << to_string(m);
 #endif
   }
+}
+
+// tile_u = P: one tiling world per head slice with a single rank, so every tile is local
+// and the plan moves exactly Ulysses's all-to-alls; in between, the bytes are the head
+// exchange's plus the slice world's tiling traffic at the slice's heads.
+TEST(TiledLayout, UlyssesDegreeComposesHeadsAndTiles) {
+  const Schedule& tiled = *find_schedule("tiled");
+  const Schedule& ulysses = *find_schedule("ulysses");
+  for (const Mask m : {Mask::Full, Mask::Strided, Mask::Star}) {
+    Problem p = problem(4, 256, m);
+    p.tile_u = 4;
+    ASSERT_FALSE(tiled.unsupported(p)) << *tiled.unsupported(p);
+    for (int r = 0; r < p.P; ++r) {
+      EXPECT_EQ(tiled.model(p, r).send_bytes, ulysses.model(p, r).send_bytes) << to_string(m) << " rank " << r;
+      EXPECT_EQ(tiled.model(p, r).flops, ulysses.model(p, r).flops) << to_string(m) << " rank " << r;
+    }
+    p.tile_u = 2;
+    const Problem slice = tiled_slice_problem(p, 0);
+    EXPECT_EQ(slice.P, 2);
+    EXPECT_EQ(slice.H, 4);
+    std::vector<Plan> plans;
+    for (int r = 0; r < p.P; ++r) plans.push_back(tiled.plan(p, r));
+    const std::vector<std::string> errors = check_plans(plans, p);
+    EXPECT_TRUE(errors.empty()) << to_string(m) << ": " << (errors.empty() ? "" : errors[0]);
+  }
+}
+
+TEST(TiledLayout, UlyssesDegreeMustSplitRanksAndHeads) {
+  const Schedule& tiled = *find_schedule("tiled");
+  Problem p = problem(4, 256, Mask::Strided);
+  p.tile_u = 3;
+  ASSERT_TRUE(tiled.unsupported(p));
+  EXPECT_EQ(*tiled.unsupported(p), "tile_u=3 does not divide P=4 (tiled)");
+  p = problem(4, 256, Mask::Strided);
+  p.H = p.Hkv = 2;
+  p.tile_u = 4;
+  ASSERT_TRUE(tiled.unsupported(p));
+  EXPECT_EQ(*tiled.unsupported(p),
+            "H=2 is less than tile_u=4: every rank of a Ulysses group needs at least one query head (tiled)");
 }
 
 TEST(TiledLayout, UnsupportedWhenBlocksDoNotDivideS) {
