@@ -297,6 +297,7 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
     PointRecord r = base_record(point, rt);
     r.status = "FAILED";
     r.reason = *why;
+    r.planner = sched.planner(p);  // this rank's, with what its tiling cache did
     return r;
   }
   // Limits that need the plan (exact memory, tiles the attention kernel cannot run).
