@@ -17,13 +17,15 @@ namespace {
 // The most blocks a layout may have: P = 64 with 2 blocks per rank plans in about a second
 // on the 2-core development VM, P = 128 (256 blocks) took 24 s under the causal mask.
 constexpr int64_t kMaxBlocks = 128;
-// The MILP's limits: the size up to which it is tried (P = 8 with 4 blocks per rank has
-// at most 32 x 32 x 8 = 8192 binaries; the full mask on a world of 16 ranks with 2 blocks
-// each, 16384 binaries, ran over 3 minutes without ending on the 2-core development VM),
-// and the branch-and-bound nodes it may explore, which end the search at the same point
+// The MILP's limits: the size up to which it is tried, at most 8 ranks (the MILP on worlds
+// of 16 ranks with 2 blocks each ran over 3 minutes per point on the 2-core development
+// VM, the full mask's 16384 binaries and sparse masks' fewer alike) and 8192 binaries
+// (P = 8 with 4 blocks per rank has at most 32 x 32 x 8), and the branch-and-bound nodes
+// it may explore, which end the search at the same point
 // on every rank and machine (200: 6-43 s at P = 8, 16 blocks, on that VM). No wall-clock
 // limit: a solve it cut short on some ranks only would give them another assignment, and
 // the job would not match up.
+constexpr int kMilpMaxRanks = 8;
 constexpr int64_t kMilpMaxBinaries = 8192;
 constexpr int64_t kMilpMaxNodes = 200;
 constexpr double kMilpTimeLimitS = std::numeric_limits<double>::infinity();
@@ -75,9 +77,10 @@ TilingSolution solve(const TilingProblem& tp, TileSolver solver) {
   TilingSolution greedy = solve_greedy(tp);
   if (solver == TileSolver::Greedy) return greedy;
   const double binaries = static_cast<double>(tp.tiles.size()) * tp.ranks;
-  if (binaries > kMilpMaxBinaries) {
-    greedy.status = "heuristic (the MILP has " + std::to_string(static_cast<int64_t>(binaries)) +
-                    " binaries, over " + std::to_string(kMilpMaxBinaries) + ")";
+  if (tp.ranks > kMilpMaxRanks || binaries > kMilpMaxBinaries) {
+    greedy.status = "heuristic (the MILP has " + std::to_string(tp.ranks) + " ranks and " +
+                    std::to_string(static_cast<int64_t>(binaries)) + " binaries; it is tried up to " +
+                    std::to_string(kMilpMaxRanks) + " ranks and " + std::to_string(kMilpMaxBinaries) + ")";
     return greedy;
   }
   const TilingSolution milp = solve_milp(tp, MilpOptions{kMilpTimeLimitS, 1, kMilpMaxNodes}, greedy);
@@ -92,7 +95,8 @@ TilingSolution solve(const TilingProblem& tp, TileSolver solver) {
 // How solve() answers: the solver and every limit that can change its answer.
 std::string solve_method(TileSolver solver) {
   if (solver == TileSolver::Greedy) return "greedy";
-  return "milp " + milp_solver_version() + " binaries<=" + std::to_string(kMilpMaxBinaries) +
+  return "milp " + milp_solver_version() + " ranks<=" + std::to_string(kMilpMaxRanks) +
+         " binaries<=" + std::to_string(kMilpMaxBinaries) +
          " nodes<=" + std::to_string(kMilpMaxNodes);
 }
 
