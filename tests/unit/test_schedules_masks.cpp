@@ -60,6 +60,19 @@ std::vector<Variant> variants(int P) {
   return v;
 }
 
+// Every attention tile is one cuDNN's band runs (kernels/cuda/cudnn_sdpa.cpp): a window
+// reaches behind the diagonal (left bound window - diag > 0) and a windowed tile has no
+// more query rows than keys (cudnn-frontend refuses both otherwise).
+void expect_cudnn_band(const Plan& plan, const std::string& where) {
+  for (const Step& st : plan.steps) {
+    if (st.kind() != OpKind::Attention) continue;
+    const AttentionOp& a = std::get<AttentionOp>(st.op);
+    if (a.window == 0) continue;
+    EXPECT_GT(a.window, a.diag) << where << " step " << st.label;
+    EXPECT_LE(a.q.shape[1], a.k.shape[1]) << where << " step " << st.label;
+  }
+}
+
 TEST(SchedulesMasks, EveryScheduleRunsEveryMask) {
   const int heads[][2] = {{8, 8}, {8, 2}, {10, 5}, {6, 3}};  // MHA, GQA, uneven over 4 and 8 ranks
   int checked = 0, index = 0;
@@ -81,8 +94,10 @@ TEST(SchedulesMasks, EveryScheduleRunsEveryMask) {
         ASSERT_NE(s, nullptr);
         if (s->unsupported(p)) continue;
         ++checked;
-        const std::vector<std::string> errors = check_plans(test::all_plans(*s, p), p);
+        const std::vector<Plan> plans = test::all_plans(*s, p);
+        const std::vector<std::string> errors = check_plans(plans, p);
         EXPECT_TRUE(errors.empty()) << v.schedule << " " << describe(p) << join(errors);
+        for (const Plan& plan : plans) expect_cudnn_band(plan, v.schedule + " " + describe(p));
       }
   EXPECT_EQ(checked, 575);
 }
