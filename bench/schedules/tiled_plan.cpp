@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fnv1a.hpp"
 #include "bench/schedules/head_exchange.hpp"
 #include "bench/schedules/layout.hpp"
 #include "bench/schedules/tile_outputs.hpp"
@@ -413,13 +414,11 @@ Model tiled_model(const Problem& p, int rank) {
 
 nlohmann::json tiled_planner(const Problem& p) {
   nlohmann::json j = tiling_json(tiled_layout(tiled_slice_problem(p, 0)));
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 over every slice's rank of each tile
-  for (int slice = 0; slice < p.tile_u; ++slice)
-    for (const int r : tiled_layout(tiled_slice_problem(p, slice)).solution.rank_of)
-      for (int byte = 0; byte < 4; ++byte) {
-        h ^= static_cast<uint64_t>((static_cast<uint32_t>(r) >> (8 * byte)) & 0xffu);
-        h *= 0x100000001b3ull;
-      }
+  uint64_t h = kFnv1a64Basis;  // over every slice's rank of each tile
+  for (int slice = 0; slice < p.tile_u; ++slice) {
+    const std::vector<int>& rank_of = tiled_layout(tiled_slice_problem(p, slice)).solution.rank_of;
+    h = fnv1a64(rank_of.data(), rank_of.size() * sizeof(int), h);
+  }
   j["assignment_digest"] = h >> 12;  // 52 bits: exact in a double, for the ranks' agreement
   return j;
 }

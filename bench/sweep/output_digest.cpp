@@ -1,34 +1,19 @@
 #include "bench/sweep/output_digest.hpp"
 
-#include <cstdio>
-
 #include "base/check.hpp"
+#include "base/fnv1a.hpp"
 #include "comm/watchdog.hpp"
 
 namespace cpb {
-namespace {
-constexpr uint64_t kFnvOffsetBasis = 14695981039346656037ull;
-constexpr uint64_t kFnvPrime = 1099511628211ull;
-}  // namespace
-
-uint64_t fnv1a64(const std::vector<unsigned char>& bytes) {
-  uint64_t h = kFnvOffsetBasis;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= kFnvPrime;
-  }
-  return h;
-}
+uint64_t fnv1a64(const std::vector<unsigned char>& bytes) { return fnv1a64(bytes.data(), bytes.size()); }
 
 std::string combine_rank_hashes(const std::vector<uint64_t>& hashes) {
-  uint64_t g = kFnvOffsetBasis;
+  uint64_t g = kFnv1a64Basis;
   for (uint64_t x : hashes) {
     g ^= x;
-    g *= kFnvPrime;
+    g *= kFnv1a64Prime;
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(g));
-  return hex;
+  return hex16(g);
 }
 
 std::string output_digest(uint64_t my_hash, MPI_Comm comm) {

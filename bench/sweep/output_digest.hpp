@@ -14,7 +14,7 @@
 
 namespace cpb {
 
-// FNV-1a 64 of `bytes`: offset basis 14695981039346656037, prime 1099511628211.
+// FNV-1a 64 of `bytes` (base/fnv1a.hpp).
 uint64_t fnv1a64(const std::vector<unsigned char>& bytes);
 
 // The rank hashes combined in order as described above, as "%016llx".

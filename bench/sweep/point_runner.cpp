@@ -266,10 +266,9 @@ PointRecord skipped_record(const Point& point, const std::string& runtime, const
 namespace {
 
 // Why the ranks' plans cannot match, or none: every rank plans on its own, and a schedule
-// whose plans follow a solved assignment reports its digest (planner "assignment_digest"),
-// which must be the same on every rank. Collective.
-Reason plan_disagreement(const Schedule& sched, const Problem& p, MPI_Comm world) {
-  const nlohmann::json planned = sched.planner(p);
+// whose plans follow a solved assignment reports its digest (`planned`, the schedule's
+// planner(): "assignment_digest"), which must be the same on every rank. Collective.
+Reason plan_disagreement(const nlohmann::json& planned, MPI_Comm world) {
   const bool has = planned.is_object() && planned.contains("assignment_digest");
   const double digest = has ? planned["assignment_digest"].get<double>() : 0.0;
   if (allreduce_min(digest, world) == allreduce_max(digest, world)) return std::nullopt;
@@ -293,11 +292,11 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
       ctx.runtime, sched, resolved.problem, opt, ctx.measure, ctx.mpi.world(), ctx.mpi.rank());
   const Problem& p = resolved.problem;
   const Plan plan = sched.plan(p, ctx.mpi.rank());
-  if (const Reason why = plan_disagreement(sched, p, ctx.mpi.world())) {
+  if (nlohmann::json planned = sched.planner(p); const Reason why = plan_disagreement(planned, ctx.mpi.world())) {
     PointRecord r = base_record(point, rt);
     r.status = "FAILED";
     r.reason = *why;
-    r.planner = sched.planner(p);  // this rank's, with what its tiling cache did
+    r.planner = std::move(planned);  // this rank's, with what its tiling cache did
     return r;
   }
   // Limits that need the plan (exact memory, tiles the attention kernel cannot run).

@@ -3,12 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdint>
-#include <cstdio>
 #include <ctime>
 #include <set>
 
 #include "base/check.hpp"
+#include "base/fnv1a.hpp"
 #include "bench/sweep/git_commit.hpp"
 #include "bench/sweep/registry_json.hpp"
 #include "comm/watchdog.hpp"
@@ -149,14 +148,7 @@ std::string config_hash(const nlohmann::json& resolved) {
     measured.erase("description");
     if (measured.contains("measure") && measured["measure"].is_object()) measured["measure"].erase("timeout");
   }
-  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
-  for (const unsigned char c : measured.dump()) {
-    h ^= c;
-    h *= 0x100000001b3ull;  // FNV-1a 64 prime
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  return hex16(fnv1a64_text(measured.dump()));
 }
 
 nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,

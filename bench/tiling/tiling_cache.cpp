@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "base/atomic_file.hpp"
+#include "base/fnv1a.hpp"
 
 namespace cpb {
 namespace {
@@ -22,12 +21,6 @@ constexpr int kVersion = 1;
 TilingCacheSettings& settings() {
   static TilingCacheSettings s{"", "", "not configured"};
   return s;
-}
-
-std::string hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 nlohmann::json solution_json(const TilingSolution& s) {
@@ -74,12 +67,7 @@ nlohmann::json tiling_cache_key(const TilingProblem& p, const std::string& metho
 }
 
 std::string tiling_cache_file(const std::string& dir, const nlohmann::json& key) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
-  for (const unsigned char ch : key.dump()) {
-    h ^= ch;
-    h *= 0x100000001b3ull;  // FNV-1a 64 prime
-  }
-  return dir + "/tiling-" + hex64(h) + ".json";
+  return dir + "/tiling-" + hex16(fnv1a64_text(key.dump())) + ".json";
 }
 
 bool load_cached_tiling(const std::string& file, const nlohmann::json& key, const TilingProblem& p, TilingSolution* out,
