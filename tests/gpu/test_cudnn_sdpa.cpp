@@ -193,7 +193,9 @@ TEST(CudnnSdpa, Fp32IsUnsupported) {
   EXPECT_NE(sdpa.prepare(dense_sdpa_desc(DType::FP32, 1, 128, 128, 2, 2, 64, false, false, 0.125f), &ws), "");
 }
 
-// The standalone timing at a few shapes (printed: the "vs standalone cuDNN" figures).
+// The standalone timing at a few shapes (printed: the "vs standalone cuDNN" figures). The
+// speed itself is a benchmark figure (shared/DEVICE.md, results/), not asserted here: under
+// compute-sanitizer the same calls run hundreds of times slower and are still correct.
 TEST(CudnnSdpa, StandaloneTiming) {
   CPB_REQUIRE_GPU();
   CudnnSdpa sdpa;
@@ -210,7 +212,6 @@ TEST(CudnnSdpa, StandaloneTiming) {
                 s.causal ? "causal" : "full", t.median_ms, t.tflops);
     EXPECT_GT(t.median_ms, 0);
     EXPECT_EQ(t.iterations, 10);
-    EXPECT_GT(t.tflops, 10);
   }
 }
 
