@@ -1,0 +1,59 @@
+// The order of the steps on their lanes chosen by a list scheduler over the cost model
+// (issue 19, item (d)), instead of the order the schedule wrote them in.
+//
+// What may move. A lane is an in-order stream, so a plan's list order is also an order of
+// execution. A compute step (Copy, Attention, Merge) may move past another compute step
+// of its lane unless they touch a common buffer range, one of them writing (then the lane
+// order is what keeps them apart: the plan has no dep for it). Exchange steps keep their
+// places: the k-th exchange of a lane and group must be the same instance on every
+// member, so no step moves across an exchange of its own lane. Deps always hold.
+//
+// The scheduler. Priorities are bottom levels: a step's cost plus the largest bottom
+// level of what waits for it, over every rank's graph at once (an exchange instance
+// couples its members), so a step on a long path to the end goes first. It then plays
+// the plans forward: each rank runs one compute step at a time (as the engine does) and,
+// whenever its SMs are free, starts the ready step of highest priority; an exchange
+// instance starts when every member has it ready and lasts its estimated time (latency
+// plus its largest member's bytes in or out at the link's rate; flows of different
+// instances are not made to share links here, the engine does that). Each rank's new
+// list order is its steps by start time (ties: the given order).
+//
+// The result is judged by the engine: list_order() simulates both orders and keeps the
+// plan's own when the list order is not shorter, so it never predicts a slower plan.
+#pragma once
+
+#include <vector>
+
+#include "bench/plan/plan.hpp"
+#include "bench/sim/sim_engine.hpp"
+
+namespace cpb {
+
+// `plan` with its steps in the order `order` (old ids, each once), renumbered, deps
+// mapped. Throws std::logic_error when `order` is not a permutation or puts a step
+// before one of its deps.
+Plan reorder_steps(const Plan& plan, const std::vector<int>& order);
+
+// Which compute steps must keep their relative order on their lane: true when steps i and
+// j of `plan` (same lane, both compute) touch a common element range of a buffer and
+// one of them writes it. Ranges are compared as [first, last] element intervals.
+bool lane_order_needed(const Plan& plan, int i, int j);
+
+// For each step of `plan`, the steps that must end before it starts in any order
+// list_order() may choose: its deps; on its lane, the last exchange before it and, for
+// an exchange, every step before it back to that exchange; and every earlier compute step
+// of its lane that lane_order_needed() ties it to.
+std::vector<std::vector<int>> pinned_preds(const Plan& plan);
+
+struct ListOrder {
+  std::vector<Plan> plans;               // in the chosen order
+  std::vector<std::vector<int>> old_id;  // [rank][new id] -> id in the given plans
+  double given_ms = 0;                   // the engine's makespan of the given order
+  double list_ms = 0;                    // ... of the list scheduler's order
+  bool reordered = false;                // list_ms < given_ms: `plans` are the list's
+};
+
+// Throws what simulate() throws for inconsistent plans.
+ListOrder list_order(const std::vector<Plan>& plans, const SimLinks& links, const ComputeCost& compute_ms);
+
+}  // namespace cpb
