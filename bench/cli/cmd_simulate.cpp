@@ -79,6 +79,7 @@ std::vector<nlohmann::json> simulate_all(const SimulateArgs& a, const std::vecto
     std::vector<std::vector<TraceStep>> trace;
     SimPointOptions opt;
     opt.gpus_per_node = node;
+    opt.list_order = a.order == "list";
     if (!a.trace_dir.empty()) opt.trace = &trace;
     records.push_back(simulate_point(p, m, opt));
     if (!trace.empty())

@@ -72,6 +72,7 @@ struct SimulateArgs {
   std::string trace_dir;
   bool quiet = false;
   bool advise = false;
+  std::string order = "plan";     // --order: "plan" (as the schedule wrote it) or "list"
 };
 // Needs no MPI. Throws UsageError on bad input (the caller's error path prints it).
 int cmd_simulate(const SimulateArgs& args, const std::vector<std::string>& argv);

@@ -195,6 +195,10 @@ CLI::App* add_simulate_command(CLI::App& app, cpb::SimulateArgs& sim, bool advis
   cmd->add_option("--node-size", sim.node_size, "GPUs per node; default: the machine file's")
       ->transform(integer_in(1, 1 << 20));
   cmd->add_flag("-q,--quiet", sim.quiet, "No progress lines");
+  cmd->add_option("--order", sim.order,
+                  "Step order on the lanes: plan (as the schedule writes it) or list (the list scheduler's, "
+                  "where it predicts a shorter plan; docs/SIMULATOR.md)")
+      ->check(one_of({"plan", "list"}, "a step order"));
   if (advise) return cmd;
   cmd->add_option("-o,--out", sim.out, "Result JSON (records with runtime \"sim\")");
   cmd->add_flag("--force", sim.force, "Overwrite an existing --out");

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <queue>
 #include <stdexcept>
@@ -98,10 +99,13 @@ double instance_ms(const std::vector<Plan>& plans, const sim::SimGraph& g, const
 // exchange instance (steps + instance), with the pinned edges between nodes.
 struct NodeGraph {
   int steps = 0;
-  std::vector<double> cost;            // [node] ms
-  std::vector<int> rank;               // [node]: the compute step's rank, -1 for an instance
-  std::vector<std::vector<int>> succ;  // [node]
-  std::vector<int> preds;              // [node]: count, with repeats
+  std::vector<double> cost;               // [node] ms
+  std::vector<int> rank;                  // [node]: the compute step's rank, -1 for an instance,
+                                          // -2 for an exchange step (its instance stands for it)
+  std::vector<char> attention;            // [node]: an Attention step
+  std::vector<std::vector<int>> members;  // [instance]: its member ranks
+  std::vector<std::vector<int>> succ;     // [node]
+  std::vector<int> preds;                 // [node]: count, with repeats
 };
 
 NodeGraph node_graph(const std::vector<Plan>& plans, const sim::SimGraph& g, const SimLinks& links) {
@@ -112,9 +116,18 @@ NodeGraph node_graph(const std::vector<Plan>& plans, const sim::SimGraph& g, con
   ng.rank.assign(n, -1);
   ng.succ.resize(n);
   ng.preds.assign(n, 0);
+  ng.attention.assign(n, 0);
+  for (const sim::Instance& inst : g.instances) {
+    ng.members.emplace_back();
+    for (int m = inst.members_begin; m < inst.members_end; ++m)
+      ng.members.back().push_back(g.rank_of[g.member_steps[m]]);
+  }
   auto node = [&](int step) { return g.instance_of[step] >= 0 ? ng.steps + g.instance_of[step] : step; };
   for (int s = 0; s < ng.steps; ++s)
-    if (g.instance_of[s] < 0) ng.cost[s] = g.work_ms[s], ng.rank[s] = g.rank_of[s];
+    if (g.instance_of[s] < 0)
+      ng.cost[s] = g.work_ms[s], ng.rank[s] = g.rank_of[s], ng.attention[s] = g.kind[s] == OpKind::Attention;
+    else
+      ng.rank[s] = -2;
   for (size_t i = 0; i < g.instances.size(); ++i)
     ng.cost[ng.steps + static_cast<int>(i)] = instance_ms(plans, g, g.instances[i], links);
   for (int r = 0; r < static_cast<int>(plans.size()); ++r) {
@@ -150,38 +163,39 @@ std::vector<double> bottom_levels(const NodeGraph& ng) {
   return level;
 }
 
-// The forward play: start time of every node [ms].
-std::vector<double> play(const NodeGraph& ng, const std::vector<double>& level, int ranks) {
+// The forward play: start time of every node [ms]. With `yield`, a rank starts no
+// Attention step while an exchange instance it takes part in runs (for transports whose
+// flows stall beside attention: waiting for the exchange can beat stalling it).
+std::vector<double> play(const NodeGraph& ng, const std::vector<double>& level, int ranks, bool yield) {
   const int n = static_cast<int>(ng.cost.size());
-  std::vector<int> left = ng.preds;
-  std::vector<double> start(n, 0.0), ready_at(n, 0.0);
+  std::vector<int> left = ng.preds, in_flight(ranks, 0);
+  std::vector<double> start(n, 0.0);
   using Event = std::pair<double, int>;  // (end time, node)
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> ends;
   std::vector<std::vector<int>> ready(ranks);  // compute nodes whose preds have ended
   std::vector<char> busy(ranks, 0);
   auto on_ready = [&](int v, double t) {
-    ready_at[v] = t;
-    if (ng.rank[v] < 0) {
-      start[v] = t;
-      ends.push({t + ng.cost[v], v});
-    } else {
-      ready[ng.rank[v]].push_back(v);
-    }
+    if (ng.rank[v] >= 0) return ready[ng.rank[v]].push_back(v);
+    start[v] = t;
+    ends.push({t + ng.cost[v], v});
+    for (const int r : ng.members[v - ng.steps]) ++in_flight[r];
   };
   for (int v = 0; v < n; ++v)
-    if (left[v] == 0) on_ready(v, 0.0);
+    if (left[v] == 0 && ng.rank[v] != -2) on_ready(v, 0.0);
   double now = 0;
   for (;;) {
     for (int r = 0; r < ranks; ++r) {
-      if (busy[r] || ready[r].empty()) continue;
-      auto best = std::min_element(ready[r].begin(), ready[r].end(), [&](int a, int b) {
-        return std::make_tuple(-level[a], a) < std::make_tuple(-level[b], b);
-      });
-      const int v = *best;
-      ready[r].erase(best);
+      if (busy[r]) continue;
+      int best = -1;
+      for (const int v : ready[r])
+        if (!(yield && in_flight[r] > 0 && ng.attention[v]) &&
+            (best < 0 || std::make_tuple(-level[v], v) < std::make_tuple(-level[best], best)))
+          best = v;
+      if (best < 0) continue;
+      ready[r].erase(std::find(ready[r].begin(), ready[r].end(), best));
       busy[r] = 1;
-      start[v] = now;
-      ends.push({now + ng.cost[v], v});
+      start[best] = now;
+      ends.push({now + ng.cost[best], best});
     }
     if (ends.empty()) break;
     now = ends.top().first;
@@ -189,11 +203,34 @@ std::vector<double> play(const NodeGraph& ng, const std::vector<double>& level, 
       const int v = ends.top().second;
       ends.pop();
       if (ng.rank[v] >= 0) busy[ng.rank[v]] = 0;
+      if (ng.rank[v] == -1)
+        for (const int r : ng.members[v - ng.steps]) --in_flight[r];
       for (const int s : ng.succ[v])
         if (--left[s] == 0) on_ready(s, now);
     }
   }
   return start;
+}
+
+// `plan` (rank r of the graph) with the waits the yielding play made: each exchange of the
+// rank gets the first Attention step that started at or after its end as a dependant, so
+// the engine and the runtimes keep that attention off the SMs until the exchange is over
+// (lane order alone cannot: the exchange is on another lane).
+Plan with_yield_deps(const Plan& plan, const sim::SimGraph& g, const NodeGraph& ng, const std::vector<double>& start) {
+  Plan out = plan;
+  const int first = g.first[plan.rank];
+  for (const Step& x : plan.steps) {
+    const int inst = g.instance_of[first + x.id];
+    if (inst < 0) continue;
+    const double end = start[ng.steps + inst] + ng.cost[ng.steps + inst];
+    int next = -1;
+    for (const Step& s : plan.steps)
+      if (s.kind() == OpKind::Attention && start[first + s.id] >= end &&
+          (next < 0 || start[first + s.id] < start[first + next]))
+        next = s.id;
+    if (next >= 0) out.steps[static_cast<size_t>(next)].deps.push_back(x.id);
+  }
+  return out;
 }
 
 }  // namespace
@@ -233,27 +270,39 @@ Plan reorder_steps(const Plan& plan, const std::vector<int>& order) {
 ListOrder list_order(const std::vector<Plan>& plans, const SimLinks& links, const ComputeCost& compute_ms) {
   const sim::SimGraph g = sim::build_graph(plans, links, compute_ms);
   const NodeGraph ng = node_graph(plans, g, links);
-  const std::vector<double> start = play(ng, bottom_levels(ng), static_cast<int>(plans.size()));
+  const std::vector<double> level = bottom_levels(ng);
+  const int ranks = static_cast<int>(plans.size());
 
   ListOrder out;
-  for (int r = 0; r < static_cast<int>(plans.size()); ++r) {
-    std::vector<int> order(plans[r].steps.size());
-    std::iota(order.begin(), order.end(), 0);
-    auto at = [&](int s) {
-      const int step = g.first[r] + s;
-      return start[g.instance_of[step] >= 0 ? ng.steps + g.instance_of[step] : step];
-    };
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return at(a) < at(b); });
-    out.plans.push_back(reorder_steps(plans[r], order));
-    out.old_id.push_back(std::move(order));
-  }
-  // The costs of the reordered steps are the given steps' (compute_ms sees the given plans).
-  const ComputeCost reordered_cost = [&](const Plan& plan, const Step& s) {
-    const int old = out.old_id[static_cast<size_t>(plan.rank)][static_cast<size_t>(s.id)];
-    return compute_ms(plans[static_cast<size_t>(plan.rank)], plans[static_cast<size_t>(plan.rank)].steps[old]);
-  };
   out.given_ms = simulate(plans, links, compute_ms).makespan_ms;
-  out.list_ms = simulate(out.plans, links, reordered_cost).makespan_ms;
+  out.list_ms = std::numeric_limits<double>::infinity();
+  for (const bool yield : {false, true}) {
+    const std::vector<double> start = play(ng, level, ranks, yield);
+    std::vector<Plan> reordered;
+    std::vector<std::vector<int>> old_id;
+    for (int r = 0; r < ranks; ++r) {
+      std::vector<int> order(plans[r].steps.size());
+      std::iota(order.begin(), order.end(), 0);
+      auto at = [&](int s) {
+        const int step = g.first[r] + s;
+        return start[g.instance_of[step] >= 0 ? ng.steps + g.instance_of[step] : step];
+      };
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return at(a) < at(b); });
+      reordered.push_back(reorder_steps(yield ? with_yield_deps(plans[r], g, ng, start) : plans[r], order));
+      old_id.push_back(std::move(order));
+    }
+    // The reordered steps cost what the given ones do (compute_ms sees the given plans).
+    const ComputeCost cost = [&](const Plan& plan, const Step& s) {
+      const Plan& given = plans[static_cast<size_t>(plan.rank)];
+      return compute_ms(given, given.steps[static_cast<size_t>(old_id[static_cast<size_t>(plan.rank)][s.id])]);
+    };
+    const double ms = simulate(reordered, links, cost).makespan_ms;
+    if (ms >= out.list_ms) continue;
+    out.list_ms = ms;
+    out.yield = yield;
+    out.plans = std::move(reordered);
+    out.old_id = std::move(old_id);
+  }
   out.reordered = out.list_ms < out.given_ms;
   if (!out.reordered) {
     out.plans = plans;

@@ -16,10 +16,15 @@
 // instance starts when every member has it ready and lasts its estimated time (latency
 // plus its largest member's bytes in or out at the link's rate; flows of different
 // instances are not made to share links here, the engine does that). Each rank's new
-// list order is its steps by start time (ties: the given order).
+// list order is its steps by start time (ties: the given order). The play runs twice:
+// as said, and yielding to the exchanges (a rank starts no attention while an exchange it
+// takes part in runs), since on transports whose flows stall beside attention (NCCL's
+// kernels get no SMs beside a full-grid attention) waiting for an exchange can beat
+// starving it.
 //
-// The result is judged by the engine: list_order() simulates both orders and keeps the
-// plan's own when the list order is not shorter, so it never predicts a slower plan.
+// The result is judged by the engine: list_order() simulates the given order and both
+// plays' and keeps the given one unless a list order is shorter, so it never predicts a
+// slower plan.
 #pragma once
 
 #include <vector>
@@ -49,7 +54,8 @@ struct ListOrder {
   std::vector<Plan> plans;               // in the chosen order
   std::vector<std::vector<int>> old_id;  // [rank][new id] -> id in the given plans
   double given_ms = 0;                   // the engine's makespan of the given order
-  double list_ms = 0;                    // ... of the list scheduler's order
+  double list_ms = 0;                    // ... of the list scheduler's better order
+  bool yield = false;                    // that order came from the play that yields to exchanges
   bool reordered = false;                // list_ms < given_ms: `plans` are the list's
 };
 

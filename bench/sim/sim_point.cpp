@@ -7,6 +7,7 @@
 #include "bench/report/stats.hpp"
 #include "bench/schedule.hpp"
 #include "bench/schedules/hcms_chunks_auto.hpp"
+#include "bench/sim/list_order.hpp"
 #include "bench/sim/machine_cost.hpp"
 #include "bench/sim/sim_engine.hpp"
 #include "bench/sweep/point_runner.hpp"
@@ -80,6 +81,24 @@ double whole_ms(const Schedule& sched, const Problem& p, const Point& point, con
   return simulate(priced.plans, setup.links, priced.lookup()).makespan_ms;
 }
 
+// The list scheduler's order of `priced` when the engine predicts it shorter (the plans
+// and their costs renumbered alike); what was decided, for the record.
+nlohmann::json reorder(PricedPlans& priced, const SimLinks& links) {
+  ListOrder lo = list_order(priced.plans, links, priced.lookup());
+  if (lo.reordered) {
+    for (size_t r = 0; r < priced.plans.size(); ++r) {
+      std::vector<double> cost(lo.old_id[r].size());
+      for (size_t i = 0; i < cost.size(); ++i) cost[i] = priced.cost_ms[r][static_cast<size_t>(lo.old_id[r][i])];
+      priced.cost_ms[r] = std::move(cost);
+    }
+    priced.plans = std::move(lo.plans);
+  }
+  return {{"order", lo.reordered ? "list" : "plan"},
+          {"plan_ms", lo.given_ms},
+          {"list_ms", lo.list_ms},
+          {"list_yields_to_exchanges", lo.yield}};
+}
+
 void fill_trace(const std::vector<Plan>& plans, const SimResult& sim, int act_bytes,
                 std::vector<std::vector<TraceStep>>* trace) {
   trace->assign(plans.size(), {});
@@ -98,16 +117,18 @@ namespace {
 PointRecord simulate_fixed(const Point& point, const MachineModel& machine, const SimPointOptions& opt) {
   const Schedule& sched = *find_schedule(point.schedule);
   const Problem& p = point.problem;
-  const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile,
-                                     node_size(opt.gpus_per_node, machine));
+  const SimSetup setup =
+      machine_cost(machine, p, *point.transport, point.profile, node_size(opt.gpus_per_node, machine));
 
   PointRecord r = base_record(point, kRuntime);
   r.status = "PASS";
+  nlohmann::json step_order;
   std::vector<Plan> comm_part;
   comm_part.reserve(static_cast<size_t>(p.P));
   {  // each whole plan is released once its comm-only part is filtered from it
     PricedPlans priced = priced_plans(sched, p, setup.compute_ms);
     r.comp_ms = priced.compute_only_ms();
+    if (opt.list_order) step_order = reorder(priced, setup.links);
     {
       const SimResult whole = simulate(priced.plans, setup.links, priced.lookup());
       r.time_ms = summarize({whole.makespan_ms});
@@ -130,6 +151,10 @@ PointRecord simulate_fixed(const Point& point, const MachineModel& machine, cons
   r.flops_per_rank_max = flops_max;
   r.comm_bytes_per_rank = bytes_max;
   if (const nlohmann::json planned = sched.planner(p); !planned.is_null()) r.planner = planned;
+  if (!step_order.is_null()) {
+    if (!r.planner) r.planner = nlohmann::json::object();
+    (*r.planner)["step_order"] = step_order;
+  }
   const double t = r.time_ms->p50;
   if (t > 0) r.tflops_per_gpu = flops_total / p.P / (t * 1e-3) / 1e12;
   return r;

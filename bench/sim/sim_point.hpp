@@ -19,6 +19,9 @@ namespace cpb {
 struct SimPointOptions {
   int gpus_per_node = 0;                 // 0: the machine file's inter_node.gpus_per_node
   std::vector<std::vector<TraceStep>>* trace = nullptr;  // filled with the whole plan's timeline when set
+  // The steps in the list scheduler's order (bench/sim/list_order.hpp) when it predicts a
+  // shorter plan; the record's planner.step_order gives both predictions.
+  bool list_order = false;
 };
 
 // The record of `point` simulated on `machine`: PASS with time_ms (n = 1, every

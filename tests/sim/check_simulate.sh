@@ -48,6 +48,25 @@ check "advise exits 0" test $? -eq 0
 check "advise ranks each of the 2 problems" test "$(grep -c '^  1\. ' "$work/adv.txt")" -eq 2
 check "advise states the margin" grep -q 'margin of the first over the second' "$work/adv.txt"
 
+"$bin" simulate -c "$work/c.json" --machine "$work/m.json" -a transport=nccl --world 2,64 -q --order list \
+  --out "$work/s_list.json" > "$work/sim_list.txt" 2>&1
+check "simulate --order list exits 0" test $? -eq 0
+check "its records give both orders' predictions and time the faster" python3 - "$work/s.json" "$work/s_list.json" <<'PY'
+import json, sys
+given = {p["index"]: p for p in json.load(open(sys.argv[1]))["points"] if p["status"] == "PASS"}
+ok = [p for p in json.load(open(sys.argv[2]))["points"] if p["status"] == "PASS"]
+assert ok and len(ok) == len(given), (len(ok), len(given))
+for p in ok:
+    o = p["planner"]["step_order"]
+    assert o["order"] in ("plan", "list") and o["plan_ms"] > 0 and o["list_ms"] > 0, o
+    assert abs(o["plan_ms"] - given[p["index"]]["time_ms"]["p50"]) <= 1e-9 * o["plan_ms"], (o, given[p["index"]])
+    assert (o["order"] == "list") == (o["list_ms"] < o["plan_ms"]), o
+    assert abs(p["time_ms"]["p50"] - min(o["plan_ms"], o["list_ms"])) <= 1e-9 * o["plan_ms"], (p["time_ms"], o)
+PY
+"$bin" simulate -c "$work/c.json" --machine "$work/m.json" --order lst -q > "$work/bad_order.txt" 2>&1
+check "an unknown --order exits 2 naming what is allowed" test $? -eq 2
+check "with the word and the choices" grep -q '"lst" is not a step order; allowed: plan, list' "$work/bad_order.txt"
+
 "$mpirun" 2 "$bin" run -c "$work/c.json" --device cpu -q --out "$work/r.json" > "$work/run.txt" 2>&1
 check "CPU run exits 0" test $? -eq 0
 "$bin" calibrate --device cpu --quick -q --out "$work/m_cpu.json" --from "$work/r.json" > "$work/cal2.txt" 2>&1
