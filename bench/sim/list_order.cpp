@@ -16,6 +16,10 @@
 namespace cpb {
 namespace {
 
+// A list order is kept only when it is shorter by more than this fraction: below it the
+// difference is rounding in the engine, not a better order.
+constexpr double kMargin = 1e-9;
+
 // An element interval of a buffer a step reads or writes.
 struct Touch {
   int buf = -1;
@@ -29,14 +33,19 @@ Touch touch(const View& v, bool write) {
   return Touch{v.buf, v.offset, last, write};
 }
 
-// Every buffer range of a compute step; an empty list for a Copy whose pairs were
-// released (priced plans): `unknown` then says it may touch anything.
+// Every buffer range of a step (an exchange reads its sends and writes its receives); an
+// empty list for a Copy whose pairs were released (priced plans): `unknown` then says it
+// may touch anything.
 std::vector<Touch> touches(const Step& s, bool* unknown) {
   std::vector<Touch> out;
   *unknown = false;
+  auto slice = [](const Slice& sl, bool write) { return Touch{sl.buf, sl.offset, sl.offset + sl.count - 1, write}; };
   if (const auto* c = std::get_if<CopyOp>(&s.op)) {
     *unknown = c->pairs.empty();
     for (const CopyOp::Pair& pr : c->pairs) out.push_back(touch(pr.src, false)), out.push_back(touch(pr.dst, true));
+  } else if (const auto* x = std::get_if<ExchangeOp>(&s.op)) {
+    for (const Transfer& t : x->sends) out.push_back(slice(t.slice, false));
+    for (const Transfer& t : x->recvs) out.push_back(slice(t.slice, true));
   } else if (const auto* a = std::get_if<AttentionOp>(&s.op)) {
     for (const View* v : {&a->q, &a->k, &a->v}) out.push_back(touch(*v, false));
     out.push_back(touch(a->o, true));
@@ -50,24 +59,70 @@ std::vector<Touch> touches(const Step& s, bool* unknown) {
   return out;
 }
 
+// Whether two steps touch a common element range of a buffer, one of them writing.
+bool conflict(const std::vector<Touch>& a, bool unknown_a, const std::vector<Touch>& b, bool unknown_b) {
+  if (unknown_a || unknown_b) return true;
+  for (const Touch& x : a)
+    for (const Touch& y : b)
+      if (x.buf == y.buf && (x.write || y.write) && x.first <= y.last && y.first <= x.last) return true;
+  return false;
+}
+
+// Square bit matrix: row i holds the steps known to end before step i starts.
+class Before {
+ public:
+  explicit Before(size_t n) : words_((n + 63) / 64), bits_(n * words_, 0) {}
+  bool has(size_t i, size_t j) const { return (bits_[i * words_ + j / 64] >> (j % 64)) & 1; }
+  // Row i gains j and everything before j.
+  void add(size_t i, size_t j) {
+    for (size_t w = 0; w < words_; ++w) bits_[i * words_ + w] |= bits_[j * words_ + w];
+    bits_[i * words_ + j / 64] |= uint64_t{1} << (j % 64);
+  }
+
+ private:
+  size_t words_;
+  std::vector<uint64_t> bits_;
+};
+
 }  // namespace
 
-std::vector<std::vector<int>> pinned_preds(const Plan& plan) {
+Pinning pin_order(const Plan& plan) {
   const size_t n = plan.steps.size();
-  std::vector<std::vector<int>> pred(n);
+  Pinning out{plan, std::vector<std::vector<int>>(n)};
+  std::vector<std::vector<Touch>> t(n);
+  std::vector<char> unknown(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    bool u = false;
+    t[i] = touches(plan.steps[i], &u);
+    unknown[i] = u;
+  }
+  auto conflicts = [&](size_t i, size_t j) { return conflict(t[i], unknown[i], t[j], unknown[j]); };
+  Before given(n), pinned(n);  // in the given plan; through the pins
   std::vector<std::vector<int>> on_lane(plan.lanes.size());
   for (const Step& s : plan.steps) {
-    std::vector<int>& p = pred[static_cast<size_t>(s.id)];
-    p = s.deps;
+    const size_t i = static_cast<size_t>(s.id);
+    std::vector<int>& p = out.preds[i];
     std::vector<int>& lane = on_lane[static_cast<size_t>(s.lane)];
+    for (const int d : s.deps) given.add(i, static_cast<size_t>(d));
+    if (!lane.empty()) given.add(i, static_cast<size_t>(lane.back()));
+    p = s.deps;
     for (auto it = lane.rbegin(); it != lane.rend(); ++it) {
       const Step& e = plan.steps[static_cast<size_t>(*it)];
-      if (s.is_comm() || e.is_comm() || lane_order_needed(plan, *it, s.id)) p.push_back(*it);
+      if (s.is_comm() || e.is_comm() || conflicts(static_cast<size_t>(*it), i)) p.push_back(*it);
       if (e.is_comm()) break;  // it is pinned after everything before it on the lane
     }
+    for (const int d : p) pinned.add(i, static_cast<size_t>(d));
+    // Conflicting steps of other lanes ordered before it only through lane order: a dep.
+    for (size_t j = 0; j < i; ++j)
+      if (given.has(i, j) && !pinned.has(i, j) && conflicts(j, i)) {
+        out.plan.steps[i].deps.push_back(static_cast<int>(j));
+        p.push_back(static_cast<int>(j));
+        pinned.add(i, j);
+      }
+    std::sort(out.plan.steps[i].deps.begin(), out.plan.steps[i].deps.end());
     lane.push_back(s.id);
   }
-  return pred;
+  return out;
 }
 
 namespace {
@@ -108,7 +163,8 @@ struct NodeGraph {
   std::vector<int> preds;                 // [node]: count, with repeats
 };
 
-NodeGraph node_graph(const std::vector<Plan>& plans, const sim::SimGraph& g, const SimLinks& links) {
+NodeGraph node_graph(const std::vector<Plan>& plans, const sim::SimGraph& g, const SimLinks& links,
+                     const std::vector<Pinning>& pins) {
   NodeGraph ng;
   ng.steps = g.steps();
   const int n = ng.steps + static_cast<int>(g.instances.size());
@@ -131,7 +187,7 @@ NodeGraph node_graph(const std::vector<Plan>& plans, const sim::SimGraph& g, con
   for (size_t i = 0; i < g.instances.size(); ++i)
     ng.cost[ng.steps + static_cast<int>(i)] = instance_ms(plans, g, g.instances[i], links);
   for (int r = 0; r < static_cast<int>(plans.size()); ++r) {
-    const std::vector<std::vector<int>> pred = pinned_preds(plans[r]);
+    const std::vector<std::vector<int>>& pred = pins[static_cast<size_t>(r)].preds;
     for (size_t s = 0; s < pred.size(); ++s)
       for (const int p : pred[s]) {
         const int from = node(g.first[r] + p), to = node(g.first[r] + static_cast<int>(s));
@@ -225,7 +281,7 @@ Plan with_yield_deps(const Plan& plan, const sim::SimGraph& g, const NodeGraph& 
     const double end = start[ng.steps + inst] + ng.cost[ng.steps + inst];
     int next = -1;
     for (const Step& s : plan.steps)
-      if (s.kind() == OpKind::Attention && start[first + s.id] >= end &&
+      if (s.kind() == OpKind::Attention && start[first + s.id] >= end && start[first + s.id] > start[ng.steps + inst] &&
           (next < 0 || start[first + s.id] < start[first + next]))
         next = s.id;
     if (next >= 0) out.steps[static_cast<size_t>(next)].deps.push_back(x.id);
@@ -234,17 +290,6 @@ Plan with_yield_deps(const Plan& plan, const sim::SimGraph& g, const NodeGraph& 
 }
 
 }  // namespace
-
-bool lane_order_needed(const Plan& plan, int i, int j) {
-  bool unknown_i = false, unknown_j = false;
-  const std::vector<Touch> a = touches(plan.steps[static_cast<size_t>(i)], &unknown_i);
-  const std::vector<Touch> b = touches(plan.steps[static_cast<size_t>(j)], &unknown_j);
-  if (unknown_i || unknown_j) return true;
-  for (const Touch& x : a)
-    for (const Touch& y : b)
-      if (x.buf == y.buf && (x.write || y.write) && x.first <= y.last && y.first <= x.last) return true;
-  return false;
-}
 
 Plan reorder_steps(const Plan& plan, const std::vector<int>& order) {
   const size_t n = plan.steps.size();
@@ -269,7 +314,9 @@ Plan reorder_steps(const Plan& plan, const std::vector<int>& order) {
 
 ListOrder list_order(const std::vector<Plan>& plans, const SimLinks& links, const ComputeCost& compute_ms) {
   const sim::SimGraph g = sim::build_graph(plans, links, compute_ms);
-  const NodeGraph ng = node_graph(plans, g, links);
+  std::vector<Pinning> pins;
+  for (const Plan& plan : plans) pins.push_back(pin_order(plan));
+  const NodeGraph ng = node_graph(plans, g, links, pins);
   const std::vector<double> level = bottom_levels(ng);
   const int ranks = static_cast<int>(plans.size());
 
@@ -288,7 +335,8 @@ ListOrder list_order(const std::vector<Plan>& plans, const SimLinks& links, cons
         return start[g.instance_of[step] >= 0 ? ng.steps + g.instance_of[step] : step];
       };
       std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return at(a) < at(b); });
-      reordered.push_back(reorder_steps(yield ? with_yield_deps(plans[r], g, ng, start) : plans[r], order));
+      const Plan& pinned = pins[static_cast<size_t>(r)].plan;
+      reordered.push_back(reorder_steps(yield ? with_yield_deps(pinned, g, ng, start) : pinned, order));
       old_id.push_back(std::move(order));
     }
     // The reordered steps cost what the given ones do (compute_ms sees the given plans).
@@ -303,7 +351,7 @@ ListOrder list_order(const std::vector<Plan>& plans, const SimLinks& links, cons
     out.plans = std::move(reordered);
     out.old_id = std::move(old_id);
   }
-  out.reordered = out.list_ms < out.given_ms;
+  out.reordered = out.list_ms < out.given_ms * (1 - kMargin);
   if (!out.reordered) {
     out.plans = plans;
     for (auto& ids : out.old_id) std::iota(ids.begin(), ids.end(), 0);

@@ -3,10 +3,13 @@
 //
 // What may move. A lane is an in-order stream, so a plan's list order is also an order of
 // execution. A compute step (Copy, Attention, Merge) may move past another compute step
-// of its lane unless they touch a common buffer range, one of them writing (then the lane
-// order is what keeps them apart: the plan has no dep for it). Exchange steps keep their
-// places: the k-th exchange of a lane and group must be the same instance on every
-// member, so no step moves across an exchange of its own lane. Deps always hold.
+// of its lane unless they touch a common buffer range, one of them writing. Exchange
+// steps keep their places: the k-th exchange of a lane and group must be the same
+// instance on every member, so no step moves across an exchange of its own lane. Deps
+// always hold. A lane's order may also have ordered two conflicting steps of different
+// lanes (the earlier one before a step of the later one's lane, the race check's
+// "inherit"): such a pair gets a dep in the reordered plan, so moving steps never opens a
+// race (pin_order).
 //
 // The scheduler. Priorities are bottom levels: a step's cost plus the largest bottom
 // level of what waits for it, over every rank's graph at once (an exchange instance
@@ -20,7 +23,8 @@
 // as said, and yielding to the exchanges (a rank starts no attention while an exchange it
 // takes part in runs), since on transports whose flows stall beside attention (NCCL's
 // kernels get no SMs beside a full-grid attention) waiting for an exchange can beat
-// starving it.
+// starving it; the waits it makes become deps (an exchange on another lane cannot be
+// waited for by lane order).
 //
 // The result is judged by the engine: list_order() simulates the given order and both
 // plays' and keeps the given one unless a list order is shorter, so it never predicts a
@@ -39,16 +43,12 @@ namespace cpb {
 // before one of its deps.
 Plan reorder_steps(const Plan& plan, const std::vector<int>& order);
 
-// Which compute steps must keep their relative order on their lane: true when steps i and
-// j of `plan` (same lane, both compute) touch a common element range of a buffer and
-// one of them writes it. Ranges are compared as [first, last] element intervals.
-bool lane_order_needed(const Plan& plan, int i, int j);
-
-// For each step of `plan`, the steps that must end before it starts in any order
-// list_order() may choose: its deps; on its lane, the last exchange before it and, for
-// an exchange, every step before it back to that exchange; and every earlier compute step
-// of its lane that lane_order_needed() ties it to.
-std::vector<std::vector<int>> pinned_preds(const Plan& plan);
+// The constraints an order change keeps (above, "What may move") on one plan.
+struct Pinning {
+  Plan plan;                            // the plan with the deps conflicting steps of other lanes need
+  std::vector<std::vector<int>> preds;  // [step]: steps that must end before it starts
+};
+Pinning pin_order(const Plan& plan);
 
 struct ListOrder {
   std::vector<Plan> plans;               // in the chosen order
@@ -56,7 +56,7 @@ struct ListOrder {
   double given_ms = 0;                   // the engine's makespan of the given order
   double list_ms = 0;                    // ... of the list scheduler's better order
   bool yield = false;                    // that order came from the play that yields to exchanges
-  bool reordered = false;                // list_ms < given_ms: `plans` are the list's
+  bool reordered = false;                // list_ms < given_ms (by more than rounding): `plans` are the list's
 };
 
 // Throws what simulate() throws for inconsistent plans.

@@ -47,7 +47,8 @@ ninja -C "$build" > "$out/build.log" 2>&1 || { grep -E "error|FAILED" "$out/buil
 # arguments) of every gpu test. mode: "parallel" (a GoogleTest case: both tools, several
 # at once), "serial" (RUN_SERIAL: a cpbench job with its own output files, memcheck only,
 # one at a time and in CTest's order, so a fixture's files are written once), "none" (a
-# FIXTURES_REQUIRED check of those files: Python, no device code, listed as not run).
+# FIXTURES_REQUIRED check of those files: Python, no device code, run without a sanitizer
+# after every serial job, and not run when its job failed, as CTest does).
 (cd "$build" && ctest -L gpu -R "$regex" --show-only=json-v1) > "$out/tests.json" || exit 1
 python3 - "$out/tests.json" "$build" > "$out/tests.tsv" <<'PY' || exit 1
 import json, sys
@@ -62,7 +63,9 @@ PY
 [ -s "$out/tests.tsv" ] || { echo "sanitize_gpu.sh: no gpu test matches '$regex'" >&2; exit 1; }
 
 race_exclude=()
-compute-sanitizer --help 2>/dev/null | grep -q -- --kernel-name-exclude && race_exclude=(--kernel-name-exclude kns=cudnn)
+# A here-string, not a pipe: grep -q leaving early would fail the pipe under pipefail.
+grep -q -- --kernel-name-exclude <<< "$(compute-sanitizer --help 2>&1)" \
+  && race_exclude=(--kernel-name-exclude kns=cudnn)
 
 # One test under one tool (TOOL "-": no sanitizer): its log(s) and one summary line
 # (written in one go, so lines of tests running at the same time do not interleave). A
@@ -71,7 +74,8 @@ compute-sanitizer --help 2>/dev/null | grep -q -- --kernel-name-exclude && race_
 run_one() {  # run_one TOOL SKIP_CODE NAME WORKDIR COMMAND...
   local tool=$1 skip=$2 name=$3 wd=$4; shift 4
   local log="$out/${name//\//_}.${tool/-/plain}.log" extra=() rc errors verdict=ok
-  if [ "$#" -ge 3 ] && [ "$1" = bash ] && [[ "$2" == */need_gpus.sh ]]; then
+  # CTest lists the command with bash's full path.
+  if [ "$#" -ge 3 ] && [[ "$1" == bash || "$1" == */bash ]] && [[ "$2" == */need_gpus.sh ]]; then
     bash "$2" "$3" true > "$log" 2>&1
     rc=$?
     if [ "$rc" != 0 ]; then
@@ -116,9 +120,15 @@ while IFS=$'\t' read -r -a row; do
     serial) [[ " $tools " == *" memcheck "* ]] && run_one memcheck "${row[@]:1}" ;;
   esac
 done < "$out/tests.tsv"
-# The checks of the serial jobs' files, after all of them, as CTest orders fixtures.
+# The checks of the serial jobs' files, after all of them, as CTest orders fixtures: a
+# check whose job (its name less ".expect") failed is not run.
 while IFS=$'\t' read -r -a row; do
-  [ "${row[0]}" = none ] && run_one - "${row[@]:1}"
+  [ "${row[0]}" = none ] || continue
+  if grep -q "^${row[2]%.expect}"$'\tmemcheck\tFAIL\t' "$out/results.tsv"; then
+    printf '%s\t-\tnot run\t-\t- - -\n' "${row[2]}" >> "$out/results.tsv"
+  else
+    run_one - "${row[@]:1}"
+  fi
 done < "$out/tests.tsv"
 # One line per test and tool, by name: verdict, tool, exit status, the sanitizer's errors
 # in cpbench's code and in cuDNN's and NCCL's ("-": no sanitizer ran), name.
@@ -130,6 +140,6 @@ cat "$out/summary.txt"
 status=0
 grep -q '^FAIL' "$out/summary.txt" && status=1
 echo "sanitize_gpu.sh: $(grep -c '^ok' "$out/summary.txt") ok, $(grep -c '^skipped' "$out/summary.txt") skipped," \
-     "$(grep -c '^FAIL' "$out/summary.txt") failed" \
+     "$(grep -c '^FAIL' "$out/summary.txt") failed, $(grep -c '^not run' "$out/summary.txt") not run" \
      "(of $(wc -l < "$out/summary.txt") lines); logs in $out"
 exit $status

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Count the errors compute-sanitizer reported in the logs of one test and tool, split into
-errors in cpbench's code and errors in the libraries it calls (cuDNN, NCCL).
+errors in cpbench's code and errors in the libraries it calls (cuDNN, NCCL, CUTLASS).
 
     sanitizer_errors.py LOG [LOG ...]
 
@@ -8,9 +8,10 @@ Prints one line: "OURS THIRD_PARTY TOTAL". TOTAL is the sum of the tools' own su
 ("ERROR SUMMARY: N errors" of memcheck, "RACECHECK SUMMARY: ... (E errors, W warnings)" of
 racecheck); THIRD_PARTY counts the reported errors whose place is in a library: a device
 error (racecheck's "Race reported ... at KERNEL", memcheck's "Invalid ... at KERNEL") whose
-kernel is cuDNN's or NCCL's, or a CUDA API error ("Program hit ...") whose first host frame
-lies in libcudnn or libnccl. OURS is TOTAL minus THIRD_PARTY, so an error this script cannot
-place counts as ours. Exit 0; 2 when a log cannot be read.
+kernel's qualified name starts with cudnn, nccl or cutlass, or a CUDA API error ("Program
+hit ...") whose first host frame outside the CUDA runtime and driver lies in libcudnn or
+libnccl. OURS is TOTAL minus THIRD_PARTY, so an error this script cannot place counts as
+ours. Exit 0; 2 on bad usage or when a log cannot be read.
 
 Why the split: cuDNN's Hopper attention kernels synchronise through asynchronous barriers
 and wgmma, which racecheck reports as shared-memory hazards, and NCCL probes its kernels at
@@ -19,8 +20,9 @@ init with calls that fail on purpose; neither is code this project can fix or ve
 import re
 import sys
 
-THIRD_PARTY_KERNEL = re.compile(r"^(cudnn|nccl|sm\d+_xmma|cutlass|fmha)", re.IGNORECASE)
+THIRD_PARTY_KERNEL = re.compile(r"^(cudnn|nccl|cutlass|sm\d+_xmma)", re.IGNORECASE)
 THIRD_PARTY_LIBRARY = re.compile(r"lib(cudnn|nccl)[^ ]*\.so")
+CUDA_LIBRARY = re.compile(r"libcuda(rt)?\.so")  # the runtime and driver: the caller is further down
 ERROR_SUMMARY = re.compile(r"ERROR SUMMARY: (\d+) error")
 RACECHECK_SUMMARY = re.compile(r"RACECHECK SUMMARY: \d+ hazards? displayed \((\d+) errors?")
 RACE = re.compile(r"Error: Race reported between \w+ access at (.+)")
@@ -31,14 +33,14 @@ HOST_FRAME = re.compile(r"Host Frame:")
 
 
 def kernel_name(place):
-    """The kernel's own name in a place as the tools print it: "NAME+0xOFF",
+    """The kernel's qualified name in a place as the tools print it: "NAME+0xOFF",
     "void ns::NAME<T>(args)+0xOFF in file.cu:12" or "0x70 in NAME"."""
-    name = place.strip().replace("(anonymous namespace)", "")
+    name = re.sub(r"^0x[0-9a-fA-F]+ in ", "", place.strip()).replace("(anonymous namespace)::", "")
     if name.startswith("void "):
         name = name[5:]
     for end in ("(", "+0x", " in ", "<"):
         name = name.split(end)[0]
-    return name.rsplit("::", 1)[-1].strip()
+    return name.strip()
 
 
 def count(lines):
@@ -60,7 +62,7 @@ def count(lines):
         elif pending == "device" and DEVICE_PLACE.match(line):
             third_party += bool(THIRD_PARTY_KERNEL.match(kernel_name(DEVICE_PLACE.match(line).group(1))))
             pending = None
-        elif pending == "api" and HOST_FRAME.search(line):
+        elif pending == "api" and HOST_FRAME.search(line) and not CUDA_LIBRARY.search(line):
             third_party += bool(THIRD_PARTY_LIBRARY.search(line))
             pending = None
     return total, min(third_party, total)
@@ -68,7 +70,7 @@ def count(lines):
 
 def main(paths):
     if not paths:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        print("usage: sanitizer_errors.py LOG [LOG ...]", file=sys.stderr)
         return 2
     total = third_party = 0
     for path in paths:

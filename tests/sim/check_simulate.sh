@@ -51,7 +51,7 @@ check "advise states the margin" grep -q 'margin of the first over the second' "
 "$bin" simulate -c "$work/c.json" --machine "$work/m.json" -a transport=nccl --world 2,64 -q --order list \
   --out "$work/s_list.json" > "$work/sim_list.txt" 2>&1
 check "simulate --order list exits 0" test $? -eq 0
-check "its records give both orders' predictions and time the faster" python3 - "$work/s.json" "$work/s_list.json" <<'PY'
+check "records give both orders' predictions, time the faster" python3 - "$work/s.json" "$work/s_list.json" <<'PY'
 import json, sys
 given = {p["index"]: p for p in json.load(open(sys.argv[1]))["points"] if p["status"] == "PASS"}
 ok = [p for p in json.load(open(sys.argv[2]))["points"] if p["status"] == "PASS"]
