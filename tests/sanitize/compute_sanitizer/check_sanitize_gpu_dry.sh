@@ -82,6 +82,7 @@ expect skipped - gpu.job.np2.expect
 grep -q "racecheck --kernel-name-exclude kns=cudnn" "$work/calls.txt" \
   || { echo "FAIL: racecheck ran without leaving cuDNN's kernels out"; fail=1; }
 # 3 tests x 2 tools, and the two one-GPU jobs: the two-GPU job never started the sanitizer.
-[ "$(grep -c . "$work/calls.txt")" = 8 ] || { echo "FAIL: $(grep -c . "$work/calls.txt") sanitizer runs, want 8"; fail=1; }
+runs=$(grep -c . "$work/calls.txt")
+[ "$runs" = 8 ] || { echo "FAIL: $runs sanitizer runs, want 8"; fail=1; }
 [ "$fail" = 0 ] || cat "$work/log.txt"
 exit $fail
