@@ -82,6 +82,7 @@ struct Problem {
   int tile_balance = 5;  // tiled: work per rank within this many percent of the mean
   TileSolver tile_solver = TileSolver::Greedy;  // tiled: how tiles are assigned (tiled_layout.hpp)
   int tile_u = 1;        // tiled: Ulysses degree: heads over groups of u ranks, tiles over the P / u groups
+  int tile_node = 1;     // tiled: ranks per node of node-level tiling (bench/tiling/tiled_layout.hpp); 1 = off
 
   int group_size() const { return H / Hkv; }  // query heads per key/value head
   double softmax_scale() const;               // 1 / sqrt(D)

@@ -76,6 +76,11 @@ std::vector<OptionSpec> make_option_specs() {
                "tiled: Ulysses degree u: query heads over groups of u consecutive ranks, tiles over the P / u groups",
                [](const Problem& p) { return json(p.tile_u); },
                [](Problem* p, const json& x) { p->tile_u = x.get<int>(); }});
+  v.push_back({Option::TileNode, "tile_node", OptionKind::Size, {}, kIntMax, 1, true, false, nullptr,
+               "tiled: ranks per node g: tiles to nodes of g consecutive ranks first, then each node's tiles to "
+               "its ranks; 1 = device-level only",
+               [](const Problem& p) { return json(p.tile_node); },
+               [](Problem* p, const json& x) { p->tile_node = x.get<int>(); }});
   return v;
 }
 std::map<std::string, std::unique_ptr<Schedule>>& registry() {

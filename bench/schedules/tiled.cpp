@@ -33,7 +33,7 @@ class Tiled final : public Schedule {
     return "block-sparse tiles assigned to ranks by the tiling problem; inputs and partial outputs point to point";
   }
   std::vector<Option> options() const override {
-    return {Option::TileBlocks, Option::TileBalance, Option::TileSolver, Option::TileU};
+    return {Option::TileBlocks, Option::TileBalance, Option::TileSolver, Option::TileU, Option::TileNode};
   }
 
   Reason unsupported(const Problem& p) const override {

@@ -364,6 +364,9 @@ Problem tiled_slice_problem(const Problem& p, int slice) {
   s.H = static_cast<int>(heads.size);
   s.Hkv = static_cast<int>(kv_heads_for(heads, p.group_size()).size);
   s.tile_u = 1;
+  // The slice's world ranks of one node: g / u of them when u divides g; one (each world
+  // rank on a node of its own, device-level tiling) when g divides u.
+  s.tile_node = p.tile_node % p.tile_u == 0 ? p.tile_node / p.tile_u : 1;
   s.qkv_layout = QkvLayout::Separate;
   return s;
 }
@@ -376,6 +379,13 @@ Reason tiled_error(const Problem& p) {
   if (p.H < u)
     return "H=" + std::to_string(p.H) + " is less than " + knob +
            ": every rank of a Ulysses group needs at least one query head (tiled)";
+  const int g = p.tile_node;
+  const std::string node = std::string(option_spec(Option::TileNode).name) + "=" + std::to_string(g);
+  if (g < 1) return node + " must be at least 1 (tiled)";
+  if (p.P % g != 0) return node + " does not divide P=" + std::to_string(p.P) + " (tiled)";
+  if (g % u != 0 && u % g != 0)
+    return node + " and " + knob +
+           " must divide one another: a Ulysses group lies inside a node or spans whole nodes (tiled)";
   if (u > 1)
     if (Reason e = divisibility_error(p, p.P, "P", "tiled")) return e;
   return tiled_layout_error(tiled_slice_problem(p, 0));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <memory>
@@ -124,6 +125,71 @@ TilingSolution solve_cached(const TilingProblem& tp, TileSolver solver, TilingCa
   return s;
 }
 
+// The balance of the node level: b with (1 + b)^2 = 1 + balance, so a node's ranks have
+// at least b of room under the ranks' cap, (1 + balance) times the mean, even in the
+// fullest node.
+double node_balance(double balance) { return std::sqrt(1 + balance) - 1; }
+
+// The tiling problem at node granularity: nodes of g consecutive ranks; a block's owner
+// is its owner's node.
+TilingProblem nodes_problem(const TilingProblem& tp, int g) {
+  TilingProblem np = tp;
+  np.ranks = tp.ranks / g;
+  for (int& o : np.owner) o /= g;
+  np.balance = node_balance(tp.balance);
+  return np;
+}
+
+// The tiling problem of node n's tiles `mine` over its g ranks. A block of the node is
+// owned by its owner's index in the node; a block of another node by the rank with its
+// owner's index, through which it enters the node on clusters where rank k of every node
+// shares a switch (rail-optimised), so its bytes are charged there. Its balance makes its
+// load cap the whole problem's, (1 + balance) times the mean over all ranks, where it can.
+TilingProblem ranks_problem(const TilingProblem& tp, int g, const std::vector<int>& mine) {
+  TilingProblem rp = tp;
+  rp.ranks = g;
+  for (int& o : rp.owner) o %= g;
+  rp.tiles.clear();
+  for (const int t : mine) rp.tiles.push_back(tp.tiles[static_cast<size_t>(t)]);
+  // (0 when the node's own mean is over that cap: the node level could not pack its tiles.)
+  rp.balance = std::max(0.0, (1 + tp.balance) * (tp.total_work() / tp.ranks) / (rp.total_work() / g) - 1);
+  return rp;
+}
+
+// Node-level tiling (issue 19, item (b)): the tiles to nodes of g ranks (solved as the
+// device-level problem is, at node granularity), then each node's tiles to its ranks.
+// The device-level objective of the result is reported; no bound is known for it (gap 1).
+TilingSolution solve_two_levels(const TilingProblem& tp, int g, TileSolver solver, TilingCacheUse* use,
+                                TilingSolution* by_node) {
+  *by_node = solve_cached(nodes_problem(tp, g), solver, use);
+  TilingSolution out;
+  out.rank_of.assign(tp.tiles.size(), 0);
+  out.solve_s = by_node->solve_s;
+  std::string worst = "optimal";  // the last status of a node's solve that is not "optimal"
+  int hits = 0;
+  for (int n = 0; n < tp.ranks / g; ++n) {
+    std::vector<int> mine;
+    for (size_t t = 0; t < tp.tiles.size(); ++t)
+      if (by_node->rank_of[t] == n) mine.push_back(static_cast<int>(t));
+    if (mine.empty()) continue;
+    TilingCacheUse sub_use;
+    const TilingSolution s = solve_cached(ranks_problem(tp, g, mine), solver, &sub_use);
+    for (size_t i = 0; i < mine.size(); ++i) out.rank_of[static_cast<size_t>(mine[i])] = n * g + s.rank_of[i];
+    out.solve_s += s.solve_s;
+    hits += sub_use.status == "hit";
+    if (s.status != "optimal") worst = s.status;
+    if (out.solver.empty()) out.solver = s.solver;
+  }
+  out.objective = tiling_traffic(tp, out.rank_of).max();
+  out.bound = 0;
+  out.gap = 1;
+  out.solver = "nodes: " + by_node->solver + ", ranks: " + out.solver;
+  out.status = "two levels (nodes: " + by_node->status + "; ranks: " + worst + ")";
+  use->note += std::string(use->note.empty() ? "" : "; ") + "the nodes' rank assignments: " + std::to_string(hits) +
+               " of " + std::to_string(tp.ranks / g) + " from the cache";
+  return out;
+}
+
 }  // namespace
 
 std::shared_ptr<const TiledLayout> build_tiled_layout(const Problem& p) {
@@ -133,7 +199,9 @@ std::shared_ptr<const TiledLayout> build_tiled_layout(const Problem& p) {
   l->c = p.S / (static_cast<int64_t>(p.P) * p.tile_blocks);
   l->tiles = make_tiles(p, *l);
   l->problem = make_problem(p, *l);
-  l->solution = solve_cached(l->problem, p.tile_solver, &l->cache);
+  l->node = p.tile_node > 1 && p.tile_node < p.P ? p.tile_node : 1;
+  l->solution = l->node > 1 ? solve_two_levels(l->problem, l->node, p.tile_solver, &l->cache, &l->by_node)
+                            : solve_cached(l->problem, p.tile_solver, &l->cache);
   for (size_t t = 0; t < l->tiles.size(); ++t) l->tiles[t].rank = l->solution.rank_of[t];
   l->index_ranks();
   return l;
@@ -157,25 +225,32 @@ nlohmann::json tiling_json(const TiledLayout& l) {
   const TilingSolution& s = l.solution;
   const std::vector<double> load = tiling_load(l.problem, s.rank_of);
   const double mean = l.problem.total_work() / l.ranks;
-  return {{"solver", s.solver},
-          {"status", s.status},
-          {"objective_bytes", s.objective},
-          {"bound_bytes", s.bound},
-          {"gap", s.gap},
-          {"solve_s", s.solve_s},
-          {"tiles", l.tiles.size()},
-          {"load_max_over_mean", mean > 0 ? *std::max_element(load.begin(), load.end()) / mean : 0.0},
-          {"cache", l.cache.status},
-          {"cache_file", l.cache.file},
-          {"cache_load_s", l.cache.load_s},
-          {"cache_note", l.cache.note}};
+  nlohmann::json j = {{"solver", s.solver},
+                      {"status", s.status},
+                      {"objective_bytes", s.objective},
+                      {"bound_bytes", s.bound},
+                      {"gap", s.gap},
+                      {"solve_s", s.solve_s},
+                      {"tiles", l.tiles.size()},
+                      {"load_max_over_mean", mean > 0 ? *std::max_element(load.begin(), load.end()) / mean : 0.0},
+                      {"cache", l.cache.status},
+                      {"cache_file", l.cache.file},
+                      {"cache_load_s", l.cache.load_s},
+                      {"cache_note", l.cache.note}};
+  if (l.node > 1) {
+    j["node_ranks"] = l.node;
+    j["node_objective_bytes"] = l.by_node.objective;
+    j["node_bound_bytes"] = l.by_node.bound;
+    j["node_gap"] = l.by_node.gap;
+  }
+  return j;
 }
 
 Reason tiled_layout_error(const Problem& p) {
   const int64_t blocks = static_cast<int64_t>(p.P) * p.tile_blocks;
   if (blocks > kMaxBlocks)
     return "P tile_blocks = " + std::to_string(blocks) + " blocks; the tiled schedule plans at most " +
-           std::to_string(kMaxBlocks) + " (its greedy grows with blocks^2 P^2; node-level tiling is not built yet)";
+           std::to_string(kMaxBlocks) + " (its greedy grows with blocks^2 P^2)";
   if (p.S % blocks != 0)
     return "S=" + std::to_string(p.S) + " is not divisible by P tile_blocks = " + std::to_string(blocks) + " (tiled)";
   return std::nullopt;
@@ -184,9 +259,9 @@ Reason tiled_layout_error(const Problem& p) {
 const TiledLayout& tiled_layout(const Problem& p) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<const TiledLayout>> cache;
-  const std::string key = shape_json(p).dump() + " m=" + std::to_string(p.tile_blocks) +
-                          " balance=" + std::to_string(p.tile_balance) +
-                          " solver=" + std::to_string(static_cast<int>(p.tile_solver));
+  const std::string key =
+      shape_json(p).dump() + " m=" + std::to_string(p.tile_blocks) + " balance=" + std::to_string(p.tile_balance) +
+      " solver=" + std::to_string(static_cast<int>(p.tile_solver)) + " node=" + std::to_string(p.tile_node);
   const std::lock_guard<std::mutex> lock(mu);
   std::shared_ptr<const TiledLayout>& l = cache[key];
   if (!l) l = build_tiled_layout(p);

@@ -10,12 +10,21 @@
 // (tiling_problem.hpp): work = allowed pairs; a rank that computes a tile of query block i
 // receives Q_i and returns one partial output with its LSE per segment it covers, a rank
 // that computes a tile of key block j receives K_j and V_j.
+//
+// Node-level tiling (tile_node = g > 1, g < P): the same problem solved first with nodes
+// of g consecutive ranks as its ranks (a block owned by its owner's node), then, per node,
+// over the node's g ranks for the node's tiles (a block of another node charged to the
+// rank of its owner's index in the node, where it enters on rail-optimised clusters).
+// The node level gets the balance b with (1 + b)^2 = 1 + tile_balance (so the fullest
+// node leaves its ranks room), the rank level the ranks' cap of device-level tiling,
+// tile_balance over the mean of all ranks. It minimises what crosses nodes first, then
+// what moves inside them; the plan moves each block straight from its owner to the ranks
+// that need it either way.
 #pragma once
 
 #include <memory>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "bench/mask/mask_regions.hpp"
 #include "bench/problem.hpp"
@@ -33,12 +42,14 @@ struct TiledTile {
 
 struct TiledLayout {
   int ranks = 1;
-  int per_rank = 1;  // m: blocks per rank
-  int64_t c = 0;     // tokens per block
+  int per_rank = 1;              // m: blocks per rank
+  int64_t c = 0;                 // tokens per block
   std::vector<TiledTile> tiles;  // ordered by query block, then key block
   TilingProblem problem;         // the assignment problem the tiles posed
   TilingSolution solution;       // its solution, which set TiledTile::rank
-  TilingCacheUse cache;          // whether it came from the cache (tiling_cache.hpp)
+  TilingCacheUse cache;          // whether it came from the cache (tiling_cache.hpp); two levels: the nodes' solve
+  int node = 1;                  // ranks per node of node-level tiling (tile_node); 1: device-level only
+  TilingSolution by_node;        // node > 1: the tiles' nodes (rank_of holds node indices)
 
   int blocks() const { return ranks * per_rank; }
   int owner(int block) const { return block / per_rank; }
@@ -46,7 +57,7 @@ struct TiledLayout {
   // The rows (block-local, ascending, distinct) of the pieces of query block q that rank
   // computes: the segments it returns partial outputs of; empty when it computes none.
   const std::vector<Range>& segments(int rank, int q_block) const { return segments_[at(rank, q_block)]; }
-  bool needs_q(int rank, int block) const { return !segments(rank, block).empty(); }  // computes a tile of its row
+  bool needs_q(int rank, int block) const { return !segments(rank, block).empty(); }    // computes a tile of its row
   bool needs_kv(int rank, int block) const { return needs_kv_[at(rank, block)] != 0; }  // ... of its column
 
   // Fills segments and needs_kv from the tiles' ranks.
@@ -67,7 +78,9 @@ Reason tiled_layout_error(const Problem& p);
 // The assignment's facts for a record: {"solver", "status", "objective_bytes",
 // "bound_bytes", "gap", "solve_s" (of the solve that found it, also on a cache hit),
 // "tiles", "load_max_over_mean", "cache" (TilingCacheUse::status), "cache_file",
-// "cache_load_s", "cache_note"}.
+// "cache_load_s", "cache_note"}; with node-level tiling also "node_ranks" and the node
+// problem's "node_objective_bytes" (the largest bytes a node sends or receives across
+// nodes), "node_bound_bytes" and "node_gap".
 nlohmann::json tiling_json(const TiledLayout& layout);
 
 // The layout of `p`, built anew (solved, or read from the tiling cache).

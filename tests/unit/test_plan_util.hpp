@@ -37,7 +37,7 @@ inline std::string describe(const Problem& p) {
   std::string s = "P=" + std::to_string(p.P) + " S=" + std::to_string(p.S) + " H=" + std::to_string(p.H) +
                   " Hkv=" + std::to_string(p.Hkv) + " D=" + std::to_string(p.D) + " B=" + std::to_string(p.B) + " " +
                   to_string(p.mask) + " chunks=" + std::to_string(p.chunks) + " u=" + std::to_string(p.usp_u) +
-                  " tile_u=" + std::to_string(p.tile_u) +
+                  " tile_u=" + std::to_string(p.tile_u) + " tile_node=" + std::to_string(p.tile_node) +
                   " order=" + to_string(p.comm_order) + " shape=" + to_string(p.chunk_shape) + " lanes=" + std::to_string(p.comm_lanes);
   if (!p.chunk_heads.empty()) {
     s += " chunk_heads=";
