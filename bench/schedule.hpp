@@ -24,7 +24,7 @@ namespace cpb {
 // `cpbench list` and the metrics read it from there.
 enum class Option {
   Chunks, ChunkHeads, ChunkShape, UspU, CommOrder, CommLanes, QkvLayout,  // hcms, usp, ulysses
-  TileBlocks, TileBalance, TileSolver, TileU, TileNode                               // tiled
+  TileBlocks, TileBalance, TileSolver, TileU, TileNode                    // tiled
 };
 
 enum class OptionKind {

@@ -16,9 +16,6 @@
 namespace cpb {
 namespace {
 
-// A list order is kept only when it is shorter by more than this fraction: below it the
-// difference is rounding in the engine, not a better order.
-constexpr double kMargin = 1e-9;
 
 // An element interval of a buffer a step reads or writes.
 struct Touch {
@@ -113,7 +110,8 @@ Pinning pin_order(const Plan& plan) {
     }
     for (const int d : p) pinned.add(i, static_cast<size_t>(d));
     // Conflicting steps of other lanes ordered before it only through lane order: a dep.
-    for (size_t j = 0; j < i; ++j)
+    // Latest first: a dep on j also orders what j waits for, which then needs none.
+    for (size_t j = i; j-- > 0;)
       if (given.has(i, j) && !pinned.has(i, j) && conflicts(j, i)) {
         out.plan.steps[i].deps.push_back(static_cast<int>(j));
         p.push_back(static_cast<int>(j));
@@ -351,7 +349,7 @@ ListOrder list_order(const std::vector<Plan>& plans, const SimLinks& links, cons
     out.plans = std::move(reordered);
     out.old_id = std::move(old_id);
   }
-  out.reordered = out.list_ms < out.given_ms * (1 - kMargin);
+  out.reordered = out.list_ms < out.given_ms * (1 - kListOrderMargin);
   if (!out.reordered) {
     out.plans = plans;
     for (auto& ids : out.old_id) std::iota(ids.begin(), ids.end(), 0);

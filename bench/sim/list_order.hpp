@@ -50,6 +50,10 @@ struct Pinning {
 };
 Pinning pin_order(const Plan& plan);
 
+// A list order is kept only when it is shorter by more than this fraction of the given
+// order's time: below it the difference is the engine's rounding, not a better order.
+constexpr double kListOrderMargin = 1e-9;
+
 struct ListOrder {
   std::vector<Plan> plans;               // in the chosen order
   std::vector<std::vector<int>> old_id;  // [rank][new id] -> id in the given plans

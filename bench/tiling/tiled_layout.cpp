@@ -165,7 +165,7 @@ TilingSolution solve_two_levels(const TilingProblem& tp, int g, TileSolver solve
   TilingSolution out;
   out.rank_of.assign(tp.tiles.size(), 0);
   out.solve_s = by_node->solve_s;
-  std::string worst = "optimal";  // the last status of a node's solve that is not "optimal"
+  std::string last = "optimal";  // the last status of a node's solve that is not "optimal"
   int hits = 0;
   for (int n = 0; n < tp.ranks / g; ++n) {
     std::vector<int> mine;
@@ -177,20 +177,25 @@ TilingSolution solve_two_levels(const TilingProblem& tp, int g, TileSolver solve
     for (size_t i = 0; i < mine.size(); ++i) out.rank_of[static_cast<size_t>(mine[i])] = n * g + s.rank_of[i];
     out.solve_s += s.solve_s;
     hits += sub_use.status == "hit";
-    if (s.status != "optimal") worst = s.status;
+    if (sub_use.status.rfind("not stored", 0) == 0) use->note += (use->note.empty() ? "" : "; ") + sub_use.status;
+    if (s.status != "optimal") last = s.status;
     if (out.solver.empty()) out.solver = s.solver;
   }
   out.objective = tiling_traffic(tp, out.rank_of).max();
   out.bound = 0;
   out.gap = 1;
   out.solver = "nodes: " + by_node->solver + ", ranks: " + out.solver;
-  out.status = "two levels (nodes: " + by_node->status + "; ranks: " + worst + ")";
+  out.status = "two levels (nodes: " + by_node->status + "; ranks: " + last + ")";
   use->note += std::string(use->note.empty() ? "" : "; ") + "the nodes' rank assignments: " + std::to_string(hits) +
                " of " + std::to_string(tp.ranks / g) + " from the cache";
   return out;
 }
 
 }  // namespace
+
+// The node size of two-level tiling: tile_node when it splits the ranks into 2 or more
+// nodes, else 1 (device-level only).
+int node_size(const Problem& p) { return p.tile_node > 1 && p.tile_node < p.P ? p.tile_node : 1; }
 
 std::shared_ptr<const TiledLayout> build_tiled_layout(const Problem& p) {
   auto l = std::make_shared<TiledLayout>();
@@ -199,9 +204,28 @@ std::shared_ptr<const TiledLayout> build_tiled_layout(const Problem& p) {
   l->c = p.S / (static_cast<int64_t>(p.P) * p.tile_blocks);
   l->tiles = make_tiles(p, *l);
   l->problem = make_problem(p, *l);
-  l->node = p.tile_node > 1 && p.tile_node < p.P ? p.tile_node : 1;
+  l->node = node_size(p);
   l->solution = l->node > 1 ? solve_two_levels(l->problem, l->node, p.tile_solver, &l->cache, &l->by_node)
                             : solve_cached(l->problem, p.tile_solver, &l->cache);
+  if (l->node > 1) {
+    // Two levels can fail to pack the ranks under the cap where one level packs them: then
+    // the device-level assignment is used, and the status says why.
+    const std::vector<double> load = tiling_load(l->problem, l->solution.rank_of);
+    const double worst = *std::max_element(load.begin(), load.end());
+    if (worst > l->problem.load_cap() * (1 + 1e-12)) {
+      TilingCacheUse use;
+      TilingSolution device = solve_cached(l->problem, p.tile_solver, &use);
+      const std::vector<double> device_load = tiling_load(l->problem, device.rank_of);
+      if (*std::max_element(device_load.begin(), device_load.end()) < worst) {
+        device.status += " (device level: node-level tiling left a rank at " +
+                         std::to_string(worst / (l->problem.total_work() / l->ranks)) + " of the mean work, over " +
+                         std::to_string(1 + p.tile_balance / 100.0) + ")";
+        l->solution = std::move(device);
+        l->cache = std::move(use);
+        l->node = 1;
+      }
+    }
+  }
   for (size_t t = 0; t < l->tiles.size(); ++t) l->tiles[t].rank = l->solution.rank_of[t];
   l->index_ranks();
   return l;
@@ -239,6 +263,7 @@ nlohmann::json tiling_json(const TiledLayout& l) {
                       {"cache_note", l.cache.note}};
   if (l.node > 1) {
     j["node_ranks"] = l.node;
+    j["node_cross_bytes"] = tiling_node_traffic(l.problem, s.rank_of, l.node).max();
     j["node_objective_bytes"] = l.by_node.objective;
     j["node_bound_bytes"] = l.by_node.bound;
     j["node_gap"] = l.by_node.gap;
@@ -261,7 +286,7 @@ const TiledLayout& tiled_layout(const Problem& p) {
   static std::map<std::string, std::shared_ptr<const TiledLayout>> cache;
   const std::string key =
       shape_json(p).dump() + " m=" + std::to_string(p.tile_blocks) + " balance=" + std::to_string(p.tile_balance) +
-      " solver=" + std::to_string(static_cast<int>(p.tile_solver)) + " node=" + std::to_string(p.tile_node);
+      " solver=" + std::to_string(static_cast<int>(p.tile_solver)) + " node=" + std::to_string(node_size(p));
   const std::lock_guard<std::mutex> lock(mu);
   std::shared_ptr<const TiledLayout>& l = cache[key];
   if (!l) l = build_tiled_layout(p);

@@ -17,9 +17,12 @@
 // rank of its owner's index in the node, where it enters on rail-optimised clusters).
 // The node level gets the balance b with (1 + b)^2 = 1 + tile_balance (so the fullest
 // node leaves its ranks room), the rank level the ranks' cap of device-level tiling,
-// tile_balance over the mean of all ranks. It minimises what crosses nodes first, then
-// what moves inside them; the plan moves each block straight from its owner to the ranks
-// that need it either way.
+// tile_balance over the mean of all ranks. Where the two levels leave a rank over that cap
+// and the device-level assignment does not, the device-level one is used (its status says
+// so). The node level counts a block once per node that needs it; the plan moves it from
+// its owner to every rank that needs it, so the bytes that cross nodes can be more
+// (node_cross_bytes in tiling_json), and the rank level's charging a block to its entry
+// rank does not steer an outside block's tiles onto one rank.
 #pragma once
 
 #include <memory>
@@ -78,9 +81,11 @@ Reason tiled_layout_error(const Problem& p);
 // The assignment's facts for a record: {"solver", "status", "objective_bytes",
 // "bound_bytes", "gap", "solve_s" (of the solve that found it, also on a cache hit),
 // "tiles", "load_max_over_mean", "cache" (TilingCacheUse::status), "cache_file",
-// "cache_load_s", "cache_note"}; with node-level tiling also "node_ranks" and the node
-// problem's "node_objective_bytes" (the largest bytes a node sends or receives across
-// nodes), "node_bound_bytes" and "node_gap".
+// "cache_load_s", "cache_note"}; with node-level tiling also "node_ranks",
+// "node_cross_bytes" (the largest bytes a node's ranks send or receive across nodes in the
+// plan: tiling_node_traffic) and the node problem's "node_objective_bytes" (the same
+// counting each block once per node: a lower bound of node_cross_bytes, equal where one
+// rank of a node takes all of an outside block's tiles), "node_bound_bytes" and "node_gap".
 nlohmann::json tiling_json(const TiledLayout& layout);
 
 // The layout of `p`, built anew (solved, or read from the tiling cache).

@@ -203,6 +203,32 @@ TilingTraffic tiling_traffic(const TilingProblem& p, const std::vector<int>& ran
   return TilingTraffic{state.send(), state.recv()};
 }
 
+TilingTraffic tiling_node_traffic(const TilingProblem& p, const std::vector<int>& rank_of, int g) {
+  const size_t nodes = static_cast<size_t>((p.ranks + g - 1) / g);
+  TilingTraffic out{std::vector<double>(nodes, 0.0), std::vector<double>(nodes, 0.0)};
+  std::vector<char> row(static_cast<size_t>(p.blocks() * p.ranks), 0), col(row);
+  for (size_t t = 0; t < p.tiles.size(); ++t) {
+    const TilingTile& tile = p.tiles[t];
+    const int r = rank_of[t], oq = p.owner[static_cast<size_t>(tile.q_block)],
+              ok = p.owner[static_cast<size_t>(tile.k_block)];
+    const size_t n = static_cast<size_t>(r / g);
+    char& has_row = row[static_cast<size_t>(tile.q_block) * static_cast<size_t>(p.ranks) + static_cast<size_t>(r)];
+    char& has_col = col[static_cast<size_t>(tile.k_block) * static_cast<size_t>(p.ranks) + static_cast<size_t>(r)];
+    if (!has_row && oq / g != r / g) {  // Q in, the partial out
+      const double q = p.q_bytes[static_cast<size_t>(tile.q_block)], o = p.o_bytes[static_cast<size_t>(tile.q_block)];
+      out.recv[n] += q, out.send[n] += o;
+      out.send[static_cast<size_t>(oq / g)] += q, out.recv[static_cast<size_t>(oq / g)] += o;
+    }
+    if (!has_col && ok / g != r / g) {  // K and V in
+      const double kv = p.kv_bytes[static_cast<size_t>(tile.k_block)];
+      out.recv[n] += kv;
+      out.send[static_cast<size_t>(ok / g)] += kv;
+    }
+    has_row = has_col = 1;
+  }
+  return out;
+}
+
 std::vector<double> tiling_load(const TilingProblem& p, const std::vector<int>& rank_of) {
   std::vector<double> load(static_cast<size_t>(p.ranks), 0.0);
   for (size_t t = 0; t < p.tiles.size(); ++t) load[static_cast<size_t>(rank_of[t])] += p.tiles[t].work;

@@ -42,6 +42,11 @@ struct TilingTraffic {
   double max() const;  // the objective: the largest entry of send and recv
 };
 TilingTraffic tiling_traffic(const TilingProblem& p, const std::vector<int>& rank_of);
+// The plan's transfers between nodes of g consecutive ranks under an assignment: per node,
+// the bytes of tiling_traffic's transfers whose two ranks lie in different nodes (each rank
+// that needs a block receives it from its owner, so a block can cross into a node more
+// than once).
+TilingTraffic tiling_node_traffic(const TilingProblem& p, const std::vector<int>& rank_of, int g);
 // Work per rank under an assignment.
 std::vector<double> tiling_load(const TilingProblem& p, const std::vector<int>& rank_of);
 
