@@ -66,7 +66,8 @@ struct TilingSolution {
 // its key block, then the least loaded; (b) every tile on its query block's owner, then,
 // while the most loaded rank is over the cap, the move of one of its tiles to a rank with
 // room that raises the objective least (ending when none of its tiles fits elsewhere).
-// Either may leave a rank over the cap when the tiles do not pack under it. The warm start and fallback of the MILP. Throws std::invalid_argument for an
+// Either may leave a rank over the cap when the tiles do not pack under it. The warm start
+// and fallback of the MILP. Throws std::invalid_argument for an
 // inconsistent problem.
 TilingSolution solve_greedy(const TilingProblem& p);
 

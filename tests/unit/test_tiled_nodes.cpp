@@ -81,7 +81,8 @@ TEST(TiledNodes, NodeTrafficCountsTheTransfersBetweenNodes) {
   tp.o_bytes = {100, 100, 100, 100};
   tp.tiles = {{0, 2, 1}, {3, 3, 1}, {1, 0, 1}};
   const TilingTraffic t = tiling_node_traffic(tp, {1, 0, 0}, 2);
-  EXPECT_EQ(t.recv, std::vector<double>({10 + 1 + 10, 100}));  // node 0: K, V of 2, Q of 3, K, V of 3; node 1: the partial
+  // Node 0 receives K, V of block 2, Q of 3 and K, V of 3; node 1 the partial of block 3.
+  EXPECT_EQ(t.recv, std::vector<double>({10 + 1 + 10, 100}));
   EXPECT_EQ(t.send, std::vector<double>({100, 10 + 1 + 10}));
 }
 
@@ -105,7 +106,8 @@ TEST(TiledNodes, PlansPassTheChecks) {
       p.tile_u = u;
       const std::string what = std::string(to_string(m)) + " P=" + std::to_string(P) + " g=" + std::to_string(g) +
                                " u=" + std::to_string(u);
-      if (find_schedule("tiled")->unsupported(p)) ADD_FAILURE() << what << ": " << *find_schedule("tiled")->unsupported(p);
+      const Reason why = find_schedule("tiled")->unsupported(p);
+      ASSERT_FALSE(why) << what << ": " << *why;
       ASSERT_TRUE(plan_checks_are_exhaustive(p)) << what;
       const std::vector<std::string> errors = check_plans(test::all_plans("tiled", p), p);
       EXPECT_TRUE(errors.empty()) << what << ": " << (errors.empty() ? "" : errors.front());
