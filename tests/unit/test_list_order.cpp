@@ -87,7 +87,9 @@ TEST(ListOrder, ReorderedPlansPassTheChecks) {
           const ListOrder lo = list_order(plans, l, costs());
           EXPECT_EQ(lo.given_ms, simulate(plans, l, costs()).makespan_ms) << what;
           EXPECT_EQ(lo.reordered, lo.list_ms < lo.given_ms * (1 - kListOrderMargin)) << what;
-          if (!lo.reordered) EXPECT_EQ(lo.plans[0].steps.size(), plans[0].steps.size()) << what;
+          if (!lo.reordered) {
+            EXPECT_EQ(lo.plans[0].steps.size(), plans[0].steps.size()) << what;
+          }
           const std::vector<std::string> errors = check_plans(lo.plans, p);
           EXPECT_TRUE(errors.empty()) << what << ": " << (errors.empty() ? "" : errors.front());
           reordered += lo.reordered;
