@@ -7,6 +7,7 @@
 
 #include "bench/mask/mask_regions.hpp"
 #include "bench/plan/plan_check_detail.hpp"
+#include "bench/plan/step_access.hpp"
 
 namespace cpb {
 namespace check_detail {
@@ -27,12 +28,6 @@ std::string show(const View& v) {
   os << "@" << v.offset << " [" << v.shape[0] << "," << v.shape[1] << "," << v.shape[2] << "," << v.shape[3] << "]/["
      << v.stride[0] << "," << v.stride[1] << "," << v.stride[2] << "," << v.stride[3] << "]";
   return os.str();
-}
-
-int64_t view_last(const View& v) {
-  int64_t last = v.offset;
-  for (int i = 0; i < 4; ++i) last += (v.shape[i] - 1) * v.stride[i];
-  return last;
 }
 
 }  // namespace check_detail
@@ -136,7 +131,7 @@ class RankChecker {
         err_.add(where_ + what + " " + show(v) + " has an extent below 1 or a negative stride");
         return false;
       }
-    const int64_t last = check_detail::view_last(v);
+    const int64_t last = view_last(v);
     if (v.offset < 0 || last >= plan_.buffers[v.buf].elems) {
       err_.add(where_ + what + " " + show(v) + " reaches element " + std::to_string(last) + " of " +
                buffer_name(plan_, v.buf) + ", which has " + std::to_string(plan_.buffers[v.buf].elems));

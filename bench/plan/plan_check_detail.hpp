@@ -29,10 +29,6 @@ std::string step_name(const Step& s);                // step 3 "attn[c=1]"
 std::string buffer_name(const Plan& plan, int buf);  // buffer "q_heads"
 std::string show(const View& v);                     // @12 [1,64,2,16]/[2048,32,16,1]
 
-// Highest element a view touches (the lowest is its offset). Precondition: extents >= 1,
-// strides >= 0.
-int64_t view_last(const View& v);
-
 // Calls f(offset) for every element of v in row-major order of its shape.
 template <class F>
 void for_each_offset(const View& v, F&& f) {

@@ -11,90 +11,38 @@
 #include <utility>
 #include <variant>
 
+#include "bench/plan/step_access.hpp"
 #include "bench/sim/sim_graph.hpp"
 
 namespace cpb {
 namespace {
 
-
-// An element interval of a buffer a step reads or writes.
-struct Touch {
-  int buf = -1;
-  int64_t first = 0, last = 0;
-  bool write = false;
-};
-
-Touch touch(const View& v, bool write) {
-  int64_t last = v.offset;
-  for (size_t d = 0; d < 4; ++d) last += (v.shape[d] - 1) * v.stride[d];
-  return Touch{v.buf, v.offset, last, write};
+// A Copy whose view pairs were released (priced plans, bench/sim/sim_point.cpp): its
+// accesses are unknown, so it may touch anything.
+bool accesses_unknown(const Step& s) {
+  const auto* c = std::get_if<CopyOp>(&s.op);
+  return c != nullptr && c->pairs.empty();
 }
-
-// Every buffer range of a step (an exchange reads its sends and writes its receives); an
-// empty list for a Copy whose pairs were released (priced plans): `unknown` then says it
-// may touch anything.
-std::vector<Touch> touches(const Step& s, bool* unknown) {
-  std::vector<Touch> out;
-  *unknown = false;
-  auto slice = [](const Slice& sl, bool write) { return Touch{sl.buf, sl.offset, sl.offset + sl.count - 1, write}; };
-  if (const auto* c = std::get_if<CopyOp>(&s.op)) {
-    *unknown = c->pairs.empty();
-    for (const CopyOp::Pair& pr : c->pairs) out.push_back(touch(pr.src, false)), out.push_back(touch(pr.dst, true));
-  } else if (const auto* x = std::get_if<ExchangeOp>(&s.op)) {
-    for (const Transfer& t : x->sends) out.push_back(slice(t.slice, false));
-    for (const Transfer& t : x->recvs) out.push_back(slice(t.slice, true));
-  } else if (const auto* a = std::get_if<AttentionOp>(&s.op)) {
-    for (const View* v : {&a->q, &a->k, &a->v}) out.push_back(touch(*v, false));
-    out.push_back(touch(a->o, true));
-    if (a->has_lse) out.push_back(touch(a->lse, true));
-  } else if (const auto* m = std::get_if<MergeOp>(&s.op)) {
-    out.push_back(touch(m->part_o, false));
-    out.push_back(touch(m->part_lse, false));
-    out.push_back(touch(m->acc_o, true));
-    out.push_back(touch(m->acc_lse, true));
-  }
-  return out;
-}
-
-// Whether two steps touch a common element range of a buffer, one of them writing.
-bool conflict(const std::vector<Touch>& a, bool unknown_a, const std::vector<Touch>& b, bool unknown_b) {
-  if (unknown_a || unknown_b) return true;
-  for (const Touch& x : a)
-    for (const Touch& y : b)
-      if (x.buf == y.buf && (x.write || y.write) && x.first <= y.last && y.first <= x.last) return true;
-  return false;
-}
-
-// Square bit matrix: row i holds the steps known to end before step i starts.
-class Before {
- public:
-  explicit Before(size_t n) : words_((n + 63) / 64), bits_(n * words_, 0) {}
-  bool has(size_t i, size_t j) const { return (bits_[i * words_ + j / 64] >> (j % 64)) & 1; }
-  // Row i gains j and everything before j.
-  void add(size_t i, size_t j) {
-    for (size_t w = 0; w < words_; ++w) bits_[i * words_ + w] |= bits_[j * words_ + w];
-    bits_[i * words_ + j / 64] |= uint64_t{1} << (j % 64);
-  }
-
- private:
-  size_t words_;
-  std::vector<uint64_t> bits_;
-};
 
 }  // namespace
 
 Pinning pin_order(const Plan& plan) {
   const size_t n = plan.steps.size();
   Pinning out{plan, std::vector<std::vector<int>>(n)};
-  std::vector<std::vector<Touch>> t(n);
+  std::vector<std::vector<Access>> acc(n);
   std::vector<char> unknown(n, 0);
   for (size_t i = 0; i < n; ++i) {
-    bool u = false;
-    t[i] = touches(plan.steps[i], &u);
-    unknown[i] = u;
+    acc[i] = step_accesses(plan.steps[i]);
+    unknown[i] = accesses_unknown(plan.steps[i]);
   }
-  auto conflicts = [&](size_t i, size_t j) { return conflict(t[i], unknown[i], t[j], unknown[j]); };
-  Before given(n), pinned(n);  // in the given plan; through the pins
+  auto conflicts = [&](size_t i, size_t j) {
+    if (unknown[i] || unknown[j]) return true;
+    for (const Access& x : acc[i])
+      for (const Access& y : acc[j])
+        if (ranges_conflict(x, y)) return true;
+    return false;
+  };
+  StepsBefore given(n), pinned(n);  // in the given plan; through the pins
   std::vector<std::vector<int>> on_lane(plan.lanes.size());
   for (const Step& s : plan.steps) {
     const size_t i = static_cast<size_t>(s.id);
@@ -310,6 +258,14 @@ Plan reorder_steps(const Plan& plan, const std::vector<int>& order) {
   return out;
 }
 
+ComputeCost reordered_cost(const std::vector<Plan>& given, const std::vector<std::vector<int>>& old_id,
+                           const ComputeCost& cost) {
+  return [&given, &old_id, &cost](const Plan& plan, const Step& s) {
+    const Plan& g = given[static_cast<size_t>(plan.rank)];
+    return cost(g, g.steps[static_cast<size_t>(old_id[static_cast<size_t>(plan.rank)][static_cast<size_t>(s.id)])]);
+  };
+}
+
 ListOrder list_order(const std::vector<Plan>& plans, const SimLinks& links, const ComputeCost& compute_ms) {
   const sim::SimGraph g = sim::build_graph(plans, links, compute_ms);
   std::vector<Pinning> pins;
@@ -337,12 +293,7 @@ ListOrder list_order(const std::vector<Plan>& plans, const SimLinks& links, cons
       reordered.push_back(reorder_steps(yield ? with_yield_deps(pinned, g, ng, start) : pinned, order));
       old_id.push_back(std::move(order));
     }
-    // The reordered steps cost what the given ones do (compute_ms sees the given plans).
-    const ComputeCost cost = [&](const Plan& plan, const Step& s) {
-      const Plan& given = plans[static_cast<size_t>(plan.rank)];
-      return compute_ms(given, given.steps[static_cast<size_t>(old_id[static_cast<size_t>(plan.rank)][s.id])]);
-    };
-    const double ms = simulate(reordered, links, cost).makespan_ms;
+    const double ms = simulate(reordered, links, reordered_cost(plans, old_id, compute_ms)).makespan_ms;
     if (ms >= out.list_ms) continue;
     out.list_ms = ms;
     out.yield = yield;

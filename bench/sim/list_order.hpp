@@ -50,6 +50,11 @@ struct Pinning {
 };
 Pinning pin_order(const Plan& plan);
 
+// The cost of each step of reordered plans: `cost` of the same step of the given plans,
+// old_id[rank][new id] being its id there. Holds references to all three arguments.
+ComputeCost reordered_cost(const std::vector<Plan>& given, const std::vector<std::vector<int>>& old_id,
+                           const ComputeCost& cost);
+
 // A list order is kept only when it is shorter by more than this fraction of the given
 // order's time: below it the difference is the engine's rounding, not a better order.
 constexpr double kListOrderMargin = 1e-9;

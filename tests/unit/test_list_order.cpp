@@ -115,11 +115,12 @@ TEST(ListOrder, ReorderStepsRejectsOrdersThatBreakDeps) {
   EXPECT_THROW(reorder_steps(plan, order), std::logic_error);
 }
 
-// Every order of one plan's steps that keeps pinned_preds and differs from the others in
+// Every order of one plan's steps that keeps its pinned predecessors and differs from the others in
 // some lane's sequence (lanes run apart: how two lanes interleave in the list is no
 // different order to the engine), up to `cap` of them.
-std::vector<std::vector<int>> all_orders(const Plan& plan, size_t cap) {
-  const std::vector<std::vector<int>> pred = pin_order(plan).preds;
+std::vector<std::vector<int>> all_orders(const Pinning& pin, size_t cap) {
+  const Plan& plan = pin.plan;
+  const std::vector<std::vector<int>>& pred = pin.preds;
   const size_t n = plan.steps.size();
   std::vector<std::vector<int>> out;
   std::set<std::vector<int>> seen;  // by lane, then the lane's steps
@@ -153,15 +154,16 @@ std::vector<std::vector<int>> all_orders(const Plan& plan, size_t cap) {
 // The best makespan over every combination of the ranks' orders (the engine judges each),
 // or -1 when there are more than `cap` combinations.
 double exact_ms(const std::vector<Plan>& plans, const ComputeCost& costs, size_t cap) {
+  std::vector<Pinning> pins;
   std::vector<std::vector<std::vector<int>>> orders;
   size_t combos = 1;
   for (const Plan& plan : plans) {
-    orders.push_back(all_orders(plan, cap));
+    pins.push_back(pin_order(plan));
+    orders.push_back(all_orders(pins.back(), cap));
     combos *= orders.back().size();
     if (orders.back().size() > cap || combos > cap) return -1;
   }
   double best = std::numeric_limits<double>::infinity();
-  std::vector<size_t> pick(plans.size(), 0);
   for (size_t c = 0; c < combos; ++c) {
     size_t rest = c;
     std::vector<Plan> trial;
@@ -169,16 +171,25 @@ double exact_ms(const std::vector<Plan>& plans, const ComputeCost& costs, size_t
     for (size_t r = 0; r < plans.size(); ++r) {
       const std::vector<int>& o = orders[r][rest % orders[r].size()];
       rest /= orders[r].size();
-      trial.push_back(reorder_steps(pin_order(plans[r]).plan, o));
+      trial.push_back(reorder_steps(pins[r].plan, o));
       old_id.push_back(o);
     }
-    const ComputeCost cost = [&](const Plan& plan, const Step& s) {
-      const Plan& given = plans[static_cast<size_t>(plan.rank)];
-      return costs(given, given.steps[static_cast<size_t>(old_id[static_cast<size_t>(plan.rank)][s.id])]);
-    };
-    best = std::min(best, simulate(trial, links(), cost).makespan_ms);
+    best = std::min(best, simulate(trial, links(), reordered_cost(plans, old_id, costs)).makespan_ms);
   }
   return best;
+}
+
+// Rank r's empty plan of a hand-made two-rank problem: lanes compute (0) and comm (1), one
+// group of both ranks, 8 tokens each.
+Plan two_rank_plan(int r) {
+  Plan plan;
+  plan.schedule = "synthetic";
+  plan.rank = r;
+  plan.world = 2;
+  plan.lanes = {"compute", "comm"};
+  plan.groups = {{0, 1}};
+  plan.tokens = {Range{r * 8, 8}};
+  return plan;
 }
 
 // Lane order can carry an ordering between lanes: B reads what exchange X received, and
@@ -188,13 +199,7 @@ double exact_ms(const std::vector<Plan>& plans, const ComputeCost& costs, size_t
 TEST(ListOrder, AnOrderCarriedByAnotherLaneBecomesADep) {
   std::vector<Plan> plans;
   for (int r = 0; r < 2; ++r) {
-    Plan plan;
-    plan.schedule = "synthetic";
-    plan.rank = r;
-    plan.world = 2;
-    plan.lanes = {"compute", "comm"};
-    plan.groups = {{0, 1}};
-    plan.tokens = {Range{r * 8, 8}};
+    Plan plan = two_rank_plan(r);
     const int send = plan.add_buffer("send", Storage::Act, BufferRole::Scratch, 20000);
     const int recv = plan.add_buffer("recv", Storage::Act, BufferRole::Scratch, 20000);
     const int c_out = plan.add_buffer("c_out", Storage::Act, BufferRole::Scratch, 16);
@@ -219,11 +224,7 @@ TEST(ListOrder, AnOrderCarriedByAnotherLaneBecomesADep) {
   const Pinning pin = pin_order(plans[0]);
   EXPECT_EQ(pin.plan.steps[2].deps, std::vector<int>({0})) << "B waits for X";
   const ListOrder lo = list_order(plans, links(), cost);
-  const ComputeCost reordered_cost = [&](const Plan& plan, const Step& s) {
-    const Plan& given = plans[static_cast<size_t>(plan.rank)];
-    return cost(given, given.steps[static_cast<size_t>(lo.old_id[static_cast<size_t>(plan.rank)][s.id])]);
-  };
-  const SimResult res = simulate(lo.plans, links(), reordered_cost);
+  const SimResult res = simulate(lo.plans, links(), reordered_cost(plans, lo.old_id, cost));
   for (const Plan& plan : lo.plans) {
     double b_start = -1, x_end = -1;
     for (const Step& s : plan.steps) {
@@ -250,13 +251,7 @@ Synthetic synthetic(unsigned seed) {
   Synthetic out;
   const int64_t in_elems = count(1, 4) * 10000, out_elems = count(1, 4) * 10000;  // 1e4 bytes/ms links
   for (int r = 0; r < 2; ++r) {
-    Plan plan;
-    plan.schedule = "synthetic";
-    plan.rank = r;
-    plan.world = 2;
-    plan.lanes = {"compute", "comm"};
-    plan.groups = {{0, 1}};
-    plan.tokens = {Range{r * 8, 8}};
+    Plan plan = two_rank_plan(r);
     auto buffer = [&](const std::string& name, int64_t n) {
       return plan.add_buffer(name, Storage::Act, BufferRole::Scratch, n);
     };
