@@ -9,11 +9,13 @@ namespace cpb {
 namespace {
 
 // Needs and traffic of a partial assignment, one tile added or removed at a time: how many
-// tiles of each query row and key column each rank computes, and the volumes that follow.
+// tiles of each query row and key column each rank computes, and the volumes that follow,
+// per group of g consecutive ranks (g = 1: per rank; g = the node size: what crosses
+// nodes), a transfer inside a group counting for none.
 class TrafficState {
  public:
-  explicit TrafficState(const TilingProblem& p)
-      : p_(p), send_(static_cast<size_t>(p.ranks), 0.0), recv_(send_),
+  explicit TrafficState(const TilingProblem& p, int g = 1)
+      : p_(p), g_(g), send_(static_cast<size_t>((p.ranks + g - 1) / g), 0.0), recv_(send_),
         rows_(static_cast<size_t>(p.blocks() * p.ranks), 0), cols_(rows_) {}
 
   void add(const TilingTile& t, int r) { change(t, r, +1); }
@@ -40,7 +42,7 @@ class TrafficState {
     add(t, to);
     double obj = current;
     for (const int r : {to, p_.owner[static_cast<size_t>(t.q_block)], p_.owner[static_cast<size_t>(t.k_block)]})
-      obj = std::max({obj, send_[static_cast<size_t>(r)], recv_[static_cast<size_t>(r)]});
+      obj = std::max({obj, send_[static_cast<size_t>(r / g_)], recv_[static_cast<size_t>(r / g_)]});
     remove(t, to);
     return obj;
   }
@@ -53,29 +55,32 @@ class TrafficState {
   }
 
   // Rank r's first tile of a row brings Q in and sends a partial back; its first tile of a
-  // column brings K and V in (nothing when r owns the block).
+  // column brings K and V in (nothing when r's group holds the block).
   void change(const TilingTile& t, int r, int sign) {
-    const int oq = p_.owner[static_cast<size_t>(t.q_block)], ok = p_.owner[static_cast<size_t>(t.k_block)];
+    const size_t rg = static_cast<size_t>(r / g_),
+                 qg = static_cast<size_t>(p_.owner[static_cast<size_t>(t.q_block)] / g_),
+                 kg = static_cast<size_t>(p_.owner[static_cast<size_t>(t.k_block)] / g_);
     int& row = rows_[idx(t.q_block, r)];
     int& col = cols_[idx(t.k_block, r)];
     const bool row_edge = sign > 0 ? row++ == 0 : --row == 0;
     const bool col_edge = sign > 0 ? col++ == 0 : --col == 0;
-    if (row_edge && oq != r) {
+    if (row_edge && qg != rg) {
       const double q = sign * p_.q_bytes[static_cast<size_t>(t.q_block)],
                    o = sign * p_.o_bytes[static_cast<size_t>(t.q_block)];
-      recv_[static_cast<size_t>(r)] += q;
-      send_[static_cast<size_t>(r)] += o;
-      send_[static_cast<size_t>(oq)] += q;
-      recv_[static_cast<size_t>(oq)] += o;
+      recv_[rg] += q;
+      send_[rg] += o;
+      send_[qg] += q;
+      recv_[qg] += o;
     }
-    if (col_edge && ok != r) {
+    if (col_edge && kg != rg) {
       const double kv = sign * p_.kv_bytes[static_cast<size_t>(t.k_block)];
-      recv_[static_cast<size_t>(r)] += kv;
-      send_[static_cast<size_t>(ok)] += kv;
+      recv_[rg] += kv;
+      send_[kg] += kv;
     }
   }
 
   const TilingProblem& p_;
+  const int g_;  // ranks per group
   std::vector<double> send_, recv_;
   std::vector<int> rows_, cols_;  // [block * ranks + rank]: tiles of that row / column on the rank
 };
@@ -198,35 +203,13 @@ std::string tiling_problem_error(const TilingProblem& p) {
 }
 
 TilingTraffic tiling_traffic(const TilingProblem& p, const std::vector<int>& rank_of) {
-  TrafficState state(p);
-  for (size_t t = 0; t < p.tiles.size(); ++t) state.add(p.tiles[t], rank_of[t]);
-  return TilingTraffic{state.send(), state.recv()};
+  return tiling_node_traffic(p, rank_of, 1);
 }
 
 TilingTraffic tiling_node_traffic(const TilingProblem& p, const std::vector<int>& rank_of, int g) {
-  const size_t nodes = static_cast<size_t>((p.ranks + g - 1) / g);
-  TilingTraffic out{std::vector<double>(nodes, 0.0), std::vector<double>(nodes, 0.0)};
-  std::vector<char> row(static_cast<size_t>(p.blocks() * p.ranks), 0), col(row);
-  for (size_t t = 0; t < p.tiles.size(); ++t) {
-    const TilingTile& tile = p.tiles[t];
-    const int r = rank_of[t], oq = p.owner[static_cast<size_t>(tile.q_block)],
-              ok = p.owner[static_cast<size_t>(tile.k_block)];
-    const size_t n = static_cast<size_t>(r / g);
-    char& has_row = row[static_cast<size_t>(tile.q_block) * static_cast<size_t>(p.ranks) + static_cast<size_t>(r)];
-    char& has_col = col[static_cast<size_t>(tile.k_block) * static_cast<size_t>(p.ranks) + static_cast<size_t>(r)];
-    if (!has_row && oq / g != r / g) {  // Q in, the partial out
-      const double q = p.q_bytes[static_cast<size_t>(tile.q_block)], o = p.o_bytes[static_cast<size_t>(tile.q_block)];
-      out.recv[n] += q, out.send[n] += o;
-      out.send[static_cast<size_t>(oq / g)] += q, out.recv[static_cast<size_t>(oq / g)] += o;
-    }
-    if (!has_col && ok / g != r / g) {  // K and V in
-      const double kv = p.kv_bytes[static_cast<size_t>(tile.k_block)];
-      out.recv[n] += kv;
-      out.send[static_cast<size_t>(ok / g)] += kv;
-    }
-    has_row = has_col = 1;
-  }
-  return out;
+  TrafficState state(p, g);
+  for (size_t t = 0; t < p.tiles.size(); ++t) state.add(p.tiles[t], rank_of[t]);
+  return TilingTraffic{state.send(), state.recv()};
 }
 
 std::vector<double> tiling_load(const TilingProblem& p, const std::vector<int>& rank_of) {
