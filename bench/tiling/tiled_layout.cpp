@@ -191,11 +191,11 @@ TilingSolution solve_two_levels(const TilingProblem& tp, int g, TileSolver solve
   return out;
 }
 
-}  // namespace
-
 // The node size of two-level tiling: tile_node when it splits the ranks into 2 or more
 // nodes, else 1 (device-level only).
 int node_size(const Problem& p) { return p.tile_node > 1 && p.tile_node < p.P ? p.tile_node : 1; }
+
+}  // namespace
 
 std::shared_ptr<const TiledLayout> build_tiled_layout(const Problem& p) {
   auto l = std::make_shared<TiledLayout>();
