@@ -19,7 +19,8 @@
 # (default 0: one GPU, so the tests that need two ranks on two GPUs are skipped, as
 # tests/gpu/need_gpus.sh decides before the sanitizer starts). Disabled tests are left out.
 # Exit 0 when every test passed or was skipped with no sanitizer error in cpbench's code;
-# 1 otherwise.
+# 1 otherwise; 3 when stopped by a signal (e.g. an outer `timeout`), after stopping every
+# test it had started.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 here="$(pwd)/scripts/device"
@@ -62,6 +63,22 @@ for t in json.load(open(sys.argv[1]))["tests"]:
 PY
 [ -s "$out/tests.tsv" ] || { echo "sanitize_gpu.sh: no gpu test matches '$regex'" >&2; exit 1; }
 
+# Each test runs under timeout(1), which gives it a process group of its own: a signal to
+# this script's group (an outer `timeout`, Ctrl-C) does not reach it, and a test left
+# running holds the GPU for up to the per-test limit, under whatever runs next. So the
+# timeouts' PIDs are kept, and a signal stops them (timeout passes it on to its test).
+pids="$out/.test_pids"
+: > "$pids"
+stop_tests() {
+  trap - TERM INT HUP
+  echo "sanitize_gpu.sh: stopped by a signal; stopping the tests it started" >&2
+  xargs -r kill -TERM < "$pids" 2>/dev/null
+  wait
+  rm -f "$pids"
+  exit 3
+}
+trap stop_tests TERM INT HUP
+
 race_exclude=()
 # A here-string, not a pipe: grep -q leaving early would fail the pipe under pipefail.
 grep -q -- --kernel-name-exclude <<< "$(compute-sanitizer --help 2>&1)" \
@@ -90,8 +107,12 @@ run_one() {  # run_one TOOL SKIP_CODE NAME WORKDIR COMMAND...
     racecheck) extra=(compute-sanitizer --tool racecheck "${race_exclude[@]}") ;;
   esac
   [ "$tool" = - ] || extra+=(--target-processes all --log-file "$log.%p")
+  # In the background and waited for, so that the trap runs at once when this is the
+  # script's own shell (a serial job).
   (cd "$wd" || exit 2
-   timeout "$limit" "${extra[@]}" "$@") > "$log" 2>&1 < /dev/null
+   exec timeout "$limit" "${extra[@]}" "$@") > "$log" 2>&1 < /dev/null &
+  echo $! >> "$pids"
+  wait $!
   rc=$?
   errors="- - -"
   if [ "$tool" != - ]; then
@@ -132,6 +153,7 @@ while IFS=$'\t' read -r -a row; do
     run_one - "${row[@]:1}"
   fi
 done < "$out/tests.tsv"
+rm -f "$pids"
 # One line per test and tool, by name: verdict, tool, exit status, the sanitizer's errors
 # in cpbench's code and in the libraries' (cuDNN, NCCL, CUTLASS; "-": no sanitizer ran), name.
 sort -t $'\t' -k1,1 -k2,2 "$out/results.tsv" \
