@@ -7,7 +7,8 @@
 # OUTDIR/calibrate_shapes.log (one line per shape); prints the summary table last.
 #   scripts/device/calibrate.sh OUTDIR [--quick]
 # Environment: CPB_GIT_SHA (the commit, as for gpu_check.sh), CPB_NAME (the model's
-#              name; default h200), CPB_FROM (the --from files, space-separated; default
+#              name; default the GPU's model in lower case, e.g. h200 or h100, "gpu" when
+#              nvidia-smi names none), CPB_FROM (the --from files, space-separated; default
 #              the committed probe and busbw results of results/h200x2).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
@@ -31,7 +32,10 @@ echo "build: $(( $(date +%s) - t0 )) s, $(build-gpu/cpbench --version)"
 r=results/h200x2
 from=${CPB_FROM:-"$r/2026-11-22_probe_nvlink.json $r/2026-11-22_probe_pcie.json \
 $r/2026-11-22_busbw_warmup/busbw.json $r/2026-11-22_busbw/busbw_barrier_on.json"}
-name=${CPB_NAME:-h200}
+# The calls asking for one kind of GPU may be served by another: name the file after the
+# GPU it measured.
+gpu_model=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 2>/dev/null | grep -oiE '\b[A-Z][0-9]{2,4}\b' | head -1)
+name=${CPB_NAME:-$(tr '[:upper:]' '[:lower:]' <<< "${gpu_model:-gpu}")}
 t0=$(date +%s)
 # One rank on the first GPU; the shape lines go to their own log.
 # shellcheck disable=SC2086
