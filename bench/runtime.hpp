@@ -85,6 +85,9 @@ struct GpuSample {
   double power_w = 0;
   double temperature_c = 0;
   uint64_t reasons = 0;  // NVML's clock-event (throttle) reason bits (bench/report/gpu_state.hpp)
+  // Compute processes on this GPU besides this one (another job, a test left running):
+  // they share its SMs and memory bandwidth with the timed loop.
+  double other_processes = 0;
 };
 
 // Samples this rank's GPU on a thread of its own while armed: start() takes a sample and

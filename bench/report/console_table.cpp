@@ -69,13 +69,18 @@ std::string max_err_cell(const nlohmann::json& r) {
   return err && *err == 0 ? "0" : format_sci(err, 1);
 }
 
-// The reason, after "throttled: <reasons>" when the GPU state flags the point.
+// The reason, after "shared GPU: N other process(es)" and "throttled: <reasons>" when the
+// GPU state flags the point.
 std::string note_cell(const nlohmann::json& r) {
   std::string note = string_field(r, {record_key::reason});
   std::replace(note.begin(), note.end(), '\n', ' ');
+  std::string flags;
+  if (const int others = record_other_processes(r))
+    flags = "shared GPU: " + std::to_string(others) + (others == 1 ? " other process" : " other processes");
   std::string throttle;
   for (const std::string& why : record_throttle_reasons(r)) throttle += (throttle.empty() ? "throttled: " : ", ") + why;
-  return throttle.empty() ? note : note.empty() ? throttle : throttle + "; " + note;
+  if (!throttle.empty()) flags += (flags.empty() ? "" : "; ") + throttle;
+  return flags.empty() ? note : note.empty() ? flags : flags + "; " + note;
 }
 
 const std::vector<Column>& overlap_columns() {

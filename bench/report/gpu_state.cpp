@@ -99,6 +99,7 @@ GpuState summarize_gpu_samples(const std::vector<GpuSample>& samples) {
   GpuState s;
   s.samples = static_cast<int>(samples.size());
   std::vector<double> sm, mem, power, temp;
+  SampleRange others;
   int throttled_samples = 0;
   for (const GpuSample& g : samples) {
     sm.push_back(g.sm_clock_mhz);
@@ -107,7 +108,9 @@ GpuState summarize_gpu_samples(const std::vector<GpuSample>& samples) {
     temp.push_back(g.temperature_c);
     s.reasons |= g.reasons;
     if (g.reasons & throttle_reason_bits()) ++throttled_samples;
+    extend(others, g.other_processes, g.other_processes);
   }
+  s.other_processes = others.max;
   s.sm_clock_mhz = range_of(sm);
   s.mem_clock_mhz = range_of(mem);
   s.power_w = range_of(power);
@@ -120,6 +123,7 @@ GpuState summarize_gpu_samples(const std::vector<GpuSample>& samples) {
 GpuState combine_gpu_states(const std::vector<GpuState>& states) {
   GpuState c;
   if (states.empty()) return c;
+  SampleRange others;
   c.ranks = 0;
   c.samples = states.front().samples;
   for (SampleRange GpuState::*field : range_fields()) {
@@ -135,11 +139,20 @@ GpuState combine_gpu_states(const std::vector<GpuState>& states) {
     c.samples = std::min(c.samples, s.samples);
     c.reasons |= s.reasons;
     c.throttled_fraction = std::max(c.throttled_fraction, s.throttled_fraction);
+    extend(others, s.other_processes, s.other_processes);
   }
+  c.other_processes = others.max;
   return c;
 }
 
 bool throttled(const GpuState& s) { return (s.reasons & throttle_reason_bits()) != 0; }
+
+bool shared_gpu(const GpuState& s) { return s.other_processes > 0; }
+
+int record_other_processes(const nlohmann::json& record) {
+  const auto n = number_field(record, {record_key::gpu_state, "other_processes"});
+  return n && *n > 0 ? static_cast<int>(*n) : 0;
+}
 
 std::vector<std::string> record_throttle_reasons(const nlohmann::json& record) {
   const nlohmann::json* names = find_field(record, {record_key::gpu_state, "clock_event_reasons"});
@@ -160,6 +173,7 @@ std::vector<double> pack_gpu_state(const GpuState& s) {
   p.push_back(static_cast<double>(s.reasons >> 32));
   p.push_back(static_cast<double>(s.reasons & 0xffffffffu));
   p.push_back(s.throttled_fraction);
+  p.push_back(s.other_processes);
   return p;
 }
 
@@ -174,6 +188,7 @@ GpuState unpack_gpu_state(const double* p) {
   }
   s.reasons = (static_cast<uint64_t>(p[i]) << 32) | static_cast<uint64_t>(p[i + 1]);
   s.throttled_fraction = p[i + 2];
+  s.other_processes = p[i + 3];
   return s;
 }
 
@@ -189,6 +204,9 @@ void to_json(nlohmann::json& j, const GpuState& s) {
   j["clock_event_reasons"] = reason_names(s.reasons);
   j["throttled"] = throttled(s);
   j["throttled_fraction"] = s.throttled_fraction;
+  // A count; null when never read.
+  j["other_processes"] = std::isfinite(s.other_processes) ? nlohmann::json(static_cast<int>(s.other_processes))
+                                                          : nlohmann::json(nullptr);
 }
 
 void from_json(const nlohmann::json& j, GpuState& s) {
@@ -201,6 +219,7 @@ void from_json(const nlohmann::json& j, GpuState& s) {
   }
   s.reasons = reason_bits(j.at("clock_event_reasons").get<std::vector<std::string>>());
   s.throttled_fraction = json_number(j.at("throttled_fraction"));
+  s.other_processes = j.contains("other_processes") ? json_number(j.at("other_processes")) : kNaN;
 }
 
 }  // namespace cpb

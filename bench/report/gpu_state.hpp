@@ -30,6 +30,9 @@ struct GpuState {
   SampleRange temperature_c;  // [C]
   uint64_t reasons = 0;       // clock-event reason bits seen in any sample of any rank
   double throttled_fraction = 0;  // the largest over ranks of: samples with a throttle reason / samples
+  // The most compute processes besides cpbench's rank seen on one rank's GPU in one
+  // sample; NaN when never read.
+  double other_processes = std::numeric_limits<double>::quiet_NaN();
 };
 
 // NVML's clock-event (throttle) reasons (nvmlClocksEventReason*): the bit, the name
@@ -57,21 +60,29 @@ GpuState combine_gpu_states(const std::vector<GpuState>& states);
 // The throttle flag of a point: a thermal or power reason was seen during its timed loop.
 bool throttled(const GpuState& s);
 
+// The shared flag of a point: another compute process was seen on one of its GPUs during
+// its timed loop.
+bool shared_gpu(const GpuState& s);
+// A record's gpu_state.other_processes; 0 when the record has none (the CPU runtime, a
+// record older than the field) or it was not read.
+int record_other_processes(const nlohmann::json& record);
+
 // The thermal and power reasons of a record's gpu_state (names, bit order): non-empty iff
 // the tables flag the point as throttled. Empty when the record has no gpu_state or its
 // reasons are not a list of names.
 std::vector<std::string> record_throttle_reasons(const nlohmann::json& record);
 
 // A fixed-length array of doubles, for collectives (reasons as two 32-bit halves).
-constexpr int kPackedGpuStateSize = 17;
+constexpr int kPackedGpuStateSize = 18;
 std::vector<double> pack_gpu_state(const GpuState& s);
 GpuState unpack_gpu_state(const double* packed);  // kPackedGpuStateSize values
 
 // {"ranks", "samples", "sm_clock_mhz": {"min", "median", "max"}, "mem_clock_mhz", "power_w",
-// "temperature_c", "clock_event_reasons": [names], "throttled", "throttled_fraction"}.
-// from_json ignores "throttled" (it follows from the reasons) and throws
-// nlohmann::json::exception on a missing field or a wrong type, std::invalid_argument on an
-// unknown reason name.
+// "temperature_c", "clock_event_reasons": [names], "throttled", "throttled_fraction",
+// "other_processes"}. from_json ignores "throttled" (it follows from the reasons), reads a
+// missing "other_processes" (records written before it) as not read, and throws
+// nlohmann::json::exception on another missing field or a wrong type,
+// std::invalid_argument on an unknown reason name.
 void to_json(nlohmann::json& j, const GpuState& s);
 void from_json(const nlohmann::json& j, GpuState& s);
 

@@ -29,7 +29,7 @@ void flatten(const nlohmann::json& v, const std::string& name, Leaves& out) {
 // its measurements.
 std::vector<std::string> make_preferred_columns() {
   std::vector<std::string> cols = {
-      "index", "schedule", "runtime", "status", "reason", "gpu_state.throttled",
+      "index", "schedule", "runtime", "status", "reason", "gpu_state.throttled", "gpu_state.other_processes",
       "P", "S", "H", "Hkv", "D", "B", "mask", "dtype", "transport", "profile"};
   for (const OptionSpec& o : option_specs())
     if (o.split_tag) cols.push_back(o.name);

@@ -105,6 +105,7 @@ std::string cell_text(const nlohmann::json& r) {
     parts.push_back("ρ " + fixed2(rho) + (string_field(r, {"rho_source"}) == "self" ? "\\*" : ""));
   if (const auto bound = number_field(r, {"bound"})) parts.push_back("bound " + fixed2(bound));
   if (!record_throttle_reasons(r).empty()) parts.push_back("T");
+  if (record_other_processes(r) > 0) parts.push_back("S");
   std::string s;
   for (const auto& p : parts) s += (s.empty() ? "" : " · ") + p;
   if (status == "FAILED") s = "FAILED: " + s;
@@ -251,6 +252,10 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
   if (std::any_of(points->begin(), points->end(), throttled_point))
     out << "\nT: the GPU clocks were throttled for power or temperature during the timed loop (the record's "
            "gpu_state; docs/METRICS.md, \"GPU state\").\n";
+  const auto shared_point = [](const nlohmann::json& r) { return record_other_processes(r) > 0; };
+  if (std::any_of(points->begin(), points->end(), shared_point))
+    out << "\nS: another compute process ran on the GPU during the timed loop (gpu_state.other_processes): "
+           "the time is not this point's alone.\n";
   const std::vector<nlohmann::json> all(points->begin(), points->end());
   for (const GroupTable& t : build_tables(*points)) write_table(t, all, out);
 }

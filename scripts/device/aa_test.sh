@@ -14,7 +14,9 @@
 # the band), CPB_AA_NOISE (compare --noise, default 3), CPB_AA_FACTOR (default 1.03).
 # Writes aa_a.json, aa_b.json, the A/A compare output and aa_planted.txt (one line per
 # planted point: its SLOWER count and its compare line) to OUTDIR;
-# prints PASS or FAIL with the reason last. Exit 0 on PASS, 1 on FAIL, 2 on bad usage.
+# prints PASS or FAIL with the reason last. Exit 0 on PASS, 1 on FAIL, 2 on bad usage, 3
+# when the pair is no test at all: a point of either run shared its GPU with another
+# compute process (gpu_state.other_processes > 0; docs/METRICS.md, "GPU state").
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 out="${1:?usage: $0 OUTDIR CONFIG.json}"
@@ -57,6 +59,20 @@ print(" ".join(map(str, ok)))
 PY
 ) || fail "cannot read $out/aa_a.json"
 read -r -a indices <<<"${counted_indices:-}"
+shared=$(python3 - "$out/aa_a.json" "$out/aa_b.json" <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    for p in json.load(open(path))["points"]:
+        others = (p.get("gpu_state") or {}).get("other_processes") or 0
+        if others > 0:
+            print(f"{path}: point {p['index']} ({p['schedule']}): {others} other process(es) on the GPU")
+PY
+) || fail "cannot read the runs' files"
+if [ -n "$shared" ]; then
+  echo "$shared"
+  echo "aa_test: INVALID: $(grep -c . <<< "$shared") point(s) shared the GPU with another process; run again on a quiet GPU"
+  exit 3
+fi
 counted=${#indices[@]}
 echo "points over 10 ms with rounds: $counted"
 [ "$counted" -ge 12 ] || fail "$counted points over 10 ms with 2+ rounds; the test needs 12"

@@ -2,7 +2,9 @@
 # scripts/results/plant_slowdown.py with cpbench compare on the synthetic A/A fixtures
 # (tests/fixtures/aa_rounds_{a,b}.json): A against B passes with no SLOWER or FASTER
 # point; B with point 5 planted 3% slower fails with that point alone SLOWER; the planted
-# copy says so in its provenance; bad arguments exit 2 and write nothing.
+# copy says so in its provenance; bad arguments exit 2 and write nothing. Then
+# scripts/device/aa_test.sh judging the fixtures (CPB_AA_REUSE=1): PASS, and INVALID (exit
+# 3) once a point of B shared its GPU with another process.
 #   check_plant_slowdown.sh BINARY SOURCE_DIR
 set -uo pipefail
 binary=${1:?usage: $0 BINARY SOURCE_DIR}
@@ -37,5 +39,18 @@ python3 "$plant" "$b" "$work/neg.json" --index 5 --factor -1 2>>"$work/err.txt"
 check "negative factor exits 2" test $? -eq 2
 python3 "$plant" "$b" "$b" --index 5 2>>"$work/err.txt"
 check "OUT = IN exits 2" test $? -eq 2
+
+mkdir -p "$work/aa" "$work/aa_shared"
+cp "$a" "$work/aa/aa_a.json"
+cp "$b" "$work/aa/aa_b.json"
+aa() { CPB_BIN=$binary CPB_AA_REUSE=1 CPB_AA_THRESHOLD=1.5 bash "$src/scripts/device/aa_test.sh" "$1" unused.json; }
+aa "$work/aa" >"$work/aa_test.txt" 2>&1
+check "aa_test passes the fixtures" test $? -eq 0
+cp "$a" "$work/aa_shared/aa_a.json"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['points'][3]['gpu_state'] = {'other_processes': 1}
+json.dump(d, open(sys.argv[2], 'w'))" "$b" "$work/aa_shared/aa_b.json"
+aa "$work/aa_shared" >"$work/aa_test_shared.txt" 2>&1
+check "aa_test: a shared GPU exits 3" test $? -eq 3
+check "aa_test says INVALID" grep -q "^aa_test: INVALID: 1 point(s) shared the GPU" "$work/aa_test_shared.txt"
 
 [ "$fails" -eq 0 ] || { cat "$work"/*.txt; exit 1; }

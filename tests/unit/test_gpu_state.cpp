@@ -18,7 +18,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-GpuSample sample(double sm, double power, uint64_t reasons = 0) { return {sm, 2619, power, 40, reasons}; }
+GpuSample sample(double sm, double power, uint64_t reasons = 0, double others = 0) {
+  return {sm, 2619, power, 40, reasons, others};
+}
 
 TEST(GpuState, OneRanksSamplesGiveMinMedianMaxAndTheUnionOfReasons) {
   const GpuState s = summarize_gpu_samples({sample(1980, 300), sample(1755, 690, 0x4), sample(1830, 500, 0x1),
@@ -65,8 +67,25 @@ TEST(GpuState, RanksCombineAsMinOfMinsMedianOfMediansMaxOfMaxes) {
   EXPECT_EQ(combine_gpu_states({combine_gpu_states({a, b}), c}).ranks, 3);
 }
 
+TEST(GpuState, OtherProcessesAreTheMostSeenInOneSampleOfOneRank) {
+  const GpuState alone = summarize_gpu_samples({sample(1700, 500), sample(1750, 500)});
+  EXPECT_EQ(alone.other_processes, 0);
+  EXPECT_FALSE(shared_gpu(alone));
+  // A process that came and went between samples of the loop still flags it.
+  const GpuState visited = summarize_gpu_samples({sample(1700, 500), sample(1600, 500, 0, 2), sample(1700, 500, 0, kNaN)});
+  EXPECT_EQ(visited.other_processes, 2);
+  EXPECT_TRUE(shared_gpu(visited));
+  const GpuState unread = summarize_gpu_samples({sample(1700, 500, 0, kNaN)});
+  EXPECT_TRUE(std::isnan(unread.other_processes));
+  EXPECT_FALSE(shared_gpu(unread));
+  EXPECT_TRUE(std::isnan(summarize_gpu_samples({}).other_processes));
+  EXPECT_EQ(combine_gpu_states({alone, visited, unread}).other_processes, 2);
+  EXPECT_EQ(combine_gpu_states({unread, alone}).other_processes, 0);
+  EXPECT_TRUE(std::isnan(combine_gpu_states({unread, unread}).other_processes));
+}
+
 TEST(GpuState, ThePackedFormRoundTripsHighReasonBits) {
-  GpuState s = summarize_gpu_samples({sample(1700, 500, 0x40), sample(1800, kNaN)});
+  GpuState s = summarize_gpu_samples({sample(1700, 500, 0x40), sample(1800, kNaN, 0, 3)});
   s.reasons |= uint64_t{1} << 60;
   const std::vector<double> p = pack_gpu_state(s);
   ASSERT_EQ(p.size(), static_cast<size_t>(kPackedGpuStateSize));
@@ -76,6 +95,7 @@ TEST(GpuState, ThePackedFormRoundTripsHighReasonBits) {
   EXPECT_EQ(back.sm_clock_mhz.median, 1750);
   EXPECT_EQ(back.power_w.max, 500);
   EXPECT_EQ(back.throttled_fraction, 0.5);
+  EXPECT_EQ(back.other_processes, 3);
 }
 
 TEST(GpuState, ReasonsAreNamedInBitOrderAndUnknownBitsInHex) {
@@ -113,6 +133,10 @@ TEST(GpuState, JsonRoundTripsAndNamesTheFlag) {
   nlohmann::json unread = j;
   unread["power_w"]["max"] = nullptr;  // how a NaN is written
   EXPECT_TRUE(std::isnan(unread.get<GpuState>().power_w.max));
+  EXPECT_EQ(j["other_processes"], 0);
+  nlohmann::json older = j;  // written before the field existed: not read
+  older.erase("other_processes");
+  EXPECT_TRUE(std::isnan(older.get<GpuState>().other_processes));
   unread.erase("samples");
   EXPECT_THROW(unread.get<GpuState>(), nlohmann::json::exception);
 }

@@ -1,6 +1,7 @@
 // The tables flag a point whose timed loop was throttled for power or temperature: the
 // console's note names the reasons, the markdown cell has a "T" and a legend line, the
-// CSV has gpu_state.throttled beside the status.
+// CSV has gpu_state.throttled beside the status. A point that shared its GPU with another
+// process is flagged alike ("shared GPU", "S", gpu_state.other_processes).
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -13,8 +14,8 @@
 namespace cpb {
 namespace {
 
-nlohmann::json point(int index, int s, uint64_t reasons) {
-  GpuState g = summarize_gpu_samples({GpuSample{1980, 2619, 650, 60, reasons}});
+nlohmann::json point(int index, int s, uint64_t reasons, double others = 0) {
+  GpuState g = summarize_gpu_samples({GpuSample{1980, 2619, 650, 60, reasons, others}});
   return {{"index", index},
           {"schedule", "ulysses"},
           {"runtime", "cuda"},
@@ -56,6 +57,28 @@ TEST(GpuStateTables, MarkdownMarksTheCellAndExplainsTheMark) {
   EXPECT_EQ(calm.str().find(" · T"), std::string::npos) << calm.str();
   EXPECT_NE(hot.str().find("| 2048 | 2.500 ms · T |"), std::string::npos) << hot.str();
   EXPECT_NE(hot.str().find("\nT: the GPU clocks were throttled"), std::string::npos) << hot.str();
+}
+
+TEST(GpuStateTables, ASharedGpuIsFlaggedInEveryTable) {
+  EXPECT_EQ(record_other_processes(point(0, 1024, 0, 2)), 2);
+  EXPECT_EQ(record_other_processes(point(0, 1024, 0, 0)), 0);
+  EXPECT_EQ(record_other_processes({{"schedule", "ring"}}), 0);
+  std::ostringstream one, two;
+  print_results_row(point(0, 1024, 0x4, 1), one);
+  print_results_row(point(0, 1024, 0, 2), two);
+  EXPECT_NE(one.str().find("shared GPU: 1 other process; throttled: sw_power_cap"), std::string::npos) << one.str();
+  EXPECT_NE(two.str().find("shared GPU: 2 other processes"), std::string::npos) << two.str();
+  std::ostringstream calm, shared;
+  write_markdown_report(doc(0x1), "calm.json", calm);
+  write_markdown_report({{"points", {point(0, 1024, 0x1), point(1, 2048, 0x1, 1)}}}, "shared.json", shared);
+  EXPECT_EQ(calm.str().find("\nS:"), std::string::npos) << calm.str();
+  EXPECT_NE(shared.str().find("| 2048 | 2.500 ms · S |"), std::string::npos) << shared.str();
+  EXPECT_NE(shared.str().find("\nS: another compute process ran on the GPU"), std::string::npos) << shared.str();
+  std::ostringstream csv;
+  write_csv_report({{"points", {point(0, 1024, 0x1, 3)}}}, csv);
+  EXPECT_EQ(csv.str().rfind("index,schedule,runtime,status,gpu_state.throttled,gpu_state.other_processes,", 0), 0u)
+      << csv.str();
+  EXPECT_NE(csv.str().find("\n0,ulysses,cuda,PASS,false,3,"), std::string::npos) << csv.str();
 }
 
 TEST(GpuStateTables, CsvHasTheFlagBesideTheStatus) {

@@ -12,6 +12,7 @@ namespace {
 
 // NVML's constants (nvml.h).
 constexpr int kSuccess = 0;
+constexpr int kInsufficientSize = 7;     // NVML_ERROR_INSUFFICIENT_SIZE
 constexpr int kClockSm = 1;              // NVML_CLOCK_SM
 constexpr int kClockMem = 2;             // NVML_CLOCK_MEM
 constexpr int kTemperatureGpu = 0;       // NVML_TEMPERATURE_GPU
@@ -59,6 +60,11 @@ NvmlLibrary::NvmlLibrary() {
   get_clock_reasons_ = symbol<decltype(get_clock_reasons_)>("nvmlDeviceGetCurrentClocksEventReasons");
   if (!get_clock_reasons_)
     get_clock_reasons_ = symbol<decltype(get_clock_reasons_)>("nvmlDeviceGetCurrentClocksThrottleReasons");
+  // Any version: asked for the count alone (infoCount 0, infos null), their layouts of a
+  // process's information do not matter.
+  for (const char* name : {"nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2",
+                           "nvmlDeviceGetComputeRunningProcesses"})
+    if (!get_compute_processes_) get_compute_processes_ = symbol<decltype(get_compute_processes_)>(name);
   get_driver_version_ = symbol<decltype(get_driver_version_)>("nvmlSystemGetDriverVersion");
   get_common_ancestor_ = symbol<decltype(get_common_ancestor_)>("nvmlDeviceGetTopologyCommonAncestor");
   get_p2p_status_ = symbol<decltype(get_p2p_status_)>("nvmlDeviceGetP2PStatus");
@@ -77,7 +83,7 @@ NvmlDevice NvmlLibrary::device(const std::string& uuid) const {
 }
 
 GpuSample NvmlLibrary::sample(NvmlDevice d) const {
-  GpuSample s{kNaN, kNaN, kNaN, kNaN, 0};
+  GpuSample s{kNaN, kNaN, kNaN, kNaN, 0, kNaN};
   if (!available() || !d) return s;
   unsigned v = 0;
   if (get_clock_info_ && get_clock_info_(d, kClockSm, &v) == kSuccess) s.sm_clock_mhz = v;
@@ -86,6 +92,11 @@ GpuSample NvmlLibrary::sample(NvmlDevice d) const {
   if (get_temperature_ && get_temperature_(d, kTemperatureGpu, &v) == kSuccess) s.temperature_c = v;
   unsigned long long reasons = 0;
   if (get_clock_reasons_ && get_clock_reasons_(d, &reasons) == kSuccess) s.reasons = reasons;
+  // With infoCount 0 NVML answers "insufficient size" and the count, or success when no
+  // process runs (then it cannot see this one either).
+  unsigned count = 0;
+  const int rc = get_compute_processes_ ? get_compute_processes_(d, &count, nullptr) : -1;
+  if (rc == kInsufficientSize && count >= 1) s.other_processes = count - 1;
   return s;
 }
 

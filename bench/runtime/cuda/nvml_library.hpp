@@ -34,8 +34,11 @@ class NvmlLibrary {
 
   // The device of a UUID ("GPU-..."); nullptr when NVML does not know it.
   NvmlDevice device(const std::string& uuid) const;
-  // SM and memory clocks [MHz], board power [W], GPU temperature [C] and the clock-event
-  // reasons now; NaN (reasons 0) where a call fails.
+  // SM and memory clocks [MHz], board power [W], GPU temperature [C], the clock-event
+  // reasons and the other compute processes on the GPU now; NaN (reasons 0) where a call
+  // fails. The caller must hold a CUDA context on `d`: NVML counts it among the processes,
+  // and a count that does not include it (NVML cannot see this process's namespace) is
+  // taken as not read.
   GpuSample sample(NvmlDevice d) const;
   // The kernel driver's version ("580.95.05"); "" when unavailable.
   std::string driver_version() const;
@@ -55,6 +58,7 @@ class NvmlLibrary {
   int (*get_power_usage_)(NvmlDevice, unsigned*) = nullptr;
   int (*get_temperature_)(NvmlDevice, int, unsigned*) = nullptr;
   int (*get_clock_reasons_)(NvmlDevice, unsigned long long*) = nullptr;
+  int (*get_compute_processes_)(NvmlDevice, unsigned*, void*) = nullptr;  // count only: infos null
   int (*get_driver_version_)(char*, unsigned) = nullptr;
   int (*get_common_ancestor_)(NvmlDevice, NvmlDevice, int*) = nullptr;
   int (*get_p2p_status_)(NvmlDevice, NvmlDevice, int, int*) = nullptr;
