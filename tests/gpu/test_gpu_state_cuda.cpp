@@ -1,12 +1,14 @@
-// On a GPU: the CUDA executor's GPU state sampler reads clocks, power and temperature
-// through NVML while measure() runs the timed loop, and the runtime's provenance facts
-// name the GPU by UUID, its links, and the library versions from their runtime calls.
+// On a GPU: the CUDA executor's GPU state sampler reads clocks, power, temperature and the
+// other processes on the GPU through NVML while measure() runs the timed loop, and the
+// runtime's provenance facts name the GPU by UUID, its links, and the library versions
+// from their runtime calls.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <string>
 
+#include "bench/report/gpu_state.hpp"
 #include "bench/runtime/cuda/cuda_runtime.hpp"
 #include "bench/schedule.hpp"
 #include "bench/sweep/measure.hpp"
@@ -46,6 +48,61 @@ TEST(CudaGpuState, TheTimedLoopIsSampledThroughNvml) {
   EXPECT_GT(g.mem_clock_mhz.median, 0);
   EXPECT_GT(g.power_w.max, 0);
   EXPECT_GT(g.temperature_c.max, 0);
+}
+
+// The GPU state of a short timed loop of one rank's Ulysses attention on its GPU.
+GpuState timed_loop_state(const MpiSession& mpi) {
+  auto rt = make_cuda_runtime(mpi);
+  Problem p;
+  p.P = 1;
+  p.S = 4096;
+  p.H = 8;
+  p.Hkv = 8;
+  p.D = 128;
+  p.dtype = DType::BF16;
+  RunOptions opt;
+  opt.transport = TransportKind::Nccl;
+  auto exec = rt->prepare(p, find_schedule("ulysses")->plan(p, 0), opt);
+  MeasureSettings s;
+  s.warmup = 2;
+  s.iterations = 100;
+  s.min_iterations = 100;
+  const Measurement m = measure(*exec, s, mpi.world());
+  return m.gpu_state ? *m.gpu_state : GpuState{};
+}
+
+// A second process with a CUDA context on this rank's GPU (device 0 of the same
+// CUDA_VISIBLE_DEVICES), through the driver API from Python, so no second binary is
+// built: prints "ready" once its context holds memory, then lives 5 s.
+constexpr const char* kContextHolder =
+    "python3 -c \"import ctypes, time; c = ctypes.CDLL('libcuda.so.1'); d = ctypes.c_int(); "
+    "x = ctypes.c_void_p(); m = ctypes.c_uint64(); "
+    "ok = c.cuInit(0) == 0 and c.cuDeviceGet(ctypes.byref(d), 0) == 0 and "
+    "c.cuDevicePrimaryCtxRetain(ctypes.byref(x), d) == 0 and c.cuCtxSetCurrent(x) == 0 and "
+    "c.cuMemAlloc_v2(ctypes.byref(m), ctypes.c_size_t(1 << 20)) == 0; "
+    "print('ready' if ok else 'no context', flush=True); time.sleep(5)\"";
+
+TEST(CudaGpuState, AnotherProcessOnTheGpuIsCounted) {
+  CPB_REQUIRE_GPU();
+  const MpiSession& mpi = test::gpu_mpi_session();
+  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
+  const GpuState alone = timed_loop_state(mpi);
+  if (std::isnan(alone.other_processes))
+    GTEST_SKIP() << "NVML does not list this process among the GPU's compute processes here";
+  // Tests run side by side (sanitize_gpu.sh) share the GPU: then the helper's own count
+  // cannot be told apart.
+  if (alone.other_processes > 0)
+    GTEST_SKIP() << "the GPU already runs " << alone.other_processes << " other process(es)";
+  FILE* holder = popen(kContextHolder, "r");
+  ASSERT_NE(holder, nullptr);
+  char line[64] = {0};
+  const bool ready = std::fgets(line, sizeof line, holder) && std::string(line) == "ready\n";
+  const GpuState shared = ready ? timed_loop_state(mpi) : GpuState{};
+  pclose(holder);  // waits for the helper's end
+  ASSERT_TRUE(ready) << "the helper made no CUDA context: " << line;
+  std::printf("[gpu state beside another process] %s\n", nlohmann::json(shared).dump().c_str());
+  EXPECT_GE(shared.other_processes, 1);
+  EXPECT_TRUE(shared_gpu(shared));
 }
 
 TEST(CudaGpuState, ProvenanceNamesTheGpuItsLinksAndTheLoadedVersions) {
