@@ -106,11 +106,13 @@ struct AttentionOp {
   TileMask mask() const { return TileMask{causal, diag, window}; }
 };
 
-// LSE merge of a partial result into an fp32 accumulator:
+// LSE merge of a partial result into an accumulator:
 //   init:  acc_o = part_o, acc_lse = part_lse
 //   else:  m = max(acc_lse, part_lse); w_a = exp(acc_lse - m); w_p = exp(part_lse - m)
 //          acc_o = (w_a acc_o + w_p part_o) / (w_a + w_p); acc_lse = m + log(w_a + w_p)
-// part_o: Act [B, S, H, D]; acc_o: F32, same shape; lse views F32 [B, H, S, 1].
+// part_o: Act [B, S, H, D]; acc_o: same shape, F32, or Act when it is the output itself
+// (computed in fp32, rounded to Act by each merge: the schedules merge into Act only once
+// per output row, tile_outputs.hpp); lse views F32 [B, H, S, 1].
 struct MergeOp {
   View part_o, part_lse, acc_o, acc_lse;
   bool init = false;

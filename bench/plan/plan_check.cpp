@@ -324,7 +324,8 @@ class RankChecker {
         view(m.part_o, "part_o") & view(m.part_lse, "part_lse") & view(m.acc_o, "acc_o") & view(m.acc_lse, "acc_lse");
     if (!ok) return;
     storage(m.part_o, Storage::Act, "part_o");
-    storage(m.acc_o, Storage::F32, "acc_o");
+    // F32, or Act: the output itself, merged into once (MergeOp).
+    if (plan_.buffers[m.acc_o.buf].storage != Storage::Act) storage(m.acc_o, Storage::F32, "acc_o");
     if (m.part_o.shape != m.acc_o.shape)
       err_.add(where_ + "part_o " + show(m.part_o) + " and acc_o " + show(m.acc_o) + " differ in shape");
     lse(m.part_lse, m.part_o, "part_lse");

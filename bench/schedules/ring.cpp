@@ -6,8 +6,9 @@
 // of earlier ranks are full tiles, the own block is the diagonal (causal) tile and blocks
 // of later ranks are skipped but still forwarded, which leaves the last rank with P times
 // the work of the first (zigzag_ring balances it). Partial outputs and their LSE are
-// merged in fp32 and converted into O at the end (kv_ring.hpp). Each rank sends and
-// receives 2 (P-1) B S/P Hkv D elements.
+// merged by LSE (tile_outputs.hpp): where a row has two tiles (full mask, P = 2), the
+// second straight into O; with more, into an fp32 accumulator converted into O at the end. Each rank sends and receives
+// 2 (P-1) B S/P Hkv D elements.
 #include "bench/schedule.hpp"
 #include "bench/schedules/kv_ring.hpp"
 #include "bench/schedules/layout.hpp"

@@ -48,17 +48,24 @@ void TileOutputs::add_buffers(Plan& plan) {
     }
     std::vector<int>& count = count_[static_cast<size_t>(s)];
     count.assign(segs.size(), 0);
-    for (const Range& rows : declared) any_merged_ |= ++count[static_cast<size_t>(segment_of(s, rows))] > 1;
+    for (const Range& rows : declared) ++count[static_cast<size_t>(segment_of(s, rows))];
+    for (const int n : count) {
+      any_merged_ |= n > 1;
+      any_accumulated_ |= n > 2;
+    }
     last_merge_[static_cast<size_t>(s)].assign(segs.size() * pieces_.size(), -1);
   }
   if (!any_merged_) return;
   const int64_t rows = slots_ * c_, B = p_.B, hq = q_heads_.size;
   part_ = DenseTensor{plan.add_buffer("o_part", Storage::Act, BufferRole::Scratch, B * rows * hq * p_.D),
                       0, B, rows, hq, p_.D};
-  acc_ = part_;
-  acc_.buf = plan.add_buffer("o_acc", Storage::F32, BufferRole::Scratch, part_.elems());
   lse_part_ = plan.add_buffer("lse_part", Storage::F32, BufferRole::Scratch, B * hq * rows);
-  lse_acc_ = plan.add_buffer("lse_acc", Storage::F32, BufferRole::Scratch, B * hq * rows);
+  if (any_accumulated_) {
+    acc_ = part_;
+    acc_.buf = plan.add_buffer("o_acc", Storage::F32, BufferRole::Scratch, part_.elems());
+  }
+  if (any_accumulated_ || out_lse_ < 0)
+    lse_acc_ = plan.add_buffer("lse_acc", Storage::F32, BufferRole::Scratch, B * hq * rows);
 }
 
 int TileOutputs::segment_of(int slot, Range rows) const {
@@ -81,23 +88,47 @@ View TileOutputs::out_view(const DenseTensor& t, int slot, Range rows, int piece
   return t.view(Range{slot * c_ + rows.begin, rows.size}, Range{pc.q.begin - q_heads_.begin, pc.q.size});
 }
 
+View TileOutputs::merged_lse_view(int slot, Range rows, int piece) const {
+  const bool in_place = tiles_over(slot, segment_of(slot, rows)) == 2;
+  return lse_view(in_place && out_lse_ >= 0 ? out_lse_ : lse_acc_, slot, rows, piece);
+}
+
 TileOutputs::Target TileOutputs::target(int slot, Range rows, int piece) const {
   const int seg = segment_of(slot, rows);
+  const int n = tiles_over(slot, seg);
+  const int prev =
+      last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
   Target t;
-  t.direct = count_[static_cast<size_t>(slot)][static_cast<size_t>(seg)] == 1;
-  if (t.direct) {
+  t.direct = n == 1;
+  t.first = n == 2 && prev < 0;
+  if (t.direct || t.first) {
     t.o = out_view(out_, slot, rows, piece);
-    t.has_lse = out_lse_ >= 0;
-    if (t.has_lse) t.lse = lse_view(out_lse_, slot, rows, piece);
+    t.has_lse = t.first || out_lse_ >= 0;
+    if (t.has_lse) t.lse = t.first ? merged_lse_view(slot, rows, piece) : lse_view(out_lse_, slot, rows, piece);
     return t;
   }
   t.o = out_view(part_, slot, rows, piece);
   t.has_lse = true;
   t.lse = lse_view(lse_part_, slot, rows, piece);
-  const int m =
-      last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
-  if (m >= 0) t.deps.push_back(m);
+  if (n > 2 && prev >= 0) t.deps.push_back(prev);  // the last merge reads the partial rows
   return t;
+}
+
+int TileOutputs::add_merge(Plan& plan, const View& o, const View& lse, int slot, Range rows, int piece,
+                           std::vector<int> deps, const std::string& tag) {
+  const int seg = segment_of(slot, rows);
+  const bool in_place = tiles_over(slot, seg) == 2;
+  int& prev = last(slot, seg, piece);
+  MergeOp m;
+  m.part_o = o;
+  m.part_lse = lse;
+  m.acc_o = out_view(in_place ? out_ : acc_, slot, rows, piece);
+  m.acc_lse = merged_lse_view(slot, rows, piece);
+  m.init = prev < 0;
+  if (!m.init) deps.push_back(prev);
+  prev = plan.add_step(kComputeLane, "merge" + tag, m, std::move(deps));
+  if (in_place) done_.push_back(prev);
+  return prev;
 }
 
 void TileOutputs::after(Plan& plan, int id, const Target& t, int slot, Range rows, int piece, const std::string& tag) {
@@ -105,51 +136,44 @@ void TileOutputs::after(Plan& plan, int id, const Target& t, int slot, Range row
     done_.push_back(id);
     return;
   }
-  const int seg = segment_of(slot, rows);
-  int& prev =
-      last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
-  MergeOp m;
-  m.part_o = t.o;
-  m.part_lse = t.lse;
-  m.acc_o = out_view(acc_, slot, rows, piece);
-  m.acc_lse = lse_view(lse_acc_, slot, rows, piece);
-  m.init = prev < 0;
-  std::vector<int> deps{id};
-  if (!m.init) deps.push_back(prev);
-  prev = plan.add_step(kComputeLane, "merge" + tag, m, std::move(deps));
+  if (t.first) {
+    last(slot, segment_of(slot, rows), piece) = id;
+    return;
+  }
+  add_merge(plan, t.o, t.lse, slot, rows, piece, {id}, tag);
 }
 
 void TileOutputs::add_partial(Plan& plan, const View& o, const View& lse, int slot, Range rows, int piece,
                               std::vector<int> deps, const std::string& tag) {
   const int seg = segment_of(slot, rows);
-  if (count_[static_cast<size_t>(slot)][static_cast<size_t>(seg)] == 1) {
+  const int n = tiles_over(slot, seg);
+  int& prev = last(slot, seg, piece);
+  if (n == 1 || (n == 2 && prev < 0)) {
     CopyOp copy;
     copy.pairs.push_back(CopyOp::Pair{o, out_view(out_, slot, rows, piece)});
-    if (out_lse_ >= 0) copy.pairs.push_back(CopyOp::Pair{lse, lse_view(out_lse_, slot, rows, piece)});
-    done_.push_back(plan.add_step(kComputeLane, "copy" + tag, std::move(copy), std::move(deps)));
+    if (n == 2)
+      copy.pairs.push_back(CopyOp::Pair{lse, merged_lse_view(slot, rows, piece)});
+    else if (out_lse_ >= 0)
+      copy.pairs.push_back(CopyOp::Pair{lse, lse_view(out_lse_, slot, rows, piece)});
+    const int id = plan.add_step(kComputeLane, "copy" + tag, std::move(copy), std::move(deps));
+    if (n == 1)
+      done_.push_back(id);
+    else
+      prev = id;
     return;
   }
-  int& prev =
-      last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
-  MergeOp m;
-  m.part_o = o;
-  m.part_lse = lse;
-  m.acc_o = out_view(acc_, slot, rows, piece);
-  m.acc_lse = lse_view(lse_acc_, slot, rows, piece);
-  m.init = prev < 0;
-  if (!m.init) deps.push_back(prev);
-  prev = plan.add_step(kComputeLane, "merge" + tag, m, std::move(deps));
+  add_merge(plan, o, lse, slot, rows, piece, std::move(deps), tag);
 }
 
 std::vector<int> TileOutputs::finish(Plan& plan) {
-  if (!any_merged_) return done_;
+  if (!any_accumulated_) return done_;
   CopyOp copy;
   std::vector<int> deps;
   for (int s = 0; s < slots_; ++s) {
     const std::vector<Range>& segs = segs_[static_cast<size_t>(s)];
     const std::vector<int>& last = last_merge_[static_cast<size_t>(s)];
     for (size_t g = 0; g < segs.size(); ++g) {
-      if (last[g * pieces_.size()] < 0) continue;  // written directly
+      if (tiles_over(s, static_cast<int>(g)) < 3) continue;  // written directly or merged in place
       const Range rows{s * c_ + segs[g].begin, segs[g].size}, heads{0, q_heads_.size};
       copy.pairs.push_back(CopyOp::Pair{acc_.view(rows, heads), out_.view(rows, heads)});
       for (size_t pi = 0; pi < pieces_.size(); ++pi) {

@@ -7,12 +7,16 @@
 // distinct row ranges of its tiles, which must be equal or disjoint (a mask may give a
 // chunk several; the schedules cut their tiles at each other's row boundaries, cut_rows
 // in bench/mask/mask_regions.hpp). Rows no tile covers are left alone. A segment's only tile writes the
-// output directly. Segments with several tiles go through a partial (Act) and its LSE
-// (F32) per tile, folded by one MergeOp each into an fp32 accumulator (init for the
-// first); finish() copies the accumulated segments into the output. Every LSE view is a
-// dense [B, piece heads, rows, 1] block. With one segment per chunk (full and causal
+// output directly. A segment of two tiles: the first writes the output and its LSE
+// directly, the second a partial (Act) and its LSE (F32), which one MergeOp folds into
+// the output in place. That rounds to the output's dtype as often as the accumulator
+// does (each partial once, the result once) and moves about a quarter of its bytes.
+// Segments of three tiles or more go through a partial and its LSE per tile, folded by one
+// MergeOp each into an fp32 accumulator (init for the first), so that each merge does not
+// round again; finish() copies the accumulated segments into the output. Every LSE view
+// is a dense [B, piece heads, rows, 1] block. With one segment per chunk (full and causal
 // masks on equal chunks) this is the classic ring: one partial view per chunk, one merge
-// per tile.
+// per tile after the first.
 #pragma once
 
 #include <string>
@@ -46,8 +50,9 @@ class TileOutputs {
     View o;
     bool has_lse = false;
     View lse;
-    bool direct = false;
-    std::vector<int> deps;  // merges that still read the partial rows the tile overwrites
+    bool direct = false;    // the segment's only tile: o and lse are the final ones
+    bool first = false;     // the first of a segment's two tiles: o is the output, merged into later
+    std::vector<int> deps;  // steps that still use the rows the tile overwrites
   };
   // Where the tile over rows `rows` of chunk `slot`, piece `piece` writes.
   Target target(int slot, Range rows, int piece) const;
@@ -73,7 +78,19 @@ class TileOutputs {
 
  private:
   int segment_of(int slot, Range rows) const;
+  int tiles_over(int slot, int seg) const { return count_[static_cast<size_t>(slot)][static_cast<size_t>(seg)]; }
+  int& last(int slot, int seg, int piece) {
+    return last_merge_[static_cast<size_t>(slot)]
+                      [static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  }
   View out_view(const DenseTensor& t, int slot, Range rows, int piece) const;
+  // Where the merged LSE of a segment goes: the output's LSE when kept (out_lse), else the
+  // accumulator's LSE buffer.
+  View merged_lse_view(int slot, Range rows, int piece) const;
+  // The merge of a partial (o, lse) into the segment's output (two tiles) or accumulator;
+  // returns its step.
+  int add_merge(Plan& plan, const View& o, const View& lse, int slot, Range rows, int piece, std::vector<int> deps,
+                const std::string& tag);
 
   const Problem& p_;
   DenseTensor out_;
@@ -84,8 +101,11 @@ class TileOutputs {
   int out_lse_;
   std::vector<std::vector<Range>> segs_;      // [slot]: declared rows, then the distinct ones in order
   std::vector<std::vector<int>> count_;       // [slot][segment]: tiles over it
-  std::vector<std::vector<int>> last_merge_;  // [slot][segment * pieces + piece], -1 before
-  bool any_merged_ = false;
+  // [slot][segment * pieces + piece]: the step that last wrote the segment's accumulator or,
+  // with two tiles, the output; -1 before
+  std::vector<std::vector<int>> last_merge_;
+  bool any_merged_ = false;       // a segment has two tiles or more
+  bool any_accumulated_ = false;  // a segment has three or more
   DenseTensor part_, acc_;
   int lse_part_ = -1, lse_acc_ = -1;
   std::vector<int> done_;

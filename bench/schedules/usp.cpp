@@ -5,7 +5,7 @@
 // query heads even_split(H, u)[j] and their key/value heads); then a ring over the r ranks
 // of the ring group, which hold the same heads for the other groups' tokens, passes those
 // key/value blocks around (SendRecv on the comm lane overlapping the attention of the
-// previous block, double-buffered, LSE merge in fp32, causal blocks full / diagonal /
+// previous block, double-buffered, LSE merges as ring's, causal blocks full / diagonal /
 // skipped as in ring); finally the reverse all-to-all returns O to the sequence sharding.
 // Only the ring overlaps; the two all-to-alls do not. u = P is Ulysses (a one-member
 // ring writes its output directly) and u = 1 is Ring (no all-to-all at all).

@@ -6,7 +6,7 @@
 // chunk): a key chunk before the query chunk gives a full tile, the same chunk a causal
 // tile, a later chunk nothing. Each step then costs two full chunk-tiles (one on the
 // first step: two diagonals and one full), instead of 0 to P blocks. Partials merge by LSE
-// in fp32 (kv_ring.hpp). Bytes equal ring's.
+// (tile_outputs.hpp: in place in O for a row of two tiles, else in fp32). Bytes equal ring's.
 #include "bench/schedule.hpp"
 #include "bench/schedules/kv_ring.hpp"
 #include "bench/schedules/layout.hpp"
