@@ -32,6 +32,12 @@ def runs_of(doc):
             for i, r in enumerate(runs)]
 
 
+def run_commit(prov):
+    """A run's commit in the form its records carry: the provenance's sha, with "-dirty" when
+    the tree differed from it (provenance "git_dirty"), as cpbench writes each point's "git"."""
+    return str(prov.get("git", "unknown")) + ("-dirty" if prov.get("git_dirty") is True else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("parts", nargs="+", help="result JSON files of the same config")
@@ -52,8 +58,8 @@ def main():
         print(f"merge_results: schema versions differ: {sorted(map(str, versions))}", file=sys.stderr)
         return 2
     runs = [r for d in docs for r in runs_of(d)]
-    commits = sorted({str(p.get("git") or prov.get("git", "unknown")) for prov, points in runs for p in points}
-                     | {str(prov.get("git", "unknown")) for prov, _ in runs})
+    commits = sorted({str(p.get("git") or run_commit(prov)) for prov, points in runs for p in points}
+                     | {run_commit(prov) for prov, _ in runs})
     if len(commits) > 1 and not args.allow_mixed_commits:
         print(f"merge_results: the parts come from {len(commits)} commits ({', '.join(commits)}); "
               "pass --allow-mixed-commits to merge them anyway (each point keeps its own commit)",
@@ -65,7 +71,7 @@ def main():
               "points": []}
     for run, (prov, points) in enumerate(runs):
         for p in points:
-            merged["points"].append(dict(p, run=run, git=p.get("git") or prov.get("git", "unknown")))
+            merged["points"].append(dict(p, run=run, git=p.get("git") or run_commit(prov)))
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         json.dump(merged, f, indent=2)

@@ -79,7 +79,8 @@ python3 "$merge" --allow-mixed-commits -o "$work/mixed.json" "$work/out/tiny_mai
   || bad "--allow-mixed-commits did not merge"
 python3 - "$work/out/tiny_main.json" "$work/mixed.json" <<'PY' || bad "a mixed merge lost a point's commit"
 import json, sys
-mine = json.load(open(sys.argv[1]))["provenance"]["git"]
+prov = json.load(open(sys.argv[1]))["provenance"]
+mine = prov["git"] + ("-dirty" if prov.get("git_dirty") is True else "")  # as the points carry it
 m = json.load(open(sys.argv[2]))
 assert {p["git"] for p in m["points"] if p["run"] == 0} == {mine}
 assert {p["git"] for p in m["points"] if p["run"] == 1} == {"0" * 40}
