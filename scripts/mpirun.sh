@@ -4,6 +4,9 @@
 # Adds --oversubscribe (more ranks than cores is fine for CPU tests), --bind-to none,
 # root permission when run as root, and exports the NCCL/CUDA variables cpbench reads.
 # Extra mpirun flags: CPB_MPIRUN_FLAGS="...".
+# Inside a Slurm allocation, CPB_LAUNCHER=srun starts the NP ranks with
+# `srun -n NP --mpi=pmix` instead (CPB_SRUN_MPI for another --mpi, CPB_SRUN_FLAGS for more
+# flags); srun passes the whole environment to the ranks, the same settings included.
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 NP COMMAND [ARGS...]" >&2
@@ -11,6 +14,23 @@ if [ $# -lt 2 ]; then
 fi
 np=$1
 shift
+# NVLink multicast stays off on shared machines (see shared/DEVICE.md).
+export NCCL_NVLS_ENABLE="${NCCL_NVLS_ENABLE:-0}"
+case "${CPB_LAUNCHER:-mpirun}" in
+  mpirun) ;;
+  srun)
+    # Open MPI's own root check and shared-memory setting, as for mpirun below.
+    [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    export OMPI_MCA_btl_vader_single_copy_mechanism=none
+    # shellcheck disable=SC2206
+    srun_extra=(${CPB_SRUN_FLAGS:-})
+    exec srun -n "$np" --mpi="${CPB_SRUN_MPI:-pmix}" "${srun_extra[@]}" "$@"
+    ;;
+  *)
+    echo "$0: CPB_LAUNCHER: \"$CPB_LAUNCHER\" is not a launcher; allowed: mpirun, srun" >&2
+    exit 2
+    ;;
+esac
 flags=(-np "$np" --oversubscribe --bind-to none)
 if [ "$(id -u)" = 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -19,8 +39,6 @@ fi
 # Containers often forbid the cross-memory-attach that Open MPI's shared-memory transport
 # tries first; the copy-in/copy-out fallback is always available.
 flags+=(--mca btl_vader_single_copy_mechanism none)
-# NVLink multicast stays off on shared machines (see shared/DEVICE.md).
-export NCCL_NVLS_ENABLE="${NCCL_NVLS_ENABLE:-0}"
 for v in NCCL_NVLS_ENABLE LD_LIBRARY_PATH NCCL_DEBUG NCCL_P2P_DISABLE NCCL_MAX_NCHANNELS CUDA_VISIBLE_DEVICES; do
   if [ -n "${!v+x}" ]; then flags+=(-x "$v"); fi
 done

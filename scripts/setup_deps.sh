@@ -13,6 +13,9 @@
 #                           nlohmann-json3-dev libgtest-dev libbenchmark-dev curl
 #                           ca-certificates
 # Set CPB_NO_INSTALL=1 to only check (machines without package access: the GPU image).
+# CPB_SETUP_SLURM=1 (scripts/test.sh sets it) also installs, where packages can be
+# installed, what tests/slurm/check_slurm.sh needs to start a one-node Slurm on localhost:
+# slurmctld slurmd slurm-client munge (without them that test is skipped, not failed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +38,13 @@ have_header CLI/CLI.hpp || missing+=(libcli11-dev)
 have_header nlohmann/json.hpp || missing+=(nlohmann-json3-dev)
 have_header gtest/gtest.h || missing+=(libgtest-dev)
 have_header benchmark/benchmark.h || missing+=(libbenchmark-dev)
+
+if [ "${CPB_SETUP_SLURM:-0}" = 1 ] && [ "${CPB_NO_INSTALL:-0}" != 1 ]; then
+  command -v slurmctld >/dev/null || missing+=(slurmctld)
+  command -v slurmd >/dev/null || missing+=(slurmd)
+  command -v sbatch >/dev/null || missing+=(slurm-client)
+  command -v munged >/dev/null || missing+=(munge)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "${CPB_NO_INSTALL:-0}" = 1 ]; then

@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <set>
+#include <utility>
 
 #include "base/check.hpp"
 #include "base/fnv1a.hpp"
@@ -68,6 +70,19 @@ nlohmann::json environment() {
     }
   }
   return env;
+}
+
+// The Slurm job the ranks run in, from the writing rank's environment; null outside one.
+// step_id is set where srun started the ranks (not where mpirun did inside an allocation).
+nlohmann::json slurm_job() {
+  if (!std::getenv("SLURM_JOB_ID")) return nullptr;
+  nlohmann::json job = nlohmann::json::object();
+  for (const auto& [key, var] : {std::pair{"job_id", "SLURM_JOB_ID"}, std::pair{"job_name", "SLURM_JOB_NAME"},
+                                 std::pair{"nodelist", "SLURM_JOB_NODELIST"}, std::pair{"step_id", "SLURM_STEP_ID"},
+                                 std::pair{"ntasks", "SLURM_NTASKS"}, std::pair{"partition", "SLURM_JOB_PARTITION"},
+                                 std::pair{"cluster", "SLURM_CLUSTER_NAME"}})
+    if (const char* v = std::getenv(var)) job[key] = v;
+  return job;
 }
 
 bool is_version_key(const std::string& k) {
@@ -162,6 +177,7 @@ nlohmann::json make_provenance(const MpiSession& mpi, const Runtime& runtime,
   add_runtime_facts(runtime, p);
   add_gpu_topology(mpi, runtime, hosts, p);
   p["env"] = environment();
+  if (nlohmann::json job = slurm_job(); !job.is_null()) p["slurm"] = std::move(job);
   add_config_provenance(cfg, p);
   return p;
 }
