@@ -6,7 +6,8 @@
 # Extra mpirun flags: CPB_MPIRUN_FLAGS="...".
 # Inside a Slurm allocation, CPB_LAUNCHER=srun starts the NP ranks with
 # `srun -n NP --mpi=pmix` instead (CPB_SRUN_MPI for another --mpi, CPB_SRUN_FLAGS for more
-# flags); srun passes the whole environment to the ranks, the same settings included.
+# flags; CPB_MPIRUN_FLAGS is mpirun's only); srun passes the whole environment to the
+# ranks, the same settings included.
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 NP COMMAND [ARGS...]" >&2

@@ -73,7 +73,8 @@ nlohmann::json environment() {
 }
 
 // The Slurm job the ranks run in, from the writing rank's environment; null outside one.
-// step_id is set where srun started the ranks (not where mpirun did inside an allocation).
+// step_id: the job step that rank runs in (srun's; absent where mpirun started it on the
+// allocation's first node).
 nlohmann::json slurm_job() {
   if (!std::getenv("SLURM_JOB_ID")) return nullptr;
   nlohmann::json job = nlohmann::json::object();

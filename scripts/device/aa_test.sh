@@ -65,7 +65,7 @@ for path in sys.argv[1:]:
     for p in json.load(open(path))["points"]:
         others = (p.get("gpu_state") or {}).get("other_processes") or 0
         if others > 0:
-            print(f"{path}: point {p['index']} ({p['schedule']}): {others} other process(es) on the GPU")
+            print(f"{path}: point {p.get('index')} ({p.get('schedule')}): {others} other process(es) on the GPU")
 PY
 ) || fail "cannot read the runs' files"
 if [ -n "$shared" ]; then

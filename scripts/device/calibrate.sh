@@ -34,7 +34,7 @@ from=${CPB_FROM:-"$r/2026-11-22_probe_nvlink.json $r/2026-11-22_probe_pcie.json 
 $r/2026-11-22_busbw_warmup/busbw.json $r/2026-11-22_busbw/busbw_barrier_on.json"}
 # The calls asking for one kind of GPU may be served by another: name the file after the
 # GPU it measured.
-gpu_model=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 2>/dev/null | grep -oiE '\b[A-Z][0-9]{2,4}\b' | head -1)
+gpu_model=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 2>/dev/null | grep -oiE '\b[A-Z]{1,2}[0-9]{2,4}[A-Z]?\b' | head -1)
 name=${CPB_NAME:-$(tr '[:upper:]' '[:lower:]' <<< "${gpu_model:-gpu}")}
 t0=$(date +%s)
 # One rank on the first GPU; the shape lines go to their own log.

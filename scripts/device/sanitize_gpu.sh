@@ -66,15 +66,16 @@ PY
 # Each test runs under timeout(1), which gives it a process group of its own: a signal to
 # this script's group (an outer `timeout`, Ctrl-C) does not reach it, and a test left
 # running holds the GPU for up to the per-test limit, under whatever runs next. So the
-# timeouts' PIDs are kept, and a signal stops them (timeout passes it on to its test).
+# timeouts' PIDs are kept, one empty file each (so that tests running side by side never
+# write one file), and a signal stops them (timeout passes it on to its test).
 pids="$out/.test_pids"
-: > "$pids"
+rm -rf "$pids" && mkdir -p "$pids"
 stop_tests() {
   trap - TERM INT HUP
   echo "sanitize_gpu.sh: stopped by a signal; stopping the tests it started" >&2
-  xargs -r kill -TERM < "$pids" 2>/dev/null
+  (cd "$pids" && ls) | xargs -r kill -TERM 2>/dev/null
   wait
-  rm -f "$pids"
+  rm -rf "$pids"
   exit 3
 }
 trap stop_tests TERM INT HUP
@@ -110,10 +111,13 @@ run_one() {  # run_one TOOL SKIP_CODE NAME WORKDIR COMMAND...
   # In the background and waited for, so that the trap runs at once when this is the
   # script's own shell (a serial job).
   (cd "$wd" || exit 2
-   exec timeout "$limit" "${extra[@]}" "$@") > "$log" 2>&1 < /dev/null &
-  echo $! >> "$pids"
-  wait $!
+   exec timeout -k 10 "$limit" "${extra[@]}" "$@") > "$log" 2>&1 < /dev/null &
+  local pid=$!
+  : > "$pids/$pid"
+  wait "$pid"
   rc=$?
+  # Off the list once it ended, so a signal never reaches a process that reused its PID.
+  rm -f "$pids/$pid"
   errors="- - -"
   if [ "$tool" != - ]; then
     # OURS THIRD_PARTY TOTAL; an unreadable log counts as one error of ours.
@@ -153,7 +157,7 @@ while IFS=$'\t' read -r -a row; do
     run_one - "${row[@]:1}"
   fi
 done < "$out/tests.tsv"
-rm -f "$pids"
+rm -rf "$pids"
 # One line per test and tool, by name: verdict, tool, exit status, the sanitizer's errors
 # in cpbench's code and in the libraries' (cuDNN, NCCL, CUTLASS; "-": no sanitizer ran), name.
 sort -t $'\t' -k1,1 -k2,2 "$out/results.tsv" \

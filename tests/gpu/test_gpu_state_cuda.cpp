@@ -4,6 +4,8 @@
 // from their runtime calls.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -73,14 +75,15 @@ GpuState timed_loop_state(const MpiSession& mpi) {
 
 // A second process with a CUDA context on this rank's GPU (device 0 of the same
 // CUDA_VISIBLE_DEVICES), through the driver API from Python, so no second binary is
-// built: prints "ready" once its context holds memory, then lives 5 s.
+// built: prints "ready <pid>" once its context holds memory, then waits to be stopped
+// (at most 10 minutes).
 constexpr const char* kContextHolder =
-    "python3 -c \"import ctypes, time; c = ctypes.CDLL('libcuda.so.1'); d = ctypes.c_int(); "
+    "python3 -c \"import ctypes, os, time; c = ctypes.CDLL('libcuda.so.1'); d = ctypes.c_int(); "
     "x = ctypes.c_void_p(); m = ctypes.c_uint64(); "
     "ok = c.cuInit(0) == 0 and c.cuDeviceGet(ctypes.byref(d), 0) == 0 and "
     "c.cuDevicePrimaryCtxRetain(ctypes.byref(x), d) == 0 and c.cuCtxSetCurrent(x) == 0 and "
     "c.cuMemAlloc_v2(ctypes.byref(m), ctypes.c_size_t(1 << 20)) == 0; "
-    "print('ready' if ok else 'no context', flush=True); time.sleep(5)\"";
+    "print(f'ready {os.getpid()}' if ok else 'no context', flush=True); time.sleep(600)\"";
 
 TEST(CudaGpuState, AnotherProcessOnTheGpuIsCounted) {
   CPB_REQUIRE_GPU();
@@ -96,8 +99,10 @@ TEST(CudaGpuState, AnotherProcessOnTheGpuIsCounted) {
   FILE* holder = popen(kContextHolder, "r");
   ASSERT_NE(holder, nullptr);
   char line[64] = {0};
-  const bool ready = std::fgets(line, sizeof line, holder) && std::string(line) == "ready\n";
+  int pid = 0;
+  const bool ready = std::fgets(line, sizeof line, holder) && std::sscanf(line, "ready %d", &pid) == 1 && pid > 0;
   const GpuState shared = ready ? timed_loop_state(mpi) : GpuState{};
+  if (ready) kill(pid, SIGTERM);
   pclose(holder);  // waits for the helper's end
   ASSERT_TRUE(ready) << "the helper made no CUDA context: " << line;
   std::printf("[gpu state beside another process] %s\n", nlohmann::json(shared).dump().c_str());

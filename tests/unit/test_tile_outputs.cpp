@@ -141,6 +141,34 @@ TEST(TileOutputs, ThreeTilesFoldIntoTheFp32AccumulatorAndAreCopiedOut) {
   EXPECT_EQ(f.step(done[0]).label, "o_final");
 }
 
+TEST(TileOutputs, TwoAndThreeTileSegmentsOfOneChunkEachTakeTheirOwnPath) {
+  Fixture f(true);
+  TileOutputs o = f.outputs();
+  const Range pair{0, 4}, triple{4, 4};
+  for (int i = 0; i < 2; ++i) o.declare(0, pair);
+  for (int i = 0; i < 3; ++i) o.declare(0, triple);
+  o.add_buffers(f.plan);
+  ASSERT_TRUE(f.has_buffer("o_acc"));
+  ASSERT_TRUE(f.has_buffer("lse_acc"));
+  for (const char* name : {"p0", "t0", "p1", "t1", "t2"}) f.tile(o, name[0] == 'p' ? pair : triple, name);
+  for (const Step& s : f.plan.steps) {
+    if (s.kind() != OpKind::Merge) continue;
+    const MergeOp& m = std::get<MergeOp>(s.op);
+    const bool of_pair = s.label == "merge[p1]";
+    EXPECT_EQ(m.acc_o.buf == f.out.buf, of_pair) << s.label;
+    EXPECT_EQ(m.acc_lse.buf == f.out_lse, of_pair) << s.label;
+  }
+  const std::vector<int> done = o.finish(f.plan);
+  const Step& final_copy = f.step(done.back());
+  ASSERT_EQ(final_copy.label, "o_final");
+  const CopyOp& copy = std::get<CopyOp>(final_copy.op);
+  ASSERT_EQ(copy.pairs.size(), 2u);  // the triple's rows and their LSE only
+  EXPECT_EQ(copy.pairs[0].dst.offset, triple.begin * kHeads * kD);
+  EXPECT_EQ(copy.pairs[0].dst.shape[1], triple.size);
+  EXPECT_EQ(copy.pairs[1].dst.buf, f.out_lse);
+  EXPECT_EQ(done.size(), 2u);  // the pair's merge, then the copy
+}
+
 TEST(TileOutputs, AReceivedPartialFollowsTheSameRules) {
   Fixture f(true);
   TileOutputs o = f.outputs();

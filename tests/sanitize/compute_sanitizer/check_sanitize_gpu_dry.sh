@@ -4,8 +4,8 @@
 # of its verdicts: a race in cuDNN's kernel is counted apart and passes, one in our kernel
 # FAILs; racecheck leaves cuDNN's kernels out; a job needing two GPUs is skipped without
 # starting the sanitizer; a job's file check runs without it, and is not run when the job
-# failed; the exit status is 1 (there are failures). Then a run stopped by SIGTERM while a
-# test runs: exit 3, and no test left running.
+# failed; the exit status is 1 (there are failures). Then runs stopped by SIGTERM while
+# parallel tests, then a serial job, run: exit 3, and no test left running.
 #   check_sanitize_gpu_dry.sh SOURCE_DIR
 set -uo pipefail
 src="${1:?usage: $0 SOURCE_DIR}"
@@ -23,9 +23,13 @@ serial='[{"name": "RUN_SERIAL", "value": true}, {"name": "SKIP_RETURN_CODE", "va
 fixture='[{"name": "FIXTURES_REQUIRED", "value": ["f"]}, {"name": "SKIP_RETURN_CODE", "value": 77}]'
 cat > "$work/bin/ctest" <<EOF
 #!/bin/bash
-if [ -n "\${STUB_HANG:-}" ]; then
+if [ "\${STUB_HANG:-}" = parallel ]; then
   echo '{"tests": [{"name": "Hangs.Forever", "command": ["$work/bin/fake_test", "hang"], "properties": []},'
   echo ' {"name": "gpu.hang.np1", "command": ["$work/bin/fake_test", "hang"], "properties": $serial}]}'
+  exit 0
+fi
+if [ "\${STUB_HANG:-}" = serial ]; then
+  echo '{"tests": [{"name": "gpu.hang.np1", "command": ["$work/bin/fake_test", "hang"], "properties": $serial}]}'
   exit 0
 fi
 cat <<'JSON'
@@ -93,22 +97,30 @@ runs=$(grep -c . "$work/calls.txt")
 [ "$runs" = 8 ] || { echo "FAIL: $runs sanitizer runs, want 8"; fail=1; }
 [ "$fail" = 0 ] || cat "$work/log.txt"
 
-# Stopped by a signal while the parallel tests (both tools) hang: every test is stopped,
-# the serial job never starts.
-(cd "$work/repo" && PATH="$work/bin:$PATH" CUDA_VISIBLE_DEVICES=0 STUB_HANG=1 \
-  exec bash scripts/device/sanitize_gpu.sh "$work/out_stopped") > "$work/log_stopped.txt" 2>&1 &
-script=$!
-for _ in $(seq 100); do
-  [ "$(pgrep -f -c "$work/bin/fake_test hang")" -ge 2 ] && break
-  sleep 0.1
+# Stopped by a signal while the parallel tests (both tools) hang, and while a serial job
+# hangs (the script's own shell waits for it): every test is stopped.
+for mode in parallel serial; do
+  want=$([ "$mode" = parallel ] && echo 2 || echo 1)
+  (cd "$work/repo" && PATH="$work/bin:$PATH" CUDA_VISIBLE_DEVICES=0 STUB_HANG=$mode \
+    exec bash scripts/device/sanitize_gpu.sh "$work/out_stopped_$mode") > "$work/log_stopped_$mode.txt" 2>&1 &
+  script=$!
+  for _ in $(seq 100); do
+    [ "$(pgrep -f -c "$work/bin/fake_test hang")" -ge "$want" ] && break
+    sleep 0.1
+  done
+  kill -TERM "$script"
+  wait "$script"
+  rc=$?
+  [ "$rc" = 3 ] || { echo "FAIL: a run stopped while $mode tests hang exited $rc, want 3"; fail=1; }
+  sleep 0.5
+  left=$(pgrep -f -c "$work/bin/fake_test hang")
+  if [ "$left" = 0 ]; then
+    echo "ok   a run stopped while $mode tests hang leaves no test running"
+  else
+    echo "FAIL: $left test(s) still running after the script stopped ($mode)"
+    pkill -f "$work/bin/fake_test hang"
+    fail=1
+  fi
+  grep -q "stopped by a signal" "$work/log_stopped_$mode.txt" || { echo "FAIL: no note of the signal ($mode)"; fail=1; }
 done
-kill -TERM "$script"
-wait "$script"
-rc=$?
-[ "$rc" = 3 ] || { echo "FAIL: a stopped run exited $rc, want 3"; fail=1; }
-sleep 0.5
-left=$(pgrep -f -c "$work/bin/fake_test hang")
-if [ "$left" = 0 ]; then echo "ok   a stopped run leaves no test running"
-else echo "FAIL: $left test(s) still running after the script stopped"; pkill -f "$work/bin/fake_test hang"; fail=1; fi
-grep -q "stopped by a signal" "$work/log_stopped.txt" || { echo "FAIL: no note of the signal"; fail=1; }
 exit $fail
