@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "bench/report/gpu_state.hpp"
@@ -20,40 +21,9 @@
 namespace cpb {
 namespace {
 
-TEST(CudaGpuState, TheTimedLoopIsSampledThroughNvml) {
-  CPB_REQUIRE_GPU();
-  const MpiSession& mpi = test::gpu_mpi_session();
-  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
-  auto rt = make_cuda_runtime(mpi);
-  Problem p;
-  p.P = 1;
-  p.S = 4096;
-  p.H = 8;
-  p.Hkv = 8;
-  p.D = 128;
-  p.dtype = DType::BF16;
-  const Plan plan = find_schedule("ulysses")->plan(p, 0);
-  RunOptions opt;
-  opt.transport = TransportKind::Nccl;
-  auto exec = rt->prepare(p, plan, opt);
-  MeasureSettings s;
-  s.warmup = 2;
-  s.iterations = 200;
-  s.min_iterations = 200;
-  const Measurement m = measure(*exec, s, mpi.world());
-  ASSERT_TRUE(m.gpu_state);
-  const GpuState& g = *m.gpu_state;
-  std::printf("[gpu state] %s\n", nlohmann::json(g).dump().c_str());
-  EXPECT_GE(g.samples, 2);  // one when armed, one when disarmed, more every period
-  EXPECT_GT(g.sm_clock_mhz.min, 0);
-  EXPECT_GE(g.sm_clock_mhz.max, g.sm_clock_mhz.median);
-  EXPECT_GT(g.mem_clock_mhz.median, 0);
-  EXPECT_GT(g.power_w.max, 0);
-  EXPECT_GT(g.temperature_c.max, 0);
-}
-
-// The GPU state of a short timed loop of one rank's Ulysses attention on its GPU.
-GpuState timed_loop_state(const MpiSession& mpi) {
+// The GPU state of a timed loop of `iterations` runs of one rank's Ulysses attention on
+// its GPU; none when measure() recorded none.
+std::optional<GpuState> timed_loop_state(const MpiSession& mpi, int iterations) {
   auto rt = make_cuda_runtime(mpi);
   Problem p;
   p.P = 1;
@@ -67,10 +37,25 @@ GpuState timed_loop_state(const MpiSession& mpi) {
   auto exec = rt->prepare(p, find_schedule("ulysses")->plan(p, 0), opt);
   MeasureSettings s;
   s.warmup = 2;
-  s.iterations = 100;
-  s.min_iterations = 100;
-  const Measurement m = measure(*exec, s, mpi.world());
-  return m.gpu_state ? *m.gpu_state : GpuState{};
+  s.iterations = iterations;
+  s.min_iterations = iterations;
+  return measure(*exec, s, mpi.world()).gpu_state;
+}
+
+TEST(CudaGpuState, TheTimedLoopIsSampledThroughNvml) {
+  CPB_REQUIRE_GPU();
+  const MpiSession& mpi = test::gpu_mpi_session();
+  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
+  const std::optional<GpuState> state = timed_loop_state(mpi, 200);
+  ASSERT_TRUE(state);
+  const GpuState& g = *state;
+  std::printf("[gpu state] %s\n", nlohmann::json(g).dump().c_str());
+  EXPECT_GE(g.samples, 2);  // one when armed, one when disarmed, more every period
+  EXPECT_GT(g.sm_clock_mhz.min, 0);
+  EXPECT_GE(g.sm_clock_mhz.max, g.sm_clock_mhz.median);
+  EXPECT_GT(g.mem_clock_mhz.median, 0);
+  EXPECT_GT(g.power_w.max, 0);
+  EXPECT_GT(g.temperature_c.max, 0);
 }
 
 // A second process with a CUDA context on this rank's GPU (device 0 of the same
@@ -89,7 +74,7 @@ TEST(CudaGpuState, AnotherProcessOnTheGpuIsCounted) {
   CPB_REQUIRE_GPU();
   const MpiSession& mpi = test::gpu_mpi_session();
   if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
-  const GpuState alone = timed_loop_state(mpi);
+  const GpuState alone = timed_loop_state(mpi, 100).value_or(GpuState{});
   if (std::isnan(alone.other_processes))
     GTEST_SKIP() << "NVML does not list this process among the GPU's compute processes here";
   // Tests run side by side (sanitize_gpu.sh) share the GPU: then the helper's own count
@@ -101,7 +86,7 @@ TEST(CudaGpuState, AnotherProcessOnTheGpuIsCounted) {
   char line[64] = {0};
   int pid = 0;
   const bool ready = std::fgets(line, sizeof line, holder) && std::sscanf(line, "ready %d", &pid) == 1 && pid > 0;
-  const GpuState shared = ready ? timed_loop_state(mpi) : GpuState{};
+  const GpuState shared = ready ? timed_loop_state(mpi, 100).value_or(GpuState{}) : GpuState{};
   if (ready) kill(pid, SIGTERM);
   pclose(holder);  // waits for the helper's end
   ASSERT_TRUE(ready) << "the helper made no CUDA context: " << line;

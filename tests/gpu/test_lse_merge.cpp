@@ -122,6 +122,17 @@ struct KeyHalves {
   }
   DeviceView view(const DeviceBuffer& b, DType t) const { return dense_device_view(b.get(), t, {B, S, H, D}); }
   DeviceView lse_view(const DeviceBuffer& b) const { return dense_device_view(b.get(), DType::FP32, {B, H, S, 1}); }
+  // Both halves into a bf16 partial, merged by LSE into an fp32 accumulator, converted
+  // into o (bf16 [B, S, H, D]); the merged LSE in lse (fp32 [B, H, S, 1]).
+  void merge_in_fp32(const DeviceBuffer& o, const DeviceBuffer& lse) {
+    DeviceBuffer part(q.bytes()), part_lse(lse.bytes()), acc(static_cast<size_t>(B * S * H * D) * 4);
+    for (int64_t i = 0; i < 2; ++i) {
+      run(i, part.get(), part_lse.as<float>());
+      lse_merge(view(part, DType::BF16), lse_view(part_lse), view(acc, DType::FP32), lse_view(lse), i == 0, nullptr);
+    }
+    copy_views({CopyPair{view(acc, DType::FP32), view(o, DType::BF16)}}, nullptr);
+    CPB_CUDA_CHECK(cudaDeviceSynchronize());  // part and acc are freed on return
+  }
   VerifyResult verify(const DeviceBuffer& o, const char* what) const {
     const VerifyResult r = verify_attention(p, {Range{0, S}}, view(o, DType::BF16), VerifyMode::Full, nullptr);
     std::printf("[%s] max_abs_err %.3g tolerance %.3g (err/tol %.3f)\n", what, r.max_abs_err, r.tolerance,
@@ -135,15 +146,8 @@ struct KeyHalves {
 TEST(LseMerge, KeyHalvesMergeToFullAttention) {
   CPB_REQUIRE_GPU();
   KeyHalves h;
-  DeviceBuffer part(h.q.bytes()), part_lse(static_cast<size_t>(h.B * h.H * h.S) * 4);
-  DeviceBuffer acc(static_cast<size_t>(h.B * h.S * h.H * h.D) * 4), acc_lse(part_lse.bytes()), o(h.q.bytes());
-  for (int64_t i = 0; i < 2; ++i) {
-    h.run(i, part.get(), part_lse.as<float>());
-    lse_merge(h.view(part, DType::BF16), h.lse_view(part_lse), h.view(acc, DType::FP32), h.lse_view(acc_lse), i == 0,
-              nullptr);
-  }
-  copy_views({CopyPair{h.view(acc, DType::FP32), h.view(o, DType::BF16)}}, nullptr);
-  CPB_CUDA_CHECK(cudaDeviceSynchronize());
+  DeviceBuffer o(h.q.bytes()), lse(static_cast<size_t>(h.B * h.H * h.S) * 4);
+  h.merge_in_fp32(o, lse);
   const VerifyResult r = h.verify(o, "merge key halves");
   EXPECT_FALSE(r.nonfinite);
   EXPECT_LE(r.max_abs_err, r.tolerance);
@@ -157,17 +161,11 @@ TEST(LseMerge, KeyHalvesMergeInPlaceIntoTheOutput) {
   KeyHalves h;
   const size_t n = static_cast<size_t>(h.B * h.S * h.H * h.D);
   DeviceBuffer part(h.q.bytes()), part_lse(static_cast<size_t>(h.B * h.H * h.S) * 4);
-  DeviceBuffer o(h.q.bytes()), o_lse(part_lse.bytes()), acc(n * 4), acc_lse(part_lse.bytes()), o_fp32(h.q.bytes());
+  DeviceBuffer o(h.q.bytes()), o_lse(part_lse.bytes()), acc_lse(part_lse.bytes()), o_fp32(h.q.bytes());
   h.run(0, o.get(), o_lse.as<float>());
   h.run(1, part.get(), part_lse.as<float>());
   lse_merge(h.view(part, DType::BF16), h.lse_view(part_lse), h.view(o, DType::BF16), h.lse_view(o_lse), false, nullptr);
-  for (int64_t i = 0; i < 2; ++i) {  // the fp32 path, for comparison
-    h.run(i, part.get(), part_lse.as<float>());
-    lse_merge(h.view(part, DType::BF16), h.lse_view(part_lse), h.view(acc, DType::FP32), h.lse_view(acc_lse), i == 0,
-              nullptr);
-  }
-  copy_views({CopyPair{h.view(acc, DType::FP32), h.view(o_fp32, DType::BF16)}}, nullptr);
-  CPB_CUDA_CHECK(cudaDeviceSynchronize());
+  h.merge_in_fp32(o_fp32, acc_lse);  // the fp32 path, for comparison
   const VerifyResult r = h.verify(o, "merge in place");
   EXPECT_FALSE(r.nonfinite);
   EXPECT_LE(r.max_abs_err, r.tolerance);

@@ -4,6 +4,7 @@
 // are copied out at the end. Partials received from another rank follow the same rules.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,13 @@ struct Fixture {
     out = DenseTensor{plan.add_buffer("o", Storage::Act, BufferRole::O, kRows * kHeads * kD), 0, 1, kRows, kHeads, kD};
     if (keep_lse) out_lse = plan.add_buffer("o_lse", Storage::F32, BufferRole::Scratch, kRows * kHeads);
   }
-  TileOutputs outputs() {
-    return TileOutputs(p, out, 1, kRows, Range{0, kHeads}, gqa_pieces(Range{0, kHeads}, 1), out_lse);
+  // TileOutputs over one chunk of kRows rows, a tile declared over each of `rows`, its
+  // buffers added.
+  TileOutputs declared(std::initializer_list<Range> rows) {
+    TileOutputs o(p, out, 1, kRows, Range{0, kHeads}, gqa_pieces(Range{0, kHeads}, 1), out_lse);
+    for (const Range& r : rows) o.declare(0, r);
+    o.add_buffers(plan);
+    return o;
   }
   // A stand-in for a tile's attention step writing `t`.
   int tile(TileOutputs& o, Range rows, const std::string& name) {
@@ -55,9 +61,7 @@ struct Fixture {
 
 TEST(TileOutputs, ASegmentsOnlyTileWritesTheOutput) {
   Fixture f(false);
-  TileOutputs o = f.outputs();
-  o.declare(0, Range{0, kRows});
-  o.add_buffers(f.plan);
+  TileOutputs o = f.declared({Range{0, kRows}});
   const TileOutputs::Target t = o.target(0, Range{0, kRows}, 0);
   EXPECT_TRUE(t.direct);
   EXPECT_FALSE(t.has_lse);
@@ -69,10 +73,7 @@ TEST(TileOutputs, ASegmentsOnlyTileWritesTheOutput) {
 
 TEST(TileOutputs, TwoTilesMergeIntoTheOutputInPlace) {
   Fixture f(false);
-  TileOutputs o = f.outputs();
-  o.declare(0, Range{0, kRows});
-  o.declare(0, Range{0, kRows});
-  o.add_buffers(f.plan);
+  TileOutputs o = f.declared({Range{0, kRows}, Range{0, kRows}});
   EXPECT_FALSE(f.has_buffer("o_acc"));  // no fp32 accumulator
   const TileOutputs::Target first = o.target(0, Range{0, kRows}, 0);
   EXPECT_TRUE(first.first);
@@ -102,10 +103,7 @@ TEST(TileOutputs, TwoTilesMergeIntoTheOutputInPlace) {
 
 TEST(TileOutputs, AKeptLseOfTwoTilesIsMergedWhereItIsKept) {
   Fixture f(true);
-  TileOutputs o = f.outputs();
-  o.declare(0, Range{0, kRows});
-  o.declare(0, Range{0, kRows});
-  o.add_buffers(f.plan);
+  TileOutputs o = f.declared({Range{0, kRows}, Range{0, kRows}});
   EXPECT_FALSE(f.has_buffer("lse_acc"));
   const TileOutputs::Target first = o.target(0, Range{0, kRows}, 0);
   EXPECT_EQ(first.lse.buf, f.out_lse);
@@ -118,9 +116,7 @@ TEST(TileOutputs, AKeptLseOfTwoTilesIsMergedWhereItIsKept) {
 
 TEST(TileOutputs, ThreeTilesFoldIntoTheFp32AccumulatorAndAreCopiedOut) {
   Fixture f(false);
-  TileOutputs o = f.outputs();
-  for (int i = 0; i < 3; ++i) o.declare(0, Range{0, kRows});
-  o.add_buffers(f.plan);
+  TileOutputs o = f.declared({Range{0, kRows}, Range{0, kRows}, Range{0, kRows}});
   ASSERT_TRUE(f.has_buffer("o_acc"));
   for (const char* name : {"a", "b", "c"}) {
     const TileOutputs::Target t = o.target(0, Range{0, kRows}, 0);
@@ -143,11 +139,8 @@ TEST(TileOutputs, ThreeTilesFoldIntoTheFp32AccumulatorAndAreCopiedOut) {
 
 TEST(TileOutputs, TwoAndThreeTileSegmentsOfOneChunkEachTakeTheirOwnPath) {
   Fixture f(true);
-  TileOutputs o = f.outputs();
   const Range pair{0, 4}, triple{4, 4};
-  for (int i = 0; i < 2; ++i) o.declare(0, pair);
-  for (int i = 0; i < 3; ++i) o.declare(0, triple);
-  o.add_buffers(f.plan);
+  TileOutputs o = f.declared({pair, pair, triple, triple, triple});
   ASSERT_TRUE(f.has_buffer("o_acc"));
   ASSERT_TRUE(f.has_buffer("lse_acc"));
   for (const char* name : {"p0", "t0", "p1", "t1", "t2"}) f.tile(o, name[0] == 'p' ? pair : triple, name);
@@ -171,10 +164,7 @@ TEST(TileOutputs, TwoAndThreeTileSegmentsOfOneChunkEachTakeTheirOwnPath) {
 
 TEST(TileOutputs, AReceivedPartialFollowsTheSameRules) {
   Fixture f(true);
-  TileOutputs o = f.outputs();
-  o.declare(0, Range{0, kRows});
-  o.declare(0, Range{0, kRows});
-  o.add_buffers(f.plan);
+  TileOutputs o = f.declared({Range{0, kRows}, Range{0, kRows}});
   const int in = f.plan.add_buffer("o_in", Storage::Act, BufferRole::Scratch, 2 * kRows * kHeads * kD);
   const int lse_in = f.plan.add_buffer("lse_in", Storage::F32, BufferRole::Scratch, 2 * kRows * kHeads);
   const View first_o = dense_view(in, 0, {1, kRows, kHeads, kD}),
