@@ -96,8 +96,7 @@ View TileOutputs::merged_lse_view(int slot, Range rows, int piece) const {
 TileOutputs::Target TileOutputs::target(int slot, Range rows, int piece) const {
   const int seg = segment_of(slot, rows);
   const int n = tiles_over(slot, seg);
-  const int prev =
-      last_merge_[static_cast<size_t>(slot)][static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  const int prev = last_merge_[static_cast<size_t>(slot)][piece_at(seg, piece)];
   Target t;
   t.direct = n == 1;
   t.first = n == 2 && prev < 0;
@@ -171,7 +170,6 @@ std::vector<int> TileOutputs::finish(Plan& plan) {
   std::vector<int> deps;
   for (int s = 0; s < slots_; ++s) {
     const std::vector<Range>& segs = segs_[static_cast<size_t>(s)];
-    const std::vector<int>& last = last_merge_[static_cast<size_t>(s)];
     for (size_t g = 0; g < segs.size(); ++g) {
       if (tiles_over(s, static_cast<int>(g)) < 3) continue;  // written directly or merged in place
       const Range rows{s * c_ + segs[g].begin, segs[g].size}, heads{0, q_heads_.size};
@@ -180,7 +178,7 @@ std::vector<int> TileOutputs::finish(Plan& plan) {
         if (out_lse_ >= 0)
           copy.pairs.push_back(CopyOp::Pair{lse_view(lse_acc_, s, segs[g], static_cast<int>(pi)),
                                             lse_view(out_lse_, s, segs[g], static_cast<int>(pi))});
-        deps.push_back(last[g * pieces_.size() + pi]);
+        deps.push_back(last(s, static_cast<int>(g), static_cast<int>(pi)));
       }
     }
   }

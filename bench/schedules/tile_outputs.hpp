@@ -79,10 +79,11 @@ class TileOutputs {
  private:
   int segment_of(int slot, Range rows) const;
   int tiles_over(int slot, int seg) const { return count_[static_cast<size_t>(slot)][static_cast<size_t>(seg)]; }
-  int& last(int slot, int seg, int piece) {
-    return last_merge_[static_cast<size_t>(slot)]
-                      [static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece)];
+  // The index of a segment's head piece in its slot's last_merge_.
+  size_t piece_at(int seg, int piece) const {
+    return static_cast<size_t>(seg) * pieces_.size() + static_cast<size_t>(piece);
   }
+  int& last(int slot, int seg, int piece) { return last_merge_[static_cast<size_t>(slot)][piece_at(seg, piece)]; }
   View out_view(const DenseTensor& t, int slot, Range rows, int piece) const;
   // Where the merged LSE of a segment goes: the output's LSE when kept (out_lse), else the
   // accumulator's LSE buffer.
