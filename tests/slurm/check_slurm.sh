@@ -5,7 +5,8 @@
 #      runtime, as `srun -n 2 --mpi=pmix`: every point PASS, world size 2, and the
 #      provenance's `slurm` names the job and its step;
 #   2. scripts/slurm/cpbench.sbatch through `sbatch --wait` with the same config: exit 0,
-#      the result file (every point PASS, `slurm.job_id` the submitted job's), its report.
+#      the result file (every point PASS, `slurm.job_id` the submitted job's), its report
+#      and its figure.
 # Exit 77 (skipped, with the reason) where no local Slurm can start: the packages are
 # missing, or not root (slurmd and munged here run as root).
 #   check_slurm.sh CPBENCH SOURCE_DIR
@@ -119,5 +120,6 @@ rc=$?
 check "sbatch --wait cpbench.sbatch: exit 0 (job ${job:-none})" test "$rc" -eq 0
 check "sbatch: the result file names the job" check_result "$work/job/quickstart.json" "${job:-none}" yes
 check "sbatch: the report" grep -q '^|' "$work/job/quickstart.md"
+check "sbatch: the figure" test -s "$work/job/quickstart_time_speedup.png"
 [ "$fail" = 0 ] || logs
 exit "$fail"
