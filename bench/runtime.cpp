@@ -15,6 +15,7 @@ const std::vector<TransportSpec> kTransports = {
 const std::vector<std::string> kProfiles = {"nvlink", "pcie"};  // Profile order
 
 const std::vector<std::string> kCommPriorities = {"normal", "high"};
+const std::vector<std::string> kStepOrders = {"plan", "list"};
 
 std::vector<LeverSpec> make_lever_specs() {
   return {{"comm_priority", kCommPriorities, 0,
@@ -26,7 +27,12 @@ std::vector<LeverSpec> make_lever_specs() {
            [](Levers* l, const json& v) { l->nccl_ctas = v.get<int>(); }},
           {"attn_sms", {}, 4096, "cuDNN attention built for this many SMs; 0 = all of them",
            [](const Levers& l) { return l.attn_sms > 0 ? json(l.attn_sms) : json(); },
-           [](Levers* l, const json& v) { l->attn_sms = v.get<int>(); }}};
+           [](Levers* l, const json& v) { l->attn_sms = v.get<int>(); }},
+          {"step_order", kStepOrders, 0,
+           "plan: the schedule's order of steps on their lanes; list: the list scheduler's order over the cost "
+           "model of run's --machine file, kept where it predicts the plan shorter",
+           [](const Levers& l) { return l.list_order ? json(kStepOrders[1]) : json(); },
+           [](Levers* l, const json& v) { l->list_order = v == kStepOrders[1]; }, false}};
 }
 
 }  // namespace

@@ -53,6 +53,7 @@ struct LeverSpec {
   const char* help;
   nlohmann::json (*get)(const Levers& l);              // the params value; null when off
   void (*set)(Levers* l, const nlohmann::json& v);  // from a checked config value
+  bool cuda_only = true;                             // applied by the CUDA runtime alone (Levers::any_cuda)
 
   // The config value when the axis is absent (off): the first name, or the count 0.
   nlohmann::json default_value() const { return allowed.empty() ? nlohmann::json(0) : nlohmann::json(allowed.front()); }

@@ -41,6 +41,10 @@ int cmd_plan(const PlanArgs& args) {
     if (args.rank >= args.world)
       throw UsageError("--rank: " + std::to_string(args.rank) + " is out of range; allowed: 0.." + std::to_string(args.world - 1));
     const Point& pt = points[static_cast<size_t>(args.index)];
+    if (pt.levers.list_order)
+      throw UsageError("step_order \"list\": `cpbench plan` prints the schedule's order; the list scheduler's "
+                       "needs a machine file (`cpbench simulate --order list --trace DIR` shows it); allowed here: "
+                       "\"plan\"");
     const Plan plan = find_schedule(pt.schedule)->plan(pt.problem, args.rank);
     if (args.format == "json") {
       std::cout << plan_to_json(plan).dump(2) << "\n";

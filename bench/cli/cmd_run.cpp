@@ -1,5 +1,6 @@
 // `cpbench run`: load and expand the config, pick the runtime, run the sweep. Exit codes
 // and what the result file promises: docs/RELIABILITY.md.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -12,9 +13,9 @@
 #include "base/interrupt.hpp"
 #include "bench/cli/commands.hpp"
 #include "bench/cli/error_path.hpp"
+#include "bench/cli/runtime_select.hpp"
 #include "bench/config/config.hpp"
 #include "bench/config/measure_settings.hpp"
-#include "bench/cli/runtime_select.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/report/result_file.hpp"
 #include "bench/sim/machine_model.hpp"
@@ -114,13 +115,41 @@ bool agreed(const MpiSession& mpi, Step step) {
   return false;
 }
 
+// The GPUs per node a machine file's costs are applied with: the emulated nodes of
+// ranks_per_node, else the job's.
+int job_node_size(const SweepConfig& cfg, const MpiSession& mpi) {
+  return cfg.ranks_per_node > 0 ? cfg.ranks_per_node : std::max(1, mpi.size() / std::max(1, mpi.nodes()));
+}
+
+// Whether a point that runs has step_order "list": every rank then reads --machine.
+bool needs_list_order(const std::vector<Point>& points) {
+  return std::any_of(points.begin(), points.end(),
+                     [](const Point& p) { return p.skip_reason.empty() && p.levers.list_order; });
+}
+
+// step_order "list" orders the steps by --machine's cost model. Without the file, or with
+// one that cannot cost a point (its transport under its profile, "auto" being the
+// runtime's first, or an attention class its tiles use), the sweep would stop at that
+// point: say so before anything runs.
+void check_list_order(const std::vector<Point>& points, const MachineModel* machine, const Runtime& runtime, int node) {
+  for (Point p : points) {
+    if (!p.skip_reason.empty() || !p.levers.list_order) continue;
+    if (!machine)
+      throw UsageError("step_order \"list\" (point " + std::to_string(p.index) + ", " + p.schedule +
+                       "): needs --machine FILE, the cost model the list scheduler orders the steps by; "
+                       "without one, only \"plan\"");
+    if (!p.transport) p.transport = runtime.transports().front();
+    p.levers = Levers{};  // the order is costed without the CUDA levers, which check_costable passes over
+    check_costable(p, *machine, node);
+  }
+}
+
 // --machine: point index -> predicted time [ms], for the points the machine file can
-// simulate (rank 0). The runtime's first transport stands for "auto"; the nodes are the
-// emulated ones of ranks_per_node, else the job's.
+// simulate (rank 0). The runtime's first transport stands for "auto".
 std::map<int, double> predictions(const std::vector<Point>& points, const Runtime& runtime, const SweepConfig& cfg,
                                   const MpiSession& mpi, const MachineModel& machine) {
   std::map<int, double> out;
-  const int node = cfg.ranks_per_node > 0 ? cfg.ranks_per_node : std::max(1, mpi.size() / std::max(1, mpi.nodes()));
+  const int node = job_node_size(cfg, mpi);
   std::string missing;
   for (Point p : points) {
     if (!p.skip_reason.empty()) continue;
@@ -149,11 +178,11 @@ int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<st
     return exit_code::bad_input;
   SweepConfig cfg;
   std::vector<Point> points;
-  std::optional<MachineModel> machine;  // rank 0: --machine
+  std::optional<MachineModel> machine;  // --machine: on rank 0, on every rank for step_order "list"
   if (!agreed(mpi, [&] {
         cfg = load_run_config(args, mpi);
-        if (root && !args.machine.empty()) machine = read_machine_model(args.machine);
         points = expand(cfg, mpi.size(), args.filter);
+        if (!args.machine.empty() && (root || needs_list_order(points))) machine = read_machine_model(args.machine);
         if (!args.dry_run) check_runnable(points, root);
       }))
     return exit_code::bad_input;
@@ -164,6 +193,8 @@ int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<st
   std::unique_ptr<Runtime> runtime;
   std::vector<nlohmann::json> kept;
   if (!agreed(mpi, [&] { runtime = make_runtime(args.device, mpi, cfg.ranks_per_node); }) ||
+      !agreed(mpi,
+              [&] { check_list_order(points, machine ? &*machine : nullptr, *runtime, job_node_size(cfg, mpi)); }) ||
       !agreed(mpi, [&] {
         if (root) kept = resumed_records(args, cfg, points, runtime->name());
       }))
@@ -175,6 +206,10 @@ int run_command(const RunArgs& args, const MpiSession& mpi, const std::vector<st
   opt.quiet = args.quiet;
   opt.argv = argv_copy;
   opt.kept = share_kept(kept, mpi);
+  if (needs_list_order(points)) {
+    const int node = job_node_size(cfg, mpi);
+    opt.order_steps = [&machine, node](const Point& point) { return list_ordered_plans(point, *machine, node); };
+  }
   if (root && machine) {
     opt.predicted = predictions(points, *runtime, cfg, mpi, *machine);
     opt.machine = {{"path", args.machine}, {"name", machine->name}, {"provenance", machine->provenance}};

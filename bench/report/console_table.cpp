@@ -69,14 +69,19 @@ std::string max_err_cell(const nlohmann::json& r) {
   return err && *err == 0 ? "0" : format_sci(err, 1);
 }
 
-// The reason, after "shared GPU: N other process(es)" and "throttled: <reasons>" when the
-// GPU state flags the point.
+// The reason, after the levers the point sets ("step_order=list, nccl_ctas=4": rows that
+// differ only there tell apart), "shared GPU: N other process(es)" and "throttled:
+// <reasons>" when the GPU state flags the point.
 std::string note_cell(const nlohmann::json& r) {
   std::string note = string_field(r, {record_key::reason});
   std::replace(note.begin(), note.end(), '\n', ' ');
   std::string flags;
+  for (const LeverSpec& l : lever_specs())
+    if (find_field(r, {"params", l.name}))
+      flags += (flags.empty() ? "" : ", ") + std::string(l.name) + "=" + param_text(r, l.name);
   if (const int others = record_other_processes(r))
-    flags = "shared GPU: " + std::to_string(others) + (others == 1 ? " other process" : " other processes");
+    flags += (flags.empty() ? "" : "; ") + std::string("shared GPU: ") + std::to_string(others) +
+             (others == 1 ? " other process" : " other processes");
   std::string throttle;
   for (const std::string& why : record_throttle_reasons(r)) throttle += (throttle.empty() ? "throttled: " : ", ") + why;
   if (!throttle.empty()) flags += (flags.empty() ? "" : "; ") + throttle;

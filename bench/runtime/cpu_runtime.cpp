@@ -18,12 +18,13 @@ constexpr double kMaxFlopsPerRank = 2e11;               // ~20 s per run at ~10 
 // packed or head-sharded copies, receive buffers and fp32 accumulators.
 constexpr double kShardCopies = 4;
 
-// "a, b and c": the names of the overlap levers.
-std::string lever_names() {
-  const std::vector<LeverSpec>& levers = lever_specs();
+// "a, b and c": the names of the overlap levers only the CUDA runtime applies.
+std::string cuda_lever_names() {
+  std::vector<std::string> names;
+  for (const LeverSpec& l : lever_specs())
+    if (l.cuda_only) names.emplace_back(l.name);
   std::string out;
-  for (size_t i = 0; i < levers.size(); ++i)
-    out += (i == 0 ? "" : i + 1 == levers.size() ? " and " : ", ") + std::string(levers[i].name);
+  for (size_t i = 0; i < names.size(); ++i) out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
   return out;
 }
 
@@ -42,8 +43,8 @@ class CpuRuntime final : public Runtime {
 
   Reason unsupported(const Problem& p, const RunOptions& opt) const override {
     if (opt.transport != TransportKind::Mpi) return "transport " + to_string(opt.transport) + " needs the CUDA runtime";
-    if (opt.levers.any())
-      return "the overlap levers " + lever_names() + " apply to the CUDA runtime only";
+    if (opt.levers.any_cuda())
+      return "the overlap levers " + cuda_lever_names() + " apply to the CUDA runtime only";
     const int64_t P = std::max(p.P, 1);
     const double shard_tokens = static_cast<double>((p.S + P - 1) / P);
     const double bytes = kShardCopies * sizeof(float) * p.B * shard_tokens * 2.0 * (p.H + p.Hkv) * p.D;

@@ -18,10 +18,12 @@ namespace {
 
 constexpr const char* kRuntime = "sim";
 
-// The plans of all ranks with every compute step priced as its rank's plan is built. A
-// Copy step's view pairs are released once priced: the engine needs only the price, and
-// the packs of P = 512 ranks would otherwise hold most of the plans' memory (HCMS lists
-// a view pair per peer and tensor). Copies of these plans are for the simulator only.
+// The plans of all ranks with every compute step priced as its rank's plan is built.
+// Unless `keep_views`, a Copy step's view pairs are released once priced: the engine needs
+// only the price, and the packs of P = 512 ranks would otherwise hold most of the plans'
+// memory (HCMS lists a view pair per peer and tensor); such plans are for the engine only.
+// The list scheduler needs the views (what a Copy touches decides what may pass it), and
+// `run` executes its plans.
 struct PricedPlans {
   std::vector<Plan> plans;
   std::vector<std::vector<double>> cost_ms;  // [rank][step id]; 0 for exchanges
@@ -47,7 +49,7 @@ struct PricedPlans {
   }
 };
 
-PricedPlans priced_plans(const Schedule& sched, const Problem& p, const ComputeCost& cost) {
+PricedPlans priced_plans(const Schedule& sched, const Problem& p, const ComputeCost& cost, bool keep_views) {
   PricedPlans out;
   out.plans.reserve(static_cast<size_t>(p.P));
   out.cost_ms.reserve(static_cast<size_t>(p.P));
@@ -57,7 +59,7 @@ PricedPlans priced_plans(const Schedule& sched, const Problem& p, const ComputeC
     for (Step& s : plan.steps) {
       if (s.is_comm()) continue;
       c[static_cast<size_t>(s.id)] = cost(plan, s);
-      if (s.kind() == OpKind::Copy) std::vector<CopyOp::Pair>().swap(std::get<CopyOp>(s.op).pairs);
+      if (!keep_views && s.kind() == OpKind::Copy) std::vector<CopyOp::Pair>().swap(std::get<CopyOp>(s.op).pairs);
     }
     out.plans.push_back(std::move(plan));
     out.cost_ms.push_back(std::move(c));
@@ -72,13 +74,6 @@ bool has_steps(const std::vector<Plan>& plans) {
 // GPUs per node: the caller's, else the machine file's.
 int node_size(int gpus_per_node, const MachineModel& machine) {
   return gpus_per_node > 0 ? gpus_per_node : machine.inter_node.gpus_per_node;
-}
-
-// The whole plan's predicted time [ms] of `p` (chunks fixed) for the point's transport and profile.
-double whole_ms(const Schedule& sched, const Problem& p, const Point& point, const MachineModel& machine, int node) {
-  const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
-  const PricedPlans priced = priced_plans(sched, p, setup.compute_ms);
-  return simulate(priced.plans, setup.links, priced.lookup()).makespan_ms;
 }
 
 // The list scheduler's order of `priced` when the engine predicts it shorter (the plans
@@ -97,6 +92,15 @@ nlohmann::json reorder(PricedPlans& priced, const SimLinks& links) {
           {"plan_ms", lo.given_ms},
           {"list_ms", lo.list_ms},
           {"list_yields_to_exchanges", lo.yield}};
+}
+
+// The whole plan's predicted time [ms] of `p` (chunks fixed) for the point's transport,
+// profile and step order.
+double whole_ms(const Schedule& sched, const Problem& p, const Point& point, const MachineModel& machine, int node) {
+  const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
+  PricedPlans priced = priced_plans(sched, p, setup.compute_ms, point.levers.list_order);
+  if (point.levers.list_order) reorder(priced, setup.links);
+  return simulate(priced.plans, setup.links, priced.lookup()).makespan_ms;
 }
 
 void fill_trace(const std::vector<Plan>& plans, const SimResult& sim, int act_bytes,
@@ -126,9 +130,10 @@ PointRecord simulate_fixed(const Point& point, const MachineModel& machine, cons
   std::vector<Plan> comm_part;
   comm_part.reserve(static_cast<size_t>(p.P));
   {  // each whole plan is released once its comm-only part is filtered from it
-    PricedPlans priced = priced_plans(sched, p, setup.compute_ms);
+    const bool list = opt.list_order || point.levers.list_order;
+    PricedPlans priced = priced_plans(sched, p, setup.compute_ms, list);
     r.comp_ms = priced.compute_only_ms();
-    if (opt.list_order) step_order = reorder(priced, setup.links);
+    if (list) step_order = reorder(priced, setup.links);
     {
       const SimResult whole = simulate(priced.plans, setup.links, priced.lookup());
       r.time_ms = summarize({whole.makespan_ms});
@@ -184,7 +189,7 @@ std::pair<int, double> best_predicted_chunks(const Point& point, const MachineMo
 // Why `point` is not simulated, or none.
 Reason not_simulated(const Point& point) {
   if (!point.skip_reason.empty()) return point.skip_reason;
-  if (point.levers.any()) return "the overlap levers (comm_priority, nccl_ctas, attn_sms) are not simulated";
+  if (point.levers.any_cuda()) return "the overlap levers (comm_priority, nccl_ctas, attn_sms) are not simulated";
   if (!point.transport) return "transport auto: name the transport to simulate (the machine file has no default)";
   return std::nullopt;
 }
@@ -227,6 +232,17 @@ double predicted_ms(const Point& point, const MachineModel& machine, int gpus_pe
   const int node = node_size(gpus_per_node, machine);
   if (point.problem.chunks_auto) return best_predicted_chunks(point, machine, node).second;
   return whole_ms(*find_schedule(point.schedule), point.problem, point, machine, node);
+}
+
+OrderedPlans list_ordered_plans(const Point& point, const MachineModel& machine, int gpus_per_node) {
+  const Problem& p = point.problem;
+  const SimSetup setup =
+      machine_cost(machine, p, *point.transport, point.profile, node_size(gpus_per_node, machine));
+  PricedPlans priced = priced_plans(*find_schedule(point.schedule), p, setup.compute_ms, true);
+  OrderedPlans out;
+  out.step_order = reorder(priced, setup.links);
+  out.plans = std::move(priced.plans);
+  return out;
 }
 
 }  // namespace cpb

@@ -12,6 +12,7 @@
 #include "bench/report/point_record.hpp"
 #include "bench/report/trace.hpp"
 #include "bench/sim/machine_model.hpp"
+#include "bench/sweep/point_runner.hpp"
 
 namespace cpb {
 
@@ -40,5 +41,12 @@ void check_costable(const Point& point, const MachineModel& machine, int gpus_pe
 // The predicted time of `point` [ms]: simulate_point's time_ms.p50, without simulating the
 // parts; 0 for a point simulate_point SKIPs. For `run --machine`.
 double predicted_ms(const Point& point, const MachineModel& machine, int gpus_per_node = 0);
+
+// `run`'s step_order "list": the plans of every rank of `point` (its problem with chunks
+// resolved, its transport named), whole (simulate's priced copies drop the Copy steps'
+// views), in the list scheduler's order (bench/sim/list_order.hpp) when the engine
+// predicts it shorter on `machine`, else the schedule's; step_order as the record's
+// planner.step_order. The same on every rank. Throws UsageError as check_costable does.
+OrderedPlans list_ordered_plans(const Point& point, const MachineModel& machine, int gpus_per_node = 0);
 
 }  // namespace cpb

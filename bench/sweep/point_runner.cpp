@@ -47,6 +47,16 @@ RunOptions run_options(const Point& point, const MeasureSettings& measure) {
   return opt;
 }
 
+// This rank's plan of `point` (its problem with chunks resolved, its transport named): the
+// schedule's, or with step_order "list" ctx.order_steps's, whose plans of every rank and
+// decision go to *ordered (untouched otherwise).
+Plan point_plan(PointContext& ctx, const Point& point, OrderedPlans* ordered) {
+  if (!point.levers.list_order) return find_schedule(point.schedule)->plan(point.problem, ctx.mpi.rank());
+  if (!ctx.order_steps) throw std::logic_error("step_order list without a step orderer (run checks --machine first)");
+  *ordered = ctx.order_steps(point);
+  return ordered->plans.at(static_cast<size_t>(ctx.mpi.rank()));
+}
+
 // Times `plan` alone (used for the compute-only and comm-only parts).
 Stats time_part(PointContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt) {
   return measure_plan(ctx.runtime, p, plan, opt, ctx.measure, ctx.mpi.world()).stats;
@@ -63,9 +73,9 @@ struct ExecutorRuns {
 };
 
 // Collective. `point` carries the problem the plan was made for (chunks resolved), for
-// the trace.
+// the trace; `ordered`, every rank's plan when they are not the schedule's.
 ExecutorRuns run_executor(PointContext& ctx, const Point& point, const Schedule& sched, const Plan& plan,
-                          const RunOptions& opt) {
+                          const OrderedPlans& ordered, const RunOptions& opt) {
   ExecutorRuns runs;
   auto exec = ctx.runtime.prepare(point.problem, plan, opt);
   // 1. One run, verified (outside any timing).
@@ -80,7 +90,9 @@ ExecutorRuns run_executor(PointContext& ctx, const Point& point, const Schedule&
   // 2. The timed loop. 3. Runs with per-step times (step_timed_runs.hpp).
   runs.timed = measure(*exec, ctx.measure, ctx.mpi.world());
   runs.step_timed = run_step_timed(*exec, plan, runs.timed.samples.size(), ctx.mpi.world());
-  if (!ctx.trace_dir.empty()) write_point_trace(ctx.trace_dir, point, runs.step_timed.steps, ctx.mpi);
+  if (!ctx.trace_dir.empty())
+    write_point_trace(ctx.trace_dir, point, runs.step_timed.steps, ctx.mpi,
+                      ordered.plans.empty() ? nullptr : &ordered.plans);
   return runs;
 }
 
@@ -227,8 +239,8 @@ Measurement measure_round(const Point& in, const PointRecord& r, PointContext& c
   if (const Reason why = resolve_transport(point, ctx.runtime))
     throw std::logic_error("measure_round: point " + std::to_string(point.index) + " cannot run: " + *why);
   if (r.chunks_chosen) point.problem.chunks = *r.chunks_chosen;
-  const Schedule& sched = *find_schedule(point.schedule);
-  const Plan plan = sched.plan(point.problem, ctx.mpi.rank());
+  OrderedPlans ordered;
+  const Plan plan = point_plan(ctx, point, &ordered);
   return measure_plan(ctx.runtime, point.problem, plan, run_options(point, ctx.measure), ctx.measure,
                       ctx.mpi.world());
 }
@@ -291,7 +303,8 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   const std::optional<ChunkCalibration> calibration = resolve_auto_chunks(
       ctx.runtime, sched, resolved.problem, opt, ctx.measure, ctx.mpi.world(), ctx.mpi.rank());
   const Problem& p = resolved.problem;
-  const Plan plan = sched.plan(p, ctx.mpi.rank());
+  OrderedPlans ordered;  // with step_order "list"
+  const Plan plan = point_plan(ctx, resolved, &ordered);
   if (nlohmann::json planned = sched.planner(p); const Reason why = plan_disagreement(planned, ctx.mpi.world())) {
     PointRecord r = base_record(point, rt);
     r.status = "FAILED";
@@ -307,7 +320,7 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
     r.chunks_chosen = p.chunks;
     r.chunks_fit = calibration->to_json();
   }
-  const ExecutorRuns runs = run_executor(ctx, resolved, sched, plan, opt);
+  const ExecutorRuns runs = run_executor(ctx, resolved, sched, plan, ordered, opt);
   Verdict verdict;
   r.verify = verify_record(ctx, runs, verdict);
   check_bitwise(ctx, sched, p, opt, runs.output, *r.verify, verdict);
@@ -319,6 +332,10 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   r.gpu_state = runs.timed.gpu_state;
   if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);
   add_model_figures(ctx, sched, p, plan, runs, r);
+  if (!ordered.step_order.is_null()) {
+    if (!r.planner) r.planner = nlohmann::json::object();
+    (*r.planner)["step_order"] = ordered.step_order;
+  }
   return r;
 }
 

@@ -3,7 +3,9 @@
 // first round; the sweep (sweep.hpp) adds the later rounds of the timed loop.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "bench/config/config.hpp"
 #include "bench/runtime.hpp"
@@ -14,12 +16,26 @@
 
 namespace cpb {
 
+// Every rank's plan of a point in the order it runs, and what chose that order (the
+// record's planner.step_order: {"order": "plan" | "list", "plan_ms", "list_ms",
+// "list_yields_to_exchanges"}, the two orders' predictions).
+struct OrderedPlans {
+  std::vector<Plan> plans;  // [rank]
+  nlohmann::json step_order;
+};
+// The plans of `point` (its problem with chunks resolved, its transport named) in the list
+// scheduler's order where it predicts them shorter (the step_order lever's "list"). Made by
+// `run` from its --machine file with the simulator's list scheduler, which the sweep does
+// not depend on (docs/ARCHITECTURE.md); the same on every rank.
+using StepOrderer = std::function<OrderedPlans(const Point& point)>;
+
 struct PointContext {
   Runtime& runtime;
   const MeasureSettings& measure;
   const MpiSession& mpi;
   std::string trace_dir;  // "" = no trace; else one Chrome trace JSON per point there
   CompTimeCache* comp_times;  // the sweep's compute-only times so far; null = time every point
+  StepOrderer order_steps;    // set on every rank when a point has step_order "list"
 };
 
 // Collective: every rank calls it with the same point. Returns the record on every rank.

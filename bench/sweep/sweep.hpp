@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/config/config.hpp"
+#include "bench/sweep/point_runner.hpp"
 #include "bench/runtime.hpp"
 #include "comm/mpi_session.hpp"
 
@@ -28,6 +29,9 @@ struct SweepOptions {
   // into the provenance. Empty / null: none.
   std::map<int, double> predicted;
   nlohmann::json machine;
+  // Every rank: orders the plans of the points with step_order "list" (run --machine);
+  // empty when no point has it.
+  StepOrderer order_steps;
 };
 
 // Collective. The groups run in the order of their first points, a group's points in

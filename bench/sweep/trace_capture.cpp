@@ -47,7 +47,7 @@ std::string trace_file_name(const Point& point) {
 }
 
 void write_point_trace(const std::string& dir, const Point& point, const std::vector<StepTime>& steps,
-                       const MpiSession& mpi) {
+                       const MpiSession& mpi, const std::vector<Plan>* plans) {
   // Flattened (step, start, end) triples, gathered to rank 0.
   std::vector<double> mine;
   for (const StepTime& t : steps) mine.insert(mine.end(), {static_cast<double>(t.step), t.start_ms, t.end_ms});
@@ -68,7 +68,7 @@ void write_point_trace(const std::string& dir, const Point& point, const std::ve
   const int act_bytes = dtype_bytes(point.problem.dtype);
   std::vector<std::vector<TraceStep>> ranks(static_cast<size_t>(mpi.size()));
   for (int r = 0; r < mpi.size(); ++r) {
-    const Plan plan = sched->plan(point.problem, r);
+    const Plan plan = plans ? plans->at(static_cast<size_t>(r)) : sched->plan(point.problem, r);
     for (int i = 0; i < counts[static_cast<size_t>(r)]; i += 3) {
       const double* t = &all[static_cast<size_t>(displs[static_cast<size_t>(r)] + i)];
       ranks[static_cast<size_t>(r)].push_back(

@@ -12,11 +12,12 @@
 
 namespace cpb {
 
-// Collective: gathers `steps` (this rank's) to rank 0, which rebuilds every rank's plan
-// to label the steps and writes DIR/<index>_<schedule>_<params>.trace.json. With chunks
-// "auto", point.problem.chunks must be the calibrated count the steps ran with.
+// Collective: gathers `steps` (this rank's) to rank 0, which labels them by every rank's
+// plan (`plans`, [rank], as they ran; null: rebuilt from the schedule) and writes
+// DIR/<index>_<schedule>_<params>.trace.json. With chunks "auto", point.problem.chunks
+// must be the calibrated count the steps ran with.
 void write_point_trace(const std::string& dir, const Point& point, const std::vector<StepTime>& steps,
-                       const MpiSession& mpi);
+                       const MpiSession& mpi, const std::vector<Plan>* plans = nullptr);
 
 // One step of `plan` as a trace event: lane, label, kind, times `t`, the bytes it sends to
 // other ranks (`act_bytes` per Act element, 4 per F32) and its peers, its FLOPs.

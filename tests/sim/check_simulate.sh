@@ -4,7 +4,8 @@
 # committed H200 probe file) simulates a small config at P=2 and P=64; its records are
 # PASS with runtime "sim", a time, the compute and comm parts and rho; traces are written;
 # advise ranks each problem; a second calibration from a CPU run's own result file gives
-# the mpi transport, and `run --machine` puts predicted_ms into every PASS record.
+# the mpi transport, and `run --machine` puts predicted_ms into every PASS record;
+# `run -a step_order=plan,list` runs the list scheduler's order beside the schedule's.
 #   check_simulate.sh BINARY MPIRUN SOURCE_DIR
 set -uo pipefail
 bin=${1:?usage: $0 BINARY MPIRUN SOURCE_DIR}
@@ -82,6 +83,55 @@ PY
 check "and its provenance names the machine file" python3 -c "
 import json, sys; m = json.load(open('$work/r2.json'))['provenance']['machine']
 sys.exit(not (m['path'].endswith('m_cpu.json') and m['name']))"
+
+# step_order "list" on the CPU runtime: the same file with the mpi transport stalled beside
+# attention (as NCCL's kernels are on GPUs), so that the list scheduler reorders some tiled
+# plans; both orders of each point run in one sweep and verify, and a reordered plan
+# computes the same output bit for bit.
+python3 - "$work/m_cpu.json" "$work/m_stall.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for t in m["transports"]:
+    t["rate_beside_attention"], t["gbps"] = 0.0, 0.5
+json.dump(m, open(sys.argv[2], "w"))
+PY
+cat > "$work/c_order.json" <<'JSON'
+{"name": "step_order_check", "world_size": [2],
+ "axes": {"schedule": "tiled", "S": 512, "H": 8, "D": 32, "mask": ["full", "causal", "streaming"],
+          "step_order": ["plan", "list"]},
+ "measure": {"warmup": 0, "iterations": 2, "verify": "full"}}
+JSON
+"$mpirun" 2 "$bin" run -c "$work/c_order.json" --device cpu -q --machine "$work/m_stall.json" \
+  --out "$work/r_order.json" > "$work/run_order.txt" 2>&1
+check "run with step_order plan and list exits 0" test $? -eq 0
+check "both orders PASS, a reordered plan gives the same output digest, the console names the lever" python3 - \
+  "$work/r_order.json" "$work/run_order.txt" <<'PY'
+import json, sys
+pts = json.load(open(sys.argv[1]))["points"]
+assert pts and all(p["status"] == "PASS" for p in pts), [(p["params"], p["status"]) for p in pts]
+given = {p["params"]["mask"]: p for p in pts if "step_order" not in p["params"]}
+listed = [p for p in pts if p["params"].get("step_order") == "list"]
+assert len(given) == len(listed) == 3, (len(given), len(listed))
+reordered = 0
+for p in listed:
+    o = p["planner"]["step_order"]
+    assert (o["order"] == "list") == (o["list_ms"] < o["plan_ms"]), o
+    assert abs(p["predicted_ms"] - min(o["plan_ms"], o["list_ms"])) <= 1e-9 * o["plan_ms"], (p["predicted_ms"], o)
+    assert p["verify"]["output_digest"] == given[p["params"]["mask"]]["verify"]["output_digest"], p["params"]
+    reordered += o["order"] == "list"
+assert reordered >= 1, "no tiled plan was reordered: the test exercises nothing"
+assert "step_order=list" in open(sys.argv[2]).read()
+PY
+"$mpirun" 2 "$bin" run -c "$work/c.json" --device cpu -q -a step_order=list --out "$work/no_machine.json" \
+  > "$work/no_machine.txt" 2>&1
+check "step_order list without --machine exits 2" test $? -eq 2
+check "naming the lever and what it needs, writing nothing" \
+  bash -c "grep -q 'step_order \"list\" (point 0, ulysses): needs --machine FILE' '$work/no_machine.txt' && test ! -e '$work/no_machine.json'"
+"$mpirun" 2 "$bin" run -c "$work/c.json" --device cpu -q -a step_order=list --machine "$work/m.json" \
+  --out "$work/no_mpi.json" > "$work/no_mpi.txt" 2>&1
+check "step_order list with a machine file lacking the point's transport exits 2" test $? -eq 2
+check "and says which, writing nothing" \
+  bash -c "grep -q 'no model of transport mpi' '$work/no_mpi.txt' && test ! -e '$work/no_mpi.json'"
 "$bin" simulate -c "$work/c.json" --machine "$work/m.json" -a transport=nccl -a profile=pcie -q \
   --out "$work/bad.json" --trace "$work/bad_tr" > "$work/bad.txt" 2>&1
 check "a (transport, profile) the machine file lacks exits 2" test $? -eq 2

@@ -1,4 +1,4 @@
-// The overlap lever axes (comm_priority, nccl_ctas, attn_sms): defaults, validation,
+// The overlap lever axes (comm_priority, nccl_ctas, attn_sms, step_order): defaults, validation,
 // folding of nccl_ctas under other transports, params only when set, filters.
 #include <gtest/gtest.h>
 
@@ -15,9 +15,10 @@ class ConfigLevers : public ConfigTest {};
 TEST_F(ConfigLevers, DefaultsLeaveParamsAsBefore) {
   const auto p = expand(load(kBaseAxes), 2, "");
   ASSERT_EQ(p.size(), 1u);
-  EXPECT_FALSE(p[0].levers.any());
+  EXPECT_FALSE(p[0].levers.any_cuda());
+  EXPECT_FALSE(p[0].levers.list_order);
   const json params = p[0].params();
-  for (const char* k : {"comm_priority", "nccl_ctas", "attn_sms"}) EXPECT_FALSE(params.contains(k)) << k;
+  for (const char* k : {"comm_priority", "nccl_ctas", "attn_sms", "step_order"}) EXPECT_FALSE(params.contains(k)) << k;
 }
 
 TEST_F(ConfigLevers, SetLeversReachThePointAndItsParams) {
@@ -32,6 +33,16 @@ TEST_F(ConfigLevers, SetLeversReachThePointAndItsParams) {
   EXPECT_EQ(params["comm_priority"], "high");
   EXPECT_EQ(params["nccl_ctas"], 4);
   EXPECT_EQ(params["attn_sms"], 116);
+}
+
+TEST_F(ConfigLevers, StepOrderListIsALeverEveryRuntimeApplies) {
+  const auto p = expand(load(std::string(kBaseAxes) + R"(, "step_order": ["plan", "list"])"), 2, "step_order=list");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_TRUE(p[0].levers.list_order);
+  EXPECT_FALSE(p[0].levers.any_cuda());  // the CPU runtime and the simulator apply it
+  EXPECT_EQ(p[0].params()["step_order"], "list");
+  EXPECT_TRUE(contains(usage_error([&] { load(std::string(kBaseAxes) + R"(, "step_order": "lst")"); }),
+                       "axes.step_order: \"lst\" is not a step_order; allowed: plan, list"));
 }
 
 TEST_F(ConfigLevers, NcclCtasFoldsUnderOtherTransports) {

@@ -76,14 +76,14 @@ TEST_F(ConfigOverrides, Errors) {
             "-a S512: \"S512\" is not axis=values; allowed: axis=v1,v2,... with an axis of S, H, "
             "Hkv, D, B, mask, mask_blocks, mask_group, mask_local, mask_global, mask_docs, mask_doc_tokens, "
             "mask_frames, mask_window, mask_table, dtype, profile, transport, comm_priority, nccl_ctas, attn_sms, "
-            "schedule, chunks, chunk_heads, chunk_shape, usp_u, comm_order, comm_lanes, qkv_layout, tile_blocks, "
+            "step_order, schedule, chunks, chunk_heads, chunk_shape, usp_u, comm_order, comm_lanes, qkv_layout, tile_blocks, "
             "tile_balance, tile_solver, tile_u, tile_node");
   EXPECT_TRUE(contains(error({"=4"}), "is not axis=values"));
   EXPECT_EQ(error({"chunk=2"}),
             "-a chunk: \"chunk\" is not an axis; allowed: S, H, Hkv, D, B, mask, mask_blocks, mask_group, "
             "mask_local, mask_global, mask_docs, mask_doc_tokens, mask_frames, mask_window, mask_table, dtype, "
-            "profile, transport, comm_priority, nccl_ctas, attn_sms, schedule, chunks, chunk_heads, chunk_shape, "
-            "usp_u, comm_order, comm_lanes, qkv_layout, tile_blocks, tile_balance, tile_solver, tile_u, "
+            "profile, transport, comm_priority, nccl_ctas, attn_sms, step_order, schedule, chunks, chunk_heads, "
+            "chunk_shape, usp_u, comm_order, comm_lanes, qkv_layout, tile_blocks, tile_balance, tile_solver, tile_u, "
             "tile_node (did you mean \"chunks\"?)");
   EXPECT_EQ(error({"S=big"}), "-a S: \"big\" is not an integer; allowed: integers >= 1");
   EXPECT_EQ(error({"S=256,0"}), "-a S[1]: 0 is not positive; allowed: integers >= 1");
