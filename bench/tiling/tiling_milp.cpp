@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "bench/tiling/tiling_bound.hpp"
+
 #ifdef CPB_HAVE_HIGHS
 #include "Highs.h"
 #endif
@@ -272,7 +274,11 @@ TilingSolution solve_milp(const TilingProblem& p, const MilpOptions& opt, const 
     rank_of = warm_start.rank_of;
   const double dual = highs.getInfo().mip_dual_bound;
   const bool has_bound = std::isfinite(dual) && highs.getModelStatus() != HighsModelStatus::kInfeasible;
-  return finish(p, std::move(rank_of), has_bound ? dual * byte_scale : 0, "highs", status_name(highs), start);
+  // The better of HiGHS's bound and the pull bound (tiling_bound.hpp); neither holds for
+  // the warm start returned over the cap.
+  const double pull = has_bound ? tiling_lower_bound(p, p.load_cap()) : 0;
+  const double bound = has_bound ? std::max(dual * byte_scale, std::isfinite(pull) ? pull : 0) : 0;
+  return finish(p, std::move(rank_of), bound, "highs", status_name(highs), start);
 #else
   return finish(p, warm_start.rank_of, 0, warm_start.solver, "no MILP solver in this build", start);
 #endif

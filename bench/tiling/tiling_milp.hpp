@@ -45,8 +45,8 @@ struct MilpOptions {
 // The MILP's best assignment within the time limit, relative gap 1e-4, warm-started from
 // warm_start.rank_of (one rank per tile, e.g. solve_greedy's). Returns rank_of (HiGHS's
 // best, or the warm start where HiGHS has none or the warm start is better and within the
-// load cap), objective = tiling_traffic(p, rank_of).max(), bound = HiGHS's dual bound
-// (0 when it has none), gap, solve_s (the whole call), solver "highs" and status
+// load cap), objective = tiling_traffic(p, rank_of).max(), bound = the larger of HiGHS's
+// dual bound and the pull bound of tiling_bound.hpp (0 when HiGHS has none), gap, solve_s (the whole call), solver "highs" and status
 // "optimal", "time limit", "node limit", "infeasible" (no assignment meets the load cap:
 // the warm start is returned) or HiGHS's own words for any other end. The load cap holds to HiGHS's
 // feasibility tolerance (1e-6 of the cap). Without HiGHS in the build: the warm start

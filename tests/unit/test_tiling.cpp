@@ -10,8 +10,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "bench/tiling/tiling_bound.hpp"
 #include "bench/tiling/tiling_milp.hpp"
 #include "bench/tiling/tiling_problem.hpp"
+#include "bench/tiling/tiling_search.hpp"
 
 namespace cpb {
 namespace {
@@ -118,6 +120,93 @@ TilingProblem random_problem(std::mt19937& rng, int ranks, int blocks, int tiles
 
 void expect_within_cap(const TilingProblem& p, const std::vector<int>& rank_of) {
   for (const double l : tiling_load(p, rank_of)) EXPECT_LE(l, p.load_cap() * (1 + 1e-6));
+}
+
+// A random instance whose tiles are every pair (dense), the lower triangle (causal-like)
+// or a random fifth of the pairs (sparse, at least one), uniform or random sizes.
+TilingProblem shaped_problem(std::mt19937& rng, int ranks, int blocks, int shape) {
+  TilingProblem p = random_problem(rng, ranks, blocks, 0);
+  if (shape % 2 == 0) p.q_bytes = p.kv_bytes = p.o_bytes = std::vector<double>(static_cast<size_t>(blocks), 1.0);
+  for (int b = 0; b < blocks && shape % 2 == 0; ++b) p.owner[static_cast<size_t>(b)] = b * ranks / blocks;
+  std::uniform_real_distribution<double> work(1, 5), coin(0, 1);
+  for (int i = 0; i < blocks; ++i)
+    for (int j = 0; j < blocks; ++j) {
+      const bool take = shape / 2 == 0 ? true : shape / 2 == 1 ? j <= i : coin(rng) < 0.2;
+      if (take || (p.tiles.empty() && i == blocks - 1 && j == blocks - 1)) p.tiles.push_back({i, j, work(rng)});
+    }
+  return p;
+}
+
+TEST(TilingBound, NeverAboveTheBruteForceOptimum) {
+  std::mt19937 rng(7);
+  int positive = 0, n = 0;
+  for (int k = 0; k < 120; ++k) {
+    const int ranks = 2 + k % 2, blocks = ranks == 2 ? 3 : 2 + (k / 2) % 2, shape = k % 6;
+    TilingProblem p = shaped_problem(rng, ranks, blocks, shape);
+    if (p.tiles.size() > 9) p.tiles.resize(9);  // 3^9 assignments at most
+    SCOPED_TRACE("instance " + std::to_string(k) + ", shape " + std::to_string(shape));
+    const double opt = brute_force_optimum(p), bound = tiling_lower_bound(p, p.load_cap());
+    EXPECT_GE(bound, 0);
+    if (std::isinf(opt)) continue;
+    EXPECT_LE(bound, opt * (1 + 1e-9));
+    positive += bound > 0;
+    ++n;
+  }
+  // The bound proves something on most instances (a bound of 0 would pass the check above).
+  EXPECT_GT(positive, n / 2);
+}
+
+// Full mask, 8 ranks owning 2 consecutive blocks each, 16 blocks, unit tiles and sizes
+// q = o = 1, kv = 2: a rank doing w <= 33.6 tiles pulls a + b blocks with (2 + a)(2 + b)
+// >= w at 2 bytes each. The 2 x 4 grid (rows of ranks 0-3 or 4-7, columns of ranks
+// {j, j + 4}) pulls 6 rows and 2 columns per rank: 16 bytes each way.
+TilingProblem full_grid_problem() {
+  TilingProblem p;
+  p.ranks = 8;
+  for (int b = 0; b < 16; ++b) {
+    p.owner.push_back(b / 2);
+    p.q_bytes.push_back(1);
+    p.kv_bytes.push_back(2);
+    p.o_bytes.push_back(1);
+  }
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) p.tiles.push_back({i, j, 1});
+  return p;
+}
+
+TEST(TilingBound, FullMaskGridIsWithinTheBound) {
+  const TilingProblem p = full_grid_problem();
+  std::vector<int> grid;
+  for (const TilingTile& t : p.tiles)
+    grid.push_back(4 * (p.owner[static_cast<size_t>(t.q_block)] / 4) + p.owner[static_cast<size_t>(t.k_block)] % 4);
+  expect_within_cap(p, grid);
+  EXPECT_EQ(tiling_traffic(p, grid).max(), 16);
+  const double bound = tiling_lower_bound(p, p.load_cap());
+  EXPECT_LE(bound, 16);
+  // Each rank's hull runs through (25 tiles, 12 bytes: a + b = 6), (30, 14: a + b = 7) and
+  // (33.6, 16: the cap, a + b = 8); at the mean, 32 tiles, it is 14 + 2 * 2 / 3.6.
+  EXPECT_NEAR(bound, 14 + 2 * 2 / 3.6, 1e-9);
+  // A cap too small for the work: no assignment fits.
+  EXPECT_TRUE(std::isinf(tiling_lower_bound(p, 31)));
+}
+
+TEST(TilingSearch, MovesNeverRaiseTheObjectiveOrBreakTheCap) {
+  std::mt19937 rng(11);
+  int better = 0;
+  for (int k = 0; k < 60; ++k) {
+    const TilingProblem p = shaped_problem(rng, 2 + k % 4, 4 + k % 5, k % 6);
+    SCOPED_TRACE("instance " + std::to_string(k));
+    const TilingSolution greedy = solve_greedy(p);
+    const std::vector<int> moved = improve_by_moves(p, greedy.rank_of, 1000000);
+    const double obj = tiling_traffic(p, moved).max();
+    EXPECT_LE(obj, greedy.objective);
+    const std::vector<double> load = tiling_load(p, greedy.rank_of);
+    if (*std::max_element(load.begin(), load.end()) <= p.load_cap() * (1 + 1e-12)) expect_within_cap(p, moved);
+    EXPECT_EQ(improve_by_moves(p, greedy.rank_of, 1000000), moved);  // deterministic
+    EXPECT_EQ(improve_by_moves(p, greedy.rank_of, 0), greedy.rank_of);
+    better += obj < greedy.objective;
+  }
+  EXPECT_GT(better, 0);  // the moves improve some greedy assignment
 }
 
 // Solves p and compares with its brute-force optimum: the objective within HiGHS's
