@@ -23,6 +23,7 @@ enum class ChunkShape { Even, Taper };
 enum class CommOrder { Interleaved, InputsFirst };
 enum class QkvLayout { Separate, Packed };
 enum class TileSolver { Greedy, Milp };
+enum class TileFuse { Rows, Off };
 
 // Half-open range [begin, begin + size).
 struct Range {
@@ -81,6 +82,7 @@ struct Problem {
   int tile_blocks = 2;   // tiled: blocks per rank's shard (bench/tiling/tiled_layout.hpp)
   int tile_balance = 5;  // tiled: work per rank within this many percent of the mean
   TileSolver tile_solver = TileSolver::Greedy;  // tiled: how tiles are assigned (tiled_layout.hpp)
+  TileFuse tile_fuse = TileFuse::Rows;  // tiled: a rank's adjacent tiles of a row in one call (tiled_plan.cpp)
   int tile_u = 1;        // tiled: Ulysses degree: heads over groups of u ranks, tiles over the P / u groups
   int tile_node = 1;     // tiled: ranks per node of node-level tiling (bench/tiling/tiled_layout.hpp); 1 = off
 

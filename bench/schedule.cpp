@@ -15,6 +15,7 @@ const std::vector<std::string> kChunkShapes = {"even", "taper"};
 const std::vector<std::string> kCommOrders = {"interleaved", "inputs_first"};
 const std::vector<std::string> kQkvLayouts = {"separate", "packed"};
 const std::vector<std::string> kTileSolvers = {"greedy", "milp"};
+const std::vector<std::string> kTileFuses = {"rows", "off"};
 
 constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 
@@ -81,6 +82,11 @@ std::vector<OptionSpec> make_option_specs() {
                "its ranks; 1 = device-level only",
                [](const Problem& p) { return json(p.tile_node); },
                [](Problem* p, const json& x) { p->tile_node = x.get<int>(); }});
+  v.push_back({Option::TileFuse, "tile_fuse", OptionKind::Name, kTileFuses, 0, kTileFuses[0], true, true, nullptr,
+               "tiled: rows, a rank's tiles of one query block whose keys adjoin in one buffer as one attention call "
+               "(fewer calls and merges, same pairs); off, one call per tile",
+               [](const Problem& p) { return json(to_string(p.tile_fuse)); },
+               [](Problem* p, const json& x) { p->tile_fuse = enum_of<TileFuse>(kTileFuses, x); }});
   return v;
 }
 std::map<std::string, std::unique_ptr<Schedule>>& registry() {
@@ -123,6 +129,7 @@ const std::string& to_string(ChunkShape v) { return kChunkShapes[static_cast<siz
 const std::string& to_string(CommOrder v) { return kCommOrders[static_cast<size_t>(v)]; }
 const std::string& to_string(QkvLayout v) { return kQkvLayouts[static_cast<size_t>(v)]; }
 const std::string& to_string(TileSolver v) { return kTileSolvers[static_cast<size_t>(v)]; }
+const std::string& to_string(TileFuse v) { return kTileFuses[static_cast<size_t>(v)]; }
 
 std::vector<std::string> Schedule::option_axes() const {
   std::vector<std::string> out;

@@ -24,7 +24,7 @@ namespace cpb {
 // `cpbench list` and the metrics read it from there.
 enum class Option {
   Chunks, ChunkHeads, ChunkShape, UspU, CommOrder, CommLanes, QkvLayout,  // hcms, usp, ulysses
-  TileBlocks, TileBalance, TileSolver, TileU, TileNode                    // tiled
+  TileBlocks, TileBalance, TileSolver, TileU, TileNode, TileFuse          // tiled
 };
 
 enum class OptionKind {
@@ -68,6 +68,7 @@ const std::string& to_string(ChunkShape v);
 const std::string& to_string(CommOrder v);
 const std::string& to_string(QkvLayout v);
 const std::string& to_string(TileSolver v);
+const std::string& to_string(TileFuse v);
 
 // What one rank moves and computes for one point, from the schedule's own arithmetic
 // (not from its plan: the plan tests check that the two agree).

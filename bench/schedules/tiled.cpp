@@ -12,7 +12,12 @@
 // them, then the others. Its tiles of another rank's query block are merged by LSE into
 // one partial output per row segment, which a second exchange returns with its LSE to
 // the block's owner; the owner merges them with its own tiles' results into O
-// (tile_outputs.hpp). Bytes and FLOPs follow from the assignment (model()).
+// (tile_outputs.hpp). With tile_fuse "rows" (kernel-level tiling), a rank's tiles of one
+// query block whose pieces share their rows, whose keys adjoin in one buffer and whose
+// union is one region of the mask run as one attention call: fewer calls and partials
+// to merge for the same pairs, and since such tiles wait for the same inputs, no overlap
+// is lost; tile_blocks then sets how finely the assignment balances and overlaps, fusing
+// how big the calls are. Bytes and FLOPs follow from the assignment (model()).
 // With tile_u = u > 1, heads come first: an all-to-all inside groups of u consecutive
 // ranks (as usp's) gives member j of each group query-head slice j over the group's
 // tokens; the P / u ranks holding slice j tile the mask among themselves (a tiling
@@ -33,7 +38,8 @@ class Tiled final : public Schedule {
     return "block-sparse tiles assigned to ranks by the tiling problem; inputs and partial outputs point to point";
   }
   std::vector<Option> options() const override {
-    return {Option::TileBlocks, Option::TileBalance, Option::TileSolver, Option::TileU, Option::TileNode};
+    return {Option::TileBlocks, Option::TileBalance, Option::TileSolver, Option::TileU, Option::TileNode,
+            Option::TileFuse};
   }
 
   Reason unsupported(const Problem& p) const override {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/fnv1a.hpp"
+#include "bench/mask/mask_regions.hpp"
 #include "bench/schedules/head_exchange.hpp"
 #include "bench/schedules/layout.hpp"
 #include "bench/schedules/tile_outputs.hpp"
@@ -81,6 +82,7 @@ class TiledBuilder {
         pieces_(gqa_pieces(w_.q_heads, p.group_size())),
         hq_(w_.q_heads.size),
         hkv_(w_.kv_heads.size) {
+    calls_ = rank_calls();
     const ExchangeMembers m = exchange_members(l);
     in_takes_part_ = m.in[static_cast<size_t>(r_)] != 0;
     out_takes_part_ = m.out[static_cast<size_t>(r_)] != 0;
@@ -112,6 +114,70 @@ class TiledBuilder {
     int block = 0;  // this rank's query block they belong to
   };
 
+  // One attention call of this rank (one step per GQA head piece): a piece of one of its
+  // tiles, or with tile_fuse "rows" the pieces of its tiles of one query block that share
+  // their rows, whose keys adjoin in one buffer and whose union is one mask region (a run
+  // of full cells, or one ending in a causal cell, as the mask's regions merge them).
+  // Fusing changes neither the pairs nor the bytes, only how many calls and partials (so
+  // merges) compute them; both tiles wait for the same inputs (both local, or both after
+  // the input exchange), so no overlap is lost.
+  struct Call {
+    int q_block = 0;
+    MaskRegion piece;
+    int k_first = 0, k_last = 0;  // the key blocks of its tiles
+    int tile_piece = -1;          // which piece of its first tile, when that tile has several
+    bool local = false;           // the rank holds its blocks: it runs before the input exchange
+
+    // "[q=<block>,k=<first>[-<last>][,t=<piece>]]"
+    std::string tag() const {
+      std::string t = "[q=" + std::to_string(q_block) + ",k=" + std::to_string(k_first);
+      if (k_last != k_first) t += "-" + std::to_string(k_last);
+      if (tile_piece >= 0) t += ",t=" + std::to_string(tile_piece);
+      return t + "]";
+    }
+  };
+
+  // Whether key blocks a and a + 1 lie next to each other in the buffer this rank reads them from.
+  bool kv_adjoin(int a) const {
+    if (mine(a) || mine(a + 1)) return mine(a) && mine(a + 1);
+    return kv_in_.slot[static_cast<size_t>(a + 1)] == kv_in_.slot[static_cast<size_t>(a)] + 1;
+  }
+
+  // `c` extended by `m` (the next key block's piece of the same rows) into one call, when
+  // their union is one region of the mask; false (c unchanged) when it is not.
+  bool fuse(Call& c, int k_block, const MaskRegion& m) const {
+    if (c.k_last + 1 != k_block || c.piece.q.begin != m.q.begin || c.piece.q.size != m.q.size ||
+        c.piece.k.end() != m.k.begin || !kv_adjoin(c.k_last))
+      return false;
+    const Range keys{c.piece.k.begin, m.k.end() - c.piece.k.begin};
+    const std::vector<MaskRegion> u = clip_regions(regions_, m.q, keys);
+    if (u.size() != 1 || u[0].q.begin != m.q.begin || u[0].q.size != m.q.size || u[0].k.begin != keys.begin ||
+        u[0].k.size != keys.size || region_pairs(u[0]) != region_pairs(c.piece) + region_pairs(m))
+      return false;
+    c.piece = u[0];
+    c.k_last = k_block;
+    return true;
+  }
+
+  // The rank's attention calls, in the layout's tile order (query block, then key block).
+  std::vector<Call> rank_calls() const {
+    std::vector<Call> calls;
+    for (const TiledTile& t : l_.tiles) {
+      if (t.rank != r_) continue;
+      for (size_t i = 0; i < t.pieces.size(); ++i) {
+        const MaskRegion& m = t.pieces[i];
+        bool fused = false;  // the calls of this query block are the last ones
+        for (auto c = calls.rbegin();
+             p_.tile_fuse == TileFuse::Rows && !fused && c != calls.rend() && c->q_block == t.q_block; ++c)
+          fused = fuse(*c, t.k_block, m);
+        if (fused) continue;
+        calls.push_back(Call{t.q_block, m, t.k_block, t.k_block, t.pieces.size() > 1 ? static_cast<int>(i) : -1,
+                             mine(t.q_block) && mine(t.k_block)});
+      }
+    }
+    return calls;
+  }
+
   // A [B, rows, heads, D] scratch tensor, or none (buf -1) when rows is 0.
   DenseTensor tensor(const char* name, Storage s, int64_t rows, int64_t heads) {
     if (rows == 0) return DenseTensor{};
@@ -134,10 +200,7 @@ class TiledBuilder {
     part_lse_ = lse_buffer("lse_partial", q_in_.size());
     own_ = std::make_unique<TileOutputs>(p_, w_.o, l_.per_rank, c_, w_.q_heads, pieces_);
     part_ = std::make_unique<TileOutputs>(p_, part_o_, q_in_.size(), c_, w_.q_heads, pieces_, part_lse_);
-    for (const TiledTile& t : l_.tiles) {
-      if (t.rank != r_) continue;
-      for (const MaskRegion& m : t.pieces) outputs_of(t.q_block).declare(slot_of(t.q_block), rows_in_block(m));
-    }
+    for (const Call& c : calls_) outputs_of(c.q_block).declare(slot_of(c.q_block), rows_in_block(c.piece));
     for (const Incoming& in : incoming_)
       for (const Range& seg : l_.segments(in.from, in.block)) own_->declare(in.block - first_, seg);
     own_->add_buffers(plan_);
@@ -202,21 +265,17 @@ class TiledBuilder {
     return recv.view(Range{kv_in_.slot[static_cast<size_t>(b)] * c_ + off, tokens.size}, heads);
   }
 
-  // The tiles whose blocks the rank holds (local) or the others, after the input exchange.
+  // The calls whose blocks the rank holds (local) or the others, after the input exchange.
   void add_tiles(bool local, int in) {
-    for (const TiledTile& t : l_.tiles) {
-      if (t.rank != r_ || (mine(t.q_block) && mine(t.k_block)) != local) continue;
-      for (size_t i = 0; i < t.pieces.size(); ++i) {
-        std::string tag = "[q=" + std::to_string(t.q_block) + ",k=" + std::to_string(t.k_block);
-        if (t.pieces.size() > 1) tag += ",t=" + std::to_string(i);
-        add_piece(t, t.pieces[i], tag + "]", local ? -1 : in);
-      }
-    }
+    for (const Call& c : calls_)
+      if (c.local == local) add_call(c, local ? -1 : in);
   }
 
-  // The piece's attention, one step per GQA piece of the heads (",h=<piece>" when several).
-  void add_piece(const TiledTile& t, const MaskRegion& m, const std::string& tag, int in) {
-    TileOutputs& outputs = outputs_of(t.q_block);
+  // The call's attention, one step per GQA piece of the heads (",h=<piece>" when several).
+  void add_call(const Call& c, int in) {
+    const MaskRegion& m = c.piece;
+    const std::string tag = c.tag();
+    TileOutputs& outputs = outputs_of(c.q_block);
     const Range rows = rows_in_block(m);
     for (size_t pi = 0; pi < pieces_.size(); ++pi) {
       const HeadPiece& pc = pieces_[pi];
@@ -224,14 +283,14 @@ class TiledBuilder {
       const Range hq{pc.q.begin - w_.q_heads.begin, pc.q.size}, hkv{pc.kv.begin - w_.kv_heads.begin, pc.kv.size};
       const std::string ptag =
           pieces_.size() > 1 ? tag.substr(0, tag.size() - 1) + ",h=" + std::to_string(pi) + "]" : tag;
-      const TileOutputs::Target out = outputs.target(slot_of(t.q_block), rows, piece);
+      const TileOutputs::Target out = outputs.target(slot_of(c.q_block), rows, piece);
       const AttentionOp a = tile_attention(p_, q_view(m.q, hq), kv_view(w_.k, k_recv_, m.k, hkv),
                                            kv_view(w_.v, v_recv_, m.k, hkv), out, m, pc.q);
       std::vector<int> deps = out.deps;
       if (in >= 0) deps.push_back(in);
       if (in < 0) deps.insert(deps.end(), w_.ready.begin(), w_.ready.end());
       const int id = plan_.add_step(kComputeLane, "attn" + ptag, a, std::move(deps));
-      outputs.after(plan_, id, out, slot_of(t.q_block), rows, piece, ptag);
+      outputs.after(plan_, id, out, slot_of(c.q_block), rows, piece, ptag);
     }
   }
 
@@ -284,6 +343,8 @@ class TiledBuilder {
   const std::vector<HeadPiece> pieces_;
   const int64_t hq_, hkv_;          // heads of q and of k, v
   std::vector<Incoming> incoming_;  // partials this rank receives, by its block, then sender (world indices)
+  const std::vector<MaskRegion> regions_ = mask_regions(p_);  // what a fused call's keys are cut from
+  std::vector<Call> calls_;
   bool in_takes_part_ = false, out_takes_part_ = false;
   DenseTensor q_recv_, k_recv_, v_recv_, o_recv_, part_o_;
   int lse_recv_ = -1, part_lse_ = -1;

@@ -77,14 +77,14 @@ TEST_F(ConfigOverrides, Errors) {
             "Hkv, D, B, mask, mask_blocks, mask_group, mask_local, mask_global, mask_docs, mask_doc_tokens, "
             "mask_frames, mask_window, mask_table, dtype, profile, transport, comm_priority, nccl_ctas, attn_sms, "
             "step_order, schedule, chunks, chunk_heads, chunk_shape, usp_u, comm_order, comm_lanes, qkv_layout, tile_blocks, "
-            "tile_balance, tile_solver, tile_u, tile_node");
+            "tile_balance, tile_solver, tile_u, tile_node, tile_fuse");
   EXPECT_TRUE(contains(error({"=4"}), "is not axis=values"));
   EXPECT_EQ(error({"chunk=2"}),
             "-a chunk: \"chunk\" is not an axis; allowed: S, H, Hkv, D, B, mask, mask_blocks, mask_group, "
             "mask_local, mask_global, mask_docs, mask_doc_tokens, mask_frames, mask_window, mask_table, dtype, "
             "profile, transport, comm_priority, nccl_ctas, attn_sms, step_order, schedule, chunks, chunk_heads, "
             "chunk_shape, usp_u, comm_order, comm_lanes, qkv_layout, tile_blocks, tile_balance, tile_solver, tile_u, "
-            "tile_node (did you mean \"chunks\"?)");
+            "tile_node, tile_fuse (did you mean \"chunks\"?)");
   EXPECT_EQ(error({"S=big"}), "-a S: \"big\" is not an integer; allowed: integers >= 1");
   EXPECT_EQ(error({"S=256,0"}), "-a S[1]: 0 is not positive; allowed: integers >= 1");
   EXPECT_EQ(error({"S=1.5"}), "-a S: 1.5 is not an integer; allowed: integers >= 1");

@@ -101,6 +101,54 @@ TEST(TiledLayout, SparseMasksMoveLessThanRingAtMha) {
     }
 }
 
+struct PlanCounts {
+  int attention = 0, merges = 0;
+  double flops = 0;
+};
+PlanCounts counts(const std::vector<Plan>& plans) {
+  PlanCounts c;
+  for (const Plan& plan : plans)
+    for (const Step& s : plan.steps) {
+      c.attention += s.kind() == OpKind::Attention;
+      c.merges += s.kind() == OpKind::Merge;
+      if (s.kind() == OpKind::Attention) c.flops += attention_flops(std::get<AttentionOp>(s.op));
+    }
+  return c;
+}
+
+// tile_fuse "rows" runs a rank's adjacent tiles of one row as one call: both settings'
+// plans pass check_plans (every output element computed from exactly its mask's pairs),
+// with the same FLOPs, and fusing never adds calls or merges. At P = 1 (every tile local,
+// in one buffer) on the block tables, whose cells the 4 tile blocks align with, the calls
+// of tile_blocks 4 fused are those of tile_blocks 1, whose tiles are the mask's regions,
+// and fewer than one per tile where a row's cells run together.
+TEST(TiledPlan, FusedRowsComputeTheSamePairsInFewerCalls) {
+  const Schedule& tiled = *find_schedule("tiled");
+  for (const int P : {1, 2, 4})
+    for (const Mask m : kSparse) {
+      Problem p = problem(P, 128 * P, m);
+      p.mask_params.window = 40;
+      p.tile_blocks = 4;
+      p.tile_fuse = TileFuse::Off;
+      const std::vector<Plan> off = test::all_plans(tiled, p);
+      EXPECT_EQ(test::join(check_plans(off, p)), "") << to_string(m) << " P=" << P;
+      p.tile_fuse = TileFuse::Rows;
+      const std::vector<Plan> rows = test::all_plans(tiled, p);
+      EXPECT_EQ(test::join(check_plans(rows, p)), "") << to_string(m) << " P=" << P;
+      const PlanCounts a = counts(off), b = counts(rows);
+      EXPECT_NEAR(a.flops, b.flops, 1e-9 * a.flops) << to_string(m) << " P=" << P;
+      EXPECT_LE(b.attention, a.attention) << to_string(m) << " P=" << P;
+      EXPECT_LE(b.merges, a.merges) << to_string(m) << " P=" << P;
+      if (P != 1 || !(m == Mask::GlobalLocal || m == Mask::Star || m == Mask::Streaming)) continue;
+      EXPECT_LT(b.attention, a.attention) << to_string(m);
+      Problem one = p;
+      one.tile_blocks = 1;
+      const PlanCounts regions = counts(test::all_plans(tiled, one));
+      EXPECT_EQ(b.attention, regions.attention) << to_string(m);
+      EXPECT_EQ(b.merges, regions.merges) << to_string(m);
+    }
+}
+
 // The MILP's assignments plan as the greedy's do (check_plans), never move more than the
 // greedy, and the record says how the solve ended.
 TEST(TiledLayout, MilpAssignmentsPlanAndBeatTheGreedy) {
