@@ -27,19 +27,20 @@ constexpr int64_t kMaxBlocks = 128;
 // VM, the full mask's 16384 binaries and sparse masks' fewer alike) and 8192 binaries
 // (P = 8 with 4 blocks per rank has at most 32 x 32 x 8), and the branch-and-bound nodes
 // it may explore, which end the search at the same point on every rank and machine: 200
-// up to 4 ranks (at most 4 s at P = 4 on that VM), the root node alone beyond (at P = 8,
-// 16 blocks, 2-4 s under the causal-like masks; 10 nodes already took 9-16 s there, and
-// 200 nodes lowered only global_local's assignment). No wall-clock limit: a solve it cut
-// short on some ranks only would give them another assignment, and the job would not
-// match up.
+// up to 512 binaries (every mask at P = 4 and the sparse ones at P = 8 with 2 blocks per
+// rank: at most 8 s on that VM, global_local at P = 8), the root node alone beyond (2-4 s
+// for the causal-like masks at P = 8, where 10 nodes already took 9-16 s and 200 lowered
+// no assignment below the start's). No wall-clock limit: a solve it cut short on some
+// ranks only would give them another assignment, and the job would not match up.
 constexpr int kMilpMaxRanks = 8;
 constexpr int64_t kMilpMaxBinaries = 8192;
-constexpr int kMilpManyNodesRanks = 4;
+constexpr int64_t kMilpManyNodesBinaries = 512;
 constexpr int64_t kMilpMaxNodes = 200;
 constexpr int64_t kMilpMaxNodesBeyond = 1;
-// The MILP is not run when the pull bound already proves the start within this fraction
-// of the optimum (issue 19's target gap): e.g. the full mask at P = 8, its start 5 % above
-// the bound, where the root node alone took 15 s on that VM and raised neither side.
+// The MILP is not run when the pull bound already proves the start optimal (to the MILP's
+// relative gap, 1e-4) or, where it would get the root node alone, within this fraction of
+// the optimum (issue 19's target gap): e.g. the full mask at P = 8, its start 5 % above the
+// bound, where the root node alone took 15 s on that VM and raised neither side.
 constexpr double kMilpSkipGap = 0.10;
 constexpr double kMilpTimeLimitS = std::numeric_limits<double>::infinity();
 // The moves and swaps the local search (tiling_search.hpp) may evaluate per assignment it
@@ -124,17 +125,20 @@ TilingSolution solve(const TilingProblem& tp, TileSolver solver) {
     improve(tp, &start);
     return start;
   }
+  const bool many_nodes = binaries <= kMilpManyNodesBinaries;
   if (within_cap(tp, start.rank_of)) {
     const double pull = tiling_lower_bound(tp, tp.load_cap());
-    if (std::isfinite(pull) && start.objective - pull <= kMilpSkipGap * start.objective) {
+    const double gap = start.objective > 0 ? (start.objective - pull) / start.objective : 0;
+    if (std::isfinite(pull) && (gap <= 1e-4 || (!many_nodes && gap <= kMilpSkipGap))) {
       start.bound = pull;
-      start.status = "heuristic (within " + std::to_string(static_cast<int>(100 * kMilpSkipGap)) +
-                     " % of the pull bound: the MILP is not run)";
+      start.status = gap <= 1e-4 ? "optimal (the pull bound)"
+                                 : "heuristic (within " + std::to_string(static_cast<int>(100 * kMilpSkipGap)) +
+                                       " % of the pull bound: the MILP is not run)";
       improve(tp, &start);
       return start;
     }
   }
-  const int64_t nodes = tp.ranks <= kMilpManyNodesRanks ? kMilpMaxNodes : kMilpMaxNodesBeyond;
+  const int64_t nodes = many_nodes ? kMilpMaxNodes : kMilpMaxNodesBeyond;
   TilingSolution milp = solve_milp(tp, MilpOptions{kMilpTimeLimitS, 1, nodes}, start);
   if (milp.status == "optimal" || milp.status == "node limit") {
     milp.solve_s += start.solve_s;
@@ -154,8 +158,8 @@ std::string solve_method(TileSolver solver) {
   if (solver == TileSolver::Greedy) return "greedy";
   return "milp " + milp_solver_version() + " ranks<=" + std::to_string(kMilpMaxRanks) +
          " binaries<=" + std::to_string(kMilpMaxBinaries) + " nodes<=" + std::to_string(kMilpMaxNodes) + " (" +
-         std::to_string(kMilpMaxNodesBeyond) + " over " + std::to_string(kMilpManyNodesRanks) +
-         " ranks) skip_gap=" + std::to_string(kMilpSkipGap) + " moves<=" + std::to_string(kMaxMovesTried) +
+         std::to_string(kMilpMaxNodesBeyond) + " over " + std::to_string(kMilpManyNodesBinaries) +
+         " binaries) skip_gap=" + std::to_string(kMilpSkipGap) + " moves<=" + std::to_string(kMaxMovesTried) +
          " grids=" + std::to_string(kGridsKept) + " swaps";
 }
 
@@ -236,7 +240,7 @@ TilingSolution solve_two_levels(const TilingProblem& tp, int g, TileSolver solve
     out.solve_s += s.solve_s;
     hits += sub_use.status == "hit";
     if (sub_use.status.rfind("not stored", 0) == 0) use->note += (use->note.empty() ? "" : "; ") + sub_use.status;
-    if (s.status != "optimal") last = s.status;
+    if (s.status.rfind("optimal", 0) != 0) last = s.status;
     if (out.solver.empty()) out.solver = s.solver;
   }
   out.objective = tiling_traffic(tp, out.rank_of).max();
