@@ -26,17 +26,21 @@ constexpr int64_t kMaxBlocks = 128;
 // of 16 ranks with 2 blocks each ran over 3 minutes per point on the 2-core development
 // VM, the full mask's 16384 binaries and sparse masks' fewer alike) and 8192 binaries
 // (P = 8 with 4 blocks per rank has at most 32 x 32 x 8), and the branch-and-bound nodes
-// it may explore, which end the search at the same point on every rank and machine: 200
-// up to 512 binaries (every mask at P = 4 and the sparse ones at P = 8 with 2 blocks per
-// rank: at most 8 s on that VM, global_local at P = 8), the root node alone beyond (2-4 s
-// for the causal-like masks at P = 8, where 10 nodes already took 9-16 s and 200 lowered
-// no assignment below the start's). No wall-clock limit: a solve it cut short on some
+// it may explore, which end the search at the same point on every rank and machine, by
+// the model's binaries (kMilpNodeTiers). No wall-clock limit: a solve it cut short on some
 // ranks only would give them another assignment, and the job would not match up.
 constexpr int kMilpMaxRanks = 8;
 constexpr int64_t kMilpMaxBinaries = 8192;
-constexpr int64_t kMilpManyNodesBinaries = 512;
-constexpr int64_t kMilpMaxNodes = 200;
-constexpr int64_t kMilpMaxNodesBeyond = 1;
+// Nodes per size, measured at S = 512K with 2 blocks per rank on that VM: up to 256
+// binaries (every mask at P = 4) 1500 nodes, at most 7 s, which prove star and streaming
+// optimal where 200 left 25 % and 11 % gaps; up to 512 (the sparse masks at P = 8) 200,
+// at most 8 s (global_local); beyond, the root node alone, 2-4 s for the causal-like masks
+// at P = 8, where 10 nodes already took 9-16 s and 200 lowered no assignment below the
+// start's.
+struct MilpNodeTier {
+  int64_t max_binaries, nodes;
+};
+constexpr MilpNodeTier kMilpNodeTiers[] = {{256, 1500}, {512, 200}, {kMilpMaxBinaries, 1}};
 // The MILP is not run when the pull bound already proves the start optimal (to the MILP's
 // relative gap, 1e-4) or, where it would get the root node alone, within this fraction of
 // the optimum (issue 19's target gap): e.g. the full mask at P = 8, its start 5 % above the
@@ -125,7 +129,13 @@ TilingSolution solve(const TilingProblem& tp, TileSolver solver) {
     improve(tp, &start);
     return start;
   }
-  const bool many_nodes = binaries <= kMilpManyNodesBinaries;
+  int64_t nodes = 1;  // the first tier that holds the model (the last holds every one tried)
+  for (const MilpNodeTier& t : kMilpNodeTiers)
+    if (binaries <= static_cast<double>(t.max_binaries)) {
+      nodes = t.nodes;
+      break;
+    }
+  const bool many_nodes = nodes > 1;
   if (within_cap(tp, start.rank_of)) {
     const double pull = tiling_lower_bound(tp, tp.load_cap());
     const double gap = start.objective > 0 ? (start.objective - pull) / start.objective : 0;
@@ -138,7 +148,6 @@ TilingSolution solve(const TilingProblem& tp, TileSolver solver) {
       return start;
     }
   }
-  const int64_t nodes = many_nodes ? kMilpMaxNodes : kMilpMaxNodesBeyond;
   TilingSolution milp = solve_milp(tp, MilpOptions{kMilpTimeLimitS, 1, nodes}, start);
   if (milp.status == "optimal" || milp.status == "node limit") {
     milp.solve_s += start.solve_s;
@@ -156,10 +165,12 @@ TilingSolution solve(const TilingProblem& tp, TileSolver solver) {
 // How solve() answers: the solver and every limit that can change its answer.
 std::string solve_method(TileSolver solver) {
   if (solver == TileSolver::Greedy) return "greedy";
+  std::string tiers;
+  for (const MilpNodeTier& t : kMilpNodeTiers)
+    tiers += " " + std::to_string(t.nodes) + "@<=" + std::to_string(t.max_binaries);
   return "milp " + milp_solver_version() + " ranks<=" + std::to_string(kMilpMaxRanks) +
-         " binaries<=" + std::to_string(kMilpMaxBinaries) + " nodes<=" + std::to_string(kMilpMaxNodes) + " (" +
-         std::to_string(kMilpMaxNodesBeyond) + " over " + std::to_string(kMilpManyNodesBinaries) +
-         " binaries) skip_gap=" + std::to_string(kMilpSkipGap) + " moves<=" + std::to_string(kMaxMovesTried) +
+         " binaries<=" + std::to_string(kMilpMaxBinaries) + " nodes" + tiers +
+         " skip_gap=" + std::to_string(kMilpSkipGap) + " moves<=" + std::to_string(kMaxMovesTried) +
          " grids=" + std::to_string(kGridsKept) + " swaps";
 }
 
