@@ -18,7 +18,7 @@
 namespace cpb {
 namespace {
 
-// The most blocks a layout may have: P = 64 with 2 blocks per rank plans in 1-10 s on the
+// The most blocks a layout may have: P = 64 with 2 blocks per rank plans in 3-13 s on the
 // 2-core development VM (the grids' repair to the load cap most of it), P = 128 (256
 // blocks) took 24 s under the causal mask with the greedy alone.
 constexpr int64_t kMaxBlocks = 128;
