@@ -2,6 +2,7 @@
 #include "bench/tiling/tiling_search.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "bench/tiling/traffic_state.hpp"
 

@@ -26,8 +26,9 @@ std::vector<int> improve_by_moves(const TilingProblem& p, std::vector<int> rank_
 // evaluated. The objective never rises; deterministic; rank_of as for improve_by_moves.
 std::vector<int> improve_by_swaps(const TilingProblem& p, std::vector<int> rank_of, int64_t max_swaps_tried);
 
-// Moves, then swaps, repeated while a round of the two improves, each round's moves and
-// swaps drawing on `max_tried` evaluations in all (the bound of the whole search).
+// Passes of moves until none improves, then passes of swaps, repeated while a swap is
+// kept; `max_tried` moves and swaps evaluated in all bound the whole search. The objective
+// never rises; deterministic; rank_of as for improve_by_moves.
 std::vector<int> improve_by_moves_and_swaps(const TilingProblem& p, std::vector<int> rank_of, int64_t max_tried);
 
 // While the most loaded rank is over p.load_cap(), the move of one of its tiles to a rank
