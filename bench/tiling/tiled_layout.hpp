@@ -10,6 +10,15 @@
 // (tiling_problem.hpp): work = allowed pairs; a rank that computes a tile of query block i
 // receives Q_i and returns one partial output with its LSE per segment it covers, a rank
 // that computes a tile of key block j receives K_j and V_j.
+// With tile_solver milp the assignment is found in three steps, each deterministic (the
+// same on every rank): the greedy's and the grids' assignments (tiling_candidates.hpp),
+// each improved by single-tile moves and two-tile swaps (tiling_search.hpp); the best of
+// them warm-starts the MILP (tiling_milp.hpp, up to 8 ranks: 1500 branch-and-bound nodes
+// up to 256 binaries, 200 up to 512, the root node alone beyond; not run where the pull
+// bound of tiling_bound.hpp already proves the start optimal or, where the root node
+// alone would run, within 10 %); the MILP's answer is improved by the same moves and
+// swaps. The reported bound is the larger of HiGHS's and the pull bound. With tile_solver
+// greedy: the greedy's assignment alone.
 //
 // Node-level tiling (tile_node = g > 1, g < P): the same problem solved first with nodes
 // of g consecutive ranks as its ranks (a block owned by its owner's node), then, per node,

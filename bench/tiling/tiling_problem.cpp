@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "bench/tiling/tiling_search.hpp"
 #include "bench/tiling/traffic_state.hpp"
 
 namespace cpb {
@@ -49,39 +50,12 @@ std::vector<int> largest_first(const TilingProblem& p) {
 }
 
 // Every tile on its query block's owner (only K and V move), then, while a rank is over
-// the cap, the move of one of its tiles to a rank with room that raises the objective least.
+// the cap, the move of one of its tiles to a rank with room that raises the objective least
+// (rebalance_to_cap).
 std::vector<int> owner_then_rebalance(const TilingProblem& p) {
-  const double cap = p.load_cap() * (1 + 1e-12);
-  TrafficState state(p);
-  std::vector<double> load(static_cast<size_t>(p.ranks), 0.0);
   std::vector<int> rank_of(p.tiles.size());
-  for (size_t t = 0; t < p.tiles.size(); ++t) {
-    rank_of[t] = p.owner[static_cast<size_t>(p.tiles[t].q_block)];
-    state.add(p.tiles[t], rank_of[t]);
-    load[static_cast<size_t>(rank_of[t])] += p.tiles[t].work;
-  }
-  for (;;) {
-    const int over = static_cast<int>(std::max_element(load.begin(), load.end()) - load.begin());
-    if (load[static_cast<size_t>(over)] <= cap) break;
-    size_t best_t = 0;
-    int best_to = -1;
-    double best_obj = 0;
-    for (size_t t = 0; t < p.tiles.size(); ++t) {
-      if (rank_of[t] != over) continue;
-      for (int to = 0; to < p.ranks; ++to) {
-        if (to == over || load[static_cast<size_t>(to)] + p.tiles[t].work > cap) continue;
-        const double obj = state.objective_if(p.tiles[t], over, to);
-        if (best_to < 0 || obj < best_obj) best_t = t, best_to = to, best_obj = obj;
-      }
-    }
-    if (best_to < 0) break;  // nothing fits anywhere: leave the rest over the cap
-    state.remove(p.tiles[best_t], over);
-    state.add(p.tiles[best_t], best_to);
-    load[static_cast<size_t>(over)] -= p.tiles[best_t].work;
-    load[static_cast<size_t>(best_to)] += p.tiles[best_t].work;
-    rank_of[best_t] = best_to;
-  }
-  return rank_of;
+  for (size_t t = 0; t < p.tiles.size(); ++t) rank_of[t] = p.owner[static_cast<size_t>(p.tiles[t].q_block)];
+  return rebalance_to_cap(p, std::move(rank_of));
 }
 
 double max_load(const TilingProblem& p, const std::vector<int>& rank_of) {
