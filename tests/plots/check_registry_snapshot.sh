@@ -17,8 +17,8 @@ sys.path.insert(0, sys.argv[1])
 import cpb_results as cr
 reg = cr.registry()
 assert reg.split_options == ("chunks", "chunk_heads", "usp_u", "tile_blocks", "tile_u"), reg.split_options
-assert list(reg.levers) == ["comm_priority", "nccl_ctas", "attn_sms"], reg.levers
-assert reg.how_options == ("qkv_layout",), reg.how_options
+assert list(reg.levers) == ["comm_priority", "nccl_ctas", "attn_sms", "step_order"], reg.levers
+assert reg.how_options == ("qkv_layout", "tile_fuse"), reg.how_options
 assert reg.transports[0] == "nccl" and reg.profiles[0] == "nvlink", (reg.transports, reg.profiles)
 assert reg.at_default("chunk_shape", "even") and not reg.at_default("chunk_shape", "taper")
 assert reg.at_default("nccl_ctas", None) and not reg.at_default("nccl_ctas", 4)
