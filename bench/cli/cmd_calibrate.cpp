@@ -54,7 +54,8 @@ nlohmann::json calibrate_params(const CalibrateArgs& args, const CalibrateGrid& 
           {"attention_shapes", grid.attention.size()},
           {"bandwidth_tokens", grid.bandwidth_tokens},
           {"cap_ms", grid.cap_ms},
-          {"budget_ms", grid.budget_ms}};
+          {"budget_ms", grid.budget_ms},
+          {"settle_ms", grid.settle_ms}};
 }
 
 MachineModel measure_machine(const CalibrateArgs& args, const MpiSession& mpi, CalibrateSetup& setup,

@@ -54,6 +54,7 @@ CalibrateGrid calibrate_grid(const std::string& runtime, bool quick) {
     g.bandwidth_head_dim = 128;
     g.cap_ms = 250;
     g.budget_ms = 100;
+    g.settle_ms = quick ? 0 : 400;
   } else {
     a = quick ? Axes{{64, 128}, {1, 4}, {32}, {DType::BF16}}
               : Axes{powers_of_two(64, 512), {1, 4}, {32, 64}, {DType::BF16}};

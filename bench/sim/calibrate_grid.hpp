@@ -28,12 +28,18 @@ struct CalibrateGrid {
   double cap_ms = 0;
   // The timed runs of one step add up to about this (3 to 20 runs) [ms].
   double budget_ms = 0;
+  // Untimed runs of a step before its timed ones add up to at least this [ms], so that
+  // the GPU times it at the clock it holds under sustained load (its power limit), as a
+  // sweep's timed loop runs, not at the boost clock of a GPU that was idle a moment
+  // before. 0: one untimed run.
+  double settle_ms = 0;
 };
 
 // The grid of runtime "cuda" or any other (the CPU runtime: small, seconds), full or
 // `quick`. CUDA: tokens 1K..64K in powers of 2, heads {1, 8, 32} with kv_heads = heads
 // and heads / 4 where integral, head_dim {64, 128}, full and causal, bf16 and fp16 (280
-// shapes); quick: tokens 1K, 4K, 16K, heads 8 (kv 8, 2), head_dim 128, bf16 (12).
+// shapes), each after 400 ms of untimed runs; quick: tokens 1K, 4K, 16K, heads 8 (kv 8,
+// 2), head_dim 128, bf16 (12), one untimed run each.
 // CPU (fp32 arithmetic, labelled bf16 as the CPU runtime labels its problems): tokens
 // 64..512, heads {1, 4}, head_dim {32, 64} (48 shapes); quick: tokens 64, 128, head_dim
 // 32 (12).

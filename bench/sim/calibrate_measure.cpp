@@ -56,7 +56,8 @@ void log_line(const CalibrateContext& ctx, size_t i, size_t n, const std::string
 }
 
 // The shape timed [ms], or the reason it was not.
-std::variant<double, std::string> time_attention(CalibrateContext& ctx, const KernelSample& s, double budget_ms) {
+std::variant<double, std::string> time_attention(CalibrateContext& ctx, const KernelSample& s, double budget_ms,
+                                                 double settle_ms) {
   const Problem p = calibrate_problem(s.q_tokens, s.heads, s.kv_heads, s.head_dim,
                                       s.causal ? Mask::Causal : Mask::Full, s.dtype);
   const Plan plan = attention_plan(p);
@@ -65,7 +66,7 @@ std::variant<double, std::string> time_attention(CalibrateContext& ctx, const Ke
   try {
     const std::unique_ptr<Executor> exec = ctx.runtime.prepare(p, plan, opt);
     exec->run(nullptr);
-    const double ms = time_step(*exec, 0, budget_ms);
+    const double ms = time_step(*exec, 0, budget_ms, settle_ms);
     if (!(ms > 0)) return std::string("skipped: it timed at 0 ms, below the timer's resolution");
     return ms;
   } catch (const OutOfMemory& e) {
@@ -75,8 +76,9 @@ std::variant<double, std::string> time_attention(CalibrateContext& ctx, const Ke
 
 }  // namespace
 
-double time_step(Executor& exec, int step, double budget_ms) {
+double time_step(Executor& exec, int step, double budget_ms, double settle_ms) {
   const double first = exec.step_alone_ms(step);  // untimed: caches and clocks settle
+  for (double settled = first; settled < settle_ms;) settled += std::max(exec.step_alone_ms(step), 1e-6);
   const double per_run = std::max(first, 1e-6);
   const int runs = std::clamp(static_cast<int>(std::ceil(budget_ms / per_run)), kMinRuns, kMaxRuns);
   std::vector<double> t;
@@ -99,7 +101,7 @@ std::vector<KernelSample> measure_attention(CalibrateContext& ctx, const Calibra
         continue;
       }
     }
-    const std::variant<double, std::string> r = time_attention(ctx, s, grid.budget_ms);
+    const std::variant<double, std::string> r = time_attention(ctx, s, grid.budget_ms, grid.settle_ms);
     if (const std::string* why = std::get_if<std::string>(&r)) {
       log_line(ctx, i, n, describe(s), *why);
       continue;

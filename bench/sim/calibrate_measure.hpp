@@ -19,10 +19,10 @@ struct CalibrateContext {
   std::ostream* log = nullptr;  // one line per shape; nullptr: quiet
 };
 
-// [ms] the median of step `step` of `exec` run alone (Executor::step_alone_ms): one
-// untimed run first, then runs until they add up to about budget_ms (3 to 20). Call
-// after one run() of the plan.
-double time_step(Executor& exec, int step, double budget_ms);
+// [ms] the median of step `step` of `exec` run alone (Executor::step_alone_ms): untimed
+// runs first until they add up to settle_ms (at least one), then runs until they add up
+// to about budget_ms (3 to 20). Call after one run() of the plan.
+double time_step(Executor& exec, int step, double budget_ms, double settle_ms = 0);
 
 // Every shape of grid.attention timed as a one-rank attention plan, in order; a shape
 // is left out (and the log says why) when its predicted time exceeds grid.cap_ms, the
