@@ -77,7 +77,17 @@ std::vector<nlohmann::json> resumed_records(const RunArgs& args, const SweepConf
   const std::string git = commit_names_code(built) ? record_commit(built) : std::string();
   const ResumePlan plan = plan_resume(load_result_file(args.out), points, config_hash(cfg.resolved), git, runtime);
   std::printf("%s\n", describe_resume(plan, points.size(), args.out).c_str());
-  return plan.kept;
+  // A record with step_order "list" ran the order its run's --machine file chose, which the
+  // file keeps no digest of: such points run again, under this run's --machine.
+  std::vector<nlohmann::json> kept;
+  for (const nlohmann::json& r : plan.kept)
+    if (r.value("params", nlohmann::json::object()).value("step_order", "plan") != "list") kept.push_back(r);
+  if (kept.size() < plan.kept.size())
+    std::printf(
+        "--resume: %zu kept records with step_order \"list\" run again (the file does not say which "
+        "--machine ordered them)\n",
+        plan.kept.size() - kept.size());
+  return kept;
 }
 
 // The config with the command line's settings applied: --timeout (also set on the
@@ -128,12 +138,17 @@ bool needs_list_order(const std::vector<Point>& points) {
 }
 
 // step_order "list" orders the steps by --machine's cost model. Without the file, or with
-// one that cannot cost a point (its transport under its profile, "auto" being the
-// runtime's first, or an attention class its tiles use), the sweep would stop at that
-// point: say so before anything runs.
+// one that cannot cost a point the runtime runs (its transport under its profile, "auto"
+// being the runtime's first, or an attention class its tiles use), the sweep would stop
+// at that point: say so before anything runs.
 void check_list_order(const std::vector<Point>& points, const MachineModel* machine, const Runtime& runtime, int node) {
+  const std::vector<TransportKind> transports = runtime.transports();
+  const std::vector<Profile> profiles = runtime.profiles();
   for (Point p : points) {
     if (!p.skip_reason.empty() || !p.levers.list_order) continue;
+    // Points the runtime cannot run are SKIPPED by the sweep, whatever the machine file has.
+    if (p.transport && std::find(transports.begin(), transports.end(), *p.transport) == transports.end()) continue;
+    if (std::find(profiles.begin(), profiles.end(), p.profile) == profiles.end()) continue;
     if (!machine)
       throw UsageError("step_order \"list\" (point " + std::to_string(p.index) + ", " + p.schedule +
                        "): needs --machine FILE, the cost model the list scheduler orders the steps by; "

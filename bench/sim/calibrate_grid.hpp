@@ -28,7 +28,7 @@ struct CalibrateGrid {
   double cap_ms = 0;
   // The timed runs of one step add up to about this (3 to 20 runs) [ms].
   double budget_ms = 0;
-  // Untimed runs of a step before its timed ones add up to at least this [ms]: meant to
+  // Untimed runs of a step before its timed ones last at least this wall time [ms]: meant to
   // time it at the clock the GPU holds under sustained load (its power limit), as a
   // sweep's timed loop runs, rather than at a boost clock after an idle moment. 0: one
   // untimed run.

@@ -1,6 +1,7 @@
 #include "bench/sim/calibrate_measure.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -20,6 +21,7 @@ namespace {
 
 constexpr int kMinRuns = 3;
 constexpr int kMaxRuns = 20;
+constexpr int kMaxSettleRuns = 100000;  // a bound on the settling runs of a shape that times near 0
 
 double sample_flops(const KernelSample& s) {
   return attention_tile_flops(1, s.q_tokens, s.k_tokens, s.heads, s.head_dim, s.causal);
@@ -78,7 +80,13 @@ std::variant<double, std::string> time_attention(CalibrateContext& ctx, const Ke
 
 double time_step(Executor& exec, int step, double budget_ms, double settle_ms) {
   const double first = exec.step_alone_ms(step);  // untimed: caches and clocks settle
-  for (double settled = first; settled < settle_ms;) settled += std::max(exec.step_alone_ms(step), 1e-6);
+  // Settling is bounded by wall time (host gaps between short runs count) and a run count.
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0;
+       i < kMaxSettleRuns &&
+       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < settle_ms;
+       ++i)
+    exec.step_alone_ms(step);
   const double per_run = std::max(first, 1e-6);
   const int runs = std::clamp(static_cast<int>(std::ceil(budget_ms / per_run)), kMinRuns, kMaxRuns);
   std::vector<double> t;

@@ -19,8 +19,8 @@ struct CalibrateContext {
   std::ostream* log = nullptr;  // one line per shape; nullptr: quiet
 };
 
-// [ms] the median of step `step` of `exec` run alone (Executor::step_alone_ms): untimed
-// runs first until they add up to settle_ms (at least one), then runs until they add up
+// [ms] the median of step `step` of `exec` run alone (Executor::step_alone_ms): one
+// untimed run, more until settle_ms of wall time has passed, then runs until they add up
 // to about budget_ms (3 to 20). Call after one run() of the plan.
 double time_step(Executor& exec, int step, double budget_ms, double settle_ms = 0);
 

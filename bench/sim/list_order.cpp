@@ -17,8 +17,9 @@
 namespace cpb {
 namespace {
 
-// A Copy whose view pairs were released (priced plans, bench/sim/sim_point.cpp): its
-// accesses are unknown, so it may touch anything.
+// A Copy without view pairs (a plan whose views were released to save memory; the list
+// paths of bench/sim/sim_point.cpp keep them): its accesses are unknown, so it may touch
+// anything.
 bool accesses_unknown(const Step& s) {
   const auto* c = std::get_if<CopyOp>(&s.op);
   return c != nullptr && c->pairs.empty();

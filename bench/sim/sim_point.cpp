@@ -94,12 +94,13 @@ nlohmann::json reorder(PricedPlans& priced, const SimLinks& links) {
           {"list_yields_to_exchanges", lo.yield}};
 }
 
-// The whole plan's predicted time [ms] of `p` (chunks fixed) for the point's transport,
-// profile and step order.
-double whole_ms(const Schedule& sched, const Problem& p, const Point& point, const MachineModel& machine, int node) {
+// The whole plan's predicted time [ms] of `p` (chunks fixed) for the point's transport and
+// profile, in the list scheduler's order when `list` (where it predicts one shorter).
+double whole_ms(const Schedule& sched, const Problem& p, const Point& point, const MachineModel& machine, int node,
+                bool list) {
   const SimSetup setup = machine_cost(machine, p, *point.transport, point.profile, node);
-  PricedPlans priced = priced_plans(sched, p, setup.compute_ms, point.levers.list_order);
-  if (point.levers.list_order) reorder(priced, setup.links);
+  PricedPlans priced = priced_plans(sched, p, setup.compute_ms, list);
+  if (list) reorder(priced, setup.links);
   return simulate(priced.plans, setup.links, priced.lookup()).makespan_ms;
 }
 
@@ -180,7 +181,7 @@ std::pair<int, double> best_predicted_chunks(const Point& point, const MachineMo
     Problem p = point.problem;
     p.chunks = c;
     if (sched.unsupported(p)) continue;
-    const double ms = whole_ms(sched, p, point, machine, node);
+    const double ms = whole_ms(sched, p, point, machine, node, false);  // counts by the given order
     if (best_ms < 0 || ms < best_ms) best = c, best_ms = ms;
   }
   return {best, std::max(best_ms, 0.0)};
@@ -230,8 +231,14 @@ void check_costable(const Point& point, const MachineModel& machine, int gpus_pe
 double predicted_ms(const Point& point, const MachineModel& machine, int gpus_per_node) {
   if (not_simulated(point)) return 0.0;
   const int node = node_size(gpus_per_node, machine);
-  if (point.problem.chunks_auto) return best_predicted_chunks(point, machine, node).second;
-  return whole_ms(*find_schedule(point.schedule), point.problem, point, machine, node);
+  const Schedule& sched = *find_schedule(point.schedule);
+  Problem p = point.problem;
+  if (p.chunks_auto) {
+    const std::pair<int, double> best = best_predicted_chunks(point, machine, node);
+    if (!point.levers.list_order) return best.second;
+    p.chunks = best.first;  // the list order applies to the count the given order chose, as simulate does
+  }
+  return whole_ms(sched, p, point, machine, node, point.levers.list_order);
 }
 
 OrderedPlans list_ordered_plans(const Point& point, const MachineModel& machine, int gpus_per_node) {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fnv1a.hpp"
 #include "base/out_of_memory.hpp"
 #include "bench/schedule.hpp"
 #include "bench/schedules/hcms_chunks_auto.hpp"
@@ -54,7 +55,19 @@ Plan point_plan(PointContext& ctx, const Point& point, OrderedPlans* ordered) {
   if (!point.levers.list_order) return find_schedule(point.schedule)->plan(point.problem, ctx.mpi.rank());
   if (!ctx.order_steps) throw std::logic_error("step_order list without a step orderer (run checks --machine first)");
   *ordered = ctx.order_steps(point);
-  return ordered->plans.at(static_cast<size_t>(ctx.mpi.rank()));
+  return ctx.list_plans[point.index] = ordered->plans.at(static_cast<size_t>(ctx.mpi.rank()));
+}
+
+// Why the ranks' list orders of a point differ, or none: each rank orders every rank's
+// plans from its own --machine file; a digest of the decision (which order, both
+// predictions) must be the same on all. Collective.
+Reason order_disagreement(const OrderedPlans& ordered, MPI_Comm world) {
+  const std::string text = ordered.step_order.dump();
+  const double digest = static_cast<double>(fnv1a64_text(text) >> 12);  // 52 bits: exact in a double
+  if (allreduce_min(digest, world) == allreduce_max(digest, world)) return std::nullopt;
+  return std::string(
+      "the ranks ordered the steps differently (step_order \"list\": are the --machine files the "
+      "same on every node?)");
 }
 
 // Times `plan` alone (used for the compute-only and comm-only parts).
@@ -239,8 +252,10 @@ Measurement measure_round(const Point& in, const PointRecord& r, PointContext& c
   if (const Reason why = resolve_transport(point, ctx.runtime))
     throw std::logic_error("measure_round: point " + std::to_string(point.index) + " cannot run: " + *why);
   if (r.chunks_chosen) point.problem.chunks = *r.chunks_chosen;
+  const auto kept = ctx.list_plans.find(point.index);
   OrderedPlans ordered;
-  const Plan plan = point_plan(ctx, point, &ordered);
+  const Plan plan =
+      point.levers.list_order && kept != ctx.list_plans.end() ? kept->second : point_plan(ctx, point, &ordered);
   return measure_plan(ctx.runtime, point.problem, plan, run_options(point, ctx.measure), ctx.measure,
                       ctx.mpi.world());
 }
@@ -305,6 +320,14 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   const Problem& p = resolved.problem;
   OrderedPlans ordered;  // with step_order "list"
   const Plan plan = point_plan(ctx, resolved, &ordered);
+  if (point.levers.list_order)
+    if (const Reason why = order_disagreement(ordered, ctx.mpi.world())) {
+      PointRecord r = base_record(point, rt);
+      r.status = "FAILED";
+      r.reason = *why;
+      r.planner = nlohmann::json{{"step_order", ordered.step_order}};  // this rank's
+      return r;
+    }
   if (nlohmann::json planned = sched.planner(p); const Reason why = plan_disagreement(planned, ctx.mpi.world())) {
     PointRecord r = base_record(point, rt);
     r.status = "FAILED";

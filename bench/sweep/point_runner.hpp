@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct PointContext {
   std::string trace_dir;  // "" = no trace; else one Chrome trace JSON per point there
   CompTimeCache* comp_times;  // the sweep's compute-only times so far; null = time every point
   StepOrderer order_steps;    // set on every rank when a point has step_order "list"
+  // step_order "list": this rank's plan of each point by index, as its first round
+  // ordered it; the later rounds run the same plan without ordering again.
+  std::map<int, Plan> list_plans;
 };
 
 // Collective: every rank calls it with the same point. Returns the record on every rank.

@@ -89,7 +89,7 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
   }
 
   CompTimeCache comp_times;
-  PointContext ctx{runtime, cfg.measure, mpi, opt.trace_dir, &comp_times, opt.order_steps};
+  PointContext ctx{runtime, cfg.measure, mpi, opt.trace_dir, &comp_times, opt.order_steps, {}};
   Progress progress(static_cast<int>(points.size()), root && progress_wanted(opt.quiet), std::cerr);
   std::vector<nlohmann::json> records;  // rank 0: the finished groups' records, by index
   if (root) {

@@ -122,6 +122,14 @@ for p in listed:
 assert reordered >= 1, "no tiled plan was reordered: the test exercises nothing"
 assert "step_order=list" in open(sys.argv[2]).read()
 PY
+"$mpirun" 2 "$bin" run -c "$work/c_order.json" --device cpu -q --machine "$work/m_stall.json" \
+  --out "$work/r_order.json" --resume > "$work/resume_order.txt" 2>&1
+if "$bin" --version | grep -qE 'dirty|unknown'; then  # a dirty build keeps no record, so nothing to drop
+  check "--resume of a dirty build keeps nothing" grep -q 'resume: keeping 0 of 6' "$work/resume_order.txt"
+else
+  check "--resume runs the list-order points again, keeping the others" bash -c \
+    "grep -q '3 kept records with step_order \"list\" run again' '$work/resume_order.txt'"
+fi
 "$mpirun" 2 "$bin" run -c "$work/c.json" --device cpu -q -a step_order=list --out "$work/no_machine.json" \
   > "$work/no_machine.txt" 2>&1
 check "step_order list without --machine exits 2" test $? -eq 2

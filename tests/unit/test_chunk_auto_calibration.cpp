@@ -265,7 +265,7 @@ TEST(ChunkAutoCalibration, RunPointOnTheCpuRuntimeRecordsTheChoice) {
   m.warmup = 0;
   m.iterations = 1;
   m.min_iterations = 1;
-  PointContext ctx{*cpu, m, mpi, "", nullptr, {}};
+  PointContext ctx{*cpu, m, mpi, "", nullptr, {}, {}};
   Point pt;
   pt.schedule = "hcms";
   pt.transport = std::nullopt;  // auto

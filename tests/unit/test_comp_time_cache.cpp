@@ -98,7 +98,7 @@ TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
   m.iterations = 1;
   m.min_iterations = 1;
   CompTimeCache cache;
-  PointContext ctx{rt, m, mpi, "", &cache, {}};
+  PointContext ctx{rt, m, mpi, "", &cache, {}, {}};
 
   // One rank: the full plan has no exchange either, so it counts as compute-only too.
   const nlohmann::json first = run_point(point(0, TransportKind::Ce, 64), ctx);
@@ -117,7 +117,7 @@ TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
   EXPECT_EQ(rt.compute_only_prepared, after_first + 3);  // its full plan and its own part
 
   // Without a cache every point times its part.
-  PointContext uncached{rt, m, mpi, "", nullptr, {}};
+  PointContext uncached{rt, m, mpi, "", nullptr, {}, {}};
   const nlohmann::json again = run_point(point(3, TransportKind::CeHost, 64), uncached);
   EXPECT_FALSE(again.contains("comp_ms_from"));
   EXPECT_EQ(rt.compute_only_prepared, after_first + 5);

@@ -84,7 +84,7 @@ class OomSkip : public ::testing::Test {
     m_.min_iterations = 1;
   }
   PointRecord run(Runtime& rt, const Point& pt) {
-    PointContext ctx{rt, m_, test::mpi_session(), "", nullptr, {}};
+    PointContext ctx{rt, m_, test::mpi_session(), "", nullptr, {}, {}};
     return run_point(pt, ctx);
   }
   // The reason as rank 0 (which writes the result) has it.

@@ -102,7 +102,7 @@ TEST(PointAttentionRates, MedianRunInPlanAndMedianOfTheLargestStepAlone) {
   m.min_iterations = 1;
   m.isolate = false;
   m.verify = VerifyMode::Off;
-  PointContext ctx{rt, m, test::mpi_session(), "", nullptr, {}};
+  PointContext ctx{rt, m, test::mpi_session(), "", nullptr, {}, {}};
   const nlohmann::json r = run_point(pt, ctx);
   ASSERT_EQ(r["status"], "PASS") << r.dump();
   EXPECT_EQ(rt.alone_steps, (std::vector<int>{largest_step, largest_step, largest_step}));

@@ -41,7 +41,7 @@ class PointRecordOnCpu : public ::testing::Test {
     m_.min_iterations = 1;
   }
   nlohmann::json run(const Point& pt) {
-    PointContext ctx{*cpu_, m_, test::mpi_session(), "", &cache_, {}};
+    PointContext ctx{*cpu_, m_, test::mpi_session(), "", &cache_, {}, {}};
     return run_point(pt, ctx);
   }
   std::unique_ptr<Runtime> cpu_;
@@ -67,7 +67,7 @@ TEST_F(PointRecordOnCpu, RunRecordsReadBackUnchanged) {
 }
 
 TEST_F(PointRecordOnCpu, LaterRoundsAddTheirLoopsAndTimeIsTheMedianOfRounds) {
-  PointContext ctx{*cpu_, m_, test::mpi_session(), "", &cache_, {}};
+  PointContext ctx{*cpu_, m_, test::mpi_session(), "", &cache_, {}, {}};
   const Point pt = hcms_point(0);
   PointRecord r = run_point(pt, ctx);
   ASSERT_TRUE(timed_in_rounds(r));
