@@ -83,8 +83,8 @@ std::vector<OptionSpec> make_option_specs() {
                [](const Problem& p) { return json(p.tile_node); },
                [](Problem* p, const json& x) { p->tile_node = x.get<int>(); }});
   v.push_back({Option::TileFuse, "tile_fuse", OptionKind::Name, kTileFuses, 0, kTileFuses[0], true, true, nullptr,
-               "tiled: rows, a rank's tiles of one query block whose keys adjoin in one buffer as one attention call "
-               "(fewer calls and merges, same pairs); off, one call per tile",
+               "tiled: rows, a rank's tiles of one query block whose keys adjoin in one buffer and whose union is one "
+               "mask region as one attention call (fewer calls and merges, same pairs); off, one call per tile",
                [](const Problem& p) { return json(to_string(p.tile_fuse)); },
                [](Problem* p, const json& x) { p->tile_fuse = enum_of<TileFuse>(kTileFuses, x); }});
   return v;

@@ -31,20 +31,16 @@ constexpr int64_t kMaxBlocks = 128;
 // ranks only would give them another assignment, and the job would not match up.
 constexpr int kMilpMaxRanks = 8;
 constexpr int64_t kMilpMaxBinaries = 8192;
-// Nodes per size, measured at S = 512K with 2 blocks per rank on that VM: up to 256
-// binaries (every mask at P = 4) 1500 nodes, at most 7 s, which prove star and streaming
-// optimal where 200 left 25 % and 11 % gaps; up to 512 (the sparse masks at P = 8) 200,
-// at most 8 s (global_local); beyond, the root node alone, 2-4 s for the causal-like masks
-// at P = 8, where 10 nodes already took 9-16 s and 200 lowered no assignment below the
-// start's.
+// Branch-and-bound nodes by the model's size: the most each size gets while every point
+// of results/sim/2026-12-05_tiling_bytes_milp2 (P <= 8, S = 512K, 2 blocks per rank)
+// solves in under 10 s on the 2-core VM (that README has the times).
 struct MilpNodeTier {
   int64_t max_binaries, nodes;
 };
 constexpr MilpNodeTier kMilpNodeTiers[] = {{256, 1500}, {512, 200}, {kMilpMaxBinaries, 1}};
 // The MILP is not run when the pull bound already proves the start optimal (to the MILP's
 // relative gap, 1e-4) or, where it would get the root node alone, within this fraction of
-// the optimum (issue 19's target gap): e.g. the full mask at P = 8, its start 5 % above the
-// bound, where the root node alone took 15 s on that VM and raised neither side.
+// the optimum (issue 19's target gap), which the root node alone would only confirm.
 constexpr double kMilpSkipGap = 0.10;
 constexpr double kMilpTimeLimitS = std::numeric_limits<double>::infinity();
 // The moves and swaps the local search (tiling_search.hpp) may evaluate per assignment it

@@ -37,7 +37,7 @@ struct TilingCacheUse {
   std::string note;    // why an existing file was ignored ("" when none was)
 };
 
-// The key of `p` solved by `method` (e.g. "milp HiGHS 1.15.1 ranks<=8 binaries<=8192 nodes<=200") under `code`.
+// The key of `p` solved by `method` (tiled_layout.cpp builds it: the solver, its version and every limit of the solve) under `code`.
 nlohmann::json tiling_cache_key(const TilingProblem& p, const std::string& method, const std::string& code);
 
 // The file for `key` in `dir`: DIR/tiling-<16 hex digits of FNV-1a 64 of key.dump()>.json.

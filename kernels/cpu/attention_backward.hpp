@@ -14,8 +14,8 @@
 // kernel adds into dq, dk and dv (partial gradients accumulate); query head h uses key and
 // value head h / (Hq / Hk), whose dk and dv sum over the group.
 //
-// Determinism: every sum runs in a fixed order (rows, then keys, then heads of a group),
-// independent of strides.
+// Determinism: every sum runs in a fixed order, independent of strides: per key/value
+// head, the group's query heads, then their rows, then each row's keys.
 #pragma once
 
 #include <string>

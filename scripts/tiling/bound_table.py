@@ -8,10 +8,12 @@ The balanced bound of a point is its mask's attention FLOPs / P at the dense cuD
 one GPU: the fastest full-mask (non-causal) call of MACHINE's kernel table at the point's
 head dim and dtype, measured on one GPU (D = 128, bf16 on the H100 file: 696 TFLOP/s).
 It is what a schedule would take with the work spread evenly, every call at the best
-dense rate and every byte hidden, so no prediction goes below it. (The rate of one call
-at the point's own heads is lower for some shapes -- e.g. 544 TFLOP/s for 64 query and 8
-key heads at S = 65536 in that file -- and schedules whose per-rank calls the table
-prices faster would then beat such a "bound".)
+dense rate and every byte hidden, so no prediction goes below it. (The rate the table
+gives one call at the point's own heads can be lower -- e.g. about 544 TFLOP/s for 64
+query and 8 key heads at S = 65536 in the H100 file, a price extrapolated from its 8- and
+32-head entries -- and schedules whose per-rank calls it prices faster would then beat
+such a "bound".) The mask's FLOPs / P come from the records (TFLOP/s per GPU x time), which
+must agree across the schedules of a cell.
 
 `cpbench simulate` runs one config per model shape -- MHA (H = Hkv = 32), GQA (H = 64,
 Hkv = 8) and one head (H = 1) at D = 128, bf16 -- over every mask (or --masks), ring, zigzag ring,
@@ -106,6 +108,8 @@ def main():
             per_rank_tflop = p["tflops_per_gpu"] * t * 1e-3  # the mask's FLOPs / P [TFLOP]
             bound_ms = per_rank_tflop / rate * 1e3
             c = cell.setdefault((p["params"]["S"], p["params"]["mask"], p["params"]["P"]), {"bound": bound_ms})
+            if abs(c["bound"] - bound_ms) > 1e-9 * bound_ms:
+                sys.exit("bound_table: the schedules of %s disagree on the mask's FLOPs" % (p["params"],))
             c[variant(p)] = t
         lines += ["", "### %s: H = %d, Hkv = %d, D = %d" % (name, h, hkv, a.D), "",
                   "| S | mask | P | bound [ms] | " + " | ".join(variants) +
