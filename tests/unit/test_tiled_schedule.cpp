@@ -149,6 +149,42 @@ TEST(TiledPlan, FusedRowsComputeTheSamePairsInFewerCalls) {
     }
 }
 
+// Whether some attention step of `plans` reads keys of more than one block (c tokens) from
+// the buffer the input exchange fills ("k_in"): a fused call over received blocks.
+bool fuses_received_keys(const std::vector<Plan>& plans, int64_t c) {
+  for (const Plan& plan : plans)
+    for (const Step& s : plan.steps)
+      if (const auto* a = std::get_if<AttentionOp>(&s.op))
+        if (plan.buffers[static_cast<size_t>(a->k.buf)].name == "k_in" && a->k.shape[1] > c) return true;
+  return false;
+}
+
+// Fusing on dense masks, with GQA head pieces and a Ulysses degree: both settings' plans
+// pass check_plans with the same FLOPs, and with several ranks a rank fuses keys it
+// received into consecutive slots (the full mask: every row's remote tiles adjoin).
+TEST(TiledPlan, FusedRowsOnDenseMasksWithGqaAndAUlyssesDegree) {
+  const Schedule& tiled = *find_schedule("tiled");
+  for (const int P : {2, 4})
+    for (const int u : {1, 2})
+      for (const Mask m : {Mask::Full, Mask::Causal}) {
+        Problem p = test::make_problem(P, 64 * P, 8, 2, 16, 1, m);
+        p.tile_blocks = 4;
+        p.tile_u = u;
+        const std::string at = std::string(to_string(m)) + " P=" + std::to_string(P) + " u=" + std::to_string(u);
+        p.tile_fuse = TileFuse::Off;
+        const std::vector<Plan> off = test::all_plans(tiled, p);
+        EXPECT_EQ(test::join(check_plans(off, p)), "") << at;
+        p.tile_fuse = TileFuse::Rows;
+        const std::vector<Plan> rows = test::all_plans(tiled, p);
+        EXPECT_EQ(test::join(check_plans(rows, p)), "") << at;
+        EXPECT_NEAR(counts(off).flops, counts(rows).flops, 1e-9 * counts(off).flops) << at;
+        EXPECT_LT(counts(rows).attention, counts(off).attention) << at;
+        const int64_t c = p.S / P / p.tile_blocks * u;  // tokens per block of a tiling world of P / u ranks
+        EXPECT_FALSE(fuses_received_keys(off, c)) << at;
+        if (m == Mask::Full && P / u >= 2) EXPECT_TRUE(fuses_received_keys(rows, c)) << at;  // a world of 2+ ranks
+      }
+}
+
 // The MILP's assignments plan as the greedy's do (check_plans), never move more than the
 // greedy, and the record says how the solve ended.
 TEST(TiledLayout, MilpAssignmentsPlanAndBeatTheGreedy) {
