@@ -149,7 +149,7 @@ TEST(CpuAttentionBackward, MatchesCentralDifferences) {
 // One row split over two key tiles [0, 3) and [3, 7), each tile's backward given the
 // row's final lse and delta, adds up to the whole tile's gradients.
 TEST(CpuAttentionBackward, KeyTilesOfARowSumToTheWholeTile) {
-  const Dims n{1, 4, 7, 2, 1, 5};
+  const Dims n{2, 4, 7, 4, 2, 5};  // the key tiles are strided views: batches and heads apart
   const std::vector<float> q = values(numel(n.q()), 5), k = values(numel(n.kv()), 6), v = values(numel(n.kv()), 7),
                            dO = values(numel(n.q()), 8);
   const float scale = 0.5f;
