@@ -181,7 +181,9 @@ TEST(TiledPlan, FusedRowsOnDenseMasksWithGqaAndAUlyssesDegree) {
         EXPECT_LT(counts(rows).attention, counts(off).attention) << at;
         const int64_t c = p.S / P / p.tile_blocks * u;  // tokens per block of a tiling world of P / u ranks
         EXPECT_FALSE(fuses_received_keys(off, c)) << at;
-        if (m == Mask::Full && P / u >= 2) EXPECT_TRUE(fuses_received_keys(rows, c)) << at;  // a world of 2+ ranks
+        if (m == Mask::Full && P / u >= 2) {  // a tiling world of 2 ranks or more
+          EXPECT_TRUE(fuses_received_keys(rows, c)) << at;
+        }
       }
 }
 
