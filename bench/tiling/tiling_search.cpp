@@ -93,29 +93,36 @@ class Search {
   Score current_;
 };
 
-// Passes of moves (every tile in order to every rank in order) until one keeps none or
-// `limit` evaluations are counted in *tried; whether any move was kept.
-bool move_passes(const TilingProblem& p, Search& search, int64_t limit, int64_t* tried) {
+// Passes of `one_pass` (which says whether it kept a step) until one keeps none or `limit`
+// evaluations are counted in *tried; whether any step was kept.
+template <class Pass>
+bool repeat_passes(int64_t limit, const int64_t* tried, Pass one_pass) {
   bool any = false;
-  for (bool moved = true; moved && *tried < limit;) {
-    moved = false;
-    for (size_t t = 0; t < p.tiles.size() && *tried < limit; ++t)
-      for (int to = 0; to < p.ranks && *tried < limit; ++to) moved |= search.try_move(t, to, tried);
-    any |= moved;
+  for (bool kept = true; kept && *tried < limit;) {
+    kept = one_pass();
+    any |= kept;
   }
   return any;
 }
 
-// The same with swaps of every pair of tiles t < u in order.
+// Passes of moves: every tile in order to every rank in order.
+bool move_passes(const TilingProblem& p, Search& search, int64_t limit, int64_t* tried) {
+  return repeat_passes(limit, tried, [&] {
+    bool moved = false;
+    for (size_t t = 0; t < p.tiles.size() && *tried < limit; ++t)
+      for (int to = 0; to < p.ranks && *tried < limit; ++to) moved |= search.try_move(t, to, tried);
+    return moved;
+  });
+}
+
+// Passes of swaps: every pair of tiles t < u in order.
 bool swap_passes(const TilingProblem& p, Search& search, int64_t limit, int64_t* tried) {
-  bool any = false;
-  for (bool swapped = true; swapped && *tried < limit;) {
-    swapped = false;
+  return repeat_passes(limit, tried, [&] {
+    bool swapped = false;
     for (size_t t = 0; t < p.tiles.size() && *tried < limit; ++t)
       for (size_t u = t + 1; u < p.tiles.size() && *tried < limit; ++u) swapped |= search.try_swap(t, u, tried);
-    any |= swapped;
-  }
-  return any;
+    return swapped;
+  });
 }
 
 }  // namespace
