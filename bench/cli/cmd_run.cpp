@@ -142,18 +142,13 @@ bool needs_list_order(const std::vector<Point>& points) {
 // being the runtime's first, or an attention class its tiles use), the sweep would stop
 // at that point: say so before anything runs.
 void check_list_order(const std::vector<Point>& points, const MachineModel* machine, const Runtime& runtime, int node) {
-  const std::vector<TransportKind> transports = runtime.transports();
-  const std::vector<Profile> profiles = runtime.profiles();
   for (Point p : points) {
-    if (!p.skip_reason.empty() || !p.levers.list_order) continue;
     // Points the runtime cannot run are SKIPPED by the sweep, whatever the machine file has.
-    if (p.transport && std::find(transports.begin(), transports.end(), *p.transport) == transports.end()) continue;
-    if (std::find(profiles.begin(), profiles.end(), p.profile) == profiles.end()) continue;
+    if (!p.levers.list_order || resolve_transport(p, runtime)) continue;
     if (!machine)
       throw UsageError("step_order \"list\" (point " + std::to_string(p.index) + ", " + p.schedule +
                        "): needs --machine FILE, the cost model the list scheduler orders the steps by; "
                        "without one, only \"plan\"");
-    if (!p.transport) p.transport = runtime.transports().front();
     p.levers = Levers{};  // the order is costed without the CUDA levers, which check_costable passes over
     check_costable(p, *machine, node);
   }

@@ -157,10 +157,7 @@ PointRecord simulate_fixed(const Point& point, const MachineModel& machine, cons
   r.flops_per_rank_max = flops_max;
   r.comm_bytes_per_rank = bytes_max;
   if (const nlohmann::json planned = sched.planner(p); !planned.is_null()) r.planner = planned;
-  if (!step_order.is_null()) {
-    if (!r.planner) r.planner = nlohmann::json::object();
-    (*r.planner)["step_order"] = step_order;
-  }
+  record_step_order(r, step_order);
   const double t = r.time_ms->p50;
   if (t > 0) r.tflops_per_gpu = flops_total / p.P / (t * 1e-3) / 1e12;
   return r;

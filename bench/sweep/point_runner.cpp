@@ -22,22 +22,6 @@
 namespace cpb {
 namespace {
 
-
-// Resolves the transport "auto" to the runtime's first; why the runtime lacks the
-// point's transport or profile, or the point's own skip reason; none when it can run.
-Reason resolve_transport(Point& point, const Runtime& runtime) {
-  const std::string rt = runtime.name();
-  const std::vector<TransportKind> transports = runtime.transports();
-  if (!point.transport) point.transport = transports.front();
-  if (std::find(transports.begin(), transports.end(), *point.transport) == transports.end())
-    return "transport " + to_string(*point.transport) + " is not available on the " + rt + " runtime";
-  const std::vector<Profile> profiles = runtime.profiles();
-  if (std::find(profiles.begin(), profiles.end(), point.profile) == profiles.end())
-    return "profile " + to_string(point.profile) + " is not available on the " + rt + " runtime";
-  if (!point.skip_reason.empty()) return point.skip_reason;
-  return std::nullopt;
-}
-
 RunOptions run_options(const Point& point, const MeasureSettings& measure) {
   RunOptions opt;
   opt.transport = *point.transport;  // resolved by resolve_transport
@@ -58,13 +42,18 @@ Plan point_plan(PointContext& ctx, const Point& point, OrderedPlans* ordered) {
   return ctx.list_plans[point.index] = ordered->plans.at(static_cast<size_t>(ctx.mpi.rank()));
 }
 
+// Whether `digest` is the same on every rank. Collective.
+bool same_on_every_rank(double digest, MPI_Comm world) {
+  return allreduce_min(digest, world) == allreduce_max(digest, world);
+}
+
 // Why the ranks' list orders of a point differ, or none: each rank orders every rank's
 // plans from its own --machine file; a digest of the decision (which order, both
 // predictions) must be the same on all. Collective.
 Reason order_disagreement(const OrderedPlans& ordered, MPI_Comm world) {
   const std::string text = ordered.step_order.dump();
   const double digest = static_cast<double>(fnv1a64_text(text) >> 12);  // 52 bits: exact in a double
-  if (allreduce_min(digest, world) == allreduce_max(digest, world)) return std::nullopt;
+  if (same_on_every_rank(digest, world)) return std::nullopt;
   return std::string(
       "the ranks ordered the steps differently (step_order \"list\": are the --machine files the "
       "same on every node?)");
@@ -245,6 +234,25 @@ std::vector<std::vector<double>> round_samples(const std::vector<RoundRecord>& r
 
 }  // namespace
 
+Reason resolve_transport(Point& point, const Runtime& runtime) {
+  const std::string rt = runtime.name();
+  const std::vector<TransportKind> transports = runtime.transports();
+  if (!point.transport) point.transport = transports.front();
+  if (std::find(transports.begin(), transports.end(), *point.transport) == transports.end())
+    return "transport " + to_string(*point.transport) + " is not available on the " + rt + " runtime";
+  const std::vector<Profile> profiles = runtime.profiles();
+  if (std::find(profiles.begin(), profiles.end(), point.profile) == profiles.end())
+    return "profile " + to_string(point.profile) + " is not available on the " + rt + " runtime";
+  if (!point.skip_reason.empty()) return point.skip_reason;
+  return std::nullopt;
+}
+
+void record_step_order(PointRecord& r, const nlohmann::json& step_order) {
+  if (step_order.is_null()) return;
+  if (!r.planner) r.planner = nlohmann::json::object();
+  (*r.planner)["step_order"] = step_order;
+}
+
 bool timed_in_rounds(const PointRecord& r) { return r.status == "PASS" && r.time_ms && r.rounds; }
 
 Measurement measure_round(const Point& in, const PointRecord& r, PointContext& ctx) {
@@ -298,10 +306,20 @@ namespace {
 Reason plan_disagreement(const nlohmann::json& planned, MPI_Comm world) {
   const bool has = planned.is_object() && planned.contains("assignment_digest");
   const double digest = has ? planned["assignment_digest"].get<double>() : 0.0;
-  if (allreduce_min(digest, world) == allreduce_max(digest, world)) return std::nullopt;
+  if (same_on_every_rank(digest, world)) return std::nullopt;
   return std::string("the ranks planned different tile assignments (the tiling cache of another build on some "
                      "nodes? set CPB_TILING_CACHE to one shared directory, or to off; docs/CONFIG.md, "
                      "\"Environment\")");
+}
+
+// A point the ranks could not agree on: FAILED with `why`, and this rank's `planner`.
+PointRecord failed_record(const Point& point, const std::string& runtime, const std::string& why,
+                          nlohmann::json planner) {
+  PointRecord r = base_record(point, runtime);
+  r.status = "FAILED";
+  r.reason = why;
+  r.planner = std::move(planner);
+  return r;
 }
 
 // run_point, but for an OutOfMemory, which leaves it on every rank together.
@@ -321,20 +339,10 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   OrderedPlans ordered;  // with step_order "list"
   const Plan plan = point_plan(ctx, resolved, &ordered);
   if (point.levers.list_order)
-    if (const Reason why = order_disagreement(ordered, ctx.mpi.world())) {
-      PointRecord r = base_record(point, rt);
-      r.status = "FAILED";
-      r.reason = *why;
-      r.planner = nlohmann::json{{"step_order", ordered.step_order}};  // this rank's
-      return r;
-    }
-  if (nlohmann::json planned = sched.planner(p); const Reason why = plan_disagreement(planned, ctx.mpi.world())) {
-    PointRecord r = base_record(point, rt);
-    r.status = "FAILED";
-    r.reason = *why;
-    r.planner = std::move(planned);  // this rank's, with what its tiling cache did
-    return r;
-  }
+    if (const Reason why = order_disagreement(ordered, ctx.mpi.world()))
+      return failed_record(point, rt, *why, nlohmann::json{{"step_order", ordered.step_order}});
+  if (nlohmann::json planned = sched.planner(p); const Reason why = plan_disagreement(planned, ctx.mpi.world()))
+    return failed_record(point, rt, *why, std::move(planned));  // with what this rank's tiling cache did
   // Limits that need the plan (exact memory, tiles the attention kernel cannot run).
   if (const Reason why = first_reason(ctx.runtime.unsupported_plan(p, plan, opt), ctx.mpi))
     return skipped_record(point, rt, *why);
@@ -355,10 +363,7 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   r.gpu_state = runs.timed.gpu_state;
   if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);
   add_model_figures(ctx, sched, p, plan, runs, r);
-  if (!ordered.step_order.is_null()) {
-    if (!r.planner) r.planner = nlohmann::json::object();
-    (*r.planner)["step_order"] = ordered.step_order;
-  }
+  record_step_order(r, ordered.step_order);
   return r;
 }
 

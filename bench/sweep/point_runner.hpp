@@ -42,6 +42,14 @@ struct PointContext {
   std::map<int, Plan> list_plans;
 };
 
+// Resolves the transport "auto" of `point` to the runtime's first; why the runtime lacks the
+// point's transport or profile, or the point's own skip reason; none when it can run.
+Reason resolve_transport(Point& point, const Runtime& runtime);
+
+// Adds what chose a point's step order (OrderedPlans::step_order; nothing when null) to
+// its record's planner.
+void record_step_order(PointRecord& r, const nlohmann::json& step_order);
+
 // Collective: every rank calls it with the same point. Returns the record on every rank.
 // The ranks make the same collective calls in the same order, in these phases: the
 // runtime's unsupported() agreed over the ranks (skipped_record when it refuses), the
