@@ -12,6 +12,29 @@ bool MaskParams::operator==(const MaskParams& o) const {
          doc_tokens == o.doc_tokens && frames == o.frames && window == o.window && table == o.table;
 }
 
+const char* to_string(Pass p) {
+  switch (p) {
+    case Pass::Fwd:
+      return "fwd";
+    case Pass::Bwd:
+      return "bwd";
+    case Pass::FwdBwd:
+      return "fwd_bwd";
+  }
+  return "?";
+}
+
+std::vector<std::string> pass_names() { return {"fwd", "bwd", "fwd_bwd"}; }
+
+bool parse_pass(const std::string& name, Pass* out) {
+  for (Pass p : {Pass::Fwd, Pass::Bwd, Pass::FwdBwd})
+    if (name == to_string(p)) {
+      *out = p;
+      return true;
+    }
+  return false;
+}
+
 double Problem::softmax_scale() const { return 1.0 / std::sqrt(static_cast<double>(D)); }
 
 nlohmann::json shape_json(const Problem& p) {

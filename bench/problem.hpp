@@ -24,6 +24,13 @@ enum class CommOrder { Interleaved, InputsFirst };
 enum class QkvLayout { Separate, Packed };
 enum class TileSolver { Greedy, Milp };
 enum class TileFuse { Rows, Off };
+// Which pass of attention a point runs (docs/METRICS.md, "Backward pass"): Fwd the forward
+// alone; Bwd the backward alone, timed after an untimed forward that produced O and the
+// LSE statistics; FwdBwd both, timed together.
+enum class Pass { Fwd, Bwd, FwdBwd };
+const char* to_string(Pass p);
+bool parse_pass(const std::string& name, Pass* out);  // false when unknown
+std::vector<std::string> pass_names();                // in Pass order
 
 // Half-open range [begin, begin + size).
 struct Range {
@@ -60,6 +67,10 @@ struct Problem {
   Mask mask = Mask::Full;
   MaskParams mask_params;
   DType dtype = DType::BF16;
+  Pass pass = Pass::Fwd;
+
+  // Whether the plan computes the gradients dQ, dK, dV (and verification checks them).
+  bool backward() const { return pass != Pass::Fwd; }
 
   // Schedule options (bench/schedule.hpp, option_specs()). A schedule ignores the ones it
   // does not declare in options().

@@ -22,8 +22,11 @@
 //  - V = noise in +-[0.5, 1) plus a trend: 7 components of +-1/16, each constant over
 //    aligned blocks of 2^5, 2^7, ..., 2^17 tokens, so the mean of V over any shard differs
 //    from shard to shard and a wrongly weighted merge shows even where attention is flat.
+//  - dO (the output gradient of the backward pass) = noise in +-[0.5, 1) plus a per-row
+//    offset of +-0.25 that differs from row to row and head to head, so delta_i =
+//    sum_d dO_i,d O_i,d, and with it every gradient, depends on the row's own output.
 // Ranges: |Q| in [0.75, 1]; |K| in [0.125, 1] off the anchors, below 20 / sqrt(D) on them;
-// |V| in [0.0625, 1.4375].
+// |V| in [0.0625, 1.4375]; |dO| in [0.25, 1.25].
 #pragma once
 
 #include <cmath>
@@ -38,7 +41,8 @@
 
 namespace cpb {
 
-enum class Tensor : uint32_t { Q = 1, K = 2, V = 3 };
+// DO: the gradient of the loss with respect to the output O (the backward pass's input).
+enum class Tensor : uint32_t { Q = 1, K = 2, V = 3, DO = 4 };
 
 constexpr int kInputClasses = 8;   // query-row classes (Walsh patterns)
 constexpr int kAnchorEvery = 4;    // one key in 4 is an anchor
@@ -110,7 +114,7 @@ CPB_HD float value_trend(int64_t b, int64_t token, int64_t kv_head, int64_t d) {
   return sum;
 }
 
-// `head` is a query head for Q and a key/value head for K and V; `token` is global; D is
+// `head` is a query head for Q and dO and a key/value head for K and V; `token` is global; D is
 // the head dimension (the anchors' K magnitude depends on it so that their scores do not).
 CPB_HD float input_value(Tensor t, int64_t b, int64_t token, int64_t head, int64_t d, int64_t D) {
   const uint64_t h = input_hash(t, b, token, head, d);
@@ -128,6 +132,10 @@ CPB_HD float input_value(Tensor t, int64_t b, int64_t token, int64_t head, int64
     return round_to_bf16((h >> 32) & 1u ? -mag : mag);
   }
   const float noise = (h >> 32) & 1u ? -(0.5f + 0.5f * u) : 0.5f + 0.5f * u;
+  if (t == Tensor::DO) {
+    const uint64_t row = input_hash(Tensor::DO, b, token, head, -1);
+    return round_to_bf16(noise + ((row >> 40) & 1u ? -0.25f : 0.25f));
+  }
   return round_to_bf16(noise + value_trend(b, token, head, d));
 }
 
