@@ -38,8 +38,7 @@ int Plan::add_lane(std::string name) {
   return static_cast<int>(lanes.size()) - 1;
 }
 
-int Plan::add_step(int lane, std::string label,
-                   std::variant<CopyOp, ExchangeOp, AttentionOp, MergeOp> op, std::vector<int> deps) {
+int Plan::add_step(int lane, std::string label, StepOp op, std::vector<int> deps) {
   Step s;
   s.id = static_cast<int>(steps.size());
   s.lane = lane;
@@ -56,6 +55,9 @@ const char* to_string(OpKind k) {
     case OpKind::Exchange: return "exchange";
     case OpKind::Attention: return "attention";
     case OpKind::Merge: return "merge";
+    case OpKind::AttentionBackward: return "attention_backward";
+    case OpKind::Reduce: return "reduce";
+    case OpKind::Zero: return "zero";
   }
   return "?";
 }
@@ -69,6 +71,10 @@ const char* to_string(BufferRole r) {
     case BufferRole::V: return "v";
     case BufferRole::O: return "o";
     case BufferRole::Scratch: return "scratch";
+    case BufferRole::DO: return "do";
+    case BufferRole::DQ: return "dq";
+    case BufferRole::DK: return "dk";
+    case BufferRole::DV: return "dv";
   }
   return "?";
 }
@@ -109,6 +115,7 @@ Plan filter_steps(const Plan& plan, const std::function<bool(const Step&)>& keep
     std::sort(deps.begin(), deps.end());
     if (keep(s)) {
       new_id[s.id] = out.add_step(s.lane, s.label, s.op, deps);
+      if (s.id < plan.timed_from) out.timed_from = new_id[s.id] + 1;
     } else {
       resolved[s.id] = std::move(deps);
     }
@@ -120,11 +127,16 @@ double attention_flops(const AttentionOp& a) {
   return attention_tile_flops(a.q.shape[0], a.q.shape[1], a.k.shape[1], a.q.shape[2], a.q.shape[3], a.mask());
 }
 
+double attention_flops(const AttentionBackwardOp& a) {
+  return kBackwardFlopFactor *
+         attention_tile_flops(a.q.shape[0], a.q.shape[1], a.k.shape[1], a.q.shape[2], a.q.shape[3], a.mask());
+}
+
 namespace {
 double exchange_bytes(const Plan& plan, int act_bytes, bool sends) {
   double bytes = 0;
   for (const Step& s : plan.steps) {
-    if (s.kind() != OpKind::Exchange) continue;
+    if (s.kind() != OpKind::Exchange || s.id < plan.timed_from) continue;
     const ExchangeOp& e = std::get<ExchangeOp>(s.op);
     for (const Transfer& t : sends ? e.sends : e.recvs) {
       if (t.peer == plan.rank) continue;
@@ -141,8 +153,11 @@ double plan_recv_bytes(const Plan& plan, int act_bytes) { return exchange_bytes(
 
 double plan_flops(const Plan& plan) {
   double f = 0;
-  for (const Step& s : plan.steps)
+  for (const Step& s : plan.steps) {
+    if (s.id < plan.timed_from) continue;
     if (s.kind() == OpKind::Attention) f += attention_flops(std::get<AttentionOp>(s.op));
+    if (s.kind() == OpKind::AttentionBackward) f += attention_flops(std::get<AttentionBackwardOp>(s.op));
+  }
   return f;
 }
 

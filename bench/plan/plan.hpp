@@ -31,7 +31,10 @@ namespace cpb {
 enum class Storage { Act, F32 };
 // Q, K, V: this rank's input shard [B, S_local, H or Hkv, D], filled by the runtime with
 // the deterministic inputs. O: this rank's output shard [B, S_local, H, D], verified.
-enum class BufferRole { Q, K, V, O, Scratch };
+// Backward pass (Problem::backward()): DO, the output gradient [B, S_local, H, D], an
+// input filled like Q; DQ, DK, DV, the gradients of Q, K, V in their shards' shapes,
+// outputs verified like O.
+enum class BufferRole { Q, K, V, O, Scratch, DO, DQ, DK, DV };
 
 struct Buffer {
   std::string name;
@@ -118,13 +121,43 @@ struct MergeOp {
   bool init = false;
 };
 
-enum class OpKind { Copy, Exchange, Attention, Merge };
+// The gradients of one attention tile (kernels/cpu/attention_backward.hpp), ADDED into dq,
+// dk and dv: the partial gradients of a row or key computed in several tiles accumulate
+// (zero the accumulators first with a ZeroOp). q, o, dout, dq: [B, Sq, Hq, D]; k, v, dk,
+// dv: [B, Skv, Hk, D]; lse (F32, [B, Hq, Sq, 1]): the rows' final statistics, and o the
+// rows' final output, over all the keys each row sees, not only this tile's. Mask, scale,
+// heads and tokens as for AttentionOp. dk and dv sum over the query heads of a GQA group.
+struct AttentionBackwardOp {
+  View q, k, v, o, dout, lse, dq, dk, dv;
+  bool causal = false;
+  int64_t diag = 0;
+  int64_t window = 0;
+  float scale = 1.0f;
+  Range heads, q_tokens, k_tokens;
+
+  TileMask mask() const { return TileMask{causal, diag, window}; }
+};
+
+// dst += src for each pair of equal-shaped views, in fp32 whatever the storage: partial
+// gradients summed where they are owned.
+struct ReduceOp {
+  std::vector<CopyOp::Pair> pairs;
+};
+
+// Sets every element of the slices to zero: gradient accumulators before the first
+// attention-backward or reduce step adds into them.
+struct ZeroOp {
+  std::vector<Slice> slices;
+};
+
+enum class OpKind { Copy, Exchange, Attention, Merge, AttentionBackward, Reduce, Zero };
+using StepOp = std::variant<CopyOp, ExchangeOp, AttentionOp, MergeOp, AttentionBackwardOp, ReduceOp, ZeroOp>;
 
 struct Step {
   int id = -1;         // index in Plan::steps
   int lane = 0;        // index into Plan::lanes
   std::string label;   // e.g. "a2a_in[c=1]", for tables and traces
-  std::variant<CopyOp, ExchangeOp, AttentionOp, MergeOp> op;
+  StepOp op;
   std::vector<int> deps;  // ids of earlier steps of this rank this step waits for
 
   OpKind kind() const { return static_cast<OpKind>(op.index()); }
@@ -140,6 +173,11 @@ struct Plan {
   std::vector<std::vector<int>> groups;  // rank groups of Exchange steps; same on all ranks
   std::vector<Range> tokens;             // global tokens of the local shard, in local order
   std::vector<Step> steps;
+  // Steps [0, timed_from) are the untimed prologue: a runtime runs them once, before the
+  // first run, and each run then runs steps [timed_from, end). Pass bwd puts the forward
+  // there (it produces O and the LSE statistics the backward reads); 0 otherwise. Timed
+  // steps may depend on prologue steps (already done) but never rewrite what they read.
+  int timed_from = 0;
 
   int64_t local_tokens() const;          // sum of tokens[i].size
   int find_buffer(BufferRole role) const;  // first buffer with that role, or -1
@@ -147,8 +185,7 @@ struct Plan {
   // Helpers for schedules: append and return the id.
   int add_buffer(std::string name, Storage storage, BufferRole role, int64_t elems);
   int add_lane(std::string name);
-  int add_step(int lane, std::string label,
-               std::variant<CopyOp, ExchangeOp, AttentionOp, MergeOp> op, std::vector<int> deps);
+  int add_step(int lane, std::string label, StepOp op, std::vector<int> deps);
 };
 
 const char* to_string(OpKind k);
@@ -159,13 +196,19 @@ const char* to_string(BufferRole r);
 // dependencies on dropped steps are replaced by the dropped steps' own (kept) deps, so
 // ordering that went through a dropped step is preserved; of the kept steps a step waits
 // for, only the latest of each lane is listed (lane order implies the others). Used to time a plan's
-// compute-only and comm-only parts in isolation.
+// compute-only and comm-only parts in isolation. timed_from becomes the count of kept
+// prologue steps.
 Plan filter_steps(const Plan& plan, const std::function<bool(const Step&)>& keep);
 
 // Attention FLOPs of one tile: 4 * B * D * Hq * (pairs of query and key the mask allows).
 double attention_flops(const AttentionOp& a);
+// Of one tile's backward, by the convention of docs/METRICS.md ("Backward pass"): 2.5
+// times the forward's FLOPs of the same tile.
+double attention_flops(const AttentionBackwardOp& a);
+constexpr double kBackwardFlopFactor = 2.5;
 // Bytes this rank sends to other ranks (self transfers excluded), with `act_bytes` per
-// Act element and 4 per F32 element; likewise received.
+// Act element and 4 per F32 element; likewise received; attention FLOPs, forward and
+// backward. All three count the timed steps only (the prologue is not timed).
 double plan_send_bytes(const Plan& plan, int act_bytes);
 double plan_recv_bytes(const Plan& plan, int act_bytes);
 double plan_flops(const Plan& plan);

@@ -100,11 +100,19 @@ class RankChecker {
         err_.add(buffer_name(plan_, static_cast<int>(i)) + " has " + std::to_string(plan_.buffers[i].elems) +
                  " elements");
     const int64_t rows = static_cast<int64_t>(p_.B) * plan_.local_tokens() * p_.D;
-    const std::pair<BufferRole, int64_t> roles[] = {{BufferRole::Q, rows * p_.H},
-                                                    {BufferRole::K, rows * p_.Hkv},
-                                                    {BufferRole::V, rows * p_.Hkv},
-                                                    {BufferRole::O, rows * p_.H}};
+    const std::pair<BufferRole, int64_t> roles[] = {
+        {BufferRole::Q, rows * p_.H},  {BufferRole::K, rows * p_.Hkv},  {BufferRole::V, rows * p_.Hkv},
+        {BufferRole::O, rows * p_.H},  {BufferRole::DO, rows * p_.H},   {BufferRole::DQ, rows * p_.H},
+        {BufferRole::DK, rows * p_.Hkv}, {BufferRole::DV, rows * p_.Hkv}};
     for (const auto& role : roles) {
+      const bool gradient = role.first != BufferRole::Q && role.first != BufferRole::K &&
+                            role.first != BufferRole::V && role.first != BufferRole::O;
+      if (gradient && !p_.backward()) {
+        if (contract_ && plan_.find_buffer(role.first) >= 0)
+          err_.add(std::string("the plan has a buffer of role ") + to_string(role.first) + " but pass " +
+                   to_string(p_.pass) + " computes no gradients");
+        continue;
+      }
       int count = 0;
       for (const Buffer& b : plan_.buffers) {
         if (b.role != role.first) continue;
@@ -159,6 +167,9 @@ class RankChecker {
   }
 
   void step(const Step& s, int index) {
+    if (index == 0 && (plan_.timed_from < 0 || plan_.timed_from > static_cast<int>(plan_.steps.size())))
+      err_.add("timed_from=" + std::to_string(plan_.timed_from) + " is outside [0, " +
+               std::to_string(plan_.steps.size()) + "]");
     where_ = check_detail::step_name(s) + ": ";
     if (s.id != index) err_.add(where_ + "id differs from its position " + std::to_string(index));
     if (s.lane < 0 || s.lane >= static_cast<int>(plan_.lanes.size()))
@@ -179,17 +190,68 @@ class RankChecker {
       case OpKind::Merge:
         merge(std::get<MergeOp>(s.op));
         break;
+      case OpKind::AttentionBackward:
+        attention_backward(std::get<AttentionBackwardOp>(s.op));
+        break;
+      case OpKind::Reduce:
+        copy(std::get<ReduceOp>(s.op).pairs, "reduces");
+        break;
+      case OpKind::Zero:
+        zero(std::get<ZeroOp>(s.op));
+        break;
     }
   }
 
-  void copy(const CopyOp& c) {
-    if (contract_ && c.pairs.empty()) err_.add(where_ + "copies nothing");
-    for (size_t i = 0; i < c.pairs.size(); ++i) {
+  void copy(const CopyOp& c) { copy(c.pairs, "copies"); }
+
+  // Copy and Reduce: `verb` is "copies" or "reduces".
+  void copy(const std::vector<CopyOp::Pair>& pairs, const std::string& verb) {
+    if (contract_ && pairs.empty()) err_.add(where_ + verb + " nothing");
+    for (size_t i = 0; i < pairs.size(); ++i) {
       const std::string n = "pair " + std::to_string(i);
-      if (view(c.pairs[i].src, n + " src") && view(c.pairs[i].dst, n + " dst") &&
-          c.pairs[i].src.shape != c.pairs[i].dst.shape)
-        err_.add(where_ + n + " copies " + show(c.pairs[i].src) + " to the differently shaped " + show(c.pairs[i].dst));
+      if (view(pairs[i].src, n + " src") && view(pairs[i].dst, n + " dst") && pairs[i].src.shape != pairs[i].dst.shape)
+        err_.add(where_ + n + " " + verb + " " + show(pairs[i].src) + " to the differently shaped " +
+                 show(pairs[i].dst));
     }
+  }
+
+  void zero(const ZeroOp& z) {
+    if (contract_ && z.slices.empty()) err_.add(where_ + "zeroes nothing");
+    for (size_t i = 0; i < z.slices.size(); ++i) {
+      const Slice& sl = z.slices[i];
+      if (sl.buf < 0 || sl.buf >= static_cast<int>(plan_.buffers.size())) {
+        err_.add(where_ + "slice " + std::to_string(i) + " names buffer " + std::to_string(sl.buf) +
+                 ", which does not exist");
+      } else if (sl.count < 1 || sl.offset < 0 || sl.offset + sl.count > plan_.buffers[sl.buf].elems) {
+        err_.add(where_ + "slice [" + std::to_string(sl.offset) + ", +" + std::to_string(sl.count) + ") of " +
+                 buffer_name(plan_, sl.buf) + " (" + std::to_string(plan_.buffers[sl.buf].elems) +
+                 " elements) is empty or outside it");
+      }
+    }
+  }
+
+  void attention_backward(const AttentionBackwardOp& a) {
+    const std::pair<const View*, const char*> views[] = {{&a.q, "q"},       {&a.k, "k"},     {&a.v, "v"},
+                                                         {&a.o, "o"},       {&a.dout, "dout"}, {&a.lse, "lse"},
+                                                         {&a.dq, "dq"},     {&a.dk, "dk"},   {&a.dv, "dv"}};
+    bool ok = true;
+    for (const auto& v : views) ok = view(*v.first, v.second) && ok;
+    if (!ok) return;
+    attention_shapes(a);
+    const std::pair<const View*, const char*> like_q[] = {{&a.dout, "dout"}, {&a.dq, "dq"}};
+    for (const auto& v : like_q)
+      if (v.first->shape != a.q.shape)
+        err_.add(where_ + v.second + " " + show(*v.first) + " and q " + show(a.q) + " differ in shape");
+    const std::pair<const View*, const char*> like_k[] = {{&a.dk, "dk"}, {&a.dv, "dv"}};
+    for (const auto& v : like_k)
+      if (v.first->shape != a.k.shape)
+        err_.add(where_ + v.second + " " + show(*v.first) + " and k " + show(a.k) + " differ in shape");
+    lse(a.lse, a.q, "lse");
+    if (!contract_) return;
+    attention_contract(a);
+    storage(a.dout, Storage::Act, "dout");
+    for (const auto& v : {like_q[1], like_k[0], like_k[1]})
+      if (v.first->stride[3] != 1) err_.add(where_ + v.second + " " + show(*v.first) + " needs stride 1 in dim 3");
   }
 
   void exchange(const ExchangeOp& e) {
@@ -256,7 +318,8 @@ class RankChecker {
 
   // What the attention kernels accept: q, o [B, Sq, Hq, D]; k, v [B, Skv, Hk, D];
   // Hq % Hk == 0; a tile mask valid for Sq x Skv (every query row sees a key).
-  void attention_shapes(const AttentionOp& a) {
+  template <class Op>
+  void attention_shapes(const Op& a) {
     if (a.q.shape != a.o.shape) err_.add(where_ + "q " + show(a.q) + " and o " + show(a.o) + " differ in shape");
     if (a.k.shape != a.v.shape) err_.add(where_ + "k " + show(a.k) + " and v " + show(a.v) + " differ in shape");
     if (a.k.shape[0] != a.q.shape[0] || a.k.shape[3] != a.q.shape[3])
@@ -269,7 +332,8 @@ class RankChecker {
     if (!mask_err.empty()) err_.add(where_ + mask_err);
   }
 
-  void attention_contract(const AttentionOp& a) {
+  template <class Op>
+  void attention_contract(const Op& a) {
     const std::pair<const View*, const char*> views[] = {{&a.q, "q"}, {&a.k, "k"}, {&a.v, "v"}, {&a.o, "o"}};
     for (const auto& v : views) {
       storage(*v.first, Storage::Act, v.second);
@@ -297,7 +361,8 @@ class RankChecker {
 
   // Every pair the tile computes is one the problem's mask allows: each query row's keys
   // lie inside one of the mask's key ranges of that token.
-  void tile_inside_mask(const AttentionOp& a) {
+  template <class Op>
+  void tile_inside_mask(const Op& a) {
     if (regions_.empty()) regions_ = mask_regions(p_);
     std::vector<std::pair<int64_t, int64_t>> allowed;
     for (int64_t i = 0; i < a.q_tokens.size; ++i) {

@@ -2,7 +2,9 @@
 // every member of its group has reached it, optionally on symbolic data. Each element
 // holds an identity, (tensor, batch, global token, head, d) encoded as one integer (0 =
 // never written), and a weight: for an output or LSE element, the number of keys whose
-// contributions it holds.
+// contributions it holds; for a gradient element, the number of (query, key) pairs (of
+// every query head of a GQA group, for dK and dV) whose contributions it holds. A zeroed
+// element holds kZeroed with weight 0: the first gradient added to it gives it its identity.
 #include <array>
 #include <deque>
 #include <map>
@@ -18,8 +20,9 @@ namespace check_detail {
 namespace {
 
 // What an element holds: an input, an attention output, or an LSE statistic.
-enum Kind : int64_t { kQ = 0, kK = 1, kV = 2, kO = 3, kL = 4 };
-const char* const kKindNames[] = {"Q", "K", "V", "O", "LSE"};
+enum Kind : int64_t { kQ = 0, kK = 1, kV = 2, kO = 3, kL = 4, kDO = 5, kDQ = 6, kDK = 7, kDV = 8 };
+const char* const kKindNames[] = {"Q", "K", "V", "O", "LSE", "dO", "dQ", "dK", "dV"};
+constexpr uint64_t kZeroed = ~uint64_t{0};
 
 struct Identity {
   int64_t kind = 0, b = 0, token = 0, head = 0, d = 0;
@@ -42,6 +45,7 @@ class Codec {
   }
   std::string describe(uint64_t id) const {
     if (id == 0) return "nothing (never written)";
+    if (id == kZeroed) return "zero (no gradient added)";
     const Identity f = decode(id);
     return std::string(kKindNames[f.kind]) + "[b=" + std::to_string(f.b) + ",token=" + std::to_string(f.token) +
            ",head=" + std::to_string(f.head) + ",d=" + std::to_string(f.d) + "]";
@@ -101,6 +105,7 @@ class Simulator {
       if (!progress) return deadlock(pc);
     }
     if (data_) check_outputs();
+    if (data_ && p_.backward()) check_gradients();
   }
 
  private:
@@ -148,9 +153,11 @@ class Simulator {
       for (const Range& t : plan.tokens)
         for (int64_t i = t.begin; i < t.end(); ++i) tokens.push_back(i);
       const int64_t n = static_cast<int64_t>(tokens.size());
-      const std::pair<BufferRole, int64_t> inputs[] = {{BufferRole::Q, kQ}, {BufferRole::K, kK}, {BufferRole::V, kV}};
+      const std::pair<BufferRole, int64_t> inputs[] = {
+          {BufferRole::Q, kQ}, {BufferRole::K, kK}, {BufferRole::V, kV}, {BufferRole::DO, kDO}};
       for (const auto& in : inputs) {
-        const int64_t heads = in.first == BufferRole::Q ? p_.H : p_.Hkv;
+        if (in.first == BufferRole::DO && !p_.backward()) continue;
+        const int64_t heads = in.first == BufferRole::K || in.first == BufferRole::V ? p_.Hkv : p_.H;
         const View all = dense_view(plan.find_buffer(in.first), 0, {p_.B, n, heads, p_.D});
         std::vector<uint64_t>& ids = mem_[r].id[all.buf];
         for (int64_t b = 0; b < p_.B; ++b)
@@ -206,9 +213,55 @@ class Simulator {
       case OpKind::Merge:
         merge(r, s, std::get<MergeOp>(s.op));
         break;
+      case OpKind::AttentionBackward:
+        attention_backward(r, s, std::get<AttentionBackwardOp>(s.op));
+        break;
+      case OpKind::Reduce:
+        for (const CopyOp::Pair& pr : std::get<ReduceOp>(s.op).pairs)
+          if (!reduce(r, s, pr)) return;
+        break;
+      case OpKind::Zero:
+        for (const Slice& z : std::get<ZeroOp>(s.op).slices)
+          for_each_offset(slice_view(z), [&](int64_t o) { mem_[r].id[z.buf][o] = kZeroed, mem_[r].w[z.buf][o] = 0; });
+        break;
       case OpKind::Exchange:
         break;
     }
+  }
+
+  // Adds `w` contributions of gradient `want` to element o of buffer buf: the element must
+  // be zeroed or hold the same gradient.
+  bool add_gradient(int r, const Step& s, const char* what, int buf, int64_t o, uint64_t want, uint32_t w) {
+    uint64_t& id = mem_[r].id[buf][o];
+    if (id != kZeroed && id != want) {
+      fail(r, step_name(s) + " adds " + codec_.describe(want) + " into " + what + " element " + std::to_string(o) +
+                  " of " + buffer_name(plans_[r], buf) + ", which holds " + codec_.describe(id));
+      return false;
+    }
+    id = want;
+    mem_[r].w[buf][o] += w;
+    return true;
+  }
+
+  // dst += src: src holds gradients (or zeros), each added into the same gradient of dst.
+  bool reduce(int r, const Step& s, const CopyOp::Pair& pr) {
+    Cells c;
+    if (!read(r, s, pr.src, &c)) return false;
+    size_t i = 0;
+    bool ok = true;
+    for_each_offset(pr.dst, [&](int64_t o) {
+      const uint64_t id = c.id[i];
+      const uint32_t w = c.w[i++];
+      if (!ok || id == kZeroed) return;
+      const int64_t kind = codec_.decode(id).kind;
+      if (kind != kDQ && kind != kDK && kind != kDV) {
+        fail(r, step_name(s) + " reduces " + codec_.describe(id) + ", which is not a gradient");
+        ok = false;
+        return;
+      }
+      ok = add_gradient(r, s, "dst", pr.dst.buf, o, id, w);
+    });
+    return ok;
   }
 
   void exchange(const std::vector<int>& members, const std::vector<size_t>& pc) {
@@ -294,6 +347,81 @@ class Simulator {
         }
   }
 
+  // The row statistics a backward tile reads must be final: O and LSE of each of its rows
+  // hold the contributions of every key the mask gives the row.
+  bool expect_final(int r, const Step& s, const char* what, const View& v, int64_t kind, int64_t i0, int64_t i1,
+                    int64_t i2, int64_t token, int64_t head, int64_t D) {
+    for (int64_t d = 0; d < D; ++d) {
+      const int64_t o = kind == kL ? at(v, i0, i2, i1, 0) : at(v, i0, i1, i2, d);
+      const uint64_t want = codec_.encode(kind, i0, token, head, kind == kL ? 0 : d);
+      if (mem_[r].id[v.buf][o] != want) {
+        fail(r, step_name(s) + ": " + what + " of query token " + std::to_string(token) + ", head " +
+                    std::to_string(head) + " holds " + codec_.describe(mem_[r].id[v.buf][o]) + ", not " +
+                    codec_.describe(want));
+        return false;
+      }
+      if (mem_[r].w[v.buf][o] != row_keys_total(token)) {
+        fail(r, step_name(s) + ": " + what + " of query token " + std::to_string(token) + " holds the contributions of " +
+                    std::to_string(mem_[r].w[v.buf][o]) + " keys; the backward needs the final statistics over " +
+                    std::to_string(row_keys_total(token)));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  uint32_t row_keys_total(int64_t token) {
+    if (row_keys_.empty()) {
+      const std::vector<MaskRegion> regions = mask_regions(p_);
+      std::vector<std::pair<int64_t, int64_t>> ranges;
+      row_keys_.resize(static_cast<size_t>(p_.S));
+      for (int64_t t = 0; t < p_.S; ++t) {
+        ranges.clear();
+        mask_row_keys(regions, t, &ranges);
+        for (const auto& k : ranges) row_keys_[static_cast<size_t>(t)] += static_cast<uint32_t>(k.second - k.first);
+      }
+    }
+    return row_keys_[static_cast<size_t>(token)];
+  }
+
+  void attention_backward(int r, const Step& s, const AttentionBackwardOp& a) {
+    const int64_t nq = a.q.shape[2], nk = a.k.shape[2], ratio = nq / nk, g = p_.group_size();
+    auto kv_head = [&](int64_t hk) { return (a.heads.begin + hk * ratio) / g; };
+    auto q_row = [&](int64_t kind) {
+      return [&, kind](int64_t b, int64_t i, int64_t h) {
+        return codec_.encode(kind, b, a.q_tokens.begin + i, a.heads.begin + h, 0);
+      };
+    };
+    auto kv_row = [&](int64_t kind) {
+      return [&, kind](int64_t b, int64_t j, int64_t h) { return codec_.encode(kind, b, a.k_tokens.begin + j, kv_head(h), 0); };
+    };
+    if (!expect_rows(r, s, "q", a.q, q_row(kQ)) || !expect_rows(r, s, "k", a.k, kv_row(kK)) ||
+        !expect_rows(r, s, "v", a.v, kv_row(kV)) || !expect_rows(r, s, "dout", a.dout, q_row(kDO)))
+      return;
+    for (int64_t b = 0; b < p_.B; ++b)
+      for (int64_t i = 0; i < a.q.shape[1]; ++i)
+        for (int64_t h = 0; h < nq; ++h) {
+          const int64_t token = a.q_tokens.begin + i, head = a.heads.begin + h;
+          if (!expect_final(r, s, "o", a.o, kO, b, i, h, token, head, p_.D) ||
+              !expect_final(r, s, "lse", a.lse, kL, b, i, h, token, head, 1))
+            return;
+          int64_t first = 0, last = 0;
+          row_keys(a.mask(), i, a.k.shape[1], &first, &last);
+          for (int64_t d = 0; d < p_.D; ++d)
+            if (!add_gradient(r, s, "dq", a.dq.buf, at(a.dq, b, i, h, d), codec_.encode(kDQ, b, token, head, d),
+                              static_cast<uint32_t>(last - first)))
+              return;
+          for (int64_t j = first; j < last; ++j)
+            for (int64_t d = 0; d < p_.D; ++d)
+              for (const auto& t : {std::make_pair(kDK, &a.dk), std::make_pair(kDV, &a.dv)}) {
+                const int64_t kt = a.k_tokens.begin + j, hk = h / ratio;
+                if (!add_gradient(r, s, t.first == kDK ? "dk" : "dv", t.second->buf, at(*t.second, b, j, hk, d),
+                                  codec_.encode(t.first, b, kt, kv_head(hk), d), 1))
+                  return;
+              }
+        }
+  }
+
   void merge(int r, const Step& s, const MergeOp& m) {
     std::vector<uint64_t>& acc_id = mem_[r].id[m.acc_o.buf];
     std::vector<uint32_t>& acc_w = mem_[r].w[m.acc_o.buf];
@@ -369,6 +497,52 @@ class Simulator {
     }
   }
 
+  // Every local element of dQ holds its gradient over all the keys the mask gives its
+  // row; of dK and dV, over every (query head of the group, query) pair that sees its key
+  // (zero, never added to, where none does).
+  void check_gradients() {
+    const std::vector<MaskRegion> regions = mask_regions(p_);
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    std::vector<uint32_t> seen_by(static_cast<size_t>(p_.S) + 1, 0);  // difference array, then counts
+    for (int64_t t = 0; t < p_.S; ++t) {
+      ranges.clear();
+      mask_row_keys(regions, t, &ranges);
+      for (const auto& k : ranges) ++seen_by[static_cast<size_t>(k.first)], --seen_by[static_cast<size_t>(k.second)];
+    }
+    for (size_t t = 1; t < seen_by.size(); ++t) seen_by[t] += seen_by[t - 1];
+    const uint32_t g = static_cast<uint32_t>(p_.group_size());
+    const std::tuple<BufferRole, int64_t, int64_t> grads[] = {
+        {BufferRole::DQ, kDQ, p_.H}, {BufferRole::DK, kDK, p_.Hkv}, {BufferRole::DV, kDV, p_.Hkv}};
+    for (size_t r = 0; r < plans_.size() && !failed_; ++r)
+      for (const auto& [role, kind, heads] : grads) {
+        const Plan& plan = plans_[r];
+        const int buf = plan.find_buffer(role);
+        const View v = dense_view(buf, 0, {p_.B, plan.local_tokens(), heads, p_.D});
+        int64_t row = 0;
+        for (const Range& t : plan.tokens)
+          for (int64_t token = t.begin; token < t.end(); ++token, ++row) {
+            const uint32_t w = kind == kDQ ? row_keys_total(token) : g * seen_by[static_cast<size_t>(token)];
+            for (int64_t b = 0; b < p_.B; ++b)
+              for (int64_t h = 0; h < heads; ++h)
+                for (int64_t d = 0; d < p_.D; ++d) {
+                  const int64_t o = at(v, b, row, h, d);
+                  const uint64_t want = w == 0 ? kZeroed : codec_.encode(kind, b, token, h, d);
+                  const uint64_t got = mem_[r].id[buf][o];
+                  if (got == want && mem_[r].w[buf][o] == w) continue;
+                  const std::string idx = std::string(kKindNames[kind]) + index_str(b, row, h, d) + " (token " +
+                                          std::to_string(token) + ")";
+                  if (got != want)
+                    return fail(static_cast<int>(r),
+                                idx + " holds " + codec_.describe(got) + " at the end, not " + codec_.describe(want));
+                  return fail(static_cast<int>(r), idx + " holds the contributions of " +
+                                                       std::to_string(mem_[r].w[buf][o]) +
+                                                       " (query, key) pairs at the end; the mask gives it " +
+                                                       std::to_string(w));
+                }
+          }
+      }
+  }
+
   struct Memory {
     std::vector<std::vector<uint64_t>> id;  // [buffer][element]
     std::vector<std::vector<uint32_t>> w;
@@ -381,6 +555,7 @@ class Simulator {
   Codec codec_;
   std::vector<Memory> mem_;
   std::vector<std::vector<Key>> key_;  // [rank][step]
+  std::vector<uint32_t> row_keys_;     // [token]: keys the mask gives the row, built on first use
   bool failed_ = false;
 };
 

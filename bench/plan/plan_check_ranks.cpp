@@ -5,7 +5,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "bench/mask/mask_regions.hpp"
@@ -120,13 +122,17 @@ void check_model(const std::vector<Plan>& plans, const Problem& p, Errors& err) 
   }
 }
 
+// Every allowed (head, query, key) triple is computed by exactly one tile of op kind Op
+// (the forward's AttentionOp or the backward's AttentionBackwardOp) over all ranks.
+template <class Op>
 void check_coverage(const std::vector<Plan>& plans, const Problem& p, Errors& err) {
   const int64_t S = p.S;
+  const char* const pass = std::is_same<Op, AttentionOp>::value ? "" : " by the backward";
   std::vector<uint8_t> count(static_cast<size_t>(p.H * S * S), 0);
   for (const Plan& plan : plans)
     for (const Step& s : plan.steps) {
-      if (s.kind() != OpKind::Attention) continue;
-      const AttentionOp& a = std::get<AttentionOp>(s.op);
+      if (!std::holds_alternative<Op>(s.op)) continue;
+      const Op& a = std::get<Op>(s.op);
       for (int64_t h = a.heads.begin; h < a.heads.end(); ++h)
         for (int64_t i = 0; i < a.q_tokens.size; ++i) {
           uint8_t* row = &count[(h * S + a.q_tokens.begin + i) * S];
@@ -152,11 +158,12 @@ void check_coverage(const std::vector<Plan>& plans, const Problem& p, Errors& er
         if (got == want) continue;
         if (++wrong <= 3)
           err.add("query head " + std::to_string(h) + ", query token " + std::to_string(q) + ", key token " +
-                  std::to_string(k) + " is computed " + std::to_string(got) +
+                  std::to_string(k) + " is computed" + pass + " " + std::to_string(got) +
                   " times over all ranks; the mask needs it " + std::to_string(want) + " times");
       }
   if (wrong > 3)
-    err.add(std::to_string(wrong - 3) + " more (head, query, key) triples are computed a wrong number of times");
+    err.add(std::to_string(wrong - 3) + " more (head, query, key) triples are computed" + pass +
+            " a wrong number of times");
 }
 
 }  // namespace
@@ -181,7 +188,8 @@ std::vector<std::string> check_plans(const std::vector<Plan>& all_ranks, const P
   const bool exhaustive = plan_checks_are_exhaustive(p);
   check_detail::simulate_plans(all_ranks, p, exhaustive, err);
   check_model(all_ranks, p, err);
-  if (exhaustive) check_coverage(all_ranks, p, err);
+  if (exhaustive) check_coverage<AttentionOp>(all_ranks, p, err);
+  if (exhaustive && p.backward()) check_coverage<AttentionBackwardOp>(all_ranks, p, err);
   return out;
 }
 

@@ -15,11 +15,20 @@ const std::pair<const char*, BufferRole> kRoles[] = {{"q", BufferRole::Q},
                                                      {"k", BufferRole::K},
                                                      {"v", BufferRole::V},
                                                      {"o", BufferRole::O},
-                                                     {"scratch", BufferRole::Scratch}};
+                                                     {"scratch", BufferRole::Scratch},
+                                                     {"do", BufferRole::DO},
+                                                     {"dq", BufferRole::DQ},
+                                                     {"dk", BufferRole::DK},
+                                                     {"dv", BufferRole::DV}};
 const std::pair<const char*, ExchangeOp::Pattern> kPatterns[] = {{"all_to_all", ExchangeOp::Pattern::AllToAll},
                                                                  {"send_recv", ExchangeOp::Pattern::SendRecv}};
-const std::pair<const char*, OpKind> kKinds[] = {
-    {"copy", OpKind::Copy}, {"exchange", OpKind::Exchange}, {"attention", OpKind::Attention}, {"merge", OpKind::Merge}};
+const std::pair<const char*, OpKind> kKinds[] = {{"copy", OpKind::Copy},
+                                                 {"exchange", OpKind::Exchange},
+                                                 {"attention", OpKind::Attention},
+                                                 {"merge", OpKind::Merge},
+                                                 {"attention_backward", OpKind::AttentionBackward},
+                                                 {"reduce", OpKind::Reduce},
+                                                 {"zero", OpKind::Zero}};
 
 template <class T, size_t N>
 const char* name_of(const std::pair<const char*, T> (&table)[N], T value) {
@@ -43,16 +52,51 @@ json transfers_json(const std::vector<Transfer>& ts) {
   return out;
 }
 
+json pairs_json(const std::vector<CopyOp::Pair>& pairs) {
+  json out = json::array();
+  for (const CopyOp::Pair& p : pairs) out.push_back({{"src", view_json(p.src)}, {"dst", view_json(p.dst)}});
+  return out;
+}
+
+// The mask, scale and coverage fields AttentionOp and AttentionBackwardOp share.
+template <class Op>
+void tile_json(const Op& a, json& j) {
+  j["causal"] = a.causal;
+  j["diag"] = a.diag;
+  j["window"] = a.window;
+  j["scale"] = a.scale;
+  j["heads"] = range_json(a.heads);
+  j["q_tokens"] = range_json(a.q_tokens);
+  j["k_tokens"] = range_json(a.k_tokens);
+}
+
+json backward_json(const AttentionBackwardOp& a) {
+  json j = {{"q", view_json(a.q)},       {"k", view_json(a.k)},   {"v", view_json(a.v)},
+            {"o", view_json(a.o)},       {"dout", view_json(a.dout)}, {"lse", view_json(a.lse)},
+            {"dq", view_json(a.dq)},     {"dk", view_json(a.dk)}, {"dv", view_json(a.dv)}};
+  tile_json(a, j);
+  return j;
+}
+
 json op_json(const Step& s) {
   json j = {{"kind", to_string(s.kind())}};
   switch (s.kind()) {
-    case OpKind::Copy: {
-      json pairs = json::array();
-      for (const CopyOp::Pair& p : std::get<CopyOp>(s.op).pairs)
-        pairs.push_back({{"src", view_json(p.src)}, {"dst", view_json(p.dst)}});
-      j["pairs"] = pairs;
+    case OpKind::Copy:
+      j["pairs"] = pairs_json(std::get<CopyOp>(s.op).pairs);
+      break;
+    case OpKind::Reduce:
+      j["pairs"] = pairs_json(std::get<ReduceOp>(s.op).pairs);
+      break;
+    case OpKind::Zero: {
+      json slices = json::array();
+      for (const Slice& z : std::get<ZeroOp>(s.op).slices)
+        slices.push_back({{"buf", z.buf}, {"offset", z.offset}, {"count", z.count}});
+      j["slices"] = slices;
       break;
     }
+    case OpKind::AttentionBackward:
+      j.update(backward_json(std::get<AttentionBackwardOp>(s.op)));
+      break;
     case OpKind::Exchange: {
       const ExchangeOp& e = std::get<ExchangeOp>(s.op);
       j["pattern"] = name_of(kPatterns, e.pattern);
@@ -69,13 +113,7 @@ json op_json(const Step& s) {
       j["o"] = view_json(a.o);
       j["has_lse"] = a.has_lse;
       j["lse"] = view_json(a.lse);
-      j["causal"] = a.causal;
-      j["diag"] = a.diag;
-      j["window"] = a.window;
-      j["scale"] = a.scale;
-      j["heads"] = range_json(a.heads);
-      j["q_tokens"] = range_json(a.q_tokens);
-      j["k_tokens"] = range_json(a.k_tokens);
+      tile_json(a, j);
       break;
     }
     case OpKind::Merge: {
@@ -177,15 +215,57 @@ std::vector<Transfer> read_transfers(const Field& f) {
   return out;
 }
 
-std::variant<CopyOp, ExchangeOp, AttentionOp, MergeOp> read_op(const Field& f) {
+std::vector<CopyOp::Pair> read_pairs(const Field& pairs) {
+  std::vector<CopyOp::Pair> out;
+  for (size_t i = 0, n = pairs.size(); i < n; ++i)
+    out.push_back(CopyOp::Pair{read_view(pairs.item(i)["src"]), read_view(pairs.item(i)["dst"])});
+  return out;
+}
+
+template <class Op>
+void read_tile(const Field& f, Op& a) {
+  a.causal = f["causal"].boolean();
+  // Optional, 0 when absent (a full or top-left causal tile).
+  if (f.has("diag")) a.diag = f["diag"].int64();
+  if (f.has("window")) a.window = f["window"].int64();
+  a.scale = static_cast<float>(f["scale"].number());
+  a.heads = read_range(f["heads"]);
+  a.q_tokens = read_range(f["q_tokens"]);
+  a.k_tokens = read_range(f["k_tokens"]);
+}
+
+AttentionBackwardOp read_backward(const Field& f) {
+  AttentionBackwardOp a;
+  a.q = read_view(f["q"]);
+  a.k = read_view(f["k"]);
+  a.v = read_view(f["v"]);
+  a.o = read_view(f["o"]);
+  a.dout = read_view(f["dout"]);
+  a.lse = read_view(f["lse"]);
+  a.dq = read_view(f["dq"]);
+  a.dk = read_view(f["dk"]);
+  a.dv = read_view(f["dv"]);
+  read_tile(f, a);
+  return a;
+}
+
+StepOp read_op(const Field& f) {
   switch (f["kind"].choice(kKinds, "an op kind")) {
-    case OpKind::Copy: {
-      CopyOp c;
-      const Field pairs = f["pairs"];
-      for (size_t i = 0, n = pairs.size(); i < n; ++i)
-        c.pairs.push_back(CopyOp::Pair{read_view(pairs.item(i)["src"]), read_view(pairs.item(i)["dst"])});
-      return c;
+    case OpKind::Copy:
+      return CopyOp{read_pairs(f["pairs"])};
+    case OpKind::Reduce:
+      return ReduceOp{read_pairs(f["pairs"])};
+    case OpKind::Zero: {
+      ZeroOp z;
+      const Field slices = f["slices"];
+      for (size_t i = 0, n = slices.size(); i < n; ++i) {
+        const Field t = slices.item(i);
+        z.slices.push_back(Slice{t["buf"].integer(), t["offset"].int64(), t["count"].int64()});
+      }
+      return z;
     }
+    case OpKind::AttentionBackward:
+      return read_backward(f);
     case OpKind::Exchange: {
       ExchangeOp e;
       e.pattern = f["pattern"].choice(kPatterns, "an exchange pattern");
@@ -202,14 +282,7 @@ std::variant<CopyOp, ExchangeOp, AttentionOp, MergeOp> read_op(const Field& f) {
       a.o = read_view(f["o"]);
       a.has_lse = f["has_lse"].boolean();
       a.lse = read_view(f["lse"]);
-      a.causal = f["causal"].boolean();
-      // Optional, 0 when absent (a full or top-left causal tile).
-      if (f.has("diag")) a.diag = f["diag"].int64();
-      if (f.has("window")) a.window = f["window"].int64();
-      a.scale = static_cast<float>(f["scale"].number());
-      a.heads = read_range(f["heads"]);
-      a.q_tokens = read_range(f["q_tokens"]);
-      a.k_tokens = read_range(f["k_tokens"]);
+      read_tile(f, a);
       return a;
     }
     case OpKind::Merge: {
@@ -254,6 +327,8 @@ Plan read_plan(const Field& f) {
     for (size_t k = 0, m = deps.size(); k < m; ++k) step.deps.push_back(deps.item(k).integer());
     plan.steps.push_back(std::move(step));
   }
+  // Optional, 0 when absent (plans of the forward pass).
+  if (f.has("timed_from")) plan.timed_from = f["timed_from"].integer();
   return plan;
 }
 
@@ -267,8 +342,10 @@ json plan_to_json(const Plan& plan) {
   for (const Range& r : plan.tokens) tokens.push_back(range_json(r));
   for (const Step& s : plan.steps)
     steps.push_back({{"id", s.id}, {"lane", s.lane}, {"label", s.label}, {"deps", s.deps}, {"op", op_json(s)}});
-  return {{"schedule", plan.schedule}, {"rank", plan.rank},     {"world", plan.world}, {"lanes", plan.lanes},
-          {"buffers", buffers},        {"groups", plan.groups}, {"tokens", tokens},    {"steps", steps}};
+  json j = {{"schedule", plan.schedule}, {"rank", plan.rank},     {"world", plan.world}, {"lanes", plan.lanes},
+            {"buffers", buffers},        {"groups", plan.groups}, {"tokens", tokens},    {"steps", steps}};
+  if (plan.timed_from != 0) j["timed_from"] = plan.timed_from;
+  return j;
 }
 
 Plan plan_from_json(const json& j) { return read_plan(Field(j, "plan")); }

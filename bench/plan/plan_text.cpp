@@ -128,6 +128,29 @@ class Dumper {
         return std::string(m.init ? "merge (init) " : "merge ") + view(m.part_o) + " + " + view(m.part_lse) + " -> " +
                view(m.acc_o) + " + " + view(m.acc_lse);
       }
+      case OpKind::AttentionBackward: {
+        const AttentionBackwardOp& a = std::get<AttentionBackwardOp>(s.op);
+        return "attention_backward " + to_string(a.mask()) + " q " + view(a.q) + " k " + view(a.k) + " v " +
+               view(a.v) + " o " + view(a.o) + " do " + view(a.dout) + " lse " + view(a.lse) + " -> += dq " +
+               view(a.dq) + " dk " + view(a.dk) + " dv " + view(a.dv) + " heads " + range_str(a.heads) +
+               " q_tokens " + range_str(a.q_tokens) + " k_tokens " + range_str(a.k_tokens) + " " +
+               flops_str(attention_flops(a));
+      }
+      case OpKind::Reduce: {
+        std::string out = "reduce";
+        for (const CopyOp::Pair& p : std::get<ReduceOp>(s.op).pairs)
+          out += " " + view(p.src) + " -> += " + view(p.dst) + ";";
+        out.pop_back();
+        return out;
+      }
+      case OpKind::Zero: {
+        int64_t elems = 0;
+        std::set<std::string> names;
+        for (const Slice& z : std::get<ZeroOp>(s.op).slices) elems += z.count, names.insert(buf(z.buf));
+        std::string out = "zero " + std::to_string(elems) + " elems:";
+        for (const std::string& n : names) out += " " + n;
+        return out;
+      }
     }
     return "?";
   }

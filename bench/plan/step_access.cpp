@@ -49,6 +49,23 @@ std::vector<Access> step_accesses(const Step& s) {
       out.push_back(view_access(m.acc_lse, true));
       break;
     }
+    case OpKind::AttentionBackward: {
+      // The gradients are read and written (added into): two steps adding into the same
+      // elements conflict, as they must run one after the other.
+      const AttentionBackwardOp& a = std::get<AttentionBackwardOp>(s.op);
+      for (const View* v : {&a.q, &a.k, &a.v, &a.o, &a.dout, &a.lse}) out.push_back(view_access(*v, false));
+      for (const View* v : {&a.dq, &a.dk, &a.dv}) out.push_back(view_access(*v, true));
+      break;
+    }
+    case OpKind::Reduce:
+      for (const CopyOp::Pair& pr : std::get<ReduceOp>(s.op).pairs) {
+        out.push_back(view_access(pr.src, false));
+        out.push_back(view_access(pr.dst, true));
+      }
+      break;
+    case OpKind::Zero:
+      for (const Slice& z : std::get<ZeroOp>(s.op).slices) out.push_back(slice_access(z, true));
+      break;
   }
   return out;
 }

@@ -24,10 +24,11 @@ class CpuExecutor final : public Executor {
   // `max_buffer_bytes`.
   CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_buffer_bytes);
 
-  // Barrier on `comm`, then every step in plan order; MPI_Wtime around them [ms]. The
+  // The first call runs the untimed prologue (Plan::timed_from) first. Then a barrier on
+  // `comm`, then every timed step in plan order; MPI_Wtime around them [ms]. The
   // barrier and each Exchange step wait under the process's watchdog (comm/watchdog.hpp),
   // an exchange named by its step, peers and plan; compute steps are not watched.
-  // `steps`, when given, is replaced by one entry per step.
+  // `steps`, when given, is replaced by one entry per timed step.
   double run(std::vector<StepTime>* steps) override;
   // Against the double reference (bench/runtime/verify_reference.hpp), with the
   // tolerance of fp32 outputs (bench/runtime/tolerance.hpp): the CPU runtime computes in
@@ -46,6 +47,7 @@ class CpuExecutor final : public Executor {
   Plan plan_;
   MPI_Comm comm_;
   std::vector<std::vector<float>> buffers_;  // buffers_[i] holds plan buffer i
+  bool prologue_done_ = false;               // the plan's untimed steps ran (first run())
 };
 
 }  // namespace cpb

@@ -58,6 +58,7 @@ class Hcms final : public Schedule {
 
   Reason unsupported(const Problem& p) const override {
     if (auto e = head_shard_error(p, "hcms")) return e;
+    if (auto e = no_backward_error(p, "hcms")) return e;
     const OptionSpec& lanes = option_spec(Option::CommLanes);
     if (p.comm_lanes < 1 || p.comm_lanes > lanes.max) {
       std::string allowed = "1";

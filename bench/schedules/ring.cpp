@@ -24,6 +24,7 @@ class Ring final : public Schedule {
   }
 
   Reason unsupported(const Problem& p) const override {
+    if (Reason e = no_backward_error(p, "ring")) return e;
     return sequence_shard_error(p, p.P, "P", "ring");
   }
 

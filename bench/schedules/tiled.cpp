@@ -44,6 +44,7 @@ class Tiled final : public Schedule {
 
   Reason unsupported(const Problem& p) const override {
     if (Reason e = basic_problem_error(p, "tiled")) return e;
+    if (Reason e = no_backward_error(p, "tiled")) return e;
     return tiled_error(p);
   }
 

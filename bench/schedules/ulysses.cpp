@@ -24,7 +24,10 @@ class Ulysses final : public Schedule {
 
   std::vector<Option> options() const override { return {Option::QkvLayout}; }
 
-  Reason unsupported(const Problem& p) const override { return head_shard_error(p, "ulysses"); }
+  Reason unsupported(const Problem& p) const override {
+    if (Reason e = no_backward_error(p, "ulysses")) return e;
+    return head_shard_error(p, "ulysses");
+  }
 
   Model model(const Problem& p, int rank) const override {
     const std::vector<std::vector<Range>> heads = even_head_split(p.H, p.P);

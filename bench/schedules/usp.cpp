@@ -28,6 +28,7 @@ class Usp final : public Schedule {
 
   Reason unsupported(const Problem& p) const override {
     if (auto e = basic_problem_error(p, "usp")) return e;
+    if (auto e = no_backward_error(p, "usp")) return e;
     const int u = p.usp_u;
     const std::string knob = std::string(option_spec(Option::UspU).name) + "=" + std::to_string(u);
     if (u < 1) return knob + " must be at least 1 (usp)";

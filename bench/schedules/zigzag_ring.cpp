@@ -22,6 +22,7 @@ class ZigzagRing final : public Schedule {
   }
 
   Reason unsupported(const Problem& p) const override {
+    if (Reason e = no_backward_error(p, "zigzag_ring")) return e;
     return sequence_shard_error(p, 2 * p.P, "2P", "zigzag_ring");
   }
 

@@ -40,6 +40,33 @@ double merge_bytes(const Plan& plan, const MergeOp& m, int act_bytes) {
   return view_bytes(plan, m.part_o, act_bytes) + view_bytes(plan, m.part_lse, act_bytes) + (m.init ? 1 : 2) * acc;
 }
 
+namespace {
+
+// The forward tile of the same shape and mask as backward tile `b`.
+AttentionOp forward_tile(const AttentionBackwardOp& b) {
+  AttentionOp a;
+  a.q = b.q, a.k = b.k, a.v = b.v, a.o = b.o;
+  a.causal = b.causal, a.diag = b.diag, a.window = b.window, a.scale = b.scale;
+  a.heads = b.heads, a.q_tokens = b.q_tokens, a.k_tokens = b.k_tokens;
+  return a;
+}
+
+double reduce_bytes(const Plan& plan, const ReduceOp& r, int act_bytes) {
+  double bytes = 0;
+  for (const CopyOp::Pair& p : r.pairs)
+    bytes += view_bytes(plan, p.src, act_bytes) + 2 * view_bytes(plan, p.dst, act_bytes);
+  return bytes;
+}
+
+double zero_bytes(const Plan& plan, const ZeroOp& z, int act_bytes) {
+  double bytes = 0;
+  for (const Slice& sl : z.slices)
+    bytes += static_cast<double>(sl.count) * (plan.buffers.at(sl.buf).storage == Storage::F32 ? 4 : act_bytes);
+  return bytes;
+}
+
+}  // namespace
+
 SimSetup machine_cost(const MachineModel& m, const Problem& problem, TransportKind transport, Profile profile,
                       int gpus_per_node) {
   if (gpus_per_node < 1)
@@ -70,6 +97,15 @@ SimSetup machine_cost(const MachineModel& m, const Problem& problem, TransportKi
         return bandwidth_ms(copy, copy_bytes(plan, std::get<CopyOp>(step.op), act));
       case OpKind::Merge:
         return bandwidth_ms(merge, merge_bytes(plan, std::get<MergeOp>(step.op), act));
+      case OpKind::AttentionBackward:
+        // Uncalibrated: the forward kernel's time scaled by the FLOP convention
+        // (docs/SIMULATOR.md, "Backward pass").
+        return kBackwardFlopFactor *
+               table->ms(tile_shape(forward_tile(std::get<AttentionBackwardOp>(step.op)), dtype));
+      case OpKind::Reduce:
+        return bandwidth_ms(copy, reduce_bytes(plan, std::get<ReduceOp>(step.op), act));
+      case OpKind::Zero:
+        return bandwidth_ms(copy, zero_bytes(plan, std::get<ZeroOp>(step.op), act));
       case OpKind::Exchange:
         break;
     }

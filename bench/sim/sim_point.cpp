@@ -55,6 +55,11 @@ PricedPlans priced_plans(const Schedule& sched, const Problem& p, const ComputeC
   out.cost_ms.reserve(static_cast<size_t>(p.P));
   for (int r = 0; r < p.P; ++r) {
     Plan plan = sched.plan(p, r);
+    // The untimed prologue (pass bwd's forward) is not predicted: only what a run times.
+    if (plan.timed_from > 0) {
+      const int first = plan.timed_from;
+      plan = filter_steps(plan, [first](const Step& st) { return st.id >= first; });
+    }
     std::vector<double> c(plan.steps.size(), 0.0);
     for (Step& s : plan.steps) {
       if (s.is_comm()) continue;

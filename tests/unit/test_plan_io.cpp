@@ -84,8 +84,36 @@ void expect_same(const Plan& a, const Plan& b) {
         ASSERT_EQ(p.init, q.init);
         break;
       }
+      case OpKind::AttentionBackward: {
+        const AttentionBackwardOp &p = std::get<AttentionBackwardOp>(x.op), &q = std::get<AttentionBackwardOp>(y.op);
+        ASSERT_TRUE(same_view(p.q, q.q) && same_view(p.k, q.k) && same_view(p.v, q.v) && same_view(p.o, q.o) &&
+                    same_view(p.dout, q.dout) && same_view(p.lse, q.lse) && same_view(p.dq, q.dq) &&
+                    same_view(p.dk, q.dk) && same_view(p.dv, q.dv));
+        ASSERT_EQ(p.causal, q.causal);
+        ASSERT_EQ(p.diag, q.diag);
+        ASSERT_EQ(p.window, q.window);
+        ASSERT_EQ(std::memcmp(&p.scale, &q.scale, sizeof p.scale), 0);
+        ASSERT_TRUE(same_range(p.heads, q.heads) && same_range(p.q_tokens, q.q_tokens) &&
+                    same_range(p.k_tokens, q.k_tokens));
+        break;
+      }
+      case OpKind::Reduce: {
+        const auto &p = std::get<ReduceOp>(x.op).pairs, &q = std::get<ReduceOp>(y.op).pairs;
+        ASSERT_EQ(p.size(), q.size());
+        for (size_t k = 0; k < p.size(); ++k)
+          ASSERT_TRUE(same_view(p[k].src, q[k].src) && same_view(p[k].dst, q[k].dst));
+        break;
+      }
+      case OpKind::Zero: {
+        const auto &p = std::get<ZeroOp>(x.op).slices, &q = std::get<ZeroOp>(y.op).slices;
+        ASSERT_EQ(p.size(), q.size());
+        for (size_t k = 0; k < p.size(); ++k)
+          ASSERT_TRUE(p[k].buf == q[k].buf && p[k].offset == q[k].offset && p[k].count == q[k].count);
+        break;
+      }
     }
   }
+  ASSERT_EQ(a.timed_from, b.timed_from);
 }
 
 TEST(PlanIo, RoundTripIsExactForEverySchedule) {
@@ -130,7 +158,8 @@ TEST(PlanIo, ErrorsNameTheField) {
   json j = good;
   j["steps"][2]["op"]["kind"] = "attentoin";
   EXPECT_EQ(load_error(j),
-            "plan.steps[2].op.kind: \"attentoin\" is not an op kind; allowed: copy, exchange, attention, merge");
+            "plan.steps[2].op.kind: \"attentoin\" is not an op kind; allowed: copy, exchange, attention, merge, "
+            "attention_backward, reduce, zero");
   j = good;
   j["steps"][1]["op"].erase("group");
   EXPECT_EQ(load_error(j), "plan.steps[1].op.group: missing");

@@ -174,6 +174,11 @@ void CudaExecutor::enqueue_op(const Step& s, cudaStream_t stream) {
                 m.init, stream);
       break;
     }
+    case OpKind::AttentionBackward:
+    case OpKind::Reduce:
+    case OpKind::Zero:
+      // CudaRuntime::unsupported_plan refuses these plans (cuda_backward_reason).
+      throw std::logic_error(std::string("cuda runtime: no kernel for ") + to_string(s.kind()) + " steps");
   }
 }
 

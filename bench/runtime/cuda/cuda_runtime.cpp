@@ -16,6 +16,15 @@
 namespace cpb {
 namespace {
 
+// The backward pass's steps have no CUDA kernels yet: such a plan is SKIPPED, not run.
+Reason cuda_backward_reason(const Plan& plan) {
+  for (const Step& s : plan.steps)
+    if (s.kind() == OpKind::AttentionBackward || s.kind() == OpKind::Reduce || s.kind() == OpKind::Zero)
+      return std::string("the CUDA runtime has no kernels for the backward pass yet (step \"") + s.label + "\" is " +
+             to_string(s.kind()) + ")";
+  return std::nullopt;
+}
+
 std::string bytes_text(size_t bytes) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%zu bytes (%.2f GiB)", bytes, static_cast<double>(bytes) / (1 << 30));
@@ -71,6 +80,7 @@ class CudaRuntime final : public Runtime {
 
   Reason unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
     if (Reason basic = unsupported(p, opt)) return basic;
+    if (Reason bwd = cuda_backward_reason(plan)) return bwd;
     const PlanMemory m = plan_memory(p, plan, ctx_.sdpa(), opt.levers.attn_sms);
     if (!m.error.empty()) return m.error;
     return memory_reason(m.total(), "the plan needs " + bytes_text(m.total()) + " (buffers " +
