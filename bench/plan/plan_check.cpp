@@ -100,13 +100,13 @@ class RankChecker {
         err_.add(buffer_name(plan_, static_cast<int>(i)) + " has " + std::to_string(plan_.buffers[i].elems) +
                  " elements");
     const int64_t rows = static_cast<int64_t>(p_.B) * plan_.local_tokens() * p_.D;
-    const std::pair<BufferRole, int64_t> roles[] = {
-        {BufferRole::Q, rows * p_.H},  {BufferRole::K, rows * p_.Hkv},  {BufferRole::V, rows * p_.Hkv},
-        {BufferRole::O, rows * p_.H},  {BufferRole::DO, rows * p_.H},   {BufferRole::DQ, rows * p_.H},
-        {BufferRole::DK, rows * p_.Hkv}, {BufferRole::DV, rows * p_.Hkv}};
+    const std::pair<BufferRole, int64_t> roles[] = {{BufferRole::Q, rows * p_.H},    {BufferRole::K, rows * p_.Hkv},
+                                                    {BufferRole::V, rows * p_.Hkv},  {BufferRole::O, rows * p_.H},
+                                                    {BufferRole::DO, rows * p_.H},   {BufferRole::DQ, rows * p_.H},
+                                                    {BufferRole::DK, rows * p_.Hkv}, {BufferRole::DV, rows * p_.Hkv}};
     for (const auto& role : roles) {
-      const bool gradient = role.first != BufferRole::Q && role.first != BufferRole::K &&
-                            role.first != BufferRole::V && role.first != BufferRole::O;
+      const bool gradient = role.first != BufferRole::Q && role.first != BufferRole::K && role.first != BufferRole::V &&
+                            role.first != BufferRole::O;
       if (gradient && !p_.backward()) {
         if (contract_ && plan_.find_buffer(role.first) >= 0)
           err_.add(std::string("the plan has a buffer of role ") + to_string(role.first) + " but pass " +
@@ -231,9 +231,9 @@ class RankChecker {
   }
 
   void attention_backward(const AttentionBackwardOp& a) {
-    const std::pair<const View*, const char*> views[] = {{&a.q, "q"},       {&a.k, "k"},     {&a.v, "v"},
-                                                         {&a.o, "o"},       {&a.dout, "dout"}, {&a.lse, "lse"},
-                                                         {&a.dq, "dq"},     {&a.dk, "dk"},   {&a.dv, "dv"}};
+    const std::pair<const View*, const char*> views[] = {{&a.q, "q"},   {&a.k, "k"},       {&a.v, "v"},
+                                                         {&a.o, "o"},   {&a.dout, "dout"}, {&a.lse, "lse"},
+                                                         {&a.dq, "dq"}, {&a.dk, "dk"},     {&a.dv, "dv"}};
     bool ok = true;
     for (const auto& v : views) ok = view(*v.first, v.second) && ok;
     if (!ok) return;

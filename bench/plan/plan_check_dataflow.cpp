@@ -361,9 +361,9 @@ class Simulator {
         return false;
       }
       if (mem_[r].w[v.buf][o] != row_keys_total(token)) {
-        fail(r, step_name(s) + ": " + what + " of query token " + std::to_string(token) + " holds the contributions of " +
-                    std::to_string(mem_[r].w[v.buf][o]) + " keys; the backward needs the final statistics over " +
-                    std::to_string(row_keys_total(token)));
+        fail(r, step_name(s) + ": " + what + " of query token " + std::to_string(token) +
+                    " holds the contributions of " + std::to_string(mem_[r].w[v.buf][o]) +
+                    " keys; the backward needs the final statistics over " + std::to_string(row_keys_total(token)));
         return false;
       }
     }
@@ -393,7 +393,9 @@ class Simulator {
       };
     };
     auto kv_row = [&](int64_t kind) {
-      return [&, kind](int64_t b, int64_t j, int64_t h) { return codec_.encode(kind, b, a.k_tokens.begin + j, kv_head(h), 0); };
+      return [&, kind](int64_t b, int64_t j, int64_t h) {
+        return codec_.encode(kind, b, a.k_tokens.begin + j, kv_head(h), 0);
+      };
     };
     if (!expect_rows(r, s, "q", a.q, q_row(kQ)) || !expect_rows(r, s, "k", a.k, kv_row(kK)) ||
         !expect_rows(r, s, "v", a.v, kv_row(kV)) || !expect_rows(r, s, "dout", a.dout, q_row(kDO)))
@@ -534,10 +536,9 @@ class Simulator {
                   if (got != want)
                     return fail(static_cast<int>(r),
                                 idx + " holds " + codec_.describe(got) + " at the end, not " + codec_.describe(want));
-                  return fail(static_cast<int>(r), idx + " holds the contributions of " +
-                                                       std::to_string(mem_[r].w[buf][o]) +
-                                                       " (query, key) pairs at the end; the mask gives it " +
-                                                       std::to_string(w));
+                  return fail(static_cast<int>(r),
+                              idx + " holds the contributions of " + std::to_string(mem_[r].w[buf][o]) +
+                                  " (query, key) pairs at the end; the mask gives it " + std::to_string(w));
                 }
           }
       }

@@ -71,9 +71,9 @@ void tile_json(const Op& a, json& j) {
 }
 
 json backward_json(const AttentionBackwardOp& a) {
-  json j = {{"q", view_json(a.q)},       {"k", view_json(a.k)},   {"v", view_json(a.v)},
-            {"o", view_json(a.o)},       {"dout", view_json(a.dout)}, {"lse", view_json(a.lse)},
-            {"dq", view_json(a.dq)},     {"dk", view_json(a.dk)}, {"dv", view_json(a.dv)}};
+  json j = {{"q", view_json(a.q)},   {"k", view_json(a.k)},       {"v", view_json(a.v)},
+            {"o", view_json(a.o)},   {"dout", view_json(a.dout)}, {"lse", view_json(a.lse)},
+            {"dq", view_json(a.dq)}, {"dk", view_json(a.dk)},     {"dv", view_json(a.dv)}};
   tile_json(a, j);
   return j;
 }

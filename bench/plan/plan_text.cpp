@@ -130,11 +130,10 @@ class Dumper {
       }
       case OpKind::AttentionBackward: {
         const AttentionBackwardOp& a = std::get<AttentionBackwardOp>(s.op);
-        return "attention_backward " + to_string(a.mask()) + " q " + view(a.q) + " k " + view(a.k) + " v " +
-               view(a.v) + " o " + view(a.o) + " do " + view(a.dout) + " lse " + view(a.lse) + " -> += dq " +
-               view(a.dq) + " dk " + view(a.dk) + " dv " + view(a.dv) + " heads " + range_str(a.heads) +
-               " q_tokens " + range_str(a.q_tokens) + " k_tokens " + range_str(a.k_tokens) + " " +
-               flops_str(attention_flops(a));
+        return "attention_backward " + to_string(a.mask()) + " q " + view(a.q) + " k " + view(a.k) + " v " + view(a.v) +
+               " o " + view(a.o) + " do " + view(a.dout) + " lse " + view(a.lse) + " -> += dq " + view(a.dq) + " dk " +
+               view(a.dk) + " dv " + view(a.dv) + " heads " + range_str(a.heads) + " q_tokens " +
+               range_str(a.q_tokens) + " k_tokens " + range_str(a.k_tokens) + " " + flops_str(attention_flops(a));
       }
       case OpKind::Reduce: {
         std::string out = "reduce";

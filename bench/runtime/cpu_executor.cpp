@@ -9,11 +9,11 @@
 #include <string>
 #include <utility>
 
+#include "base/check.hpp"
 #include "bench/plan/plan_check.hpp"
 #include "bench/runtime/cpu_exchange.hpp"
 #include "bench/runtime/row_tokens.hpp"
 #include "bench/runtime/verify_reference.hpp"
-#include "base/check.hpp"
 #include "comm/mpi_session.hpp"
 #include "comm/watchdog.hpp"
 #include "kernels/cpu/attention.hpp"
@@ -71,10 +71,8 @@ CpuExecutor::CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_
     buffers_.emplace_back(static_cast<size_t>(b.elems), std::numeric_limits<float>::quiet_NaN());
   const std::vector<int64_t> tokens = row_tokens(plan_.tokens);
   const int64_t rows = static_cast<int64_t>(tokens.size());
-  const std::pair<BufferRole, Tensor> inputs[] = {{BufferRole::Q, Tensor::Q},
-                                                   {BufferRole::K, Tensor::K},
-                                                   {BufferRole::V, Tensor::V},
-                                                   {BufferRole::DO, Tensor::DO}};
+  const std::pair<BufferRole, Tensor> inputs[] = {
+      {BufferRole::Q, Tensor::Q}, {BufferRole::K, Tensor::K}, {BufferRole::V, Tensor::V}, {BufferRole::DO, Tensor::DO}};
   for (const auto& in : inputs) {
     const int b = plan_.find_buffer(in.first);
     if (b < 0) continue;

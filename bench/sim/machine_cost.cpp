@@ -100,8 +100,7 @@ SimSetup machine_cost(const MachineModel& m, const Problem& problem, TransportKi
       case OpKind::AttentionBackward:
         // Uncalibrated: the forward kernel's time scaled by the FLOP convention
         // (docs/SIMULATOR.md, "Backward pass").
-        return kBackwardFlopFactor *
-               table->ms(tile_shape(forward_tile(std::get<AttentionBackwardOp>(step.op)), dtype));
+        return kBackwardFlopFactor * table->ms(tile_shape(forward_tile(std::get<AttentionBackwardOp>(step.op)), dtype));
       case OpKind::Reduce:
         return bandwidth_ms(copy, reduce_bytes(plan, std::get<ReduceOp>(step.op), act));
       case OpKind::Zero:
