@@ -104,8 +104,8 @@ std::vector<TiledBuilder::Call> TiledBuilder::rank_calls() const {
 
 DenseTensor TiledBuilder::tensor(const char* name, Storage s, int64_t rows, int64_t heads) {
   if (rows == 0) return DenseTensor{};
-  return DenseTensor{plan_.add_buffer(name, s, BufferRole::Scratch, p_.B * rows * heads * p_.D), 0, p_.B, rows,
-                     heads, p_.D};
+  return DenseTensor{
+      plan_.add_buffer(name, s, BufferRole::Scratch, p_.B * rows * heads * p_.D), 0, p_.B, rows, heads, p_.D};
 }
 
 int TiledBuilder::lse_buffer(const char* name, int64_t chunks) {

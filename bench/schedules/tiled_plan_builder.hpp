@@ -141,8 +141,8 @@ class TiledBuilder {
   const int first_;  // the rank's first block
   const BlockList q_in_, kv_in_;
   const std::vector<HeadPiece> pieces_;
-  const int64_t hq_, hkv_;          // heads of q and of k, v
-  std::vector<Incoming> incoming_;  // partials this rank receives, by its block, then sender (world indices)
+  const int64_t hq_, hkv_;                 // heads of q and of k, v
+  std::vector<Incoming> incoming_;         // partials this rank receives, by its block, then sender (world indices)
   const std::vector<MaskRegion> regions_;  // what a fused call's keys are cut from
   std::vector<Call> calls_;
   bool in_takes_part_ = false, out_takes_part_ = false;
