@@ -35,13 +35,40 @@ HeadGroup ulysses_group(const Problem& p, int rank) {
 // The query heads of slice j (the heads members j of the Ulysses groups attend to).
 Range slice_heads(const Problem& p, int j) { return even_split(p.H, p.tile_u)[static_cast<size_t>(j)]; }
 
-// u = 1: the tiling world is every rank, holding its own Q, K, V, O.
+// The forward and, for a backward pass, the backward after it; pass bwd makes the forward
+// the untimed prologue (Plan::timed_from). Returns the steps after which the outputs (O,
+// or dQ, dK, dV) are complete.
+std::vector<int> build_passes(const Problem& p, Plan& plan, TiledBuilder&& builder) {
+  const std::vector<int> forward = builder.build();
+  if (!p.backward()) return forward;
+  if (p.pass == Pass::Bwd) plan.timed_from = static_cast<int>(plan.steps.size());
+  return builder.build_backward(forward);
+}
+
+// A backward pass's DO, DQ, DK and DV buffers, shaped as Q, Q, K and K, as w's tensors.
+void add_gradient_roles(Plan& plan, const RoleTensors& roles, TiledWorld& w) {
+  auto like = [&](const char* name, BufferRole role, const DenseTensor& t) {
+    DenseTensor g = t;
+    g.buf = plan.add_buffer(name, Storage::Act, role, t.elems());
+    return g;
+  };
+  w.dout = like("do", BufferRole::DO, roles.q);
+  w.dq = like("dq", BufferRole::DQ, roles.q);
+  w.dk = like("dk", BufferRole::DK, roles.k);
+  w.dv = like("dv", BufferRole::DV, roles.v);
+}
+
+// u = 1: the tiling world is every rank, holding its own Q, K, V, O (and dO, dQ, dK, dV).
 Plan plan_without_heads_exchange(const Problem& p, int rank) {
   const TiledLayout& l = tiled_layout(p);
   const ExchangeMembers m = tiled_detail::exchange_members(l);
   const std::vector<int> all = rank_list(0, p.P, 1);
   std::vector<std::vector<int>> groups{all};
-  TiledWorld w{all, rank, Range{0, p.H}, Range{0, p.Hkv}, {}, {}, {}, {}, -1, -1, {}};
+  TiledWorld w;
+  w.members = all;
+  w.me = rank;
+  w.q_heads = Range{0, p.H};
+  w.kv_heads = Range{0, p.Hkv};
   for (const std::vector<char>* flags : {&m.in, &m.out}) {
     std::vector<int> members = flagged(*flags, all);
     if (members.empty()) continue;
@@ -51,7 +78,8 @@ Plan plan_without_heads_exchange(const Problem& p, int rank) {
   RoleTensors roles;
   Plan plan = start_plan(p, rank, "tiled", {contiguous_tokens(p, rank)}, std::move(groups), &roles);
   w.q = roles.q, w.k = roles.k, w.v = roles.v, w.o = roles.o;
-  TiledBuilder(p, plan, l, std::move(w)).build();
+  if (p.backward()) add_gradient_roles(plan, roles, w);
+  build_passes(p, plan, TiledBuilder(p, plan, l, std::move(w)));
   return plan;
 }
 
@@ -91,6 +119,49 @@ Plan plan_with_heads_exchange(const Problem& p, int rank) {
   return plan;
 }
 
+// Calls f(block, d, out) for every block of the world and every other world rank d that
+// computes a tile of it, where `me` is the block's owner (out: true, its inputs go out to
+// d and d's partials come back) or d (out: false).
+template <class F>
+void each_remote_block(const TiledLayout& l, int me, F&& f) {
+  for (int b = 0; b < l.blocks(); ++b) {
+    const int owner = l.owner(b);
+    for (int d = 0; d < l.ranks; ++d)
+      if (d != owner && (d == me || owner == me) && (l.needs_q(d, b) || l.needs_kv(d, b))) f(b, d, owner == me);
+  }
+}
+
+// Bytes of the forward's exchanges in `me`'s tiling world (problem s): a block's Q, K and V
+// to each rank computing a tile of it, its partial outputs and LSEs back per segment.
+void add_forward_bytes(const Problem& s, const TiledLayout& l, int me, Model& m) {
+  const double act = dtype_bytes(s.dtype), c = static_cast<double>(l.c), B = s.B;
+  const double q_bytes = B * c * s.H * s.D * act, kv_bytes = 2 * B * c * s.Hkv * s.D * act;
+  each_remote_block(l, me, [&](int b, int d, bool out) {
+    const double moved = (l.needs_q(d, b) ? q_bytes : 0.0) + (l.needs_kv(d, b) ? kv_bytes : 0.0);
+    double partials = 0;
+    for (const Range& seg : l.segments(d, b)) partials += B * seg.size * s.H * (s.D * act + 4.0);
+    (out ? m.send_bytes : m.recv_bytes) += moved;
+    (out ? m.recv_bytes : m.send_bytes) += partials;
+  });
+}
+
+// Bytes of the backward's exchanges: a query block's Q, dO, O (Act) and LSE (F32) and a key
+// block's K and V to each rank computing a tile of it; its dQ partials (Act) back per
+// segment, its dK and dV partials (Act) per key segment (KeySegments).
+void add_backward_bytes(const Problem& s, const TiledLayout& l, int me, Model& m) {
+  const double act = dtype_bytes(s.dtype), c = static_cast<double>(l.c), B = s.B;
+  const double q_row = B * s.H * s.D * act, kv_row = B * s.Hkv * s.D * act, lse_row = B * s.H * 4.0;  // per token
+  const tiled_detail::KeySegments kseg(l);
+  each_remote_block(l, me, [&](int b, int d, bool out) {
+    const double moved = (l.needs_q(d, b) ? c * (3 * q_row + lse_row) : 0.0) + (l.needs_kv(d, b) ? 2 * c * kv_row : 0.0);
+    double partials = 0;
+    for (const Range& seg : l.segments(d, b)) partials += seg.size * q_row;
+    for (const Range& seg : kseg.of(d, b)) partials += 2 * seg.size * kv_row;
+    (out ? m.send_bytes : m.recv_bytes) += moved;
+    (out ? m.recv_bytes : m.send_bytes) += partials;
+  });
+}
+
 }  // namespace
 
 Problem tiled_slice_problem(const Problem& p, int slice) {
@@ -124,6 +195,9 @@ Reason tiled_error(const Problem& p) {
            " must divide one another: a Ulysses group lies inside a node or spans whole nodes (tiled)";
   if (u > 1)
     if (Reason e = divisibility_error(p, p.P, "P", "tiled")) return e;
+  if (u > 1 && p.backward())
+    return std::string("pass ") + to_string(p.pass) + ": tiled has no backward plan with " + knob +
+           " yet (the head exchange carries no dO or gradients)";
   return tiled_layout_error(tiled_slice_problem(p, 0));
 }
 
@@ -132,29 +206,20 @@ Plan tiled_plan(const Problem& p, int rank) {
 }
 
 Model tiled_model(const Problem& p, int rank) {
-  const int u = p.tile_u;
+  const int u = p.tile_u, me = rank / u;
   const Problem s = tiled_slice_problem(p, rank % u);
   const TiledLayout& l = tiled_layout(s);
-  const double act = dtype_bytes(s.dtype), c = static_cast<double>(l.c), B = s.B;
-  const double q_bytes = B * c * s.H * s.D * act, kv_bytes = 2 * B * c * s.Hkv * s.D * act;
-  auto partial_bytes = [&](Range seg) { return B * seg.size * s.H * (s.D * act + 4.0); };
-  const int me = rank / u;
+  const bool forward = p.pass != Pass::Bwd;  // timed; pass bwd's forward is the untimed prologue
   Model m;
   if (u > 1) m = head_exchange_model(p, ulysses_group(p, rank));
-  for (int b = 0; b < l.blocks(); ++b) {
-    const int owner = l.owner(b);
-    for (int d = 0; d < l.ranks; ++d) {
-      if (d == owner || (d != me && owner != me)) continue;
-      const double moved = (l.needs_q(d, b) ? q_bytes : 0.0) + (l.needs_kv(d, b) ? kv_bytes : 0.0);
-      double partials = 0;
-      for (const Range& seg : l.segments(d, b)) partials += partial_bytes(seg);
-      // Inputs go from the owner to d, partials from d back to the owner.
-      (owner == me ? m.send_bytes : m.recv_bytes) += moved;
-      (owner == me ? m.recv_bytes : m.send_bytes) += partials;
-    }
+  if (forward) add_forward_bytes(s, l, me, m);
+  if (p.backward()) add_backward_bytes(s, l, me, m);
+  for (const TiledTile& t : l.tiles) {
+    if (t.rank != me) continue;
+    const double f = 4.0 * s.B * s.D * s.H * t.pairs;
+    if (forward) m.flops += f;
+    if (p.backward()) m.flops += kBackwardFlopFactor * f;
   }
-  for (const TiledTile& t : l.tiles)
-    if (t.rank == me) m.flops += 4.0 * s.B * s.D * s.H * t.pairs;
   return m;
 }
 

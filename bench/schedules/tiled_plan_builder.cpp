@@ -32,6 +32,7 @@ TiledBuilder::TiledBuilder(const Problem& p, Plan& plan, const TiledLayout& l, T
       pieces_(gqa_pieces(w_.q_heads, p.group_size())),
       hq_(w_.q_heads.size),
       hkv_(w_.kv_heads.size),
+      kseg_(l),
       regions_(mask_regions(p)) {
   calls_ = rank_calls();
   const ExchangeMembers m = exchange_members(l);
@@ -42,12 +43,15 @@ TiledBuilder::TiledBuilder(const Problem& p, Plan& plan, const TiledLayout& l, T
   for (int k = 0; k < l.per_rank; ++k)
     for (int q = 0; q < l.ranks; ++q)
       if (q != r_ && !l.segments(q, first_ + k).empty()) incoming_.push_back({q, first_ + k});
+  for (int k = 0; k < l.per_rank; ++k)
+    for (int q = 0; q < l.ranks; ++q)
+      if (q != r_ && l.needs_kv(q, first_ + k)) incoming_kv_.push_back({q, first_ + k});
 }
 
 std::vector<int> TiledBuilder::build() {
   add_buffers();
   const int in = in_takes_part_ ? add_exchange(
-                                      "in", w_.in_group, [&](ExchangeOp& ex) { input_transfers(ex); }, w_.ready)
+                                      "in", w_.in_group, [&](ExchangeOp& ex) { input_transfers(ex, false); }, w_.ready)
                                 : -1;
   for (const bool local : {true, false}) add_tiles(local, in);
   const std::vector<int> partials = part_->finish(plan_);
@@ -121,7 +125,9 @@ void TiledBuilder::add_buffers() {
   lse_recv_ = lse_buffer("lse_in", n_in);
   part_o_ = tensor("o_partial", Storage::Act, q_in_.size() * c_, hq_);
   part_lse_ = lse_buffer("lse_partial", q_in_.size());
-  own_ = std::make_unique<TileOutputs>(p_, w_.o, l_.per_rank, c_, w_.q_heads, pieces_);
+  // A backward pass keeps the final LSE of every row beside O (TileOutputs with out_lse).
+  if (p_.backward()) lse_ = lse_buffer("lse", l_.per_rank);
+  own_ = std::make_unique<TileOutputs>(p_, w_.o, l_.per_rank, c_, w_.q_heads, pieces_, lse_);
   part_ = std::make_unique<TileOutputs>(p_, part_o_, q_in_.size(), c_, w_.q_heads, pieces_, part_lse_);
   for (const Call& c : calls_) outputs_of(c.q_block).declare(slot_of(c.q_block), rows_in_block(c.piece));
   for (const Incoming& in : incoming_)
@@ -135,13 +141,19 @@ void TiledBuilder::rows(std::vector<Transfer>& out, int peer, const DenseTensor&
   for (int64_t b = 0; b < p_.B; ++b) out.push_back(Transfer{peer, t.rows(b, Range{first_row, n})});
 }
 
-void TiledBuilder::input_transfers(ExchangeOp& ex) const {
+void TiledBuilder::input_transfers(ExchangeOp& ex, bool backward) const {
+  std::vector<const DenseTensor*> q_own{&w_.q}, q_recv{&q_recv_};  // what moves per query block
+  if (backward) q_own = {&w_.q, &w_.dout, &w_.o}, q_recv = {&q_recv_, &do_recv_, &o_final_recv_};
+  const Range block{0, c_};
   for (int b = 0; b < l_.blocks(); ++b) {
     if (mine(b)) {
       const int64_t at = (b - first_) * c_;
       for (int d = 0; d < l_.ranks; ++d) {
         if (d == r_) continue;
-        if (l_.needs_q(d, b)) rows(ex.sends, peer(d), w_.q, at, c_);
+        if (l_.needs_q(d, b)) {
+          for (const DenseTensor* t : q_own) rows(ex.sends, peer(d), *t, at, c_);
+          if (backward) ex.sends.push_back(Transfer{peer(d), lse_slice(lse_, b - first_, block)});
+        }
         if (l_.needs_kv(d, b)) {
           rows(ex.sends, peer(d), w_.k, at, c_);
           rows(ex.sends, peer(d), w_.v, at, c_);
@@ -150,8 +162,10 @@ void TiledBuilder::input_transfers(ExchangeOp& ex) const {
       continue;
     }
     const int from = peer(l_.owner(b));
-    if (q_in_.slot[static_cast<size_t>(b)] >= 0)
-      rows(ex.recvs, from, q_recv_, q_in_.slot[static_cast<size_t>(b)] * c_, c_);
+    if (const int slot = q_in_.slot[static_cast<size_t>(b)]; slot >= 0) {
+      for (const DenseTensor* t : q_recv) rows(ex.recvs, from, *t, slot * c_, c_);
+      if (backward) ex.recvs.push_back(Transfer{from, lse_slice(lse_final_recv_, slot, block)});
+    }
     if (kv_in_.slot[static_cast<size_t>(b)] >= 0) {
       rows(ex.recvs, from, k_recv_, kv_in_.slot[static_cast<size_t>(b)] * c_, c_);
       rows(ex.recvs, from, v_recv_, kv_in_.slot[static_cast<size_t>(b)] * c_, c_);
@@ -159,11 +173,11 @@ void TiledBuilder::input_transfers(ExchangeOp& ex) const {
   }
 }
 
-View TiledBuilder::q_view(Range tokens, Range heads) const {
+View TiledBuilder::q_rows_view(const DenseTensor& own, const DenseTensor& recv, Range tokens, Range heads) const {
   const int b = static_cast<int>(tokens.begin / c_);
   const int64_t off = tokens.begin % c_;
-  if (mine(b)) return w_.q.view(Range{(b - first_) * c_ + off, tokens.size}, heads);
-  return q_recv_.view(Range{q_in_.slot[static_cast<size_t>(b)] * c_ + off, tokens.size}, heads);
+  if (mine(b)) return own.view(Range{(b - first_) * c_ + off, tokens.size}, heads);
+  return recv.view(Range{q_in_.slot[static_cast<size_t>(b)] * c_ + off, tokens.size}, heads);
 }
 
 View TiledBuilder::kv_view(const DenseTensor& own, const DenseTensor& recv, Range tokens, Range heads) const {

@@ -1,6 +1,6 @@
 // The steps of the tiled schedule (tiled.cpp, tiled_plan.hpp) inside one tiling world, as
-// one of its ranks builds them: the forward (tiled_plan_builder.cpp). Internal to the
-// tiled schedule's files.
+// one of its ranks builds them: the forward (tiled_plan_builder.cpp) and the backward
+// (tiled_plan_backward.cpp). Internal to the tiled schedule's files.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +41,7 @@ struct TiledWorld {
   int me = 0;                         // this rank's world index
   Range q_heads, kv_heads;            // global heads of q, k, v, o
   DenseTensor q, k, v, o;             // [B, the world rank's blocks, heads, D]
+  DenseTensor dout, dq, dk, dv;       // backward: dO (like q) and where the gradients end (like q, k, v)
   int in_group = -1, out_group = -1;  // Plan::groups of the two exchanges (-1: none)
   std::vector<int> ready;             // steps the inputs are complete after
 };
@@ -51,12 +52,31 @@ struct ExchangeMembers {
 };
 ExchangeMembers exchange_members(const TiledLayout& l);
 
+// The key rows (block-local, ascending, disjoint, touching ones joined) of the tile pieces
+// each rank computes of each key block: the rows of the dK and dV partials it returns to
+// the block's owner in the backward; empty where it computes none.
+class KeySegments {
+ public:
+  explicit KeySegments(const TiledLayout& l);
+  const std::vector<Range>& of(int rank, int k_block) const {
+    return segs_[static_cast<size_t>(rank) * static_cast<size_t>(blocks_) + static_cast<size_t>(k_block)];
+  }
+
+ private:
+  int blocks_;
+  std::vector<std::vector<Range>> segs_;  // [rank * blocks + block]
+};
+
 class TiledBuilder {
  public:
   TiledBuilder(const Problem& p, Plan& plan, const TiledLayout& l, TiledWorld w);
 
-  // Adds the forward's steps; returns the steps after which O is complete.
+  // Adds the forward's steps; returns the steps after which O is complete (and, for a
+  // backward pass, the LSE statistics of the rank's rows, which the backward reads).
   std::vector<int> build();
+  // Adds the backward's steps after the forward's (`forward`: what build() returned);
+  // returns the steps after which dQ, dK and dV are complete.
+  std::vector<int> build_backward(const std::vector<int>& forward);
 
  private:
   struct Incoming {
@@ -114,10 +134,14 @@ class TiledBuilder {
 
   // Rows [block rows] of a tensor holding whole blocks, one transfer per batch.
   void rows(std::vector<Transfer>& out, int peer, const DenseTensor& t, int64_t first_row, int64_t n) const;
-  void input_transfers(ExchangeOp& ex) const;
+  // The input exchange: per block, Q (backward: Q, dO, O and LSE) and K, V to every rank
+  // computing a tile of it.
+  void input_transfers(ExchangeOp& ex, bool backward) const;
 
-  // The view of global tokens `tokens` (inside one block) of Q, or K / V.
-  View q_view(Range tokens, Range heads) const;
+  // The view of global tokens `tokens` (inside one block) of Q, or of a tensor laid out as
+  // Q is (`own`) and as the received Q blocks are (`recv`); likewise for K / V.
+  View q_view(Range tokens, Range heads) const { return q_rows_view(w_.q, q_recv_, tokens, heads); }
+  View q_rows_view(const DenseTensor& own, const DenseTensor& recv, Range tokens, Range heads) const;
   View kv_view(const DenseTensor& own, const DenseTensor& recv, Range tokens, Range heads) const;
 
   // The calls whose blocks the rank holds (local) or the others, after the input exchange.
@@ -132,6 +156,17 @@ class TiledBuilder {
   Slice lse_slice(int buf, int slot, Range seg) const;
   void merge_incoming(int out);
 
+  // The backward (tiled_plan_backward.cpp): its buffers; the zeroing of the fp32 gradient
+  // accumulators; the call's gradients, one step per GQA piece; the partials' copy into the
+  // Act buffers the output exchange sends; that exchange's transfers; the reduction of the
+  // received partials into the rank's accumulators, one step per sender.
+  void add_backward_buffers();
+  void add_zero();
+  void add_backward_call(const Call& c, const std::vector<int>& deps);
+  int add_gradient_pack();
+  void gradient_transfers(ExchangeOp& ex) const;
+  void reduce_incoming(int out);
+
   const Problem& p_;
   Plan& plan_;
   const TiledLayout& l_;
@@ -143,12 +178,22 @@ class TiledBuilder {
   const std::vector<HeadPiece> pieces_;
   const int64_t hq_, hkv_;                 // heads of q and of k, v
   std::vector<Incoming> incoming_;         // partials this rank receives, by its block, then sender (world indices)
+  std::vector<Incoming> incoming_kv_;      // backward: dK, dV partials it receives, by its key block, then sender
+  const KeySegments kseg_;
   const std::vector<MaskRegion> regions_;  // what a fused call's keys are cut from
   std::vector<Call> calls_;
   bool in_takes_part_ = false, out_takes_part_ = false;
   DenseTensor q_recv_, k_recv_, v_recv_, o_recv_, part_o_;
   int lse_recv_ = -1, part_lse_ = -1;
   std::unique_ptr<TileOutputs> own_, part_;
+  int lse_ = -1;  // backward: the final LSE of the rank's rows (TileOutputs::lse_view's layout), F32
+  // Backward: the rank's gradient accumulators (F32); the dO, final O and LSE of the received
+  // Q blocks (by q_in slot); the partial gradients of other ranks' rows and keys (F32, by
+  // q_in / kv_in slot) and their Act copies sent; the partials received (by incoming_ /
+  // incoming_kv_ index, c rows each).
+  DenseTensor dq_acc_, dk_acc_, dv_acc_, do_recv_, o_final_recv_, dq_part_, dk_part_, dv_part_;
+  DenseTensor dq_send_, dk_send_, dv_send_, dq_recv_, dk_recv_, dv_recv_;
+  int lse_final_recv_ = -1;
 };
 
 }  // namespace tiled_detail
