@@ -153,7 +153,8 @@ void add_backward_bytes(const Problem& s, const TiledLayout& l, int me, Model& m
   const double q_row = B * s.H * s.D * act, kv_row = B * s.Hkv * s.D * act, lse_row = B * s.H * 4.0;  // per token
   const tiled_detail::KeySegments kseg(l);
   each_remote_block(l, me, [&](int b, int d, bool out) {
-    const double moved = (l.needs_q(d, b) ? c * (3 * q_row + lse_row) : 0.0) + (l.needs_kv(d, b) ? 2 * c * kv_row : 0.0);
+    const double moved =
+        (l.needs_q(d, b) ? c * (3 * q_row + lse_row) : 0.0) + (l.needs_kv(d, b) ? 2 * c * kv_row : 0.0);
     double partials = 0;
     for (const Range& seg : l.segments(d, b)) partials += seg.size * q_row;
     for (const Range& seg : kseg.of(d, b)) partials += 2 * seg.size * kv_row;

@@ -1,11 +1,10 @@
 // The backward steps of the tiled schedule in one tiling world (tiled_plan_builder.hpp).
-#include "bench/schedules/tiled_plan_builder.hpp"
-
 #include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench/schedules/tiled_plan_builder.hpp"
 
 namespace cpb {
 namespace tiled_detail {
@@ -31,10 +30,10 @@ std::vector<int> TiledBuilder::build_backward(const std::vector<int>& forward) {
   add_backward_buffers();
   add_zero();
   // Sends O and the LSE statistics: after the forward completed them.
-  const int in = in_takes_part_ ? add_exchange(
-                                      "bwd_in", w_.in_group, [&](ExchangeOp& ex) { input_transfers(ex, true); },
-                                      forward)
-                                : -1;
+  const int in = in_takes_part_
+                     ? add_exchange(
+                           "bwd_in", w_.in_group, [&](ExchangeOp& ex) { input_transfers(ex, true); }, forward)
+                     : -1;
   // The local calls follow the forward's steps on the compute lane (list order), so they
   // read its final O and LSE; the others wait for the input exchange.
   for (const bool local : {true, false})

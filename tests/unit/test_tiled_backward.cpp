@@ -140,7 +140,8 @@ TEST(TiledBackward, UlyssesDegreeHasNoBackwardYet) {
   p.pass = Pass::Bwd;
   const Reason why = find_schedule("tiled")->unsupported(p);
   ASSERT_TRUE(why);
-  EXPECT_EQ(*why, "pass bwd: tiled has no backward plan with tile_u=2 yet (the head exchange carries no dO or gradients)");
+  EXPECT_EQ(*why,
+            "pass bwd: tiled has no backward plan with tile_u=2 yet (the head exchange carries no dO or gradients)");
 }
 
 // Plans of a backward pass with one step of `kind` dropped from rank `rank`'s plan.
