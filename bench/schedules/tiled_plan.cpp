@@ -45,19 +45,6 @@ std::vector<int> build_passes(const Problem& p, Plan& plan, TiledBuilder&& build
   return builder.build_backward(forward);
 }
 
-// A backward pass's DO, DQ, DK and DV buffers, shaped as Q, Q, K and K, as w's tensors.
-void add_gradient_roles(Plan& plan, const RoleTensors& roles, TiledWorld& w) {
-  auto like = [&](const char* name, BufferRole role, const DenseTensor& t) {
-    DenseTensor g = t;
-    g.buf = plan.add_buffer(name, Storage::Act, role, t.elems());
-    return g;
-  };
-  w.dout = like("do", BufferRole::DO, roles.q);
-  w.dq = like("dq", BufferRole::DQ, roles.q);
-  w.dk = like("dk", BufferRole::DK, roles.k);
-  w.dv = like("dv", BufferRole::DV, roles.v);
-}
-
 // u = 1: the tiling world is every rank, holding its own Q, K, V, O (and dO, dQ, dK, dV).
 Plan plan_without_heads_exchange(const Problem& p, int rank) {
   const TiledLayout& l = tiled_layout(p);
@@ -78,7 +65,7 @@ Plan plan_without_heads_exchange(const Problem& p, int rank) {
   RoleTensors roles;
   Plan plan = start_plan(p, rank, "tiled", {contiguous_tokens(p, rank)}, std::move(groups), &roles);
   w.q = roles.q, w.k = roles.k, w.v = roles.v, w.o = roles.o;
-  if (p.backward()) add_gradient_roles(plan, roles, w);
+  w.dout = roles.dout, w.dq = roles.dq, w.dk = roles.dk, w.dv = roles.dv;
   build_passes(p, plan, TiledBuilder(p, plan, l, std::move(w)));
   return plan;
 }
