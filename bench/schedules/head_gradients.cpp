@@ -146,9 +146,13 @@ int HeadGradients::add_tiles(int lane, const HeadExchange& hx, int c, const std:
       plan_.add_step(lane, label("attn_bwd", c) + tag, std::move(b), std::move(tile_deps));
     }
   }
+  return add_cast(lane, c, {});
+}
+
+int HeadGradients::add_cast(int lane, int c, std::vector<int> deps) {
   CopyOp cast;
   for (int t = 0; t < kGrads; ++t) cast.pairs.push_back(CopyOp::Pair{acc_[c][t].all(), cast_[c][t].all()});
-  return plan_.add_step(lane, label("cast_grads", c), std::move(cast), {});
+  return plan_.add_step(lane, label("cast_grads", c), std::move(cast), std::move(deps));
 }
 
 void HeadGradients::add_output(int comm_lane, int c, int cast, int zero_outputs) {

@@ -48,6 +48,15 @@ class HeadGradients {
   // The gradients' AllToAll back to the token owners and their sum into DQ, DK, DV.
   void add_output(int comm_lane, int c, int cast, int zero_outputs);
 
+  // For a caller that runs chunk c's backward tiles itself instead of add_tiles (the tiled
+  // schedule's tiling world, tile_u > 1): dO of this member's heads over the group's tokens
+  // (complete after add_input); the fp32 accumulators its tiles add into, which that caller
+  // zeroes first (t: 0 dq, 1 dk, 2 dv; [B, u s_local, heads, D]); and the cast of the
+  // accumulators into what add_output sends, after `deps`, whose step it returns.
+  const DenseTensor& dout(int c) const { return do_heads_[c]; }
+  const DenseTensor& grad_acc(int c, int t) const { return acc_[c][t]; }
+  int add_cast(int lane, int c, std::vector<int> deps);
+
  private:
   Range member_tokens(int i) const { return Range{i * g_.s_local, g_.s_local}; }
   Range q_heads(int i, int c) const { return g_.q_heads[i][c]; }

@@ -24,8 +24,8 @@
 // problem of P / u ranks and the slice's heads), and the reverse all-to-all returns O
 // (tiled_plan.hpp). The all-to-alls do not overlap; inside each slice's world the tiling
 // overlaps as above.
-// Backward (pass bwd and fwd_bwd; tile_u = 1 only so far): the same tiles on the same
-// ranks (the forward's assignment and fused calls). The forward keeps each row's final LSE
+// Backward (pass bwd and fwd_bwd): the same tiles on the same ranks (the forward's
+// assignment and fused calls). The forward keeps each row's final LSE
 // at its owner beside O. One grouped exchange "bwd_in" sends, per block in block order, a
 // query block's Q, dO, final O (Act) and LSE (F32), and a key block's K and V, to every
 // rank computing a tile of them: the backward starts again from the owners' shards and
@@ -48,6 +48,10 @@
 // sends B c H (3 D a + 4) (Q, dO, O, LSE) + 2 B c Hkv D a (K, V) and receives
 // sum over s of B |s| H D a (dQ) + sum over d's key segments t of b of 2 B |t| Hkv D a (dK,
 // dV); it receives and sends the same for the blocks it computes tiles of. fwd_bwd: both.
+// With tile_u > 1 the backward composes Ulysses's (head_gradients.hpp: dO to head sharding
+// before, dQ, dK, dV back and summed at the token owners after; the forward's head-sharded
+// Q, K, V kept, as ulysses keeps them) with each slice world's backward above, which adds
+// into the head exchange's accumulators; bytes: head_gradients_model's plus the world's.
 // The backward kernel recomputes delta = rowsum(dO O) from O: shipping delta (B c H fp32)
 // instead of O would save B c H D a per query block sent, but needs delta in the IR.
 #include "bench/schedule.hpp"

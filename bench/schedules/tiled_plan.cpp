@@ -1,6 +1,7 @@
 #include "bench/schedules/tiled_plan.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -8,6 +9,7 @@
 
 #include "base/fnv1a.hpp"
 #include "bench/schedules/head_exchange.hpp"
+#include "bench/schedules/head_gradients.hpp"
 #include "bench/schedules/layout.hpp"
 #include "bench/schedules/tiled_plan_builder.hpp"
 
@@ -42,7 +44,7 @@ std::vector<int> build_passes(const Problem& p, Plan& plan, TiledBuilder&& build
   const std::vector<int> forward = builder.build();
   if (!p.backward()) return forward;
   if (p.pass == Pass::Bwd) plan.timed_from = static_cast<int>(plan.steps.size());
-  return builder.build_backward(forward);
+  return builder.build_backward(forward, {});
 }
 
 // u = 1: the tiling world is every rank, holding its own Q, K, V, O (and dO, dQ, dK, dV).
@@ -70,13 +72,12 @@ Plan plan_without_heads_exchange(const Problem& p, int rank) {
   return plan;
 }
 
-// u > 1: the head exchange inside each Ulysses group, a tiling world per slice of heads
-// over the P / u groups, the reverse head exchange.
-Plan plan_with_heads_exchange(const Problem& p, int rank) {
-  const int u = p.tile_u, r = p.P / u, j = rank % u;
+// The plan's groups under tile_u = u > 1: the P / u Ulysses groups, then every slice's
+// exchange groups; sets w's groups of slice j.
+std::vector<std::vector<int>> slice_groups(const Problem& p, int j, TiledWorld& w) {
+  const int u = p.tile_u, r = p.P / u;
   std::vector<std::vector<int>> groups;
   for (int g = 0; g < r; ++g) groups.push_back(rank_list(g * u, u, 1));
-  TiledWorld w;
   for (int slice = 0; slice < u; ++slice) {
     const std::vector<int> members = rank_list(slice, r, u);
     const ExchangeMembers m = tiled_detail::exchange_members(tiled_layout(tiled_slice_problem(p, slice)));
@@ -87,6 +88,16 @@ Plan plan_with_heads_exchange(const Problem& p, int rank) {
       groups.push_back(std::move(list));
     }
   }
+  return groups;
+}
+
+// u > 1: the head exchange inside each Ulysses group, a tiling world per slice of heads
+// over the P / u groups, the reverse head exchange; a backward pass then adds the head
+// exchange's backward around the tiling world's (head_gradients.hpp).
+Plan plan_with_heads_exchange(const Problem& p, int rank) {
+  const int u = p.tile_u, r = p.P / u, j = rank % u;
+  TiledWorld w;
+  std::vector<std::vector<int>> groups = slice_groups(p, j, w);
   RoleTensors roles;
   Plan plan = start_plan(p, rank, "tiled", {contiguous_tokens(p, rank)}, std::move(groups), &roles);
   // The tiles read Q, K and V as contiguous rows of the head-sharded tensors.
@@ -100,9 +111,24 @@ Plan plan_with_heads_exchange(const Problem& p, int rank) {
   w.q_heads = hx.q_heads(0);
   w.kv_heads = hx.kv_heads(0);
   w.q = hx.q(0), w.k = hx.k(0), w.v = hx.v(0), w.o = hx.o(0);
-  std::vector<int> done = TiledBuilder(p, plan, tiled_layout(tiled_slice_problem(p, j)), std::move(w)).build();
+  std::unique_ptr<HeadGradients> hg;  // the backward's head exchange
+  if (p.backward()) {
+    hg = std::make_unique<HeadGradients>(plan, separate, ulysses_group(p, rank), roles);
+    w.dout = hg->dout(0), w.dq = hg->grad_acc(0, 0), w.dk = hg->grad_acc(0, 1), w.dv = hg->grad_acc(0, 2);
+    w.grads_accumulate = true;
+  }
+  TiledBuilder builder(p, plan, tiled_layout(tiled_slice_problem(p, j)), std::move(w));
+  const std::vector<int> forward = builder.build();
+  std::vector<int> done = forward;
   if (std::optional<int> out = hx.add_output_exchange(kCommLane, 0, done)) done.push_back(*out);
   hx.add_unpack(kCommLane, 0, done);
+  if (!hg) return plan;
+  // The backward: dO to head sharding, the tiling world's backward into the head exchange's
+  // fp32 accumulators, their cast, the gradients back to the token owners and summed there.
+  if (p.pass == Pass::Bwd) plan.timed_from = static_cast<int>(plan.steps.size());
+  const int zero = hg->add_zero_outputs(kComputeLane);
+  const std::vector<int> grads = builder.build_backward(forward, hg->add_input(kComputeLane, kCommLane, 0));
+  hg->add_output(kCommLane, 0, hg->add_cast(kComputeLane, 0, grads), zero);
   return plan;
 }
 
@@ -183,9 +209,6 @@ Reason tiled_error(const Problem& p) {
            " must divide one another: a Ulysses group lies inside a node or spans whole nodes (tiled)";
   if (u > 1)
     if (Reason e = divisibility_error(p, p.P, "P", "tiled")) return e;
-  if (u > 1 && p.backward())
-    return std::string("pass ") + to_string(p.pass) + ": tiled has no backward plan with " + knob +
-           " yet (the head exchange carries no dO or gradients)";
   return tiled_layout_error(tiled_slice_problem(p, 0));
 }
 
@@ -199,7 +222,12 @@ Model tiled_model(const Problem& p, int rank) {
   const TiledLayout& l = tiled_layout(s);
   const bool forward = p.pass != Pass::Bwd;  // timed; pass bwd's forward is the untimed prologue
   Model m;
-  if (u > 1) m = head_exchange_model(p, ulysses_group(p, rank));
+  if (u > 1 && forward) m = head_exchange_model(p, ulysses_group(p, rank));
+  if (u > 1 && p.backward()) {
+    const Model h = head_gradients_model(p, ulysses_group(p, rank));
+    m.send_bytes += h.send_bytes;
+    m.recv_bytes += h.recv_bytes;
+  }
   if (forward) add_forward_bytes(s, l, me, m);
   if (p.backward()) add_backward_bytes(s, l, me, m);
   for (const TiledTile& t : l.tiles) {

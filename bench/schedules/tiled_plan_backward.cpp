@@ -26,25 +26,32 @@ KeySegments::KeySegments(const TiledLayout& l)
   }
 }
 
-std::vector<int> TiledBuilder::build_backward(const std::vector<int>& forward) {
+std::vector<int> TiledBuilder::build_backward(const std::vector<int>& forward, const std::vector<int>& inputs) {
   add_backward_buffers();
   add_zero();
-  // Sends O and the LSE statistics: after the forward completed them.
+  // Sends dO, O and the LSE statistics: after the forward completed them.
+  std::vector<int> in_deps = forward;
+  in_deps.insert(in_deps.end(), inputs.begin(), inputs.end());
   const int in = in_takes_part_
                      ? add_exchange(
-                           "bwd_in", w_.in_group, [&](ExchangeOp& ex) { input_transfers(ex, true); }, forward)
+                           "bwd_in", w_.in_group, [&](ExchangeOp& ex) { input_transfers(ex, true); }, in_deps)
                      : -1;
   // The local calls follow the forward's steps on the compute lane (list order), so they
   // read its final O and LSE; the others wait for the input exchange.
   for (const bool local : {true, false})
     for (const Call& c : calls_)
-      if (c.local == local) add_backward_call(c, local ? std::vector<int>{} : std::vector<int>{in});
+      if (c.local == local) add_backward_call(c, local ? inputs : std::vector<int>{in});
   const int pack = add_gradient_pack();
   const int out = in_takes_part_ ? add_exchange(
                                        "bwd_out", w_.in_group, [&](ExchangeOp& ex) { gradient_transfers(ex); },
                                        pack >= 0 ? std::vector<int>{pack} : std::vector<int>{})
                                  : -1;
   reduce_incoming(out);
+  if (w_.grads_accumulate) {  // complete after the compute lane's last step so far
+    int last = static_cast<int>(plan_.steps.size()) - 1;
+    while (plan_.steps[static_cast<size_t>(last)].lane != kComputeLane) --last;
+    return {last};
+  }
   CopyOp copy;
   copy.pairs = {{dq_acc_.all(), w_.dq.all()}, {dk_acc_.all(), w_.dk.all()}, {dv_acc_.all(), w_.dv.all()}};
   return {plan_.add_step(kComputeLane, "grad_final", std::move(copy), {})};
@@ -52,9 +59,13 @@ std::vector<int> TiledBuilder::build_backward(const std::vector<int>& forward) {
 
 void TiledBuilder::add_backward_buffers() {
   const int64_t q_rows = q_in_.size() * c_, kv_rows = kv_in_.size() * c_, own_rows = w_.q.S;
-  dq_acc_ = tensor("dq_acc", Storage::F32, own_rows, hq_);
-  dk_acc_ = tensor("dk_acc", Storage::F32, own_rows, hkv_);
-  dv_acc_ = tensor("dv_acc", Storage::F32, own_rows, hkv_);
+  if (w_.grads_accumulate) {
+    dq_acc_ = w_.dq, dk_acc_ = w_.dk, dv_acc_ = w_.dv;
+  } else {
+    dq_acc_ = tensor("dq_acc", Storage::F32, own_rows, hq_);
+    dk_acc_ = tensor("dk_acc", Storage::F32, own_rows, hkv_);
+    dv_acc_ = tensor("dv_acc", Storage::F32, own_rows, hkv_);
+  }
   do_recv_ = tensor("do_in", Storage::Act, q_rows, hq_);
   o_final_recv_ = tensor("o_bwd_in", Storage::Act, q_rows, hq_);
   lse_final_recv_ = lse_buffer("lse_bwd_in", q_in_.size());
@@ -73,7 +84,7 @@ void TiledBuilder::add_backward_buffers() {
 void TiledBuilder::add_zero() {
   ZeroOp zero;
   for (const DenseTensor* t : {&dq_acc_, &dk_acc_, &dv_acc_, &dq_part_, &dk_part_, &dv_part_})
-    if (t->buf >= 0) zero.slices.push_back(Slice{t->buf, 0, t->elems()});
+    if (t->buf >= 0) zero.slices.push_back(Slice{t->buf, t->offset, t->elems()});
   plan_.add_step(kComputeLane, "grad_zero", std::move(zero), {});
 }
 

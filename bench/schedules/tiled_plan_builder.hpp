@@ -41,7 +41,11 @@ struct TiledWorld {
   int me = 0;                         // this rank's world index
   Range q_heads, kv_heads;            // global heads of q, k, v, o
   DenseTensor q, k, v, o;             // [B, the world rank's blocks, heads, D]
-  DenseTensor dout, dq, dk, dv;       // backward: dO (like q) and where the gradients end (like q, k, v)
+  // Backward: dO (like q) and where the gradients end (like q, k, v): Act buffers the
+  // builder copies its fp32 accumulators into, or, with grads_accumulate, F32 accumulators
+  // it zeroes and adds into directly (the head exchange's, tile_u > 1: it casts them).
+  DenseTensor dout, dq, dk, dv;
+  bool grads_accumulate = false;
   int in_group = -1, out_group = -1;  // Plan::groups of the two exchanges (-1: none)
   std::vector<int> ready;             // steps the inputs are complete after
 };
@@ -75,8 +79,9 @@ class TiledBuilder {
   // backward pass, the LSE statistics of the rank's rows, which the backward reads).
   std::vector<int> build();
   // Adds the backward's steps after the forward's (`forward`: what build() returned);
-  // returns the steps after which dQ, dK and dV are complete.
-  std::vector<int> build_backward(const std::vector<int>& forward);
+  // `inputs`: the steps after which dO is complete (none when it is an input buffer).
+  // Returns the steps after which dQ, dK and dV are complete.
+  std::vector<int> build_backward(const std::vector<int>& forward, const std::vector<int>& inputs);
 
  private:
   struct Incoming {

@@ -2,9 +2,9 @@
 // bwd and fwd_bwd pass check_plans (every allowed (head, query, key) triple in exactly one
 // backward tile, backward tiles reading final O and LSE, every dQ, dK, dV element ending
 // with exactly its mask's contributions, bytes and FLOPs equal to the model) over masks,
-// rank counts, head shapes and batches; pass bwd's forward is the untimed prologue; the
-// model's passes add up; and a plan with a gradient reduction or a backward tile dropped
-// is caught.
+// rank counts, head shapes, batches and Ulysses degrees; pass bwd's forward is the untimed
+// prologue; the model's passes add up; and a plan with a gradient reduction or a backward
+// tile dropped is caught.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -134,14 +134,31 @@ TEST(TiledBackward, ModelPassesAddUp) {
   }
 }
 
-TEST(TiledBackward, UlyssesDegreeHasNoBackwardYet) {
-  Problem p = test::make_problem(4, 192, 4, 4, 8, 1, Mask::Causal);
-  p.tile_u = 2;
-  p.pass = Pass::Bwd;
-  const Reason why = find_schedule("tiled")->unsupported(p);
-  ASSERT_TRUE(why);
-  EXPECT_EQ(*why,
-            "pass bwd: tiled has no backward plan with tile_u=2 yet (the head exchange carries no dO or gradients)");
+// With a Ulysses degree the head exchange's backward (head_gradients.hpp) wraps each slice
+// world's: the plans pass the checks at every degree that splits the ranks, and at
+// tile_u = P (one rank per world, every tile local) the bytes are Ulysses's backward's.
+TEST(TiledBackward, UlyssesDegrees) {
+  const Schedule& tiled = *find_schedule("tiled");
+  int checked = 0;
+  for (const int P : {2, 4, 8})
+    for (int u = 2; u <= P; u *= 2)
+      for (const Mask m : {Mask::Causal, Mask::Strided, Mask::Star, Mask::SlidingWindow})
+        for (const Pass pass : kBackwardPasses) {
+          Problem p = test::make_problem(P, 24 * P, 8, 2, 4, 1 + checked % 2, m);
+          p.mask_params.window = 13;
+          p.pass = pass;
+          p.tile_u = u;
+          const std::string at = describe(p) + " pass=" + to_string(pass);
+          ASSERT_FALSE(tiled.unsupported(p)) << at << ": " << *tiled.unsupported(p);
+          EXPECT_EQ(join(check_plans(test::all_plans(tiled, p), p)), "") << at;
+          ++checked;
+          if (u != P) continue;
+          for (int r = 0; r < P; ++r) {
+            EXPECT_EQ(tiled.model(p, r).send_bytes, find_schedule("ulysses")->model(p, r).send_bytes) << at;
+            EXPECT_EQ(tiled.model(p, r).flops, find_schedule("ulysses")->model(p, r).flops) << at;
+          }
+        }
+  EXPECT_EQ(checked, (1 + 2 + 3) * 4 * 2);
 }
 
 // Plans of a backward pass with one step of `kind` dropped from rank `rank`'s plan.
