@@ -27,6 +27,14 @@
 // output is bitwise equal to Ulysses; C = 1 on one comm lane builds exactly the Ulysses
 // plan. Bytes equal Ulysses' except under GQA, where a key/value head shared by two
 // chunks is sent twice.
+//
+// Backward (pass bwd, fwd_bwd; head_gradients.hpp): the pipeline in reverse, from the last
+// chunk to the first: chunk c's dO exchange runs on the comm lane beside chunk c+1's
+// backward tiles, and chunk c's gradients go back (to be summed into dQ, dK, dV by their
+// owners) beside chunk c-1's tiles. The forward keeps each chunk's head-sharded Q, K, V,
+// O and its rows' final LSE for it. Per rank and peer it sends dO of the peer's heads and
+// dQ, dK, dV of its own: Ulysses' bytes again under MHA. A GQA key/value head shared by
+// two chunks returns one partial dK and dV per chunk.
 #include "bench/schedule.hpp"
 #include "bench/schedules/head_exchange.hpp"
 #include "bench/schedules/head_pipeline.hpp"
