@@ -215,7 +215,7 @@ void add_model_figures(PointContext& ctx, const Schedule& sched, const Problem& 
   const double alone_ms = runs.step_timed.alone_ms;
   const double in_plan = allreduce_sum(attn.ms > 0 ? attn.flops / (attn.ms * 1e-3) / 1e12 : 0, world) / p.P;
   const double alone =
-      allreduce_sum(alone_ms > 0 ? attention_flops(attn.largest) / (alone_ms * 1e-3) / 1e12 : 0, world) / p.P;
+      allreduce_sum(alone_ms > 0 ? attn.largest_flops / (alone_ms * 1e-3) / 1e12 : 0, world) / p.P;
   if (in_plan > 0) r.attn_tflops = in_plan;
   if (alone > 0) r.attn_standalone_tflops = alone;
   r.flops_per_rank_max = allreduce_max(model.flops, world);
