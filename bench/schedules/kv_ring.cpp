@@ -1,5 +1,6 @@
 #include "bench/schedules/kv_ring.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -22,7 +23,7 @@ class RingBuilder {
         c_(ring.chunks[ring.me][0].size),
         pieces_(gqa_pieces(ring.q_heads, p.group_size())),
         np_(static_cast<int>(pieces_.size())),
-        outputs_(p, ring.out, slots_, c_, ring.q_heads, pieces_),
+        outputs_(p, ring.out, slots_, c_, ring.q_heads, pieces_, ring.lse),
         held_(ring) {}
 
   std::vector<int> build() {
@@ -89,6 +90,47 @@ void use_whole_shards(KvRing& ring, const Problem& p, const RoleTensors& roles) 
   ring.out = roles.o;
 }
 
+Model kv_ring_model(const Problem& p, int r, double block_elems, double forward_flops) {
+  const double blocks = (r - 1) * block_elems * dtype_bytes(p.dtype);
+  const double accumulators = r > 1 ? r * block_elems * 4.0 : 0.0;  // F32 dK, dV
+  const bool forward = p.pass != Pass::Bwd, backward = p.backward();
+  Model m;
+  m.send_bytes = m.recv_bytes = (forward ? blocks : 0.0) + (backward ? blocks + accumulators : 0.0);
+  m.flops = (forward ? forward_flops : 0.0) + (backward ? kBackwardFlopFactor * forward_flops : 0.0);
+  return m;
+}
+
+namespace {
+
+// The backward's role buffers: DO and DQ shaped like Q, DK and DV like K and V.
+KvRingGrads add_gradient_roles(Plan& plan, const RoleTensors& roles) {
+  auto like = [&plan](DenseTensor t, const char* name, BufferRole role) {
+    t.buf = plan.add_buffer(name, Storage::Act, role, t.elems());
+    t.offset = 0;
+    return t;
+  };
+  KvRingGrads g;
+  g.dout = like(roles.q, "do", BufferRole::DO);
+  g.dq = like(roles.q, "dq", BufferRole::DQ);
+  g.dk = like(roles.k, "dk", BufferRole::DK);
+  g.dv = like(roles.v, "dv", BufferRole::DV);
+  return g;
+}
+
+// Of `steps`, the latest of each lane: waiting for them waits for all (lane order).
+std::vector<int> latest_per_lane(const Plan& plan, const std::vector<int>& steps) {
+  std::vector<int> latest(plan.lanes.size(), -1), out;
+  for (int id : steps) {
+    int& l = latest[static_cast<size_t>(plan.steps[static_cast<size_t>(id)].lane)];
+    l = std::max(l, id);
+  }
+  for (int id : latest)
+    if (id >= 0) out.push_back(id);
+  return out;
+}
+
+}  // namespace
+
 Plan world_kv_ring_plan(const Problem& p, int rank, const std::string& schedule, const TokenLayout& layout) {
   const std::vector<int> world = rank_list(0, p.P, 1);
   RoleTensors roles;
@@ -99,7 +141,15 @@ Plan world_kv_ring_plan(const Problem& p, int rank, const std::string& schedule,
   ring.me = rank;
   for (int m = 0; m < p.P; ++m) ring.chunks.push_back(layout(p, m));
   use_whole_shards(ring, p, roles);
-  add_kv_ring(plan, p, ring);
+  if (!p.backward()) {
+    add_kv_ring(plan, p, ring);
+    return plan;
+  }
+  KvRingGrads grads = add_gradient_roles(plan, roles);
+  ring.lse = plan.add_buffer("lse", Storage::F32, BufferRole::Scratch, p.B * p.H * plan.local_tokens());
+  grads.ready = latest_per_lane(plan, add_kv_ring(plan, p, ring));
+  if (p.pass == Pass::Bwd) plan.timed_from = static_cast<int>(plan.steps.size());
+  add_kv_ring_backward(plan, p, ring, grads);
   return plan;
 }
 
