@@ -47,6 +47,7 @@ nlohmann::json shape_json(const Problem& p) {
     nlohmann::json v = mask_param_value(p, s);
     if (!v.is_null()) j[s.name] = std::move(v);
   }
+  if (p.pass != Pass::Fwd) j["pass"] = to_string(p.pass);
   return j;
 }
 

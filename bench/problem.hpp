@@ -101,8 +101,10 @@ struct Problem {
   double softmax_scale() const;               // 1 / sqrt(D)
 };
 
-// The shape fields of `p` as they appear in a record's params: P, S, H, Hkv, D, B, mask
-// and dtype (names as in the config), without the schedule options.
+// The shape fields of `p` as they appear in a record's params: P, S, H, Hkv, D, B, mask,
+// the mask parameters its mask reads, dtype, and pass only when not fwd (so records of
+// sweeps before the pass axis keep their params; readers take an absent pass as fwd).
+// Names as in the config, without the schedule options.
 nlohmann::json shape_json(const Problem& p);
 
 }  // namespace cpb

@@ -63,11 +63,22 @@ const std::vector<LeverSpec>& lever_specs();
 enum class VerifyMode { Off, Full, Sampled };
 const char* to_string(VerifyMode m);
 
+// The check of one gradient tensor of this rank (the backward pass).
+struct TensorVerify {
+  std::string tensor;      // "dq", "dk" or "dv"
+  double max_abs_err = 0;  // max |gradient - reference| over the checked elements
+  double tolerance = 0;    // its own bound (bench/runtime/verify_gradients.hpp)
+  int64_t checked = 0;
+  bool nonfinite = false;
+};
+
 struct VerifyResult {
   double max_abs_err = 0;  // max |out - reference| over the checked elements of this rank
   double tolerance = 0;    // the bound for this runtime and dtype
   int64_t checked = 0;     // elements compared on this rank
   bool nonfinite = false;  // a NaN or Inf was seen in the output
+  // The backward pass (Problem::backward()): dq, dk, dv in that order; empty otherwise.
+  std::vector<TensorVerify> gradients;
 };
 
 // Runtime settings of one point that are not part of the Problem.

@@ -74,6 +74,10 @@ int cmd_list(const std::string& format) {
   std::printf("axes: %s (docs/CONFIG.md)\n", join(cfg::axis_names()).c_str());
   print_masks();
   std::printf("dtypes: %s (fp32: CPU runtime only)\n", join(dtype_names()).c_str());
+  std::printf(
+      "passes: %s (fwd: the forward alone; bwd: the backward alone, after an untimed forward; "
+      "fwd_bwd: both, timed together)\n",
+      join(pass_names()).c_str());
   std::printf("transports (\"auto\": the runtime's default):\n");
   for (const TransportSpec& t : transport_specs()) std::printf("  %-8s %s\n", t.name, t.help);
 #if !CPBENCH_HAVE_CUDA

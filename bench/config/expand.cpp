@@ -117,6 +117,7 @@ Point make_point(const json& pick, int P) {
   p.B = pick["B"].get<int>();
   parse_mask(pick["mask"].get<std::string>(), &p.mask);
   parse_dtype(pick["dtype"].get<std::string>(), &p.dtype);
+  parse_pass(pick["pass"].get<std::string>(), &p.pass);
   for (const MaskParamSpec& m : mask_param_specs()) m.set(&p.mask_params, pick[m.name]);
   for (const OptionSpec& o : option_specs()) o.set(&p, pick[o.name]);
   // Taper is even below 3 chunks: such points fold into the even ones.
@@ -168,10 +169,12 @@ void check_mask(const SweepConfig& c, const Point& pt, const json& pick) {
             "mask parameters that fit S (docs/CONFIG.md, \"Masks\"; cpbench list shows the defaults)");
 }
 
-// What skip rules and filters look at: params() plus the schedule.
+// What skip rules and filters look at: params() plus the schedule, and the pass also at
+// fwd (which params leave out), so a rule or filter "pass": "fwd" holds there.
 json point_view(const Point& pt) {
   json v = pt.params();
   v["schedule"] = pt.schedule;
+  v["pass"] = to_string(pt.problem.pass);
   return v;
 }
 

@@ -121,6 +121,8 @@ std::vector<AxisSpec> make_specs() {
   v.push_back(name_axis("mask", "a mask", mask_names, false, to_string(Mask::Full)));
   for (const MaskParamSpec& m : mask_param_specs()) v.push_back(mask_param_axis(m));
   v.push_back(name_axis("dtype", "a dtype", dtype_names, false, to_string(DType::BF16)));
+  // The pass is part of the problem: a point's fwd and bwd rows are separate comparison groups.
+  v.push_back(name_axis("pass", "a pass", pass_names, false, to_string(Pass::Fwd)));
   v.push_back(name_axis("profile", "a profile", profile_names, false, profile_names().front()));
   v.push_back(name_axis("transport", "a transport", transports, false, "auto"));
   // Overlap levers (bench/levers.hpp): every schedule has them; nccl_ctas folds to 0

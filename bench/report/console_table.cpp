@@ -1,6 +1,7 @@
 #include "bench/report/console_table.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -26,6 +27,18 @@ const std::vector<Column>& results_columns() {
       {"TFLOP/s", 7, true},    {"bytes/rank", 10, true}, {"max err", 8, true},
       {"status", 7, false},    {"note", 0, false}};
   return cols;
+}
+
+constexpr std::ptrdiff_t kPassColumn = 9;  // of results_columns(true): after dtype
+
+// With `with_pass`, results_columns() with a column "pass" after dtype.
+const std::vector<Column>& results_columns(bool with_pass) {
+  static const std::vector<Column> cols = [] {
+    std::vector<Column> c = results_columns();
+    c.insert(c.begin() + kPassColumn, Column{"pass", 7, false});
+    return c;
+  }();
+  return with_pass ? cols : results_columns();
 }
 
 std::string param_text(const nlohmann::json& r, const char* key) {
@@ -127,9 +140,9 @@ std::string rho_cell(const nlohmann::json& r) {
 
 }  // namespace
 
-void print_results_header(std::ostream& out) { print_titles(results_columns(), out); }
+void print_results_header(std::ostream& out, bool with_pass) { print_titles(results_columns(with_pass), out); }
 
-void print_results_row(const nlohmann::json& r, std::ostream& out) {
+void print_results_row(const nlohmann::json& r, std::ostream& out, bool with_pass) {
   const std::vector<std::string> cells = {
       schedule_cell(r),
       param_text(r, "P"),
@@ -147,13 +160,20 @@ void print_results_row(const nlohmann::json& r, std::ostream& out) {
       max_err_cell(r),
       record_status(r).empty() ? "-" : record_status(r),
       note_cell(r)};
-  print_line(results_columns(), cells, out);
+  if (!with_pass) {
+    print_line(results_columns(), cells, out);
+    return;
+  }
+  std::vector<std::string> shown = cells;
+  shown.insert(shown.begin() + kPassColumn, record_pass(r));
+  print_line(results_columns(true), shown, out);
 }
 
 void print_results_table(const nlohmann::json& points, std::ostream& out) {
-  print_results_header(out);
+  const bool with_pass = has_other_pass(points);
+  print_results_header(out, with_pass);
   if (!points.is_array()) return;
-  for (const auto& r : points) print_results_row(r, out);
+  for (const auto& r : points) print_results_row(r, out, with_pass);
 }
 
 bool has_overlap_data(const nlohmann::json& points) {
@@ -180,6 +200,7 @@ void print_overlap_table(const nlohmann::json& points, std::ostream& out) {
     rows[gi].push_back(&r);
   }
   bool own_rho = false, with_ci = false, unsure = false;
+  const bool name_fwd = has_other_pass(points);
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     auto& g = rows[gi];
     std::stable_sort(g.begin(), g.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
@@ -188,7 +209,7 @@ void print_overlap_table(const nlohmann::json& points, std::ostream& out) {
       if (sa != sb) return sa < sb;
       return schedule_order(string_field(*a, {"schedule"})) < schedule_order(string_field(*b, {"schedule"}));
     });
-    out << (gi == 0 ? "" : "\n") << "overlap: " << describe_group(groups[gi]) << '\n';
+    out << (gi == 0 ? "" : "\n") << "overlap: " << describe_group(groups[gi], name_fwd) << '\n';
     print_titles(overlap_columns(), out);
     for (const nlohmann::json* r : g) {
       const std::vector<std::string> cells = {

@@ -131,6 +131,8 @@ nlohmann::json problem_key(const nlohmann::json& record) {
   for (const OptionSpec& o : option_specs()) k.erase(o.name);
   for (const LeverSpec& l : lever_specs()) k.erase(l.name);
   k.erase("transport");
+  // Records name the pass only when not fwd; one that names fwd is of the same problem.
+  if (k.contains("pass") && k["pass"] == "fwd") k.erase("pass");
   return k;
 }
 

@@ -44,7 +44,8 @@ RoundSamples round_samples(const nlohmann::json& record);
 
 // The params of a record without the schedule options (option_specs()), the transport
 // and the overlap levers (lever_specs()): two records with the same key solve the same
-// problem on the same interconnect profile.
+// problem on the same interconnect profile. The pass is part of the problem (absent:
+// fwd), so a shape's fwd and bwd rows are never compared with each other.
 nlohmann::json problem_key(const nlohmann::json& record);
 
 }  // namespace cpb

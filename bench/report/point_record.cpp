@@ -21,6 +21,7 @@ const char* const mode = "mode";
 const char* const bitwise_equal_to = "bitwise_equal_to";
 const char* const bitwise_equal = "bitwise_equal";
 const char* const output_digest = "output_digest";
+const char* const gradients = "gradients";
 const char* const time_ms = "time_ms";
 const char* const rounds = "rounds";
 const char* const samples = "samples";
@@ -75,6 +76,12 @@ void to_json(nlohmann::json& j, const VerifyRecord& v) {
     j[k::bitwise_equal] = v.bitwise_equal ? nlohmann::json(*v.bitwise_equal) : nlohmann::json(nullptr);
   }
   j[k::output_digest] = v.output_digest;
+  if (!v.gradients.empty()) {
+    nlohmann::json g = nlohmann::json::object();
+    for (const GradientVerify& t : v.gradients)
+      g[t.tensor] = {{k::max_abs_err, t.max_abs_err}, {k::tolerance, t.tolerance}, {k::checked, t.checked}};
+    j[k::gradients] = g;
+  }
 }
 
 void from_json(const nlohmann::json& j, VerifyRecord& v) {
@@ -87,6 +94,13 @@ void from_json(const nlohmann::json& j, VerifyRecord& v) {
   v.bitwise_equal.reset();
   if (v.bitwise_equal_to && !j.at(k::bitwise_equal).is_null()) v.bitwise_equal = j[k::bitwise_equal].get<bool>();
   v.output_digest = j.value(k::output_digest, std::string());  // absent in files older than the field
+  v.gradients.clear();
+  if (const auto it = j.find(k::gradients); it != j.end())
+    for (const char* name : {"dq", "dk", "dv"}) {
+      const nlohmann::json& t = it->at(name);
+      v.gradients.push_back(GradientVerify{name, json_number(t.at(k::max_abs_err)), json_number(t.at(k::tolerance)),
+                                           json_number(t.at(k::checked))});
+    }
 }
 
 void to_json(nlohmann::json& j, const RoundRecord& r) {

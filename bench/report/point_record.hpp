@@ -32,7 +32,8 @@ extern const char* const checked;      // in verify
 extern const char* const mode;         // in verify
 extern const char* const bitwise_equal_to;  // in verify
 extern const char* const bitwise_equal;     // in verify
-extern const char* const output_digest;     // in verify
+extern const char* const output_digest;
+extern const char* const gradients;  // in verify     // in verify
 extern const char* const time_ms;
 extern const char* const rounds;
 extern const char* const samples;  // in each of rounds
@@ -54,6 +55,14 @@ extern const char* const gpu_state;
 extern const char* const predicted_ms;
 }  // namespace record_key
 
+// The check of one gradient over all ranks (the backward pass).
+struct GradientVerify {
+  std::string tensor;      // "dq", "dk" or "dv"
+  double max_abs_err = 0;  // max over ranks
+  double tolerance = 0;    // min over ranks
+  double checked = 0;      // summed over ranks
+};
+
 // The verified run of a point (docs/METRICS.md, "Verification").
 struct VerifyRecord {
   double max_abs_err = 0;  // max over ranks
@@ -67,6 +76,9 @@ struct VerifyRecord {
   // reference cannot run the problem.
   std::optional<bool> bitwise_equal;
   std::string output_digest;  // output_digest.hpp: equal digests, bitwise-equal outputs
+  // The backward pass: dq, dk, dv, each against its own tolerance (written as
+  // "gradients": {"dq": {...}, ...}); empty, and absent from the JSON, for the forward.
+  std::vector<GradientVerify> gradients;
 };
 
 // One round of a point's timed loop (docs/METRICS.md, "Rounds"): the Stats of its

@@ -61,7 +61,7 @@ nlohmann::json schedule_options(const nlohmann::json& record) {
   if (!params || !params->is_object()) return opts;
   const nlohmann::json problem = table_key(record);
   for (const auto& [k, v] : params->items())
-    if (!problem.contains(k)) opts[k] = v;
+    if (!problem.contains(k) && k != "pass") opts[k] = v;  // problem_key drops an explicit "pass": "fwd"
   return opts;
 }
 
@@ -116,8 +116,13 @@ std::string variant_label(const nlohmann::json& record) {
   return label;
 }
 
-std::string describe_group(const nlohmann::json& group) {
+std::string describe_group(const nlohmann::json& group, bool name_fwd) {
   if (!group.is_object()) return "";
+  if (name_fwd && !group.contains("pass")) {
+    nlohmann::json named = group;
+    named["pass"] = "fwd";
+    return describe_group(named);
+  }
   // Sizes are shown as key=value, names (mask, dtype, transport, profile) bare.
   static const char* const kSizes[] = {"P", "S", "H", "Hkv", "D", "B"};
   static const char* const kNames[] = {"mask", "dtype", "transport", "profile"};
@@ -134,6 +139,15 @@ std::string describe_group(const nlohmann::json& group) {
     if (!known) append(k + "=" + plain_text(v));
   }
   return s;
+}
+
+std::string record_pass(const nlohmann::json& record) {
+  return string_field(record, {record_key::params, "pass"}, "fwd");
+}
+
+bool has_other_pass(const nlohmann::json& points) {
+  if (!points.is_array()) return false;
+  return std::any_of(points.begin(), points.end(), [](const nlohmann::json& r) { return record_pass(r) != "fwd"; });
 }
 
 std::string describe_point(const nlohmann::json& record) {

@@ -45,8 +45,17 @@ nlohmann::json problem_group(const nlohmann::json& record);
 std::string variant_label(const nlohmann::json& record);
 
 // The problem group in one line: "P=2 H=40 Hkv=40 D=128 B=1 full bf16 nccl nvlink";
-// unknown params are appended as key=value.
-std::string describe_group(const nlohmann::json& group);
+// unknown params are appended as key=value, the pass among them ("pass=bwd"). With
+// `name_fwd`, a group without a pass says "pass=fwd" (for files whose passes differ).
+std::string describe_group(const nlohmann::json& group, bool name_fwd = false);
+
+// The pass a record ran, params.pass: "fwd" when absent, as in the records of sweeps made
+// before the pass axis (and of every fwd point: params name the pass only when not fwd).
+std::string record_pass(const nlohmann::json& record);
+
+// Whether a record of the array `points` ran another pass than fwd: the tables then show
+// every row's pass.
+bool has_other_pass(const nlohmann::json& points);
 
 // The whole point in one line: variant_label, S and describe_group, e.g.
 // "hcms C=3 S=56160 P=2 H=40 Hkv=40 D=128 B=1 full bf16 nccl nvlink".

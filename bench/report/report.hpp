@@ -11,7 +11,8 @@
 namespace cpb {
 
 // Markdown: a header with the provenance, then one table per problem group (all params
-// but S and the schedule options: P, H, Hkv, D, B, mask, dtype, transport, profile).
+// but S and the schedule options: P, H, Hkv, D, B, mask, dtype, pass, transport, profile;
+// titles name the pass when it is not fwd, and fwd too where the file has other passes).
 // Rows: S ascending. Columns: one per schedule variant ("ulysses", "hcms C=2", "hcms C=3",
 // "ring", "usp u=2", ...), in schedule_order(). A cell holds what its record has of:
 // p50 time [ms], speedup vs Ulysses and vs Ring, overlap efficiency eta, and rho;
@@ -27,7 +28,8 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
 // every field of the record, flattened: params by their own names (P, S, ...), nested
 // fields with dots (time_ms.p50, speedup.vs_ulysses, verify.max_abs_err), arrays as JSON
 // text. Known fields come first in a fixed order, then any others sorted by name.
-// Missing and null values are empty cells.
+// Missing and null values are empty cells, but for the pass: its column is there when a
+// record ran another pass than fwd, and then a record without one says "fwd".
 void write_csv_report(const nlohmann::json& doc, std::ostream& out);
 
 // The `cpbench report` command: loads `path` (load_result_file) and writes the report in

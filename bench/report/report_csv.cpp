@@ -1,9 +1,11 @@
 // write_csv_report (declared in report.hpp).
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "bench/report/record_fields.hpp"
 #include "bench/report/report.hpp"
 #include "bench/schedule.hpp"
 
@@ -31,6 +33,8 @@ std::vector<std::string> make_preferred_columns() {
   std::vector<std::string> cols = {
       "index", "schedule", "runtime", "status", "reason", "gpu_state.throttled", "gpu_state.other_processes",
       "P", "S", "H", "Hkv", "D", "B", "mask", "dtype", "transport", "profile"};
+  // The pass after dtype: a column only in files with another pass than fwd.
+  cols.insert(std::find(cols.begin(), cols.end(), "transport"), "pass");
   for (const OptionSpec& o : option_specs())
     if (o.split_tag) cols.push_back(o.name);
   cols.insert(cols.end(), {
@@ -68,10 +72,14 @@ std::string csv_cell(const nlohmann::json& v) {
 void write_csv_report(const nlohmann::json& doc, std::ostream& out) {
   std::vector<Leaves> rows;
   std::set<std::string> names;
+  const bool with_pass = doc.contains("points") && has_other_pass(doc["points"]);
   if (doc.contains("points") && doc["points"].is_array()) {
     for (const auto& r : doc["points"]) {
       Leaves leaves;
       flatten(r, "", leaves);
+      // Params name the pass only when not fwd: where the column is there, a row without one is fwd.
+      if (with_pass && r.contains("params") && r["params"].is_object() && !leaves.count("pass"))
+        leaves["pass"] = record_pass(r);
       for (const auto& kv : leaves) names.insert(kv.first);
       rows.push_back(std::move(leaves));
     }

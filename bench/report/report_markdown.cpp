@@ -206,8 +206,9 @@ void write_best_of(const GroupTable& t, const std::vector<nlohmann::json>& all, 
   }
 }
 
-void write_table(const GroupTable& t, const std::vector<nlohmann::json>& all, std::ostream& out) {
-  const std::string title = describe_group(t.group);
+// `name_fwd`: the file has other passes than fwd, so a fwd table's title says so too.
+void write_table(const GroupTable& t, const std::vector<nlohmann::json>& all, bool name_fwd, std::ostream& out) {
+  const std::string title = describe_group(t.group, name_fwd);
   out << "\n## " << (title.empty() ? "all points" : md_escape(title)) << "\n\n| S |";
   for (const Variant& v : t.variants) out << ' ' << md_escape(v.label) << " |";
   out << "\n|---:|";
@@ -257,7 +258,8 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
     out << "\nS: another compute process ran on the GPU during the timed loop (gpu_state.other_processes): "
            "the time is not this point's alone.\n";
   const std::vector<nlohmann::json> all(points->begin(), points->end());
-  for (const GroupTable& t : build_tables(*points)) write_table(t, all, out);
+  const bool name_fwd = has_other_pass(*points);
+  for (const GroupTable& t : build_tables(*points)) write_table(t, all, name_fwd, out);
 }
 
 }  // namespace cpb

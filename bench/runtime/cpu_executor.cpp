@@ -13,6 +13,7 @@
 #include "bench/plan/plan_check.hpp"
 #include "bench/runtime/cpu_exchange.hpp"
 #include "bench/runtime/row_tokens.hpp"
+#include "bench/runtime/verify_gradients.hpp"
 #include "bench/runtime/verify_reference.hpp"
 #include "comm/mpi_session.hpp"
 #include "comm/watchdog.hpp"
@@ -162,15 +163,29 @@ double CpuExecutor::step_alone_ms(int step) {
 VerifyResult CpuExecutor::verify(VerifyMode mode) {
   const int o = plan_.find_buffer(BufferRole::O);
   if (o < 0) throw std::logic_error("cpu runtime: plan \"" + plan_.schedule + "\" has no output buffer");
-  return verify_output(problem_, plan_.tokens, buffers_[static_cast<size_t>(o)].data(), mode, DType::FP32);
+  VerifyResult v = verify_output(problem_, plan_.tokens, buffers_[static_cast<size_t>(o)].data(), mode, DType::FP32);
+  if (problem_.backward()) {
+    auto data = [&](BufferRole role) {
+      const int b = plan_.find_buffer(role);
+      if (b < 0) throw std::logic_error("cpu runtime: plan \"" + plan_.schedule + "\" has no " + to_string(role) + " buffer");
+      return buffers_[static_cast<size_t>(b)].data();
+    };
+    v.gradients = verify_gradients(problem_, plan_.tokens, data(BufferRole::DQ), data(BufferRole::DK),
+                                   data(BufferRole::DV), mode, DType::FP32);
+  }
+  return v;
 }
 
 std::vector<unsigned char> CpuExecutor::output_bytes() {
-  const int o = plan_.find_buffer(BufferRole::O);
-  if (o < 0) return {};
-  const std::vector<float>& buf = buffers_[static_cast<size_t>(o)];
-  std::vector<unsigned char> bytes(buf.size() * sizeof(float));
-  std::memcpy(bytes.data(), buf.data(), bytes.size());
+  std::vector<unsigned char> bytes;
+  for (BufferRole role : {BufferRole::O, BufferRole::DQ, BufferRole::DK, BufferRole::DV}) {
+    const int b = plan_.find_buffer(role);
+    if (b < 0) continue;
+    const std::vector<float>& buf = buffers_[static_cast<size_t>(b)];
+    const size_t at = bytes.size();
+    bytes.resize(at + buf.size() * sizeof(float));
+    std::memcpy(bytes.data() + at, buf.data(), buf.size() * sizeof(float));
+  }
   return bytes;
 }
 

@@ -32,9 +32,10 @@ class CpuExecutor final : public Executor {
   double run(std::vector<StepTime>* steps) override;
   // Against the double reference (bench/runtime/verify_reference.hpp), with the
   // tolerance of fp32 outputs (bench/runtime/tolerance.hpp): the CPU runtime computes in
-  // fp32 whatever the problem's dtype.
+  // fp32 whatever the problem's dtype. In the backward pass also dQ, dK and dV
+  // (bench/runtime/verify_gradients.hpp).
   VerifyResult verify(VerifyMode mode) override;
-  // The O buffer as raw bytes (fp32).
+  // The O buffer as raw bytes (fp32), followed by DQ, DK and DV in the backward pass.
   std::vector<unsigned char> output_bytes() override;
   // MPI_Wtime around the one step [ms].
   double step_alone_ms(int step) override;

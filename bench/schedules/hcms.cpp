@@ -58,7 +58,6 @@ class Hcms final : public Schedule {
 
   Reason unsupported(const Problem& p) const override {
     if (auto e = head_shard_error(p, "hcms")) return e;
-    if (auto e = no_backward_error(p, "hcms")) return e;
     const OptionSpec& lanes = option_spec(Option::CommLanes);
     if (p.comm_lanes < 1 || p.comm_lanes > lanes.max) {
       std::string allowed = "1";
@@ -72,10 +71,7 @@ class Hcms final : public Schedule {
   }
 
   Model model(const Problem& p, int rank) const override {
-    const std::vector<std::vector<Range>> heads = chunked_heads(p);
-    Model m = head_exchange_model(p, HeadGroup{0, rank_list(0, p.P, 1), rank, p.S / p.P, heads});
-    m.flops = head_sharded_flops(p, even_split(p.H, p.P)[rank].size);
-    return m;
+    return head_pipeline_model(p, rank, chunked_heads(p));
   }
 
   Plan plan(const Problem& p, int rank) const override {

@@ -1,10 +1,13 @@
 #include "bench/schedules/head_pipeline.hpp"
 
+#include <functional>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "bench/mask/mask_regions.hpp"
 #include "bench/schedules/head_exchange.hpp"
+#include "bench/schedules/head_gradients.hpp"
 #include "bench/schedules/layout.hpp"
 #include "bench/schedules/tile_outputs.hpp"
 
@@ -19,17 +22,35 @@ std::string tile_label(int chunks, int c, int tile, size_t pieces, size_t piece)
   return tags.empty() ? "" : "[" + tags + "]";
 }
 
+// The tiles of one chunk over the group's tokens [0, S): one per mask region, cut at the
+// other regions' row boundaries.
+std::vector<MaskRegion> chunk_tiles(const Problem& p, const std::vector<MaskRegion>& regions) {
+  const Range tokens{0, p.S};
+  const std::vector<MaskRegion> clipped = clip_regions(regions, tokens, tokens);
+  return cut_rows(clipped, row_cuts(clipped));
+}
+
+// What the forward of a chunk leaves for its backward: where its rows' final LSE are.
+struct ChunkForward {
+  std::vector<int> done;                       // steps after which the head-sharded O is complete
+  std::function<View(Range, int)> lse_of;      // LSE view of (tile rows, GQA piece); backward pass only
+};
+
 // Attention of chunk c over the group's tokens [0, S): one tile per mask region (cut at
 // the other regions' row boundaries) and GQA piece, reading the receive buffers and
 // writing the head-sharded output, through partials and merges where the mask gives query
-// rows several regions (tile_outputs.hpp).
-std::vector<int> add_chunk_attention(Plan& plan, const Problem& p, const HeadExchange& hx, int c,
-                                     const std::vector<MaskRegion>& regions, const std::vector<int>& deps) {
-  const Range tokens{0, p.S}, qh = hx.q_heads(c), kvh = hx.kv_heads(c);
+// rows several regions (tile_outputs.hpp). In the backward pass the rows' final LSE are
+// kept, in a buffer of their own.
+ChunkForward add_chunk_attention(Plan& plan, const Problem& p, const HeadExchange& hx, int c,
+                                 const std::vector<MaskRegion>& regions, const std::vector<int>& deps) {
+  const Range qh = hx.q_heads(c), kvh = hx.kv_heads(c);
   const std::vector<HeadPiece> pieces = gqa_pieces(qh, p.group_size());
-  const std::vector<MaskRegion> clipped = clip_regions(regions, tokens, tokens);
-  const std::vector<MaskRegion> tiles = cut_rows(clipped, row_cuts(clipped));
-  TileOutputs outputs(p, hx.o(c), 1, p.S, qh, pieces);
+  const std::vector<MaskRegion> tiles = chunk_tiles(p, regions);
+  const int lse = p.backward() ? plan.add_buffer(hx.chunks() == 1 ? std::string("lse_heads")
+                                                                  : "lse_heads[c=" + std::to_string(c) + "]",
+                                                 Storage::F32, BufferRole::Scratch, p.B * qh.size * p.S)
+                               : -1;
+  TileOutputs outputs(p, hx.o(c), 1, p.S, qh, pieces, lse);
   for (const MaskRegion& t : tiles) outputs.declare(0, t.q);
   outputs.add_buffers(plan);
   for (size_t ti = 0; ti < tiles.size(); ++ti) {
@@ -48,7 +69,29 @@ std::vector<int> add_chunk_attention(Plan& plan, const Problem& p, const HeadExc
       outputs.after(plan, id, out, 0, t.q, static_cast<int>(i), tag);
     }
   }
-  return outputs.finish(plan);
+  ChunkForward f;
+  f.done = outputs.finish(plan);
+  if (lse >= 0) f.lse_of = [outputs, lse](Range rows, int piece) { return outputs.lse_view(lse, 0, rows, piece); };
+  return f;
+}
+
+// The backward of every chunk, in reverse chunk order, mirroring the forward's pipeline:
+// chunk c's dO exchange beside chunk c+1's backward tiles, its gradient exchange beside
+// chunk c-1's (head_gradients.hpp).
+void add_backward(Plan& plan, const Problem& p, const HeadExchange& hx, const HeadGroup& g, const RoleTensors& roles,
+                  const std::vector<ChunkForward>& fwd, const std::vector<MaskRegion>& regions, int out_lane) {
+  HeadGradients hg(plan, p, g, roles);
+  const int C = hx.chunks();
+  const int zero = hg.add_zero_outputs(kComputeLane);
+  const std::vector<MaskRegion> tiles = chunk_tiles(p, regions);
+  std::vector<int> ready = hg.add_input(kComputeLane, kCommLane, C - 1);
+  for (int c = C - 1; c >= 0; --c) {
+    std::vector<int> deps = ready;
+    deps.insert(deps.end(), fwd[c].done.begin(), fwd[c].done.end());
+    const int cast = hg.add_tiles(kComputeLane, hx, c, tiles, fwd[c].lse_of, deps);
+    if (c > 0) ready = hg.add_input(kComputeLane, kCommLane, c - 1);
+    hg.add_output(out_lane, c, cast, zero);
+  }
 }
 
 }  // namespace
@@ -59,7 +102,8 @@ Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
   RoleTensors roles;
   Plan plan = start_plan(p, rank, schedule, {contiguous_tokens(p, rank)}, {world}, &roles);
   const int out_lane = lanes.output_lane ? plan.add_lane("comm_out") : kCommLane;
-  HeadExchange hx(plan, p, HeadGroup{0, world, rank, p.S / p.P, std::move(q_heads)}, roles);
+  const HeadGroup group{0, world, rank, p.S / p.P, std::move(q_heads)};
+  HeadExchange hx(plan, p, group, roles);
   const int C = hx.chunks();
   const std::vector<MaskRegion> regions = mask_regions(p);
 
@@ -78,18 +122,44 @@ Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
     hx.add_unpack(out_lane, c, deps);
   };
 
+  std::vector<ChunkForward> fwd(C);
   if (lanes.inputs_first) {
     for (int c = 0; c < C; ++c) input(c);
-    for (int c = 0; c < C; ++c) output(c, add_chunk_attention(plan, p, hx, c, regions, ready[c]));
+    for (int c = 0; c < C; ++c) {
+      fwd[c] = add_chunk_attention(plan, p, hx, c, regions, ready[c]);
+      output(c, fwd[c].done);
+    }
   } else {
     input(0);
     for (int c = 0; c < C; ++c) {
-      const std::vector<int> attention = add_chunk_attention(plan, p, hx, c, regions, ready[c]);
+      fwd[c] = add_chunk_attention(plan, p, hx, c, regions, ready[c]);
       if (c + 1 < C) input(c + 1);
-      output(c, attention);
+      output(c, fwd[c].done);
     }
   }
+  if (!p.backward()) return plan;
+  if (p.pass == Pass::Bwd) plan.timed_from = static_cast<int>(plan.steps.size());
+  add_backward(plan, p, hx, group, roles, fwd, regions, out_lane);
   return plan;
+}
+
+Model head_pipeline_model(const Problem& p, int rank, const std::vector<std::vector<Range>>& q_heads) {
+  const HeadGroup g{0, rank_list(0, p.P, 1), rank, p.S / p.P, q_heads};
+  int64_t heads = 0;
+  for (const Range& r : q_heads[rank]) heads += r.size;
+  const double flops = head_sharded_flops(p, heads);
+  Model m;
+  if (p.pass != Pass::Bwd) {
+    m = head_exchange_model(p, g);
+    m.flops = flops;
+  }
+  if (p.backward()) {
+    const Model b = head_gradients_model(p, g);
+    m.send_bytes += b.send_bytes;
+    m.recv_bytes += b.recv_bytes;
+    m.flops += kBackwardFlopFactor * flops;
+  }
+  return m;
 }
 
 double head_sharded_flops(const Problem& p, int64_t heads) {

@@ -9,6 +9,7 @@
 
 #include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
+#include "bench/schedule.hpp"
 
 namespace cpb {
 
@@ -30,5 +31,10 @@ Plan head_pipeline_plan(const Problem& p, int rank, const std::string& schedule,
 
 // Attention FLOPs of a rank that attends `heads` query heads over all S tokens.
 double head_sharded_flops(const Problem& p, int64_t heads);
+
+// The model of head_pipeline_plan for rank `rank` with q_heads (its argument), for the
+// problem's pass: the forward's exchanges and FLOPs, the backward's (head_gradients.hpp,
+// 2.5x the FLOPs), or both.
+Model head_pipeline_model(const Problem& p, int rank, const std::vector<std::vector<Range>>& q_heads);
 
 }  // namespace cpb

@@ -188,6 +188,11 @@ Plan start_plan(const Problem& p, int rank, const std::string& schedule, std::ve
   roles->k = DenseTensor{plan.add_buffer("k", Storage::Act, BufferRole::K, kv_elems), 0, p.B, n, p.Hkv, p.D};
   roles->v = DenseTensor{plan.add_buffer("v", Storage::Act, BufferRole::V, kv_elems), 0, p.B, n, p.Hkv, p.D};
   roles->o = DenseTensor{plan.add_buffer("o", Storage::Act, BufferRole::O, q_elems), 0, p.B, n, p.H, p.D};
+  if (!p.backward()) return plan;
+  roles->dout = DenseTensor{plan.add_buffer("do", Storage::Act, BufferRole::DO, q_elems), 0, p.B, n, p.H, p.D};
+  roles->dq = DenseTensor{plan.add_buffer("dq", Storage::Act, BufferRole::DQ, q_elems), 0, p.B, n, p.H, p.D};
+  roles->dk = DenseTensor{plan.add_buffer("dk", Storage::Act, BufferRole::DK, kv_elems), 0, p.B, n, p.Hkv, p.D};
+  roles->dv = DenseTensor{plan.add_buffer("dv", Storage::Act, BufferRole::DV, kv_elems), 0, p.B, n, p.Hkv, p.D};
   return plan;
 }
 

@@ -105,13 +105,16 @@ constexpr int kComputeLane = 0;
 constexpr int kCommLane = 1;
 
 // The rank's input and output shards as dense tensors: Q, O [B, S_local, H, D] and
-// K, V [B, S_local, Hkv, D].
+// K, V [B, S_local, Hkv, D]; in the backward pass (Problem::backward()) also the output
+// gradient dO and the gradients dQ [B, S_local, H, D], dK, dV [B, S_local, Hkv, D].
 struct RoleTensors {
   DenseTensor q, k, v, o;
+  DenseTensor dout, dq, dk, dv;  // buf -1 in the forward pass
 };
 
 // A plan with its header filled (schedule, rank, world, lanes compute and comm, `groups`,
-// `tokens`) and the Q, K, V, O buffers added; returns the role tensors in `roles`.
+// `tokens`) and the Q, K, V, O buffers added (and DO, DQ, DK, DV in the backward pass);
+// returns the role tensors in `roles`.
 Plan start_plan(const Problem& p, int rank, const std::string& schedule, std::vector<Range> tokens,
                 std::vector<std::vector<int>> groups, RoleTensors* roles);
 

@@ -25,15 +25,11 @@ class Ulysses final : public Schedule {
   std::vector<Option> options() const override { return {Option::QkvLayout}; }
 
   Reason unsupported(const Problem& p) const override {
-    if (Reason e = no_backward_error(p, "ulysses")) return e;
     return head_shard_error(p, "ulysses");
   }
 
   Model model(const Problem& p, int rank) const override {
-    const std::vector<std::vector<Range>> heads = even_head_split(p.H, p.P);
-    Model m = head_exchange_model(p, HeadGroup{0, rank_list(0, p.P, 1), rank, p.S / p.P, heads});
-    m.flops = head_sharded_flops(p, heads[rank][0].size);
-    return m;
+    return head_pipeline_model(p, rank, even_head_split(p.H, p.P));
   }
 
   Plan plan(const Problem& p, int rank) const override {

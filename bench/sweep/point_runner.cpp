@@ -119,9 +119,22 @@ VerifyRecord verify_record(PointContext& ctx, const ExecutorRuns& runs, Verdict&
   v.mode = to_string(ctx.measure.verify);
   const bool nonfinite = allreduce_or(runs.verify.nonfinite, world);
   v.output_digest = output_digest(runs.output_hash, world);
+  // Every rank verifies the same gradients (the problem's pass), in the same order.
+  std::vector<bool> grad_nonfinite;
+  for (const TensorVerify& t : runs.verify.gradients) {
+    v.gradients.push_back(GradientVerify{t.tensor, allreduce_max(t.max_abs_err, world),
+                                         allreduce_min(t.tolerance, world),
+                                         allreduce_sum(static_cast<double>(t.checked), world)});
+    grad_nonfinite.push_back(allreduce_or(t.nonfinite, world));
+  }
   if (ctx.measure.verify == VerifyMode::Off) return v;
   if (nonfinite) verdict.fail("output has NaN or Inf");
   else if (!(v.max_abs_err <= v.tolerance)) verdict.fail("max abs error above tolerance");
+  for (size_t i = 0; i < v.gradients.size(); ++i) {
+    const GradientVerify& g = v.gradients[i];
+    if (grad_nonfinite[i]) verdict.fail(g.tensor + " has NaN or Inf");
+    else if (!(g.max_abs_err <= g.tolerance)) verdict.fail(g.tensor + " max abs error above tolerance");
+  }
   return v;
 }
 

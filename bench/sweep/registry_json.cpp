@@ -90,6 +90,7 @@ json registry_json() {
   r["mask_params"] = json::array();
   for (const MaskParamSpec& m : mask_param_specs()) r["mask_params"].push_back(mask_param_json(m));
   r["dtypes"] = dtype_names();
+  r["passes"] = pass_names();  // the pass axis; a record's params name the pass only when not the first, fwd
   return r;
 }
 

@@ -92,10 +92,13 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
   PointContext ctx{runtime, cfg.measure, mpi, opt.trace_dir, &comp_times, opt.order_steps, {}};
   Progress progress(static_cast<int>(points.size()), root && progress_wanted(opt.quiet), std::cerr);
   std::vector<nlohmann::json> records;  // rank 0: the finished groups' records, by index
+  // The results table names every row's pass when some point runs another than fwd.
+  const bool with_pass =
+      std::any_of(points.begin(), points.end(), [](const Point& p) { return p.problem.pass != Pass::Fwd; });
   if (root) {
     std::cout << "cpbench " << cfg.name << ": " << points.size() << " points, " << mpi.size() << " ranks, "
               << runtime.name() << " runtime, " << rounds << (rounds == 1 ? " round\n" : " rounds\n");
-    print_results_header(std::cout);
+    print_results_header(std::cout, with_pass);
   }
   int failed = 0;
   for (const std::vector<size_t>& group : comparison_groups(points)) {
@@ -121,7 +124,7 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
     });
     fill_derived_metrics(rows);  // a row's Ulysses and Ring references are in its own group
     for (const nlohmann::json& r : rows) {
-      print_results_row(r, std::cout);
+      print_results_row(r, std::cout, with_pass);
       if (r.value("status", "") == "FAILED") ++failed;
     }
     std::cout.flush();

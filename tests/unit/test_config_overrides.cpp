@@ -24,10 +24,11 @@ TEST_F(ConfigOverrides, ReplaceAnAxis) {
 }
 
 TEST_F(ConfigOverrides, AddAnAxis) {
-  const SweepConfig c = with({"Hkv=2", "mask=full,causal", "dtype=fp32"});
+  const SweepConfig c = with({"Hkv=2", "mask=full,causal", "dtype=fp32", "pass=bwd,fwd_bwd"});
   EXPECT_EQ(c.axes["Hkv"], json::array({2}));
   EXPECT_EQ(c.axes["mask"], json::array({"full", "causal"}));
   EXPECT_EQ(c.axes["dtype"], json::array({"fp32"}));
+  EXPECT_EQ(c.axes["pass"], json::array({"bwd", "fwd_bwd"}));
 }
 
 TEST_F(ConfigOverrides, LaterOverrideWins) {
@@ -75,14 +76,14 @@ TEST_F(ConfigOverrides, Errors) {
   EXPECT_EQ(error({"S512"}),
             "-a S512: \"S512\" is not axis=values; allowed: axis=v1,v2,... with an axis of S, H, "
             "Hkv, D, B, mask, mask_blocks, mask_group, mask_local, mask_global, mask_docs, mask_doc_tokens, "
-            "mask_frames, mask_window, mask_table, dtype, profile, transport, comm_priority, nccl_ctas, attn_sms, "
-            "step_order, schedule, chunks, chunk_heads, chunk_shape, usp_u, comm_order, comm_lanes, qkv_layout, tile_blocks, "
-            "tile_balance, tile_solver, tile_u, tile_node, tile_fuse");
+            "mask_frames, mask_window, mask_table, dtype, pass, profile, transport, comm_priority, nccl_ctas, "
+            "attn_sms, step_order, schedule, chunks, chunk_heads, chunk_shape, usp_u, comm_order, comm_lanes, "
+            "qkv_layout, tile_blocks, tile_balance, tile_solver, tile_u, tile_node, tile_fuse");
   EXPECT_TRUE(contains(error({"=4"}), "is not axis=values"));
   EXPECT_EQ(error({"chunk=2"}),
             "-a chunk: \"chunk\" is not an axis; allowed: S, H, Hkv, D, B, mask, mask_blocks, mask_group, "
             "mask_local, mask_global, mask_docs, mask_doc_tokens, mask_frames, mask_window, mask_table, dtype, "
-            "profile, transport, comm_priority, nccl_ctas, attn_sms, step_order, schedule, chunks, chunk_heads, "
+            "pass, profile, transport, comm_priority, nccl_ctas, attn_sms, step_order, schedule, chunks, chunk_heads, "
             "chunk_shape, usp_u, comm_order, comm_lanes, qkv_layout, tile_blocks, tile_balance, tile_solver, tile_u, "
             "tile_node, tile_fuse (did you mean \"chunks\"?)");
   EXPECT_EQ(error({"S=big"}), "-a S: \"big\" is not an integer; allowed: integers >= 1");
@@ -92,6 +93,8 @@ TEST_F(ConfigOverrides, Errors) {
   EXPECT_EQ(error({"mask=full,casual"}),
             "-a mask[1]: \"casual\" is not a mask; allowed: full, causal, strided, global_local, star, streaming, document, block_causal, sliding_window, table (did you mean \"causal\"?)");
   EXPECT_TRUE(contains(error({"mask=1"}), "-a mask: 1 is not a mask"));
+  EXPECT_EQ(error({"pass=bwdd"}),
+            "-a pass: \"bwdd\" is not a pass; allowed: fwd, bwd, fwd_bwd (did you mean \"bwd\"?)");
   EXPECT_TRUE(contains(error({"S=1,,2"}), "-a S: \"S=1,,2\" has an empty value"));
   EXPECT_TRUE(contains(error({"S="}), "-a S: \"S=\" has an empty value"));
   EXPECT_TRUE(contains(error({"schedule=rign"}), "-a schedule: \"rign\" is not a schedule"));

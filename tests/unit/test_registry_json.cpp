@@ -66,6 +66,7 @@ TEST(RegistryJson, NamesInRegistryOrder) {
   ASSERT_EQ(r["masks"].size(), mask_names().size());
   for (size_t i = 0; i < mask_names().size(); ++i) EXPECT_EQ(r["masks"][i]["name"], mask_names()[i]);
   EXPECT_EQ(r["dtypes"], dtype_names());
+  EXPECT_EQ(r["passes"], json::parse(R"(["fwd", "bwd", "fwd_bwd"])"));  // fwd first: what params leave out
   ASSERT_EQ(r["schedules"].size(), all_schedules().size());
   for (size_t i = 0; i < all_schedules().size(); ++i) {
     EXPECT_EQ(r["schedules"][i]["name"], all_schedules()[i]->name());

@@ -1,0 +1,84 @@
+// The backward plans of ulysses and hcms (head_gradients.hpp): the plan checks over a grid
+// of problems and passes, and planted bugs they catch.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "bench/plan/plan_check.hpp"
+#include "bench/schedule.hpp"
+#include "tests/unit/test_plan_util.hpp"
+
+namespace cpb {
+namespace {
+
+using test::all_plans;
+using test::describe;
+using test::make_problem;
+
+std::string first_error(const std::vector<std::string>& errors) { return errors.empty() ? "" : errors[0]; }
+
+TEST(HeadPipelineBackward, PassesThePlanChecksOnAGrid) {
+  struct Shape {
+    int P, H, Hkv;
+    int64_t S;
+    int B;
+  };
+  const Shape shapes[] = {{2, 4, 4, 32, 1}, {3, 6, 3, 24, 2}, {4, 4, 2, 32, 1}, {4, 5, 5, 40, 1}, {8, 8, 4, 32, 1}};
+  for (const Shape& sh : shapes)
+    for (Mask mask : {Mask::Full, Mask::Causal, Mask::Strided, Mask::BlockCausal})
+      for (Pass pass : {Pass::Bwd, Pass::FwdBwd})
+        for (const char* name : {"ulysses", "hcms"})
+          for (int chunks : {1, 2}) {
+            if (std::string(name) == "ulysses" && chunks > 1) continue;
+            Problem p = make_problem(sh.P, sh.S, sh.H, sh.Hkv, 8, sh.B, mask);
+            p.pass = pass;
+            p.chunks = chunks;
+            if (find_schedule(name)->unsupported(p)) continue;
+            SCOPED_TRACE(std::string(name) + " " + to_string(pass) + " " + describe(p));
+            EXPECT_EQ(first_error(check_plans(all_plans(name, p), p)), "");
+          }
+}
+
+TEST(HeadPipelineBackward, PassBwdTimesTheBackwardAlone) {
+  Problem p = make_problem(2, 32, 4, 2, 8, 1, Mask::Causal);
+  p.pass = Pass::Bwd;
+  const Plan bwd = find_schedule("ulysses")->plan(p, 0);
+  p.pass = Pass::FwdBwd;
+  const Plan both = find_schedule("ulysses")->plan(p, 0);
+  p.pass = Pass::Fwd;
+  const Plan fwd = find_schedule("ulysses")->plan(p, 0);
+  EXPECT_EQ(both.timed_from, 0);
+  EXPECT_GT(bwd.timed_from, 0);
+  EXPECT_EQ(bwd.steps.size(), both.steps.size());
+  EXPECT_NEAR(plan_flops(both), 3.5 * plan_flops(fwd), 1e-6 * plan_flops(fwd));
+  EXPECT_NEAR(plan_flops(bwd), 2.5 * plan_flops(fwd), 1e-6 * plan_flops(fwd));
+  for (const Step& s : bwd.steps) {
+    if (s.kind() == OpKind::AttentionBackward) {
+      EXPECT_GE(s.id, bwd.timed_from);
+    }
+  }
+}
+
+// A backward tile dropped, or a tile reading the O before its final merge, is caught.
+TEST(HeadPipelineBackward, PlantedBugsAreCaught) {
+  Problem p = make_problem(2, 32, 4, 4, 8, 1, Mask::Strided);
+  p.pass = Pass::FwdBwd;
+  std::vector<Plan> plans = all_plans("ulysses", p);
+  ASSERT_EQ(first_error(check_plans(plans, p)), "");
+  std::vector<Plan> dropped = plans;
+  const auto is_bwd = [](const Step& s) { return s.kind() == OpKind::AttentionBackward; };
+  bool once = false;
+  dropped[1] = filter_steps(plans[1], [&](const Step& s) { return !is_bwd(s) || std::exchange(once, true); });
+  EXPECT_NE(first_error(check_plans(dropped, p)), "");
+
+  std::vector<Plan> early = plans;
+  for (Step& s : early[0].steps)
+    if (is_bwd(s)) std::get<AttentionBackwardOp>(s.op).dout = std::get<AttentionBackwardOp>(s.op).o;
+  EXPECT_NE(first_error(check_plans(early, p)), "");
+}
+
+}  // namespace
+}  // namespace cpb
