@@ -102,21 +102,6 @@ Model kv_ring_model(const Problem& p, int r, double block_elems, double forward_
 
 namespace {
 
-// The backward's role buffers: DO and DQ shaped like Q, DK and DV like K and V.
-KvRingGrads add_gradient_roles(Plan& plan, const RoleTensors& roles) {
-  auto like = [&plan](DenseTensor t, const char* name, BufferRole role) {
-    t.buf = plan.add_buffer(name, Storage::Act, role, t.elems());
-    t.offset = 0;
-    return t;
-  };
-  KvRingGrads g;
-  g.dout = like(roles.q, "do", BufferRole::DO);
-  g.dq = like(roles.q, "dq", BufferRole::DQ);
-  g.dk = like(roles.k, "dk", BufferRole::DK);
-  g.dv = like(roles.v, "dv", BufferRole::DV);
-  return g;
-}
-
 // Of `steps`, the latest of each lane: waiting for them waits for all (lane order).
 std::vector<int> latest_per_lane(const Plan& plan, const std::vector<int>& steps) {
   std::vector<int> latest(plan.lanes.size(), -1), out;
@@ -145,7 +130,11 @@ Plan world_kv_ring_plan(const Problem& p, int rank, const std::string& schedule,
     add_kv_ring(plan, p, ring);
     return plan;
   }
-  KvRingGrads grads = add_gradient_roles(plan, roles);
+  KvRingGrads grads;
+  grads.dout = roles.dout;
+  grads.dq = roles.dq;
+  grads.dk = roles.dk;
+  grads.dv = roles.dv;
   ring.lse = plan.add_buffer("lse", Storage::F32, BufferRole::Scratch, p.B * p.H * plan.local_tokens());
   grads.ready = latest_per_lane(plan, add_kv_ring(plan, p, ring));
   if (p.pass == Pass::Bwd) plan.timed_from = static_cast<int>(plan.steps.size());

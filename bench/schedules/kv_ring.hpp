@@ -93,8 +93,8 @@ using TokenLayout = std::function<std::vector<Range>(const Problem& p, int rank)
 
 // The whole plan of a ring over all P ranks in rank order (Plan::groups = {world}), where
 // each rank holds whole shards laid out by `layout`: ring and zigzag_ring. For a backward
-// pass also the DO, DQ, DK, DV buffers, the forward's LSE and the ring's backward after
-// the forward; pass bwd times the backward alone (Plan::timed_from: the forward's steps).
+// pass the forward keeps its LSE and the ring's backward follows it, into start_plan's DQ,
+// DK, DV; pass bwd times the backward alone (Plan::timed_from: the forward's steps).
 Plan world_kv_ring_plan(const Problem& p, int rank, const std::string& schedule, const TokenLayout& layout);
 
 }  // namespace cpb
