@@ -83,8 +83,9 @@ int HeldBlocks::add_pass(Plan& plan, int k, const std::string& label, std::vecto
                                  {whole_slice(k_[k % 2]), whole_slice(v_[k % 2])});
   deps.insert(deps.end(), readers_[k % 2].begin(), readers_[k % 2].end());
   readers_[k % 2].clear();
-  arrived_ = plan.add_step(kCommLane, label, std::move(ex), std::move(deps));
-  return arrived_;
+  arrived_.resize(static_cast<size_t>(k + 1), -1);
+  arrived_[static_cast<size_t>(k)] = plan.add_step(kCommLane, label, std::move(ex), std::move(deps));
+  return arrived_[static_cast<size_t>(k)];
 }
 
 ExchangeOp ring_send_recv(const KvRing& ring, const std::vector<Slice>& sends, const std::vector<Slice>& recvs) {

@@ -61,9 +61,9 @@ class HeldBlocks {
   const DenseTensor& k(int step) const { return step == 0 ? ring_.k : k_[(step - 1) % 2]; }
   const DenseTensor& v(int step) const { return step == 0 ? ring_.v : v_[(step - 1) % 2]; }
   // The steps that must end before the block of `step` is read: `first` at step 0, else
-  // the exchange that received it.
+  // the exchange that received it (the pass of step - 1, added before).
   std::vector<int> ready(int step, const std::vector<int>& first) const {
-    return step == 0 ? first : std::vector<int>{arrived_};
+    return step == 0 ? first : std::vector<int>{arrived_.at(static_cast<size_t>(step - 1))};
   }
   // Step `id` reads the block of `step`.
   void read(int step, int id) {
@@ -79,7 +79,7 @@ class HeldBlocks {
   const int r_;
   DenseTensor k_[2], v_[2];
   std::vector<int> readers_[2];  // steps that read ring buffer i since it was filled
-  int arrived_ = -1;             // the exchange that filled the block of the latest step
+  std::vector<int> arrived_;     // [k]: the pass of step k, which received the block of step k + 1
 };
 
 // A SendRecv of the ring's group: `sends` to the next member, `recvs` from the previous.

@@ -89,13 +89,17 @@ TEST(RingBackwardStructure, PrologueAndBuffersOfEachPass) {
 }
 
 // The tiles of step k wait for the key/value block (received while step k - 1 computed),
-// not for the dK/dV accumulator of step k - 1, which only the reduction waits for.
+// not for the pass of the next block nor for the dK/dV accumulator of step k - 1, which
+// only the reduction waits for.
 TEST(RingBackwardStructure, AccumulatorsTravelBehindTheBlocks) {
   const Plan plan = find_schedule("ring")->plan(ring_problem(Pass::Bwd, Mask::Full), 2);
   for (int k = 1; k < 3; ++k) {
     const std::string i = "[i=" + std::to_string(k) + "]", before = "[i=" + std::to_string(k - 1) + "]";
     const std::set<int> tile = dep_closure(plan, find_step(plan, "attn_bwd" + i).id);
     EXPECT_TRUE(tile.count(find_step(plan, "kv_pass_bwd" + before).id)) << k;
+    if (k < 2) {
+      EXPECT_FALSE(tile.count(find_step(plan, "kv_pass_bwd" + i).id)) << k;  // the next block's
+    }
     EXPECT_FALSE(tile.count(find_step(plan, "dkv_pass" + before).id)) << k;
     EXPECT_TRUE(dep_closure(plan, find_step(plan, "dkv_reduce" + i).id).count(find_step(plan, "dkv_pass" + before).id));
     const ExchangeOp& e = std::get<ExchangeOp>(find_step(plan, "dkv_pass" + i).op);
