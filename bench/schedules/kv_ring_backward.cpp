@@ -81,7 +81,8 @@ class RingBackwardBuilder {
 
   // Step k: the key/value pass (all but the last step); the tiles against the held block,
   // adding dK, dV into the own block's accumulator (step 0) or a zeroed partial that is
-  // then added into the accumulator received (later steps); the accumulator's pass.
+  // then added into the accumulator received (later steps); the accumulator's pass; after
+  // the last step, dQ's copy out of its fp32 accumulator.
   void add_step(int k) {
     // The first pass reads only k and v: it may overlap the end of the forward.
     if (k + 1 < r_) held_.add_pass(plan_, k, "kv_pass_bwd" + step_tag(k), held_.ready(k, ring_.ready));
@@ -95,17 +96,18 @@ class RingBackwardBuilder {
     for (const RingTile& t : tiles_[k])
       for (size_t pi = 0; pi < pieces_.size(); ++pi)
         add_tile(k, t, pi, ready, partial ? part_k_ : acc_k_[0], partial ? part_v_ : acc_v_[0]);
-    if (k + 1 == r_ && dq_.buf != g_.dq.buf) {
-      CopyOp copy;
-      copy.pairs = {CopyOp::Pair{dq_.all(), g_.dq.all()}};
-      last_dq_ = plan_.add_step(kComputeLane, "dq_final", std::move(copy), {});
-    }
     if (partial) {
       ReduceOp red;
       red.pairs = {CopyOp::Pair{part_k_.all(), acc_k_[k % 2].all()}, CopyOp::Pair{part_v_.all(), acc_v_[k % 2].all()}};
       acc_written_ = plan_.add_step(kComputeLane, "dkv_reduce" + step_tag(k), std::move(red), {dkv_arrived_});
     }
     if (r_ > 1) add_dkv_pass(k);
+    // After the last reduction: the accumulator's return need not wait for this copy.
+    if (k + 1 == r_ && dq_.buf != g_.dq.buf) {
+      CopyOp copy;
+      copy.pairs = {CopyOp::Pair{dq_.all(), g_.dq.all()}};
+      last_dq_ = plan_.add_step(kComputeLane, "dq_final", std::move(copy), {});
+    }
   }
 
   // The attention-backward step of tile `t`, GQA piece `pi`, at step k, adding into dq_
