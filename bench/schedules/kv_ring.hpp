@@ -25,8 +25,9 @@
 // into the arriving accumulator would put its transfer between every two steps; the
 // partial lets it overlap the step's attention. At step 0 a rank adds into the
 // accumulator of its own block directly; after the last step the accumulators make one
-// more pass, back to the members that own them, and are copied into dk and dv. A step
-// with no tile passes the accumulator it received on unchanged.
+// more pass, back to the members that own them (the one transfer no attention hides), and
+// are copied into dk and dv. A step with no tile passes the accumulator it received on
+// unchanged.
 #pragma once
 
 #include <functional>

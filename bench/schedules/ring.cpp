@@ -18,13 +18,14 @@
 // zeroed fp32 partial while the block's accumulator arrives from the previous rank, then
 // a reduction adds the partial in and the accumulator goes on to the next rank, so its
 // transfer overlaps the step's attention; after step P-1 one more pass returns every
-// accumulator to its owner, which copies it into DK and DV. The forward's causal
-// imbalance carries over. Each rank sends and receives, for pass bwd, the blocks again,
-// 2 (P-1) B n Hkv D elements of the dtype, and the accumulators, 2 P B n Hkv D fp32
-// elements (none at P = 1): with bf16, (12 P - 4) B n Hkv D bytes against the forward's
-// 4 (P-1). fp32 accumulators cost twice the bytes of bf16 ones (8 P instead of 4 P B n
-// Hkv D) and round each gradient once instead of at every pass. fwd_bwd sends the sum of
-// both. Backward FLOPs count 2.5 times the forward's (kBackwardFlopFactor).
+// accumulator to its owner, which copies it into DK and DV: that return is the one
+// transfer no attention hides. The forward's causal imbalance carries over. Each rank
+// sends and receives, for pass bwd, the blocks again, 2 (P-1) B n Hkv D elements of the
+// dtype, and the accumulators, 2 P B n Hkv D fp32 elements (none at P = 1): with bf16,
+// (12 P - 4) B n Hkv D bytes against the forward's 4 (P-1). fp32 accumulators cost twice
+// the bytes of bf16 ones (8 P instead of 4 P B n Hkv D) and round each gradient once
+// instead of at every pass. fwd_bwd sends the sum of both. Backward FLOPs count 2.5 times
+// the forward's (kBackwardFlopFactor).
 #include "bench/schedule.hpp"
 #include "bench/schedules/kv_ring.hpp"
 #include "bench/schedules/layout.hpp"
