@@ -93,9 +93,10 @@ class Schedule {
   // Preconditions for model() and plan(): unsupported(p) is nullopt, 0 <= rank < p.P.
   virtual Model model(const Problem& p, int rank) const = 0;
   virtual Plan plan(const Problem& p, int rank) const = 0;
-  // A schedule whose output must be bitwise equal to this one's for the same problem and
-  // attention kernel (hcms: "ulysses"), checked by the runner; "" for none.
-  virtual std::string bitwise_reference() const { return ""; }
+  // A schedule whose outputs (O, and the gradients in the backward pass) must be bitwise
+  // equal to this one's for `p` and the same attention kernel (hcms: "ulysses"), checked
+  // by the runner; "" for none.
+  virtual std::string bitwise_reference(const Problem&) const { return ""; }
   // A short tag of the options that tell this schedule's points of one shape apart, for
   // file names such as traces (hcms: "C4" for 4 chunks); "" for none.
   virtual std::string label(const Problem&) const { return ""; }

@@ -20,8 +20,9 @@ namespace cpb {
 // eta carry their 95% intervals where the records have them, a speedup whose interval
 // holds 1 marked "\~". Under each table, per S and schedule with two variants or more, the
 // best of them vs Ulysses (best_of.hpp): chosen on the odd rounds and reported on the even
-// ones, or labelled as chosen and reported on the same rounds.
-// `source` names the file in the header.
+// ones, or labelled as chosen and reported on the same rounds. Where the file holds other
+// passes than fwd, a last section sets each problem's passes side by side
+// (report_passes.hpp). `source` names the file in the header.
 void write_markdown_report(const nlohmann::json& doc, const std::string& source, std::ostream& out);
 
 // CSV (RFC 4180 quoting, "\n" line ends): a header row, then one row per point with

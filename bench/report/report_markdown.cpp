@@ -11,6 +11,7 @@
 #include "bench/report/intervals.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/report/report.hpp"
+#include "bench/report/report_passes.hpp"
 #include "bench/report/text_format.hpp"
 
 namespace cpb {
@@ -260,6 +261,7 @@ void write_markdown_report(const nlohmann::json& doc, const std::string& source,
   const std::vector<nlohmann::json> all(points->begin(), points->end());
   const bool name_fwd = has_other_pass(*points);
   for (const GroupTable& t : build_tables(*points)) write_table(t, all, name_fwd, out);
+  write_pass_tables(all, out);
 }
 
 }  // namespace cpb

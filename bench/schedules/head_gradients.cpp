@@ -117,9 +117,7 @@ int HeadGradients::add_tiles(int lane, const HeadExchange& hx, int c, const std:
                              const std::function<View(Range rows, int piece)>& lse_of, const std::vector<int>& deps) {
   const Range qh = hx.q_heads(c), kvh = hx.kv_heads(c);
   const std::vector<HeadPiece> pieces = gqa_pieces(qh, p_.group_size());
-  ZeroOp zero;
-  for (const DenseTensor& t : acc_[c]) zero.slices.push_back(Slice{t.buf, t.offset, t.elems()});
-  const int zeroed = plan_.add_step(lane, label("zero_acc", c), std::move(zero), {});
+  const int zeroed = add_zero_acc(lane, c);
   for (size_t ti = 0; ti < tiles.size(); ++ti) {
     const MaskRegion& t = tiles[ti];
     for (size_t i = 0; i < pieces.size(); ++i) {
@@ -146,9 +144,19 @@ int HeadGradients::add_tiles(int lane, const HeadExchange& hx, int c, const std:
       plan_.add_step(lane, label("attn_bwd", c) + tag, std::move(b), std::move(tile_deps));
     }
   }
+  return add_cast(lane, c, {});
+}
+
+int HeadGradients::add_zero_acc(int lane, int c) {
+  ZeroOp zero;
+  for (const DenseTensor& t : acc_[c]) zero.slices.push_back(Slice{t.buf, t.offset, t.elems()});
+  return plan_.add_step(lane, label("zero_acc", c), std::move(zero), {});
+}
+
+int HeadGradients::add_cast(int lane, int c, std::vector<int> deps) {
   CopyOp cast;
   for (int t = 0; t < kGrads; ++t) cast.pairs.push_back(CopyOp::Pair{acc_[c][t].all(), cast_[c][t].all()});
-  return plan_.add_step(lane, label("cast_grads", c), std::move(cast), {});
+  return plan_.add_step(lane, label("cast_grads", c), std::move(cast), std::move(deps));
 }
 
 void HeadGradients::add_output(int comm_lane, int c, int cast, int zero_outputs) {

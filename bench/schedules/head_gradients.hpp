@@ -39,12 +39,21 @@ class HeadGradients {
   // dO of every member's chunk-c heads packed, and exchanged; returns what chunk c's
   // backward tiles wait for.
   std::vector<int> add_input(int compute_lane, int comm_lane, int c);
+  // dO of this rank's chunk-c heads over the group's tokens (after add_input), and the fp32
+  // accumulators of its dQ, dK, dV there (t = 0, 1, 2), [B, u s_local, h, D].
+  const DenseTensor& dout(int c) const { return do_heads_[c]; }
+  const DenseTensor& grad_acc(int c, int t) const { return acc_[c][t]; }
+  // The step that zeroes chunk c's accumulators.
+  int add_zero_acc(int lane, int c);
   // The backward tiles of chunk c: the forward's tiles `tiles` over the group's tokens,
   // cut into the GQA pieces of the chunk's heads, reading hx's Q, K, V and O, the rows'
   // final LSE at lse_of(tile rows, piece), dO from add_input; each after `deps`. Then the
   // cast of the accumulators, whose step it returns (the output exchange waits for it).
   int add_tiles(int lane, const HeadExchange& hx, int c, const std::vector<MaskRegion>& tiles,
                 const std::function<View(Range rows, int piece)>& lse_of, const std::vector<int>& deps);
+  // The accumulators of chunk c cast to the problem's dtype for the output exchange, after
+  // `deps`; returns its step.
+  int add_cast(int lane, int c, std::vector<int> deps);
   // The gradients' AllToAll back to the token owners and their sum into DQ, DK, DV.
   void add_output(int comm_lane, int c, int cast, int zero_outputs);
 

@@ -6,7 +6,12 @@
 // Per rank it moves about 4 S H D (P-1)/P^2 elements (fewer with GQA). The plan is the
 // one-chunk case of the HCMS pipeline (head_pipeline.hpp), so HCMS with C = 1 is this
 // plan exactly. Option qkv_layout: Separate sends Q, K and V to a peer as three
-// transfers, Packed as one (head_exchange.hpp); the bytes are the same.
+// transfers, Packed as one (head_exchange.hpp); the bytes are the same. Backward (pass
+// bwd, fwd_bwd; head_gradients.hpp): an all-to-all brings dO to the head sharding, each
+// rank runs the backward of its heads' tiles over the whole sequence (reusing the
+// forward's head-sharded Q, K, V, O and LSE), and an all-to-all returns dQ, dK and dV to
+// the sequence sharding, where dK and dV of a GQA head two ranks share are summed; no
+// overlap either. Under MHA it moves the forward's bytes again: dO in, three gradients out.
 #include "bench/schedule.hpp"
 #include "bench/schedules/head_exchange.hpp"
 #include "bench/schedules/head_pipeline.hpp"

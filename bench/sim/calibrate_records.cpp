@@ -49,6 +49,8 @@ Problem record_problem(const JsonField& record) {
   p.B = static_cast<int>(params["B"].integer(1, INT_MAX));
   parse_mask(params["mask"].name("a mask", mask_names()), &p.mask);
   parse_dtype(params["dtype"].name("a dtype", dtype_names()), &p.dtype);
+  // Absent in records of the forward pass (shape_json names the pass only when not fwd).
+  if (params.has("pass")) parse_pass(params["pass"].name("a pass", pass_names()), &p.pass);
   if (p.H % p.Hkv != 0) params["Hkv"].fail(std::to_string(p.Hkv) + " does not divide H", "a divisor of H");
   for (const OptionSpec& o : option_specs())
     if (params.has(o.name)) set_option(o, params[o.name], record, &p);
@@ -67,7 +69,8 @@ CommSample record_comm_sample(const JsonField& record) {
   if (const Reason why = sched->unsupported(p))
     record["params"].fail("the schedule cannot split this problem: " + *why, "a problem the schedule runs");
   int exchanges = 0;
-  for (const Step& step : sched->plan(p, 0).steps) exchanges += step.is_comm() ? 1 : 0;
+  const Plan plan = sched->plan(p, 0);
+  for (const Step& step : plan.steps) exchanges += step.is_comm() && step.id >= plan.timed_from ? 1 : 0;
   if (exchanges == 0)
     record["comm_ms"].fail("a comm time of a plan without exchanges", "records of plans with exchanges");
   s.instances = exchanges;

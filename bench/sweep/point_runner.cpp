@@ -87,7 +87,7 @@ ExecutorRuns run_executor(PointContext& ctx, const Point& point, const Schedule&
   {  // the output copy lives through the timed loop only when the bitwise check needs it
     std::vector<unsigned char> out = exec->output_bytes();
     runs.output_hash = fnv1a64(out);
-    if (!sched.bitwise_reference().empty()) runs.output = std::move(out);
+    if (!sched.bitwise_reference(point.problem).empty()) runs.output = std::move(out);
   }
   // 2. The timed loop. 3. Runs with per-step times (step_timed_runs.hpp).
   runs.timed = measure(*exec, ctx.measure, ctx.mpi.world());
@@ -142,7 +142,7 @@ VerifyRecord verify_record(PointContext& ctx, const ExecutorRuns& runs, Verdict&
 // whatever the verify mode.
 void check_bitwise(PointContext& ctx, const Schedule& sched, const Problem& p, const RunOptions& opt,
                    const std::vector<unsigned char>& output, VerifyRecord& v, Verdict& verdict) {
-  const std::string ref_name = sched.bitwise_reference();
+  const std::string ref_name = sched.bitwise_reference(p);
   if (ref_name.empty()) return;
   v.bitwise_equal_to = ref_name;
   const Schedule* ref = find_schedule(ref_name);
@@ -215,7 +215,7 @@ void add_model_figures(PointContext& ctx, const Schedule& sched, const Problem& 
   const double alone_ms = runs.step_timed.alone_ms;
   const double in_plan = allreduce_sum(attn.ms > 0 ? attn.flops / (attn.ms * 1e-3) / 1e12 : 0, world) / p.P;
   const double alone =
-      allreduce_sum(alone_ms > 0 ? attention_flops(attn.largest) / (alone_ms * 1e-3) / 1e12 : 0, world) / p.P;
+      allreduce_sum(alone_ms > 0 ? attn.largest_flops / (alone_ms * 1e-3) / 1e12 : 0, world) / p.P;
   if (in_plan > 0) r.attn_tflops = in_plan;
   if (alone > 0) r.attn_standalone_tflops = alone;
   r.flops_per_rank_max = allreduce_max(model.flops, world);

@@ -14,13 +14,19 @@ AttentionTime attention_time(const Plan& plan, const std::vector<StepTime>& step
   double most = -1;
   for (const StepTime& st : steps) {
     const Step& s = plan.steps.at(static_cast<size_t>(st.step));
-    if (s.kind() != OpKind::Attention) continue;
-    const AttentionOp& a = std::get<AttentionOp>(s.op);
+    double flops = 0;
+    if (s.kind() == OpKind::Attention) {
+      flops = attention_flops(std::get<AttentionOp>(s.op));
+    } else if (s.kind() == OpKind::AttentionBackward) {
+      flops = attention_flops(std::get<AttentionBackwardOp>(s.op));
+    } else {
+      continue;
+    }
     t.ms += st.end_ms - st.start_ms;
-    t.flops += attention_flops(a);
-    if (attention_flops(a) > most) {
-      most = attention_flops(a);
-      t.largest = a;
+    t.flops += flops;
+    if (flops > most) {
+      most = flops;
+      t.largest_flops = flops;
       t.largest_step = st.step;
     }
   }

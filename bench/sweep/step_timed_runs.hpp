@@ -20,11 +20,13 @@ namespace cpb {
 // from 85% to 100% of the kernel's speed alone between runs at S=56160 H=24 on 2x H200.
 size_t step_timed_runs(size_t timed_runs);
 
+// Attention steps are the forward's and, in the backward pass, the backward's tiles
+// (AttentionBackward, at their FLOPs of docs/METRICS.md); pass bwd times only the latter.
 struct AttentionTime {
-  double ms = 0;          // summed durations of the attention steps of one run [ms]
-  double flops = 0;       // their FLOPs
-  AttentionOp largest;    // the tile with the most FLOPs
-  int largest_step = -1;  // its step (the first such), -1 when the plan has no attention
+  double ms = 0;              // summed durations of the attention steps of one run [ms]
+  double flops = 0;           // their FLOPs
+  double largest_flops = 0;   // of the tile with the most FLOPs
+  int largest_step = -1;      // its step (the first such), -1 when the plan has no attention
 };
 
 // The attention steps of one step-timed run of `plan`.

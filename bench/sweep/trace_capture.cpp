@@ -18,6 +18,7 @@ TraceStep to_trace_step(const Plan& plan, const StepTime& t, int act_bytes) {
   ts.start_ms = t.start_ms;
   ts.end_ms = t.end_ms;
   if (s.kind() == OpKind::Attention) ts.flops = attention_flops(std::get<AttentionOp>(s.op));
+  if (s.kind() == OpKind::AttentionBackward) ts.flops = attention_flops(std::get<AttentionBackwardOp>(s.op));
   if (s.kind() == OpKind::Exchange) {
     const ExchangeOp& e = std::get<ExchangeOp>(s.op);
     for (const Transfer& x : e.sends) {

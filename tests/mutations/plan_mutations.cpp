@@ -1,5 +1,7 @@
 #include "tests/mutations/plan_mutations.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include "bench/plan/plan_check.hpp"
@@ -102,11 +104,39 @@ std::string row_offset(Plan& plan) {
     return "no write of O with more than one row";
 }
 
+std::string bwd_scale_1pct(Plan& plan) {
+  int n = 0;
+  for (Step& s : plan.steps)
+    if (auto* a = std::get_if<AttentionBackwardOp>(&s.op)) {
+      a->scale *= 1.01f;
+      ++n;
+    }
+  return n > 0 ? "" : "no attention backward";
+}
+
+// The last pair of the last Reduce into a gradient role buffer is dropped: one partial
+// gradient, computed, is never added where it is owned.
+std::string bwd_drop_partial(Plan& plan) {
+  const int grads[] = {plan.find_buffer(BufferRole::DQ), plan.find_buffer(BufferRole::DK),
+                       plan.find_buffer(BufferRole::DV)};
+  for (auto s = plan.steps.rbegin(); s != plan.steps.rend(); ++s) {
+    auto* r = std::get_if<ReduceOp>(&s->op);
+    if (!r) continue;
+    for (auto pair = r->pairs.rbegin(); pair != r->pairs.rend(); ++pair)
+      if (std::find(std::begin(grads), std::end(grads), pair->dst.buf) != std::end(grads) && r->pairs.size() > 1) {
+        r->pairs.erase(std::next(pair).base());
+        return "";
+      }
+  }
+  return "no reduce of two or more partials into a gradient";
+}
+
 }  // namespace
 
 const std::vector<std::string>& mutation_names() {
-  static const std::vector<std::string> names{"equal_weight_merge", "scale_1pct", "skip_ring_step",
-                                              "chunk_head_shift", "row_offset"};
+  static const std::vector<std::string> names{"equal_weight_merge", "scale_1pct",     "skip_ring_step",
+                                              "chunk_head_shift",   "row_offset",     "bwd_scale_1pct",
+                                              "bwd_drop_partial"};
   return names;
 }
 
@@ -118,6 +148,8 @@ std::string apply_mutation(const std::string& name, const Problem& p, Plan& plan
   if (name == "skip_ring_step") return plan.rank == plan.world - 1 ? skip_ring_step(plan) : other;
   if (name == "chunk_head_shift") return plan.rank == 0 ? chunk_head_shift(p, plan) : other;
   if (name == "row_offset") return plan.rank == 0 ? row_offset(plan) : other;
+  if (name == "bwd_scale_1pct") return bwd_scale_1pct(plan);
+  if (name == "bwd_drop_partial") return plan.rank == 0 ? bwd_drop_partial(plan) : other;
   throw std::invalid_argument("unknown mutation '" + name + "'");
 }
 

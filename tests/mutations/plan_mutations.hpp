@@ -22,7 +22,11 @@ namespace cpb::test {
 //   chunk_head_shift    rank 0's first Attention reads Q, K and V one head further on (one
 //                       back where that leaves the buffer): a head range off by one;
 //   row_offset          rank 0's last write of O lands one row further on: output row r + 1
-//                       gets row r's result (row 0 keeps its own).
+//                       gets row r's result (row 0 keeps its own);
+// and in the backward pass (run with --pass fwd_bwd):
+//   bwd_scale_1pct      every AttentionBackward uses 1.01 / sqrt(D) (all ranks);
+//   bwd_drop_partial    rank 0's last Reduce into dQ, dK or dV loses its last pair: one
+//                       partial gradient is never summed where it is owned.
 const std::vector<std::string>& mutation_names();
 
 // Applies `name` to `plan` (the plan of plan.rank). Returns "" when it changed the plan,

@@ -21,7 +21,12 @@ MUTATIONS = {
     "skip_ring_step": ["ring", "zigzag_ring", "usp"],
     "chunk_head_shift": ["hcms"],
     "row_offset": ["ulysses", "ring", "zigzag_ring", "hcms", "usp"],
+    # Backward mutations run with pass fwd_bwd (BACKWARD), as do their schedules' clean runs.
+    "bwd_scale_1pct": ["ulysses", "hcms"],
+    "bwd_drop_partial": ["ulysses", "hcms"],
 }
+BACKWARD = {m for m in MUTATIONS if m.startswith("bwd_")}
+BACKWARD_SCHEDULES = sorted({s for m in BACKWARD for s in MUTATIONS[m]})
 
 # (ranks, shape) of each suite; each mutation runs on every shape with its schedules,
 # and the clean plan ("none") of every schedule runs on every shape.
@@ -52,11 +57,17 @@ def points(suite):
             yield ranks, schedule, mutation, shape
         return
     for ranks, shape in SUITES[suite]:
-        for s in sorted({s for ss in MUTATIONS.values() for s in ss}):
+        forward = sorted({s for m, ss in MUTATIONS.items() if m not in BACKWARD for s in ss})
+        for s in forward:
             yield ranks, s, "none", shape
+        if suite != "gpu":  # the CUDA runtime has no backward kernels yet
+            for s in BACKWARD_SCHEDULES:
+                yield ranks, s, "none", dict(shape, **{"pass": "fwd_bwd"})
         for m, ss in MUTATIONS.items():
+            if m in BACKWARD and suite == "gpu":
+                continue
             for s in ss:
-                yield ranks, s, m, shape
+                yield ranks, s, m, dict(shape, **{"pass": "fwd_bwd"}) if m in BACKWARD else shape
 
 
 def options(schedule, ranks):
@@ -85,15 +96,16 @@ def run(args, ranks, schedule, mutation, shape):
 
 
 def table(rows):
-    head = "| mutation | schedule | P | S | H/Hkv | D | mask | verify | max_abs_err | err/tol | err/tol at dtype | verdict |"
-    lines = [head, "|" + "---|" * 12]
+    head = ("| mutation | schedule | pass | P | S | H/Hkv | D | mask | verify | tensor | max_abs_err | err/tol "
+            "| err/tol at dtype | verdict |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         def num(k, fmt):
             return format(r[k], fmt) if k in r else "-"
-        lines.append("| {} | {} | {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} |".format(
-            r["mutation"], r["schedule"], r.get("P"), r.get("S"), r.get("H"), r.get("Hkv"), r.get("D"),
-            r.get("mask"), r.get("verify", "-"), num("max_abs_err", ".2e"), num("ratio", ".3g"),
-            num("ratio_at_dtype", ".3g"), r["verdict"]))
+        lines.append("| {} | {} | {} | {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            r["mutation"], r["schedule"], r.get("pass", "fwd"), r.get("P"), r.get("S"), r.get("H"), r.get("Hkv"),
+            r.get("D"), r.get("mask"), r.get("verify", "-"), r.get("tensor", "o"), num("max_abs_err", ".2e"),
+            num("ratio", ".3g"), num("ratio_at_dtype", ".3g"), r["verdict"]))
     return "\n".join(lines)
 
 
