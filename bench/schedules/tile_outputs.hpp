@@ -34,8 +34,8 @@ class TileOutputs {
  public:
   // out: [B, slots c, q_heads.size, D], the tiles' final destination; pieces: the GQA
   // pieces of q_heads (global heads). out_lse >= 0 (a buffer of B q_heads.size slots c
-  // F32 elements, laid out as lse_view() says): the destination is a partial result whose
-  // LSE is kept there too, for a merge on another rank (the tiled schedule).
+  // F32 elements, laid out as lse_view() says): the output's LSE is kept there too, for a
+  // merge on another rank (the tiled schedule) or the backward pass (kv_ring.hpp).
   TileOutputs(const Problem& p, const DenseTensor& out, int slots, int64_t c, Range q_heads,
               std::vector<HeadPiece> pieces, int out_lse = -1);
 
@@ -111,6 +111,20 @@ class TileOutputs {
   int lse_part_ = -1, lse_acc_ = -1;
   std::vector<int> done_;
 };
+
+// The fields a tile's attention or attention-backward step takes from the tile: its mask
+// (`tile`: global query and key tokens and tile mask), the problem's softmax scale, its
+// global query heads.
+template <class Op>
+void set_tile(const Problem& p, const MaskRegion& tile, Range heads, Op* a) {
+  a->causal = tile.mask.causal;
+  a->diag = tile.mask.diag;
+  a->window = tile.mask.window;
+  a->scale = static_cast<float>(p.softmax_scale());
+  a->heads = heads;
+  a->q_tokens = tile.q;
+  a->k_tokens = tile.k;
+}
 
 // The attention step of one tile: q, k, v the views it reads, `out` where it writes (from
 // TileOutputs::target), `tile` its global query and key tokens and its mask, `heads` its
