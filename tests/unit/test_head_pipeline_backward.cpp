@@ -42,6 +42,26 @@ TEST(HeadPipelineBackward, PassesThePlanChecksOnAGrid) {
           }
 }
 
+// USP composes the head exchange's backward with the ring's (kv_ring.hpp).
+TEST(HeadPipelineBackward, UspPassesThePlanChecks) {
+  struct Shape {
+    int P, u, H, Hkv;
+    int64_t S;
+  };
+  const Shape shapes[] = {{2, 1, 4, 4, 32}, {2, 2, 4, 2, 32}, {4, 2, 6, 3, 48}, {4, 4, 4, 4, 32},
+                          {8, 2, 8, 4, 64}, {8, 4, 8, 8, 64}, {6, 3, 6, 2, 48}};
+  for (const Shape& sh : shapes)
+    for (Mask mask : {Mask::Full, Mask::Causal, Mask::Strided})
+      for (Pass pass : {Pass::Bwd, Pass::FwdBwd}) {
+        Problem p = make_problem(sh.P, sh.S, sh.H, sh.Hkv, 8, 2, mask);
+        p.pass = pass;
+        p.usp_u = sh.u;
+        if (find_schedule("usp")->unsupported(p)) continue;
+        SCOPED_TRACE(std::string("usp ") + to_string(pass) + " " + describe(p));
+        EXPECT_EQ(first_error(check_plans(all_plans("usp", p), p)), "");
+      }
+}
+
 TEST(HeadPipelineBackward, PassBwdTimesTheBackwardAlone) {
   Problem p = make_problem(2, 32, 4, 2, 8, 1, Mask::Causal);
   p.pass = Pass::Bwd;
