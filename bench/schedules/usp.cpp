@@ -59,7 +59,8 @@ class Usp final : public Schedule {
     if (u == 1) return m;
     for (const bool backward : {false, true}) {
       if (backward ? !p.backward() : p.pass == Pass::Bwd) continue;  // the passes the run times
-      const Model x = backward ? head_gradients_model(p, ulysses_group(p, rank)) : head_exchange_model(p, ulysses_group(p, rank));
+      const Model x =
+          backward ? head_gradients_model(p, ulysses_group(p, rank)) : head_exchange_model(p, ulysses_group(p, rank));
       m.send_bytes += x.send_bytes;
       m.recv_bytes += x.recv_bytes;
     }
