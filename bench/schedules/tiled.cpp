@@ -24,6 +24,36 @@
 // problem of P / u ranks and the slice's heads), and the reverse all-to-all returns O
 // (tiled_plan.hpp). The all-to-alls do not overlap; inside each slice's world the tiling
 // overlaps as above.
+// Backward (pass bwd and fwd_bwd): the same tiles on the same ranks (the forward's
+// assignment and fused calls). The forward keeps each row's final LSE
+// at its owner beside O. One grouped exchange "bwd_in" sends, per block in block order, a
+// query block's Q, dO, final O (Act) and LSE (F32), and a key block's K and V, to every
+// rank computing a tile of them: the backward starts again from the owners' shards and
+// their saved O and LSE, as a training step's backward does, rather than keeping the
+// blocks the forward received. Each rank runs the backward of its local tiles first (the
+// "bwd_in" exchange on the comm lane beside them on the compute lane), then the others;
+// a tile adds its dQ, dK, dV into fp32 accumulators, the rank's own or, for another
+// rank's block, partial ones. The partials are copied to Act, and "bwd_out" returns dQ per
+// row segment to the query block's owner and dK, dV per key segment (the key rows the
+// rank's tiles of that block touch) to the key block's owner, which adds them into its
+// accumulators (one reduce step per sender) and copies them into dQ, dK, dV. "bwd_out" and
+// the reductions overlap nothing (a rank's partials are complete only after its last
+// remote tile; the step_order lever's list order may move local tiles beside them). Pass
+// bwd's forward is the untimed prologue; in fwd_bwd "bwd_in" waits for the forward's O.
+// Bytes per rank (model(): add_forward_bytes, add_backward_bytes in tiled_plan.cpp), with
+// c tokens per block and a bytes per element: for each block b it owns and each other rank
+// d computing a tile of b, the forward sends B c H D a (Q_b, when d computes some of b's
+// rows) + 2 B c Hkv D a (K_b, V_b, when some of b's keys) and receives
+// sum over d's row segments s of b of B |s| H (D a + 4) (partial O and LSE); the backward
+// sends B c H (3 D a + 4) (Q, dO, O, LSE) + 2 B c Hkv D a (K, V) and receives
+// sum over s of B |s| H D a (dQ) + sum over d's key segments t of b of 2 B |t| Hkv D a (dK,
+// dV); it receives and sends the same for the blocks it computes tiles of. fwd_bwd: both.
+// With tile_u > 1 the backward composes Ulysses's (head_gradients.hpp: dO to head sharding
+// before, dQ, dK, dV back and summed at the token owners after; the forward's head-sharded
+// Q, K, V kept, as ulysses keeps them) with each slice world's backward above, which adds
+// into the head exchange's accumulators; bytes: head_gradients_model's plus the world's.
+// The backward kernel recomputes delta = rowsum(dO O) from O: shipping delta (B c H fp32)
+// instead of O would save B c H D a per query block sent, but needs delta in the IR.
 #include "bench/schedule.hpp"
 #include "bench/schedules/layout.hpp"
 #include "bench/schedules/tiled_plan.hpp"
@@ -44,7 +74,6 @@ class Tiled final : public Schedule {
 
   Reason unsupported(const Problem& p) const override {
     if (Reason e = basic_problem_error(p, "tiled")) return e;
-    if (Reason e = no_backward_error(p, "tiled")) return e;
     return tiled_error(p);
   }
 

@@ -23,6 +23,23 @@
 //     ranks that move partials (Plan::groups[2] when u = 1) returning each segment's
 //     output rows (per batch) and LSE to the block's owner.
 //  4. the owner merges every received partial into its own tiles' results and writes O.
+// A backward pass (Problem::backward()) keeps each row's final LSE beside O (buffer "lse")
+// and adds, after the forward (pass bwd: the forward is the untimed prologue,
+// Plan::timed_from):
+//  5. "grad_zero": the fp32 gradient accumulators (the rank's own, dq_acc / dk_acc /
+//     dv_acc, and its partials of other ranks' blocks) set to zero;
+//  6. "bwd_in": one SendRecv in the group of "in", after the forward's O: per block in block
+//     order, the Q, dO, O rows and the block's LSE to every rank computing a tile of its
+//     rows, then K and V to every rank computing a tile of its keys;
+//  7. "attn_bwd" per call (the forward's calls, labelled alike), local ones first;
+//  8. "grad_pack": the partial gradients copied to Act; "bwd_out": one SendRecv in the
+//     group of "in" returning dQ rows per segment, then dK and dV rows per key segment
+//     (tiled_plan_builder.hpp: KeySegments), per block in block order, to the owners;
+//  9. "reduce[from=<rank>]": the partials of each sender added into the accumulators;
+//     "grad_final": the accumulators copied into dQ, dK, dV.
+// With u > 1 the world's backward adds into the head exchange's backward accumulators
+// (head_gradients.hpp: "zero_grads", "pack_do" and "a2a_do" before it, zeroed by its
+// "grad_zero"; "cast_grads", "a2a_grads" and "sum_grads" after it, no "grad_final").
 #pragma once
 
 #include "bench/plan/plan.hpp"
