@@ -73,8 +73,10 @@ struct KvRingGrads {
 // Adds the backward of a ring whose forward add_kv_ring added with ring.lse >= 0 (the
 // same KvRing): attention-backward steps, zeroing, reductions and copies on the compute
 // lane, the exchanges of key/value blocks and of dK/dV accumulators (and the final copy
-// into dk and dv) on the comm lane. Overwrites dq, dk and dv; returns the steps after
-// which they are complete.
+// into dk and dv) on the comm lane. Overwrites dq, dk and dv: Act tensors get the fp32
+// sums copied in; F32 ones (e.g. the fp32 accumulators of a head group around the ring,
+// head_gradients.hpp) serve as the accumulators themselves, without a copy. Returns the
+// steps after which they are complete.
 std::vector<int> add_kv_ring_backward(Plan& plan, const Problem& p, const KvRing& ring, const KvRingGrads& grads);
 
 // model() of one member of a ring of r members whose key/value blocks hold `block_elems`

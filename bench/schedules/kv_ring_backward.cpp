@@ -33,7 +33,9 @@ class RingBackwardBuilder {
         pieces_(gqa_pieces(ring.q_heads, p.group_size())),
         lse_(p, ring.out, slots_, c_, ring.q_heads, pieces_, ring.lse),
         held_(ring),
-        tiles_(ring_tiles(p, ring)) {}
+        tiles_(ring_tiles(p, ring)),
+        last_acc_(r_ > 1 ? r_ % 2 : 0),
+        kv_in_place_(in_fp32(grads.dk) && in_fp32(grads.dv)) {}
 
   std::vector<int> build() {
     add_buffers();
@@ -52,13 +54,21 @@ class RingBackwardBuilder {
     return false;
   }
 
+  bool in_fp32(const DenseTensor& t) const { return plan_.buffers[static_cast<size_t>(t.buf)].storage == Storage::F32; }
+
   // The backward's key/value ring buffers; the dK, dV accumulators (two that alternate
-  // as they travel, r > 1; else one) and the step partial, F32, dK then dV; dQ's fp32
-  // accumulator where rows have several tiles (else the tiles add into dq itself).
+  // as they travel, r > 1; else one) and the step partial, F32; dQ's fp32 accumulator
+  // where rows have several tiles. An F32 dq is its own accumulator; F32 dk and dv are the
+  // accumulator that receives the last pass (the own block's), so they need no copy.
   void add_buffers() {
     held_.add_buffers(plan_, "kv_ring_bwd");
     const int64_t nk = ring_.k.elems(), n = nk + ring_.v.elems();
     for (int i = 0; i < (r_ > 1 ? 2 : 1); ++i) {
+      if (kv_in_place_ && i == last_acc_) {
+        acc_k_[i] = g_.dk;
+        acc_v_[i] = g_.dv;
+        continue;
+      }
       const int buf = plan_.add_buffer("dkv_acc" + std::to_string(i), Storage::F32, BufferRole::Scratch, n);
       acc_k_[i] = dense_like(ring_.k, buf, 0);
       acc_v_[i] = dense_like(ring_.v, buf, nk);
@@ -69,13 +79,13 @@ class RingBackwardBuilder {
       part_v_ = dense_like(ring_.v, buf, nk);
     }
     dq_ = g_.dq;
-    if (rows_repeat())
+    if (rows_repeat() && !in_fp32(g_.dq))
       dq_ = dense_like(g_.dq, plan_.add_buffer("dq_acc", Storage::F32, BufferRole::Scratch, g_.dq.elems()), 0);
   }
 
   void add_zero() {
     ZeroOp z;
-    z.slices = {whole_slice(dq_), Slice{acc_k_[0].buf, 0, acc_k_[0].elems() + acc_v_[0].elems()}};
+    z.slices = {whole_slice(dq_), whole_slice(acc_k_[0]), whole_slice(acc_v_[0])};
     last_dq_ = acc_written_ = plan_.add_step(kComputeLane, "grad_zero", std::move(z), g_.ready);
   }
 
@@ -148,11 +158,13 @@ class RingBackwardBuilder {
   }
 
   // The copy of the own block's accumulator into dk and dv: after the last pass on the
-  // comm lane (r > 1), else after the tiles on the compute lane.
+  // comm lane (r > 1), else after the tiles on the compute lane; none when the accumulator
+  // is dk and dv (F32): then the step that completed it.
   int add_dkv_final() {
-    const int i = r_ > 1 ? r_ % 2 : 0;
+    if (kv_in_place_) return r_ > 1 ? dkv_arrived_ : acc_written_;
     CopyOp copy;
-    copy.pairs = {CopyOp::Pair{acc_k_[i].all(), g_.dk.all()}, CopyOp::Pair{acc_v_[i].all(), g_.dv.all()}};
+    copy.pairs = {CopyOp::Pair{acc_k_[last_acc_].all(), g_.dk.all()},
+                  CopyOp::Pair{acc_v_[last_acc_].all(), g_.dv.all()}};
     if (r_ > 1) return plan_.add_step(kCommLane, "dkv_final", std::move(copy), {dkv_arrived_});
     return plan_.add_step(kComputeLane, "dkv_final", std::move(copy), {});
   }
@@ -168,6 +180,8 @@ class RingBackwardBuilder {
   const TileOutputs lse_;  // the layout of the forward's LSE (lse_view)
   HeldBlocks held_;
   const std::vector<std::vector<RingTile>> tiles_;  // [step]: the forward's
+  const int last_acc_;                              // the accumulator the last pass fills: the own block's
+  const bool kv_in_place_;                          // dk and dv are F32: that accumulator
   DenseTensor acc_k_[2], acc_v_[2], part_k_, part_v_, dq_;
   int acc_written_ = -1;  // the compute step that last wrote the accumulator to pass next, or -1
   int dkv_arrived_ = -1;  // the latest accumulator pass

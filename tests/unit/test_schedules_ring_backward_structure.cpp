@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bench/plan/plan_check.hpp"
+#include "bench/schedules/kv_ring.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {
@@ -146,6 +147,57 @@ TEST(RingBackwardStructure, BytesAndFlopsOfEachPass) {
       EXPECT_EQ(find_schedule(name)->model(p, 3).send_bytes, w.second.first) << name;
     }
   }
+}
+
+// The ring's backward into F32 gradients, as a ring inside a head group would use it
+// (usp, head_gradients.hpp): a world ring of contiguous shards whose dQ, dK, dV go to F32
+// scratch tensors, then copied into the role buffers. Schedule "ring_into_fp32" is not
+// registered: check_plans checks everything but the model.
+Plan ring_into_fp32(const Problem& p, int rank) {
+  const std::vector<int> world = rank_list(0, p.P, 1);
+  RoleTensors roles;
+  Plan plan = start_plan(p, rank, "ring_into_fp32", {contiguous_tokens(p, rank)}, {world}, &roles);
+  KvRing ring;
+  ring.group = 0;
+  ring.members = world;
+  ring.me = rank;
+  for (int m = 0; m < p.P; ++m) ring.chunks.push_back({contiguous_tokens(p, m)});
+  use_whole_shards(ring, p, roles);
+  ring.lse = plan.add_buffer("lse", Storage::F32, BufferRole::Scratch, p.B * p.H * plan.local_tokens());
+  auto fp32 = [&plan](DenseTensor t, const char* name) {
+    t.buf = plan.add_buffer(name, Storage::F32, BufferRole::Scratch, t.elems());
+    return t;
+  };
+  KvRingGrads g;
+  g.dout = roles.dout;
+  g.dq = fp32(roles.dq, "dq32");
+  g.dk = fp32(roles.dk, "dk32");
+  g.dv = fp32(roles.dv, "dv32");
+  g.ready = add_kv_ring(plan, p, ring);
+  const std::vector<int> done = add_kv_ring_backward(plan, p, ring, g);
+  CopyOp out;
+  out.pairs = {{g.dq.all(), roles.dq.all()}, {g.dk.all(), roles.dk.all()}, {g.dv.all(), roles.dv.all()}};
+  plan.add_step(kComputeLane, "out", std::move(out), done);
+  return plan;
+}
+
+TEST(RingBackwardStructure, Fp32GradientsAreTheAccumulators) {
+  for (int P : {1, 2, 3, 4})
+    for (Mask mask : {Mask::Full, Mask::Causal}) {
+      Problem p = make_problem(P, 12 * P, 6, 3, 4, 2, mask);
+      p.pass = Pass::FwdBwd;
+      std::vector<Plan> plans;
+      for (int r = 0; r < P; ++r) plans.push_back(ring_into_fp32(p, r));
+      const std::vector<std::string> errors = check_plans(plans, p);
+      EXPECT_TRUE(errors.empty()) << "P=" << P << " " << to_string(mask) << join(errors);
+      for (const Plan& plan : plans) {
+        for (const Buffer& b : plan.buffers) EXPECT_NE(b.name, "dq_acc");
+        for (const Step& s : plan.steps) EXPECT_NE(s.label, "dkv_final");
+        const auto accs = std::count_if(plan.buffers.begin(), plan.buffers.end(),
+                                        [](const Buffer& b) { return starts_with(b.name, "dkv_acc"); });
+        EXPECT_EQ(accs, P > 1 ? 1 : 0) << "P=" << P;  // the other is dk32 and dv32
+      }
+    }
 }
 
 // check_plans finds each planted fault in a correct backward plan of rank 1.
