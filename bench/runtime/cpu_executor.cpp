@@ -67,8 +67,10 @@ CpuExecutor::CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_
     throw OutOfMemory::over_limit("the cpu runtime's buffer memory", static_cast<size_t>(bytes),
                                   static_cast<size_t>(max_buffer_bytes));
 
-  for (const Buffer& b : plan_.buffers)
+  for (const Buffer& b : plan_.buffers) {
     buffers_.emplace_back(static_cast<size_t>(b.elems), std::numeric_limits<float>::quiet_NaN());
+    buffer_bytes_ += static_cast<double>(buffers_.back().size() * sizeof(float));
+  }
   const std::vector<int64_t> tokens = row_tokens(plan_.tokens);
   const int64_t rows = static_cast<int64_t>(tokens.size());
   const std::pair<BufferRole, Tensor> inputs[] = {

@@ -4,6 +4,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "bench/plan/plan.hpp"
@@ -44,6 +45,9 @@ class CpuExecutor final : public Executor {
   std::vector<unsigned char> output_bytes() override;
   // MPI_Wtime around the one step [ms].
   double step_alone_ms(int step) override;
+  // The plan's buffers as allocated, 4 bytes an element whatever their storage [bytes];
+  // not the transient scratch of verify() or of a backward step's row statistics.
+  std::optional<double> memory_bytes() const override { return buffer_bytes_; }
 
  private:
   void execute(const Step& s);
@@ -54,6 +58,7 @@ class CpuExecutor final : public Executor {
   MPI_Comm comm_;
   std::vector<std::vector<float>> buffers_;  // buffers_[i] holds plan buffer i
   bool prologue_done_ = false;               // the plan's untimed steps ran (first run())
+  double buffer_bytes_ = 0;                  // [bytes] held by buffers_
 };
 
 }  // namespace cpb

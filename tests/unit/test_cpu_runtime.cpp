@@ -172,6 +172,14 @@ TEST(CpuRuntime, PrepareRejectsBrokenPlans) {
 // the problem is bf16.
 constexpr double kTinyPlanBytes = 4.0 * (3 * 512 + 5 * 256 + 2 * 32);  // 11520
 
+TEST(CpuRuntime, ExecutorReportsTheBytesOfItsBuffers) {
+  EXPECT_EQ(cpu_buffer_bytes(tiny_plan(false)), kTinyPlanBytes);
+  auto ex = cpu_runtime()->prepare(tiny_problem(), tiny_plan(false), mpi_transport());
+  EXPECT_EQ(ex->memory_bytes(), kTinyPlanBytes);
+  ex->run(nullptr);
+  EXPECT_EQ(ex->memory_bytes(), kTinyPlanBytes) << "the same after a run";
+}
+
 TEST(CpuRuntime, ExecutorRefusesBuffersOverTheLimit) {
   const MpiSession& mpi = test::mpi_session();
   try {
@@ -203,7 +211,7 @@ TEST(CpuRuntime, RuntimeLimitRefusesThePlanWithItsBytes) {
             "(6143 bytes)");
   const auto fits = make_cpu_runtime(test::mpi_session(), kTinyPlanBytes);
   EXPECT_EQ(fits->unsupported_plan(tiny_problem(), tiny_plan(false), mpi_transport()), std::nullopt);
-  EXPECT_NO_THROW(fits->prepare(tiny_problem(), tiny_plan(false), mpi_transport()));
+  EXPECT_EQ(fits->prepare(tiny_problem(), tiny_plan(false), mpi_transport())->memory_bytes(), kTinyPlanBytes);
 }
 
 TEST(CpuRuntime, UnsupportedPlanCountsThePlansBuffers) {
