@@ -24,7 +24,7 @@ const std::vector<Column>& results_columns() {
       {"H", 4, true},          {"Hkv", 4, true},       {"D", 4, true},
       {"C", 3, true},          {"mask", 6, false},     {"dtype", 5, false},
       {"transport", 9, false}, {"time ms p50 [p10, p90]", 24, false},
-      {"TFLOP/s", 7, true},    {"bytes/rank", 10, true}, {"max err", 8, true},
+      {"TFLOP/s", 7, true},    {"bytes/rank", 10, true}, {"mem/rank", 10, true}, {"max err", 8, true},
       {"status", 7, false},    {"note", 0, false}};
   return cols;
 }
@@ -157,6 +157,7 @@ void print_results_row(const nlohmann::json& r, std::ostream& out, bool with_pas
       time_cell(r),
       format_sig(number_field(r, {record_key::tflops_per_gpu}), 3),
       format_bytes(number_field(r, {"comm_bytes_per_rank"})),
+      format_bytes(number_field(r, {record_key::memory_bytes})),
       max_err_cell(r),
       record_status(r).empty() ? "-" : record_status(r),
       note_cell(r)};

@@ -44,7 +44,7 @@ std::vector<std::string> make_preferred_columns() {
       "speedup.vs_ulysses", "speedup_ci.vs_ulysses.lo", "speedup_ci.vs_ulysses.hi",
       "speedup.vs_ring", "speedup_ci.vs_ring.lo", "speedup_ci.vs_ring.hi", "eta_ci.lo", "eta_ci.hi",
       "tflops_per_gpu", "attn_tflops", "attn_standalone_tflops", "flops_per_rank_max",
-      "comm_bytes_per_rank", "busbw_gbps", "predicted_ms",
+      "comm_bytes_per_rank", "memory_bytes", "memory_bytes_min", "busbw_gbps", "predicted_ms",
       "verify.max_abs_err", "verify.tolerance", "verify.bitwise_equal_to", "verify.bitwise_equal"});
   return cols;
 }

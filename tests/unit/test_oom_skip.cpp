@@ -161,8 +161,8 @@ size_t cpu_plan_bytes(const Point& pt) {
 }
 
 // The CPU runtime's buffer limit one byte below the last rank's plan (the others' limit
-// is ample): SKIPPED on every rank with the bytes needed and the limit, nothing prepared
-// (no crash); the next point, which fits, runs.
+// is ample): SKIPPED on every rank with the bytes needed and the limit, not a crash nor
+// FAILED; the next point, which fits, runs and reports its memory.
 TEST_F(OomSkip, CpuBufferLimitSkipsThePointWithItsBytesOnEveryRank) {
   const Point big = ulysses_point(0, 128);
   const size_t need = cpu_plan_bytes(big);
@@ -176,10 +176,12 @@ TEST_F(OomSkip, CpuBufferLimitSkipsThePointWithItsBytesOnEveryRank) {
                                             " per rank; the cpu runtime's limit is " + bytes_and_gib(last_need - 1)))
       << "rank " << last << " refuses";
   EXPECT_FALSE(skipped.time_ms.has_value());
+  EXPECT_FALSE(skipped.memory_bytes.has_value());
   const Point small = ulysses_point(1, 64);
   ASSERT_LT(cpu_plan_bytes(small), need);
   const PointRecord next = run(*cpu, small);
   EXPECT_EQ(next.status, "PASS") << next.reason.value_or("");
+  EXPECT_EQ(next.memory_bytes, allreduce_max(static_cast<double>(cpu_plan_bytes(small))));
 }
 
 // prepare() of a plan over the last rank's limit (unsupported_plan() not asked): an
