@@ -186,8 +186,9 @@ TEST(CpuRuntime, ExecutorRefusesBuffersOverTheLimit) {
     CpuExecutor(tiny_problem(), tiny_plan(false), mpi.world(), 1024.0);
     FAIL() << "no OutOfMemory";
   } catch (const OutOfMemory& e) {
-    EXPECT_STREQ(e.what(),
-                 "out of the cpu runtime's buffer memory: needs 0.00 GiB (11520 bytes), the limit is 0.00 GiB (1024 bytes)");
+    EXPECT_STREQ(
+        e.what(),
+        "out of the cpu runtime's buffer memory: needs 0.00 GiB (11520 bytes), the limit is 0.00 GiB (1024 bytes)");
     EXPECT_TRUE(e.on_this_rank());
     EXPECT_EQ(e.requested(), 11520u);
     EXPECT_EQ(e.available(), 1024u);

@@ -6,11 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bench/runtime/cpu_runtime.hpp"
 #include "bench/schedule.hpp"
@@ -63,9 +63,9 @@ class PointRecordOnCpu : public ::testing::Test {
 TEST_F(PointRecordOnCpu, RunRecordsReadBackUnchanged) {
   const nlohmann::json first = run(hcms_point(0));
   ASSERT_EQ(first["status"], "PASS") << first.dump();
-  for (const char* key : {"verify", "time_ms", "warmup", "comp_ms", "comm_ms", "flops_per_rank_max",
-                          "comm_bytes_per_rank", "plan_steps", "tflops_per_gpu", "options", "rounds",
-                          "memory_bytes", "memory_bytes_min"})
+  for (const char* key :
+       {"verify", "time_ms", "warmup", "comp_ms", "comm_ms", "flops_per_rank_max", "comm_bytes_per_rank", "plan_steps",
+        "tflops_per_gpu", "options", "rounds", "memory_bytes", "memory_bytes_min"})
     EXPECT_TRUE(first.contains(key)) << key;
   EXPECT_FALSE(first.contains("reason"));
   EXPECT_FALSE(first.contains("comm_time_ms")) << "one rank has no comm step";

@@ -161,8 +161,13 @@ TEST(ReportCsv, OneRowPerPointWithEveryField) {
   write_csv_report(doc, q);
   EXPECT_EQ(q.str(), "schedule,reason,chunk_heads\nring,\"a, \"\"b\"\"\",\"[3,2]\"\n");
   // The memory columns beside the communication bytes, before the fields of no preferred place.
-  nlohmann::json mem = {{"points", {{{"schedule", "ring"}, {"comm_bytes_per_rank", 8}, {"memory_bytes", 64},
-                                     {"memory_bytes_min", 32}, {"busbw_gbps", 1}, {"chunks_chosen", 3}}}}};
+  nlohmann::json mem = {{"points",
+                         {{{"schedule", "ring"},
+                           {"comm_bytes_per_rank", 8},
+                           {"memory_bytes", 64},
+                           {"memory_bytes_min", 32},
+                           {"busbw_gbps", 1},
+                           {"chunks_chosen", 3}}}}};
   std::ostringstream m;
   write_csv_report(mem, m);
   EXPECT_EQ(m.str(),

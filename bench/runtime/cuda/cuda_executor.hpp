@@ -25,13 +25,13 @@
 #include <optional>
 #include <vector>
 
-#include "bench/runtime.hpp"
-#include "bench/runtime/cuda/cuda_context.hpp"
-#include "bench/runtime/cuda/cuda_plan_memory.hpp"
 #include "base/cuda/cuda_graph.hpp"
 #include "base/cuda/device_buffer.hpp"
 #include "base/cuda/event.hpp"
 #include "base/cuda/stream.hpp"
+#include "bench/runtime.hpp"
+#include "bench/runtime/cuda/cuda_context.hpp"
+#include "bench/runtime/cuda/cuda_plan_memory.hpp"
 #include "comm/cuda/transport.hpp"
 #include "kernels/cuda/device_view.hpp"
 
