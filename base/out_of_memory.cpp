@@ -19,4 +19,13 @@ OutOfMemory::OutOfMemory(const std::string& memory, size_t requested, size_t ava
 
 OutOfMemory OutOfMemory::on_peer() { return OutOfMemory(std::string("another rank ran out of memory")); }
 
+OutOfMemory OutOfMemory::over_limit(const std::string& memory, size_t requested, size_t limit) {
+  OutOfMemory e("out of " + memory + ": needs " + gib_text(requested) + " (" + std::to_string(requested) +
+                " bytes), the limit is " + gib_text(limit) + " (" + std::to_string(limit) + " bytes)");
+  e.on_this_rank_ = true;
+  e.requested_ = requested;
+  e.available_ = limit;
+  return e;
+}
+
 }  // namespace cpb

@@ -18,10 +18,13 @@ class OutOfMemory : public std::runtime_error {
   OutOfMemory(const std::string& memory, size_t requested, size_t available);
   // What a rank whose own allocations fitted throws when another rank ran out.
   static OutOfMemory on_peer();
+  // `requested` [bytes] of `memory` refused on this rank by a limit of `limit` [bytes] (the
+  // CPU runtime's limit on its buffers) before any allocation; available() is the limit.
+  static OutOfMemory over_limit(const std::string& memory, size_t requested, size_t limit);
 
   bool on_this_rank() const { return on_this_rank_; }
   size_t requested() const { return requested_; }  // [bytes]; 0 for on_peer()
-  size_t available() const { return available_; }  // [bytes]; 0 for on_peer()
+  size_t available() const { return available_; }  // [bytes]; 0 for on_peer(); the limit for over_limit()
 
  private:
   explicit OutOfMemory(const std::string& what) : std::runtime_error(what) {}

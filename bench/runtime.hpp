@@ -137,6 +137,11 @@ class Executor {
   // The sampler of this rank's GPU, armed around timed loops (measure.hpp); null for a
   // runtime without GPUs. The same on every rank of a runtime.
   virtual GpuStateSampler* gpu_state_sampler() { return nullptr; }
+  // The memory this rank's plan holds [bytes], as the runtime accounts it (not measured;
+  // docs/METRICS.md, "Memory"): the CPU runtime its buffers, each as fp32; the CUDA
+  // runtime its buffers, the cuDNN workspaces and verify()'s scratch (PlanMemory::total,
+  // the peak it needs). Nullopt for an executor that does not account it. Not collective.
+  virtual std::optional<double> memory_bytes() const { return std::nullopt; }
 };
 
 class Runtime {

@@ -19,13 +19,16 @@ namespace cpb {
 namespace {
 
 const std::vector<Column>& results_columns() {
+  // A table, aligned by hand.
+  // clang-format off
   static const std::vector<Column> cols = {
-      {"schedule", 11, false}, {"P", 3, true},         {"S", 7, true},
-      {"H", 4, true},          {"Hkv", 4, true},       {"D", 4, true},
-      {"C", 3, true},          {"mask", 6, false},     {"dtype", 5, false},
+      {"schedule", 11, false}, {"P", 3, true},           {"S", 7, true},
+      {"H", 4, true},          {"Hkv", 4, true},         {"D", 4, true},
+      {"C", 3, true},          {"mask", 6, false},       {"dtype", 5, false},
       {"transport", 9, false}, {"time ms p50 [p10, p90]", 24, false},
-      {"TFLOP/s", 7, true},    {"bytes/rank", 10, true}, {"max err", 8, true},
-      {"status", 7, false},    {"note", 0, false}};
+      {"TFLOP/s", 7, true},    {"bytes/rank", 10, true}, {"mem/rank", 10, true},
+      {"max err", 8, true},    {"status", 7, false},     {"note", 0, false}};
+  // clang-format on
   return cols;
 }
 
@@ -143,6 +146,8 @@ std::string rho_cell(const nlohmann::json& r) {
 void print_results_header(std::ostream& out, bool with_pass) { print_titles(results_columns(with_pass), out); }
 
 void print_results_row(const nlohmann::json& r, std::ostream& out, bool with_pass) {
+  // One cell a line, in results_columns() order.
+  // clang-format off
   const std::vector<std::string> cells = {
       schedule_cell(r),
       param_text(r, "P"),
@@ -157,9 +162,11 @@ void print_results_row(const nlohmann::json& r, std::ostream& out, bool with_pas
       time_cell(r),
       format_sig(number_field(r, {record_key::tflops_per_gpu}), 3),
       format_bytes(number_field(r, {"comm_bytes_per_rank"})),
+      format_bytes(number_field(r, {record_key::memory_bytes})),
       max_err_cell(r),
       record_status(r).empty() ? "-" : record_status(r),
       note_cell(r)};
+  // clang-format on
   if (!with_pass) {
     print_line(results_columns(), cells, out);
     return;

@@ -35,6 +35,8 @@ const char* const attn_standalone_tflops = "attn_standalone_tflops";
 const char* const flops_per_rank_max = "flops_per_rank_max";
 const char* const comm_bytes_per_rank = "comm_bytes_per_rank";
 const char* const plan_steps = "plan_steps";
+const char* const memory_bytes = "memory_bytes";
+const char* const memory_bytes_min = "memory_bytes_min";
 const char* const tflops_per_gpu = "tflops_per_gpu";
 const char* const chunks_chosen = "chunks_chosen";
 const char* const planner = "planner";
@@ -142,6 +144,8 @@ void to_json(nlohmann::json& j, const PointRecord& r) {
   put(j, k::flops_per_rank_max, r.flops_per_rank_max);
   put(j, k::comm_bytes_per_rank, r.comm_bytes_per_rank);
   put(j, k::plan_steps, r.plan_steps);
+  put(j, k::memory_bytes, r.memory_bytes);
+  put(j, k::memory_bytes_min, r.memory_bytes_min);
   put(j, k::tflops_per_gpu, r.tflops_per_gpu);
   put(j, k::chunks_chosen, r.chunks_chosen);
   put(j, k::chunks_fit, r.chunks_fit);
@@ -173,6 +177,8 @@ void from_json(const nlohmann::json& j, PointRecord& r) {
   get(j, k::flops_per_rank_max, r.flops_per_rank_max);
   get(j, k::comm_bytes_per_rank, r.comm_bytes_per_rank);
   get(j, k::plan_steps, r.plan_steps);
+  get(j, k::memory_bytes, r.memory_bytes);
+  get(j, k::memory_bytes_min, r.memory_bytes_min);
   get(j, k::tflops_per_gpu, r.tflops_per_gpu);
   get(j, k::chunks_chosen, r.chunks_chosen);
   get(j, k::chunks_fit, r.chunks_fit);

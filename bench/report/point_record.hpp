@@ -47,6 +47,8 @@ extern const char* const attn_standalone_tflops;
 extern const char* const flops_per_rank_max;
 extern const char* const comm_bytes_per_rank;
 extern const char* const plan_steps;
+extern const char* const memory_bytes;
+extern const char* const memory_bytes_min;
 extern const char* const tflops_per_gpu;
 extern const char* const chunks_chosen;
 extern const char* const planner;
@@ -116,6 +118,11 @@ struct PointRecord {
   std::optional<double> flops_per_rank_max;      // [FLOP]
   std::optional<double> comm_bytes_per_rank;     // max over ranks [bytes]
   std::optional<int> plan_steps;
+  // The memory a rank's plan holds as its runtime accounts it (Executor::memory_bytes;
+  // docs/METRICS.md, "Memory"): the largest over ranks and the smallest [bytes]. Absent when
+  // a rank's runtime does not account it, and in files older than the fields.
+  std::optional<double> memory_bytes;
+  std::optional<double> memory_bytes_min;
   std::optional<double> tflops_per_gpu;  // [TFLOP/s]
   std::optional<int> chunks_chosen;      // chunks "auto": the calibrated count
   std::optional<nlohmann::json> chunks_fit;  // chunks "auto": ChunkCalibration::to_json()

@@ -1,7 +1,6 @@
 #include "bench/runtime/cpu_executor.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -10,6 +9,7 @@
 #include <utility>
 
 #include "base/check.hpp"
+#include "base/out_of_memory.hpp"
 #include "bench/plan/plan_check.hpp"
 #include "bench/runtime/cpu_exchange.hpp"
 #include "bench/runtime/row_tokens.hpp"
@@ -25,12 +25,6 @@
 
 namespace cpb {
 namespace {
-
-std::string gib(double bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.2f GiB", bytes / (1ull << 30));
-  return buf;
-}
 
 // "exchange step 'kv 1' (step 4, lane 1) with rank 1 of ring P=2 S=4096": what a rank
 // waits on in an Exchange step, for the watchdog.
@@ -49,6 +43,12 @@ std::string exchange_wait(const Step& s, const Plan& plan, const Problem& p) {
 
 }  // namespace
 
+double cpu_buffer_bytes(const Plan& plan) {
+  double bytes = 0;
+  for (const Buffer& b : plan.buffers) bytes += static_cast<double>(b.elems) * sizeof(float);
+  return bytes;
+}
+
 CpuExecutor::CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_buffer_bytes)
     : problem_(p), plan_(std::move(plan)), comm_(comm) {
   int rank = 0, size = 0;
@@ -62,14 +62,15 @@ CpuExecutor::CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_
       check_runnable(plan_, problem_, std::numeric_limits<int>::max());  // MPI counts are int
   if (!errors.empty()) throw std::invalid_argument("cpu runtime: plan \"" + plan_.schedule + "\": " + errors[0]);
 
-  double bytes = 0;
-  for (const Buffer& b : plan_.buffers) bytes += static_cast<double>(b.elems) * sizeof(float);
+  const double bytes = cpu_buffer_bytes(plan_);
   if (bytes > max_buffer_bytes)
-    throw std::runtime_error("cpu runtime: the plan's buffers take " + gib(bytes) + " on rank " +
-                             std::to_string(rank) + "; the limit is " + gib(max_buffer_bytes));
+    throw OutOfMemory::over_limit("the cpu runtime's buffer memory", static_cast<size_t>(bytes),
+                                  static_cast<size_t>(max_buffer_bytes));
 
-  for (const Buffer& b : plan_.buffers)
+  for (const Buffer& b : plan_.buffers) {
     buffers_.emplace_back(static_cast<size_t>(b.elems), std::numeric_limits<float>::quiet_NaN());
+    buffer_bytes_ += static_cast<double>(buffers_.back().size() * sizeof(float));
+  }
   const std::vector<int64_t> tokens = row_tokens(plan_.tokens);
   const int64_t rows = static_cast<int64_t>(tokens.size());
   const std::pair<BufferRole, Tensor> inputs[] = {

@@ -4,6 +4,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "bench/plan/plan.hpp"
@@ -13,6 +14,10 @@
 
 namespace cpb {
 
+// The bytes the CPU runtime allocates for `plan`'s buffers on its rank: 4 an element
+// (fp32), whatever their storage [bytes].
+double cpu_buffer_bytes(const Plan& plan);
+
 class CpuExecutor final : public Executor {
  public:
   // Allocates every buffer as floats (Act and F32 alike), fills the Q, K and V shards
@@ -20,8 +25,9 @@ class CpuExecutor final : public Executor {
   // with the deterministic inputs and poisons everything else with NaN, so output a plan
   // never writes, or scratch it reads before writing, shows as nonfinite in verify().
   // Throws std::invalid_argument when the plan is not for this rank and world of `comm`
-  // or check_runnable() rejects it, std::runtime_error when its buffers exceed
-  // `max_buffer_bytes`.
+  // or check_runnable() rejects it, OutOfMemory::over_limit (base/out_of_memory.hpp; on
+  // this rank only: CpuRuntime::prepare agrees on it over the ranks) when its buffers
+  // exceed `max_buffer_bytes` [bytes], before allocating any.
   CpuExecutor(const Problem& p, Plan plan, MPI_Comm comm, double max_buffer_bytes);
 
   // The first call runs the untimed prologue (Plan::timed_from) first. Then a barrier on
@@ -39,6 +45,9 @@ class CpuExecutor final : public Executor {
   std::vector<unsigned char> output_bytes() override;
   // MPI_Wtime around the one step [ms].
   double step_alone_ms(int step) override;
+  // The plan's buffers as allocated, 4 bytes an element whatever their storage [bytes];
+  // not the transient scratch of verify() or of a backward step's row statistics.
+  std::optional<double> memory_bytes() const override { return buffer_bytes_; }
 
  private:
   void execute(const Step& s);
@@ -49,6 +58,7 @@ class CpuExecutor final : public Executor {
   MPI_Comm comm_;
   std::vector<std::vector<float>> buffers_;  // buffers_[i] holds plan buffer i
   bool prologue_done_ = false;               // the plan's untimed steps ran (first run())
+  double buffer_bytes_ = 0;                  // [bytes] held by buffers_
 };
 
 }  // namespace cpb

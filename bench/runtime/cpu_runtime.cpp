@@ -4,19 +4,17 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "bench/runtime/cpu_executor.hpp"
 #include "base/check.hpp"
+#include "base/out_of_memory.hpp"
+#include "bench/runtime/cpu_executor.hpp"
+#include "comm/oom_agreement.hpp"
 
 namespace cpb {
 namespace {
 
-// Refusal limits, so a sweep meant for GPUs skips its large points instead of swapping
-// or running for hours on the CPU.
-constexpr double kMaxBufferBytes = 4.0 * (1ull << 30);  // [bytes] per rank
-constexpr double kMaxFlopsPerRank = 2e11;               // ~20 s per run at ~10 GFLOP/s per core
-// Buffers a schedule holds, in units of the rank's Q, K, V and O shards: the shards, their
-// packed or head-sharded copies, receive buffers and fp32 accumulators.
-constexpr double kShardCopies = 4;
+// Refusal limit, so a sweep meant for GPUs skips its large points instead of running for
+// hours on the CPU (the memory limit is the runtime's max_buffer_bytes).
+constexpr double kMaxFlopsPerRank = 2e11;  // ~20 s per run at ~10 GFLOP/s per core
 
 // "a, b and c": the names of the overlap levers only the CUDA runtime applies.
 std::string cuda_lever_names() {
@@ -28,6 +26,12 @@ std::string cuda_lever_names() {
   return out;
 }
 
+// "8.00 GiB (8589934592 bytes)".
+std::string bytes_text(double bytes) {
+  const size_t b = static_cast<size_t>(bytes);
+  return gib_text(b) + " (" + std::to_string(b) + " bytes)";
+}
+
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), f, v);
@@ -36,7 +40,7 @@ std::string fmt(const char* f, double v) {
 
 class CpuRuntime final : public Runtime {
  public:
-  explicit CpuRuntime(const MpiSession& mpi) : mpi_(mpi) {}
+  CpuRuntime(const MpiSession& mpi, double max_buffer_bytes) : mpi_(mpi), max_buffer_bytes_(max_buffer_bytes) {}
 
   std::string name() const override { return "cpu"; }
   std::vector<TransportKind> transports() const override { return {TransportKind::Mpi}; }
@@ -45,13 +49,14 @@ class CpuRuntime final : public Runtime {
     if (opt.transport != TransportKind::Mpi) return "transport " + to_string(opt.transport) + " needs the CUDA runtime";
     if (opt.levers.any_cuda())
       return "the overlap levers " + cuda_lever_names() + " apply to the CUDA runtime only";
+    // A lower bound before any plan exists (every plan holds them): this rank's Q, K, V
+    // and O shards, as fp32. unsupported_plan() counts the plan's own buffers.
     const int64_t P = std::max(p.P, 1);
     const double shard_tokens = static_cast<double>((p.S + P - 1) / P);
-    const double bytes = kShardCopies * sizeof(float) * p.B * shard_tokens * 2.0 * (p.H + p.Hkv) * p.D;
-    if (bytes > kMaxBufferBytes)
-      return "needs about " + fmt("%.1f", bytes / (1ull << 30)) +
-             " GiB of buffers per rank; the cpu runtime's limit is " +
-             fmt("%.0f", kMaxBufferBytes / (1ull << 30)) + " GiB";
+    const double bytes = sizeof(float) * p.B * shard_tokens * 2.0 * (p.H + p.Hkv) * p.D;
+    if (bytes > max_buffer_bytes_)
+      return "its Q, K, V and O shards alone need " + bytes_text(bytes) + " per rank; the cpu runtime's limit is " +
+             bytes_text(max_buffer_bytes_);
     const double S = static_cast<double>(p.S);
     const double pairs = p.mask == Mask::Causal ? S * (S + 1) / 2 : S * S;
     const double flops = 4.0 * p.B * p.H * p.D * pairs / static_cast<double>(P);
@@ -62,21 +67,25 @@ class CpuRuntime final : public Runtime {
     return std::nullopt;
   }
 
-  // The plan's own buffers (fp32 here), which a hand-made plan (cpbench probe) can make
-  // larger than the shard estimate of unsupported().
+  // The plan's own buffers (fp32 here: cpu_buffer_bytes), which the head-sharded copies,
+  // receive buffers, gradients and fp32 accumulators make larger than the shards of
+  // unsupported().
   Reason unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
     if (Reason basic = unsupported(p, opt)) return basic;
-    double bytes = 0;
-    for (const Buffer& b : plan.buffers) bytes += static_cast<double>(b.elems) * sizeof(float);
-    if (bytes > kMaxBufferBytes)
-      return "the plan's buffers need " + fmt("%.1f", bytes / (1ull << 30)) +
-             " GiB per rank; the cpu runtime's limit is " + fmt("%.0f", kMaxBufferBytes / (1ull << 30)) + " GiB";
+    const double bytes = cpu_buffer_bytes(plan);
+    if (bytes > max_buffer_bytes_)
+      return "the plan's buffers need " + bytes_text(bytes) + " per rank; the cpu runtime's limit is " +
+             bytes_text(max_buffer_bytes_);
     return std::nullopt;
   }
 
+  // The executor's own limit check (its OutOfMemory) agreed over the ranks, so that a plan
+  // that reaches prepare() past unsupported_plan() is refused on every rank together.
   std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions& opt) override {
     if (Reason why = unsupported(p, opt)) throw std::invalid_argument("cpu runtime: " + *why);
-    return std::make_unique<CpuExecutor>(p, plan, mpi_.world(), kMaxBufferBytes);
+    return agree_on_oom(mpi_.world(), [&]() -> std::unique_ptr<Executor> {
+      return std::make_unique<CpuExecutor>(p, plan, mpi_.world(), max_buffer_bytes_);
+    });
   }
 
   std::vector<std::pair<std::string, std::string>> describe() const override {
@@ -94,10 +103,13 @@ class CpuRuntime final : public Runtime {
 
  private:
   const MpiSession& mpi_;
+  double max_buffer_bytes_;  // [bytes] per rank
 };
 
 }  // namespace
 
-std::unique_ptr<Runtime> make_cpu_runtime(const MpiSession& mpi) { return std::make_unique<CpuRuntime>(mpi); }
+std::unique_ptr<Runtime> make_cpu_runtime(const MpiSession& mpi, double max_buffer_bytes) {
+  return std::make_unique<CpuRuntime>(mpi, max_buffer_bytes);
+}
 
 }  // namespace cpb

@@ -72,6 +72,7 @@ struct ExecutorRuns {
   std::vector<unsigned char> output;  // those bytes, kept when the schedule has a bitwise reference
   Measurement timed;
   StepTimedResult step_timed;
+  std::optional<double> memory_bytes;  // the executor's Executor::memory_bytes() [bytes]
 };
 
 // Collective. `point` carries the problem the plan was made for (chunks resolved), for
@@ -80,6 +81,7 @@ ExecutorRuns run_executor(PointContext& ctx, const Point& point, const Schedule&
                           const OrderedPlans& ordered, const RunOptions& opt) {
   ExecutorRuns runs;
   auto exec = ctx.runtime.prepare(point.problem, plan, opt);
+  runs.memory_bytes = exec->memory_bytes();
   // 1. One run, verified (outside any timing).
   exec->run(nullptr);
   // verify() allocates its scratch; the ranks agree on an OutOfMemory before the next run.
@@ -224,6 +226,17 @@ void add_model_figures(PointContext& ctx, const Schedule& sched, const Problem& 
   if (const nlohmann::json planned = sched.planner(p); !planned.is_null()) r.planner = planned;
   const double p50 = runs.timed.stats.p50;
   if (p50 > 0) r.tflops_per_gpu = flops_total / p.P / (p50 * 1e-3) / 1e12;
+}
+
+// Collective: the memory the ranks' plans hold (Executor::memory_bytes), the largest and
+// the smallest over ranks; left absent when any rank's executor does not account it.
+void add_memory(PointContext& ctx, const ExecutorRuns& runs, PointRecord& r) {
+  const double mine = runs.memory_bytes.value_or(-1);  // -1: not accounted
+  const double lo = allreduce_min(mine, ctx.mpi.world());
+  const double hi = allreduce_max(mine, ctx.mpi.world());
+  if (lo < 0) return;
+  r.memory_bytes = hi;
+  r.memory_bytes_min = lo;
 }
 
 // The GPUs over every round's loop: the rounds' states combined at once, as ranks' are
@@ -376,6 +389,7 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   r.gpu_state = runs.timed.gpu_state;
   if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);
   add_model_figures(ctx, sched, p, plan, runs, r);
+  add_memory(ctx, runs, r);
   record_step_order(r, ordered.step_order);
   return r;
 }

@@ -56,7 +56,8 @@ void record_step_order(PointRecord& r, const nlohmann::json& step_order);
 // chunk calibration (chunks "auto"), the runtime's unsupported_plan() agreed likewise,
 // the verified run, the timed loop and the step-timed runs (step_timed_runs.hpp), the
 // verify reductions and the output digest, the bitwise check against the schedule's
-// reference, the compute-only and comm-only parts (measure.isolate), the model figures.
+// reference, the compute-only and comm-only parts (measure.isolate), the model figures
+// and the memory the ranks' plans hold (Executor::memory_bytes: max and min over ranks).
 // An OutOfMemory in any phase, agreed over the ranks, makes the point SKIPPED with the
 // lowest failing rank's message (bytes needed and free); the sweep goes on.
 PointRecord run_point(const Point& point, PointContext& ctx);

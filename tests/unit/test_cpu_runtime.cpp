@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "base/out_of_memory.hpp"
 #include "bench/runtime/cpu_executor.hpp"
 #include "bench/runtime/cpu_runtime.hpp"
 #include "tests/plan_builder.hpp"
@@ -166,10 +167,52 @@ TEST(CpuRuntime, PrepareRejectsBrokenPlans) {
   EXPECT_THROW(rt->prepare(tiny_problem(), other_rank, mpi_transport()), std::invalid_argument);
 }
 
+// The tiny plan's buffers, counted by hand: q, o and q_head_major 512 elements each; k, v,
+// k_received, part_o and acc_o 256; part_lse and acc_lse 32. 4 bytes each (fp32), although
+// the problem is bf16.
+constexpr double kTinyPlanBytes = 4.0 * (3 * 512 + 5 * 256 + 2 * 32);  // 11520
+
+TEST(CpuRuntime, ExecutorReportsTheBytesOfItsBuffers) {
+  EXPECT_EQ(cpu_buffer_bytes(tiny_plan(false)), kTinyPlanBytes);
+  auto ex = cpu_runtime()->prepare(tiny_problem(), tiny_plan(false), mpi_transport());
+  EXPECT_EQ(ex->memory_bytes(), kTinyPlanBytes);
+  ex->run(nullptr);
+  EXPECT_EQ(ex->memory_bytes(), kTinyPlanBytes) << "the same after a run";
+}
+
 TEST(CpuRuntime, ExecutorRefusesBuffersOverTheLimit) {
   const MpiSession& mpi = test::mpi_session();
-  EXPECT_THROW(CpuExecutor(tiny_problem(), tiny_plan(false), mpi.world(), 1024.0), std::runtime_error);
-  EXPECT_NO_THROW(CpuExecutor(tiny_problem(), tiny_plan(false), mpi.world(), 1 << 20));
+  try {
+    CpuExecutor(tiny_problem(), tiny_plan(false), mpi.world(), 1024.0);
+    FAIL() << "no OutOfMemory";
+  } catch (const OutOfMemory& e) {
+    EXPECT_STREQ(
+        e.what(),
+        "out of the cpu runtime's buffer memory: needs 0.00 GiB (11520 bytes), the limit is 0.00 GiB (1024 bytes)");
+    EXPECT_TRUE(e.on_this_rank());
+    EXPECT_EQ(e.requested(), 11520u);
+    EXPECT_EQ(e.available(), 1024u);
+  }
+  EXPECT_NO_THROW(CpuExecutor(tiny_problem(), tiny_plan(false), mpi.world(), kTinyPlanBytes));
+}
+
+// A limit between the Q, K, V and O shards (6144 bytes: unsupported() lets the problem
+// through) and the plan's buffers: unsupported_plan() names both, and prepare(), called
+// without it, throws OutOfMemory (agreed over the ranks) instead of running.
+TEST(CpuRuntime, RuntimeLimitRefusesThePlanWithItsBytes) {
+  const auto rt = make_cpu_runtime(test::mpi_session(), kTinyPlanBytes - 1);
+  EXPECT_EQ(rt->unsupported(tiny_problem(), mpi_transport()), std::nullopt);
+  EXPECT_EQ(rt->unsupported_plan(tiny_problem(), tiny_plan(false), mpi_transport()),
+            "the plan's buffers need 0.00 GiB (11520 bytes) per rank; the cpu runtime's limit is 0.00 GiB "
+            "(11519 bytes)");
+  EXPECT_THROW(rt->prepare(tiny_problem(), tiny_plan(false), mpi_transport()), OutOfMemory);
+  const auto shards_over = make_cpu_runtime(test::mpi_session(), 6143);
+  EXPECT_EQ(shards_over->unsupported(tiny_problem(), mpi_transport()),
+            "its Q, K, V and O shards alone need 0.00 GiB (6144 bytes) per rank; the cpu runtime's limit is 0.00 GiB "
+            "(6143 bytes)");
+  const auto fits = make_cpu_runtime(test::mpi_session(), kTinyPlanBytes);
+  EXPECT_EQ(fits->unsupported_plan(tiny_problem(), tiny_plan(false), mpi_transport()), std::nullopt);
+  EXPECT_EQ(fits->prepare(tiny_problem(), tiny_plan(false), mpi_transport())->memory_bytes(), kTinyPlanBytes);
 }
 
 TEST(CpuRuntime, UnsupportedPlanCountsThePlansBuffers) {
@@ -179,7 +222,10 @@ TEST(CpuRuntime, UnsupportedPlanCountsThePlansBuffers) {
   Plan plan = tiny_plan(false);
   EXPECT_EQ(rt->unsupported_plan(tiny_problem(), plan, opt), std::nullopt);
   plan.buffers[0].elems = int64_t{2} << 30;  // 8 GiB of fp32
-  EXPECT_NE(rt->unsupported_plan(tiny_problem(), plan, opt).value_or("").find("the plan's buffers need 8.0 GiB per rank"),
+  EXPECT_NE(rt->unsupported_plan(tiny_problem(), plan, opt)
+                .value_or("")
+                .find("the plan's buffers need 8.00 GiB (8589944064 bytes) per rank; the cpu runtime's limit is "
+                      "4.00 GiB (4294967296 bytes)"),
             std::string::npos);
   opt.levers.nccl_ctas = 4;
   EXPECT_EQ(rt->unsupported_plan(tiny_problem(), tiny_plan(false), opt),

@@ -1,14 +1,17 @@
 // An out-of-memory during a point: the runner reports that point SKIPPED with the bytes
 // needed and free, on every rank, and the next point runs. A test runtime wraps the CPU
 // runtime and runs out of memory where told to (in prepare(), or in verify()), on the last
-// rank only, so that under mpirun the other ranks take the on_peer() path.
+// rank only, so that under mpirun the other ranks take the on_peer() path. The CPU
+// runtime's own buffer limit likewise makes a point SKIPPED with the bytes, not a crash.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
 #include "base/out_of_memory.hpp"
 #include "bench/runtime/cpu_runtime.hpp"
+#include "bench/schedule.hpp"
 #include "bench/sweep/point_runner.hpp"
 #include "comm/oom_agreement.hpp"
 #include "tests/unit/mpi_test_session.hpp"
@@ -140,6 +143,67 @@ TEST_F(OomSkip, VerifyOutOfMemorySkipsThePointAndTheNextRuns) {
   EXPECT_EQ(skipped.reason, expected_reason("out of device memory: needs 3.00 GiB (3221225472 bytes), 1.00 GiB free"));
   const PointRecord next = run(rt, ulysses_point(1, 64));
   EXPECT_EQ(next.status, "PASS") << next.reason.value_or("");
+}
+
+// "1.50 GiB (1610612736 bytes)", formatted here rather than by the code under test.
+std::string bytes_and_gib(size_t bytes) {
+  char gib[32];
+  std::snprintf(gib, sizeof(gib), "%.2f GiB", static_cast<double>(bytes) / kGiB);
+  return std::string(gib) + " (" + std::to_string(bytes) + " bytes)";
+}
+
+// This rank's plan of `pt` in bytes, each element as fp32 (the CPU runtime's buffers).
+size_t cpu_plan_bytes(const Point& pt) {
+  size_t bytes = 0;
+  for (const Buffer& b : find_schedule(pt.schedule)->plan(pt.problem, test::mpi_session().rank()).buffers)
+    bytes += static_cast<size_t>(b.elems) * 4;
+  return bytes;
+}
+
+// The CPU runtime's buffer limit one byte below the last rank's plan (the others' limit
+// is ample): SKIPPED on every rank with the bytes needed and the limit, not a crash nor
+// FAILED; the next point, which fits, runs and reports its memory.
+TEST_F(OomSkip, CpuBufferLimitSkipsThePointWithItsBytesOnEveryRank) {
+  const Point big = ulysses_point(0, 128);
+  const size_t need = cpu_plan_bytes(big);
+  const size_t limit = last_rank() ? need - 1 : 100 * need;
+  const std::unique_ptr<Runtime> cpu = make_cpu_runtime(test::mpi_session(), static_cast<double>(limit));
+  const PointRecord skipped = run(*cpu, big);
+  EXPECT_EQ(skipped.status, "SKIPPED");
+  const int last = test::mpi_session().size() - 1;
+  const size_t last_need = static_cast<size_t>(allreduce_max(last_rank() ? static_cast<double>(need) : 0.0));
+  EXPECT_EQ(skipped.reason, expected_reason("the plan's buffers need " + bytes_and_gib(last_need) +
+                                            " per rank; the cpu runtime's limit is " + bytes_and_gib(last_need - 1)))
+      << "rank " << last << " refuses";
+  EXPECT_FALSE(skipped.time_ms.has_value());
+  EXPECT_FALSE(skipped.memory_bytes.has_value());
+  const Point small = ulysses_point(1, 64);
+  ASSERT_LT(cpu_plan_bytes(small), need);
+  const PointRecord next = run(*cpu, small);
+  EXPECT_EQ(next.status, "PASS") << next.reason.value_or("");
+  EXPECT_EQ(next.memory_bytes, allreduce_max(static_cast<double>(cpu_plan_bytes(small))));
+}
+
+// prepare() of a plan over the last rank's limit (unsupported_plan() not asked): an
+// OutOfMemory on every rank, this rank's own on the last, on_peer() on the others.
+TEST_F(OomSkip, CpuPrepareOverTheLimitThrowsOnEveryRank) {
+  const Point big = ulysses_point(0, 128);
+  const size_t need = cpu_plan_bytes(big);
+  const std::unique_ptr<Runtime> cpu =
+      make_cpu_runtime(test::mpi_session(), static_cast<double>(last_rank() ? need - 1 : 100 * need));
+  const Plan plan = find_schedule(big.schedule)->plan(big.problem, test::mpi_session().rank());
+  RunOptions opt;
+  opt.transport = TransportKind::Mpi;
+  try {
+    cpu->prepare(big.problem, plan, opt);
+    FAIL() << "no OutOfMemory";
+  } catch (const OutOfMemory& e) {
+    EXPECT_EQ(e.on_this_rank(), last_rank());
+    if (last_rank()) {
+      EXPECT_EQ(e.requested(), need);
+      EXPECT_EQ(e.available(), need - 1);
+    }
+  }
 }
 
 }  // namespace

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bench/runtime/cpu_runtime.hpp"
 #include "bench/schedule.hpp"
@@ -27,6 +29,15 @@ Point hcms_point(int index) {
   pt.schedule = "hcms";
   pt.transport = std::nullopt;  // auto
   pt.problem = test::make_problem(1, 64, 4, 2, 16, 1, Mask::Causal);
+  pt.problem.chunks = 2;
+  return pt;
+}
+
+// hcms_point on every rank of the test's world (mpirun: more than one).
+Point world_hcms_point(int index) {
+  Point pt = hcms_point(index);
+  const int P = test::mpi_session().size();
+  pt.problem = test::make_problem(P, 64, 2 * P, P, 16, 1, Mask::Causal);
   pt.problem.chunks = 2;
   return pt;
 }
@@ -52,8 +63,9 @@ class PointRecordOnCpu : public ::testing::Test {
 TEST_F(PointRecordOnCpu, RunRecordsReadBackUnchanged) {
   const nlohmann::json first = run(hcms_point(0));
   ASSERT_EQ(first["status"], "PASS") << first.dump();
-  for (const char* key : {"verify", "time_ms", "warmup", "comp_ms", "comm_ms", "flops_per_rank_max",
-                          "comm_bytes_per_rank", "plan_steps", "tflops_per_gpu", "options", "rounds"})
+  for (const char* key :
+       {"verify", "time_ms", "warmup", "comp_ms", "comm_ms", "flops_per_rank_max", "comm_bytes_per_rank", "plan_steps",
+        "tflops_per_gpu", "options", "rounds", "memory_bytes", "memory_bytes_min"})
     EXPECT_TRUE(first.contains(key)) << key;
   EXPECT_FALSE(first.contains("reason"));
   EXPECT_FALSE(first.contains("comm_time_ms")) << "one rank has no comm step";
@@ -86,6 +98,98 @@ TEST_F(PointRecordOnCpu, LaterRoundsAddTheirLoopsAndTimeIsTheMedianOfRounds) {
   const nlohmann::json j = r;
   EXPECT_EQ(j["rounds"].size(), 3u);
   EXPECT_EQ(round_trip(j), j);
+}
+
+// memory_bytes: the largest of the ranks' plans' buffers, each as fp32, and
+// memory_bytes_min the smallest, counted here from every rank's plan.
+TEST_F(PointRecordOnCpu, MemoryIsTheRanksPlansBuffersAsFp32) {
+  const Point pt = world_hcms_point(0);
+  const int P = test::mpi_session().size();
+  std::vector<double> bytes;
+  for (int rank = 0; rank < P; ++rank) {
+    double b = 0;
+    for (const Buffer& buf : find_schedule("hcms")->plan(pt.problem, rank).buffers) b += 4.0 * buf.elems;
+    bytes.push_back(b);
+  }
+  const PointRecord r = run(pt).get<PointRecord>();
+  ASSERT_EQ(r.status, "PASS") << r.reason.value_or("");
+  EXPECT_EQ(r.memory_bytes, *std::max_element(bytes.begin(), bytes.end()));
+  EXPECT_EQ(r.memory_bytes_min, *std::min_element(bytes.begin(), bytes.end()));
+  // More than the Q, K, V and O shards: 4 bytes x 64 / P tokens x (2 H + 2 Hkv = 6 P heads) x D.
+  EXPECT_GT(r.memory_bytes_min.value_or(0), 4.0 * 64 * 6 * 16);
+}
+
+// The CPU runtime's executors, but reporting memory_bytes() as `report(rank)` says.
+class MemoryReportRuntime final : public Runtime {
+ public:
+  using Report = std::optional<double> (*)(int rank);
+  explicit MemoryReportRuntime(Report report) : cpu_(make_cpu_runtime(test::mpi_session())), report_(report) {}
+  std::string name() const override { return cpu_->name(); }
+  std::vector<TransportKind> transports() const override { return cpu_->transports(); }
+  Reason unsupported(const Problem& p, const RunOptions& opt) const override { return cpu_->unsupported(p, opt); }
+  std::unique_ptr<Executor> prepare(const Problem& p, const Plan& plan, const RunOptions& opt) override {
+    return std::make_unique<Reporting>(cpu_->prepare(p, plan, opt), report_(test::mpi_session().rank()));
+  }
+  std::vector<std::pair<std::string, std::string>> describe() const override { return cpu_->describe(); }
+
+ private:
+  class Reporting final : public Executor {
+   public:
+    Reporting(std::unique_ptr<Executor> inner, std::optional<double> bytes) : inner_(std::move(inner)), bytes_(bytes) {}
+    double run(std::vector<StepTime>* steps) override { return inner_->run(steps); }
+    VerifyResult verify(VerifyMode mode) override { return inner_->verify(mode); }
+    std::vector<unsigned char> output_bytes() override { return inner_->output_bytes(); }
+    double step_alone_ms(int step) override { return inner_->step_alone_ms(step); }
+    std::optional<double> memory_bytes() const override { return bytes_; }
+
+   private:
+    std::unique_ptr<Executor> inner_;
+    std::optional<double> bytes_;
+  };
+  std::unique_ptr<Runtime> cpu_;
+  Report report_;
+};
+
+// Ranks that report different bytes: the largest and the smallest (under mpirun; one rank
+// alone reports both); a rank that reports none leaves both fields out on every rank.
+TEST_F(PointRecordOnCpu, MemoryIsTheLargestAndSmallestOverRanksOrAbsent) {
+  const int P = test::mpi_session().size();
+  MemoryReportRuntime by_rank([](int rank) -> std::optional<double> { return 1000.0 * (rank + 1); });
+  PointContext ctx{by_rank, m_, test::mpi_session(), "", nullptr, {}, {}};
+  const PointRecord r = run_point(world_hcms_point(0), ctx);
+  ASSERT_EQ(r.status, "PASS") << r.reason.value_or("");
+  EXPECT_EQ(r.memory_bytes, 1000.0 * P);
+  EXPECT_EQ(r.memory_bytes_min, 1000.0);
+  MemoryReportRuntime last_none([](int rank) -> std::optional<double> {
+    if (rank == test::mpi_session().size() - 1) return std::nullopt;
+    return 1000.0;
+  });
+  PointContext none_ctx{last_none, m_, test::mpi_session(), "", nullptr, {}, {}};
+  const nlohmann::json j = run_point(world_hcms_point(1), none_ctx);
+  ASSERT_EQ(j["status"], "PASS") << j.dump();
+  EXPECT_FALSE(j.contains("memory_bytes")) << j.dump();
+  EXPECT_FALSE(j.contains("memory_bytes_min")) << j.dump();
+}
+
+TEST(PointRecord, MemoryFieldsReadBackAndAreAbsentInOlderFiles) {
+  PointRecord r = skipped_record(hcms_point(0), "cpu", "");
+  r.status = "PASS";
+  r.memory_bytes = 3.0 * (1 << 30);
+  r.memory_bytes_min = 1.5 * (1 << 30);
+  const nlohmann::json j = r;
+  EXPECT_EQ(j["memory_bytes"], 3221225472.0);
+  EXPECT_EQ(j["memory_bytes_min"], 1610612736.0);
+  const PointRecord back = j.get<PointRecord>();
+  EXPECT_EQ(back.memory_bytes, r.memory_bytes);
+  EXPECT_EQ(back.memory_bytes_min, r.memory_bytes_min);
+  EXPECT_EQ(round_trip(j), j);
+  nlohmann::json older = j;
+  older.erase("memory_bytes");
+  older.erase("memory_bytes_min");
+  const PointRecord old_record = older.get<PointRecord>();
+  EXPECT_FALSE(old_record.memory_bytes.has_value());
+  EXPECT_FALSE(old_record.memory_bytes_min.has_value());
+  EXPECT_EQ(round_trip(older), older) << "absent stays absent";
 }
 
 TEST(PointRecord, FailedAndSkippedRecordsTakeNoLaterRounds) {

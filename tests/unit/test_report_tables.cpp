@@ -39,6 +39,7 @@ TEST(ReportConsoleTable, RowsLineUpWithTheHeader) {
     EXPECT_TRUE(at == "PASS" || at == "SKIP" || at == "FAIL") << lines[i];
   }
   EXPECT_TRUE(contains(lines[0], "time ms p50 [p10, p90]")) << lines[0];
+  EXPECT_TRUE(contains(lines[0], "bytes/rank    mem/rank")) << lines[0];
 }
 
 TEST(ReportConsoleTable, RowShowsValuesAndReasons) {
@@ -51,6 +52,13 @@ TEST(ReportConsoleTable, RowShowsValuesAndReasons) {
   EXPECT_TRUE(contains(row, " 4.800 [4.752, 4.896] ")) << row;
   EXPECT_TRUE(contains(row, " 96.0 MiB ")) << row;
   EXPECT_TRUE(contains(row, " 3.9e-03 ")) << row;
+  // mem/rank: memory_bytes (the fixture predates it: "-").
+  nlohmann::json with_memory = points[1];
+  with_memory["memory_bytes"] = 1.5 * (1 << 30);
+  std::ostringstream mem;
+  print_results_row(with_memory, mem);
+  EXPECT_TRUE(contains(mem.str(), " 96.0 MiB    1.50 GiB ")) << mem.str();
+  EXPECT_TRUE(contains(row, " 96.0 MiB           - ")) << row;
 
   for (const auto& r : points) {
     if (r["status"] == "PASS") continue;
@@ -152,6 +160,18 @@ TEST(ReportCsv, OneRowPerPointWithEveryField) {
   std::ostringstream q;
   write_csv_report(doc, q);
   EXPECT_EQ(q.str(), "schedule,reason,chunk_heads\nring,\"a, \"\"b\"\"\",\"[3,2]\"\n");
+  // The memory columns beside the communication bytes, before the fields of no preferred place.
+  nlohmann::json mem = {{"points",
+                         {{{"schedule", "ring"},
+                           {"comm_bytes_per_rank", 8},
+                           {"memory_bytes", 64},
+                           {"memory_bytes_min", 32},
+                           {"busbw_gbps", 1},
+                           {"chunks_chosen", 3}}}}};
+  std::ostringstream m;
+  write_csv_report(mem, m);
+  EXPECT_EQ(m.str(),
+            "schedule,comm_bytes_per_rank,memory_bytes,memory_bytes_min,busbw_gbps,chunks_chosen\nring,8,64,32,1,3\n");
 }
 
 TEST(ReportCommand, FormatsAndErrors) {

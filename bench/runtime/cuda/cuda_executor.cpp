@@ -35,6 +35,7 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
   if (!bad.empty()) CPB_FATAL("plan '" + plan_.schedule + "': " + bad[0]);
   const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa(), opt_.levers.attn_sms);
   if (!mem.error.empty()) CPB_FATAL(mem.error);
+  memory_bytes_ = static_cast<double>(mem.total());
   make_streams_and_events();
   // Every allocation of the plan comes first, agreed over the ranks before any collective
   // below (Runtime::prepare: OutOfMemory on every rank or on none).

@@ -22,15 +22,16 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
-#include "bench/runtime.hpp"
-#include "bench/runtime/cuda/cuda_context.hpp"
-#include "bench/runtime/cuda/cuda_plan_memory.hpp"
 #include "base/cuda/cuda_graph.hpp"
 #include "base/cuda/device_buffer.hpp"
 #include "base/cuda/event.hpp"
 #include "base/cuda/stream.hpp"
+#include "bench/runtime.hpp"
+#include "bench/runtime/cuda/cuda_context.hpp"
+#include "bench/runtime/cuda/cuda_plan_memory.hpp"
 #include "comm/cuda/transport.hpp"
 #include "kernels/cuda/device_view.hpp"
 
@@ -47,6 +48,11 @@ class CudaExecutor final : public Executor {
   // CUDA events around the step, enqueued alone on its lane's stream [ms].
   double step_alone_ms(int step) override;
   GpuStateSampler* gpu_state_sampler() override { return &ctx_.gpu_sampler(); }
+  // PlanMemory::total() of the plan [bytes]: its buffers and cuDNN workspaces, which this
+  // executor holds, and the scratch verify() allocates for a while; what unsupported_plan()
+  // compares with the free device memory. Not the transport's own memory (NCCL's buffers,
+  // pinned staging, IPC mappings) nor the CUDA context's or cuDNN's.
+  std::optional<double> memory_bytes() const override { return memory_bytes_; }
 
  private:
   DeviceView device_view(const View& v) const;
@@ -64,6 +70,7 @@ class CudaExecutor final : public Executor {
   const Plan plan_;
   const RunOptions opt_;
   std::string label_;                // the point, for watchdog messages
+  double memory_bytes_ = 0;          // [bytes] PlanMemory::total() of the plan
   std::vector<DeviceBuffer> buffers_;
   std::vector<DeviceBuffer> workspaces_;  // per lane
   std::unique_ptr<Transport> transport_;  // moves the Exchange steps' bytes
