@@ -22,7 +22,7 @@ MUTATIONS = {
     "chunk_head_shift": ["hcms"],
     "row_offset": ["ulysses", "ring", "zigzag_ring", "hcms", "usp"],
     # Backward mutations run with pass fwd_bwd (BACKWARD), as do their schedules' clean runs.
-    "bwd_scale_1pct": ["ulysses", "hcms"],
+    "bwd_scale_1pct": ["ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled"],
     "bwd_drop_partial": ["ulysses", "hcms"],
 }
 BACKWARD = {m for m in MUTATIONS if m.startswith("bwd_")}
