@@ -117,8 +117,10 @@ class GpuStateSampler {
 class Executor {
  public:
   virtual ~Executor() = default;
-  // Runs the plan once; returns this rank's elapsed time [ms]. When `steps` is not null,
-  // also records every step's start and end (this may add a little overhead).
+  // Runs the plan once; returns this rank's elapsed time [ms]. The first call runs the
+  // plan's untimed prologue (Plan::timed_from) before it, outside the timing; each call
+  // then runs and times steps [timed_from, end). When `steps` is not null, also records
+  // every timed step's start and end (this may add a little overhead).
   virtual double run(std::vector<StepTime>* steps) = 0;
   // Compares this rank's output shard with a reference attention computed from the
   // deterministic inputs. Call after run().

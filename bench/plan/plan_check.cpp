@@ -61,6 +61,9 @@ class RankChecker {
     if (contract_) header();
     tokens();
     buffers();
+    if (plan_.timed_from < 0 || plan_.timed_from > static_cast<int>(plan_.steps.size()))
+      err_.add("timed_from=" + std::to_string(plan_.timed_from) + " is outside [0, " +
+               std::to_string(plan_.steps.size()) + "]");
     for (size_t i = 0; i < plan_.steps.size() && !err_.full(); ++i) step(plan_.steps[i], static_cast<int>(i));
   }
 
@@ -167,9 +170,6 @@ class RankChecker {
   }
 
   void step(const Step& s, int index) {
-    if (index == 0 && (plan_.timed_from < 0 || plan_.timed_from > static_cast<int>(plan_.steps.size())))
-      err_.add("timed_from=" + std::to_string(plan_.timed_from) + " is outside [0, " +
-               std::to_string(plan_.steps.size()) + "]");
     where_ = check_detail::step_name(s) + ": ";
     if (s.id != index) err_.add(where_ + "id differs from its position " + std::to_string(index));
     if (s.lane < 0 || s.lane >= static_cast<int>(plan_.lanes.size()))

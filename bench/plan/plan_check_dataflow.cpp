@@ -75,17 +75,29 @@ class Simulator {
   Simulator(const std::vector<Plan>& plans, const Problem& p, bool with_data, Errors& errors)
       : plans_(plans), p_(p), data_(with_data), err_(errors), codec_(p), mem_(plans.size()) {}
 
+  // The plans in list order, then their timed steps once more (a runtime runs them again
+  // and again after one prologue: they must leave the same results each time).
   void run() {
     number_exchanges();
     if (data_) init_inputs();
+    std::vector<size_t> pc(plans_.size(), 0);
+    if (!run_from(pc)) return;
+    for (size_t r = 0; r < plans_.size(); ++r) pc[r] = static_cast<size_t>(plans_[r].timed_from);
+    if (!run_from(pc)) return;
+    if (data_) check_outputs();
+    if (data_ && p_.backward()) check_gradients();
+  }
+
+ private:
+  // Runs every rank from pc to its end; false when it failed or deadlocked.
+  bool run_from(std::vector<size_t>& pc) {
     const size_t P = plans_.size();
-    std::vector<size_t> pc(P, 0);
     for (;;) {
       bool progress = false, done = true;
       for (size_t r = 0; r < P; ++r)
         for (; pc[r] < plans_[r].steps.size() && !plans_[r].steps[pc[r]].is_comm(); ++pc[r], progress = true) {
           if (data_) local_step(static_cast<int>(r), plans_[r].steps[pc[r]]);
-          if (failed_) return;
+          if (failed_) return false;
         }
       for (size_t r = 0; r < P; ++r) {
         if (pc[r] >= plans_[r].steps.size()) continue;
@@ -97,18 +109,18 @@ class Simulator {
         for (int m : members) ready = ready && pc[m] < plans_[m].steps.size() && key_[m][pc[m]] == key;
         if (!ready) continue;
         if (data_) exchange(members, pc);
-        if (failed_) return;
+        if (failed_) return false;
         for (int m : members) ++pc[m];
         progress = true;
       }
-      if (done) break;
-      if (!progress) return deadlock(pc);
+      if (done) return true;
+      if (!progress) {
+        deadlock(pc);
+        return false;
+      }
     }
-    if (data_) check_outputs();
-    if (data_ && p_.backward()) check_gradients();
   }
 
- private:
   // (lane name, group, how many exchanges of that lane and group came before): the
   // instance an Exchange step belongs to; non-exchange steps get an empty key.
   using Key = std::tuple<std::string, int, int>;

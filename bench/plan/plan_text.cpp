@@ -38,11 +38,13 @@ class Dumper {
     header();
     os_ << "steps:\n";
     for (const Step& s : plan_.steps) {
+      if (plan_.timed_from > 0 && (s.id == 0 || s.id == plan_.timed_from))
+        os_ << (s.id == 0 ? "untimed prologue (runs once, before the first run):\n" : "timed steps:\n");
       char head[96];
       std::snprintf(head, sizeof head, "  %4d %-8s %-24s ", s.id, lane(s.lane).c_str(), s.label.c_str());
       os_ << head << op(s) << "  deps " << deps(s) << "\n";
     }
-    os_ << "totals: sent " << bytes_str(plan_send_bytes(plan_, act_)) << ", received "
+    os_ << (plan_.timed_from > 0 ? "totals of the timed steps: sent " : "totals: sent ") << bytes_str(plan_send_bytes(plan_, act_)) << ", received "
         << bytes_str(plan_recv_bytes(plan_, act_)) << ", attention " << flops_str(plan_flops(plan_)) << "\n";
     return os_.str();
   }
@@ -139,7 +141,7 @@ class Dumper {
         std::string out = "reduce";
         for (const CopyOp::Pair& p : std::get<ReduceOp>(s.op).pairs)
           out += " " + view(p.src) + " -> += " + view(p.dst) + ";";
-        out.pop_back();
+        if (out.back() == ';') out.pop_back();
         return out;
       }
       case OpKind::Zero: {

@@ -168,7 +168,8 @@ VerifyResult CpuExecutor::verify(VerifyMode mode) {
   if (problem_.backward()) {
     auto data = [&](BufferRole role) {
       const int b = plan_.find_buffer(role);
-      if (b < 0) throw std::logic_error("cpu runtime: plan \"" + plan_.schedule + "\" has no " + to_string(role) + " buffer");
+      if (b < 0)
+        throw std::logic_error("cpu runtime: plan \"" + plan_.schedule + "\" has no " + to_string(role) + " buffer");
       return buffers_[static_cast<size_t>(b)].data();
     };
     v.gradients = verify_gradients(problem_, plan_.tokens, data(BufferRole::DQ), data(BufferRole::DK),

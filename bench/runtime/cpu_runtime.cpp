@@ -59,7 +59,9 @@ class CpuRuntime final : public Runtime {
              bytes_text(max_buffer_bytes_);
     const double S = static_cast<double>(p.S);
     const double pairs = p.mask == Mask::Causal ? S * (S + 1) / 2 : S * S;
-    const double flops = 4.0 * p.B * p.H * p.D * pairs / static_cast<double>(P);
+    // Per timed run: the forward, the backward at its FLOP convention (plan.hpp), or both.
+    const double passes = (p.pass == Pass::Bwd ? 0.0 : 1.0) + (p.backward() ? kBackwardFlopFactor : 0.0);
+    const double flops = 4.0 * p.B * p.H * p.D * pairs / static_cast<double>(P) * passes;
     if (flops > kMaxFlopsPerRank)
       return "needs " + fmt("%.0f", flops / 1e9) +
              " GFLOP of attention per rank per run; the cpu runtime stops at " +

@@ -89,7 +89,7 @@ int HeadGradients::add_zero_outputs(int lane) {
   return plan_.add_step(lane, "zero_grads", std::move(z), {});
 }
 
-std::vector<int> HeadGradients::add_input(int compute_lane, int comm_lane, int c) {
+int HeadGradients::add_pack(int lane, int c) {
   const Range all_tokens{0, g_.s_local};
   CopyOp copy;
   for (int i = 0; i < g_.size(); ++i) {
@@ -97,7 +97,12 @@ std::vector<int> HeadGradients::add_input(int compute_lane, int comm_lane, int c
     const View dst = i == g_.me ? do_heads_[c].view(member_tokens(i), Range{0, h.size}) : do_send_[c][i].all();
     copy.pairs.push_back(CopyOp::Pair{roles_.dout.view(all_tokens, h), dst});
   }
-  std::vector<int> ready{plan_.add_step(compute_lane, label("pack_do", c), std::move(copy), {})};
+  return plan_.add_step(lane, label("pack_do", c), std::move(copy), {});
+}
+
+std::vector<int> HeadGradients::add_input(int comm_lane, int c, int pack) {
+  const Range all_tokens{0, g_.s_local};
+  std::vector<int> ready{pack};
   if (g_.size() == 1) return ready;
   ExchangeOp ex;
   ex.pattern = ExchangeOp::Pattern::AllToAll;

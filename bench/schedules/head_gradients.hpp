@@ -36,9 +36,10 @@ class HeadGradients {
 
   // The step that zeroes DQ, DK and DV; precedes every unpack.
   int add_zero_outputs(int lane);
-  // dO of every member's chunk-c heads packed, and exchanged; returns what chunk c's
-  // backward tiles wait for.
-  std::vector<int> add_input(int compute_lane, int comm_lane, int c);
+  // dO of every member's chunk-c heads packed (returns the step), then exchanged after
+  // `pack` (returns what chunk c's backward tiles wait for: the pack and the exchange).
+  int add_pack(int lane, int c);
+  std::vector<int> add_input(int comm_lane, int c, int pack);
   // dO of this rank's chunk-c heads over the group's tokens (after add_input), and the fp32
   // accumulators of its dQ, dK, dV there (t = 0, 1, 2), [B, u s_local, h, D].
   const DenseTensor& dout(int c) const { return do_heads_[c]; }

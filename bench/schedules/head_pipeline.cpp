@@ -84,12 +84,16 @@ void add_backward(Plan& plan, const Problem& p, const HeadExchange& hx, const He
   const int C = hx.chunks();
   const int zero = hg.add_zero_outputs(kComputeLane);
   const std::vector<MaskRegion> tiles = chunk_tiles(p, regions);
-  std::vector<int> ready = hg.add_input(kComputeLane, kCommLane, C - 1);
+  // dO is an input: every chunk's pack comes first, as the forward's packs do, so that no
+  // dO exchange waits for a chunk's backward on the compute lane.
+  std::vector<int> pack(C);
+  for (int c = C - 1; c >= 0; --c) pack[c] = hg.add_pack(kComputeLane, c);
+  std::vector<int> ready = hg.add_input(kCommLane, C - 1, pack[C - 1]);
   for (int c = C - 1; c >= 0; --c) {
     std::vector<int> deps = ready;
     deps.insert(deps.end(), fwd[c].done.begin(), fwd[c].done.end());
     const int cast = hg.add_tiles(kComputeLane, hx, c, tiles, fwd[c].lse_of, deps);
-    if (c > 0) ready = hg.add_input(kComputeLane, kCommLane, c - 1);
+    if (c > 0) ready = hg.add_input(kCommLane, c - 1, pack[c - 1]);
     hg.add_output(out_lane, c, cast, zero);
   }
 }

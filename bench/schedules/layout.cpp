@@ -107,11 +107,6 @@ Reason hcms_split_error(const Problem& p, int64_t heads, int rank, const char* s
   return std::nullopt;
 }
 
-Reason no_backward_error(const Problem& p, const char* schedule) {
-  if (!p.backward()) return std::nullopt;
-  return std::string("pass ") + to_string(p.pass) + ": " + schedule + " has no backward plan yet";
-}
-
 Reason basic_problem_error(const Problem& p, const char* schedule) {
   const std::string tail = std::string(" (") + schedule + ")";
   const std::pair<const char*, int64_t> sizes[] = {{"P", p.P},     {"S", p.S}, {"H", p.H},

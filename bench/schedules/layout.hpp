@@ -55,9 +55,6 @@ int head_chunk_count(const Problem& p);
 // Why the heads of a rank with `heads` query heads cannot be chunked, or nullopt.
 Reason hcms_split_error(const Problem& p, int64_t heads, int rank, const char* schedule);
 
-// "pass bwd: ring has no backward plan yet" for a backward pass (Problem::backward()) of a
-// schedule whose plan is the forward's alone.
-Reason no_backward_error(const Problem& p, const char* schedule);
 // Reasons shared by every schedule: non-positive sizes, H not a multiple of Hkv.
 Reason basic_problem_error(const Problem& p, const char* schedule);
 // "S=100 is not divisible by P=8 (ring)" when S % divisor != 0; `divisor_name` is how

@@ -114,7 +114,7 @@ class Usp final : public Schedule {
     if (p.pass == Pass::Bwd) plan.timed_from = static_cast<int>(plan.steps.size());
     HeadGradients hg(plan, separate, ulysses_group(p, rank), roles);
     const int zero = hg.add_zero_outputs(kComputeLane);
-    std::vector<int> ready = hg.add_input(kComputeLane, kCommLane, 0);
+    std::vector<int> ready = hg.add_input(kCommLane, 0, hg.add_pack(kComputeLane, 0));
     ready.insert(ready.end(), ring_done.begin(), ring_done.end());
     const KvRingGrads grads{hg.dout(0), hg.grad_acc(0, 0), hg.grad_acc(0, 1), hg.grad_acc(0, 2), ready};
     const std::vector<int> grads_done = add_kv_ring_backward(plan, p, ring, grads);

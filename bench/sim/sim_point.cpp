@@ -243,14 +243,38 @@ double predicted_ms(const Point& point, const MachineModel& machine, int gpus_pe
   return whole_ms(sched, p, point, machine, node, point.levers.list_order);
 }
 
+namespace {
+
+// `timed` (the timed steps of `full`, renumbered from 0 and reordered) after the prologue
+// of `full` (its steps before timed_from), so that the runtime runs both: the timed
+// steps' ids and deps shift by the prologue's length; what they waited for in the
+// prologue is done before any run.
+Plan with_prologue(const Plan& full, Plan timed) {
+  const int first = full.timed_from;
+  if (first == 0) return timed;
+  Plan out = filter_steps(full, [first](const Step& s) { return s.id < first; });
+  for (Step& s : timed.steps) {
+    for (int& d : s.deps) d += first;
+    out.add_step(s.lane, std::move(s.label), std::move(s.op), std::move(s.deps));
+  }
+  out.timed_from = first;
+  return out;
+}
+
+}  // namespace
+
 OrderedPlans list_ordered_plans(const Point& point, const MachineModel& machine, int gpus_per_node) {
   const Problem& p = point.problem;
+  const Schedule& sched = *find_schedule(point.schedule);
   const SimSetup setup =
       machine_cost(machine, p, *point.transport, point.profile, node_size(gpus_per_node, machine));
-  PricedPlans priced = priced_plans(*find_schedule(point.schedule), p, setup.compute_ms, true);
+  PricedPlans priced = priced_plans(sched, p, setup.compute_ms, true);
   OrderedPlans out;
   out.step_order = reorder(priced, setup.links);
-  out.plans = std::move(priced.plans);
+  for (Plan& timed : priced.plans) {
+    const int rank = timed.rank;
+    out.plans.push_back(with_prologue(sched.plan(p, rank), std::move(timed)));
+  }
   return out;
 }
 

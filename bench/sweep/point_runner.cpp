@@ -222,7 +222,7 @@ void add_model_figures(PointContext& ctx, const Schedule& sched, const Problem& 
   if (alone > 0) r.attn_standalone_tflops = alone;
   r.flops_per_rank_max = allreduce_max(model.flops, world);
   r.comm_bytes_per_rank = allreduce_max(model.send_bytes, world);
-  r.plan_steps = static_cast<int>(plan.steps.size());
+  r.plan_steps = static_cast<int>(plan.steps.size()) - plan.timed_from;  // the timed steps, as simulate counts
   if (const nlohmann::json planned = sched.planner(p); !planned.is_null()) r.planner = planned;
   const double p50 = runs.timed.stats.p50;
   if (p50 > 0) r.tflops_per_gpu = flops_total / p.P / (p50 * 1e-3) / 1e12;

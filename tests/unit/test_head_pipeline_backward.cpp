@@ -7,7 +7,10 @@
 #include <variant>
 #include <vector>
 
+#include "bench/config/config.hpp"
 #include "bench/plan/plan_check.hpp"
+#include "bench/sim/machine_model.hpp"
+#include "bench/sim/sim_point.hpp"
 #include "bench/schedule.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
@@ -94,10 +97,49 @@ TEST(HeadPipelineBackward, PlantedBugsAreCaught) {
   dropped[1] = filter_steps(plans[1], [&](const Step& s) { return !is_bwd(s) || std::exchange(once, true); });
   EXPECT_NE(first_error(check_plans(dropped, p)), "");
 
-  std::vector<Plan> early = plans;
-  for (Step& s : early[0].steps)
+  // A backward tile reading O where it should read dO.
+  std::vector<Plan> wrong_input = plans;
+  for (Step& s : wrong_input[0].steps)
     if (is_bwd(s)) std::get<AttentionBackwardOp>(s.op).dout = std::get<AttentionBackwardOp>(s.op).o;
-  EXPECT_NE(first_error(check_plans(early, p)), "");
+  EXPECT_NE(first_error(check_plans(wrong_input, p)).find("dout"), std::string::npos);
+}
+
+// The timed steps run again and again after one prologue: an accumulator zeroed only in
+// the prologue adds each run's gradients to the last's, which the plan checks catch.
+TEST(HeadPipelineBackward, ZeroingInThePrologueIsCaught) {
+  Problem p = make_problem(2, 32, 4, 4, 8, 1, Mask::Causal);
+  p.pass = Pass::Bwd;
+  std::vector<Plan> plans = all_plans("ulysses", p);
+  ASSERT_EQ(first_error(check_plans(plans, p)), "");
+  for (Plan& plan : plans) {
+    // Move the first timed step, the zeroing of dQ, dK, dV, into the prologue.
+    ASSERT_EQ(plan.steps[static_cast<size_t>(plan.timed_from)].kind(), OpKind::Zero);
+    plan.timed_from += 1;
+  }
+  EXPECT_NE(first_error(check_plans(plans, p)).find("contributions"), std::string::npos)
+      << first_error(check_plans(plans, p));
+}
+
+// The step_order lever's list order reorders the timed steps and keeps the prologue (pass
+// bwd's forward) in front of them: the plans the runtime gets still compute O and the LSE.
+TEST(HeadPipelineBackward, ListOrderKeepsThePrologue) {
+  const MachineModel h200 = read_machine_model(std::string(CPB_SOURCE_DIR) + "/configs/machines/h200.json");
+  for (const char* name : {"ulysses", "ring", "tiled"}) {
+    Point point;
+    point.schedule = name;
+    point.problem = make_problem(2, 256, 2, 2, 64, 1, Mask::Causal);
+    point.problem.pass = Pass::Bwd;
+    point.transport = TransportKind::Nccl;
+    const std::vector<Plan> given = all_plans(name, point.problem);
+    const OrderedPlans ordered = list_ordered_plans(point, h200, 8);
+    SCOPED_TRACE(name);
+    ASSERT_EQ(ordered.plans.size(), 2u);
+    for (int r = 0; r < 2; ++r) {
+      EXPECT_EQ(ordered.plans[r].timed_from, given[r].timed_from);
+      EXPECT_EQ(ordered.plans[r].steps.size(), given[r].steps.size());
+    }
+    EXPECT_EQ(first_error(check_plans(ordered.plans, point.problem)), "");
+  }
 }
 
 }  // namespace

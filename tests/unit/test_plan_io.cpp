@@ -120,14 +120,19 @@ TEST(PlanIo, RoundTripIsExactForEverySchedule) {
   Problem p = make_problem(4, 128, 12, 4, 24, 2, Mask::Causal);  // D=24: scale 1/sqrt(24) is not a short decimal
   p.chunks = 3;
   p.usp_u = 2;
-  for (const char* name : {"ulysses", "hcms", "ring", "zigzag_ring", "usp"})
-    for (const Plan& plan : all_plans(name, p)) {
-      SCOPED_TRACE(std::string(name) + " rank " + std::to_string(plan.rank));
-      const json j = plan_to_json(plan);
-      const Plan back = plan_from_json(json::parse(j.dump()));  // through text, as a file would
-      expect_same(plan, back);
-      EXPECT_EQ(plan_to_json(back), j);
-    }
+  for (Pass pass : {Pass::Fwd, Pass::Bwd, Pass::FwdBwd})
+    for (const char* name : {"ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled"})
+      for (const Plan& plan : all_plans(name, [&] {
+             Problem q = p;
+             q.pass = pass;
+             return q;
+           }())) {
+        SCOPED_TRACE(std::string(name) + " " + to_string(pass) + " rank " + std::to_string(plan.rank));
+        const json j = plan_to_json(plan);
+        const Plan back = plan_from_json(json::parse(j.dump()));  // through text, as a file would
+        expect_same(plan, back);
+        EXPECT_EQ(plan_to_json(back), j);
+      }
 }
 
 TEST(PlanIo, AllRanksRoundTripAndStillPassTheChecks) {

@@ -16,8 +16,10 @@
 namespace cpb {
 namespace {
 
-// The backward pass's steps have no CUDA kernels yet: such a plan is SKIPPED, not run.
+// The backward pass's steps have no CUDA kernels yet, nor does the executor run an untimed
+// prologue: such a plan is SKIPPED, not run.
 Reason cuda_backward_reason(const Plan& plan) {
+  if (plan.timed_from != 0) return std::string("the CUDA runtime does not run a plan's untimed prologue yet");
   for (const Step& s : plan.steps)
     if (s.kind() == OpKind::AttentionBackward || s.kind() == OpKind::Reduce || s.kind() == OpKind::Zero)
       return std::string("the CUDA runtime has no kernels for the backward pass yet (step \"") + s.label + "\" is " +
@@ -70,6 +72,8 @@ class CudaRuntime final : public Runtime {
   Reason unsupported(const Problem& p, const RunOptions& opt) const override {
     if (Reason transport = cuda_transport_unsupported(opt, ctx_.device())) return transport;
     if (p.dtype == DType::FP32) return "cuDNN SDPA has no fp32 attention; use bf16 or fp16";
+    if (p.backward())
+      return std::string("pass ") + to_string(p.pass) + ": the CUDA runtime has no kernels for the backward pass yet";
     if (p.D % 8 != 0 || p.D > 256) return "cuDNN SDPA needs D a multiple of 8 up to 256 (D=" + std::to_string(p.D) + ")";
     // A lower bound before any plan exists: this rank's Q, K, V and O shards.
     const size_t s_local = static_cast<size_t>((p.S + p.P - 1) / p.P);
