@@ -44,8 +44,9 @@ class Dumper {
       std::snprintf(head, sizeof head, "  %4d %-8s %-24s ", s.id, lane(s.lane).c_str(), s.label.c_str());
       os_ << head << op(s) << "  deps " << deps(s) << "\n";
     }
-    os_ << (plan_.timed_from > 0 ? "totals of the timed steps: sent " : "totals: sent ") << bytes_str(plan_send_bytes(plan_, act_)) << ", received "
-        << bytes_str(plan_recv_bytes(plan_, act_)) << ", attention " << flops_str(plan_flops(plan_)) << "\n";
+    os_ << (plan_.timed_from > 0 ? "totals of the timed steps: sent " : "totals: sent ")
+        << bytes_str(plan_send_bytes(plan_, act_)) << ", received " << bytes_str(plan_recv_bytes(plan_, act_))
+        << ", attention " << flops_str(plan_flops(plan_)) << "\n";
     return os_.str();
   }
 

@@ -127,7 +127,8 @@ Plan plan_with_heads_exchange(const Problem& p, int rank) {
   // fp32 accumulators, their cast, the gradients back to the token owners and summed there.
   if (p.pass == Pass::Bwd) plan.timed_from = static_cast<int>(plan.steps.size());
   const int zero = hg->add_zero_outputs(kComputeLane);
-  const std::vector<int> grads = builder.build_backward(forward, hg->add_input(kCommLane, 0, hg->add_pack(kComputeLane, 0)));
+  const std::vector<int> grads =
+      builder.build_backward(forward, hg->add_input(kCommLane, 0, hg->add_pack(kComputeLane, 0)));
   hg->add_output(kCommLane, 0, hg->add_cast(kComputeLane, 0, grads), zero);
   return plan;
 }

@@ -9,9 +9,9 @@
 
 #include "bench/config/config.hpp"
 #include "bench/plan/plan_check.hpp"
+#include "bench/schedule.hpp"
 #include "bench/sim/machine_model.hpp"
 #include "bench/sim/sim_point.hpp"
-#include "bench/schedule.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {
