@@ -9,19 +9,6 @@
 #include "kernels/input_values.hpp"
 
 namespace cpb {
-namespace {
-
-// Four partial sums, so the loop vectorizes; the order does not matter at double precision.
-double dot(const double* x, const float* y, int64_t n) {
-  double a[4] = {0, 0, 0, 0};
-  int64_t d = 0;
-  for (; d + 4 <= n; d += 4)
-    for (int u = 0; u < 4; ++u) a[u] += x[d + u] * static_cast<double>(y[d + u]);
-  for (; d < n; ++d) a[0] += x[d] * static_cast<double>(y[d]);
-  return (a[0] + a[1]) + (a[2] + a[3]);
-}
-
-}  // namespace
 
 ReferenceAttention::ReferenceAttention(const ReferenceShape& shape) : shape_(shape) {
   if (shape.S < 1 || shape.H < 1 || shape.Hkv < 1 || shape.D < 1 || shape.H % shape.Hkv != 0)
@@ -61,7 +48,7 @@ void ReferenceAttention::row(int64_t b, int64_t token, int64_t head, double* out
   double m = -std::numeric_limits<double>::infinity();
   for (const auto& r : ranges_)
     for (int64_t u = r.first; u < r.second; ++u) {
-      s_[static_cast<size_t>(u)] = shape_.scale * dot(q_.data(), k_.data() + u * D, D);
+      s_[static_cast<size_t>(u)] = shape_.scale * reference_dot(q_.data(), k_.data() + u * D, D);
       m = std::max(m, s_[static_cast<size_t>(u)]);
     }
   std::fill(out, out + D, 0.0);

@@ -23,6 +23,17 @@ struct ReferenceShape {
   double scale = 1.0;   // softmax scale
 };
 
+// sum_d x[d] y[d] in double over n elements, in four partial sums so the loop vectorizes
+// (the order does not matter at double precision): the references' dot product.
+inline double reference_dot(const double* x, const float* y, int64_t n) {
+  double a[4] = {0, 0, 0, 0};
+  int64_t d = 0;
+  for (; d + 4 <= n; d += 4)
+    for (int u = 0; u < 4; ++u) a[u] += x[d + u] * static_cast<double>(y[d + u]);
+  for (; d < n; ++d) a[0] += x[d] * static_cast<double>(y[d]);
+  return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
 // Computes single output rows on demand. Caches the global K and V of the last
 // (batch, key/value head) it used, so callers should visit rows grouped that way.
 class ReferenceAttention {

@@ -9,19 +9,6 @@
 #include "kernels/input_values.hpp"
 
 namespace cpb {
-namespace {
-
-// Four partial sums, so the loop vectorizes; the order does not matter at double precision.
-double dot(const double* x, const float* y, int64_t n) {
-  double a[4] = {0, 0, 0, 0};
-  int64_t d = 0;
-  for (; d + 4 <= n; d += 4)
-    for (int u = 0; u < 4; ++u) a[u] += x[d + u] * static_cast<double>(y[d + u]);
-  for (; d < n; ++d) a[0] += x[d] * static_cast<double>(y[d]);
-  return (a[0] + a[1]) + (a[2] + a[3]);
-}
-
-}  // namespace
 
 ReferenceAttentionBackward::ReferenceAttentionBackward(const ReferenceShape& shape) : shape_(shape) {
   if (shape.S < 1 || shape.H < 1 || shape.Hkv < 1 || shape.D < 1 || shape.H % shape.Hkv != 0)
@@ -64,7 +51,7 @@ ReferenceAttentionBackward::RowStats ReferenceAttentionBackward::row_stats(int64
   double m = -std::numeric_limits<double>::infinity();
   for (const auto& r : ranges_)
     for (int64_t u = r.first; u < r.second; ++u) {
-      s_[static_cast<size_t>(u)] = shape_.scale * dot(q_.data(), k_.data() + u * D, D);
+      s_[static_cast<size_t>(u)] = shape_.scale * reference_dot(q_.data(), k_.data() + u * D, D);
       m = std::max(m, s_[static_cast<size_t>(u)]);
     }
   if (m == -std::numeric_limits<double>::infinity()) return {m, 0.0};  // no key: no output
@@ -76,7 +63,7 @@ ReferenceAttentionBackward::RowStats ReferenceAttentionBackward::row_stats(int64
   double delta = 0;
   for (const auto& r : ranges_)
     for (int64_t u = r.first; u < r.second; ++u)
-      delta += std::exp(s_[static_cast<size_t>(u)] - lse) * dot(do_.data(), v_.data() + u * D, D);
+      delta += std::exp(s_[static_cast<size_t>(u)] - lse) * reference_dot(do_.data(), v_.data() + u * D, D);
   return {lse, delta};
 }
 
@@ -90,7 +77,7 @@ void ReferenceAttentionBackward::dq_row(int64_t b, int64_t token, int64_t head, 
   for (const auto& r : ranges_)
     for (int64_t u = r.first; u < r.second; ++u) {
       const double p = std::exp(s_[static_cast<size_t>(u)] - st.lse);
-      const double ds = p * (dot(do_.data(), v_.data() + u * D, D) - st.delta);
+      const double ds = p * (reference_dot(do_.data(), v_.data() + u * D, D) - st.delta);
       const float* ku = k_.data() + u * D;
       for (int64_t d = 0; d < D; ++d) out[d] += shape_.scale * ds * static_cast<double>(ku[d]);
     }
@@ -140,8 +127,8 @@ void ReferenceAttentionBackward::dkv_row(int64_t b, int64_t token, int64_t kv_he
       const size_t row = static_cast<size_t>(g * S + t);
       const float* qi = group_q_.data() + row * D;
       const float* doi = group_do_.data() + row * D;
-      const double p = std::exp(shape_.scale * dot(kj_.data(), qi, D) - group_lse_[row]);
-      const double ds = p * (dot(vj_.data(), doi, D) - group_delta_[row]);
+      const double p = std::exp(shape_.scale * reference_dot(kj_.data(), qi, D) - group_lse_[row]);
+      const double ds = p * (reference_dot(vj_.data(), doi, D) - group_delta_[row]);
       for (int64_t d = 0; d < D; ++d) {
         dv[d] += p * static_cast<double>(doi[d]);
         dk[d] += shape_.scale * ds * static_cast<double>(qi[d]);
