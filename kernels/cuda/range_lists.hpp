@@ -34,8 +34,7 @@ class DeviceRangeLists {
       : at_(h.at.size() * sizeof(int64_t)), ranges_(h.ranges.size() * sizeof(KeyRange)) {
     CPB_CUDA_CHECK(cudaMemcpyAsync(at_.get(), h.at.data(), at_.bytes(), cudaMemcpyHostToDevice, stream));
     if (ranges_.bytes() > 0)
-      CPB_CUDA_CHECK(
-          cudaMemcpyAsync(ranges_.get(), h.ranges.data(), ranges_.bytes(), cudaMemcpyHostToDevice, stream));
+      CPB_CUDA_CHECK(cudaMemcpyAsync(ranges_.get(), h.ranges.data(), ranges_.bytes(), cudaMemcpyHostToDevice, stream));
   }
 
   const int64_t* at() const { return at_.as<int64_t>(); }

@@ -10,11 +10,11 @@
 namespace cpb {
 namespace {
 
-constexpr int64_t kSplitMax = 4096;                  // keys per slice of P V (a batched GEMM each)
-constexpr size_t kScoreBytes = size_t{256} << 20;    // the bound of the scores scratch
-constexpr int64_t kSegment = 4096;                   // score columns per block of the row kernels
-constexpr int kThreads = 256;                        // threads per block of the row kernels
-constexpr int kWarpsPerBlock = 8;                    // rows per block of the delta kernel
+constexpr int64_t kSplitMax = 4096;                // keys per slice of P V (a batched GEMM each)
+constexpr size_t kScoreBytes = size_t{256} << 20;  // the bound of the scores scratch
+constexpr int64_t kSegment = 4096;                 // score columns per block of the row kernels
+constexpr int kThreads = 256;                      // threads per block of the row kernels
+constexpr int kWarpsPerBlock = 8;                  // rows per block of the delta kernel
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
@@ -106,8 +106,7 @@ __global__ void row_probs_kernel(float* scores, int64_t ld, int64_t k0, const in
 
 // One warp per row: O = the sum of the slices' partial outputs (in slice order), delta =
 // dO . O.
-__global__ void delta_kernel(const float* o, int64_t slices, int64_t rows, int64_t D, const float* dout,
-                             float* delta) {
+__global__ void delta_kernel(const float* o, int64_t slices, int64_t rows, int64_t D, const float* dout, float* delta) {
   const int64_t r = blockIdx.x * int64_t{kWarpsPerBlock} + threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
   if (r >= rows) return;  // warp-uniform
@@ -183,18 +182,18 @@ void RowStatistics::compute(const float* q, const float* dout, const RangeLists&
                                  static_cast<int>(D), &zero, scores, to_int(span, "span")));
     const dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>((span + kSegment - 1) / kSegment));
     row_partials_kernel<<<grid, kThreads, 0, stream_>>>(scores, span, k_lo, d_keys.at(), d_keys.ranges(), r0,
-                                                         parts_.as<float2>());
+                                                        parts_.as<float2>());
     CPB_CUDA_CHECK_LAUNCH();
     row_probs_kernel<<<grid, kThreads, 0, stream_>>>(scores, span, k_lo, d_keys.at(), d_keys.ranges(), r0,
-                                                      parts_.as<float2>(), lse + r0);
+                                                     parts_.as<float2>(), lse + r0);
     CPB_CUDA_CHECK_LAUNCH();
     // Slice s: the column-major [D, rows] matrix V_cm(s) P_cm(s), with V_cm(s) the split_
     // value rows from k_lo + s split_ as [D, split_] (ld D) and P_cm(s) the probability
     // columns from s split_ as [split_, rows] (ld span); row-major that is O_s [rows, D].
     CPB_CUBLAS_CHECK(cublasSgemmStridedBatched(
-        blas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(D), to_int(rows, "rows"), to_int(split_, "split"),
-        &one, v + k_lo * D, static_cast<int>(D), split_ * D, scores, to_int(span, "span"), split_, &zero,
-        o_.as<float>(), static_cast<int>(D), rows * D, to_int(slices, "slices")));
+        blas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(D), to_int(rows, "rows"), to_int(split_, "split"), &one,
+        v + k_lo * D, static_cast<int>(D), split_ * D, scores, to_int(span, "span"), split_, &zero, o_.as<float>(),
+        static_cast<int>(D), rows * D, to_int(slices, "slices")));
     delta_kernel<<<static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock), kWarpsPerBlock * 32, 0,
                    stream_>>>(o_.as<float>(), slices, rows, D, dout + r0 * D, delta + r0);
     CPB_CUDA_CHECK_LAUNCH();

@@ -131,8 +131,8 @@ Grads gpu_gradients(const Problem& p, int64_t b) {
                         delta.as<float>(), k.as<float>(), v.as<float>(), D, scale, scratch.get(), dq.as<float>(),
                         nullptr);
       reference_dkv_rows(d_all.as<GradRow>(), S, d_queries, k.as<float>(), v.as<float>(), q.as<float>(),
-                         dout.as<float>(), lse.as<float>(), delta.as<float>(), D, scale, scratch.get(),
-                         dk.as<float>(), dv.as<float>(), nullptr);
+                         dout.as<float>(), lse.as<float>(), delta.as<float>(), D, scale, scratch.get(), dk.as<float>(),
+                         dv.as<float>(), nullptr);
       const std::vector<float> hq = download(dq, S * D);
       for (int64_t t = 0; t < S; ++t)
         for (int64_t d = 0; d < D; ++d)
@@ -174,8 +174,8 @@ void expect_close(const char* tensor, const Problem& p, int64_t b, int64_t heads
 TEST(ReferenceBackward, MatchesCpuDoubleReference) {
   CPB_REQUIRE_GPU();
   std::vector<Problem> cases = {problem(Mask::Full, 100, 2, 2, 64, 2), problem(Mask::Causal, 130, 4, 2, 128, 2),
-                                problem(Mask::SlidingWindow, 150, 4, 2, 64, 2), problem(Mask::Document, 120, 2, 1, 128, 2),
-                                problem(Mask::Strided, 90, 2, 1, 64, 2)};
+                                problem(Mask::SlidingWindow, 150, 4, 2, 64, 2),
+                                problem(Mask::Document, 120, 2, 1, 128, 2), problem(Mask::Strided, 90, 2, 1, 64, 2)};
   cases[2].mask_params.window = 37;
   for (const Problem& p : cases) {
     std::vector<int64_t> all(static_cast<size_t>(p.S));
@@ -211,11 +211,13 @@ DeviceBuffer upload(const std::vector<double>& x, DType storage) {
 
 struct Outcome {
   std::vector<TensorVerify> t;
-  bool pass(int i) const { return !t[static_cast<size_t>(i)].nonfinite && t[static_cast<size_t>(i)].max_abs_err <= t[static_cast<size_t>(i)].tolerance; }
+  bool pass(int i) const {
+    return !t[static_cast<size_t>(i)].nonfinite &&
+           t[static_cast<size_t>(i)].max_abs_err <= t[static_cast<size_t>(i)].tolerance;
+  }
 };
 
-Outcome run_verify(const Problem& p, const std::vector<Range>& tokens, const Grads& g, DType storage,
-                   VerifyMode mode) {
+Outcome run_verify(const Problem& p, const std::vector<Range>& tokens, const Grads& g, DType storage, VerifyMode mode) {
   const int64_t rows = static_cast<int64_t>(row_tokens(tokens).size());
   const DeviceBuffer dq = upload(g.dq, storage), dk = upload(g.dk, storage), dv = upload(g.dv, storage);
   const DeviceView vq = dense_device_view(dq.get(), storage, {p.B, rows, p.H, p.D});
@@ -241,7 +243,8 @@ TEST(ReferenceBackward, VerifyPassesAndFails) {
   const Grads clean = cpu_gradients(p, tok);
   for (VerifyMode mode : {VerifyMode::Sampled, VerifyMode::Full}) {
     Outcome o = run_verify(p, tokens, clean, DType::BF16, mode);
-    for (int i = 0; i < 3; ++i) EXPECT_TRUE(o.pass(i)) << "bf16 " << to_string(mode) << " " << o.t[static_cast<size_t>(i)].tensor;
+    for (int i = 0; i < 3; ++i)
+      EXPECT_TRUE(o.pass(i)) << "bf16 " << to_string(mode) << " " << o.t[static_cast<size_t>(i)].tensor;
     EXPECT_EQ(o.t[0].checked, (mode == VerifyMode::Full ? 3 * rows * 4 : 2 * 64 * 4) * D);
   }
   // The storage term of bf16 (4 * 2^-8 of max|ref|) would hide a 1 % error: the planted

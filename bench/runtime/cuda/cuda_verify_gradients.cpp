@@ -66,11 +66,11 @@ class RowComparer {
   // rows[i]: (b, head = the view's dim-2 index, token, local row) of reference row i.
   void compare(const std::vector<RefRow>& rows, const DeviceView& view, const float* ref, Checked* into) {
     const int64_t n = static_cast<int64_t>(rows.size());
-    CPB_CUDA_CHECK(cudaMemcpyAsync(rows_.get(), rows.data(), rows.size() * sizeof(RefRow), cudaMemcpyHostToDevice,
-                                   stream_));
+    CPB_CUDA_CHECK(
+        cudaMemcpyAsync(rows_.get(), rows.data(), rows.size() * sizeof(RefRow), cudaMemcpyHostToDevice, stream_));
     compare_rows(rows_.as<RefRow>(), n, view, ref, checks_.as<RowCheck>(), stream_);
-    CPB_CUDA_CHECK(cudaMemcpyAsync(host_.get(), checks_.get(), rows.size() * sizeof(RowCheck),
-                                   cudaMemcpyDeviceToHost, stream_));
+    CPB_CUDA_CHECK(
+        cudaMemcpyAsync(host_.get(), checks_.get(), rows.size() * sizeof(RowCheck), cudaMemcpyDeviceToHost, stream_));
     CPB_CUDA_CHECK(cudaStreamSynchronize(stream_));
     const RowCheck* c = host_.as<RowCheck>();
     for (int64_t i = 0; i < n; ++i) {
@@ -126,8 +126,8 @@ size_t verify_gradients_scratch_bytes(const Problem& p, int64_t s_local) {
   for (const MaskRegion& r : regions) query_ranges += r.k.size;
   const size_t lists = static_cast<size_t>(S + 1 + 2 * (n + 1)) * sizeof(int64_t) +
                        static_cast<size_t>(2 * most_key_ranges(regions) + query_ranges) * sizeof(KeyRange);
-  return 2 * f32(RowStatistics::kv_rows(S) * D) + 2 * f32(S * D) + 2 * f32(S) +
-         RowStatistics::scratch_bytes(S, D) + grad_rows_scratch_bytes(n, D) + 3 * f32(n * D) + lists +
+  return 2 * f32(RowStatistics::kv_rows(S) * D) + 2 * f32(S * D) + 2 * f32(S) + RowStatistics::scratch_bytes(S, D) +
+         grad_rows_scratch_bytes(n, D) + 3 * f32(n * D) + lists +
          static_cast<size_t>(n) * (sizeof(int64_t) + 2 * sizeof(GradRow) + sizeof(RefRow) + sizeof(RowCheck)) +
          4 * sizeof(int);
 }
@@ -170,7 +170,8 @@ std::vector<TensorVerify> verify_gradients_cuda(const Problem& p, const std::vec
   const DeviceRangeLists d_q_keys(q_keys, stream), d_k_queries(k_queries, stream), d_all_keys(all_keys, stream);
   DeviceBuffer d_q_tokens(q_tokens.size() * sizeof(int64_t)), d_q_grad(q_grad.size() * sizeof(GradRow)),
       d_k_grad(k_grad.size() * sizeof(GradRow));
-  CPB_CUDA_CHECK(cudaMemcpyAsync(d_q_tokens.get(), q_tokens.data(), d_q_tokens.bytes(), cudaMemcpyHostToDevice, stream));
+  CPB_CUDA_CHECK(
+      cudaMemcpyAsync(d_q_tokens.get(), q_tokens.data(), d_q_tokens.bytes(), cudaMemcpyHostToDevice, stream));
   CPB_CUDA_CHECK(cudaMemcpyAsync(d_q_grad.get(), q_grad.data(), d_q_grad.bytes(), cudaMemcpyHostToDevice, stream));
   CPB_CUDA_CHECK(cudaMemcpyAsync(d_k_grad.get(), k_grad.data(), d_k_grad.bytes(), cudaMemcpyHostToDevice, stream));
 
@@ -201,12 +202,12 @@ std::vector<TensorVerify> verify_gradients_cuda(const Problem& p, const std::vec
       for (int64_t h : q_heads) {
         generate_rows(Tensor::Q, b, h, d_q_tokens.as<int64_t>(), nq, D, q.as<float>(), stream);
         generate_rows(Tensor::DO, b, h, d_q_tokens.as<int64_t>(), nq, D, dout.as<float>(), stream);
-        stats.compute(q.as<float>(), dout.as<float>(), q_keys, d_q_keys, k.as<float>(), v.as<float>(),
-                      lse.as<float>(), delta.as<float>());
+        stats.compute(q.as<float>(), dout.as<float>(), q_keys, d_q_keys, k.as<float>(), v.as<float>(), lse.as<float>(),
+                      delta.as<float>());
         CPB_CUDA_CHECK(cudaMemsetAsync(ref_q.get(), 0, ref_q.bytes(), stream));
         reference_dq_rows(d_q_grad.as<GradRow>(), nq, d_q_keys, q.as<float>(), dout.as<float>(), lse.as<float>(),
-                          delta.as<float>(), k.as<float>(), v.as<float>(), D, scale, scratch.get(),
-                          ref_q.as<float>(), stream);
+                          delta.as<float>(), k.as<float>(), v.as<float>(), D, scale, scratch.get(), ref_q.as<float>(),
+                          stream);
         flag_nonfinite(dense_device_view(ref_q.get(), DType::FP32, {1, 1, nq, D}), flag + 3, stream);
         comparer.compare(ref_rows(b, h, qs.rows, tok), dq, ref_q.as<float>(), &cq);
       }
