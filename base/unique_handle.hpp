@@ -1,6 +1,6 @@
 // UniqueHandle<Traits>: the move-only owner of one handle of a C API (a CUDA stream, a
 // cuDNN handle, ...). The handle classes (Stream, Event, CudaGraph, IpcMapping,
-// CudnnHandle, NcclComm) each hold one, so ownership is written once (memory has its own
+// CudnnHandle, CublasHandle, NcclComm) each hold one, so ownership is written once (memory has its own
 // owner, CudaAllocation<Policy>):
 // a move hands the handle over and leaves the source null; the handle is destroyed once,
 // when its last owner is destroyed or reset.

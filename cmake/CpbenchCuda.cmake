@@ -1,5 +1,5 @@
 # Finds what the CUDA runtime needs and sets CPBENCH_HAVE_CUDA.
-#   nvcc (CUDA language), CUDA::cudart, NCCL, cuDNN, cudnn-frontend headers.
+#   nvcc (CUDA language), CUDA::cudart, CUDA::cublas, NCCL, cuDNN, cudnn-frontend headers.
 # Search order for NCCL and cuDNN: the CUDA toolkit, system paths, then the nvidia-*
 # wheels of a Python environment (CPBENCH_PY_SITE, e.g. /opt/torch/.venv/lib/python3.12/
 # site-packages), which carry newer versions on some images.
@@ -33,6 +33,9 @@ enable_language(CUDA)
 set(CMAKE_CUDA_STANDARD 17)
 set(CMAKE_CUDA_STANDARD_REQUIRED ON)
 find_package(CUDAToolkit REQUIRED)
+if(NOT TARGET CUDA::cublas)
+  cpb_cuda_missing("the CUDA toolkit has no cuBLAS (the GPU gradient reference's GEMMs)")
+endif()
 
 set(CPBENCH_PY_SITE "" CACHE PATH "Python site-packages with nvidia/{nccl,cudnn} wheels")
 set(_cpb_hints ${CUDAToolkit_LIBRARY_ROOT} ${CUDAToolkit_TARGET_DIR} ${CUDAToolkit_INCLUDE_DIRS}/..)

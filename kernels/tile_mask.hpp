@@ -34,6 +34,19 @@ inline void row_keys(const TileMask& m, int64_t i, int64_t Skv, int64_t* first, 
   *first = m.window > 0 ? std::min(*last, std::max<int64_t>(0, i + m.diag - m.window + 1)) : 0;
 }
 
+// The query rows [first, last) of a tile of Sq rows that see key column j (first == last:
+// none), the transpose of row_keys: j <= i + diag gives i >= j - diag, and a window
+// j > i + diag - window gives i < j - diag + window.
+inline void col_rows(const TileMask& m, int64_t j, int64_t Sq, int64_t* first, int64_t* last) {
+  if (!m.causal) {
+    *first = 0;
+    *last = Sq;
+    return;
+  }
+  *first = std::min(Sq, std::max<int64_t>(0, j - m.diag));
+  *last = m.window > 0 ? std::max(*first, std::min(Sq, j - m.diag + m.window)) : Sq;
+}
+
 // Query-key pairs the tile allows: sum over its rows of the keys each sees.
 inline double tile_pairs(const TileMask& m, int64_t Sq, int64_t Skv) {
   if (!m.causal) return static_cast<double>(Sq) * static_cast<double>(Skv);

@@ -267,4 +267,24 @@ void mask_row_keys(const std::vector<MaskRegion>& regions, int64_t t, std::vecto
   std::sort(out->begin() + static_cast<std::ptrdiff_t>(start), out->end());
 }
 
+void mask_key_rows(const std::vector<MaskRegion>& regions, int64_t u, std::vector<std::pair<int64_t, int64_t>>* out) {
+  const size_t start = out->size();
+  for (const MaskRegion& r : regions) {
+    if (u < r.k.begin || u >= r.k.end()) continue;
+    int64_t first = 0, last = 0;
+    col_rows(r.mask, u - r.k.begin, r.q.size, &first, &last);
+    if (first < last) out->emplace_back(r.q.begin + first, r.q.begin + last);
+  }
+  std::sort(out->begin() + static_cast<std::ptrdiff_t>(start), out->end());
+  // The regions are disjoint, so the ranges only touch: merge those that do.
+  size_t kept = start;
+  for (size_t i = start; i < out->size(); ++i) {
+    if (kept > start && (*out)[kept - 1].second == (*out)[i].first)
+      (*out)[kept - 1].second = (*out)[i].second;
+    else
+      (*out)[kept++] = (*out)[i];
+  }
+  out->resize(kept);
+}
+
 }  // namespace cpb

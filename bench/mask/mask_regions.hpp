@@ -74,4 +74,9 @@ void region_row_keys(const MaskRegion& r, int64_t t, int64_t* first, int64_t* la
 // increasing order, appended to `out` (the reference attention's KeyRanges).
 void mask_row_keys(const std::vector<MaskRegion>& regions, int64_t t, std::vector<std::pair<int64_t, int64_t>>* out);
 
+// The query tokens that see global key token u under `regions`, as disjoint ranges
+// [first, last) in increasing order with adjacent ranges merged, appended to `out`: the
+// transpose of mask_row_keys (the gradient references' rows of dK and dV).
+void mask_key_rows(const std::vector<MaskRegion>& regions, int64_t u, std::vector<std::pair<int64_t, int64_t>>* out);
+
 }  // namespace cpb

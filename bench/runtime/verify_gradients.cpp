@@ -14,17 +14,6 @@
 namespace cpb {
 namespace {
 
-// The elements one tensor checks: batches, local rows and heads.
-struct Sample {
-  std::vector<int64_t> batches, rows, heads;
-};
-
-Sample sample(const Problem& p, int64_t rows, int64_t heads, VerifyMode mode) {
-  if (mode == VerifyMode::Full)
-    return {sample_indices(p.B, p.B), sample_indices(rows, rows), sample_indices(heads, heads)};
-  return {sample_indices(p.B, 2), sample_indices(rows, kSampledRows), sample_indices(heads, kSampledHeads)};
-}
-
 TensorVerify finish(const char* name, const ErrorStats& stats, bool nonfinite, DType storage, int64_t terms,
                     int64_t D) {
   TensorVerify t;
@@ -43,6 +32,12 @@ bool any_nonfinite(const float* x, int64_t n) {
 }
 
 }  // namespace
+
+GradientSample gradient_sample(const Problem& p, int64_t rows, int64_t heads, VerifyMode mode) {
+  if (mode == VerifyMode::Full)
+    return {sample_indices(p.B, p.B), sample_indices(rows, rows), sample_indices(heads, heads)};
+  return {sample_indices(p.B, 2), sample_indices(rows, kSampledRows), sample_indices(heads, kSampledHeads)};
+}
 
 std::vector<TensorVerify> verify_gradients(const Problem& p, const std::vector<Range>& tokens, const float* dq,
                                            const float* dk, const float* dv, VerifyMode mode, DType storage) {
@@ -63,7 +58,7 @@ std::vector<TensorVerify> verify_gradients(const Problem& p, const std::vector<R
   std::vector<double> want(static_cast<size_t>(D)), want_v(want.size());
 
   ErrorStats q_stats, k_stats, v_stats;
-  const Sample qs = sample(p, rows, p.H, mode);
+  const GradientSample qs = gradient_sample(p, rows, p.H, mode);
   // Heads ascend, so rows of one key/value head come together (the reference caches per head).
   for (int64_t b : qs.batches)
     for (int64_t h : qs.heads)
@@ -72,7 +67,7 @@ std::vector<TensorVerify> verify_gradients(const Problem& p, const std::vector<R
         const float* got = dq + ((b * rows + r) * p.H + h) * D;
         for (int64_t d = 0; d < D; ++d) q_stats.add(got[d], want[static_cast<size_t>(d)]);
       }
-  const Sample ks = sample(p, rows, p.Hkv, mode);
+  const GradientSample ks = gradient_sample(p, rows, p.Hkv, mode);
   for (int64_t b : ks.batches)
     for (int64_t h : ks.heads)
       for (int64_t r : ks.rows) {

@@ -11,12 +11,20 @@
 // dK or dV (docs/METRICS.md, "Tolerance").
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "bench/problem.hpp"
 #include "bench/runtime.hpp"
 
 namespace cpb {
+
+// The elements one gradient tensor checks, as above: batches, local rows and heads (query
+// heads for dQ, key/value heads for dK and dV) of a shard of `rows` rows and `heads` heads.
+struct GradientSample {
+  std::vector<int64_t> batches, rows, heads;
+};
+GradientSample gradient_sample(const Problem& p, int64_t rows, int64_t heads, VerifyMode mode);
 
 // dq: [B, rows, H, D], dk and dv: [B, rows, Hkv, D], fp32, local row r holding global token
 // row_tokens(tokens)[r]. Returns {dq, dk, dv} in that order; empty for mode Off.

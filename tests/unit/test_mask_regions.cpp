@@ -1,11 +1,13 @@
 // The masks as regions (bench/mask/mask_regions.hpp) against a token-by-token predicate
 // written from each pattern's definition: every allowed pair in exactly one region and
-// nothing else; clip_regions exact, trimmed and valid on every rectangle; bad parameters.
+// nothing else; clip_regions exact, trimmed and valid on every rectangle; mask_key_rows the
+// transpose of mask_row_keys; bad parameters.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/mask/mask_regions.hpp"
@@ -198,6 +200,36 @@ TEST(MaskRegions, RowKeysAreSortedRanges) {
   ASSERT_EQ(keys.size(), 2u);
   EXPECT_EQ(keys[0], std::make_pair(int64_t{0}, int64_t{4}));
   EXPECT_EQ(keys[1], std::make_pair(int64_t{20}, int64_t{24}));
+}
+
+// mask_key_rows is the transpose of mask_row_keys: for every key, exactly the queries whose
+// key ranges hold it, as maximal runs (adjacent ranges merged), appended after what `out` held.
+TEST(MaskRegions, KeyRowsTransposeRowKeys) {
+  using Ranges = std::vector<std::pair<int64_t, int64_t>>;
+  for (int64_t S : {64, 75, 101})  // a multiple of every block count, and two that are not
+    for (const Problem& p : mask_cases(S)) {
+      const std::vector<MaskRegion> regions = mask_regions(p);
+      std::vector<char> sees(static_cast<size_t>(S * S), 0);  // [t * S + u]: query t sees key u
+      for (int64_t t = 0; t < S; ++t) {
+        Ranges keys;
+        mask_row_keys(regions, t, &keys);
+        for (const auto& [first, last] : keys)
+          for (int64_t u = first; u < last; ++u) sees[static_cast<size_t>(t * S + u)] = 1;
+      }
+      for (int64_t u = 0; u < S; ++u) {
+        Ranges want{{-7, -3}};  // what `out` held before: kept
+        for (int64_t t = 0; t < S; ++t) {
+          if (!sees[static_cast<size_t>(t * S + u)]) continue;
+          if (want.size() > 1 && want.back().second == t)
+            ++want.back().second;
+          else
+            want.emplace_back(t, t + 1);
+        }
+        Ranges got{{-7, -3}};
+        mask_key_rows(regions, u, &got);
+        ASSERT_EQ(got, want) << to_string(p.mask) << " S=" << S << " key " << u;
+      }
+    }
 }
 
 std::string error_of(const Problem& p) {
