@@ -8,6 +8,10 @@
 
 namespace cpb {
 
+// FLOPs of a tile's backward over its forward's, by the convention of docs/METRICS.md
+// ("Backward pass"): 2.5.
+constexpr double kBackwardFlopFactor = 2.5;
+
 // 4 B D H FLOPs per allowed query-key pair (tile_pairs).
 inline double attention_tile_flops(int64_t B, int64_t Sq, int64_t Skv, int64_t H, int64_t D, const TileMask& mask) {
   return 4.0 * static_cast<double>(B) * static_cast<double>(D) * static_cast<double>(H) * tile_pairs(mask, Sq, Skv);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bench/problem.hpp"
+#include "kernels/attention_flops.hpp"
 #include "kernels/tile_mask.hpp"
 
 namespace cpb {
@@ -202,10 +203,9 @@ Plan filter_steps(const Plan& plan, const std::function<bool(const Step&)>& keep
 
 // Attention FLOPs of one tile: 4 * B * D * Hq * (pairs of query and key the mask allows).
 double attention_flops(const AttentionOp& a);
-// Of one tile's backward, by the convention of docs/METRICS.md ("Backward pass"): 2.5
-// times the forward's FLOPs of the same tile.
+// Of one tile's backward: kBackwardFlopFactor (kernels/attention_flops.hpp) times the
+// forward's FLOPs of the same tile.
 double attention_flops(const AttentionBackwardOp& a);
-constexpr double kBackwardFlopFactor = 2.5;
 // Bytes this rank sends to other ranks (self transfers excluded), with `act_bytes` per
 // Act element and 4 per F32 element; likewise received; attention FLOPs, forward and
 // backward. All three count the timed steps only (the prologue is not timed).

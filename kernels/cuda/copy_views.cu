@@ -24,7 +24,8 @@ struct alignas(sizeof(T) * N) Vec {
   T v[N];
 };
 
-template <class S, class D, int N>
+// dst = src, or dst += src (in fp32) when kAdd.
+template <class S, class D, int N, bool kAdd>
 __global__ void copy_kernel(CopyBatch batch) {
   const View4 src = batch.src[blockIdx.y];
   const View4 dst = batch.dst[blockIdx.y];
@@ -42,12 +43,14 @@ __global__ void copy_kernel(CopyBatch batch) {
     D* dp = reinterpret_cast<D*>(dst.ptr) + i0 * dst.stride[0] + i1 * dst.stride[1] + i2 * dst.stride[2] +
             i3 * dst.stride[3];
     if constexpr (N == 1) {
-      *dp = Elem<D>::store(Elem<S>::load(*sp));
+      *dp = Elem<D>::store(Elem<S>::load(*sp) + (kAdd ? Elem<D>::load(*dp) : 0.0f));
     } else {
       const Vec<S, N> in = *reinterpret_cast<const Vec<S, N>*>(sp);
       Vec<D, N> out;
+      if constexpr (kAdd) out = *reinterpret_cast<const Vec<D, N>*>(dp);
 #pragma unroll
-      for (int k = 0; k < N; ++k) out.v[k] = Elem<D>::store(Elem<S>::load(in.v[k]));
+      for (int k = 0; k < N; ++k)
+        out.v[k] = Elem<D>::store(Elem<S>::load(in.v[k]) + (kAdd ? Elem<D>::load(out.v[k]) : 0.0f));
       *reinterpret_cast<Vec<D, N>*>(dp) = out;
     }
   }
@@ -61,21 +64,20 @@ bool vector_ok(const DeviceView& v) {
          v.stride[2] % kVec == 0 && addr % (static_cast<uintptr_t>(kVec) * type_bytes(v.type)) == 0;
 }
 
-template <int N>
+template <int N, bool kAdd>
 void launch(DType st, DType dt, const CopyBatch& batch, int count, int64_t most, cudaStream_t stream) {
   const int64_t blocks = std::min<int64_t>((most / N + kThreads - 1) / kThreads, 8192);
   const dim3 grid(static_cast<unsigned>(std::max<int64_t>(blocks, 1)), static_cast<unsigned>(count));
   dispatch_type(st, [&](auto s) {
     dispatch_type(dt, [&](auto d) {
-      copy_kernel<decltype(s), decltype(d), N><<<grid, kThreads, 0, stream>>>(batch);
+      copy_kernel<decltype(s), decltype(d), N, kAdd><<<grid, kThreads, 0, stream>>>(batch);
     });
   });
   CPB_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace
-
-void copy_views(const std::vector<CopyPair>& pairs, cudaStream_t stream) {
+template <bool kAdd>
+void copy_or_add(const std::vector<CopyPair>& pairs, cudaStream_t stream) {
   size_t i = 0;
   while (i < pairs.size()) {
     const CopyPair& first = pairs[i];
@@ -85,7 +87,8 @@ void copy_views(const std::vector<CopyPair>& pairs, cudaStream_t stream) {
     int64_t most = 0;
     while (i < pairs.size() && count < kMaxBatch) {
       const CopyPair& p = pairs[i];
-      if (p.src.shape != p.dst.shape) CPB_FATAL("copy_views: source and destination shapes differ");
+      if (p.src.shape != p.dst.shape)
+        CPB_FATAL(std::string(kAdd ? "add_views" : "copy_views") + ": source and destination shapes differ");
       if (p.src.type != first.src.type || p.dst.type != first.dst.type ||
           (vector_ok(p.src) && vector_ok(p.dst)) != vec)
         break;
@@ -98,11 +101,17 @@ void copy_views(const std::vector<CopyPair>& pairs, cudaStream_t stream) {
     }
     if (count == 0) continue;
     if (vec) {
-      launch<kVec>(first.src.type, first.dst.type, batch, count, most, stream);
+      launch<kVec, kAdd>(first.src.type, first.dst.type, batch, count, most, stream);
     } else {
-      launch<1>(first.src.type, first.dst.type, batch, count, most, stream);
+      launch<1, kAdd>(first.src.type, first.dst.type, batch, count, most, stream);
     }
   }
 }
+
+}  // namespace
+
+void copy_views(const std::vector<CopyPair>& pairs, cudaStream_t stream) { copy_or_add<false>(pairs, stream); }
+
+void add_views(const std::vector<CopyPair>& pairs, cudaStream_t stream) { copy_or_add<true>(pairs, stream); }
 
 }  // namespace cpb

@@ -1,5 +1,6 @@
 // Strided 4-D copies with element-type conversion: the pack/unpack between sequence- and
-// head-sharded layouts, and Act <-> F32 conversions.
+// head-sharded layouts, and Act <-> F32 conversions; and the same with addition into the
+// destination (the ReduceOp of partial gradients).
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -20,5 +21,9 @@ struct CopyPair {
 // (stride 1, extent and outer strides multiples of 8, pointers aligned to 8 elements)
 // moves 8 elements per thread with vector loads and stores; other pairs move one.
 void copy_views(const std::vector<CopyPair>& pairs, cudaStream_t stream);
+
+// Enqueues dst += src for every pair, as copy_views (batching, vector path, no overlapping
+// destinations within a call); the sum is formed in fp32 and rounded once to dst's type.
+void add_views(const std::vector<CopyPair>& pairs, cudaStream_t stream);
 
 }  // namespace cpb

@@ -1,10 +1,5 @@
 #include "kernels/cuda/cudnn_sdpa.hpp"
 
-// cudnn-frontend bundles its own nlohmann/json and specializes its float serializer; keep
-// both out of this program (the reporters use the system nlohmann/json).
-#define CUDNN_FRONTEND_SKIP_JSON_LIB
-#include <cudnn_frontend.h>
-
 #include <cstdint>
 #include <map>
 #include <tuple>
@@ -15,6 +10,7 @@
 #include "base/cuda/cudnn_check.hpp"
 #include "kernels/attention_flops.hpp"
 #include "kernels/cuda/cudnn_handle.hpp"
+#include "kernels/cuda/sdpa_graph.hpp"
 
 namespace cpb {
 namespace fe = cudnn_frontend;
@@ -30,17 +26,8 @@ auto key_of(const SdpaDesc& d) {
                   d.sm_count);
 }
 
-// cuDNN orders attention tensors [B, H, S, D]; the plan's views are [B, S, H, D].
-std::vector<int64_t> bhsd_dim(const SdpaTensor& t) { return {t.shape[0], t.shape[2], t.shape[1], t.shape[3]}; }
-std::vector<int64_t> bhsd_stride(const SdpaTensor& t) {
-  return {t.stride[0], t.stride[2], t.stride[1], t.stride[3]};
-}
-
 std::string shape_text(const SdpaDesc& d) {
-  return "B=" + std::to_string(d.q.shape[0]) + " Sq=" + std::to_string(d.q.shape[1]) +
-         " Skv=" + std::to_string(d.k.shape[1]) + " Hq=" + std::to_string(d.q.shape[2]) +
-         " Hk=" + std::to_string(d.k.shape[2]) + " D=" + std::to_string(d.q.shape[3]) + " " + to_string(d.dtype) +
-         " " + to_string(d.mask) + (d.stats ? " +stats" : "");
+  return sdpa_graph::shape_text(d.dtype, d.q, d.k, d.mask) + (d.stats ? " +stats" : "");
 }
 
 struct Entry {
@@ -51,38 +38,19 @@ struct Entry {
 
 // Builds the graph; returns "" or the first failing stage with cuDNN's message.
 std::string build(const SdpaDesc& d, cudnnHandle_t handle, Entry* e) {
-  if (d.dtype == DType::FP32) return "cuDNN SDPA has no fp32 attention (use bf16 or fp16)";
-  if (d.q.shape[0] != d.k.shape[0] || d.k.shape != d.v.shape || d.q.shape != d.o.shape ||
-      d.q.shape[3] != d.k.shape[3] || d.k.shape[2] == 0 || d.q.shape[2] % d.k.shape[2] != 0)
-    return "inconsistent attention shapes (" + shape_text(d) + ")";
-  if (const std::string bad = tile_mask_error(d.mask, d.q.shape[1], d.k.shape[1]); !bad.empty())
-    return "invalid tile mask (" + shape_text(d) + "): " + bad;
-  // cuDNN adds the right bound to an int32 row index and compares the left bound through a
-  // float column index (exact below 2^24).
-  if (d.q.shape[1] + d.mask.diag > INT32_MAX || (d.mask.window > 0 && d.k.shape[1] + d.mask.window >= (1 << 24)))
-    return "the tile's diagonal band is beyond cuDNN's index range (" + shape_text(d) + ")";
-
+  if (std::string why = sdpa_graph::precheck(d.dtype, d.q, d.k, d.v, d.o, d.mask); !why.empty()) return why;
   auto g = std::make_shared<fe::graph::Graph>();
-  g->set_io_data_type(d.dtype == DType::BF16 ? fe::DataType_t::BFLOAT16 : fe::DataType_t::HALF)
+  g->set_io_data_type(sdpa_graph::io_type(d.dtype))
       .set_intermediate_data_type(fe::DataType_t::FLOAT)
       .set_compute_data_type(fe::DataType_t::FLOAT);
   if (d.sm_count > 0) g->set_sm_count(d.sm_count);
-  auto tensor = [&](const char* name, Uid uid, const SdpaTensor& t) {
-    return g->tensor(
-        fe::graph::Tensor_attributes().set_name(name).set_uid(uid).set_dim(bhsd_dim(t)).set_stride(bhsd_stride(t)));
-  };
-  auto Q = tensor("Q", kQ, d.q);
-  auto K = tensor("K", kK, d.k);
-  auto V = tensor("V", kV, d.v);
+  auto Q = sdpa_graph::tensor(*g, "Q", kQ, d.q);
+  auto K = sdpa_graph::tensor(*g, "K", kK, d.k);
+  auto V = sdpa_graph::tensor(*g, "V", kV, d.v);
   auto opts = fe::graph::SDPA_attributes().set_name("sdpa").set_generate_stats(d.stats).set_attn_scale(d.scale);
-  // Top-left band: keep j <= i + right and j > i - left (cudnn-frontend's sliding_window_mask).
-  if (d.mask.causal)
-    opts.set_diagonal_alignment(fe::DiagonalAlignment_t::TOP_LEFT)
-        .set_diagonal_band_right_bound(static_cast<int>(d.mask.diag));
-  if (d.mask.causal && d.mask.window > 0)
-    opts.set_diagonal_band_left_bound(static_cast<int>(d.mask.window - d.mask.diag));
+  sdpa_graph::set_band(opts, d.mask);
   auto [O, Stats] = g->sdpa(Q, K, V, opts);
-  O->set_output(true).set_uid(kO).set_dim(bhsd_dim(d.o)).set_stride(bhsd_stride(d.o));
+  O->set_output(true).set_uid(kO).set_dim(sdpa_graph::bhsd_dim(d.o)).set_stride(sdpa_graph::bhsd_stride(d.o));
   if (d.stats) {
     Stats->set_output(true)
         .set_uid(kStats)
@@ -90,20 +58,10 @@ std::string build(const SdpaDesc& d, cudnnHandle_t handle, Entry* e) {
         .set_dim({d.q.shape[0], d.q.shape[2], d.q.shape[1], 1})
         .set_stride({d.lse_stride[0], d.lse_stride[1], d.lse_stride[2], d.lse_stride[3]});
   }
-  auto stage = [&](const char* what, fe::error_t err) -> std::string {
-    if (err.is_good()) return "";
-    return std::string("cuDNN cannot run this attention (") + shape_text(d) + "): " + what + ": " + err.get_message();
-  };
-  std::string why;
-  if (!(why = stage("validate", g->validate())).empty()) return why;
-  if (!(why = stage("build_operation_graph", g->build_operation_graph(handle))).empty()) return why;
-  if (!(why = stage("create_execution_plans", g->create_execution_plans({fe::HeurMode_t::A, fe::HeurMode_t::FALLBACK}))).empty())
-    return why;
-  if (!(why = stage("check_support", g->check_support())).empty()) return why;
-  if (!(why = stage("build_plans", g->build_plans())).empty()) return why;
-  if (!(why = stage("get_workspace_size", g->get_workspace_size(e->workspace))).empty()) return why;
-  e->graph = std::move(g);
-  return "";
+  std::string why = sdpa_graph::build(*g, handle, "cuDNN cannot run this attention (" + shape_text(d) + ")",
+                                      &e->workspace);
+  if (why.empty()) e->graph = std::move(g);
+  return why;
 }
 
 }  // namespace

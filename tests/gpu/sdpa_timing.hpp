@@ -6,6 +6,7 @@
 #pragma once
 
 #include "kernels/cuda/cudnn_sdpa.hpp"
+#include "kernels/cuda/cudnn_sdpa_backward.hpp"
 
 namespace cpb {
 
@@ -20,5 +21,12 @@ struct SdpaTiming {
 // between two CUDA events, and returns the median. Uses the current device; frees what it
 // allocated. A descriptor cuDNN cannot run is fatal (prepare() it first to ask).
 SdpaTiming time_sdpa_standalone(CudnnSdpa& sdpa, const SdpaDesc& desc, int warmup = 3, int iterations = 20);
+
+// The same for the backward of dense_sdpa_backward_desc(...) shapes: dense tensors of its
+// own, O and the statistics from one forward call (`sdpa`) on the deterministic inputs,
+// then `warmup` untimed and `iterations` timed backward calls; tflops counts
+// sdpa_backward_flops (2.5x the forward's).
+SdpaTiming time_sdpa_backward_standalone(CudnnSdpa& sdpa, CudnnSdpaBackward& backward, const SdpaBackwardDesc& desc,
+                                         int warmup = 3, int iterations = 20);
 
 }  // namespace cpb

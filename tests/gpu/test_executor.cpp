@@ -1,19 +1,26 @@
 // The CUDA executor on hand-built plans. One rank: two lanes, a pack copy and a
 // self-exchange on the comm lane, attention on head chunks and on causal key blocks with
-// stats, LSE merges, an fp32 -> bf16 unpack; eager, timed and CUDA-graph runs. Two ranks
+// stats, LSE merges, an fp32 -> bf16 unpack; eager, timed and CUDA-graph runs. Every
+// schedule's backward plan at P=1 (the prologue, attention-backward, reduce and zero
+// steps), its gradients checked by the executor's GPU verification and, independently,
+// by the CPU's double-precision reference. Two ranks
 // (under `scripts/mpirun.sh 2 cpbench_gpu_tests --gtest_filter=CudaExecutor.TwoRank*`):
 // a two-step ring with a real NCCL send/recv between the ranks, and the start barrier
 // against a rank that comes late.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench/runtime/cuda/cuda_runtime.hpp"
+#include "bench/runtime/verify_gradients.hpp"
+#include "bench/schedule.hpp"
 #include "tests/gpu/gpu_mpi_session.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 #include "tests/plan_builder.hpp"
@@ -305,6 +312,66 @@ TEST(CudaExecutor, DISABLED_TwoRankHangEndsWithTheWatchdog) {
   barrier(mpi.world());  // rank 1 waits here until the watchdog on rank 0 aborts the job
   ADD_FAILURE() << "the hung run returned";
 }
+
+// The bytes of a bf16 shard as floats.
+std::vector<float> bf16_floats(const unsigned char* bytes, size_t n) {
+  std::vector<float> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t u = static_cast<uint32_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16;
+    std::memcpy(&out[i], &u, 4);
+  }
+  return out;
+}
+
+class BackwardPlan : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BackwardPlan, GradientsPassOnTheGpuAndAgainstTheCpuReference) {
+  CPB_REQUIRE_GPU();
+  const MpiSession& mpi = test::gpu_mpi_session();
+  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
+  auto rt = make_cuda_runtime(mpi);
+  Problem p = small_problem();
+  p.pass = Pass::Bwd;
+  const Schedule* sched = find_schedule(GetParam());
+  ASSERT_NE(sched, nullptr);
+  ASSERT_EQ(sched->unsupported(p), std::nullopt);
+  const Plan plan = sched->plan(p, 0);
+  ASSERT_GT(plan.timed_from, 0) << "pass bwd puts the forward in the prologue";
+  RunOptions opt;
+  opt.transport = TransportKind::Nccl;
+  ASSERT_EQ(rt->unsupported_plan(p, plan, opt), std::nullopt);
+  auto exec = rt->prepare(p, plan, opt);
+  exec->run(nullptr);
+  const std::vector<unsigned char> first = exec->output_bytes();
+  std::vector<StepTime> steps;
+  exec->run(&steps);
+  EXPECT_EQ(steps.size(), plan.steps.size() - static_cast<size_t>(plan.timed_from)) << "timed steps only";
+  // The timed steps zero their accumulators: a second run gives the same bits.
+  EXPECT_EQ(exec->output_bytes(), first);
+
+  const VerifyResult r = exec->verify(VerifyMode::Full);
+  EXPECT_FALSE(r.nonfinite);
+  EXPECT_LE(r.max_abs_err, r.tolerance) << "O";
+  ASSERT_EQ(r.gradients.size(), 3u);
+  const size_t nq = static_cast<size_t>(p.B * p.S * p.H * p.D), nk = static_cast<size_t>(p.B * p.S * p.Hkv * p.D);
+  ASSERT_EQ(first.size(), 2 * (2 * nq + 2 * nk)) << "O, dQ, dK, dV in bf16";
+  const std::vector<float> dq = bf16_floats(first.data() + 2 * nq, nq);
+  const std::vector<float> dk = bf16_floats(first.data() + 4 * nq, nk);
+  const std::vector<float> dv = bf16_floats(first.data() + 4 * nq + 2 * nk, nk);
+  const std::vector<TensorVerify> cpu =
+      verify_gradients(p, plan.tokens, dq.data(), dk.data(), dv.data(), VerifyMode::Full, p.dtype);
+  for (size_t i = 0; i < 3; ++i) {
+    const TensorVerify& g = r.gradients[i];
+    std::printf("[backward %s] %s gpu-verify err %.3g tol %.3g; cpu-verify err %.3g tol %.3g\n", GetParam(),
+                g.tensor.c_str(), g.max_abs_err, g.tolerance, cpu[i].max_abs_err, cpu[i].tolerance);
+    EXPECT_FALSE(g.nonfinite) << g.tensor;
+    EXPECT_LE(g.max_abs_err, g.tolerance) << g.tensor << " (GPU verification)";
+    EXPECT_LE(cpu[i].max_abs_err, cpu[i].tolerance) << cpu[i].tensor << " (CPU reference)";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedules, BackwardPlan,
+                         ::testing::Values("ulysses", "hcms", "ring", "zigzag_ring", "usp", "tiled"));
 
 TEST(CudaRuntime, UnsupportedReasons) {
   CPB_REQUIRE_GPU();

@@ -16,6 +16,7 @@
 #include "comm/mpi_session.hpp"
 #include "comm/node_groups.hpp"
 #include "kernels/cuda/cudnn_sdpa.hpp"
+#include "kernels/cuda/cudnn_sdpa_backward.hpp"
 
 namespace cpb {
 
@@ -33,6 +34,7 @@ class CudaContext {
   int device() const { return device_; }
   const NodeComm& nodes() const { return nodes_; }
   CudnnSdpa& sdpa() { return sdpa_; }
+  CudnnSdpaBackward& sdpa_backward() { return sdpa_backward_; }
   CudaWatchdog& watchdog() { return *watchdog_; }
   double watchdog_timeout_s() const { return watchdog_->timeout_s(); }
   const NvmlLibrary& nvml() const { return nvml_; }
@@ -60,6 +62,7 @@ class CudaContext {
   NvmlLibrary nvml_;
   NvmlSampler gpu_sampler_;  // of device_, through nvml_
   CudnnSdpa sdpa_;
+  CudnnSdpaBackward sdpa_backward_;
   std::map<std::pair<int, int>, NcclComm> comms_;  // (lane, ctas) -> communicator
   std::optional<NcclComm> barrier_comm_;           // the start barrier's own communicator
   DeviceBuffer barrier_word_;                      // its all-reduced int32

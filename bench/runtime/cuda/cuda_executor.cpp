@@ -13,6 +13,7 @@
 #include "kernels/cuda/lse_merge.hpp"
 #include "bench/runtime/cuda/cuda_transports.hpp"
 #include "bench/runtime/cuda/cuda_verify.hpp"
+#include "bench/runtime/cuda/cuda_verify_gradients.hpp"
 #include "comm/oom_agreement.hpp"
 
 namespace cpb {
@@ -33,7 +34,7 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
   // NCCL counts are size_t: no transfer limit below the buffer's own.
   const std::vector<std::string> bad = check_runnable(plan_, p_, std::numeric_limits<int64_t>::max());
   if (!bad.empty()) CPB_FATAL("plan '" + plan_.schedule + "': " + bad[0]);
-  const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa(), opt_.levers.attn_sms);
+  const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa(), ctx_.sdpa_backward(), opt_.levers.attn_sms);
   if (!mem.error.empty()) CPB_FATAL(mem.error);
   memory_bytes_ = static_cast<double>(mem.total());
   make_streams_and_events();
@@ -57,9 +58,11 @@ void CudaExecutor::allocate(const PlanMemory& mem) {
   try {
     for (size_t bytes : mem.buffers) buffers_.emplace_back(bytes);
     for (size_t bytes : mem.workspaces) workspaces_.emplace_back(bytes);
+    for (size_t bytes : mem.grad_tiles) grad_tiles_.emplace_back(bytes);
   } catch (const OutOfMemory&) {
     buffers_.clear();
     workspaces_.clear();
+    grad_tiles_.clear();
     throw OutOfMemory("device memory", mem.buffer_total() + mem.workspace_total(), free_before);
   }
 }
@@ -77,10 +80,15 @@ void CudaExecutor::make_streams_and_events() {
   // of another lane waits for.
   const size_t n = plan_.steps.size();
   attention_.resize(n);
+  attention_backward_.resize(n);
   std::vector<bool> needs_event(n, false);
   for (const Step& s : plan_.steps) {
     const size_t i = static_cast<size_t>(s.id);
-    if (s.kind() == OpKind::Attention) attention_[i] = attention_desc(std::get<AttentionOp>(s.op), p_.dtype, opt_.levers.attn_sms);
+    if (s.kind() == OpKind::Attention)
+      attention_[i] = attention_desc(std::get<AttentionOp>(s.op), p_.dtype, opt_.levers.attn_sms);
+    if (s.kind() == OpKind::AttentionBackward)
+      attention_backward_[i] =
+          attention_backward_desc(std::get<AttentionBackwardOp>(s.op), p_.dtype, opt_.levers.attn_sms);
     if (s.is_comm()) needs_event[i] = true;
     for (int d : s.deps)
       if (plan_.steps[static_cast<size_t>(d)].lane != s.lane) needs_event[static_cast<size_t>(d)] = true;
@@ -134,8 +142,14 @@ void CudaExecutor::fill_buffers() {
   const int64_t row = p_.B * s_local * p_.D;  // elements of one head over all local rows
   for (size_t i = 0; i < plan_.buffers.size(); ++i) {
     const Buffer& b = plan_.buffers[i];
-    if (b.role != BufferRole::Q && b.role != BufferRole::K && b.role != BufferRole::V) continue;
-    const Tensor t = b.role == BufferRole::Q ? Tensor::Q : b.role == BufferRole::K ? Tensor::K : Tensor::V;
+    Tensor t;
+    switch (b.role) {
+      case BufferRole::Q: t = Tensor::Q; break;
+      case BufferRole::K: t = Tensor::K; break;
+      case BufferRole::V: t = Tensor::V; break;
+      case BufferRole::DO: t = Tensor::DO; break;
+      default: continue;
+    }
     if (row == 0 || b.elems % row != 0)
       CPB_FATAL("plan '" + plan_.schedule + "': input buffer '" + b.name + "' has " + std::to_string(b.elems) +
                 " elements, not a multiple of B * S_local * D = " + std::to_string(row));
@@ -176,20 +190,59 @@ void CudaExecutor::enqueue_op(const Step& s, cudaStream_t stream) {
       break;
     }
     case OpKind::AttentionBackward:
-    case OpKind::Reduce:
+      enqueue_attention_backward(s, stream);
+      break;
+    case OpKind::Reduce: {
+      std::vector<CopyPair> pairs;
+      for (const CopyOp::Pair& pr : std::get<ReduceOp>(s.op).pairs)
+        pairs.push_back(CopyPair{device_view(pr.src), device_view(pr.dst)});
+      add_views(pairs, stream);
+      break;
+    }
     case OpKind::Zero:
-      // CudaRuntime::unsupported_plan refuses these plans (cuda_backward_reason).
-      throw std::logic_error(std::string("cuda runtime: no kernel for ") + to_string(s.kind()) + " steps");
+      for (const Slice& z : std::get<ZeroOp>(s.op).slices) {
+        const Buffer& b = plan_.buffers[static_cast<size_t>(z.buf)];
+        const size_t eb = static_cast<size_t>(storage_bytes(b.storage, p_.dtype));
+        // All-zero bits are +0 in bf16, fp16 and fp32.
+        CPB_CUDA_CHECK(cudaMemsetAsync(static_cast<char*>(buffers_[static_cast<size_t>(z.buf)].get()) +
+                                           static_cast<size_t>(z.offset) * eb,
+                                       0, static_cast<size_t>(z.count) * eb, stream));
+      }
+      break;
   }
 }
 
-void CudaExecutor::enqueue_steps(bool timed) {
+void CudaExecutor::enqueue_attention_backward(const Step& s, cudaStream_t stream) {
+  const AttentionBackwardOp& a = std::get<AttentionBackwardOp>(s.op);
+  const GradTileLayout g = grad_tile_layout(a, p_.dtype);
+  char* tile = static_cast<char*>(grad_tiles_[static_cast<size_t>(s.lane)].get());
+  SdpaBackwardArgs args;
+  args.q = device_view(a.q).ptr;
+  args.k = device_view(a.k).ptr;
+  args.v = device_view(a.v).ptr;
+  args.o = device_view(a.o).ptr;
+  args.dout = device_view(a.dout).ptr;
+  args.lse = static_cast<const float*>(device_view(a.lse).ptr);
+  args.dq = tile + g.dq;
+  args.dk = tile + g.dk;
+  args.dv = tile + g.dv;
+  ctx_.sdpa_backward().run(attention_backward_[static_cast<size_t>(s.id)], args,
+                           workspaces_[static_cast<size_t>(s.lane)].get(), stream);
+  add_views({CopyPair{dense_device_view(args.dq, p_.dtype, a.dq.shape), device_view(a.dq)},
+             CopyPair{dense_device_view(args.dk, p_.dtype, a.dk.shape), device_view(a.dk)},
+             CopyPair{dense_device_view(args.dv, p_.dtype, a.dv.shape), device_view(a.dv)}},
+            stream);
+}
+
+void CudaExecutor::enqueue_steps(int first, int last, bool timed) {
   auto done = [&](int step) -> Event& { return done_[static_cast<size_t>(done_of_[static_cast<size_t>(step)])]; };
-  for (const Step& s : plan_.steps) {
+  for (int id = first; id < last; ++id) {
+    const Step& s = plan_.steps[static_cast<size_t>(id)];
     const size_t i = static_cast<size_t>(s.id);
     const cudaStream_t st = streams_[static_cast<size_t>(s.lane)].get();
+    // A dependency before `first` is a prologue step, done before this range was enqueued.
     for (int d : s.deps)
-      if (plan_.steps[static_cast<size_t>(d)].lane != s.lane) done(d).wait_on(st);
+      if (d >= first && plan_.steps[static_cast<size_t>(d)].lane != s.lane) done(d).wait_on(st);
     if (timed) step_start_[i].record(st);
     // An NVTX range per step (named by its label) for Nsight Systems users; it brackets
     // the enqueue on the host, which Nsight projects onto the step's GPU work.
@@ -199,6 +252,16 @@ void CudaExecutor::enqueue_steps(bool timed) {
     if (timed) step_end_[i].record(st);
     if (done_of_[i] >= 0) done(s.id).record(st);
   }
+}
+
+void CudaExecutor::run_prologue() {
+  const cudaStream_t s0 = streams_[0].get();
+  fork_.record(s0);
+  for (size_t l = 1; l < streams_.size(); ++l) fork_.wait_on(streams_[l].get());
+  enqueue_steps(0, plan_.timed_from, false);
+  join_lanes();
+  streams_[0].synchronize();
+  prologue_done_ = true;
 }
 
 void CudaExecutor::join_lanes() {
@@ -226,12 +289,15 @@ double CudaExecutor::run(std::vector<StepTime>* steps) {
   const cudaStream_t s0 = streams_[0].get();
   Watchdog::Section armed = ctx_.watchdog().arm(label_ + (replay ? " (CUDA graph)" : ""), replay ? nullptr : &progress_);
   transport_->begin_run();
+  // In the same transport run as the timed steps below: a transport's signals count runs.
+  if (!prologue_done_) run_prologue();
+  const int first = plan_.timed_from, last = static_cast<int>(plan_.steps.size());
   if (replay) {
     if (graph_.empty()) {
       graph_ = CudaGraph::capture(s0, [&] {
         fork_.record(s0);
         for (size_t l = 1; l < streams_.size(); ++l) fork_.wait_on(streams_[l].get());
-        enqueue_steps(false);
+        enqueue_steps(first, last, false);
         join_lanes();
       });
     }
@@ -249,39 +315,54 @@ double CudaExecutor::run(std::vector<StepTime>* steps) {
     if (opt_.align_start) ctx_.start_barrier(s0);
     start_.record(s0);
     for (size_t l = 1; l < streams_.size(); ++l) start_.wait_on(streams_[l].get());
-    enqueue_steps(timed);
+    enqueue_steps(first, last, timed);
     join_lanes();
     end_.record(s0);
   }
   end_.synchronize();
   if (timed) {
     steps->clear();
-    for (size_t i = 0; i < plan_.steps.size(); ++i)
+    for (size_t i = static_cast<size_t>(first); i < plan_.steps.size(); ++i)
       steps->push_back(StepTime{static_cast<int>(i), step_start_[i].ms_since(start_), step_end_[i].ms_since(start_)});
   }
   return end_.ms_since(start_);
 }
 
-VerifyResult CudaExecutor::verify(VerifyMode mode) {
-  const int o = plan_.find_buffer(BufferRole::O);
-  if (o < 0) CPB_FATAL("plan '" + plan_.schedule + "' has no output buffer");
-  const Buffer& b = plan_.buffers[static_cast<size_t>(o)];
-  if (b.elems != p_.B * plan_.local_tokens() * p_.H * p_.D)
-    CPB_FATAL("plan '" + plan_.schedule + "': output buffer '" + b.name + "' has " + std::to_string(b.elems) +
-              " elements, not B * S_local * H * D");
-  const DeviceView view = dense_device_view(buffers_[static_cast<size_t>(o)].get(),
-                                            b.storage == Storage::F32 ? DType::FP32 : p_.dtype,
-                                            {p_.B, plan_.local_tokens(), p_.H, p_.D});
-  return verify_attention(p_, plan_.tokens, view, mode, streams_[0].get());
+DeviceView CudaExecutor::shard_view(BufferRole role, int64_t heads) const {
+  const int i = plan_.find_buffer(role);
+  if (i < 0) CPB_FATAL("plan '" + plan_.schedule + "' has no " + to_string(role) + " buffer");
+  const Buffer& b = plan_.buffers[static_cast<size_t>(i)];
+  if (b.elems != p_.B * plan_.local_tokens() * heads * p_.D)
+    CPB_FATAL("plan '" + plan_.schedule + "': buffer '" + b.name + "' has " + std::to_string(b.elems) +
+              " elements, not B * S_local * " + std::to_string(heads) + " * D");
+  return dense_device_view(buffers_[static_cast<size_t>(i)].get(), b.storage == Storage::F32 ? DType::FP32 : p_.dtype,
+                           {p_.B, plan_.local_tokens(), heads, p_.D});
 }
 
+VerifyResult CudaExecutor::verify(VerifyMode mode) {
+  VerifyResult v = verify_attention(p_, plan_.tokens, shard_view(BufferRole::O, p_.H), mode, streams_[0].get());
+  if (p_.backward())
+    v.gradients = verify_gradients_cuda(p_, plan_.tokens, shard_view(BufferRole::DQ, p_.H),
+                                        shard_view(BufferRole::DK, p_.Hkv), shard_view(BufferRole::DV, p_.Hkv), mode,
+                                        streams_[0].get());
+  return v;
+}
+
+// O, then dQ, dK and dV in the backward pass, as the CPU runtime's.
 std::vector<unsigned char> CudaExecutor::output_bytes() {
-  const int o = plan_.find_buffer(BufferRole::O);
-  if (o < 0) CPB_FATAL("plan '" + plan_.schedule + "' has no output buffer");
-  const DeviceBuffer& b = buffers_[static_cast<size_t>(o)];
-  std::vector<unsigned char> out(b.bytes());
+  std::vector<unsigned char> out;
   streams_[0].synchronize();
-  if (!out.empty()) CPB_CUDA_CHECK(cudaMemcpy(out.data(), b.get(), b.bytes(), cudaMemcpyDeviceToHost));
+  for (BufferRole role : {BufferRole::O, BufferRole::DQ, BufferRole::DK, BufferRole::DV}) {
+    const int i = plan_.find_buffer(role);
+    if (i < 0) {
+      if (role == BufferRole::O) CPB_FATAL("plan '" + plan_.schedule + "' has no output buffer");
+      continue;
+    }
+    const DeviceBuffer& b = buffers_[static_cast<size_t>(i)];
+    const size_t at = out.size();
+    out.resize(at + b.bytes());
+    if (b.bytes() > 0) CPB_CUDA_CHECK(cudaMemcpy(out.data() + at, b.get(), b.bytes(), cudaMemcpyDeviceToHost));
+  }
   return out;
 }
 

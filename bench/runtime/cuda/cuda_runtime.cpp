@@ -16,17 +16,6 @@
 namespace cpb {
 namespace {
 
-// The backward pass's steps have no CUDA kernels yet, nor does the executor run an untimed
-// prologue: such a plan is SKIPPED, not run.
-Reason cuda_backward_reason(const Plan& plan) {
-  if (plan.timed_from != 0) return std::string("the CUDA runtime does not run a plan's untimed prologue yet");
-  for (const Step& s : plan.steps)
-    if (s.kind() == OpKind::AttentionBackward || s.kind() == OpKind::Reduce || s.kind() == OpKind::Zero)
-      return std::string("the CUDA runtime has no kernels for the backward pass yet (step \"") + s.label + "\" is " +
-             to_string(s.kind()) + ")";
-  return std::nullopt;
-}
-
 std::string bytes_text(size_t bytes) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%zu bytes (%.2f GiB)", bytes, static_cast<double>(bytes) / (1 << 30));
@@ -72,23 +61,22 @@ class CudaRuntime final : public Runtime {
   Reason unsupported(const Problem& p, const RunOptions& opt) const override {
     if (Reason transport = cuda_transport_unsupported(opt, ctx_.device())) return transport;
     if (p.dtype == DType::FP32) return "cuDNN SDPA has no fp32 attention; use bf16 or fp16";
-    if (p.backward())
-      return std::string("pass ") + to_string(p.pass) + ": the CUDA runtime has no kernels for the backward pass yet";
     if (p.D % 8 != 0 || p.D > 256) return "cuDNN SDPA needs D a multiple of 8 up to 256 (D=" + std::to_string(p.D) + ")";
-    // A lower bound before any plan exists: this rank's Q, K, V and O shards.
+    // A lower bound before any plan exists: this rank's Q, K, V and O shards (and dO, dQ,
+    // dK, dV in the backward pass).
     const size_t s_local = static_cast<size_t>((p.S + p.P - 1) / p.P);
     const size_t need = static_cast<size_t>(p.B) * s_local * static_cast<size_t>(2 * p.H + 2 * p.Hkv) *
-                        static_cast<size_t>(p.D) * static_cast<size_t>(dtype_bytes(p.dtype));
-    return memory_reason(need, "its Q, K, V and O shards alone need " + bytes_text(need));
+                        static_cast<size_t>(p.D) * static_cast<size_t>(dtype_bytes(p.dtype)) * (p.backward() ? 2 : 1);
+    return memory_reason(need, std::string("its Q, K, V and O shards ") + (p.backward() ? "and their gradients " : "") +
+                                   "alone need " + bytes_text(need));
   }
 
   Reason unsupported_plan(const Problem& p, const Plan& plan, const RunOptions& opt) override {
     if (Reason basic = unsupported(p, opt)) return basic;
-    if (Reason bwd = cuda_backward_reason(plan)) return bwd;
-    const PlanMemory m = plan_memory(p, plan, ctx_.sdpa(), opt.levers.attn_sms);
+    const PlanMemory m = plan_memory(p, plan, ctx_.sdpa(), ctx_.sdpa_backward(), opt.levers.attn_sms);
     if (!m.error.empty()) return m.error;
     return memory_reason(m.total(), "the plan needs " + bytes_text(m.total()) + " (buffers " +
-                                        bytes_text(m.buffer_total()) + ", cuDNN workspace " +
+                                        bytes_text(m.buffer_total()) + ", cuDNN workspace and gradient scratch " +
                                         bytes_text(m.workspace_total()) + ", verification " +
                                         bytes_text(m.verify_scratch) + ")");
   }
