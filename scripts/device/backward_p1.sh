@@ -11,6 +11,7 @@ out="${1:?usage: $0 OUTDIR}"
 mkdir -p "$out"
 scripts/device/gpu_check.sh "$out"
 check=$?
+. scripts/device/gpu_env.sh
 build-gpu/tests/cpbench_gpu_tests --gtest_also_run_disabled_tests \
   --gtest_filter='CudnnSdpaBackward.DISABLED_StandaloneTimingS65536' > "$out/alone.log" 2>&1
 grep "sdpa backward standalone" "$out/alone.log"

@@ -332,6 +332,8 @@ TEST_P(BackwardPlan, GradientsPassOnTheGpuAndAgainstTheCpuReference) {
   auto rt = make_cuda_runtime(mpi);
   Problem p = small_problem();
   p.pass = Pass::Bwd;
+  p.chunks = 2;  // hcms: two head chunks
+  p.usp_u = 1;
   const Schedule* sched = find_schedule(GetParam());
   ASSERT_NE(sched, nullptr);
   ASSERT_EQ(sched->unsupported(p), std::nullopt);
