@@ -48,8 +48,13 @@ assert len(sweeps) == 3, sweeps
 assert ulysses[by_time[8.0]] == 10.0 and ulysses[by_time[7.0]] == 9.0, ulysses
 assert ulysses[by_time[7.5]] == 10.0, ulysses
 PY
+# Forward and backward side by side, from a fresh CPU run of two schedules in every pass.
+check passes_run "$mpirun" 2 "$cpbench" run --config "$src/tests/configs/backward.json" --device cpu --quiet \
+  -a S=48,96 -a mask=causal -a Hkv=8 -a pass=fwd,bwd,fwd_bwd --filter "schedule=ulysses|ring" \
+  --out "$work/passes_result.json"
+check passes python3 "$src/scripts/plots/plot_passes.py" "$work/passes_result.json" -o "$work/passes.png"
 check gantt python3 "$src/scripts/plots/plot_trace_gantt.py" "$trace" -o "$work/gantt.png"
-for png in time rho chunks gantt; do
+for png in time rho chunks passes gantt; do
   check "png_$png" python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n' and len(d) > 5000" "$work/$png.png"
 done
 echo "$pass passed, $fail failed"
