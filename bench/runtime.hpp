@@ -143,6 +143,10 @@ class Executor {
   // docs/METRICS.md, "Memory"): the CPU runtime its buffers, each as fp32; the CUDA
   // runtime its buffers, the cuDNN workspaces and verify()'s scratch (PlanMemory::total,
   // the peak it needs). Nullopt for an executor that does not account it. Not collective.
+  // Whether a run gives the same output bits every time (the bitwise checks need it): the
+  // CUDA runtime's backward is not where cuDNN's deterministic algorithm needs too much
+  // workspace and its default algorithm runs instead.
+  virtual bool bitwise_reproducible() const { return true; }
   virtual std::optional<double> memory_bytes() const { return std::nullopt; }
 };
 

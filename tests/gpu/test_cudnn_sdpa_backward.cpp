@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/runtime/cuda/cuda_plan_memory.hpp"
 #include "bench/runtime/verify_gradients.hpp"
 #include "kernels/cuda/cudnn_sdpa.hpp"
 #include "kernels/cuda/cudnn_sdpa_backward.hpp"
@@ -133,7 +134,8 @@ INSTANTIATE_TEST_SUITE_P(
     case_name);
 
 // The deterministic algorithm gives the same bits on every call (the bitwise checks of
-// HCMS against Ulysses rest on it); the default algorithm is only timed below.
+// HCMS against Ulysses rest on it; the executor runs it unless its workspace exceeds
+// kDeterministicWorkspaceCap); the default algorithm is only timed below.
 TEST(CudnnSdpaBackward, DeterministicCallsAreBitwiseEqual) {
   CPB_REQUIRE_GPU();
   const Case c{"det", DType::BF16, 1, 1024, 4, 2, 128, Mask::Causal, 0};
@@ -158,6 +160,15 @@ void print_backward_timing(int64_t S, int64_t H, int64_t D, int iterations) {
       SdpaBackwardDesc d = dense_sdpa_backward_desc(DType::BF16, 1, S, S, H, H, D, causal,
                                                     static_cast<float>(1.0 / std::sqrt(static_cast<double>(D))));
       d.deterministic = deterministic;
+      int64_t ws = 0;
+      ASSERT_EQ(backward.prepare(d, &ws), "");
+      if (ws > kDeterministicWorkspaceCap) {  // the executor runs the default algorithm instead
+        std::printf("[sdpa backward standalone] bf16 B=1 S=%lld H=%lld D=%lld %s %s: workspace %.1f GiB, not run\n",
+                    static_cast<long long>(S), static_cast<long long>(H), static_cast<long long>(D),
+                    causal ? "causal" : "full", deterministic ? "deterministic" : "default",
+                    static_cast<double>(ws) / (1 << 30));
+        continue;
+      }
       const SdpaTiming t = time_sdpa_backward_standalone(sdpa, backward, d, 2, iterations);
       std::printf("[sdpa backward standalone] bf16 B=1 S=%lld H=%lld D=%lld %s %s: %.3f ms, %.1f TFLOP/s\n",
                   static_cast<long long>(S), static_cast<long long>(H), static_cast<long long>(D),

@@ -47,6 +47,7 @@ CudaExecutor::CudaExecutor(CudaContext& ctx, const Problem& p, const Plan& plan,
   const PlanMemory mem = plan_memory(p_, plan_, ctx_.sdpa(), ctx_.sdpa_backward(), opt_.levers.attn_sms);
   if (!mem.error.empty()) CPB_FATAL(mem.error);
   memory_bytes_ = static_cast<double>(mem.total());
+  deterministic_ = mem.deterministic;
   make_streams_and_events();
   // Every allocation of the plan comes first, agreed over the ranks before any collective
   // below (Runtime::prepare: OutOfMemory on every rank or on none).
@@ -96,9 +97,11 @@ void CudaExecutor::make_streams_and_events() {
     const size_t i = static_cast<size_t>(s.id);
     if (s.kind() == OpKind::Attention)
       attention_[i] = attention_desc(std::get<AttentionOp>(s.op), p_.dtype, opt_.levers.attn_sms);
-    if (s.kind() == OpKind::AttentionBackward)
-      attention_backward_[i] =
-          attention_backward_desc(std::get<AttentionBackwardOp>(s.op), p_.dtype, opt_.levers.attn_sms);
+    if (s.kind() == OpKind::AttentionBackward) {
+      int64_t ws = 0;  // plan_memory() chose (and built) the same descriptor
+      choose_backward_desc(std::get<AttentionBackwardOp>(s.op), p_.dtype, opt_.levers.attn_sms, ctx_.sdpa_backward(),
+                           &attention_backward_[i], &ws);
+    }
     if (s.is_comm()) needs_event[i] = true;
     for (int d : s.deps)
       if (plan_.steps[static_cast<size_t>(d)].lane != s.lane) needs_event[static_cast<size_t>(d)] = true;

@@ -25,7 +25,8 @@
 //
 // Ops: Copy and Reduce (dst += src in fp32) as strided view kernels
 // (kernels/cuda/copy_views.hpp); Zero as memsets; Attention as one cuDNN SDPA call;
-// AttentionBackward as one deterministic cuDNN SDPA backward call into the lane's
+// AttentionBackward as one cuDNN SDPA backward call (choose_backward_desc: deterministic
+// unless its workspace is too large) into the lane's
 // gradient scratch followed by one add of dQ, dK and dV into the step's views (the op
 // accumulates; cuDNN overwrites); Merge as the LSE merge kernel.
 #pragma once
@@ -62,6 +63,7 @@ class CudaExecutor final : public Executor {
   // compares with the free device memory. Not the transport's own memory (NCCL's buffers,
   // pinned staging, IPC mappings) nor the CUDA context's or cuDNN's.
   std::optional<double> memory_bytes() const override { return memory_bytes_; }
+  bool bitwise_reproducible() const override { return deterministic_; }
 
  private:
   DeviceView device_view(const View& v) const;
@@ -88,6 +90,7 @@ class CudaExecutor final : public Executor {
   const RunOptions opt_;
   std::string label_;                // the point, for watchdog messages
   double memory_bytes_ = 0;          // [bytes] PlanMemory::total() of the plan
+  bool deterministic_ = true;        // PlanMemory::deterministic of the plan
   std::vector<DeviceBuffer> buffers_;
   std::vector<DeviceBuffer> workspaces_;  // per lane
   std::vector<DeviceBuffer> grad_tiles_;  // per lane: the gradients of its backward steps (GradTileLayout)

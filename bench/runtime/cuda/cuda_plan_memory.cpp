@@ -46,7 +46,7 @@ GradTileLayout grad_tile_layout(const AttentionBackwardOp& a, DType dtype) {
   return g;
 }
 
-SdpaBackwardDesc attention_backward_desc(const AttentionBackwardOp& a, DType dtype, int sm_count) {
+SdpaBackwardDesc attention_backward_desc(const AttentionBackwardOp& a, DType dtype, int sm_count, bool deterministic) {
   SdpaBackwardDesc d;
   d.dtype = dtype;
   d.q = sdpa_tensor(a.q);
@@ -60,9 +60,18 @@ SdpaBackwardDesc attention_backward_desc(const AttentionBackwardOp& a, DType dty
   d.lse_stride = a.lse.stride;
   d.mask = a.mask();
   d.scale = a.scale;
-  d.deterministic = true;
+  d.deterministic = deterministic;
   d.sm_count = sm_count;
   return d;
+}
+
+std::string choose_backward_desc(const AttentionBackwardOp& a, DType dtype, int sm_count, CudnnSdpaBackward& sdpa,
+                                 SdpaBackwardDesc* desc, int64_t* workspace) {
+  *desc = attention_backward_desc(a, dtype, sm_count, true);
+  std::string why = sdpa.prepare(*desc, workspace);
+  if (why.empty() && *workspace <= kDeterministicWorkspaceCap) return why;
+  *desc = attention_backward_desc(a, dtype, sm_count, false);
+  return sdpa.prepare(*desc, workspace);
 }
 
 size_t PlanMemory::buffer_total() const { return std::accumulate(buffers.begin(), buffers.end(), size_t{0}); }
@@ -85,7 +94,9 @@ PlanMemory plan_memory(const Problem& p, const Plan& plan, CudnnSdpa& sdpa, Cudn
       why = sdpa.prepare(attention_desc(std::get<AttentionOp>(s.op), p.dtype, sm_count), &ws);
     } else if (s.kind() == OpKind::AttentionBackward) {
       const AttentionBackwardOp& a = std::get<AttentionBackwardOp>(s.op);
-      why = sdpa_backward.prepare(attention_backward_desc(a, p.dtype, sm_count), &ws);
+      SdpaBackwardDesc desc;
+      why = choose_backward_desc(a, p.dtype, sm_count, sdpa_backward, &desc, &ws);
+      m.deterministic = m.deterministic && desc.deterministic;
       size_t& tiles = m.grad_tiles.at(static_cast<size_t>(s.lane));
       tiles = std::max(tiles, grad_tile_layout(a, p.dtype).bytes);
     } else {

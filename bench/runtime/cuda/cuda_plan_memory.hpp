@@ -31,15 +31,27 @@ struct GradTileLayout {
 GradTileLayout grad_tile_layout(const AttentionBackwardOp& a, DType dtype);
 
 // The cuDNN descriptor of an attention-backward step: q, k, v, o, dout and the statistics
-// as the plan's views; dq, dk, dv dense (grad_tile_layout). Deterministic (the same bits
-// every run: outputs are compared bitwise across schedules).
-SdpaBackwardDesc attention_backward_desc(const AttentionBackwardOp& a, DType dtype, int sm_count);
+// as the plan's views; dq, dk, dv dense (grad_tile_layout).
+SdpaBackwardDesc attention_backward_desc(const AttentionBackwardOp& a, DType dtype, int sm_count, bool deterministic);
+
+// The most workspace [bytes] an attention-backward step may take for cuDNN's deterministic
+// algorithm. Its workspace grows as B Hq Sq Skv (a dP tile of every pair: 256 GiB at
+// S=65536, H=32, B=1); above this the step runs cuDNN's default algorithm, whose dQ
+// accumulates with atomics in a varying order (not the same bits every run).
+constexpr int64_t kDeterministicWorkspaceCap = int64_t{4} << 30;
+
+// The descriptor a backward step runs with: the deterministic algorithm when cuDNN runs it
+// within kDeterministicWorkspaceCap, else the default. Builds (and caches in `sdpa`) the
+// graphs it tries; sets *workspace [bytes] and returns "" or why cuDNN cannot run the step.
+std::string choose_backward_desc(const AttentionBackwardOp& a, DType dtype, int sm_count, CudnnSdpaBackward& sdpa,
+                                 SdpaBackwardDesc* desc, int64_t* workspace);
 
 struct PlanMemory {
   std::vector<size_t> buffers;      // [bytes] per plan buffer
   std::vector<size_t> workspaces;   // [bytes] per lane: cuDNN workspace (forward or backward, the larger)
   std::vector<size_t> grad_tiles;   // [bytes] per lane: the largest GradTileLayout of its backward steps
   size_t verify_scratch = 0;        // [bytes] what verify() allocates
+  bool deterministic = true;        // every backward step runs cuDNN's deterministic algorithm
   std::string error;                // an attention tile cuDNN cannot run ("" when none)
 
   size_t buffer_total() const;
