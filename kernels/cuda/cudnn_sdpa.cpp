@@ -58,8 +58,8 @@ std::string build(const SdpaDesc& d, cudnnHandle_t handle, Entry* e) {
         .set_dim({d.q.shape[0], d.q.shape[2], d.q.shape[1], 1})
         .set_stride({d.lse_stride[0], d.lse_stride[1], d.lse_stride[2], d.lse_stride[3]});
   }
-  std::string why = sdpa_graph::build(*g, handle, "cuDNN cannot run this attention (" + shape_text(d) + ")",
-                                      &e->workspace);
+  std::string why =
+      sdpa_graph::build(*g, handle, "cuDNN cannot run this attention (" + shape_text(d) + ")", &e->workspace);
   if (why.empty()) e->graph = std::move(g);
   return why;
 }

@@ -19,10 +19,10 @@ namespace {
 enum Uid : int64_t { kQ = 1, kK, kV, kO, kDO, kStats, kDQ, kDK, kDV };
 
 auto key_of(const SdpaBackwardDesc& d) {
-  return std::tie(d.dtype, d.q.shape, d.q.stride, d.k.shape, d.k.stride, d.v.shape, d.v.stride, d.o.shape,
-                  d.o.stride, d.dout.shape, d.dout.stride, d.dq.shape, d.dq.stride, d.dk.shape, d.dk.stride,
-                  d.dv.shape, d.dv.stride, d.lse_stride, d.mask.causal, d.mask.diag, d.mask.window, d.scale,
-                  d.deterministic, d.sm_count);
+  return std::tie(d.dtype, d.q.shape, d.q.stride, d.k.shape, d.k.stride, d.v.shape, d.v.stride, d.o.shape, d.o.stride,
+                  d.dout.shape, d.dout.stride, d.dq.shape, d.dq.stride, d.dk.shape, d.dk.stride, d.dv.shape,
+                  d.dv.stride, d.lse_stride, d.mask.causal, d.mask.diag, d.mask.window, d.scale, d.deterministic,
+                  d.sm_count);
 }
 
 std::string shape_text(const SdpaBackwardDesc& d) {
@@ -64,8 +64,8 @@ std::string build(const SdpaBackwardDesc& d, cudnnHandle_t handle, Entry* e) {
   dQ->set_output(true).set_uid(kDQ).set_dim(sdpa_graph::bhsd_dim(d.dq)).set_stride(sdpa_graph::bhsd_stride(d.dq));
   dK->set_output(true).set_uid(kDK).set_dim(sdpa_graph::bhsd_dim(d.dk)).set_stride(sdpa_graph::bhsd_stride(d.dk));
   dV->set_output(true).set_uid(kDV).set_dim(sdpa_graph::bhsd_dim(d.dv)).set_stride(sdpa_graph::bhsd_stride(d.dv));
-  std::string why = sdpa_graph::build(*g, handle, "cuDNN cannot run this attention backward (" + shape_text(d) + ")",
-                                      &e->workspace);
+  std::string why =
+      sdpa_graph::build(*g, handle, "cuDNN cannot run this attention backward (" + shape_text(d) + ")", &e->workspace);
   if (why.empty()) e->graph = std::move(g);
   return why;
 }
@@ -125,12 +125,15 @@ void CudnnSdpaBackward::run(const SdpaBackwardDesc& desc, const SdpaBackwardArgs
   const Entry& e = impl_->entry(desc);
   if (!e.error.empty()) CPB_FATAL(e.error);
   if (!args.lse) CPB_FATAL("CudnnSdpaBackward::run: no statistics (LSE) pointer was given");
-  std::unordered_map<int64_t, void*> pack = {
-      {kQ, const_cast<void*>(args.q)},     {kK, const_cast<void*>(args.k)},
-      {kV, const_cast<void*>(args.v)},     {kO, const_cast<void*>(args.o)},
-      {kDO, const_cast<void*>(args.dout)}, {kStats, const_cast<float*>(args.lse)},
-      {kDQ, args.dq},                      {kDK, args.dk},
-      {kDV, args.dv}};
+  std::unordered_map<int64_t, void*> pack = {{kQ, const_cast<void*>(args.q)},
+                                             {kK, const_cast<void*>(args.k)},
+                                             {kV, const_cast<void*>(args.v)},
+                                             {kO, const_cast<void*>(args.o)},
+                                             {kDO, const_cast<void*>(args.dout)},
+                                             {kStats, const_cast<float*>(args.lse)},
+                                             {kDQ, args.dq},
+                                             {kDK, args.dk},
+                                             {kDV, args.dv}};
   CPB_CUDNN_CHECK(cudnnSetStream(impl_->handle.get(), stream));
   fe::error_t err = e.graph->execute(impl_->handle.get(), pack, workspace);
   if (err.is_bad()) CPB_FATAL("cuDNN SDPA backward execute (" + shape_text(desc) + ") failed: " + err.get_message());

@@ -5,13 +5,14 @@
 namespace cpb::sdpa_graph {
 
 std::string shape_text(DType dtype, const SdpaTensor& q, const SdpaTensor& k, const TileMask& mask) {
-  return "B=" + std::to_string(q.shape[0]) + " Sq=" + std::to_string(q.shape[1]) + " Skv=" + std::to_string(k.shape[1]) +
-         " Hq=" + std::to_string(q.shape[2]) + " Hk=" + std::to_string(k.shape[2]) + " D=" + std::to_string(q.shape[3]) +
-         " " + to_string(dtype) + " " + to_string(mask);
+  return "B=" + std::to_string(q.shape[0]) + " Sq=" + std::to_string(q.shape[1]) +
+         " Skv=" + std::to_string(k.shape[1]) + " Hq=" + std::to_string(q.shape[2]) +
+         " Hk=" + std::to_string(k.shape[2]) + " D=" + std::to_string(q.shape[3]) + " " + to_string(dtype) + " " +
+         to_string(mask);
 }
 
-std::string precheck(DType dtype, const SdpaTensor& q, const SdpaTensor& k, const SdpaTensor& v,
-                     const SdpaTensor& o, const TileMask& mask) {
+std::string precheck(DType dtype, const SdpaTensor& q, const SdpaTensor& k, const SdpaTensor& v, const SdpaTensor& o,
+                     const TileMask& mask) {
   const std::string text = shape_text(dtype, q, k, mask);
   if (dtype == DType::FP32) return "cuDNN SDPA has no fp32 attention (use bf16 or fp16)";
   if (q.shape[0] != k.shape[0] || k.shape != v.shape || q.shape != o.shape || q.shape[3] != k.shape[3] ||

@@ -33,8 +33,8 @@ std::string shape_text(DType dtype, const SdpaTensor& q, const SdpaTensor& k, co
 // Why cuDNN cannot run attention of these shapes and mask, checked before building: fp32,
 // inconsistent shapes (q/o and k/v pairs equal, Hq a multiple of Hk), a tile mask invalid
 // for Sq x Skv, or a band beyond cuDNN's index range; "" when none.
-std::string precheck(DType dtype, const SdpaTensor& q, const SdpaTensor& k, const SdpaTensor& v,
-                     const SdpaTensor& o, const TileMask& mask);
+std::string precheck(DType dtype, const SdpaTensor& q, const SdpaTensor& k, const SdpaTensor& v, const SdpaTensor& o,
+                     const TileMask& mask);
 
 inline fe::DataType_t io_type(DType d) { return d == DType::BF16 ? fe::DataType_t::BFLOAT16 : fe::DataType_t::HALF; }
 
@@ -47,7 +47,8 @@ std::shared_ptr<fe::graph::Tensor_attributes> tensor(fe::graph::Graph& g, const 
 template <class Attributes>
 void set_band(Attributes& opts, const TileMask& m) {
   if (!m.causal) return;
-  opts.set_diagonal_alignment(fe::DiagonalAlignment_t::TOP_LEFT).set_diagonal_band_right_bound(static_cast<int>(m.diag));
+  opts.set_diagonal_alignment(fe::DiagonalAlignment_t::TOP_LEFT)
+      .set_diagonal_band_right_bound(static_cast<int>(m.diag));
   if (m.window > 0) opts.set_diagonal_band_left_bound(static_cast<int>(m.window - m.diag));
 }
 

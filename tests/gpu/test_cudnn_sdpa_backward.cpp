@@ -123,15 +123,15 @@ TEST_P(SdpaBackwardVsReference, GradientsMatchTheReference) {
   EXPECT_EQ(got[1].checked, static_cast<int64_t>(nk));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cudnn, SdpaBackwardVsReference,
-    ::testing::Values(Case{"bf16_full_d128", DType::BF16, 1, 512, 4, 4, 128, Mask::Full, 0},
-                      Case{"bf16_causal_d128", DType::BF16, 1, 512, 4, 4, 128, Mask::Causal, 0},
-                      Case{"bf16_gqa_causal_d64", DType::BF16, 1, 384, 8, 2, 64, Mask::Causal, 0},
-                      Case{"bf16_gqa_full_d128_b2", DType::BF16, 2, 320, 6, 3, 128, Mask::Full, 0},
-                      Case{"bf16_window_d64", DType::BF16, 1, 448, 4, 2, 64, Mask::SlidingWindow, 100},
-                      Case{"fp16_causal_d64", DType::FP16, 1, 200, 2, 1, 64, Mask::Causal, 0}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(Cudnn, SdpaBackwardVsReference,
+                         ::testing::Values(Case{"bf16_full_d128", DType::BF16, 1, 512, 4, 4, 128, Mask::Full, 0},
+                                           Case{"bf16_causal_d128", DType::BF16, 1, 512, 4, 4, 128, Mask::Causal, 0},
+                                           Case{"bf16_gqa_causal_d64", DType::BF16, 1, 384, 8, 2, 64, Mask::Causal, 0},
+                                           Case{"bf16_gqa_full_d128_b2", DType::BF16, 2, 320, 6, 3, 128, Mask::Full, 0},
+                                           Case{"bf16_window_d64", DType::BF16, 1, 448, 4, 2, 64, Mask::SlidingWindow,
+                                                100},
+                                           Case{"fp16_causal_d64", DType::FP16, 1, 200, 2, 1, 64, Mask::Causal, 0}),
+                         case_name);
 
 // The deterministic algorithm gives the same bits on every call (the bitwise checks of
 // HCMS against Ulysses rest on it; the executor runs it unless its workspace exceeds

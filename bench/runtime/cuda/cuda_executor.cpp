@@ -10,13 +10,13 @@
 #include <utility>
 
 #include "bench/plan/plan_check.hpp"
-#include "kernels/cuda/copy_views.hpp"
-#include "kernels/cuda/fill_inputs.hpp"
-#include "kernels/cuda/lse_merge.hpp"
 #include "bench/runtime/cuda/cuda_transports.hpp"
 #include "bench/runtime/cuda/cuda_verify.hpp"
 #include "bench/runtime/cuda/cuda_verify_gradients.hpp"
 #include "comm/oom_agreement.hpp"
+#include "kernels/cuda/copy_views.hpp"
+#include "kernels/cuda/fill_inputs.hpp"
+#include "kernels/cuda/lse_merge.hpp"
 
 namespace cpb {
 namespace {
@@ -157,11 +157,20 @@ void CudaExecutor::fill_buffers() {
     const Buffer& b = plan_.buffers[i];
     Tensor t;
     switch (b.role) {
-      case BufferRole::Q: t = Tensor::Q; break;
-      case BufferRole::K: t = Tensor::K; break;
-      case BufferRole::V: t = Tensor::V; break;
-      case BufferRole::DO: t = Tensor::DO; break;
-      default: continue;
+      case BufferRole::Q:
+        t = Tensor::Q;
+        break;
+      case BufferRole::K:
+        t = Tensor::K;
+        break;
+      case BufferRole::V:
+        t = Tensor::V;
+        break;
+      case BufferRole::DO:
+        t = Tensor::DO;
+        break;
+      default:
+        continue;
     }
     if (row == 0 || b.elems % row != 0)
       CPB_FATAL("plan '" + plan_.schedule + "': input buffer '" + b.name + "' has " + std::to_string(b.elems) +
@@ -213,9 +222,9 @@ void CudaExecutor::enqueue_op(const Step& s, cudaStream_t stream) {
         const Buffer& b = plan_.buffers[static_cast<size_t>(z.buf)];
         const size_t eb = static_cast<size_t>(storage_bytes(b.storage, p_.dtype));
         // All-zero bits are +0 in bf16, fp16 and fp32.
-        CPB_CUDA_CHECK(cudaMemsetAsync(static_cast<char*>(buffers_[static_cast<size_t>(z.buf)].get()) +
-                                           static_cast<size_t>(z.offset) * eb,
-                                       0, static_cast<size_t>(z.count) * eb, stream));
+        CPB_CUDA_CHECK(cudaMemsetAsync(
+            static_cast<char*>(buffers_[static_cast<size_t>(z.buf)].get()) + static_cast<size_t>(z.offset) * eb, 0,
+            static_cast<size_t>(z.count) * eb, stream));
       }
       break;
   }
@@ -373,9 +382,9 @@ DeviceView CudaExecutor::shard_view(BufferRole role, int64_t heads) const {
 VerifyResult CudaExecutor::verify(VerifyMode mode) {
   VerifyResult v = verify_attention(p_, plan_.tokens, shard_view(BufferRole::O, p_.H), mode, streams_[0].get());
   if (p_.backward())
-    v.gradients = verify_gradients_cuda(p_, plan_.tokens, shard_view(BufferRole::DQ, p_.H),
-                                        shard_view(BufferRole::DK, p_.Hkv), shard_view(BufferRole::DV, p_.Hkv), mode,
-                                        streams_[0].get());
+    v.gradients =
+        verify_gradients_cuda(p_, plan_.tokens, shard_view(BufferRole::DQ, p_.H), shard_view(BufferRole::DK, p_.Hkv),
+                              shard_view(BufferRole::DV, p_.Hkv), mode, streams_[0].get());
   return v;
 }
 

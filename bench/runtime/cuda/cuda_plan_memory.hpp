@@ -47,15 +47,15 @@ std::string choose_backward_desc(const AttentionBackwardOp& a, DType dtype, int 
                                  SdpaBackwardDesc* desc, int64_t* workspace);
 
 struct PlanMemory {
-  std::vector<size_t> buffers;      // [bytes] per plan buffer
-  std::vector<size_t> workspaces;   // [bytes] per lane: cuDNN workspace (forward or backward, the larger)
-  std::vector<size_t> grad_tiles;   // [bytes] per lane: the largest GradTileLayout of its backward steps
-  size_t verify_scratch = 0;        // [bytes] what verify() allocates
-  bool deterministic = true;        // every backward step runs cuDNN's deterministic algorithm
-  std::string error;                // an attention tile cuDNN cannot run ("" when none)
+  std::vector<size_t> buffers;     // [bytes] per plan buffer
+  std::vector<size_t> workspaces;  // [bytes] per lane: cuDNN workspace (forward or backward, the larger)
+  std::vector<size_t> grad_tiles;  // [bytes] per lane: the largest GradTileLayout of its backward steps
+  size_t verify_scratch = 0;       // [bytes] what verify() allocates
+  bool deterministic = true;       // every backward step runs cuDNN's deterministic algorithm
+  std::string error;               // an attention tile cuDNN cannot run ("" when none)
 
   size_t buffer_total() const;
-  size_t workspace_total() const;   // workspaces and gradient tiles
+  size_t workspace_total() const;  // workspaces and gradient tiles
   size_t total() const { return buffer_total() + workspace_total() + verify_scratch; }
 };
 
