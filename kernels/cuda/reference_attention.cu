@@ -6,6 +6,7 @@
 
 #include "base/cuda/cuda_check.hpp"
 #include "kernels/cuda/elem.cuh"
+#include "kernels/cuda/softmax_partial.cuh"
 
 namespace cpb {
 namespace {
@@ -35,19 +36,6 @@ __device__ float dot_row(const float* q, const __nv_bfloat16* k, int64_t D) {
     }
   }
   return acc;
-}
-
-// Combines two partial (max, sum of exp(s - max)) pairs.
-__device__ void combine(float& m, float& l, float m2, float l2) {
-  if (m2 == -INFINITY) return;
-  if (m == -INFINITY) {
-    m = m2;
-    l = l2;
-    return;
-  }
-  const float mx = fmaxf(m, m2);
-  l = l * expf(m - mx) + l2 * expf(m2 - mx);
-  m = mx;
 }
 
 __global__ void reference_kernel(const RefRow* rows, const KeyRange* ranges, const __nv_bfloat16* K,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/cuda/cuda_check.hpp"
+#include "kernels/cuda/softmax_partial.cuh"
 
 namespace cpb {
 namespace {
@@ -37,19 +38,6 @@ __global__ void generate_rows_kernel(Tensor t, int64_t b, int64_t head, const in
     const int64_t row = i / D, d = i % D;
     dst[i] = input_value(t, b, tokens ? tokens[row] : row, head, d, D);
   }
-}
-
-// Combines two partial (max, sum of exp(s - max)) pairs; (-inf, 0) is the empty one.
-__device__ void combine(float& m, float& l, float m2, float l2) {
-  if (m2 == -INFINITY) return;
-  if (m == -INFINITY) {
-    m = m2;
-    l = l2;
-    return;
-  }
-  const float mx = fmaxf(m, m2);
-  l = l * expf(m - mx) + l2 * expf(m2 - mx);
-  m = mx;
 }
 
 // Block (i, seg): chunk row i's partial (max, sum of exp) over the columns of segment seg
