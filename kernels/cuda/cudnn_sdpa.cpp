@@ -1,15 +1,12 @@
 #include "kernels/cuda/cudnn_sdpa.hpp"
 
 #include <cstdint>
-#include <map>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "base/cuda/cuda_check.hpp"
-#include "base/cuda/cudnn_check.hpp"
 #include "kernels/attention_flops.hpp"
-#include "kernels/cuda/cudnn_handle.hpp"
 #include "kernels/cuda/sdpa_graph.hpp"
 
 namespace cpb {
@@ -30,14 +27,8 @@ std::string shape_text(const SdpaDesc& d) {
   return sdpa_graph::shape_text(d.dtype, d.q, d.k, d.mask) + (d.stats ? " +stats" : "");
 }
 
-struct Entry {
-  std::shared_ptr<fe::graph::Graph> graph;
-  int64_t workspace = 0;
-  std::string error;  // why cuDNN cannot run it ("" when built)
-};
-
 // Builds the graph; returns "" or the first failing stage with cuDNN's message.
-std::string build(const SdpaDesc& d, cudnnHandle_t handle, Entry* e) {
+std::string build(const SdpaDesc& d, cudnnHandle_t handle, sdpa_graph::BuiltGraph* e) {
   if (std::string why = sdpa_graph::precheck(d.dtype, d.q, d.k, d.v, d.o, d.mask); !why.empty()) return why;
   auto g = std::make_shared<fe::graph::Graph>();
   g->set_io_data_type(sdpa_graph::io_type(d.dtype))
@@ -94,30 +85,22 @@ double sdpa_flops(const SdpaDesc& d) {
 }
 
 struct CudnnSdpa::Impl {
-  CudnnHandle handle;
-  std::map<SdpaDesc, Entry> cache;
+  sdpa_graph::GraphCache<SdpaDesc> graphs;
 
-  Entry& entry(const SdpaDesc& d) {
-    auto it = cache.find(d);
-    if (it != cache.end()) return it->second;
-    Entry e;
-    e.error = build(d, handle.get(), &e);
-    return cache.emplace(d, std::move(e)).first->second;
-  }
+  const sdpa_graph::BuiltGraph& entry(const SdpaDesc& d) { return graphs.get(d, build); }
 };
 
 CudnnSdpa::CudnnSdpa() : impl_(std::make_unique<Impl>()) {}
 CudnnSdpa::~CudnnSdpa() = default;
 
 std::string CudnnSdpa::prepare(const SdpaDesc& desc, int64_t* workspace) {
-  const Entry& e = impl_->entry(desc);
+  const sdpa_graph::BuiltGraph& e = impl_->entry(desc);
   *workspace = e.workspace;
   return e.error;
 }
 
 void CudnnSdpa::run(const SdpaDesc& desc, const SdpaArgs& args, void* workspace, cudaStream_t stream) {
-  const Entry& e = impl_->entry(desc);
-  if (!e.error.empty()) CPB_FATAL(e.error);
+  const sdpa_graph::BuiltGraph& e = impl_->entry(desc);
   std::unordered_map<int64_t, void*> pack = {{kQ, const_cast<void*>(args.q)},
                                               {kK, const_cast<void*>(args.k)},
                                               {kV, const_cast<void*>(args.v)},
@@ -126,9 +109,8 @@ void CudnnSdpa::run(const SdpaDesc& desc, const SdpaArgs& args, void* workspace,
     if (!args.lse) CPB_FATAL("CudnnSdpa::run: the descriptor asks for stats but no LSE pointer was given");
     pack[kStats] = args.lse;
   }
-  CPB_CUDNN_CHECK(cudnnSetStream(impl_->handle.get(), stream));
-  fe::error_t err = e.graph->execute(impl_->handle.get(), pack, workspace);
-  if (err.is_bad()) CPB_FATAL("cuDNN SDPA execute (" + shape_text(desc) + ") failed: " + err.get_message());
+  sdpa_graph::execute(impl_->graphs.handle(), e, pack, workspace, stream,
+                      "cuDNN SDPA execute (" + shape_text(desc) + ")");
 }
 
 }  // namespace cpb

@@ -1,13 +1,10 @@
 #include "kernels/cuda/cudnn_sdpa_backward.hpp"
 
-#include <map>
 #include <tuple>
 #include <unordered_map>
 
 #include "base/cuda/cuda_check.hpp"
-#include "base/cuda/cudnn_check.hpp"
 #include "kernels/attention_flops.hpp"
-#include "kernels/cuda/cudnn_handle.hpp"
 #include "kernels/cuda/sdpa_graph.hpp"
 
 namespace cpb {
@@ -29,13 +26,7 @@ std::string shape_text(const SdpaBackwardDesc& d) {
   return sdpa_graph::shape_text(d.dtype, d.q, d.k, d.mask) + " backward" + (d.deterministic ? " deterministic" : "");
 }
 
-struct Entry {
-  std::shared_ptr<fe::graph::Graph> graph;
-  int64_t workspace = 0;
-  std::string error;  // why cuDNN cannot run it ("" when built)
-};
-
-std::string build(const SdpaBackwardDesc& d, cudnnHandle_t handle, Entry* e) {
+std::string build(const SdpaBackwardDesc& d, cudnnHandle_t handle, sdpa_graph::BuiltGraph* e) {
   if (std::string why = sdpa_graph::precheck(d.dtype, d.q, d.k, d.v, d.o, d.mask); !why.empty()) return why;
   if (d.dout.shape != d.q.shape || d.dq.shape != d.q.shape || d.dk.shape != d.k.shape || d.dv.shape != d.v.shape)
     return "inconsistent gradient shapes (" + shape_text(d) + ")";
@@ -99,30 +90,23 @@ double sdpa_backward_flops(const SdpaBackwardDesc& d) {
 }
 
 struct CudnnSdpaBackward::Impl {
-  CudnnHandle handle;
-  std::map<SdpaBackwardDesc, Entry> cache;
+  sdpa_graph::GraphCache<SdpaBackwardDesc> graphs;
 
-  Entry& entry(const SdpaBackwardDesc& d) {
-    auto it = cache.find(d);
-    if (it != cache.end()) return it->second;
-    Entry e;
-    e.error = build(d, handle.get(), &e);
-    return cache.emplace(d, std::move(e)).first->second;
-  }
+  const sdpa_graph::BuiltGraph& entry(const SdpaBackwardDesc& d) { return graphs.get(d, build); }
 };
 
 CudnnSdpaBackward::CudnnSdpaBackward() : impl_(std::make_unique<Impl>()) {}
 CudnnSdpaBackward::~CudnnSdpaBackward() = default;
 
 std::string CudnnSdpaBackward::prepare(const SdpaBackwardDesc& desc, int64_t* workspace) {
-  const Entry& e = impl_->entry(desc);
+  const sdpa_graph::BuiltGraph& e = impl_->entry(desc);
   *workspace = e.workspace;
   return e.error;
 }
 
 void CudnnSdpaBackward::run(const SdpaBackwardDesc& desc, const SdpaBackwardArgs& args, void* workspace,
                             cudaStream_t stream) {
-  const Entry& e = impl_->entry(desc);
+  const sdpa_graph::BuiltGraph& e = impl_->entry(desc);
   if (!e.error.empty()) CPB_FATAL(e.error);
   if (!args.lse) CPB_FATAL("CudnnSdpaBackward::run: no statistics (LSE) pointer was given");
   std::unordered_map<int64_t, void*> pack = {{kQ, const_cast<void*>(args.q)},
@@ -134,9 +118,8 @@ void CudnnSdpaBackward::run(const SdpaBackwardDesc& desc, const SdpaBackwardArgs
                                              {kDQ, args.dq},
                                              {kDK, args.dk},
                                              {kDV, args.dv}};
-  CPB_CUDNN_CHECK(cudnnSetStream(impl_->handle.get(), stream));
-  fe::error_t err = e.graph->execute(impl_->handle.get(), pack, workspace);
-  if (err.is_bad()) CPB_FATAL("cuDNN SDPA backward execute (" + shape_text(desc) + ") failed: " + err.get_message());
+  sdpa_graph::execute(impl_->graphs.handle(), e, pack, workspace, stream,
+                      "cuDNN SDPA backward execute (" + shape_text(desc) + ")");
 }
 
 }  // namespace cpb

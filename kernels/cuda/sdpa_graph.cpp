@@ -2,6 +2,8 @@
 
 #include <climits>
 
+#include "base/cuda/cudnn_check.hpp"
+
 namespace cpb::sdpa_graph {
 
 std::string shape_text(DType dtype, const SdpaTensor& q, const SdpaTensor& k, const TileMask& mask) {
@@ -47,6 +49,14 @@ std::string build(fe::graph::Graph& g, cudnnHandle_t handle, const std::string& 
   if (!(why = stage("check_support", g.check_support())).empty()) return why;
   if (!(why = stage("build_plans", g.build_plans())).empty()) return why;
   return stage("get_workspace_size", g.get_workspace_size(*workspace));
+}
+
+void execute(cudnnHandle_t handle, const BuiltGraph& g, std::unordered_map<int64_t, void*>& pack, void* workspace,
+             cudaStream_t stream, const std::string& what) {
+  if (!g.error.empty()) CPB_FATAL(g.error);
+  CPB_CUDNN_CHECK(cudnnSetStream(handle, stream));
+  fe::error_t err = g.graph->execute(handle, pack, workspace);
+  if (err.is_bad()) CPB_FATAL(what + " failed: " + err.get_message());
 }
 
 }  // namespace cpb::sdpa_graph

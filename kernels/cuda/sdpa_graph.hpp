@@ -10,10 +10,15 @@
 #include <cudnn_frontend.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/dtype.hpp"
+#include "kernels/cuda/cudnn_handle.hpp"
 #include "kernels/cuda/cudnn_sdpa.hpp"
 #include "kernels/tile_mask.hpp"
 
@@ -55,5 +60,38 @@ void set_band(Attributes& opts, const TileMask& m) {
 // Validates and builds g for `handle` (heuristics A, then the fallback) and sets
 // *workspace [bytes]. Returns "" or "<what>: <stage>: <cuDNN's message>".
 std::string build(fe::graph::Graph& g, cudnnHandle_t handle, const std::string& what, int64_t* workspace);
+
+// A graph built for one descriptor, or why cuDNN cannot run it.
+struct BuiltGraph {
+  std::shared_ptr<fe::graph::Graph> graph;
+  int64_t workspace = 0;  // [bytes]
+  std::string error;      // "" when built
+};
+
+// The graphs of one descriptor type on one cuDNN handle (of the current device), each
+// built once: the first get() of a descriptor calls make(desc, handle, &built), which
+// returns "" or why cuDNN cannot run it.
+template <class Desc>
+class GraphCache {
+ public:
+  template <class Make>
+  const BuiltGraph& get(const Desc& d, Make&& make) {
+    auto it = cache_.find(d);
+    if (it != cache_.end()) return it->second;
+    BuiltGraph g;
+    g.error = make(d, handle_.get(), &g);
+    return cache_.emplace(d, std::move(g)).first->second;
+  }
+  cudnnHandle_t handle() const { return handle_.get(); }
+
+ private:
+  CudnnHandle handle_;
+  std::map<Desc, BuiltGraph> cache_;
+};
+
+// Enqueues g on `stream` with the variant pack; a graph that was not built, or a failed
+// execute, is fatal, naming `what`.
+void execute(cudnnHandle_t handle, const BuiltGraph& g, std::unordered_map<int64_t, void*>& pack, void* workspace,
+             cudaStream_t stream, const std::string& what);
 
 }  // namespace cpb::sdpa_graph
