@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/cuda/cuda_check.hpp"
 #include "kernels/cuda/elem.cuh"
@@ -76,6 +78,14 @@ void launch(DType st, DType dt, const CopyBatch& batch, int count, int64_t most,
   CPB_CUDA_CHECK_LAUNCH();
 }
 
+// [first, last) bytes a view's elements lie in.
+std::pair<uintptr_t, uintptr_t> byte_span(const DeviceView& v) {
+  int64_t last = 0;
+  for (int i = 0; i < 4; ++i) last += (v.shape[i] - 1) * v.stride[i];
+  const uintptr_t first = reinterpret_cast<uintptr_t>(v.ptr);
+  return {first, first + static_cast<uintptr_t>((last + 1) * type_bytes(v.type))};
+}
+
 template <bool kAdd>
 void copy_or_add(const std::vector<CopyPair>& pairs, cudaStream_t stream) {
   size_t i = 0;
@@ -85,6 +95,7 @@ void copy_or_add(const std::vector<CopyPair>& pairs, cudaStream_t stream) {
     CopyBatch batch{};
     int count = 0;
     int64_t most = 0;
+    std::vector<std::pair<uintptr_t, uintptr_t>> dst_spans;  // kAdd: of the batch's destinations
     while (i < pairs.size() && count < kMaxBatch) {
       const CopyPair& p = pairs[i];
       if (p.src.shape != p.dst.shape)
@@ -92,6 +103,15 @@ void copy_or_add(const std::vector<CopyPair>& pairs, cudaStream_t stream) {
       if (p.src.type != first.src.type || p.dst.type != first.dst.type ||
           (vector_ok(p.src) && vector_ok(p.dst)) != vec)
         break;
+      if (kAdd && p.src.numel() > 0) {
+        // Pairs of one launch run concurrently: one that adds into a destination of the
+        // batch goes in the next launch, after it on the stream.
+        const auto span = byte_span(p.dst);
+        if (std::any_of(dst_spans.begin(), dst_spans.end(),
+                        [&](const auto& o) { return span.first < o.second && o.first < span.second; }))
+          break;
+        dst_spans.push_back(span);
+      }
       ++i;
       if (p.src.numel() == 0) continue;
       batch.src[count] = to_view4(p.src);

@@ -22,8 +22,10 @@ struct CopyPair {
 // moves 8 elements per thread with vector loads and stores; other pairs move one.
 void copy_views(const std::vector<CopyPair>& pairs, cudaStream_t stream);
 
-// Enqueues dst += src for every pair, as copy_views (batching, vector path, no overlapping
-// destinations within a call); the sum is formed in fp32 and rounded once to dst's type.
+// Enqueues dst += src for every pair, in order, batched and vectorized as copy_views; the
+// sum is formed in fp32 and rounded once to dst's type. Pairs may add into the same
+// destination (a key/value head's partial dK and dV from two ranks): such a pair goes in
+// a later launch than the earlier pair it overlaps.
 void add_views(const std::vector<CopyPair>& pairs, cudaStream_t stream);
 
 }  // namespace cpb

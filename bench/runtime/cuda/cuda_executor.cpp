@@ -7,7 +7,6 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <utility>
 
 #include "bench/plan/plan_check.hpp"
 #include "bench/runtime/cuda/cuda_transports.hpp"
@@ -25,14 +24,6 @@ std::string point_label(const Problem& p, const Plan& plan) {
   return plan.schedule + " P=" + std::to_string(p.P) + " S=" + std::to_string(p.S) + " H=" + std::to_string(p.H) +
          " Hkv=" + std::to_string(p.Hkv) + " D=" + std::to_string(p.D) + " B=" + std::to_string(p.B) + " " +
          to_string(p.mask) + " " + to_string(p.dtype);
-}
-
-// [first, last) bytes a view's elements lie in.
-std::pair<uintptr_t, uintptr_t> byte_span(const DeviceView& v) {
-  int64_t last = 0;
-  for (int i = 0; i < 4; ++i) last += (v.shape[i] - 1) * v.stride[i];
-  const uintptr_t first = reinterpret_cast<uintptr_t>(v.ptr);
-  return {first, first + static_cast<uintptr_t>((last + 1) * (v.type == DType::FP32 ? 4 : 2))};
 }
 
 }  // namespace
@@ -214,9 +205,13 @@ void CudaExecutor::enqueue_op(const Step& s, cudaStream_t stream) {
     case OpKind::AttentionBackward:
       enqueue_attention_backward(s, stream);
       break;
-    case OpKind::Reduce:
-      enqueue_reduce(std::get<ReduceOp>(s.op), stream);
+    case OpKind::Reduce: {
+      std::vector<CopyPair> pairs;
+      for (const CopyOp::Pair& pr : std::get<ReduceOp>(s.op).pairs)
+        pairs.push_back(CopyPair{device_view(pr.src), device_view(pr.dst)});
+      add_views(pairs, stream);
       break;
+    }
     case OpKind::Zero:
       for (const Slice& z : std::get<ZeroOp>(s.op).slices) {
         const Buffer& b = plan_.buffers[static_cast<size_t>(z.buf)];
@@ -228,28 +223,6 @@ void CudaExecutor::enqueue_op(const Step& s, cudaStream_t stream) {
       }
       break;
   }
-}
-
-// Pairs of one ReduceOp may add into the same destination (a key/value head's partial dK
-// and dV from two members); add_views runs a call's pairs concurrently, so the pairs go in
-// consecutive calls whose destinations are disjoint, in order on the one stream.
-void CudaExecutor::enqueue_reduce(const ReduceOp& r, cudaStream_t stream) {
-  std::vector<CopyPair> group;
-  std::vector<std::pair<uintptr_t, uintptr_t>> spans;
-  for (const CopyOp::Pair& pr : r.pairs) {
-    const CopyPair pair{device_view(pr.src), device_view(pr.dst)};
-    const auto span = byte_span(pair.dst);
-    for (const auto& other : spans)
-      if (span.first < other.second && other.first < span.second) {
-        add_views(group, stream);
-        group.clear();
-        spans.clear();
-        break;
-      }
-    group.push_back(pair);
-    spans.push_back(span);
-  }
-  if (!group.empty()) add_views(group, stream);
 }
 
 void CudaExecutor::enqueue_attention_backward(const Step& s, cudaStream_t stream) {

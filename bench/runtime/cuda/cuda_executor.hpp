@@ -78,7 +78,6 @@ class CudaExecutor final : public Executor {
   void run_prologue();
   void enqueue_op(const Step& s, cudaStream_t stream);
   void enqueue_attention_backward(const Step& s, cudaStream_t stream);
-  void enqueue_reduce(const ReduceOp& r, cudaStream_t stream);
   // The dense [B, S_local, heads, D] view of the buffer of `role` (fatal when the plan has
   // none or its size differs).
   DeviceView shard_view(BufferRole role, int64_t heads) const;
