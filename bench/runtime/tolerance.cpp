@@ -13,9 +13,9 @@ double unit_roundoff(DType t) {
   return 1;
 }
 
-double verify_tolerance(DType t, int64_t keys, int64_t D, double max_abs_ref) {
+double verify_tolerance(DType t, int64_t terms, int64_t D, double magnitude) {
   const double u32 = unit_roundoff(DType::FP32);
-  return max_abs_ref * (4 * unit_roundoff(t) + 4 * u32 * (2 * std::sqrt(static_cast<double>(keys)) + D));
+  return magnitude * (4 * unit_roundoff(t) + 4 * u32 * (2 * std::sqrt(static_cast<double>(terms)) + D));
 }
 
 }  // namespace cpb

@@ -1,5 +1,6 @@
 #include "bench/runtime/verify_gradients.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -14,14 +15,14 @@
 namespace cpb {
 namespace {
 
-TensorVerify finish(const char* name, const ErrorStats& stats, bool nonfinite, DType storage, int64_t terms,
-                    int64_t D) {
+TensorVerify finish(const char* name, const ErrorStats& stats, double magnitude, bool nonfinite, DType storage,
+                    int64_t terms, int64_t D) {
   TensorVerify t;
   t.tensor = name;
   t.max_abs_err = stats.max_abs_err;
   t.checked = stats.checked;
   t.nonfinite = nonfinite || stats.nonfinite;
-  t.tolerance = verify_tolerance(storage, terms, D, stats.max_abs_ref);
+  t.tolerance = verify_tolerance(storage, terms, D, magnitude);
   return t;
 }
 
@@ -55,34 +56,40 @@ std::vector<TensorVerify> verify_gradients(const Problem& p, const std::vector<R
   };
   shape.scale = p.softmax_scale();
   ReferenceAttentionBackward ref(shape);
-  std::vector<double> want(static_cast<size_t>(D)), want_v(want.size());
+  std::vector<double> want(static_cast<size_t>(D)), want_v(want.size()), mag(want.size()), mag_v(want.size());
 
   ErrorStats q_stats, k_stats, v_stats;
+  double q_mag = 0, k_mag = 0, v_mag = 0;  // the largest rounding magnitude M checked
   const GradientSample qs = gradient_sample(p, rows, p.H, mode);
   // Heads ascend, so rows of one key/value head come together (the reference caches per head).
   for (int64_t b : qs.batches)
     for (int64_t h : qs.heads)
       for (int64_t r : qs.rows) {
-        ref.dq_row(b, tok[static_cast<size_t>(r)], h, want.data());
+        ref.dq_row(b, tok[static_cast<size_t>(r)], h, want.data(), mag.data());
         const float* got = dq + ((b * rows + r) * p.H + h) * D;
-        for (int64_t d = 0; d < D; ++d) q_stats.add(got[d], want[static_cast<size_t>(d)]);
+        for (int64_t d = 0; d < D; ++d) {
+          q_stats.add(got[d], want[static_cast<size_t>(d)]);
+          q_mag = std::max(q_mag, mag[static_cast<size_t>(d)]);
+        }
       }
   const GradientSample ks = gradient_sample(p, rows, p.Hkv, mode);
   for (int64_t b : ks.batches)
     for (int64_t h : ks.heads)
       for (int64_t r : ks.rows) {
-        ref.dkv_row(b, tok[static_cast<size_t>(r)], h, want.data(), want_v.data());
+        ref.dkv_row(b, tok[static_cast<size_t>(r)], h, want.data(), want_v.data(), mag.data(), mag_v.data());
         const int64_t at = ((b * rows + r) * p.Hkv + h) * D;
         for (int64_t d = 0; d < D; ++d) {
           k_stats.add(dk[at + d], want[static_cast<size_t>(d)]);
           v_stats.add(dv[at + d], want_v[static_cast<size_t>(d)]);
+          k_mag = std::max(k_mag, mag[static_cast<size_t>(d)]);
+          v_mag = std::max(v_mag, mag_v[static_cast<size_t>(d)]);
         }
       }
   const int64_t q_elems = p.B * rows * p.H * D, kv_elems = p.B * rows * p.Hkv * D;
   const int64_t kv_terms = p.S * p.group_size();
-  return {finish("dq", q_stats, any_nonfinite(dq, q_elems), storage, p.S, D),
-          finish("dk", k_stats, any_nonfinite(dk, kv_elems), storage, kv_terms, D),
-          finish("dv", v_stats, any_nonfinite(dv, kv_elems), storage, kv_terms, D)};
+  return {finish("dq", q_stats, q_mag, any_nonfinite(dq, q_elems), storage, p.S, D),
+          finish("dk", k_stats, k_mag, any_nonfinite(dk, kv_elems), storage, kv_terms, D),
+          finish("dv", v_stats, v_mag, any_nonfinite(dv, kv_elems), storage, kv_terms, D)};
 }
 
 }  // namespace cpb

@@ -6,9 +6,10 @@
 // local row and head; Sampled batches {0, B-1}, rows sample_indices(rows, kSampledRows)
 // and heads sample_indices(heads, kSampledHeads) (query heads for dQ, key/value heads for
 // dK and dV); Off nothing. Full and Sampled also scan the whole shard for NaN/Inf. Each
-// tensor has its own tolerance, verify_tolerance() of its checked elements with the
-// length of its longest sum: S keys for a row of dQ, S queries of H/Hkv heads for a row of
-// dK or dV (docs/METRICS.md, "Tolerance").
+// tensor has its own tolerance, verify_tolerance() with the largest rounding magnitude M of
+// its checked elements (kernels/cpu/reference_attention_backward.hpp) and the length of its
+// longest sum: S keys for a row of dQ, S queries of H/Hkv heads for a row of dK or dV
+// (docs/METRICS.md, "Tolerance").
 #pragma once
 
 #include <cstdint>

@@ -16,7 +16,7 @@ ReferenceAttentionBackward::ReferenceAttentionBackward(const ReferenceShape& sha
   group_ = shape.H / shape.Hkv;
   k_.resize(static_cast<size_t>(shape.S * shape.D));
   v_.resize(k_.size());
-  for (auto* row : {&q_, &do_, &kj_, &vj_}) row->resize(static_cast<size_t>(shape.D));
+  for (auto* row : {&q_, &do_, &kj_, &vj_, &o_, &sq_, &sq_v_, &pk_}) row->resize(static_cast<size_t>(shape.D));
   s_.resize(static_cast<size_t>(shape.S));
 }
 
@@ -54,33 +54,56 @@ ReferenceAttentionBackward::RowStats ReferenceAttentionBackward::row_stats(int64
       s_[static_cast<size_t>(u)] = shape_.scale * reference_dot(q_.data(), k_.data() + u * D, D);
       m = std::max(m, s_[static_cast<size_t>(u)]);
     }
-  if (m == -std::numeric_limits<double>::infinity()) return {m, 0.0};  // no key: no output
+  if (m == -std::numeric_limits<double>::infinity()) return {m, 0.0, 0.0};  // no key: no output
   double l = 0;
   for (const auto& r : ranges_)
     for (int64_t u = r.first; u < r.second; ++u) l += std::exp(s_[static_cast<size_t>(u)] - m);
   const double lse = m + std::log(l);
   // delta = dO . O = sum_j P_j (dO . v_j), O = sum_j P_j v_j.
-  double delta = 0;
+  double delta = 0, r2 = 0;
+  std::fill(o_.begin(), o_.end(), 0.0);
   for (const auto& r : ranges_)
-    for (int64_t u = r.first; u < r.second; ++u)
-      delta += std::exp(s_[static_cast<size_t>(u)] - lse) * reference_dot(do_.data(), v_.data() + u * D, D);
-  return {lse, delta};
+    for (int64_t u = r.first; u < r.second; ++u) {
+      const double p = std::exp(s_[static_cast<size_t>(u)] - lse);
+      const double pdp = p * reference_dot(do_.data(), v_.data() + u * D, D);
+      delta += pdp;
+      r2 += pdp * pdp;
+      for (int64_t d = 0; d < D; ++d)
+        o_[static_cast<size_t>(d)] += p * static_cast<double>(v_[static_cast<size_t>(u * D + d)]);
+    }
+  for (int64_t d = 0; d < D; ++d) {
+    const double x = do_[static_cast<size_t>(d)] * o_[static_cast<size_t>(d)];
+    r2 += x * x;
+  }
+  return {lse, delta, std::sqrt(r2)};
 }
 
-void ReferenceAttentionBackward::dq_row(int64_t b, int64_t token, int64_t head, double* out) {
+void ReferenceAttentionBackward::dq_row(int64_t b, int64_t token, int64_t head, double* out, double* mag) {
   if (token < 0 || token >= shape_.S || head < 0 || head >= shape_.H)
     throw std::out_of_range("ReferenceAttentionBackward::dq_row: token or head out of range");
   load(b, head / group_);
   const int64_t D = shape_.D;
   const RowStats st = row_stats(b, token, head);
   std::fill(out, out + D, 0.0);
+  std::fill(sq_.begin(), sq_.end(), 0.0);
+  std::fill(pk_.begin(), pk_.end(), 0.0);
   for (const auto& r : ranges_)
     for (int64_t u = r.first; u < r.second; ++u) {
       const double p = std::exp(s_[static_cast<size_t>(u)] - st.lse);
       const double ds = p * (reference_dot(do_.data(), v_.data() + u * D, D) - st.delta);
       const float* ku = k_.data() + u * D;
-      for (int64_t d = 0; d < D; ++d) out[d] += shape_.scale * ds * static_cast<double>(ku[d]);
+      for (int64_t d = 0; d < D; ++d) {
+        const double term = shape_.scale * ds * static_cast<double>(ku[d]);
+        out[d] += term;
+        sq_[static_cast<size_t>(d)] += term * term;
+        pk_[static_cast<size_t>(d)] += p * static_cast<double>(ku[d]);
+      }
     }
+  if (!mag) return;
+  for (int64_t d = 0; d < D; ++d) {
+    const double shift = shape_.scale * st.r * pk_[static_cast<size_t>(d)];
+    mag[d] = std::sqrt(sq_[static_cast<size_t>(d)] + shift * shift + out[d] * out[d]);
+  }
 }
 
 void ReferenceAttentionBackward::load_group_rows() {
@@ -89,6 +112,7 @@ void ReferenceAttentionBackward::load_group_rows() {
   group_do_.resize(group_q_.size());
   group_lse_.resize(static_cast<size_t>(group_ * S));
   group_delta_.resize(group_lse_.size());
+  group_r_.resize(group_lse_.size());
   group_ranges_.clear();
   group_range_at_.assign(1, 0);
   for (int64_t t = 0; t < S; ++t) {
@@ -97,6 +121,7 @@ void ReferenceAttentionBackward::load_group_rows() {
       const size_t row = static_cast<size_t>(g * S + t);
       group_lse_[row] = st.lse;
       group_delta_[row] = st.delta;
+      group_r_[row] = st.r;
       // Exact: the inputs are bf16 values.
       std::copy(q_.begin(), q_.end(), group_q_.begin() + static_cast<std::ptrdiff_t>(row * D));
       std::copy(do_.begin(), do_.end(), group_do_.begin() + static_cast<std::ptrdiff_t>(row * D));
@@ -107,7 +132,8 @@ void ReferenceAttentionBackward::load_group_rows() {
   group_rows_ = true;
 }
 
-void ReferenceAttentionBackward::dkv_row(int64_t b, int64_t token, int64_t kv_head, double* dk, double* dv) {
+void ReferenceAttentionBackward::dkv_row(int64_t b, int64_t token, int64_t kv_head, double* dk, double* dv,
+                                         double* mag_k, double* mag_v) {
   if (token < 0 || token >= shape_.S || kv_head < 0 || kv_head >= shape_.Hkv)
     throw std::out_of_range("ReferenceAttentionBackward::dkv_row: token or key/value head out of range");
   load(b, kv_head);
@@ -119,6 +145,8 @@ void ReferenceAttentionBackward::dkv_row(int64_t b, int64_t token, int64_t kv_he
   }
   std::fill(dk, dk + D, 0.0);
   std::fill(dv, dv + D, 0.0);
+  std::fill(sq_.begin(), sq_.end(), 0.0);
+  std::fill(sq_v_.begin(), sq_v_.end(), 0.0);
   for (int64_t t = 0; t < S; ++t) {
     const auto first = group_ranges_.begin() + static_cast<std::ptrdiff_t>(group_range_at_[static_cast<size_t>(t)]);
     const auto last = group_ranges_.begin() + static_cast<std::ptrdiff_t>(group_range_at_[static_cast<size_t>(t + 1)]);
@@ -130,10 +158,19 @@ void ReferenceAttentionBackward::dkv_row(int64_t b, int64_t token, int64_t kv_he
       const double p = std::exp(shape_.scale * reference_dot(kj_.data(), qi, D) - group_lse_[row]);
       const double ds = p * (reference_dot(vj_.data(), doi, D) - group_delta_[row]);
       for (int64_t d = 0; d < D; ++d) {
-        dv[d] += p * static_cast<double>(doi[d]);
-        dk[d] += shape_.scale * ds * static_cast<double>(qi[d]);
+        const double v_term = p * static_cast<double>(doi[d]);
+        const double k_term = shape_.scale * ds * static_cast<double>(qi[d]);
+        const double shift = shape_.scale * p * group_r_[row] * static_cast<double>(qi[d]);
+        dv[d] += v_term;
+        dk[d] += k_term;
+        sq_[static_cast<size_t>(d)] += k_term * k_term + shift * shift;
+        sq_v_[static_cast<size_t>(d)] += v_term * v_term;
       }
     }
+  }
+  for (int64_t d = 0; d < D; ++d) {
+    if (mag_k) mag_k[d] = std::sqrt(sq_[static_cast<size_t>(d)] + dk[d] * dk[d]);
+    if (mag_v) mag_v[d] = std::sqrt(sq_v_[static_cast<size_t>(d)] + dv[d] * dv[d]);
   }
 }
 

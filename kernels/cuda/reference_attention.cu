@@ -97,7 +97,8 @@ __global__ void reference_kernel(const RefRow* rows, const KeyRange* ranges, con
 }
 
 template <class T>
-__global__ void compare_kernel(const RefRow* rows, int64_t n, View4 o, const float* ref, RowCheck* out) {
+__global__ void compare_kernel(const RefRow* rows, int64_t n, View4 o, const float* ref, const float* mag,
+                               RowCheck* out) {
   const int64_t D = o.shape[3];
   const int lane = threadIdx.x % 32;
   for (int64_t r = blockIdx.x * int64_t{blockDim.x / 32} + threadIdx.x / 32; r < n;
@@ -105,7 +106,7 @@ __global__ void compare_kernel(const RefRow* rows, int64_t n, View4 o, const flo
     const RefRow row = rows[r];
     const T* orow = reinterpret_cast<const T*>(o.ptr) + row.b * o.stride[0] + row.local * o.stride[1] +
                     row.head * o.stride[2];
-    float err = 0.f, mref = 0.f;
+    float err = 0.f, mref = 0.f, mmag = 0.f;
     int bad = 0;
     for (int64_t d = lane; d < D; d += 32) {
       const float v = Elem<T>::load(orow[d * o.stride[3]]);
@@ -113,13 +114,15 @@ __global__ void compare_kernel(const RefRow* rows, int64_t n, View4 o, const flo
       if (!isfinite(v)) bad = 1;
       err = fmaxf(err, fabsf(v - rv));
       mref = fmaxf(mref, fabsf(rv));
+      if (mag) mmag = fmaxf(mmag, mag[r * D + d]);
     }
     for (int off = 16; off > 0; off /= 2) {
       err = fmaxf(err, __shfl_xor_sync(0xffffffffu, err, off));
       mref = fmaxf(mref, __shfl_xor_sync(0xffffffffu, mref, off));
+      mmag = fmaxf(mmag, __shfl_xor_sync(0xffffffffu, mmag, off));
       bad |= __shfl_xor_sync(0xffffffffu, bad, off);
     }
-    if (lane == 0) out[r] = RowCheck{err, mref, bad};
+    if (lane == 0) out[r] = RowCheck{err, mref, mmag, bad};
   }
 }
 
@@ -151,12 +154,12 @@ void reference_attention(const RefRow* d_rows, int64_t n, const KeyRange* d_rang
   }
 }
 
-void compare_rows(const RefRow* d_rows, int64_t n, const DeviceView& o, const float* ref, RowCheck* out,
-                  cudaStream_t stream) {
+void compare_rows(const RefRow* d_rows, int64_t n, const DeviceView& o, const float* ref, const float* mag,
+                  RowCheck* out, cudaStream_t stream) {
   if (n == 0) return;
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((n + 7) / 8, 1 << 16));
   dispatch_type(o.type, [&](auto tag) {
-    compare_kernel<decltype(tag)><<<blocks, 256, 0, stream>>>(d_rows, n, to_view4(o), ref, out);
+    compare_kernel<decltype(tag)><<<blocks, 256, 0, stream>>>(d_rows, n, to_view4(o), ref, mag, out);
   });
   CPB_CUDA_CHECK_LAUNCH();
 }

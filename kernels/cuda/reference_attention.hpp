@@ -51,10 +51,12 @@ void reference_attention(const RefRow* d_rows, int64_t n, const KeyRange* d_rang
 struct RowCheck {
   float max_abs_err;  // max over d of |o - ref|
   float max_abs_ref;  // max over d of |ref|
+  float max_mag;      // max over d of the rounding magnitude mag (0 without one)
   int nonfinite;      // 1 when an o value of the row is NaN or Inf
 };
-// o: the output shard, [B, S_local, H, D] (any strides); ref: fp32 [n, D]; out: n RowChecks.
-void compare_rows(const RefRow* d_rows, int64_t n, const DeviceView& o, const float* ref, RowCheck* out,
-                  cudaStream_t stream);
+// o: the output shard, [B, S_local, H, D] (any strides); ref and mag (nullable): fp32 [n,
+// D]; out: n RowChecks.
+void compare_rows(const RefRow* d_rows, int64_t n, const DeviceView& o, const float* ref, const float* mag,
+                  RowCheck* out, cudaStream_t stream);
 
 }  // namespace cpb

@@ -73,11 +73,16 @@ __device__ void write_partial(const float (&acc)[kPer], int which, int outs, int
   __syncthreads();  // red is reused by the next call
 }
 
+// Outputs of the partner loops: dq, its sum of squares of terms, sum of p k; dk, dv and
+// their sums of squares (dK's with its delta shifts).
+constexpr int kDqOuts = 3;
+constexpr int kDkvOuts = 4;
+
 __global__ void dq_kernel(const GradRow* rows, int64_t n, const int64_t* at, const KeyRange* ranges, const float* q,
                           const float* dout, const float* lse, const float* delta, const float* k, const float* v,
                           int64_t D, float scale, float* scratch) {
   const GradRow row = rows[blockIdx.x];
-  float qi[kPer], doi[kPer], acc[kPer] = {};
+  float qi[kPer], doi[kPer], acc[kPer] = {}, sq[kPer] = {}, pk[kPer] = {};
   load_row(q + row.src * D, D, qi);
   load_row(dout + row.src * D, D, doi);
   const float lse_i = lse[row.src], delta_i = delta[row.src];
@@ -88,16 +93,23 @@ __global__ void dq_kernel(const GradRow* rows, int64_t n, const int64_t* at, con
     const float p = expf(scale * dot(qi, kj) - lse_i);
     const float ds = p * (dot(doi, vj) - delta_i);
 #pragma unroll
-    for (int c = 0; c < kPer; ++c) acc[c] = fmaf(scale * ds, kj[c], acc[c]);
+    for (int c = 0; c < kPer; ++c) {
+      const float term = scale * ds * kj[c];
+      acc[c] = fmaf(scale * ds, kj[c], acc[c]);
+      sq[c] = fmaf(term, term, sq[c]);
+      pk[c] = fmaf(p, kj[c], pk[c]);
+    }
   });
-  write_partial(acc, 0, 1, n, D, scratch);
+  write_partial(acc, 0, kDqOuts, n, D, scratch);
+  write_partial(sq, 1, kDqOuts, n, D, scratch);
+  write_partial(pk, 2, kDqOuts, n, D, scratch);
 }
 
 __global__ void dkv_kernel(const GradRow* rows, int64_t n, const int64_t* at, const KeyRange* ranges, const float* k,
                            const float* v, const float* q, const float* dout, const float* lse, const float* delta,
-                           int64_t D, float scale, float* scratch) {
+                           const float* r, int64_t D, float scale, float* scratch) {
   const GradRow row = rows[blockIdx.x];
-  float kj[kPer], vj[kPer], dk[kPer] = {}, dv[kPer] = {};
+  float kj[kPer], vj[kPer], dk[kPer] = {}, dv[kPer] = {}, sqk[kPer] = {}, sqv[kPer] = {};
   load_row(k + row.src * D, D, kj);
   load_row(v + row.src * D, D, vj);
   for_partners(at, ranges, row.list, [&](int64_t i) {
@@ -106,27 +118,55 @@ __global__ void dkv_kernel(const GradRow* rows, int64_t n, const int64_t* at, co
     load_row(dout + i * D, D, doi);
     const float p = expf(scale * dot(qi, kj) - lse[i]);
     const float ds = p * (dot(doi, vj) - delta[i]);
+    const float shift = scale * p * r[i];
 #pragma unroll
     for (int c = 0; c < kPer; ++c) {
+      const float k_term = scale * ds * qi[c], v_term = p * doi[c], k_shift = shift * qi[c];
       dk[c] = fmaf(scale * ds, qi[c], dk[c]);
       dv[c] = fmaf(p, doi[c], dv[c]);
+      sqk[c] = fmaf(k_term, k_term, fmaf(k_shift, k_shift, sqk[c]));
+      sqv[c] = fmaf(v_term, v_term, sqv[c]);
     }
   });
-  write_partial(dk, 0, 2, n, D, scratch);
-  write_partial(dv, 1, 2, n, D, scratch);
+  write_partial(dk, 0, kDkvOuts, n, D, scratch);
+  write_partial(dv, 1, kDkvOuts, n, D, scratch);
+  write_partial(sqk, 2, kDkvOuts, n, D, scratch);
+  write_partial(sqv, 3, kDkvOuts, n, D, scratch);
 }
 
-// out_w[row, d] += the sum over slices, in slice order, of output w's partials.
-__global__ void add_slices_kernel(const float* scratch, int64_t slices, int64_t n, int outs, int64_t D, float* out0,
-                                  float* out1) {
+// acc[(w * n + row) * D + d] += the sum over slices, in slice order, of output w's partials.
+__global__ void add_slices_kernel(const float* scratch, int64_t slices, int64_t n, int outs, int64_t D, float* acc) {
   const int64_t total = n * outs * D;
   for (int64_t e = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; e < total; e += int64_t{gridDim.x} * blockDim.x) {
     float sum = 0.f;
     for (int64_t s = 0; s < slices; ++s) sum += scratch[s * total + e];
     const int64_t d = e % D, which = (e / D) % outs, row = e / (D * outs);
-    (which == 0 ? out0 : out1)[row * D + d] += sum;
+    acc[(which * n + row) * D + d] += sum;
   }
 }
+
+// out, mag [n, D] from the dq accumulators [3, n, D].
+__global__ void dq_finish_kernel(const float* acc, const GradRow* rows, int64_t n, int64_t D, const float* r,
+                                 float scale, float* out, float* mag) {
+  for (int64_t e = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; e < n * D; e += int64_t{gridDim.x} * blockDim.x) {
+    const float dq = acc[e], sq = acc[n * D + e], shift = scale * r[rows[e / D].src] * acc[2 * n * D + e];
+    out[e] = dq;
+    mag[e] = sqrtf(sq + shift * shift + dq * dq);
+  }
+}
+
+__global__ void dkv_finish_kernel(const float* acc, int64_t n, int64_t D, float* dk, float* dv, float* mag_k,
+                                  float* mag_v) {
+  for (int64_t e = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; e < n * D; e += int64_t{gridDim.x} * blockDim.x) {
+    const float k = acc[e], v = acc[n * D + e];
+    dk[e] = k;
+    dv[e] = v;
+    mag_k[e] = sqrtf(acc[2 * n * D + e] + k * k);
+    mag_v[e] = sqrtf(acc[3 * n * D + e] + v * v);
+  }
+}
+
+unsigned elementwise_blocks(int64_t n) { return static_cast<unsigned>(std::min<int64_t>((n + 255) / 256, 1 << 16)); }
 
 void check_d(int64_t D) {
   if (D > kRefMaxD || D % 8 != 0)
@@ -134,41 +174,56 @@ void check_d(int64_t D) {
               std::to_string(kRefMaxD));
 }
 
-void add_slices(const void* scratch, int64_t slices, int64_t n, int outs, int64_t D, float* out0, float* out1,
+void add_slices(const float* partials, int64_t slices, int64_t n, int outs, int64_t D, float* acc,
                 cudaStream_t stream) {
-  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((n * outs * D + 255) / 256, 1 << 16));
-  add_slices_kernel<<<blocks, 256, 0, stream>>>(static_cast<const float*>(scratch), slices, n, outs, D, out0, out1);
+  add_slices_kernel<<<elementwise_blocks(n * outs * D), 256, 0, stream>>>(partials, slices, n, outs, D, acc);
   CPB_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace
 
 size_t grad_rows_scratch_bytes(int64_t n, int64_t D) {
-  return static_cast<size_t>(slices_of(n) * n * 2 * D) * sizeof(float);
+  // The partner loops' partials of every slice, then dq's accumulators.
+  return static_cast<size_t>((slices_of(n) * kDkvOuts + kDqOuts) * n * D) * sizeof(float);
 }
 
+size_t dkv_accumulator_bytes(int64_t n, int64_t D) { return static_cast<size_t>(kDkvOuts * n * D) * sizeof(float); }
+
 void reference_dq_rows(const GradRow* d_rows, int64_t n, const DeviceRangeLists& keys, const float* q,
-                       const float* dout, const float* lse, const float* delta, const float* k, const float* v,
-                       int64_t D, float scale, void* scratch, float* out, cudaStream_t stream) {
+                       const float* dout, const float* lse, const float* delta, const float* r, const float* k,
+                       const float* v, int64_t D, float scale, void* scratch, float* out, float* mag,
+                       cudaStream_t stream) {
   check_d(D);
   if (n == 0) return;
   const int64_t slices = slices_of(n);
+  float* partials = static_cast<float*>(scratch);
+  float* acc = partials + slices * kDkvOuts * n * D;
+  CPB_CUDA_CHECK(cudaMemsetAsync(acc, 0, static_cast<size_t>(kDqOuts * n * D) * sizeof(float), stream));
   dq_kernel<<<dim3(static_cast<unsigned>(n), static_cast<unsigned>(slices)), kWarps * 32, 0, stream>>>(
-      d_rows, n, keys.at(), keys.ranges(), q, dout, lse, delta, k, v, D, scale, static_cast<float*>(scratch));
+      d_rows, n, keys.at(), keys.ranges(), q, dout, lse, delta, k, v, D, scale, partials);
   CPB_CUDA_CHECK_LAUNCH();
-  add_slices(scratch, slices, n, 1, D, out, nullptr, stream);
+  add_slices(partials, slices, n, kDqOuts, D, acc, stream);
+  dq_finish_kernel<<<elementwise_blocks(n * D), 256, 0, stream>>>(acc, d_rows, n, D, r, scale, out, mag);
+  CPB_CUDA_CHECK_LAUNCH();
 }
 
 void reference_dkv_rows(const GradRow* d_rows, int64_t n, const DeviceRangeLists& queries, const float* k,
                         const float* v, const float* q, const float* dout, const float* lse, const float* delta,
-                        int64_t D, float scale, void* scratch, float* dk, float* dv, cudaStream_t stream) {
+                        const float* r, int64_t D, float scale, void* scratch, float* acc, cudaStream_t stream) {
   check_d(D);
   if (n == 0) return;
   const int64_t slices = slices_of(n);
   dkv_kernel<<<dim3(static_cast<unsigned>(n), static_cast<unsigned>(slices)), kWarps * 32, 0, stream>>>(
-      d_rows, n, queries.at(), queries.ranges(), k, v, q, dout, lse, delta, D, scale, static_cast<float*>(scratch));
+      d_rows, n, queries.at(), queries.ranges(), k, v, q, dout, lse, delta, r, D, scale, static_cast<float*>(scratch));
   CPB_CUDA_CHECK_LAUNCH();
-  add_slices(scratch, slices, n, 2, D, dk, dv, stream);
+  add_slices(static_cast<const float*>(scratch), slices, n, kDkvOuts, D, acc, stream);
+}
+
+void reference_dkv_finish(const float* acc, int64_t n, int64_t D, float* dk, float* dv, float* mag_k, float* mag_v,
+                          cudaStream_t stream) {
+  if (n == 0) return;
+  dkv_finish_kernel<<<elementwise_blocks(n * D), 256, 0, stream>>>(acc, n, D, dk, dv, mag_k, mag_v);
+  CPB_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace cpb

@@ -12,7 +12,7 @@ namespace cpb {
 namespace {
 
 constexpr int64_t kSplitMax = 4096;                // keys per slice of P V (a batched GEMM each)
-constexpr size_t kScoreBytes = size_t{256} << 20;  // the bound of the scores scratch
+constexpr size_t kScoreBytes = size_t{128} << 20;  // the bound of the scores scratch, and of dP's
 constexpr int64_t kSegment = 4096;                 // score columns per block of the row kernels
 constexpr int kThreads = 256;                      // threads per block of the row kernels
 constexpr int kWarpsPerBlock = 8;                  // rows per block of the delta kernel
@@ -92,20 +92,48 @@ __global__ void row_probs_kernel(float* scores, int64_t ld, int64_t k0, const in
   for (int64_t c = done + tid; c < c1; c += kThreads) row[c] = 0.f;
 }
 
+// Block i: r2[i] = sum over the row's columns of (P dP)^2 (P is 0 off the row's keys).
+__global__ void pdp_squares_kernel(const float* probs, const float* dp, int64_t ld, float* r2) {
+  __shared__ float red[kThreads];
+  const int64_t i = blockIdx.x;
+  const int tid = threadIdx.x;
+  float acc = 0.f;
+  for (int64_t c = tid; c < ld; c += kThreads) {
+    const float x = probs[i * ld + c] * dp[i * ld + c];
+    acc = fmaf(x, x, acc);
+  }
+  red[tid] = acc;
+  __syncthreads();
+  for (int half = kThreads / 2; half > 0; half /= 2) {
+    if (tid < half) red[tid] += red[tid + half];
+    __syncthreads();
+  }
+  if (tid == 0) r2[i] = red[0];
+}
+
 // One warp per row: O = the sum of the slices' partial outputs (in slice order), delta =
-// dO . O.
-__global__ void delta_kernel(const float* o, int64_t slices, int64_t rows, int64_t D, const float* dout, float* delta) {
+// dO . O, and r = sqrt(r (holding sum_j (P dP)^2) + sum_d (dO_d O_d)^2).
+__global__ void delta_kernel(const float* o, int64_t slices, int64_t rows, int64_t D, const float* dout, float* delta,
+                             float* r_io) {
   const int64_t r = blockIdx.x * int64_t{kWarpsPerBlock} + threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
   if (r >= rows) return;  // warp-uniform
-  float acc = 0.f;
+  float acc = 0.f, sq = 0.f;
   for (int64_t d = lane; d < D; d += 32) {
     float sum = 0.f;
     for (int64_t s = 0; s < slices; ++s) sum += o[(s * rows + r) * D + d];
     acc = fmaf(dout[r * D + d], sum, acc);
+    const float x = dout[r * D + d] * sum;
+    sq = fmaf(x, x, sq);
   }
-  for (int off = 16; off > 0; off /= 2) acc += __shfl_xor_sync(0xffffffffu, acc, off);
-  if (lane == 0) delta[r] = acc;
+  for (int off = 16; off > 0; off /= 2) {
+    acc += __shfl_xor_sync(0xffffffffu, acc, off);
+    sq += __shfl_xor_sync(0xffffffffu, sq, off);
+  }
+  if (lane == 0) {
+    delta[r] = acc;
+    r_io[r] = sqrtf(r_io[r] + sq);
+  }
 }
 
 int to_int(int64_t x, const char* what) {
@@ -128,7 +156,7 @@ int64_t RowStatistics::kv_rows(int64_t S) { return S + Sizes(S).split; }
 
 size_t RowStatistics::scratch_bytes(int64_t S, int64_t D) {
   const Sizes z(S);
-  return z.scores_bytes() + z.parts_bytes() + z.o_bytes(D);
+  return 2 * z.scores_bytes() + z.parts_bytes() + z.o_bytes(D);
 }
 
 RowStatistics::RowStatistics(int64_t S, int64_t D, float scale, cudaStream_t stream)
@@ -140,12 +168,13 @@ RowStatistics::RowStatistics(int64_t S, int64_t D, float scale, cudaStream_t str
   span_max_ = z.span_max;
   chunk_rows_ = z.chunk_rows;
   scores_ = DeviceBuffer(z.scores_bytes());
+  dp_ = DeviceBuffer(z.scores_bytes());
   parts_ = DeviceBuffer(z.parts_bytes());
   o_ = DeviceBuffer(z.o_bytes(D));
 }
 
 void RowStatistics::compute(const float* q, const float* dout, const RangeLists& keys, const DeviceRangeLists& d_keys,
-                            const float* k, const float* v, float* lse, float* delta) {
+                            const float* k, const float* v, float* lse, float* delta, float* r) {
   const int64_t n = keys.rows(), D = D_;
   for (int64_t r0 = 0; r0 < n; r0 += chunk_rows_) {
     const int64_t rows = std::min(chunk_rows_, n - r0);
@@ -182,8 +211,14 @@ void RowStatistics::compute(const float* q, const float* dout, const RangeLists&
         blas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(D), to_int(rows, "rows"), to_int(split_, "split"), &one,
         v + k_lo * D, static_cast<int>(D), split_ * D, scores, to_int(span, "span"), split_, &zero, o_.as<float>(),
         static_cast<int>(D), rows * D, to_int(slices, "slices")));
+    // dP [rows, span] row-major, as the scores: V_cm^T dO_cm.
+    CPB_CUBLAS_CHECK(cublasSgemm(blas_.get(), CUBLAS_OP_T, CUBLAS_OP_N, to_int(span, "span"), to_int(rows, "rows"),
+                                 static_cast<int>(D), &one, v + k_lo * D, static_cast<int>(D), dout + r0 * D,
+                                 static_cast<int>(D), &zero, dp_.as<float>(), to_int(span, "span")));
+    pdp_squares_kernel<<<static_cast<unsigned>(rows), kThreads, 0, stream_>>>(scores, dp_.as<float>(), span, r + r0);
+    CPB_CUDA_CHECK_LAUNCH();
     delta_kernel<<<static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock), kWarpsPerBlock * 32, 0,
-                   stream_>>>(o_.as<float>(), slices, rows, D, dout + r0 * D, delta + r0);
+                   stream_>>>(o_.as<float>(), slices, rows, D, dout + r0 * D, delta + r0, r + r0);
     CPB_CUDA_CHECK_LAUNCH();
   }
 }

@@ -3,10 +3,12 @@
 // j it sees,
 //   lse_i   = log sum_j exp(scale q_i . k_j)          (natural log; -inf for no key)
 //   delta_i = sum_d dO_i,d O_i,d,   O_i = sum_j exp(scale q_i . k_j - lse_i) v_j
-// computed in chunks of query rows with cuBLAS fp32 GEMMs (pedantic math: no TF32): the
-// scaled scores of a chunk against the keys its rows see, a row kernel that masks them by
-// each row's key ranges and turns them into probabilities, P V in key slices summed in
-// order, and a row kernel forming delta. No code in common with cuDNN or the runs checked.
+//   r_i     = sqrt(sum_j (P_ij dP_ij)^2 + sum_d (dO_i,d O_i,d)^2),  dP_ij = dO_i . v_j
+// (r_i: delta's rounding scale, kernels/cpu/reference_attention_backward.hpp) computed in
+// chunks of query rows with cuBLAS fp32 GEMMs (pedantic math: no TF32): the scaled scores
+// of a chunk against the keys its rows see, a row kernel that masks them by each row's key
+// ranges and turns them into probabilities, P V in key slices summed in order, dO V^T, and
+// row kernels forming delta and r. No code in common with cuDNN or the runs checked.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -34,14 +36,15 @@ class RowStatistics {
   // Rows of the fp32 K and V that compute() reads: S tokens, then zeros (the GEMMs run
   // over key slices of a fixed length, which may reach past S).
   static int64_t kv_rows(int64_t S);
-  // Device memory one RowStatistics holds [bytes]: at most about 256 MiB of scores.
+  // Device memory one RowStatistics holds [bytes]: at most about 256 MiB of scores and dP.
   static size_t scratch_bytes(int64_t S, int64_t D);
 
   // For the keys.rows() query rows q, dout (fp32 [n, D], device) whose keys are `keys`
   // (d_keys its device copy), with K and V fp32 [kv_rows(S), D] of their key/value head:
-  // lse[n] and delta[n] (fp32, device). Queued on the stream; the host lists are read now.
+  // lse[n], delta[n] and r[n] (fp32, device). Queued on the stream; the host lists are read
+  // now.
   void compute(const float* q, const float* dout, const RangeLists& keys, const DeviceRangeLists& d_keys,
-               const float* k, const float* v, float* lse, float* delta);
+               const float* k, const float* v, float* lse, float* delta, float* r);
 
  private:
   int64_t S_, D_;
@@ -52,6 +55,7 @@ class RowStatistics {
   int64_t chunk_rows_;  // query rows per chunk
   CublasHandle blas_;
   DeviceBuffer scores_;  // fp32 [chunk_rows_, span]: scores, then probabilities
+  DeviceBuffer dp_;      // fp32 [chunk_rows_, span]: dO . v_j
   DeviceBuffer parts_;   // float2 [chunk_rows_, segments]: partial (max, sum of exp) of row segments
   DeviceBuffer o_;       // fp32 [span_max_ / split_, chunk_rows_, D]: P V of each key slice
 };

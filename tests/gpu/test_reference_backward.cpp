@@ -1,6 +1,7 @@
 // The GPU gradient reference and GPU gradient verification (issue 20):
-//  (a) the fp32 GPU reference's dQ, dK, dV of every row against the CPU double reference
-//      (kernels/cpu/reference_attention_backward.hpp), full, causal, GQA, masks;
+//  (a) the fp32 GPU reference's dQ, dK, dV of every row and their rounding magnitudes
+//      against the CPU double reference (kernels/cpu/reference_attention_backward.hpp),
+//      full, causal, GQA, masks;
 //  (b) verify_gradients_cuda on shards built from the CPU reference (a zigzag shard):
 //      PASS clean, FAIL a scaled dK row or a dQ of the wrong head, nonfinite for a NaN;
 //  (c) a timing print of sampled verification at S = 65536 (CPB_GRAD_VERIFY_S overrides).
@@ -49,9 +50,9 @@ std::string name(const Problem& p) {
 }
 
 // The CPU double reference's gradients of local rows `tok`: dq [B, rows, H, D], dk and dv
-// [B, rows, Hkv, D].
+// [B, rows, Hkv, D]; mq, mk, mv their rounding magnitudes.
 struct Grads {
-  std::vector<double> dq, dk, dv;
+  std::vector<double> dq, dk, dv, mq, mk, mv;
 };
 Grads cpu_gradients(const Problem& p, const std::vector<int64_t>& tok) {
   const std::vector<MaskRegion> regions = mask_regions(p);
@@ -68,14 +69,20 @@ Grads cpu_gradients(const Problem& p, const std::vector<int64_t>& tok) {
   g.dq.resize(static_cast<size_t>(p.B * rows * p.H * D));
   g.dk.resize(static_cast<size_t>(p.B * rows * p.Hkv * D));
   g.dv.resize(g.dk.size());
+  g.mq.resize(g.dq.size());
+  g.mk.resize(g.dk.size());
+  g.mv.resize(g.dk.size());
   for (int64_t b = 0; b < p.B; ++b) {
     for (int64_t h = 0; h < p.H; ++h)
-      for (int64_t r = 0; r < rows; ++r)
-        ref.dq_row(b, tok[static_cast<size_t>(r)], h, g.dq.data() + ((b * rows + r) * p.H + h) * D);
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t at = ((b * rows + r) * p.H + h) * D;
+        ref.dq_row(b, tok[static_cast<size_t>(r)], h, g.dq.data() + at, g.mq.data() + at);
+      }
     for (int64_t h = 0; h < p.Hkv; ++h)
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t at = ((b * rows + r) * p.Hkv + h) * D;
-        ref.dkv_row(b, tok[static_cast<size_t>(r)], h, g.dk.data() + at, g.dv.data() + at);
+        ref.dkv_row(b, tok[static_cast<size_t>(r)], h, g.dk.data() + at, g.dv.data() + at, g.mk.data() + at,
+                    g.mv.data() + at);
       }
   }
   return g;
@@ -107,8 +114,10 @@ Grads gpu_gradients(const Problem& p, int64_t b) {
   CPB_CUDA_CHECK(cudaMemcpy(d_all.get(), all.data(), d_all.bytes(), cudaMemcpyHostToDevice));
   const size_t f = sizeof(float);
   DeviceBuffer k(static_cast<size_t>(RowStatistics::kv_rows(S) * D) * f), v(k.bytes());
-  DeviceBuffer q(static_cast<size_t>(S * D) * f), dout(q.bytes()), lse(static_cast<size_t>(S) * f), delta(lse.bytes());
-  DeviceBuffer dq(q.bytes()), dk(q.bytes()), dv(q.bytes()), scratch(grad_rows_scratch_bytes(S, D));
+  DeviceBuffer q(static_cast<size_t>(S * D) * f), dout(q.bytes()), lse(static_cast<size_t>(S) * f), delta(lse.bytes()),
+      r(lse.bytes());
+  DeviceBuffer dq(q.bytes()), dk(q.bytes()), dv(q.bytes()), mq(q.bytes()), mk(q.bytes()), mv(q.bytes()),
+      scratch(grad_rows_scratch_bytes(S, D)), acc(dkv_accumulator_bytes(S, D));
   CPB_CUDA_CHECK(cudaMemset(k.get(), 0, k.bytes()));
   CPB_CUDA_CHECK(cudaMemset(v.get(), 0, v.bytes()));
   RowStatistics stats(S, D, scale, nullptr);
@@ -116,34 +125,40 @@ Grads gpu_gradients(const Problem& p, int64_t b) {
   g.dq.resize(static_cast<size_t>(S * p.H * D));
   g.dk.resize(static_cast<size_t>(S * p.Hkv * D));
   g.dv.resize(g.dk.size());
+  g.mq.resize(g.dq.size());
+  g.mk.resize(g.dk.size());
+  g.mv.resize(g.dk.size());
+  // Row t of a [S, D] buffer into head `head` of a [S, heads, D] tensor.
+  const auto put = [&](const DeviceBuffer& buf, int64_t heads, int64_t head, std::vector<double>* into) {
+    const std::vector<float> x = download(buf, S * D);
+    for (int64_t t = 0; t < S; ++t)
+      for (int64_t d = 0; d < D; ++d)
+        (*into)[static_cast<size_t>((t * heads + head) * D + d)] = x[static_cast<size_t>(t * D + d)];
+  };
   for (int64_t kv = 0; kv < p.Hkv; ++kv) {
     generate_rows(Tensor::K, b, kv, nullptr, S, D, k.as<float>(), nullptr);
     generate_rows(Tensor::V, b, kv, nullptr, S, D, v.as<float>(), nullptr);
-    CPB_CUDA_CHECK(cudaMemset(dk.get(), 0, dk.bytes()));
-    CPB_CUDA_CHECK(cudaMemset(dv.get(), 0, dv.bytes()));
+    CPB_CUDA_CHECK(cudaMemset(acc.get(), 0, acc.bytes()));
     for (int64_t h = kv * group; h < (kv + 1) * group; ++h) {
       generate_rows(Tensor::Q, b, h, nullptr, S, D, q.as<float>(), nullptr);
       generate_rows(Tensor::DO, b, h, nullptr, S, D, dout.as<float>(), nullptr);
       stats.compute(q.as<float>(), dout.as<float>(), keys, d_keys, k.as<float>(), v.as<float>(), lse.as<float>(),
-                    delta.as<float>());
-      CPB_CUDA_CHECK(cudaMemset(dq.get(), 0, dq.bytes()));
+                    delta.as<float>(), r.as<float>());
       reference_dq_rows(d_all.as<GradRow>(), S, d_keys, q.as<float>(), dout.as<float>(), lse.as<float>(),
-                        delta.as<float>(), k.as<float>(), v.as<float>(), D, scale, scratch.get(), dq.as<float>(),
-                        nullptr);
+                        delta.as<float>(), r.as<float>(), k.as<float>(), v.as<float>(), D, scale, scratch.get(),
+                        dq.as<float>(), mq.as<float>(), nullptr);
       reference_dkv_rows(d_all.as<GradRow>(), S, d_queries, k.as<float>(), v.as<float>(), q.as<float>(),
-                         dout.as<float>(), lse.as<float>(), delta.as<float>(), D, scale, scratch.get(), dk.as<float>(),
-                         dv.as<float>(), nullptr);
-      const std::vector<float> hq = download(dq, S * D);
-      for (int64_t t = 0; t < S; ++t)
-        for (int64_t d = 0; d < D; ++d)
-          g.dq[static_cast<size_t>((t * p.H + h) * D + d)] = hq[static_cast<size_t>(t * D + d)];
+                         dout.as<float>(), lse.as<float>(), delta.as<float>(), r.as<float>(), D, scale, scratch.get(),
+                         acc.as<float>(), nullptr);
+      put(dq, p.H, h, &g.dq);
+      put(mq, p.H, h, &g.mq);
     }
-    const std::vector<float> hk = download(dk, S * D), hv = download(dv, S * D);
-    for (int64_t t = 0; t < S; ++t)
-      for (int64_t d = 0; d < D; ++d) {
-        g.dk[static_cast<size_t>((t * p.Hkv + kv) * D + d)] = hk[static_cast<size_t>(t * D + d)];
-        g.dv[static_cast<size_t>((t * p.Hkv + kv) * D + d)] = hv[static_cast<size_t>(t * D + d)];
-      }
+    reference_dkv_finish(acc.as<float>(), S, D, dk.as<float>(), dv.as<float>(), mk.as<float>(), mv.as<float>(),
+                         nullptr);
+    put(dk, p.Hkv, kv, &g.dk);
+    put(dv, p.Hkv, kv, &g.dv);
+    put(mk, p.Hkv, kv, &g.mk);
+    put(mv, p.Hkv, kv, &g.mv);
   }
   return g;
 }
@@ -186,6 +201,9 @@ TEST(ReferenceBackward, MatchesCpuDoubleReference) {
     expect_close("dq", p, b, p.H, got.dq, want.dq);
     expect_close("dk", p, b, p.Hkv, got.dk, want.dk);
     expect_close("dv", p, b, p.Hkv, got.dv, want.dv);
+    expect_close("dq magnitude", p, b, p.H, got.mq, want.mq);
+    expect_close("dk magnitude", p, b, p.Hkv, got.mk, want.mk);
+    expect_close("dv magnitude", p, b, p.Hkv, got.mv, want.mv);
   }
 }
 

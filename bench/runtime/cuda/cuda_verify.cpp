@@ -140,7 +140,7 @@ VerifyResult verify_attention(const Problem& p, const std::vector<Range>& tokens
     CPB_CUDA_CHECK(cudaMemcpyAsync(d_rows.get(), list.data(), list.size() * sizeof(RefRow), cudaMemcpyHostToDevice, stream));
     reference_attention(d_rows.as<RefRow>(), n, d_ranges.as<KeyRange>(), k.get(), v.get(), p.S, p.D,
                         static_cast<float>(p.softmax_scale()), ref.as<float>(), lse.as<float>(), stream);
-    compare_rows(d_rows.as<RefRow>(), n, o, ref.as<float>(), checks.as<RowCheck>(), stream);
+    compare_rows(d_rows.as<RefRow>(), n, o, ref.as<float>(), nullptr, checks.as<RowCheck>(), stream);
     CPB_CUDA_CHECK(cudaMemcpyAsync(host_checks.get(), checks.get(), list.size() * sizeof(RowCheck), cudaMemcpyDeviceToHost,
                                stream));
     CPB_CUDA_CHECK(cudaStreamSynchronize(stream));

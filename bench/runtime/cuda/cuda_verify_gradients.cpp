@@ -46,15 +46,16 @@ RangeLists all_row_keys(const std::vector<MaskRegion>& regions, int64_t S) {
   return out;
 }
 
-// The largest error and |reference| of the rows one tensor compared, its element count and
-// whether a checked value was NaN/Inf.
+// The largest error and rounding magnitude of the rows one tensor compared, its element
+// count and whether a checked value was NaN/Inf.
 struct Checked {
-  double max_abs_err = 0, max_abs_ref = 0;
+  double max_abs_err = 0, max_mag = 0;
   int64_t elements = 0;
   bool nonfinite = false;
 };
 
-// Compares the reference rows `ref` (fp32 [rows.size(), D], device) with the shard `view`.
+// Compares the reference rows `ref` and their magnitudes `mag` (fp32 [rows.size(), D],
+// device) with the shard `view`.
 class RowComparer {
  public:
   RowComparer(size_t most_rows, cudaStream_t stream)
@@ -64,18 +65,19 @@ class RowComparer {
         stream_(stream) {}
 
   // rows[i]: (b, head = the view's dim-2 index, token, local row) of reference row i.
-  void compare(const std::vector<RefRow>& rows, const DeviceView& view, const float* ref, Checked* into) {
+  void compare(const std::vector<RefRow>& rows, const DeviceView& view, const float* ref, const float* mag,
+               Checked* into) {
     const int64_t n = static_cast<int64_t>(rows.size());
     CPB_CUDA_CHECK(
         cudaMemcpyAsync(rows_.get(), rows.data(), rows.size() * sizeof(RefRow), cudaMemcpyHostToDevice, stream_));
-    compare_rows(rows_.as<RefRow>(), n, view, ref, checks_.as<RowCheck>(), stream_);
+    compare_rows(rows_.as<RefRow>(), n, view, ref, mag, checks_.as<RowCheck>(), stream_);
     CPB_CUDA_CHECK(
         cudaMemcpyAsync(host_.get(), checks_.get(), rows.size() * sizeof(RowCheck), cudaMemcpyDeviceToHost, stream_));
     CPB_CUDA_CHECK(cudaStreamSynchronize(stream_));
     const RowCheck* c = host_.as<RowCheck>();
     for (int64_t i = 0; i < n; ++i) {
       into->max_abs_err = std::max(into->max_abs_err, static_cast<double>(c[i].max_abs_err));
-      into->max_abs_ref = std::max(into->max_abs_ref, static_cast<double>(c[i].max_abs_ref));
+      into->max_mag = std::max(into->max_mag, static_cast<double>(c[i].max_mag));
       into->nonfinite = into->nonfinite || c[i].nonfinite != 0;
     }
     into->elements += n * view.shape[3];
@@ -126,8 +128,8 @@ size_t verify_gradients_scratch_bytes(const Problem& p, int64_t s_local) {
   for (const MaskRegion& r : regions) query_ranges += r.k.size;
   const size_t lists = static_cast<size_t>(S + 1 + 2 * (n + 1)) * sizeof(int64_t) +
                        static_cast<size_t>(2 * most_key_ranges(regions) + query_ranges) * sizeof(KeyRange);
-  return 2 * f32(RowStatistics::kv_rows(S) * D) + 2 * f32(S * D) + 2 * f32(S) + RowStatistics::scratch_bytes(S, D) +
-         grad_rows_scratch_bytes(n, D) + 3 * f32(n * D) + lists +
+  return 2 * f32(RowStatistics::kv_rows(S) * D) + 2 * f32(S * D) + 3 * f32(S) + RowStatistics::scratch_bytes(S, D) +
+         grad_rows_scratch_bytes(n, D) + dkv_accumulator_bytes(n, D) + 6 * f32(n * D) + lists +
          static_cast<size_t>(n) * (sizeof(int64_t) + 2 * sizeof(GradRow) + sizeof(RefRow) + sizeof(RowCheck)) +
          4 * sizeof(int);
 }
@@ -180,10 +182,13 @@ std::vector<TensorVerify> verify_gradients_cuda(const Problem& p, const std::vec
   CPB_CUDA_CHECK(cudaMemsetAsync(k.get(), 0, k.bytes(), stream));  // rows past S stay 0
   CPB_CUDA_CHECK(cudaMemsetAsync(v.get(), 0, v.bytes(), stream));
   const int64_t stat_rows = std::max(nq, S);
-  DeviceBuffer q(f32(stat_rows * D)), dout(f32(stat_rows * D)), lse(f32(stat_rows)), delta(f32(stat_rows));
+  DeviceBuffer q(f32(stat_rows * D)), dout(f32(stat_rows * D)), lse(f32(stat_rows)), delta(f32(stat_rows)),
+      r(f32(stat_rows));
   RowStatistics stats(S, D, scale, stream);
-  DeviceBuffer scratch(grad_rows_scratch_bytes(std::max(nq, nk), D));
-  DeviceBuffer ref_q(f32(nq * D)), ref_k(f32(nk * D)), ref_v(f32(nk * D));
+  DeviceBuffer scratch(grad_rows_scratch_bytes(std::max(nq, nk), D)), kv_acc(dkv_accumulator_bytes(nk, D));
+  // The reference rows and their rounding magnitudes.
+  DeviceBuffer ref_q(f32(nq * D)), ref_k(f32(nk * D)), ref_v(f32(nk * D)), mag_q(ref_q.bytes()), mag_k(ref_k.bytes()),
+      mag_v(ref_v.bytes());
   DeviceBuffer flags(4 * sizeof(int));  // the shards' nonfinite (dq, dk, dv), then the reference's
   CPB_CUDA_CHECK(cudaMemsetAsync(flags.get(), 0, flags.bytes(), stream));
   int* flag = flags.as<int>();
@@ -203,30 +208,31 @@ std::vector<TensorVerify> verify_gradients_cuda(const Problem& p, const std::vec
         generate_rows(Tensor::Q, b, h, d_q_tokens.as<int64_t>(), nq, D, q.as<float>(), stream);
         generate_rows(Tensor::DO, b, h, d_q_tokens.as<int64_t>(), nq, D, dout.as<float>(), stream);
         stats.compute(q.as<float>(), dout.as<float>(), q_keys, d_q_keys, k.as<float>(), v.as<float>(), lse.as<float>(),
-                      delta.as<float>());
-        CPB_CUDA_CHECK(cudaMemsetAsync(ref_q.get(), 0, ref_q.bytes(), stream));
+                      delta.as<float>(), r.as<float>());
         reference_dq_rows(d_q_grad.as<GradRow>(), nq, d_q_keys, q.as<float>(), dout.as<float>(), lse.as<float>(),
-                          delta.as<float>(), k.as<float>(), v.as<float>(), D, scale, scratch.get(), ref_q.as<float>(),
-                          stream);
+                          delta.as<float>(), r.as<float>(), k.as<float>(), v.as<float>(), D, scale, scratch.get(),
+                          ref_q.as<float>(), mag_q.as<float>(), stream);
         flag_nonfinite(dense_device_view(ref_q.get(), DType::FP32, {1, 1, nq, D}), flag + 3, stream);
-        comparer.compare(ref_rows(b, h, qs.rows, tok), dq, ref_q.as<float>(), &cq);
+        flag_nonfinite(dense_device_view(mag_q.get(), DType::FP32, {1, 1, nq, D}), flag + 3, stream);
+        comparer.compare(ref_rows(b, h, qs.rows, tok), dq, ref_q.as<float>(), mag_q.as<float>(), &cq);
       }
       if (!kv_here) continue;
-      CPB_CUDA_CHECK(cudaMemsetAsync(ref_k.get(), 0, ref_k.bytes(), stream));
-      CPB_CUDA_CHECK(cudaMemsetAsync(ref_v.get(), 0, ref_v.bytes(), stream));
+      CPB_CUDA_CHECK(cudaMemsetAsync(kv_acc.get(), 0, kv_acc.bytes(), stream));
       for (int64_t h = g * group; h < (g + 1) * group; ++h) {
         generate_rows(Tensor::Q, b, h, nullptr, S, D, q.as<float>(), stream);
         generate_rows(Tensor::DO, b, h, nullptr, S, D, dout.as<float>(), stream);
         stats.compute(q.as<float>(), dout.as<float>(), all_keys, d_all_keys, k.as<float>(), v.as<float>(),
-                      lse.as<float>(), delta.as<float>());
+                      lse.as<float>(), delta.as<float>(), r.as<float>());
         reference_dkv_rows(d_k_grad.as<GradRow>(), nk, d_k_queries, k.as<float>(), v.as<float>(), q.as<float>(),
-                           dout.as<float>(), lse.as<float>(), delta.as<float>(), D, scale, scratch.get(),
-                           ref_k.as<float>(), ref_v.as<float>(), stream);
+                           dout.as<float>(), lse.as<float>(), delta.as<float>(), r.as<float>(), D, scale, scratch.get(),
+                           kv_acc.as<float>(), stream);
       }
-      flag_nonfinite(dense_device_view(ref_k.get(), DType::FP32, {1, 1, nk, D}), flag + 3, stream);
-      flag_nonfinite(dense_device_view(ref_v.get(), DType::FP32, {1, 1, nk, D}), flag + 3, stream);
-      comparer.compare(ref_rows(b, g, ks.rows, tok), dk, ref_k.as<float>(), &ck);
-      comparer.compare(ref_rows(b, g, ks.rows, tok), dv, ref_v.as<float>(), &cv);
+      reference_dkv_finish(kv_acc.as<float>(), nk, D, ref_k.as<float>(), ref_v.as<float>(), mag_k.as<float>(),
+                           mag_v.as<float>(), stream);
+      for (const DeviceBuffer* x : {&ref_k, &ref_v, &mag_k, &mag_v})
+        flag_nonfinite(dense_device_view(x->get(), DType::FP32, {1, 1, nk, D}), flag + 3, stream);
+      comparer.compare(ref_rows(b, g, ks.rows, tok), dk, ref_k.as<float>(), mag_k.as<float>(), &ck);
+      comparer.compare(ref_rows(b, g, ks.rows, tok), dv, ref_v.as<float>(), mag_v.as<float>(), &cv);
     }
 
   flag_nonfinite(dq, flag, stream);
@@ -244,7 +250,7 @@ std::vector<TensorVerify> verify_gradients_cuda(const Problem& p, const std::vec
     t.max_abs_err = c.max_abs_err;
     t.checked = c.elements;
     t.nonfinite = c.nonfinite || nonfinite != 0;
-    t.tolerance = verify_tolerance(p.dtype, terms, D, c.max_abs_ref);
+    t.tolerance = verify_tolerance(p.dtype, terms, D, c.max_mag);
     return t;
   };
   return {finish("dq", cq, host_flags[0], S), finish("dk", ck, host_flags[1], S * group),
