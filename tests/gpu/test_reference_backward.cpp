@@ -265,7 +265,7 @@ TEST(ReferenceBackward, VerifyPassesAndFails) {
       EXPECT_TRUE(o.pass(i)) << "bf16 " << to_string(mode) << " " << o.t[static_cast<size_t>(i)].tensor;
     EXPECT_EQ(o.t[0].checked, (mode == VerifyMode::Full ? 3 * rows * 4 : 2 * 64 * 4) * D);
   }
-  // The storage term of bf16 (4 * 2^-8 of max|ref|) would hide a 1 % error: the planted
+  // The storage term of bf16 (4 * 2^-8 of the magnitude) would hide a 1 % error: the planted
   // bugs go into fp32 shards of an fp32 problem, whose clean shards pass first.
   p.dtype = DType::FP32;
   Outcome o = run_verify(p, tokens, clean, DType::FP32, VerifyMode::Sampled);

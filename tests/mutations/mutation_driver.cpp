@@ -119,10 +119,11 @@ nlohmann::json run_point(const Args& a, const MpiSession& mpi) {
   row["tolerance"] = w.tol;
   row["ratio"] = w.err / w.tol;
   // The same error against the tolerance rule at the problem's dtype (what a GPU run of
-  // this point would be held to; equal to ratio on the GPU): max|ref| is recovered from tol.
+  // this point would be held to; equal to ratio on the GPU): the rule's magnitude (max|ref|
+  // for O, the largest rounding magnitude for a gradient) is recovered from tol.
   const DType storage = runtime->name() == "cpu" ? DType::FP32 : p.dtype;
-  const double max_ref = w.tol / verify_tolerance(storage, w.terms, p.D, 1.0);
-  row["ratio_at_dtype"] = w.err / verify_tolerance(p.dtype, w.terms, p.D, max_ref);
+  const double magnitude = w.tol / verify_tolerance(storage, w.terms, p.D, 1.0);
+  row["ratio_at_dtype"] = w.err / verify_tolerance(p.dtype, w.terms, p.D, magnitude);
   row["nonfinite"] = nonfinite;
   row["verdict"] = !nonfinite && w.err <= w.tol ? "PASS" : "FAILED";
   return row;
