@@ -159,14 +159,14 @@ size_t RowStatistics::scratch_bytes(int64_t S, int64_t D) {
   return 2 * z.scores_bytes() + z.parts_bytes() + z.o_bytes(D);
 }
 
-RowStatistics::RowStatistics(int64_t S, int64_t D, float scale, cudaStream_t stream)
+RowStatistics::RowStatistics(int64_t S, int64_t D, float scale, cudaStream_t stream, int64_t chunk_rows)
     : S_(S), D_(D), scale_(scale), stream_(stream), blas_(stream) {
   if (D > kRefMaxD || D % 8 != 0)
     CPB_FATAL("RowStatistics: D=" + std::to_string(D) + " is not a multiple of 8 up to " + std::to_string(kRefMaxD));
   const Sizes z(S);
   split_ = z.split;
   span_max_ = z.span_max;
-  chunk_rows_ = z.chunk_rows;
+  chunk_rows_ = chunk_rows > 0 ? std::min(chunk_rows, z.chunk_rows) : z.chunk_rows;
   scores_ = DeviceBuffer(z.scores_bytes());
   dp_ = DeviceBuffer(z.scores_bytes());
   parts_ = DeviceBuffer(z.parts_bytes());

@@ -31,7 +31,9 @@ class RowStatistics {
  public:
   // Keys of S tokens, head dimension D (a multiple of 8 up to kRefMaxD), the softmax scale;
   // allocates scratch_bytes(S, D) on the current device. Work is queued on `stream`.
-  RowStatistics(int64_t S, int64_t D, float scale, cudaStream_t stream);
+  // chunk_rows > 0 caps the query rows per chunk (tests use it to run several chunks at
+  // small S); 0: as many as the scores bound allows.
+  RowStatistics(int64_t S, int64_t D, float scale, cudaStream_t stream, int64_t chunk_rows = 0);
 
   // Rows of the fp32 K and V that compute() reads: S tokens, then zeros (the GEMMs run
   // over key slices of a fixed length, which may reach past S).

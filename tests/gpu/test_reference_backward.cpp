@@ -93,7 +93,8 @@ std::vector<float> download(const DeviceBuffer& buf, int64_t n) {
 }
 
 // The GPU reference's gradients of batch b for every token (dq [S, H, D], dk and dv [S,
-// Hkv, D]), through the kernels verify_gradients_cuda uses, dQ from every token's statistics.
+// Hkv, D]) and their magnitudes, through the kernels verify_gradients_cuda uses, dQ from
+// every token's statistics computed in chunks of 37 rows.
 Grads gpu_gradients(const Problem& p, int64_t b) {
   const int64_t S = p.S, D = p.D, group = p.group_size();
   const float scale = static_cast<float>(p.softmax_scale());
@@ -120,7 +121,7 @@ Grads gpu_gradients(const Problem& p, int64_t b) {
       scratch(grad_rows_scratch_bytes(S, D)), acc(dkv_accumulator_bytes(S, D));
   CPB_CUDA_CHECK(cudaMemset(k.get(), 0, k.bytes()));
   CPB_CUDA_CHECK(cudaMemset(v.get(), 0, v.bytes()));
-  RowStatistics stats(S, D, scale, nullptr);
+  RowStatistics stats(S, D, scale, nullptr, /*chunk_rows=*/37);  // several chunks, one partial
   Grads g;
   g.dq.resize(static_cast<size_t>(S * p.H * D));
   g.dk.resize(static_cast<size_t>(S * p.Hkv * D));

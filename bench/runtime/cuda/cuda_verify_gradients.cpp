@@ -12,6 +12,7 @@
 #include "bench/runtime/row_tokens.hpp"
 #include "bench/runtime/tolerance.hpp"
 #include "bench/runtime/verify_gradients.hpp"
+#include "bench/runtime/verify_reference.hpp"
 #include "kernels/cuda/flag_nonfinite.hpp"
 #include "kernels/cuda/range_lists.hpp"
 #include "kernels/cuda/reference_attention.hpp"
@@ -121,7 +122,8 @@ int64_t most_key_ranges(const std::vector<MaskRegion>& regions) {
 }  // namespace
 
 size_t verify_gradients_scratch_bytes(const Problem& p, int64_t s_local) {
-  // Full mode's sizes, the largest: every local row checked.
+  // Full mode's sizes, the largest but for the partials of the row functions, whose slices
+  // per row grow as rows shrink: those take the larger of full and sampled mode.
   const int64_t S = p.S, D = p.D, n = s_local;
   const std::vector<MaskRegion> regions = mask_regions(p);
   int64_t query_ranges = 0;
@@ -129,7 +131,8 @@ size_t verify_gradients_scratch_bytes(const Problem& p, int64_t s_local) {
   const size_t lists = static_cast<size_t>(S + 1 + 2 * (n + 1)) * sizeof(int64_t) +
                        static_cast<size_t>(2 * most_key_ranges(regions) + query_ranges) * sizeof(KeyRange);
   return 2 * f32(RowStatistics::kv_rows(S) * D) + 2 * f32(S * D) + 3 * f32(S) + RowStatistics::scratch_bytes(S, D) +
-         grad_rows_scratch_bytes(n, D) + dkv_accumulator_bytes(n, D) + 6 * f32(n * D) + lists +
+         std::max(grad_rows_scratch_bytes(n, D), grad_rows_scratch_bytes(std::min(n, kSampledRows), D)) +
+         dkv_accumulator_bytes(n, D) + 6 * f32(n * D) + lists +
          static_cast<size_t>(n) * (sizeof(int64_t) + 2 * sizeof(GradRow) + sizeof(RefRow) + sizeof(RowCheck)) +
          4 * sizeof(int);
 }
