@@ -301,5 +301,86 @@ TEST(RefAttnBwd, RowWithoutKeysContributesNothing) {
   }
 }
 
+// The rounding magnitudes M of dq_row and dkv_row against the header's formulas evaluated
+// directly, from whole matrices, on a small causal GQA problem of batch 1.
+TEST(RefAttnBwd, MagnitudesMatchTheirFormulas) {
+  const Problem n{2, 9, 4, 2, 8, TileMask{true, 0, 0}};
+  const int64_t S = n.S, D = n.D, group = n.H / n.Hkv, b = 1;
+  const double scale = n.scale();
+  ReferenceAttentionBackward ref(n.reference());
+  const auto in = [&](Tensor t, int64_t token, int64_t head, int64_t d) {
+    return static_cast<double>(input_value(t, b, token, head, d, D));
+  };
+  const auto dot = [&](Tensor a, int64_t ta, int64_t ha, Tensor c, int64_t tc, int64_t hc) {
+    double x = 0;
+    for (int64_t d = 0; d < D; ++d) x += in(a, ta, ha, d) * in(c, tc, hc, d);
+    return x;
+  };
+  std::vector<double> got(static_cast<size_t>(D)), got_v(got.size()), mk(got.size()), mv(got.size());
+  for (int64_t g = 0; g < n.Hkv; ++g) {
+    // P, dP, delta, r of every query row of the group's heads (causal: keys 0 .. i).
+    std::vector<std::vector<double>> P(static_cast<size_t>(group * S)), dP(P.size());
+    std::vector<double> delta(P.size()), r(P.size());
+    for (int64_t h = g * group; h < (g + 1) * group; ++h)
+      for (int64_t i = 0; i < S; ++i) {
+        const size_t row = static_cast<size_t>((h - g * group) * S + i);
+        double l = 0;
+        for (int64_t j = 0; j <= i; ++j) l += std::exp(scale * dot(Tensor::Q, i, h, Tensor::K, j, g));
+        std::vector<double> o(static_cast<size_t>(D));
+        double r2 = 0;
+        for (int64_t j = 0; j <= i; ++j) {
+          P[row].push_back(std::exp(scale * dot(Tensor::Q, i, h, Tensor::K, j, g)) / l);
+          dP[row].push_back(dot(Tensor::DO, i, h, Tensor::V, j, g));
+          r2 += std::pow(P[row].back() * dP[row].back(), 2);
+          for (int64_t d = 0; d < D; ++d) o[static_cast<size_t>(d)] += P[row].back() * in(Tensor::V, j, g, d);
+        }
+        for (int64_t d = 0; d < D; ++d) {
+          delta[row] += in(Tensor::DO, i, h, d) * o[static_cast<size_t>(d)];
+          r2 += std::pow(in(Tensor::DO, i, h, d) * o[static_cast<size_t>(d)], 2);
+        }
+        r[row] = std::sqrt(r2);
+      }
+    const auto ds = [&](size_t row, int64_t j) {
+      return P[row][static_cast<size_t>(j)] * (dP[row][static_cast<size_t>(j)] - delta[row]);
+    };
+    for (int64_t h = g * group; h < (g + 1) * group; ++h)
+      for (int64_t i = 0; i < S; ++i) {
+        const size_t row = static_cast<size_t>((h - g * group) * S + i);
+        ref.dq_row(b, i, h, got.data(), mk.data());
+        for (int64_t d = 0; d < D; ++d) {
+          double dq = 0, sq = 0, pk = 0;
+          for (int64_t j = 0; j <= i; ++j) {
+            const double term = scale * ds(row, j) * in(Tensor::K, j, g, d);
+            dq += term;
+            sq += term * term;
+            pk += P[row][static_cast<size_t>(j)] * in(Tensor::K, j, g, d);
+          }
+          const double want = std::sqrt(sq + std::pow(scale * r[row] * pk, 2) + dq * dq);
+          EXPECT_NEAR(mk[static_cast<size_t>(d)], want, 1e-12 * want) << "dq h " << h << " i " << i << " d " << d;
+        }
+      }
+    for (int64_t j = 0; j < S; ++j) {
+      ref.dkv_row(b, j, g, got.data(), got_v.data(), mk.data(), mv.data());
+      for (int64_t d = 0; d < D; ++d) {
+        double dk = 0, dv = 0, sqk = 0, sqv = 0;
+        for (int64_t h = g * group; h < (g + 1) * group; ++h)
+          for (int64_t i = j; i < S; ++i) {
+            const size_t row = static_cast<size_t>((h - g * group) * S + i);
+            const double p = P[row][static_cast<size_t>(j)];
+            const double k_term = scale * ds(row, j) * in(Tensor::Q, i, h, d);
+            const double v_term = p * in(Tensor::DO, i, h, d);
+            dk += k_term;
+            dv += v_term;
+            sqk += k_term * k_term + std::pow(scale * p * r[row] * in(Tensor::Q, i, h, d), 2);
+            sqv += v_term * v_term;
+          }
+        const double want_k = std::sqrt(sqk + dk * dk), want_v = std::sqrt(sqv + dv * dv);
+        EXPECT_NEAR(mk[static_cast<size_t>(d)], want_k, 1e-12 * want_k) << "dk j " << j << " d " << d;
+        EXPECT_NEAR(mv[static_cast<size_t>(d)], want_v, 1e-12 * want_v) << "dv j " << j << " d " << d;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cpb
