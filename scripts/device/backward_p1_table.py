@@ -25,7 +25,7 @@ def main():
             alone[(m.group(1), m.group(2))] = (float(m.group(3)), float(m.group(4)))
     print("| mask | pass | status | plan p50 ms | plan TFLOP/s | bwd step in plan TFLOP/s | step alone TFLOP/s |"
           " bare call alone ms | bare call TFLOP/s | step in plan / bare call (rate) | algorithm |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for p in points:
         mask = p["params"]["mask"]
         pas = p["params"].get("pass", "fwd")
