@@ -60,12 +60,9 @@ def points(suite):
         forward = sorted({s for m, ss in MUTATIONS.items() if m not in BACKWARD for s in ss})
         for s in forward:
             yield ranks, s, "none", shape
-        if suite != "gpu":  # the CUDA runtime has no backward kernels yet
-            for s in BACKWARD_SCHEDULES:
-                yield ranks, s, "none", dict(shape, **{"pass": "fwd_bwd"})
+        for s in BACKWARD_SCHEDULES:
+            yield ranks, s, "none", dict(shape, **{"pass": "fwd_bwd"})
         for m, ss in MUTATIONS.items():
-            if m in BACKWARD and suite == "gpu":
-                continue
             for s in ss:
                 yield ranks, s, m, dict(shape, **{"pass": "fwd_bwd"}) if m in BACKWARD else shape
 
