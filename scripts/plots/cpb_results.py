@@ -122,6 +122,19 @@ def result_arg_parser(doc):
     return ap
 
 
+def add_max_groups_arg(ap, default=6):
+    """--max-groups: the plots of one problem group per row show at most this many rows."""
+    ap.add_argument("--max-groups", type=int, default=default,
+                    help=f"plot at most this many problem groups (default {default})")
+
+
+def first_groups(groups, limit):
+    """The first `limit` (group, records) items of `groups`, saying on stderr when some are left out."""
+    if len(groups) > limit:
+        print(f"note: plotting the first {limit} of {len(groups)} problem groups (--max-groups)", file=sys.stderr)
+    return list(groups.items())[:limit]
+
+
 def load_or_exit(path):
     """load(), printing the error and exiting with 2 on failure (like cpbench)."""
     try:

@@ -23,7 +23,7 @@ import cpb_results as cr  # noqa: E402
 
 def main(argv=None):
     ap = cr.result_arg_parser(__doc__)
-    ap.add_argument("--max-groups", type=int, default=6, help="plot at most this many problem groups (default 6)")
+    cr.add_max_groups_arg(ap)
     args = ap.parse_args(argv)
 
     provenance, points = cr.load_or_exit(args.result)
@@ -35,10 +35,7 @@ def main(argv=None):
     if not groups:
         print(f"error: {args.result}: no PASSing point with a time and an S to plot", file=sys.stderr)
         return 1
-    if len(groups) > args.max_groups:
-        print(f"note: plotting the first {args.max_groups} of {len(groups)} problem groups (--max-groups)",
-              file=sys.stderr)
-    shown = list(groups.items())[: args.max_groups]
+    shown = cr.first_groups(groups, args.max_groups)
 
     fig, axes = plt.subplots(len(shown), 2, figsize=(12, 4.2 * len(shown)), squeeze=False,
                              constrained_layout=True)

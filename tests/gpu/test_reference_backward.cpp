@@ -27,22 +27,14 @@
 #include "kernels/cuda/reference_attention_backward.hpp"
 #include "kernels/cuda/reference_row_stats.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
+#include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {
 namespace {
 
 using Ranges = std::vector<std::pair<int64_t, int64_t>>;
 
-Problem problem(Mask m, int64_t S, int H, int Hkv, int64_t D, int B) {
-  Problem p;
-  p.S = S;
-  p.H = H;
-  p.Hkv = Hkv;
-  p.D = D;
-  p.B = B;
-  p.mask = m;
-  return p;
-}
+Problem problem(Mask m, int64_t S, int H, int Hkv, int D, int B) { return test::make_problem(1, S, H, Hkv, D, B, m); }
 
 std::string name(const Problem& p) {
   return std::string(to_string(p.mask)) + " S=" + std::to_string(p.S) + " H=" + std::to_string(p.H) +

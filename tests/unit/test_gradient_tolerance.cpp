@@ -19,6 +19,7 @@
 #include "bench/runtime/tolerance.hpp"
 #include "bench/runtime/verify_gradients.hpp"
 #include "kernels/input_values.hpp"
+#include "tests/unit/test_plan_util.hpp"
 
 namespace cpb {
 namespace {
@@ -111,14 +112,8 @@ Grads emulated_backward(const Problem& p, double bwd_scale, bool lose_half, bool
   return {store(dq), store(dk), store(dv)};
 }
 
-Problem problem(Mask mask, int64_t S, int H, int Hkv, int64_t D, DType t) {
-  Problem p;
-  p.S = S;
-  p.H = H;
-  p.Hkv = Hkv;
-  p.D = D;
-  p.B = 1;
-  p.mask = mask;
+Problem problem(Mask mask, int64_t S, int H, int Hkv, int D, DType t) {
+  Problem p = test::make_problem(1, S, H, Hkv, D, 1, mask);
   p.dtype = t;
   return p;
 }
