@@ -44,7 +44,7 @@ size_t runnable(const std::vector<Point>& points) {
 }
 
 TEST(ConfigFiles, EveryShippedConfigLoads) {
-  for (const char* dir : {"configs", "configs/paper", "configs/paper/cpu", "tests/configs"}) {
+  for (const char* dir : {"configs", "configs/paper", "configs/paper/cpu", "configs/ultraattn", "tests/configs"}) {
     for (const std::string& f : json_files(dir)) {
       if (fs::path(f).filename() == "hcms_paper_numbers.json") continue;  // the paper's figures, not a sweep
       const SweepConfig c = load_config(f, {});
