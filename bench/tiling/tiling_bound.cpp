@@ -3,6 +3,7 @@
 #include "bench/tiling/tiling_bound.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <stdexcept>
@@ -102,13 +103,52 @@ std::vector<std::pair<double, double>> hull_segments(std::vector<Point> pts, dou
   return segs;
 }
 
-// Rank r's hull segments (work gained, cost per work) and its work at no pull.
-struct RankHull {
-  double base = 0;
-  std::vector<std::pair<double, double>> segs;
-};
+// Rank r's points by its query blocks: for every set A of the query blocks it does not
+// own, X = its own and A; the work it can reach pulling A and b key blocks is at most
+// that of X against its own key blocks and the b others with the most work in X (exact
+// for X: the key blocks add independently), its pull at least the cost of A and the b
+// cheapest key blocks. Each point lies on or above one of tiling_bound.hpp's (a = |A|, b)
+// points' lower bounds, so the hull can only rise, and stays a lower bound.
+constexpr size_t kMaxEnumeratedRows = 16;
+std::vector<Point> enumerated_points(const TilingProblem& p, const Matrix& rows, const Side& qs, const Side& ks,
+                                     const std::vector<double>& q_o, double cap) {
+  std::vector<Point> pts;
+  const size_t k = qs.other.size();
+  std::vector<double> in_x(static_cast<size_t>(p.blocks()));
+  std::vector<double> gains(ks.other.size());
+  for (uint32_t set = 0; set < (uint32_t{1} << k); ++set) {
+    std::fill(in_x.begin(), in_x.end(), 0.0);
+    double cost = 0;
+    auto add_row = [&](int i) {
+      const std::vector<double>& line = rows[static_cast<size_t>(i)];
+      for (size_t j = 0; j < line.size(); ++j) in_x[j] += line[j];
+    };
+    for (const int i : qs.own) add_row(i);
+    for (size_t a = 0; a < k; ++a)
+      if (set >> a & 1u) add_row(qs.other[a]), cost += q_o[static_cast<size_t>(qs.other[a])];
+    double work = 0;
+    for (const int j : ks.own) work += in_x[static_cast<size_t>(j)];
+    for (size_t b = 0; b < ks.other.size(); ++b) gains[b] = in_x[static_cast<size_t>(ks.other[b])];
+    std::sort(gains.begin(), gains.end(), std::greater<double>());
+    pts.push_back({std::min(work, cap), cost});
+    for (size_t b = 0; b < gains.size(); ++b) {
+      work += gains[b];
+      pts.push_back({std::min(work, cap), cost + ks.cheapest[b + 1]});
+    }
+  }
+  return pts;
+}
 
-std::vector<RankHull> rank_hulls(const TilingProblem& p, double cap) {
+}  // namespace
+
+std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap) {
+  std::vector<double> q_o(p.q_bytes.size());
+  for (size_t b = 0; b < q_o.size(); ++b) q_o[b] = p.q_bytes[b] + p.o_bytes[b];
+  return tiling_pull_hulls(p, cap, q_o, p.kv_bytes);
+}
+
+std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap, const std::vector<double>& q_o,
+                                        const std::vector<double>& kv) {
   const std::string err = tiling_problem_error(p);
   if (!err.empty()) throw std::invalid_argument("tiling problem: " + err);
   const int n = p.blocks();
@@ -118,11 +158,9 @@ std::vector<RankHull> rank_hulls(const TilingProblem& p, double cap) {
     cols[static_cast<size_t>(t.k_block)][static_cast<size_t>(t.q_block)] += t.work;
   }
   const Matrix row_top = largest_sums(rows), col_top = largest_sums(cols);
-  std::vector<double> q_o(static_cast<size_t>(n));
-  for (size_t b = 0; b < q_o.size(); ++b) q_o[b] = p.q_bytes[b] + p.o_bytes[b];
-  std::vector<RankHull> hulls(static_cast<size_t>(p.ranks));
+  std::vector<PullHull> hulls(static_cast<size_t>(p.ranks));
   for (int r = 0; r < p.ranks; ++r) {
-    const Side qs = side_of(p, rows, r, q_o), ks = side_of(p, cols, r, p.kv_bytes);
+    const Side qs = side_of(p, rows, r, q_o), ks = side_of(p, cols, r, kv);
     const Matrix by_rows = reach_of(qs, row_top, n), by_cols = reach_of(ks, col_top, n);
     std::vector<Point> pts;
     for (size_t a = 0; a < qs.cheapest.size(); ++a)
@@ -130,18 +168,17 @@ std::vector<RankHull> rank_hulls(const TilingProblem& p, double cap) {
         const double u = std::min({by_rows[qs.own.size() + b][a], by_cols[ks.own.size() + a][b], cap});
         pts.push_back({u, qs.cheapest[a] + ks.cheapest[b]});
       }
-    RankHull& h = hulls[static_cast<size_t>(r)];
+    if (qs.other.size() <= kMaxEnumeratedRows) pts = enumerated_points(p, rows, qs, ks, q_o, cap);
+    PullHull& h = hulls[static_cast<size_t>(r)];
     h.segs = hull_segments(std::move(pts), &h.base);
   }
   return hulls;
 }
 
-}  // namespace
-
 double tiling_lower_bound(const TilingProblem& p, double cap) {
   double need = p.total_work(), pull = 0;
   std::vector<std::pair<double, double>> segs;
-  for (const RankHull& h : rank_hulls(p, cap)) {
+  for (const PullHull& h : tiling_pull_hulls(p, cap)) {
     need -= h.base;
     segs.insert(segs.end(), h.segs.begin(), h.segs.end());
   }

@@ -16,7 +16,16 @@
 // sum_r U_r(a_r, b_r) >= the total work, at least sum_r C_r is pulled; the bound is the LP
 // relaxation of that choice (each rank's points replaced by their lower convex hull, the
 // cheapest slopes taken first), divided by ranks.
+// Where a rank has at most 16 query blocks it does not own (up to 8 ranks of 2 blocks), its
+// points are instead one per set A of them and b: the work of X = own + A against its own
+// key blocks and the b others with the most work in X (the most any b key blocks reach
+// with exactly X), the pull the cost of A and the b cheapest kv. Each such point bounds
+// every assignment pulling exactly A and b key blocks, so the same proof holds; it is
+// tighter for masks like causal, where the rows' and columns' largest tiles do not meet.
 #pragma once
+
+#include <utility>
+#include <vector>
 
 #include "bench/tiling/tiling_problem.hpp"
 
@@ -27,5 +36,23 @@ namespace cpb {
 // proves that no assignment keeps every rank within `cap`, 0 when it proves nothing. Deterministic;
 // O(ranks * blocks^2 log blocks) time. Throws std::invalid_argument for an inconsistent problem.
 double tiling_lower_bound(const TilingProblem& p, double cap);
+
+// Rank r's pull hull: every assignment whose work per rank is at most `cap` has, on each
+// rank r, pull_r >= h_r(load_r), where pull_r is the bytes of the blocks r does not own
+// that it needs (q_i + o_i per query block, kv_j per key block) and h_r the convex,
+// nondecreasing piecewise-linear function 0 up to `base` [work], then rising by
+// segs[k].second [bytes per work] over segs[k].first [work]. Proof: a rank that pulls the
+// query blocks A and key blocks B computes work at most U_r(|A|, |B|) and pulls at least
+// C_r(|A|, |B|) (tiling_bound.hpp); every such point lies on or above the lower convex hull
+// that h_r traces, and h_r is nondecreasing, so pull_r >= C_r >= h_r(U_r) >= h_r(load_r).
+struct PullHull {
+  double base = 0;
+  std::vector<std::pair<double, double>> segs;  // (work gained, bytes per work), slopes increasing
+};
+std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap);
+// The same with other nonnegative costs of a pulled query block (row_cost[i], for q_i +
+// o_i above) and key block (col_cost[j], for kv_j); the proof is unchanged.
+std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap, const std::vector<double>& row_cost,
+                                        const std::vector<double>& col_cost);
 
 }  // namespace cpb

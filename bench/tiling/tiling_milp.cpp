@@ -158,6 +158,44 @@ void add_load_rows(const TilingProblem& p, const Columns& c, Rows& rows) {
   }
 }
 
+// The pull hulls' rows (tiling_bound.hpp, tiling_pull_hulls) for the block costs row_cost
+// and col_cost (>= 0): on each rank r and each segment k of h_r, starting at work w_k and
+// pull c_k with slope s_k,
+//   sum_{i not owned by r} row_cost_i yq[i][r] + sum_{j not owned by r} col_cost_j ykv[j][r]
+//     >= c_k + s_k (load_r - w_k).
+// Valid: for integral x with each y at its least value (max_t x[t][r], which the optimum
+// may assume, tiling_milp.hpp) the left side is pull_r under those costs, and pull_r >=
+// h_r(load_r) >= the right side (h_r is convex, so each of its segments extended lies
+// below it, and below 0 left of its base). A y above its least value only raises the left
+// side. The LP relaxation lacks them: spreading every tile evenly over the ranks pulls a
+// fraction of each block for the same fraction of its work, where a whole rank's share
+// costs at least h_r (the rectangle it must span).
+void add_pull_hull_rows(const TilingProblem& p, const Columns& c, double byte_scale, const std::vector<double>& row_cost,
+                        const std::vector<double>& col_cost, Rows& rows) {
+  const double cap = p.load_cap();
+  const std::vector<PullHull> hulls = tiling_pull_hulls(p, cap, row_cost, col_cost);
+  for (int r = 0; r < p.ranks; ++r) {
+    std::vector<std::pair<int, double>> pull;
+    for (int b = 0; b < p.blocks(); ++b) {
+      const size_t i = static_cast<size_t>(b);
+      if (const int y = c.q(b, r); y >= 0 && row_cost[i] > 0) pull.emplace_back(y, row_cost[i] / byte_scale);
+      if (const int y = c.kv(b, r); y >= 0 && col_cost[i] > 0) pull.emplace_back(y, col_cost[i] / byte_scale);
+    }
+    const PullHull& h = hulls[static_cast<size_t>(r)];
+    double w = h.base, cost = 0;
+    for (const auto& [dw, slope] : h.segs) {
+      if (slope > 0) {
+        std::vector<std::pair<int, double>> row = pull;
+        const double s = slope * cap / byte_scale;  // scaled bytes per scaled work
+        for (size_t t = 0; t < p.tiles.size(); ++t) row.emplace_back(c.x(t, r), -s * p.tiles[t].work / cap);
+        rows.add((cost - slope * w) / byte_scale, kHighsInf, row);
+      }
+      w += dw;
+      cost += dw * slope;
+    }
+  }
+}
+
 double largest_block_bytes(const TilingProblem& p) {
   double m = 0;
   for (const std::vector<double>* v : {&p.q_bytes, &p.kv_bytes, &p.o_bytes})
@@ -170,6 +208,13 @@ HighsLp build_model(const TilingProblem& p, const Columns& c, double byte_scale)
   add_assignment_and_need_rows(p, c, rows);
   add_traffic_rows(p, c, byte_scale, rows);
   add_load_rows(p, c, rows);
+  // The pull hulls of the whole pull, of its part r receives (Q, K, V) and of its part r
+  // sends (partial outputs); the last two bound recv_r and send_r separately.
+  std::vector<double> q_o(p.q_bytes.size()), none(p.q_bytes.size(), 0.0);
+  for (size_t b = 0; b < q_o.size(); ++b) q_o[b] = p.q_bytes[b] + p.o_bytes[b];
+  add_pull_hull_rows(p, c, byte_scale, q_o, p.kv_bytes, rows);
+  add_pull_hull_rows(p, c, byte_scale, p.q_bytes, p.kv_bytes, rows);
+  add_pull_hull_rows(p, c, byte_scale, p.o_bytes, none, rows);
   HighsLp lp;
   lp.num_col_ = c.t_col + 1;
   lp.num_row_ = static_cast<HighsInt>(rows.lower.size());

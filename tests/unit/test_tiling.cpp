@@ -156,6 +156,64 @@ TEST(TilingBound, NeverAboveTheBruteForceOptimum) {
   EXPECT_GT(positive, n / 2);
 }
 
+// h_r(load) of a pull hull (tiling_bound.hpp).
+double hull_at(const PullHull& h, double load) {
+  double w = h.base, cost = 0;
+  for (const auto& [dw, slope] : h.segs) {
+    if (load <= w) break;
+    cost += std::min(dw, load - w) * slope;
+    w += dw;
+  }
+  return cost;
+}
+
+// Every assignment within the cap pulls, on every rank, at least h_r(its load), for the
+// whole pull and for random block costs (the families the MILP's rows use): checked on
+// every assignment of small instances, so a hull above any rank's pull fails here.
+TEST(TilingBound, PullHullsHoldOnEveryAssignment) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> cost(0, 3);
+  int tight = 0;
+  for (int k = 0; k < 60; ++k) {
+    const int ranks = 2 + k % 2, blocks = 3 + (k / 2) % 2, shape = k % 6;
+    TilingProblem p = shaped_problem(rng, ranks, blocks, shape);
+    if (p.tiles.size() > (ranks == 2 ? 12u : 8u)) p.tiles.resize(ranks == 2 ? 12 : 8);
+    std::vector<double> rc(static_cast<size_t>(blocks)), kc(rc);
+    for (double& c : rc) c = cost(rng);
+    for (double& c : kc) c = k % 3 == 0 ? 0 : cost(rng);
+    std::vector<double> q_o(rc.size());
+    for (size_t b = 0; b < q_o.size(); ++b) q_o[b] = p.q_bytes[b] + p.o_bytes[b];
+    const std::vector<PullHull> whole = tiling_pull_hulls(p, p.load_cap()), mixed = tiling_pull_hulls(p, p.load_cap(), rc, kc);
+    SCOPED_TRACE("instance " + std::to_string(k));
+    std::vector<int> rank_of(p.tiles.size(), 0);
+    while (true) {
+      const std::vector<double> load = tiling_load(p, rank_of);
+      if (*std::max_element(load.begin(), load.end()) <= p.load_cap() * (1 + 1e-12)) {
+        for (int r = 0; r < ranks; ++r) {
+          std::vector<char> q(static_cast<size_t>(blocks), 0), kv(q);
+          for (size_t t = 0; t < p.tiles.size(); ++t)
+            if (rank_of[t] == r) q[static_cast<size_t>(p.tiles[t].q_block)] = kv[static_cast<size_t>(p.tiles[t].k_block)] = 1;
+          double pull = 0, pull_mixed = 0;
+          for (size_t b = 0; b < q.size(); ++b) {
+            if (p.owner[b] == r) continue;
+            pull += q[b] * q_o[b] + kv[b] * p.kv_bytes[b];
+            pull_mixed += q[b] * rc[b] + kv[b] * kc[b];
+          }
+          const double h = hull_at(whole[static_cast<size_t>(r)], load[static_cast<size_t>(r)]);
+          EXPECT_LE(h, pull * (1 + 1e-9) + 1e-9);
+          EXPECT_LE(hull_at(mixed[static_cast<size_t>(r)], load[static_cast<size_t>(r)]), pull_mixed * (1 + 1e-9) + 1e-9);
+          tight += h > 0 && h >= pull * (1 - 1e-9);
+        }
+      }
+      size_t t = 0;
+      while (t < rank_of.size() && ++rank_of[t] == ranks) rank_of[t++] = 0;
+      if (t == rank_of.size()) break;
+    }
+  }
+  // The hulls are not trivially low: some rank's pull meets its hull exactly.
+  EXPECT_GT(tight, 0);
+}
+
 // Full mask, 8 ranks owning 2 consecutive blocks each, 16 blocks, unit tiles and sizes
 // q = o = 1, kv = 2: a rank doing w <= 33.6 tiles pulls a + b blocks with (2 + a)(2 + b)
 // >= w at 2 bytes each. The 2 x 4 grid (rows of ranks 0-3 or 4-7, columns of ranks
@@ -230,6 +288,31 @@ void expect_milp_optimal(const TilingProblem& p) {
   const std::vector<double> greedy_load = tiling_load(p, greedy.rank_of);
   if (*std::max_element(greedy_load.begin(), greedy_load.end()) <= p.load_cap() * (1 + 1e-12)) {
     EXPECT_GE(greedy.objective, opt * (1 - 1e-12));
+  }
+}
+
+// Dense and causal-like instances, where the pull hulls' rows bind, solved from a warm
+// start over the cap (so the answer is HiGHS's own): a row that cut off every optimum
+// would leave a worse objective.
+TEST(TilingMilp, PullHullRowsKeepTheOptimum) {
+#ifndef CPB_HAVE_HIGHS
+  GTEST_SKIP() << "built without HiGHS";
+#endif
+  std::mt19937 rng(23);
+  for (int k = 0; k < 24; ++k) {
+    const int ranks = 2 + k % 2, blocks = ranks == 2 ? 4 : 3, shape = k % 4;
+    TilingProblem p = shaped_problem(rng, ranks, blocks, shape);
+    if (p.tiles.size() > (ranks == 2 ? 12u : 8u)) p.tiles.resize(ranks == 2 ? 12 : 8);
+    p.balance = 0.1;
+    SCOPED_TRACE("instance " + std::to_string(k));
+    const double opt = brute_force_optimum(p);
+    if (std::isinf(opt)) continue;
+    TilingSolution over = solve_greedy(p);
+    over.rank_of.assign(p.tiles.size(), 0);
+    const TilingSolution milp = solve_milp(p, MilpOptions{}, over);
+    EXPECT_EQ(milp.status, "optimal");
+    EXPECT_NEAR(milp.objective, opt, 1e-4 * opt + 1e-9);
+    EXPECT_LE(milp.bound, opt * (1 + 1e-6));
   }
 }
 
