@@ -170,8 +170,8 @@ void add_load_rows(const TilingProblem& p, const Columns& c, Rows& rows) {
 // side. The LP relaxation lacks them: spreading every tile evenly over the ranks pulls a
 // fraction of each block for the same fraction of its work, where a whole rank's share
 // costs at least h_r (the rectangle it must span).
-void add_pull_hull_rows(const TilingProblem& p, const Columns& c, double byte_scale, const std::vector<double>& row_cost,
-                        const std::vector<double>& col_cost, Rows& rows) {
+void add_pull_hull_rows(const TilingProblem& p, const Columns& c, double byte_scale,
+                        const std::vector<double>& row_cost, const std::vector<double>& col_cost, Rows& rows) {
   const double cap = p.load_cap();
   const std::vector<PullHull> hulls = tiling_pull_hulls(p, cap, row_cost, col_cost);
   for (int r = 0; r < p.ranks; ++r) {

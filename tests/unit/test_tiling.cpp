@@ -183,7 +183,8 @@ TEST(TilingBound, PullHullsHoldOnEveryAssignment) {
     for (double& c : kc) c = k % 3 == 0 ? 0 : cost(rng);
     std::vector<double> q_o(rc.size());
     for (size_t b = 0; b < q_o.size(); ++b) q_o[b] = p.q_bytes[b] + p.o_bytes[b];
-    const std::vector<PullHull> whole = tiling_pull_hulls(p, p.load_cap()), mixed = tiling_pull_hulls(p, p.load_cap(), rc, kc);
+    const std::vector<PullHull> whole = tiling_pull_hulls(p, p.load_cap()),
+                                mixed = tiling_pull_hulls(p, p.load_cap(), rc, kc);
     SCOPED_TRACE("instance " + std::to_string(k));
     std::vector<int> rank_of(p.tiles.size(), 0);
     while (true) {
@@ -192,7 +193,8 @@ TEST(TilingBound, PullHullsHoldOnEveryAssignment) {
         for (int r = 0; r < ranks; ++r) {
           std::vector<char> q(static_cast<size_t>(blocks), 0), kv(q);
           for (size_t t = 0; t < p.tiles.size(); ++t)
-            if (rank_of[t] == r) q[static_cast<size_t>(p.tiles[t].q_block)] = kv[static_cast<size_t>(p.tiles[t].k_block)] = 1;
+            if (rank_of[t] == r)
+              q[static_cast<size_t>(p.tiles[t].q_block)] = kv[static_cast<size_t>(p.tiles[t].k_block)] = 1;
           double pull = 0, pull_mixed = 0;
           for (size_t b = 0; b < q.size(); ++b) {
             if (p.owner[b] == r) continue;
@@ -201,7 +203,8 @@ TEST(TilingBound, PullHullsHoldOnEveryAssignment) {
           }
           const double h = hull_at(whole[static_cast<size_t>(r)], load[static_cast<size_t>(r)]);
           EXPECT_LE(h, pull * (1 + 1e-9) + 1e-9);
-          EXPECT_LE(hull_at(mixed[static_cast<size_t>(r)], load[static_cast<size_t>(r)]), pull_mixed * (1 + 1e-9) + 1e-9);
+          EXPECT_LE(hull_at(mixed[static_cast<size_t>(r)], load[static_cast<size_t>(r)]),
+                    pull_mixed * (1 + 1e-9) + 1e-9);
           tight += h > 0 && h >= pull * (1 - 1e-9);
         }
       }
