@@ -12,22 +12,36 @@ passed as simulate's --node-size N) and, for every point it
 predicts, estimates the seconds `cpbench run` spends on it with the config's measure
 settings (its provenance.config), mirroring bench/sweep/measure.cpp and point_runner.cpp:
 
-  warm-up runs   w = max(warmup, ceil(warmup_ms / t)), at most 1000
-  timed runs     n = iterations, cut to max_seconds / t but at least min_iterations
-  rounds         R = measure.rounds ("auto": 3, the CUDA runtime's default)
-  seconds        R (w + n) t  +  [isolate] (w + n) (t_comp + t_comm)  +  A + B R
+  a loop of runs of t s  (w + n) t, with w = max(warmup, ceil(warmup_ms / t)) (at most
+                         1000) and n = iterations, cut to max_seconds / t but at least
+                         min_iterations
+  rounds                 R = measure.rounds ("auto": 3, the CUDA runtime's default)
+  seconds                R loop(t) + (1 + 2 clamp(n / 2, 1, 5)) t
+                         + [isolate] loop(t_comp) + loop(t_comm)  +  A + B R
 
-with t, t_comp and t_comm the predicted whole, compute-only and comm-only times. A + B R
-is what is not timed: preparing the executor each round, the verified run and its
-reference, the plan. A = 1.2 s and B = 0.1 s come from the two one-GPU A/A pairs
-(results/h200x1/2026-12-05_aa_test_r5: 78 s per run, 18 points, 5 rounds;
-results/h100x1/2026-12-06_aa_test_h100_r10: 123 s, 10 rounds); they leave out what more
-ranks add (NCCL communicators, a tiled plan's solve), so multi-GPU estimates are low by
-that much. The simulator itself misses by a median 7-10% (docs/SIMULATOR.md). SKIPPED
-points cost nothing; points the simulator cannot predict are counted and named.
+with t, t_comp and t_comm the predicted whole, compute-only and comm-only times: the
+timed loop in every round; in the first, the verified run and the step-timed runs (each
+a whole run and its largest step alone) and the parts alone. A + B R is what is not
+timed: set-up, the verification's reference, preparing the executor each round.
+A = 1.1 s and B = 0.02 s are fitted to the two one-GPU A/A runs
+(results/h200x1/2026-12-05_aa_test_r5: 78 s per run, 18 points, 5 rounds, predicted with
+h200.json; results/h100x1/2026-12-06_aa_test_h100_r10: 123 s, 10 rounds, h100.json);
+they leave out what more ranks add (NCCL communicators, a tiled plan's solve) and what a
+backward point's verification adds (its GPU reference), so such estimates are low. The
+compute-only time, cached between points with the same compute, is counted every time,
+which makes estimates high there. The simulator itself misses by a median 7-10%
+(docs/SIMULATOR.md). SKIPPED points cost nothing; points the simulator cannot predict
+are counted and named.
 
-Prints one line per config point group (P, profile) and the total, and how many calls of
---budget seconds (default 480: a 600 s call less a build) the sweep needs. --json writes
+`run` writes its file after each comparison group (a problem: all its schedules,
+transports and options), so a call that ends inside a group loses it: the largest
+group must fit the call. The groups here are the records with equal P, S, H, Hkv, D, B,
+mask and mask parameters, dtype, pass and profile; the largest is printed, with a
+warning when it exceeds --budget.
+
+Prints one line per world size and profile, the total, how many calls of --budget
+seconds (default 480: a 600 s call less a build) the sweep needs, and the largest
+comparison group. --json writes
 the per-point estimates. Exit 0; 2 on bad usage or when simulate fails."""
 import json
 import math
@@ -35,10 +49,17 @@ import subprocess
 import sys
 import tempfile
 
-A_SECONDS = 1.2  # per point: the verified run, its reference, planning
-B_SECONDS = 0.1  # per point and round: preparing the executor
+A_SECONDS = 1.1  # per point: set-up, the verification reference, planning
+B_SECONDS = 0.02  # per point and round: preparing the executor
 CUDA_DEFAULT_ROUNDS = 3
 MAX_WARMUP_RUNS = 1000  # bench/sweep/measure.hpp kMaxTimedWarmupRuns
+PROBLEM_KEYS = ("P", "S", "H", "Hkv", "D", "B", "dtype", "mask", "pass", "profile")
+
+
+def group_of(params):
+    """The comparison group of a record: its problem, less schedule, transport, options."""
+    return tuple((k, json.dumps(params.get(k))) for k in PROBLEM_KEYS) + tuple(
+        (k, json.dumps(v)) for k, v in sorted(params.items()) if k.startswith("mask_"))
 
 
 def usage(msg):
@@ -47,19 +68,29 @@ def usage(msg):
     sys.exit(2)
 
 
-def point_seconds(rec, m):
-    """The estimated seconds of one predicted record under measure settings m."""
-    t = rec["time_ms"]["p50"] / 1e3
+def loop_seconds(t, m):
+    """A timed loop's seconds (bench/sweep/measure.cpp) for runs of t seconds, and its n."""
+    if t <= 0:
+        return 0.0, 0
     warm = max(m.get("warmup", 2), min(math.ceil(m.get("warmup_ms", 100) / 1e3 / t), MAX_WARMUP_RUNS))
     n = m.get("iterations", 10)
     fit = math.floor(m.get("max_seconds", 60) / t)
     if fit < n:
         n = max(m.get("min_iterations", 3), fit)
+    return (warm + n) * t, n
+
+
+def point_seconds(rec, m):
+    """The estimated seconds of one predicted record under measure settings m."""
+    t = rec["time_ms"]["p50"] / 1e3
     rounds = m.get("rounds", "auto")
     rounds = CUDA_DEFAULT_ROUNDS if rounds in ("auto", 0) else rounds
-    s = rounds * (warm + n) * t + A_SECONDS + B_SECONDS * rounds
-    if m.get("isolate", True):
-        s += (warm + n) * (rec.get("comp_ms", 0) + rec.get("comm_ms", 0)) / 1e3
+    loop, n = loop_seconds(t, m)
+    # The first round also runs the verified run and the step-timed runs, each a whole run
+    # and its largest step alone (bench/sweep/step_timed_runs.cpp), at most t each.
+    s = rounds * loop + (1 + 2 * min(max(n // 2, 1), 5)) * t + A_SECONDS + B_SECONDS * rounds
+    if m.get("isolate", True):  # the parts alone, in the first round, each its own loop
+        s += loop_seconds(rec.get("comp_ms", 0) / 1e3, m)[0] + loop_seconds(rec.get("comm_ms", 0) / 1e3, m)[0]
     return s
 
 
@@ -102,7 +133,7 @@ def main(argv):
             sys.exit(2)
         data = json.load(open(out))
     measure = data["provenance"]["config"].get("measure", {})
-    groups, rows, unpredicted = {}, [], []
+    groups, rows, unpredicted, comparison = {}, [], [], {}
     for rec in data["points"]:
         if rec["status"] == "SKIPPED" and "transport auto" not in rec.get("reason", ""):
             continue
@@ -112,6 +143,8 @@ def main(argv):
         s = point_seconds(rec, measure)
         key = (rec["params"]["P"], rec["params"].get("profile", "nvlink"))
         groups[key] = [groups.get(key, [0, 0.0])[0] + 1, groups.get(key, [0, 0.0])[1] + s]
+        g = group_of(rec["params"])
+        comparison[g] = comparison.get(g, 0.0) + s
         rows.append({"index": rec["index"], "schedule": rec["schedule"], "params": rec["params"],
                      "predicted_ms": rec["time_ms"]["p50"], "seconds": s})
     total = sum(r["seconds"] for r in rows)
@@ -120,6 +153,13 @@ def main(argv):
         print(f"  P={p} {prof}: {count} points, about {s:.0f} s")
     print(f"total: {len(rows)} points, about {total:.0f} s of device time "
           f"({math.ceil(total / budget) if total else 0} call(s) of {budget:.0f} s)")
+    if comparison:
+        g, s = max(comparison.items(), key=lambda kv: kv[1])
+        what = ", ".join(f"{k}={json.loads(v)}" for k, v in g if v != "null")
+        print(f"largest comparison group: about {s:.0f} s ({what})")
+        if s > budget:
+            print(f"warning: it exceeds the budget of {budget:.0f} s: a call ends inside it and loses it; "
+                  "split the sweep (e.g. --filter S=...) or shorten its measure settings")
     if unpredicted:
         print(f"not predicted ({len(unpredicted)}; add -a transport=... for transport auto):")
         for u in unpredicted[:10]:
