@@ -265,16 +265,20 @@ TEST(SimEngine, FlowBesideAttentionAtRateZeroWaitsForItsEnd) {
 }
 
 // Attention on the flow's sender or receiver started after the exchange was launched
-// (same instant, later in list order): the flow keeps its full rate, even at rate 0.
+// (same instant, later in list order): the flow keeps its full rate, even at rate 0;
+// attention beside the moving flow is still slowed down.
 TEST(SimEngine, FlowLaunchedBeforeAttentionIsNotCapped) {
-  for (bool receiver : {false, true}) {
-    BesideAttention b = flow_beside_attention(receiver, false);
-    SimLinks l = links();
-    l.comm_rate_beside_attention = 0;
-    const SimResult res = simulate(plans_of(b.ranks), l, costs({{"attn", 10}}));
-    expect_ms(res.steps[b.attending][b.x].end_ms, kLat + kMsg + 2.0);
-    expect_ms(res.steps[b.attending][b.attn].end_ms, 10);
-  }
+  for (bool receiver : {false, true})
+    for (double slowdown : {1.0, 1.5}) {
+      BesideAttention b = flow_beside_attention(receiver, false);
+      SimLinks l = links();
+      l.comm_rate_beside_attention = 0;
+      l.attention_slowdown = slowdown;
+      const SimResult res = simulate(plans_of(b.ranks), l, costs({{"attn", 10}}));
+      const double moving = kLat + kMsg, flow_end = moving + 2.0;
+      expect_ms(res.steps[b.attending][b.x].end_ms, flow_end);
+      expect_ms(res.steps[b.attending][b.attn].end_ms, flow_end + 10 - moving - 2.0 / slowdown);
+    }
 }
 
 // What decides is time, not list order: an exchange listed before attention but made
