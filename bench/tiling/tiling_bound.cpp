@@ -109,7 +109,6 @@ std::vector<std::pair<double, double>> hull_segments(std::vector<Point> pts, dou
 // for X: the key blocks add independently), its pull at least the cost of A and the b
 // cheapest key blocks. Each point lies on or above one of tiling_bound.hpp's (a = |A|, b)
 // points' lower bounds, so the hull can only rise, and stays a lower bound.
-constexpr size_t kMaxEnumeratedRows = 16;
 std::vector<Point> enumerated_points(const TilingProblem& p, const Matrix& rows, const Side& qs, const Side& ks,
                                      const std::vector<double>& q_o, double cap) {
   std::vector<Point> pts;
@@ -141,17 +140,24 @@ std::vector<Point> enumerated_points(const TilingProblem& p, const Matrix& rows,
 
 }  // namespace
 
-std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap) {
+std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap, size_t max_enumerated_rows) {
   std::vector<double> q_o(p.q_bytes.size());
   for (size_t b = 0; b < q_o.size(); ++b) q_o[b] = p.q_bytes[b] + p.o_bytes[b];
-  return tiling_pull_hulls(p, cap, q_o, p.kv_bytes);
+  return tiling_pull_hulls(p, cap, q_o, p.kv_bytes, max_enumerated_rows);
 }
 
 std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap, const std::vector<double>& q_o,
-                                        const std::vector<double>& kv) {
+                                        const std::vector<double>& kv, size_t max_enumerated_rows) {
   const std::string err = tiling_problem_error(p);
   if (!err.empty()) throw std::invalid_argument("tiling problem: " + err);
   const int n = p.blocks();
+  for (const std::vector<double>* costs : {&q_o, &kv}) {
+    if (costs->size() != static_cast<size_t>(n))
+      throw std::invalid_argument("tiling_pull_hulls: " + std::to_string(costs->size()) + " block costs for " +
+                                  std::to_string(n) + " blocks");
+    for (const double c : *costs)
+      if (!(c >= 0)) throw std::invalid_argument("tiling_pull_hulls: a block cost is " + std::to_string(c) + ", not >= 0");
+  }
   Matrix rows(static_cast<size_t>(n), std::vector<double>(static_cast<size_t>(n), 0.0)), cols = rows;
   for (const TilingTile& t : p.tiles) {
     rows[static_cast<size_t>(t.q_block)][static_cast<size_t>(t.k_block)] += t.work;
@@ -161,24 +167,29 @@ std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap, cons
   std::vector<PullHull> hulls(static_cast<size_t>(p.ranks));
   for (int r = 0; r < p.ranks; ++r) {
     const Side qs = side_of(p, rows, r, q_o), ks = side_of(p, cols, r, kv);
-    const Matrix by_rows = reach_of(qs, row_top, n), by_cols = reach_of(ks, col_top, n);
     std::vector<Point> pts;
-    for (size_t a = 0; a < qs.cheapest.size(); ++a)
-      for (size_t b = 0; b < ks.cheapest.size(); ++b) {
-        const double u = std::min({by_rows[qs.own.size() + b][a], by_cols[ks.own.size() + a][b], cap});
-        pts.push_back({u, qs.cheapest[a] + ks.cheapest[b]});
-      }
-    if (qs.other.size() <= kMaxEnumeratedRows) pts = enumerated_points(p, rows, qs, ks, q_o, cap);
+    const size_t k = qs.other.size();
+    if (k <= max_enumerated_rows && k <= kPullHullEnumeratedPointsLog2 &&
+        (ks.other.size() + 1) << k <= size_t{1} << kPullHullEnumeratedPointsLog2) {
+      pts = enumerated_points(p, rows, qs, ks, q_o, cap);
+    } else {
+      const Matrix by_rows = reach_of(qs, row_top, n), by_cols = reach_of(ks, col_top, n);
+      for (size_t a = 0; a < qs.cheapest.size(); ++a)
+        for (size_t b = 0; b < ks.cheapest.size(); ++b) {
+          const double u = std::min({by_rows[qs.own.size() + b][a], by_cols[ks.own.size() + a][b], cap});
+          pts.push_back({u, qs.cheapest[a] + ks.cheapest[b]});
+        }
+    }
     PullHull& h = hulls[static_cast<size_t>(r)];
     h.segs = hull_segments(std::move(pts), &h.base);
   }
   return hulls;
 }
 
-double tiling_lower_bound(const TilingProblem& p, double cap) {
+double tiling_lower_bound(const TilingProblem& p, double cap, size_t max_enumerated_rows) {
   double need = p.total_work(), pull = 0;
   std::vector<std::pair<double, double>> segs;
-  for (const PullHull& h : tiling_pull_hulls(p, cap)) {
+  for (const PullHull& h : tiling_pull_hulls(p, cap, max_enumerated_rows)) {
     need -= h.base;
     segs.insert(segs.end(), h.segs.begin(), h.segs.end());
   }

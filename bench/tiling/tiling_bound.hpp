@@ -16,8 +16,9 @@
 // sum_r U_r(a_r, b_r) >= the total work, at least sum_r C_r is pulled; the bound is the LP
 // relaxation of that choice (each rank's points replaced by their lower convex hull, the
 // cheapest slopes taken first), divided by ranks.
-// Where a rank has at most 16 query blocks it does not own (up to 8 ranks of 2 blocks), its
-// points are instead one per set A of them and b: the work of X = own + A against its own
+// Where a rank has at most kPullHullEnumeratedRows (16) query blocks it does not own (up to
+// 8 ranks of 2 blocks) and the sets times its foreign key blocks stay within
+// 2^kPullHullEnumeratedPointsLog2, its points are instead one per set A of them and b: the work of X = own + A against its own
 // key blocks and the b others with the most work in X (the most any b key blocks reach
 // with exactly X), the pull the cost of A and the b cheapest kv. Each such point bounds
 // every assignment pulling exactly A and b key blocks, so the same proof holds; it is
@@ -31,11 +32,18 @@
 
 namespace cpb {
 
+// The most foreign query blocks whose sets are enumerated, and the most points that makes
+// per rank (2^rows x (foreign key blocks + 1)); beyond either, the (a, b) points above.
+constexpr size_t kPullHullEnumeratedRows = 16;
+constexpr size_t kPullHullEnumeratedPointsLog2 = 22;
+
 // A lower bound [bytes] of the objective of every assignment whose work per rank is at
 // most `cap` [work] (p.load_cap() for the problem's own constraint); +infinity when it
-// proves that no assignment keeps every rank within `cap`, 0 when it proves nothing. Deterministic;
-// O(ranks * blocks^2 log blocks) time. Throws std::invalid_argument for an inconsistent problem.
-double tiling_lower_bound(const TilingProblem& p, double cap);
+// proves that no assignment keeps every rank within `cap`, 0 when it proves nothing.
+// Deterministic; O(ranks * blocks^2 log blocks) time with the (a, b) points, O(ranks * 2^k *
+// blocks^2) with k <= max_enumerated_rows foreign query blocks enumerated (0: never).
+// Throws std::invalid_argument for an inconsistent problem.
+double tiling_lower_bound(const TilingProblem& p, double cap, size_t max_enumerated_rows = kPullHullEnumeratedRows);
 
 // Rank r's pull hull: every assignment whose work per rank is at most `cap` has, on each
 // rank r, pull_r >= h_r(load_r), where pull_r is the bytes of the blocks r does not own
@@ -49,10 +57,13 @@ struct PullHull {
   double base = 0;
   std::vector<std::pair<double, double>> segs;  // (work gained, bytes per work), slopes increasing
 };
-std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap);
-// The same with other nonnegative costs of a pulled query block (row_cost[i], for q_i +
-// o_i above) and key block (col_cost[j], for kv_j); the proof is unchanged.
+std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap,
+                                        size_t max_enumerated_rows = kPullHullEnumeratedRows);
+// The same with other costs of a pulled query block (row_cost[i], for q_i + o_i above) and
+// key block (col_cost[j], for kv_j), one per block and nonnegative (else
+// std::invalid_argument); the proof is unchanged.
 std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap, const std::vector<double>& row_cost,
-                                        const std::vector<double>& col_cost);
+                                        const std::vector<double>& col_cost,
+                                        size_t max_enumerated_rows = kPullHullEnumeratedRows);
 
 }  // namespace cpb

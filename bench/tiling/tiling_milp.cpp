@@ -186,8 +186,7 @@ void add_pull_hull_rows(const TilingProblem& p, const Columns& c, double byte_sc
     for (const auto& [dw, slope] : h.segs) {
       if (slope > 0) {
         std::vector<std::pair<int, double>> row = pull;
-        const double s = slope * cap / byte_scale;  // scaled bytes per scaled work
-        for (size_t t = 0; t < p.tiles.size(); ++t) row.emplace_back(c.x(t, r), -s * p.tiles[t].work / cap);
+        for (size_t t = 0; t < p.tiles.size(); ++t) row.emplace_back(c.x(t, r), -slope * p.tiles[t].work / byte_scale);
         rows.add((cost - slope * w) / byte_scale, kHighsInf, row);
       }
       w += dw;

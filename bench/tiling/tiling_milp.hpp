@@ -11,14 +11,15 @@
 //   recv_r = sum_{i owned by r, s != r} o_i yq[i][s]
 //          + sum_{i not owned by r} q_i yq[i][r] + sum_{j not owned by r} kv_j ykv[j][r]
 //   send_r <= T, recv_r <= T;  sum_t work_t x[t][r] <= load_cap();  minimise T.
-//   and, valid but absent from the LP relaxation, the pull hulls' rows of tiling_bound.hpp
+//   and, valid but not implied by the LP relaxation, the pull hulls' rows of tiling_bound.hpp
 //   (each rank's pull is at least a convex function of its load; tiling_milp.cpp proves them)
 //   for three costs: the whole pull (q_i + o_i, kv_j), the part r receives (q_i, kv_j) and
 //   the part it sends (o_i, 0).
-// The y are continuous in [0, 1]: they appear only in the need rows (bounded below by x)
-// and, with nonnegative coefficients, in rows bounded above by T; so for integral x,
-// lowering each y to max_t x[t][r], which is 0 or 1, keeps every row and T, and the
-// optimum equals that of binary y. The returned objective is recomputed from x by
+// The y are continuous in [0, 1]: they appear in the need rows (bounded below by x), with
+// nonnegative coefficients in rows bounded above by T, and on the left of the pull hulls'
+// rows; so for integral x, lowering each y to max_t x[t][r], which is 0 or 1, keeps the
+// need rows and T, and the hull rows too (at the least y their left side is the pull,
+// which is at least the hull), and the optimum equals that of binary y. The returned objective is recomputed from x by
 // tiling_traffic(), never read from T. Bytes are scaled by the largest block size and work
 // by the load cap, so the coefficients lie in (0, 1].
 //

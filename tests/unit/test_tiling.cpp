@@ -145,11 +145,16 @@ TEST(TilingBound, NeverAboveTheBruteForceOptimum) {
     TilingProblem p = shaped_problem(rng, ranks, blocks, shape);
     if (p.tiles.size() > 9) p.tiles.resize(9);  // 3^9 assignments at most
     SCOPED_TRACE("instance " + std::to_string(k) + ", shape " + std::to_string(shape));
-    const double opt = brute_force_optimum(p), bound = tiling_lower_bound(p, p.load_cap());
+    // Both kinds of points: the query-block sets enumerated (the default here) and the
+    // (a, b) points (0 sets enumerated).
+    const double opt = brute_force_optimum(p), bound = tiling_lower_bound(p, p.load_cap()),
+                 ab_bound = tiling_lower_bound(p, p.load_cap(), 0);
     EXPECT_GE(bound, 0);
+    EXPECT_GE(ab_bound, 0);
     if (std::isinf(opt)) continue;
     EXPECT_LE(bound, opt * (1 + 1e-9));
-    positive += bound > 0;
+    EXPECT_LE(ab_bound, opt * (1 + 1e-9));
+    positive += bound > 0 && ab_bound > 0;
     ++n;
   }
   // The bound proves something on most instances (a bound of 0 would pass the check above).
@@ -183,8 +188,10 @@ TEST(TilingBound, PullHullsHoldOnEveryAssignment) {
     for (double& c : kc) c = k % 3 == 0 ? 0 : cost(rng);
     std::vector<double> q_o(rc.size());
     for (size_t b = 0; b < q_o.size(); ++b) q_o[b] = p.q_bytes[b] + p.o_bytes[b];
-    const std::vector<PullHull> whole = tiling_pull_hulls(p, p.load_cap()),
-                                mixed = tiling_pull_hulls(p, p.load_cap(), rc, kc);
+    // Enumerated sets on six instances in turn, (a, b) points on the next six.
+    const size_t enumerated = (k / 6) % 2 == 0 ? kPullHullEnumeratedRows : 0;
+    const std::vector<PullHull> whole = tiling_pull_hulls(p, p.load_cap(), enumerated),
+                                mixed = tiling_pull_hulls(p, p.load_cap(), rc, kc, enumerated);
     SCOPED_TRACE("instance " + std::to_string(k));
     std::vector<int> rank_of(p.tiles.size(), 0);
     while (true) {
@@ -215,6 +222,15 @@ TEST(TilingBound, PullHullsHoldOnEveryAssignment) {
   }
   // The hulls are not trivially low: some rank's pull meets its hull exactly.
   EXPECT_GT(tight, 0);
+}
+
+TEST(TilingBound, PullHullsRejectBadBlockCosts) {
+  std::mt19937 rng(5);
+  const TilingProblem p = shaped_problem(rng, 2, 3, 0);
+  const std::vector<double> ok(3, 1.0), short_costs(2, 1.0), negative{1.0, -1.0, 1.0};
+  EXPECT_NO_THROW(tiling_pull_hulls(p, p.load_cap(), ok, ok));
+  EXPECT_THROW(tiling_pull_hulls(p, p.load_cap(), short_costs, ok), std::invalid_argument);
+  EXPECT_THROW(tiling_pull_hulls(p, p.load_cap(), ok, negative), std::invalid_argument);
 }
 
 // Full mask, 8 ranks owning 2 consecutive blocks each, 16 blocks, unit tiles and sizes
@@ -294,8 +310,8 @@ void expect_milp_optimal(const TilingProblem& p) {
   }
 }
 
-// Dense and causal-like instances, where the pull hulls' rows bind, solved from a warm
-// start over the cap (so the answer is HiGHS's own): a row that cut off every optimum
+// Dense and causal-like instances, where the pull hulls' rows are tightest, solved from a
+// warm start over the cap (so the answer is HiGHS's own): a row that cut off every optimum
 // would leave a worse objective.
 TEST(TilingMilp, PullHullRowsKeepTheOptimum) {
 #ifndef CPB_HAVE_HIGHS
