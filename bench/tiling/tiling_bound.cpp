@@ -156,7 +156,8 @@ std::vector<PullHull> tiling_pull_hulls(const TilingProblem& p, double cap, cons
       throw std::invalid_argument("tiling_pull_hulls: " + std::to_string(costs->size()) + " block costs for " +
                                   std::to_string(n) + " blocks");
     for (const double c : *costs)
-      if (!(c >= 0)) throw std::invalid_argument("tiling_pull_hulls: a block cost is " + std::to_string(c) + ", not >= 0");
+      if (!(c >= 0))
+        throw std::invalid_argument("tiling_pull_hulls: a block cost is " + std::to_string(c) + ", not >= 0");
   }
   Matrix rows(static_cast<size_t>(n), std::vector<double>(static_cast<size_t>(n), 0.0)), cols = rows;
   for (const TilingTile& t : p.tiles) {

@@ -17,12 +17,13 @@
 // relaxation of that choice (each rank's points replaced by their lower convex hull, the
 // cheapest slopes taken first), divided by ranks.
 // Where a rank has at most kPullHullEnumeratedRows (16) query blocks it does not own (up to
-// 8 ranks of 2 blocks) and the sets times its foreign key blocks stay within
-// 2^kPullHullEnumeratedPointsLog2, its points are instead one per set A of them and b: the work of X = own + A against its own
-// key blocks and the b others with the most work in X (the most any b key blocks reach
-// with exactly X), the pull the cost of A and the b cheapest kv. Each such point bounds
-// every assignment pulling exactly A and b key blocks, so the same proof holds; it is
-// tighter for masks like causal, where the rows' and columns' largest tiles do not meet.
+// 8 ranks of 2 blocks), and their sets times its foreign key blocks stay within
+// 2^kPullHullEnumeratedPointsLog2 points, its points are instead one per set A of them and
+// b: the work of X = own + A against its own key blocks and the b others with the most
+// work in X (the most any b key blocks reach with exactly X), the pull the cost of A and
+// the b cheapest kv. Each such point bounds every assignment pulling exactly A and b key
+// blocks, so the same proof holds; it is tighter for masks like causal, where the rows'
+// and columns' largest tiles do not meet.
 #pragma once
 
 #include <utility>
