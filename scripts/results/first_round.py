@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""How much faster a point's first round ran than its later rounds, per result file
+(docs/METRICS.md, "The first round runs fast"): for every PASS record with 3 or more
+rounds, 1 - (first round's p50) / (median of the later rounds' p50s), and the median
+board power of the first round and of the later ones (gpu_state).
+
+    scripts/results/first_round.py RESULT.json ...
+
+Prints one line per file: records, how many ran their first round faster, the median and
+the largest gain [%], and the powers [W]. Exit 2 when a file cannot be read."""
+import json
+import statistics
+import sys
+
+
+def main(paths):
+    if not paths:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    for path in paths:
+        try:
+            points = json.load(open(path))["points"]
+        except (OSError, ValueError, KeyError) as e:
+            print(f"first_round: {path}: {e}", file=sys.stderr)
+            sys.exit(2)
+        gains, first_w, later_w = [], [], []
+        for p in points:
+            rounds = p.get("rounds") or []
+            if p.get("status") != "PASS" or len(rounds) < 3:
+                continue
+            later = statistics.median(r["p50"] for r in rounds[1:])
+            gains.append(1 - rounds[0]["p50"] / later)
+            power = [r.get("gpu_state", {}).get("power_w", {}).get("median") for r in rounds]
+            if all(w is not None for w in power):
+                first_w.append(power[0])
+                later_w.append(statistics.median(power[1:]))
+        if not gains:
+            print(f"{path}: no PASS record with 3 or more rounds")
+            continue
+        watts = (f"; power {statistics.median(first_w):.0f} W first, {statistics.median(later_w):.0f} W later"
+                 if first_w else "")
+        print(f"{path}: {len(gains)} records, {sum(g > 0 for g in gains)} faster in the first round; "
+              f"gain median {100 * statistics.median(gains):.1f}%, largest {100 * max(gains):.1f}%{watts}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
