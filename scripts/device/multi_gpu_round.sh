@@ -176,6 +176,10 @@ if [ $complete = 1 ]; then
     echo "part $name: merging or reporting failed" >&2
     failed=1
   fi
+  # A FAILED record stays FAILED through --resume: every call says so, not only the first.
+  bad=$(python3 -c 'import json,sys; print(sum(p.get("status") == "FAILED" for p in json.load(open(sys.argv[1]))["points"]))' \
+    "$dir/$name.json" 2>/dev/null || echo 0)
+  [ "$bad" = 0 ] || { echo "part $name: $bad point(s) FAILED (see $dir/$name.md)" >&2; failed=1; }
 fi
 [ -n "${OUT:-}" ] && tar czf "$OUT/round.tgz" "$dir"
 [ $failed = 1 ] && exit 1
