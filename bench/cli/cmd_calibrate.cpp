@@ -1,7 +1,6 @@
 // `cpbench calibrate`: measures this machine's kernels on one rank (attention tiles,
 // copies, merges), fits its transports from probe and result files (--from), and writes
-// the machine model file (docs/SIMULATOR.md, "The machine model and calibration"); with
-// --refit, fits only the transports of an existing file again, measuring nothing.
+// the machine model file (docs/SIMULATOR.md, "The machine model and calibration").
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -17,7 +16,6 @@
 #include "bench/report/result_file.hpp"
 #include "bench/sim/calibrate_grid.hpp"
 #include "bench/sim/calibrate_measure.hpp"
-#include "bench/sim/calibrate_refit.hpp"
 #include "bench/sim/calibrate_sources.hpp"
 #include "bench/sim/calibrate_summary.hpp"
 #include "bench/sweep/git_commit.hpp"
@@ -100,42 +98,9 @@ int calibrate_command(const CalibrateArgs& args, const MpiSession& mpi, const st
   return exit_code::ok;
 }
 
-// `calibrate --refit`: no rank, no runtime. The options that choose what to measure are
-// refused, as is --name (the file keeps the name of the GPU its table came from).
-int refit_command(const CalibrateArgs& args, const std::vector<std::string>& argv) {
-  MachineModel m;
-  try {
-    if (args.quick) throw UsageError("--quick: --refit measures nothing; allowed: --refit without --quick");
-    if (args.device != "auto")
-      throw UsageError("--device: \"" + args.device +
-                       "\" with --refit, which measures nothing; allowed: auto (the default) with --refit");
-    if (!args.name.empty())
-      throw UsageError("--name: \"" + args.name +
-                       "\" with --refit, which keeps the file's name; allowed: no --name with --refit");
-    if (args.from.empty())
-      throw UsageError("--from: none given; allowed: one or more probe or result files to fit the transports from");
-    check_output_file("--out", args.out);
-    check_commit_env();
-    nlohmann::json refit = make_offline_provenance("none", argv);
-    refit.erase("registry");
-    refit.erase("runtime");
-    m = refit_transports(read_machine_model(args.refit), args.refit, args.from, refit);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "cpbench: error: %s\n", e.what());
-    return exit_code::bad_input;
-  }
-  const nlohmann::json doc = to_json(m);
-  machine_model_from_json(doc, args.out);  // what is written reads back
-  write_file_atomically(args.out, result_file_text(doc));
-  print_machine_summary(m, std::cout);
-  std::cout << "machine model in " << args.out << " (transports refitted from " << args.from.size() << " file(s))\n";
-  return exit_code::ok;
-}
-
 }  // namespace
 
 int cmd_calibrate(const CalibrateArgs& args, int* argc, char*** argv) {
-  if (!args.refit.empty()) return refit_command(args, std::vector<std::string>((*argv), (*argv) + *argc));
   const InterruptWatch interrupts;  // before MPI starts its threads: they inherit the mask
   MpiSession mpi(argc, argv);
   const std::vector<std::string> argv_copy((*argv), (*argv) + *argc);

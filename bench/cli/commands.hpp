@@ -55,7 +55,6 @@ struct CalibrateArgs {
   std::string device = "auto";    // auto | cpu | cuda
   bool quick = false;             // the small grid
   bool quiet = false;             // no line per shape
-  std::string refit;              // a machine file whose transports alone are fitted again; "": measure
 };
 // `cpbench calibrate`: the machine model file (docs/SIMULATOR.md). One rank; needs MPI,
 // like cmd_run: initializes it for the duration of the call.

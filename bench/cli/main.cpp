@@ -178,8 +178,6 @@ CLI::App* add_calibrate_command(CLI::App& app, cpb::CalibrateArgs& cal) {
   cmd->add_option("--device", cal.device, "Runtime")->check(one_of({"auto", "cpu", "cuda"}, "a device"));
   cmd->add_flag("--quick", cal.quick, "The small grid of shapes");
   cmd->add_flag("-q,--quiet", cal.quiet, "No line per measured shape");
-  cmd->add_option("--refit", cal.refit,
-                  "Machine file whose transports alone are fitted again from --from; nothing is measured");
   return cmd;
 }
 

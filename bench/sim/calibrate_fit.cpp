@@ -40,13 +40,14 @@ BandwidthModel fit_bandwidth(const std::vector<CommSample>& samples, const std::
   return BandwidthModel{f.latency_us, f.gbps};
 }
 
-double probe_hidden(double attn_ms, double comm_ms, double both_ms) {
-  return (attn_ms + comm_ms - both_ms) / comm_ms;
-}
-
-Interference fit_interference(double hidden) {
-  if (!(hidden > 0)) return Interference{0, 1};
-  return Interference{1, std::max(1.0, 1 / hidden)};
+Interference fit_interference(double attn_ms, double comm_ms, double both_ms, double attn_slowdown) {
+  Interference r;
+  r.attention_slowdown = std::max(1.0, attn_slowdown);
+  if (comm_ms > 0) {
+    const double busy = attn_ms * attn_slowdown;
+    r.rate_beside_attention = std::clamp((busy + comm_ms - both_ms) / busy, 0.0, 1.0);
+  }
+  return r;
 }
 
 }  // namespace cpb

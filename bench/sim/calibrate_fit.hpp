@@ -33,22 +33,16 @@ AlphaBeta fit_alpha_beta(const std::vector<CommSample>& samples, const std::stri
 // The same fit as a BandwidthModel (copies, merges: launch_us = latency_us).
 BandwidthModel fit_bandwidth(const std::vector<CommSample>& samples, const std::string& what);
 
-// How a transport and attention share the GPU, from the probe's rows. A row times
-// attention alone A, the exchange alone C > 0 and both T (p50s [ms]), the exchange
-// launched behind attention; its hidden share of the exchange is
-//   hidden = (A + C - T) / C.
-// The interference of a hidden share h (the mean over a transport's rows):
-//   h <= 0: rate_beside_attention 0, attention_slowdown 1: the exchange waited for
-//           attention (T = A + C; an SM-bound transport launched behind a full grid);
-//   h > 0:  rate_beside_attention 1, attention_slowdown max(1, 1 / h): the exchange kept
-//           its speed beside attention, which lost C (1 - 1 / s) = T - A over its C ms.
-// Each reading reproduces T in the engine whenever T >= max(A, C); the data fix only T,
-// and these are the two ends that keep one of the two unslowed (docs/SIMULATOR.md).
+// How a transport and attention share the GPU, from one probe row (p50s [ms]): attention
+// alone A, the exchange alone C, both T, and the probe's attn_slowdown s (T / A):
+//   rate_beside_attention = clamp((A s + C - T) / (A s), 0, 1)   when C > 0, else 1
+//   attention_slowdown    = max(1, s)
+// The rate is the share of its own speed the exchange keeps while attention runs, so
+// that attention slowed by s and the exchange at that rate beside it end at T.
 struct Interference {
   double rate_beside_attention = 1;
   double attention_slowdown = 1;
 };
-double probe_hidden(double attn_ms, double comm_ms, double both_ms);
-Interference fit_interference(double hidden);
+Interference fit_interference(double attn_ms, double comm_ms, double both_ms, double attn_slowdown);
 
 }  // namespace cpb

@@ -38,9 +38,11 @@ void add_probe_row(const JsonField& row, Profile profile, const std::string& fil
   const double comm = row["comm_ms"].positive();
   const double both = row["both_ms"].positive();
   const double bytes = row["bytes_per_rank"].positive();
+  const bool has_s = row.has("attn_slowdown") && !row["attn_slowdown"].value().is_null();
+  const double slowdown = has_s ? row["attn_slowdown"].positive() : both / attn;
   TransportData& d = data_for(out, t, profile, file);
   d.comm.push_back(CommSample{bytes, comm, 1});
-  d.hidden.push_back(probe_hidden(attn, comm, both));
+  d.interference.push_back(fit_interference(attn, comm, both, slowdown));
 }
 
 std::string count_of(size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
@@ -117,18 +119,20 @@ std::vector<TransportModel> fit_transports(const std::vector<TransportData>& dat
     m.profile = d.profile;
     m.latency_us = ab.latency_us;
     m.gbps = ab.gbps;
-    m.source = count_of(d.comm.size(), "exchange timing") + " (" + count_of(d.hidden.size(), "probe row") +
+    m.source = count_of(d.comm.size(), "exchange timing") + " (" + count_of(d.interference.size(), "probe row") +
                ") from " + cfg::join(d.files);
-    if (d.hidden.empty()) {
+    if (d.interference.empty()) {
       m.source += "; no probe row: rate_beside_attention 1 and attention_slowdown 1 assumed";
       out.push_back(m);
       continue;
     }
-    double h = 0;
-    for (double x : d.hidden) h += x / static_cast<double>(d.hidden.size());
-    const Interference i = fit_interference(h);
-    m.rate_beside_attention = i.rate_beside_attention;
-    m.attention_slowdown = i.attention_slowdown;
+    double r = 0, s = 0;
+    for (const Interference& i : d.interference) {
+      r += i.rate_beside_attention;
+      s += i.attention_slowdown;
+    }
+    m.rate_beside_attention = r / static_cast<double>(d.interference.size());
+    m.attention_slowdown = s / static_cast<double>(d.interference.size());
     out.push_back(m);
   }
   return out;

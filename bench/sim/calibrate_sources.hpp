@@ -1,8 +1,8 @@
 // The measured communication `cpbench calibrate --from` fits the transports from
 // (docs/SIMULATOR.md, "Calibration"), read out of
 //  - probe files (schema "cpbench-probe", `cpbench probe`): each OK row gives one
-//    exchange instance of bytes_per_rank in comm_ms, and the hidden share of that
-//    exchange beside attention (probe_hidden), under the file's params.profile;
+//    exchange instance of bytes_per_rank in comm_ms, and the interference of attention
+//    and that exchange (fit_interference), under the file's params.profile;
 //  - result files of `cpbench run` (a "points" array; bus-bandwidth sweeps such as
 //    configs/busbw.json are ordinary ones): each PASS record with comm_ms > 0 and
 //    comm_bytes_per_rank > 0 gives its comm-only part, comm_bytes_per_rank in comm_ms
@@ -30,7 +30,7 @@ struct TransportData {
   TransportKind transport = TransportKind::Nccl;
   Profile profile = Profile::Nvlink;
   std::vector<CommSample> comm;
-  std::vector<double> hidden;              // one per probe row: probe_hidden
+  std::vector<Interference> interference;  // one per probe row
   std::vector<std::string> files;          // the files the samples came from, each once
 };
 
@@ -49,8 +49,7 @@ CommSample record_comm_sample(const JsonField& record);
 
 // One model per data set: latency_us and gbps from fit_alpha_beta over its comm samples,
 // per_message_us 0 (folded into the latency: the data do not separate the two), the
-// interference fit_interference of the mean hidden share of its probe rows (none: 1 and
-// 1, said in `source`), and
+// interference as the mean over its probe rows (none: 1 and 1, said in `source`), and
 // `source` naming the files and how many samples of each kind.
 std::vector<TransportModel> fit_transports(const std::vector<TransportData>& data);
 

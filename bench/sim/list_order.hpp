@@ -21,10 +21,10 @@
 // instances are not made to share links here, the engine does that). Each rank's new
 // list order is its steps by start time (ties: the given order). The play runs twice:
 // as said, and yielding to the exchanges (a rank starts no attention while an exchange it
-// takes part in runs), since a flow stalls behind attention launched before its exchange
-// (NCCL's kernels get no SMs behind a full-grid attention kernel): waiting can let an
-// exchange that becomes ready meanwhile launch first; the waits it makes become deps (an
-// exchange on another lane cannot be waited for by lane order).
+// takes part in runs), since on transports whose flows stall beside attention (NCCL's
+// kernels get no SMs beside a full-grid attention) waiting for an exchange can beat
+// starving it; the waits it makes become deps (an exchange on another lane cannot be
+// waited for by lane order).
 //
 // The result is judged by the engine: list_order() simulates the given order and both
 // plays' and keeps the given one unless a list order is shorter, so it never predicts a

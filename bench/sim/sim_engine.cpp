@@ -84,13 +84,6 @@ class Engine {
   [[noreturn]] void deadlock() const;
 
   bool attention(int r) const { return running_[r] >= 0 && g_.kind[running_[r]] == OpKind::Attention; }
-  // Whether rank r runs an Attention step that got the SMs before r's member step g of an
-  // exchange was launched (became ready); at the same instant, the earlier in list order.
-  bool attention_before(int r, int g) {
-    if (!attention(r)) return false;
-    const double a = times(running_[r]).start_ms, e = times(g).ready_ms;
-    return a < e || (a == e && running_[r] < g);
-  }
   SimStepTime& times(int g) { return out_.steps[g_.rank_of[g]][g - g_.first[g_.rank_of[g]]]; }
   std::string name(int g) const { return sim::step_name(plans_, g_.rank_of[g], g - g_.first[g_.rank_of[g]]); }
 
@@ -123,7 +116,6 @@ class Engine {
   std::vector<double> capacity_;  // [resource] bytes/ms
   bool shares_stale_ = false, any_ended_ = false;
   std::vector<int> peer_bundle_, peer_stamp_;
-  std::vector<int> member_step_;  // [rank]: its member step of the instance being opened
   int stamp_ = 0;
 };
 
@@ -150,7 +142,6 @@ Engine::Engine(const std::vector<Plan>& plans, const SimLinks& links, sim::SimGr
         capacity_[sim::resource(r, inter, in)] = (inter ? links.inter_gbps : links.intra_gbps) * 1e6;
   peer_bundle_.assign(P, -1);
   peer_stamp_.assign(P, 0);
-  member_step_.assign(P, -1);
 }
 
 SimResult Engine::run() {
@@ -224,8 +215,6 @@ void Engine::start_instance(int i) {
 void Engine::open_flows(int i) {
   const sim::Instance& inst = g_.instances[i];
   const size_t first = flows_.bundles.size();
-  for (int m = inst.members_begin; m < inst.members_end; ++m)
-    member_step_[g_.rank_of[g_.member_steps[m]]] = g_.member_steps[m];
   for (int m = inst.members_begin; m < inst.members_end; ++m) add_bundles(i, g_.member_steps[m]);
   pending_[i] = static_cast<int>(flows_.bundles.size() - first);
   if (inst.copy_ms > 0) {
@@ -262,8 +251,6 @@ void Engine::add_bundles(int i, int g) {
       b.src = r;
       b.dst = t.peer;
       b.inst = i;
-      b.src_step = g;
-      b.dst_step = member_step_[t.peer];
       b.inter = r / links_.gpus_per_node != t.peer / links_.gpus_per_node;
       b.egress = sim::resource(r, b.inter, false);
       b.ingress = sim::resource(t.peer, b.inter, true);
@@ -336,7 +323,7 @@ void Engine::set_rates() {
   std::fill(flowing_.begin(), flowing_.end(), 0);
   for (sim::FlowBundle& b : flows_.bundles) {
     if (!b.moving) continue;
-    const bool capped = attention_before(b.src, b.src_step) || attention_before(b.dst, b.dst_step);
+    const bool capped = attention(b.src) || attention(b.dst);
     const double cap = b.inter ? links_.inter_rate_beside_attention : links_.comm_rate_beside_attention;
     b.rate = capped ? b.share * cap : b.share;
     if (b.rate > 0) flowing_[b.src] = flowing_[b.dst] = 1;

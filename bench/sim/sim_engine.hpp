@@ -21,13 +21,10 @@
 //    moves b bytes through its resources: the sender's egress and the receiver's ingress
 //    link inside a node (capacity intra_gbps each), or the sender's and receiver's NICs
 //    between nodes (inter_gbps each). Concurrent moving flows share each resource max-min
-//    fairly; a flow whose sender or receiver runs an Attention step that got the SMs
-//    before that rank's member step of the exchange became ready (at the same instant:
-//    earlier in list order) is capped at comm_rate_beside_attention (intra) or
-//    inter_rate_beside_attention (inter) of that fair share (0: the transport's kernels,
-//    launched behind a full-grid attention kernel, get no SMs until it ends, so they
-//    stall; launched first, they hold their SMs and the flow is not capped); what a
-//    capped flow leaves is not given to the others.
+//    fairly; a flow whose sender or receiver runs an Attention step is capped at
+//    comm_rate_beside_attention (intra) or inter_rate_beside_attention (inter) of that
+//    fair share (0: the transport's kernels get no SMs beside full-grid attention, so
+//    they stall); what a capped flow leaves is not given to the others.
 //    The instance ends on all member ranks when its last flow (and self copy) ends.
 //  - Ranks r and q share a node iff r / gpus_per_node == q / gpus_per_node.
 // Units: ms for times, bytes, GB/s = 1e9 bytes/s, us where named.

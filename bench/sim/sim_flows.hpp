@@ -23,7 +23,6 @@ inline int resource(int rank, bool inter, bool ingress) { return 4 * rank + (int
 struct FlowBundle {
   int src = 0, dst = 0;      // world ranks
   int inst = 0;              // exchange instance
-  int src_step = 0, dst_step = 0;  // the instance's member steps on src and dst (graph ids)
   int egress = 0, ingress = 0;  // resource ids
   bool inter = false;        // leaves the node
   bool moving = false;       // past its per-message delay: its bytes move

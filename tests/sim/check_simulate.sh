@@ -5,7 +5,6 @@
 # PASS with runtime "sim", a time, the compute and comm parts and rho; traces are written;
 # advise ranks each problem; a second calibration from a CPU run's own result file gives
 # the mpi transport, and `run --machine` puts predicted_ms into every PASS record;
-# `calibrate --refit` fits a file's transports again and keeps everything measured;
 # `run -a step_order=plan,list` runs the list scheduler's order beside the schedule's.
 #   check_simulate.sh BINARY MPIRUN SOURCE_DIR
 set -uo pipefail
@@ -29,20 +28,6 @@ JSON
 "$bin" calibrate --device cpu --quick -q --out "$work/m.json" \
   --from "$src/results/h200x2/2026-11-22_probe_nvlink.json" > "$work/cal.txt" 2>&1
 check "calibrate exits 0" test $? -eq 0
-"$bin" calibrate --refit "$work/m.json" --out "$work/refit.json" \
-  --from "$src/results/h200x2/2026-11-22_probe_pcie.json" > "$work/refit.txt" 2>&1
-check "calibrate --refit exits 0" test $? -eq 0
-check "refit: the measured parts kept, the transports of the new --from, its provenance" python3 - "$work/m.json" "$work/refit.json" <<'PY'
-import json, sys
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-for k in ("name", "attention", "copy", "merge", "inter_node"):
-    assert a[k] == b[k], k
-assert {t["profile"] for t in a["transports"]} == {"nvlink"}, a["transports"]
-assert {(t["transport"], t["profile"]) for t in b["transports"]} == {("nccl", "pcie"), ("ce_host", "pcie")}, b["transports"]
-r = b["provenance"]["transports_refit"]
-assert r["of"].endswith("m.json") and r["from"][0].endswith("probe_pcie.json") and "--refit" in r["command"], r
-assert b["provenance"]["sources"] == r["from"] and b["provenance"]["config"] == a["provenance"]["config"]
-PY
 "$bin" simulate -c "$work/c.json" --machine "$work/m.json" -a transport=nccl --world 2,64 -q \
   --out "$work/s.json" --trace "$work/tr" > "$work/sim.txt" 2>&1
 check "simulate exits 0" test $? -eq 0

@@ -60,50 +60,43 @@ TEST(CalibrateFit, BandwidthModelIsTheSameFit) {
   EXPECT_NEAR(b.gbps, 2500, 1e-6);
 }
 
-TEST(CalibrateFit, HiddenShareOfAProbeRow) {
-  EXPECT_DOUBLE_EQ(probe_hidden(10, 4, 13), 0.25);  // 1 of its 4 ms hidden
-  EXPECT_DOUBLE_EQ(probe_hidden(10, 4, 10), 1);
-  EXPECT_DOUBLE_EQ(probe_hidden(10, 4, 16), -0.5);  // slower than one after the other
-}
-
-TEST(CalibrateFit, InterferenceOfAHiddenShare) {
-  // A quarter hidden: the exchange kept its speed, attention ran at 1/4 of its speed
-  // beside it (lost 3 of the exchange's 4 ms: T = 10 + 4 (1 - 1/4) = 13).
-  Interference i = fit_interference(0.25);
+TEST(CalibrateFit, InterferenceFromAProbeRow) {
+  // Attention 10 ms slowed by 1.2 (12 ms); the 4 ms exchange ends 1 ms after it: it kept
+  // (12 + 4 - 13) / 12 = 1/4 of its speed beside attention.
+  Interference i = fit_interference(10, 4, 13, 1.2);
+  EXPECT_DOUBLE_EQ(i.rate_beside_attention, 0.25);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 1.2);
+  // Fully hidden: the exchange ran at full speed beside attention.
+  i = fit_interference(10, 4, 10, 1.0);
+  EXPECT_DOUBLE_EQ(i.rate_beside_attention, 0.4);
+  i = fit_interference(10, 0, 10, 1.0);
   EXPECT_DOUBLE_EQ(i.rate_beside_attention, 1);
-  EXPECT_DOUBLE_EQ(i.attention_slowdown, 4);
-  // Fully hidden (or faster than attention alone, noise): neither slowed.
-  for (double h : {1.0, 1.5}) {
-    i = fit_interference(h);
-    EXPECT_DOUBLE_EQ(i.rate_beside_attention, 1);
-    EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
-  }
-  // Nothing hidden, or worse: the exchange waited for attention, which kept its speed.
-  for (double h : {0.0, -0.5}) {
-    i = fit_interference(h);
-    EXPECT_DOUBLE_EQ(i.rate_beside_attention, 0);
-    EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
-  }
+  // No overlap and worse: clamped to 0; a slowdown below 1 (noise) counts as 1.
+  i = fit_interference(10, 4, 20, 1.0);
+  EXPECT_DOUBLE_EQ(i.rate_beside_attention, 0);
+  i = fit_interference(10, 30, 5, 0.98);
+  EXPECT_DOUBLE_EQ(i.rate_beside_attention, 1);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
 }
 
-TEST(CalibrateFit, TransportModelsFitTheMeanHiddenShareAndNameTheirSources) {
+TEST(CalibrateFit, TransportModelsAverageTheInterferenceAndNameTheirSources) {
   TransportData d;
   d.transport = TransportKind::Ce;
   d.profile = Profile::Nvlink;
   d.comm = {planted(1e8, 1, 10, 250), planted(1e9, 1, 10, 250)};
-  d.hidden = {0.4, 0.1};  // mean 0.25
+  d.interference = {Interference{0.5, 1.1}, Interference{0.25, 1.3}};
   d.files = {"a.json", "b.json"};
   TransportData bare = d;
   bare.transport = TransportKind::Mpi;
-  bare.hidden.clear();
+  bare.interference.clear();
   const std::vector<TransportModel> m = fit_transports({d, bare});
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[0].transport, TransportKind::Ce);
   EXPECT_NEAR(m[0].latency_us, 10, 1e-6);
   EXPECT_NEAR(m[0].gbps, 250, 1e-9);
   EXPECT_EQ(m[0].per_message_us, 0);
-  EXPECT_DOUBLE_EQ(m[0].rate_beside_attention, 1);
-  EXPECT_DOUBLE_EQ(m[0].attention_slowdown, 4);
+  EXPECT_DOUBLE_EQ(m[0].rate_beside_attention, 0.375);
+  EXPECT_DOUBLE_EQ(m[0].attention_slowdown, 1.2);
   EXPECT_EQ(m[0].source, "2 exchange timings (2 probe rows) from a.json, b.json");
   EXPECT_EQ(m[1].rate_beside_attention, 1);
   EXPECT_EQ(m[1].attention_slowdown, 1);

@@ -99,11 +99,7 @@ TEST(ListOrder, ReorderedPlansPassTheChecks) {
   std::printf("[list order] %d of %d plans reordered, %d of them by the play that yields to exchanges\n", reordered,
               points, yielded);
   EXPECT_GT(reordered, 0);
-  // A flow stalls only behind attention launched before its exchange; one already moving
-  // keeps its rate, so here waiting for it before starting attention shortens no plan:
-  // no order of the yielding play is kept, so none of its plans is checked by this test
-  // (docs/SIMULATOR.md, "The step order"). A model change that makes it win shows here.
-  EXPECT_EQ(yielded, 0);
+  EXPECT_GT(yielded, 0);
 }
 
 TEST(ListOrder, ReorderStepsRejectsOrdersThatBreakDeps) {

@@ -1,7 +1,6 @@
 // The simulator's engine on hand-made plans whose makespan is known exactly: compute
-// chains and fork-joins, exchanges alone, contended and capped flows (capped only behind
-// attention launched first), the attention slowdown, inside and between nodes, self
-// transfers; and the plans it must refuse.
+// chains and fork-joins, exchanges alone, contended and capped flows, the attention
+// slowdown, inside and between nodes, self transfers; and the plans it must refuse.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -9,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "bench/sim/calibrate_fit.hpp"
 #include "bench/sim/sim_engine.hpp"
 
 namespace cpb {
@@ -218,117 +216,46 @@ TEST(SimEngine, MaxMinFairGivesTheRestToTheFlowNotAtTheBottleneck) {
 }
 
 // Rank 0 runs a 10 ms attention beside a 2 ms flow to rank 1.
-// Rank 0 sends 1e7 elements (2e7 bytes: 2 ms alone) to rank 1; the sender or the
-// receiver also runs "attn", listed before its exchange (launched first, as the probe
-// does) or after it. Returns the ranks and the attending rank's step ids {x, attn}.
-struct BesideAttention {
-  std::vector<RankPlan> ranks;
-  int attending = 0, x = 0, attn = 0;
-};
-BesideAttention flow_beside_attention(bool receiver_attends, bool attention_first = true) {
-  BesideAttention b{{RankPlan(0, 2, {{0, 1}}), RankPlan(1, 2, {{0, 1}})}, receiver_attends ? 1 : 0};
-  for (int r = 0; r < 2; ++r) {
-    const bool attends = r == b.attending;
-    if (attends && attention_first) b.attn = b.ranks[r].attention("attn");
-    const auto send = r == 0 ? std::vector<std::pair<int, int64_t>>{{1, 10'000'000}}
-                             : std::vector<std::pair<int, int64_t>>{};
-    const auto recv = r == 1 ? std::vector<std::pair<int, int64_t>>{{0, 10'000'000}}
-                             : std::vector<std::pair<int, int64_t>>{};
-    const int x = b.ranks[r].exchange("x", 1, 0, send, recv);
-    if (attends) b.x = x;
-    if (attends && !attention_first) b.attn = b.ranks[r].attention("attn");
-  }
-  return b;
+std::vector<RankPlan> flow_beside_attention(bool receiver_attends) {
+  std::vector<RankPlan> ranks = pair_exchange(10'000'000);  // 2e7 bytes: 2 ms alone
+  ranks[0].plan().steps[0].op = ExchangeOp{ExchangeOp::Pattern::SendRecv, 0, {{1, Slice{0, 0, 10'000'000}}}, {}};
+  ranks[1].plan().steps[0].op = ExchangeOp{ExchangeOp::Pattern::SendRecv, 0, {}, {{0, Slice{0, 0, 10'000'000}}}};
+  ranks[receiver_attends ? 1 : 0].attention("attn");
+  return ranks;
 }
 
 TEST(SimEngine, FlowBesideAttentionRunsAtItsRate) {
   for (bool receiver : {false, true}) {
-    BesideAttention b = flow_beside_attention(receiver);
+    std::vector<RankPlan> ranks = flow_beside_attention(receiver);
     SimLinks l = links();
     l.comm_rate_beside_attention = 0.5;
-    const SimResult res = simulate(plans_of(b.ranks), l, costs({{"attn", 10}}));
-    expect_ms(res.steps[b.attending][b.x].end_ms, kLat + kMsg + 4.0);  // half rate
+    const SimResult res = simulate(plans_of(ranks), l, costs({{"attn", 10}}));
+    expect_ms(res.steps[0][0].end_ms, kLat + kMsg + 4.0);  // half rate
     expect_ms(res.makespan_ms, 10);
   }
 }
 
 // A stalled flow takes no SMs: attention beside it is not slowed down.
 TEST(SimEngine, FlowBesideAttentionAtRateZeroWaitsForItsEnd) {
-  BesideAttention b = flow_beside_attention(false);
+  std::vector<RankPlan> ranks = flow_beside_attention(false);
   SimLinks l = links();
   l.comm_rate_beside_attention = 0;
   l.attention_slowdown = 1.5;
-  const SimResult res = simulate(plans_of(b.ranks), l, costs({{"attn", 10}}));
-  expect_ms(res.steps[0][b.attn].end_ms, 10);
-  expect_ms(res.steps[0][b.x].end_ms, 12);
+  const SimResult res = simulate(plans_of(ranks), l, costs({{"attn", 10}}));
+  expect_ms(res.steps[0][1].end_ms, 10);
+  expect_ms(res.steps[0][0].end_ms, 12);
   expect_ms(res.makespan_ms, 12);
 }
 
-// Attention on the flow's sender or receiver started after the exchange was launched
-// (same instant, later in list order): the flow keeps its full rate, even at rate 0;
-// attention beside the moving flow is still slowed down.
-TEST(SimEngine, FlowLaunchedBeforeAttentionIsNotCapped) {
-  for (bool receiver : {false, true})
-    for (double slowdown : {1.0, 1.5}) {
-      BesideAttention b = flow_beside_attention(receiver, false);
-      SimLinks l = links();
-      l.comm_rate_beside_attention = 0;
-      l.attention_slowdown = slowdown;
-      const SimResult res = simulate(plans_of(b.ranks), l, costs({{"attn", 10}}));
-      const double moving = kLat + kMsg, flow_end = moving + 2.0;
-      expect_ms(res.steps[b.attending][b.x].end_ms, flow_end);
-      expect_ms(res.steps[b.attending][b.attn].end_ms, flow_end + 10 - moving - 2.0 / slowdown);
-    }
-}
-
-// What decides is time, not list order: an exchange listed before attention but made
-// ready by an earlier exchange ("pre", 2000 bytes) after attention started is capped.
-TEST(SimEngine, FlowLaunchedAfterAttentionStartedIsCapped) {
-  std::vector<RankPlan> ranks{RankPlan(0, 2, {{0, 1}}), RankPlan(1, 2, {{0, 1}})};
-  int x = 0, attn = 0;
-  for (int r = 0; r < 2; ++r) {
-    const int pre = ranks[r].exchange("pre", 2, 0, {{1 - r, 1000}}, {{1 - r, 1000}});
-    x = ranks[r].exchange("x", 1, 0, r == 0 ? std::vector<std::pair<int, int64_t>>{{1, 10'000'000}}
-                                           : std::vector<std::pair<int, int64_t>>{},
-                          r == 1 ? std::vector<std::pair<int, int64_t>>{{0, 10'000'000}}
-                                 : std::vector<std::pair<int, int64_t>>{},
-                          {pre});
-  }
-  attn = ranks[0].attention("attn");
-  SimLinks l = links();
-  l.comm_rate_beside_attention = 0;
-  const SimResult res = simulate(plans_of(ranks), l, costs({{"attn", 10}}));
-  const double pre_end = kLat + kMsg + 2000 / kIntra;  // launched at 0, before attention by list order
-  expect_ms(res.steps[0][0].end_ms, pre_end);
-  expect_ms(res.steps[0][x].ready_ms, pre_end);
-  expect_ms(res.steps[0][attn].end_ms, 10);
-  expect_ms(res.steps[0][x].end_ms, 12);  // stalled until attention ended, then 2 ms
-}
-
 TEST(SimEngine, AttentionBesideAFlowIsSlowedDown) {
-  BesideAttention b = flow_beside_attention(false);
+  std::vector<RankPlan> ranks = flow_beside_attention(false);
   SimLinks l = links();
   l.attention_slowdown = 1.5;
-  const SimResult res = simulate(plans_of(b.ranks), l, costs({{"attn", 10}}));
+  const SimResult res = simulate(plans_of(ranks), l, costs({{"attn", 10}}));
   const double moving = kLat + kMsg, flow_end = moving + 2.0;  // its bytes move from `moving` on
-  expect_ms(res.steps[0][b.x].end_ms, flow_end);
+  expect_ms(res.steps[0][0].end_ms, flow_end);
   // Work: `moving` ms at full speed, (flow_end - moving) / 1.5 beside the flow, the rest after.
-  expect_ms(res.steps[0][b.attn].end_ms, flow_end + 10 - moving - (flow_end - moving) / 1.5);
-}
-
-// calibrate's interference, fitted from a probe row (attention A = 10 ms launched first,
-// the exchange alone C = 2 ms, both T), gives T back on the probe's plan: the exchange
-// waited (T = A + C), or kept its speed beside a slowed attention (A < T < A + C).
-TEST(SimEngine, TheFittedInterferenceReproducesTheProbe) {
-  for (const double both : {12.0, 11.5, 11.0, 10.0}) {
-    BesideAttention b = flow_beside_attention(false);
-    SimLinks l = links();
-    l.latency_us = l.per_message_us = 0;  // the exchange alone: 2e7 bytes at 1e7 bytes/ms
-    const Interference i = fit_interference(probe_hidden(10, 2, both));
-    l.comm_rate_beside_attention = i.rate_beside_attention;
-    l.attention_slowdown = i.attention_slowdown;
-    expect_ms(simulate(plans_of(b.ranks), l, costs({{"attn", 10}})).makespan_ms, both);
-  }
+  expect_ms(res.steps[0][1].end_ms, flow_end + 10 - moving - (flow_end - moving) / 1.5);
 }
 
 // Rank 0 sends n elements to rank 1 and to rank 2 in two instances at once.
@@ -356,13 +283,13 @@ TEST(SimEngine, NodesDecideBetweenIntraLinksAndNics) {
 }
 
 TEST(SimEngine, InterNodeFlowBesideAttentionUsesTheInterRate) {
-  BesideAttention b = flow_beside_attention(false);
+  std::vector<RankPlan> ranks = flow_beside_attention(false);
   SimLinks l = links();
   l.gpus_per_node = 1;
   l.comm_rate_beside_attention = 1;
   l.inter_rate_beside_attention = 0.25;
-  const SimResult res = simulate(plans_of(b.ranks), l, costs({{"attn", 100}}));
-  expect_ms(res.steps[0][b.x].end_ms, kLat + kMsg + kInterLat + 2e7 / (kInter * 0.25));
+  const SimResult res = simulate(plans_of(ranks), l, costs({{"attn", 100}}));
+  expect_ms(res.steps[0][0].end_ms, kLat + kMsg + kInterLat + 2e7 / (kInter * 0.25));
 }
 
 TEST(SimEngine, SelfTransferCostsTheLocalCopy) {
