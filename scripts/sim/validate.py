@@ -11,7 +11,7 @@ no kernel table (a comm-only plan has no compute step), so they can be checked b
 one is measured.
 
 Writes OUT_DIR/validation.md (the error table by P, profile and transport, the fastest-
-schedule agreement per problem), OUT_DIR/validation.csv (one row per point) and
+variant agreement per problem, over all problems and over the decisive ones), OUT_DIR/validation.csv (one row per point) and
 OUT_DIR/validation_scatter.png (predicted against measured). Prints the summary line last.
 Exit code 0; 2 on bad input or a failed simulate.
 """
@@ -29,8 +29,10 @@ def fail(message):
     sys.exit(2)
 
 
-def key_of(params):
-    return json.dumps(params, sort_keys=True)
+def key_of(record):
+    """A point's identity: its schedule and params (schedules share params: a ring and a
+    Ulysses point of one problem and transport have equal params)."""
+    return record["schedule"] + json.dumps(record["params"], sort_keys=True)
 
 
 def how_params(binary):
@@ -71,7 +73,7 @@ def simulate_file(binary, machine, path, work):
     if run.returncode != 0:
         fail(f"validate: simulate of {path} exited {run.returncode}: {run.stderr.strip()[-2000:]}")
     sim = json.load(open(out_path))
-    return doc, {key_of(r["params"]): r for r in sim["points"] if r.get("status") == "PASS"}
+    return doc, {key_of(r): r for r in sim["points"] if r.get("status") == "PASS"}
 
 
 def main():
@@ -92,7 +94,7 @@ def main():
             for r in doc.get("points", []):
                 if r.get("status") != "PASS" or r["params"].get("P", 1) < 2:
                     continue
-                s = sim.get(key_of(r["params"]))
+                s = sim.get(key_of(r))
                 if not s:
                     continue
                 if part == "comm":
@@ -102,6 +104,7 @@ def main():
                 else:
                     meas, pred = r["time_ms"]["p50"], s["time_ms"]["p50"]
                 rows.append({"file": path, "schedule": r["schedule"], "P": r["params"]["P"],
+                             "noise": noise_of(r),
                              "S": r["params"]["S"], "profile": r["params"].get("profile", "nvlink"),
                              "transport": r["params"].get("transport", ""), "measured_ms": meas,
                              "predicted_ms": pred, "error": (pred - meas) / meas,
@@ -116,6 +119,16 @@ def main():
     return 0
 
 
+def noise_of(record):
+    """A record's noise as a fraction of its time, as cpbench compare defines it
+    (bench/report/compare.cpp, noise_of): with R >= 2 rounds the between-round CV of
+    their p50s over sqrt(R); with one round time_ms.cv; 0 when it has neither."""
+    p50s = [r["p50"] for r in record.get("rounds") or [] if isinstance(r, dict) and (r.get("p50") or 0) > 0]
+    if len(p50s) < 2:
+        return record.get("time_ms", {}).get("cv") or 0.0
+    return statistics.stdev(p50s) / statistics.mean(p50s) / len(p50s) ** 0.5
+
+
 def pct(x):
     return f"{100 * x:.1f}%"
 
@@ -126,17 +139,32 @@ def summary(errors):
     return statistics.median(a), p90, statistics.median(errors)
 
 
+def decisive(rs):
+    """Whether a problem's measured fastest variant beats the runner-up by more than the
+    two points' combined noise, sqrt(n1^2 + n2^2) of the fastest's time (n: noise_of);
+    variants closer than that cannot be ranked by any model."""
+    first, second = sorted(rs, key=lambda r: r["measured_ms"])[:2]
+    gap = (second["measured_ms"] - first["measured_ms"]) / first["measured_ms"]
+    return gap > (first["noise"] ** 2 + second["noise"] ** 2) ** 0.5
+
+
 def fastest_agreement(rows):
+    """(right, problems, right among the decisive, decisive problems): problems with two or
+    more variants whose measured fastest the prediction names."""
     problems = {}
     for r in rows:
         problems.setdefault(r["problem"], []).append(r)
-    agree = total = 0
+    agree = total = agree_d = total_d = 0
     for rs in problems.values():
         if len(rs) < 2:
             continue
+        right = min(rs, key=lambda r: r["measured_ms"])["label"] == min(rs, key=lambda r: r["predicted_ms"])["label"]
         total += 1
-        agree += min(rs, key=lambda r: r["measured_ms"])["label"] == min(rs, key=lambda r: r["predicted_ms"])["label"]
-    return agree, total
+        agree += right
+        if decisive(rs):
+            total_d += 1
+            agree_d += right
+    return agree, total, agree_d, total_d
 
 
 def write_outputs(rows, out_dir, part):
@@ -148,7 +176,7 @@ def write_outputs(rows, out_dir, part):
     for r in rows:
         groups.setdefault((r["P"], r["profile"], r["transport"], r["schedule"]), []).append(r["error"])
     med, p90, bias = summary([r["error"] for r in rows])
-    agree, total = fastest_agreement(rows)
+    agree, total, agree_d, total_d = fastest_agreement(rows)
     lines = ["| P | profile | transport | schedule | points | median abs error | p90 abs error | median signed error |",
              "|---|---|---|---|---|---|---|---|"]
     for (P, profile, transport, schedule), errs in sorted(groups.items()):
@@ -158,12 +186,15 @@ def write_outputs(rows, out_dir, part):
     if part == "time":  # the fastest variant is a question of the whole time only
         lines.append("")
         lines.append(f"Fastest variant of a problem predicted correctly: {agree} of {total} problems"
-                     f" ({pct(agree / total) if total else '-'}).")
+                     f" ({pct(agree / total) if total else '-'});"
+                     f" among the decisive problems (the measured fastest ahead of the runner-up by more"
+                     f" than their combined noise): {agree_d} of {total_d}"
+                     f" ({pct(agree_d / total_d) if total_d else '-'}).")
     open(os.path.join(out_dir, "validation.md"), "w").write("\n".join(lines) + "\n")
     scatter(rows, os.path.join(out_dir, "validation_scatter.png"), part)
     print("\n".join(lines))
     print(f"validate: {len(rows)} points ({part}): median abs error {pct(med)}, p90 {pct(p90)}" +
-          (f"; fastest predicted in {agree}/{total} problems" if part == "time" else ""))
+          (f"; fastest predicted in {agree}/{total} problems, {agree_d}/{total_d} decisive" if part == "time" else ""))
 
 
 def scatter(rows, path, part):
