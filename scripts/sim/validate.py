@@ -139,13 +139,19 @@ def summary(errors):
     return statistics.median(a), p90, statistics.median(errors)
 
 
+# The multiple of the combined noise a gap must exceed: cpbench compare's default noise
+# factor K (`compare --noise`, default 3: bench/cli/main.cpp), so a decisive gap is one
+# compare would not call noise.
+DECISIVE_K = 3
+
+
 def decisive(rs):
-    """Whether a problem's measured fastest variant beats the runner-up by more than the
-    two points' combined noise, sqrt(n1^2 + n2^2) of the fastest's time (n: noise_of);
-    variants closer than that cannot be ranked by any model."""
+    """Whether a problem's measured fastest variant beats the runner-up by more than
+    DECISIVE_K times the two points' combined noise, sqrt(n1^2 + n2^2) of the fastest's
+    time (n: noise_of); variants closer than that cannot be ranked by any model."""
     first, second = sorted(rs, key=lambda r: r["measured_ms"])[:2]
     gap = (second["measured_ms"] - first["measured_ms"]) / first["measured_ms"]
-    return gap > (first["noise"] ** 2 + second["noise"] ** 2) ** 0.5
+    return gap > DECISIVE_K * (first["noise"] ** 2 + second["noise"] ** 2) ** 0.5
 
 
 def fastest_agreement(rows):
@@ -169,7 +175,7 @@ def fastest_agreement(rows):
 
 def write_outputs(rows, out_dir, part):
     with open(os.path.join(out_dir, "validation.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=[k for k in rows[0] if k != "problem"], extrasaction="ignore")
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
     groups = {}
@@ -188,7 +194,7 @@ def write_outputs(rows, out_dir, part):
         lines.append(f"Fastest variant of a problem predicted correctly: {agree} of {total} problems"
                      f" ({pct(agree / total) if total else '-'});"
                      f" among the decisive problems (the measured fastest ahead of the runner-up by more"
-                     f" than their combined noise): {agree_d} of {total_d}"
+                     f" than {DECISIVE_K} times their combined noise): {agree_d} of {total_d}"
                      f" ({pct(agree_d / total_d) if total_d else '-'}).")
     open(os.path.join(out_dir, "validation.md"), "w").write("\n".join(lines) + "\n")
     scatter(rows, os.path.join(out_dir, "validation_scatter.png"), part)
