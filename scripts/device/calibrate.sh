@@ -18,15 +18,10 @@ mkdir -p "$out"
 exec > >(tee -a "$out/calibrate.log") 2>&1
 
 . scripts/device/gpu_env.sh
-py_site_flag=()
-[ -n "$cpb_py_site" ] && py_site_flag=(-DCPBENCH_PY_SITE="$cpb_py_site")
 nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader
 
 t0=$(date +%s)
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCPBENCH_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90a "${py_site_flag[@]}" > "$out/configure.log" 2>&1 \
-  || { tail -30 "$out/configure.log"; exit 1; }
-ninja -C build-gpu cpbench > "$out/build.log" 2>&1 || { grep -E "error|FAILED" "$out/build.log" | head -40; exit 1; }
+cpb_build_gpu "$out" cpbench || exit 1
 echo "build: $(( $(date +%s) - t0 )) s, $(build-gpu/cpbench --version)"
 
 r=results/h200x2

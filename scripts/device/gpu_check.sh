@@ -18,9 +18,6 @@ log="$out/gpu_check.log"
 exec > >(tee -a "$log") 2>&1
 
 . scripts/device/gpu_env.sh
-py_site_flag=()
-# Build against the Python environment's newer cuDNN and NCCL, where present.
-[ -n "$cpb_py_site" ] && py_site_flag=(-DCPBENCH_PY_SITE="$cpb_py_site")
 nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader
 ngpu=$(nvidia-smi -L | grep -c '^GPU')
 # SM clock, power and temperature of every GPU twice a second while this call runs, so a
@@ -32,11 +29,8 @@ trap 'kill "$smi_pid" 2>/dev/null' EXIT
 np="${CPB_NP:-$ngpu}"
 
 t0=$(date +%s)
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCPBENCH_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90a "${py_site_flag[@]}" > "$out/configure.log" 2>&1 \
-  || { tail -30 "$out/configure.log"; exit 1; }
+cpb_build_gpu "$out" || exit 1
 grep "cpbench:" "$out/configure.log"
-ninja -C build-gpu > "$out/build.log" 2>&1 || { grep -E "error|FAILED" "$out/build.log" | head -40; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s, $(build-gpu/cpbench --version)"
 
 status=0

@@ -18,3 +18,17 @@ unset cpb_py
 if [ -n "$cpb_py_site" ]; then
   export LD_LIBRARY_PATH="$cpb_py_site/nvidia/cudnn/lib:$cpb_py_site/nvidia/nccl/lib:${LD_LIBRARY_PATH:-}"
 fi
+
+# cpb_build_gpu LOGDIR [TARGET...]: configures build-gpu/ (Release, CUDA, sm_90a, against
+# the Python environment's cuDNN and NCCL where present; the configure step compiles the
+# commit in, so it runs every time) and builds TARGETs with Ninja (none: everything).
+# Writes LOGDIR/configure.log and LOGDIR/build.log; on a failure prints the log's tail or
+# its errors and returns 1, leaving the exit code to the caller.
+cpb_build_gpu() {
+  local logdir=$1 site=()
+  shift
+  [ -n "$cpb_py_site" ] && site=(-DCPBENCH_PY_SITE="$cpb_py_site")
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCPBENCH_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90a \
+    "${site[@]}" > "$logdir/configure.log" 2>&1 || { tail -30 "$logdir/configure.log"; return 1; }
+  ninja -C build-gpu "$@" > "$logdir/build.log" 2>&1 || { grep -E "error|FAILED" "$logdir/build.log" | head -40; return 1; }
+}

@@ -113,13 +113,9 @@ else
 fi
 
 . scripts/device/gpu_env.sh
-if [ -z "${CPB_BIN:-}" ]; then  # configure (the commit is compiled in), then build incrementally
-  py_site_flag=()
-  [ -n "$cpb_py_site" ] && py_site_flag=(-DCPBENCH_PY_SITE="$cpb_py_site")
+if [ -z "${CPB_BIN:-}" ]; then  # incremental after the first call; the logs stay in build-gpu/
   mkdir -p build-gpu
-  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCPBENCH_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90a \
-    "${py_site_flag[@]}" > build-gpu/configure.log 2>&1 || { tail -30 build-gpu/configure.log; exit 1; }
-  ninja -C build-gpu cpbench > build-gpu/build.log 2>&1 || { grep -E "error|FAILED" build-gpu/build.log | head -40; exit 1; }
+  cpb_build_gpu build-gpu cpbench || exit 1
   echo "build: $($bin --version)"
 fi
 

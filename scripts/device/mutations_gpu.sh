@@ -16,14 +16,8 @@ mkdir -p "$out"
 exec > >(tee -a "$out/mutations_gpu.log") 2>&1
 
 . scripts/device/gpu_env.sh
-py_site_flag=()
-[ -n "$cpb_py_site" ] && py_site_flag=(-DCPBENCH_PY_SITE="$cpb_py_site")
 nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCPBENCH_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90a "${py_site_flag[@]}" > "$out/configure.log" 2>&1 \
-  || { tail -30 "$out/configure.log"; exit 2; }
-ninja -C build-gpu cpbench_mutations > "$out/build.log" 2>&1 \
-  || { grep -E "error|FAILED" "$out/build.log" | head -40; exit 2; }
+cpb_build_gpu "$out" cpbench_mutations || exit 2
 
 status=0
 for dtype in bf16 fp16; do
