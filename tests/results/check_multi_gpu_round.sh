@@ -15,13 +15,7 @@
 set -uo pipefail
 bin=${1:?usage: $0 BINARY SOURCE_DIR}
 src=${2:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-check() {  # check WHAT COMMAND...
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../check_lib.sh"  # $work, check, $fails
 # --resume keeps no record of a dirty tree's build (docs/RELIABILITY.md): nothing to test.
 if "$bin" --version | grep -q dirty; then
   echo "skipped: $bin is a build of a dirty tree, whose records --resume never keeps"

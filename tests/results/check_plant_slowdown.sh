@@ -12,13 +12,7 @@ src=${2:?usage: $0 BINARY SOURCE_DIR}
 plant=$src/scripts/results/plant_slowdown.py
 a=$src/tests/fixtures/aa_rounds_a.json
 b=$src/tests/fixtures/aa_rounds_b.json
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-check() {  # check WHAT CONDITION...
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../check_lib.sh"  # $work, check, $fails
 
 "$binary" compare "$a" "$b" --threshold 1.5 >"$work/aa.txt"
 check "A/A exits 0" test $? -eq 0

@@ -11,13 +11,7 @@ set -uo pipefail
 bin=${1:?usage: $0 BINARY MPIRUN SOURCE_DIR}
 mpirun=${2:?}
 src=${3:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-check() {  # check WHAT COMMAND...
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../check_lib.sh"  # $work, check, $fails
 cat > "$work/c.json" <<'JSON'
 {"name": "sim_check", "world_size": [2],
  "axes": {"schedule": ["ulysses", "ring", "hcms"], "S": 512, "H": 64, "D": 32, "chunks": [2, "auto"],
