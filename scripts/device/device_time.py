@@ -35,9 +35,9 @@ are counted and named.
 
 `run` writes its file after each comparison group (a problem: all its schedules,
 transports and options), so a call that ends inside a group loses it: the largest
-group must fit the call. The groups here are the records with equal P, S, H, Hkv, D, B,
-mask and mask parameters, dtype, pass and profile; the largest is printed, with a
-warning when it exceeds --budget.
+group must fit the call. The groups here are the records with equal params less the
+transport and the schedules' options and levers (as cpbench's problem key leaves them
+out); the largest is printed, with a warning when it exceeds --budget.
 
 Prints one line per world size and profile, the total, how many calls of --budget
 seconds (default 480: a 600 s call less a build) the sweep needs, and the largest
@@ -45,21 +45,25 @@ comparison group. --json writes
 the per-point estimates. Exit 0; 2 on bad usage or when simulate fails."""
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plots"))
+import cpb_results as cr  # noqa: E402
 
 A_SECONDS = 1.1  # per point: set-up, the verification reference, planning
 B_SECONDS = 0.02  # per point and round: preparing the executor
 CUDA_DEFAULT_ROUNDS = 3
 MAX_WARMUP_RUNS = 1000  # bench/sweep/measure.hpp kMaxTimedWarmupRuns
-PROBLEM_KEYS = ("P", "S", "H", "Hkv", "D", "B", "dtype", "mask", "pass", "profile")
 
 
-def group_of(params):
-    """The comparison group of a record: its problem, less schedule, transport, options."""
-    return tuple((k, json.dumps(params.get(k))) for k in PROBLEM_KEYS) + tuple(
-        (k, json.dumps(v)) for k, v in sorted(params.items()) if k.startswith("mask_"))
+def group_of(rec, reg):
+    """The comparison group of a record: its params less the transport and its schedule's
+    options and levers (cpb_results.option_keys, from the file's registry `reg`)."""
+    how = set(cr.option_keys(rec, reg)) | {"transport"}
+    return tuple((k, json.dumps(v, sort_keys=True)) for k, v in sorted(rec["params"].items()) if k not in how)
 
 
 def usage(msg):
@@ -133,6 +137,7 @@ def main(argv):
             sys.exit(2)
         data = json.load(open(out))
     measure = data["provenance"]["config"].get("measure", {})
+    reg = cr.registry(data["provenance"])
     groups, rows, unpredicted, comparison = {}, [], [], {}
     for rec in data["points"]:
         if rec["status"] == "SKIPPED" and "transport auto" not in rec.get("reason", ""):
@@ -143,7 +148,7 @@ def main(argv):
         s = point_seconds(rec, measure)
         key = (rec["params"]["P"], rec["params"].get("profile", "nvlink"))
         groups[key] = [groups.get(key, [0, 0.0])[0] + 1, groups.get(key, [0, 0.0])[1] + s]
-        g = group_of(rec["params"])
+        g = group_of(rec, reg)
         comparison[g] = comparison.get(g, 0.0) + s
         rows.append({"index": rec["index"], "schedule": rec["schedule"], "params": rec["params"],
                      "predicted_ms": rec["time_ms"]["p50"], "seconds": s})
