@@ -8,9 +8,12 @@ board power of the first round and of the later ones (gpu_state).
 
 Prints one line per file: records, how many ran their first round faster, the median and
 the largest gain [%], and the powers [W]. Exit 2 when a file cannot be read."""
-import json
+import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plots"))
+import cpb_results as cr  # noqa: E402
 
 
 def main(paths):
@@ -18,11 +21,7 @@ def main(paths):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     for path in paths:
-        try:
-            points = json.load(open(path))["points"]
-        except (OSError, ValueError, KeyError) as e:
-            print(f"first_round: {path}: {e}", file=sys.stderr)
-            sys.exit(2)
+        _, points = cr.load_or_exit(path)
         gains, first_w, later_w = [], [], []
         for p in points:
             rounds = p.get("rounds") or []
