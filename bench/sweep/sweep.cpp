@@ -31,9 +31,9 @@ std::vector<std::vector<size_t>> comparison_groups(const std::vector<Point>& poi
 }
 
 // Collective: the points `group` of `points`. Round 1 is run_point for each in order;
-// round k (k = 2..rounds) times again each point that timed_in_rounds, in the order of
-// round 1 rotated left by k-1 places. Every rank sees the same statuses, so every rank
-// runs the same points in the same order.
+// round k (k = 2..rounds) times again each point that timed_in_rounds, its loop and then
+// its parts, in the order of round 1 rotated left by k-1 places. Every rank sees the same
+// statuses, so every rank runs the same points in the same order.
 std::vector<PointRecord> run_group(const std::vector<Point>& points, const std::vector<size_t>& group,
                                    int rounds, PointContext& ctx, Progress& progress) {
   std::vector<PointRecord> recs;
@@ -50,7 +50,7 @@ std::vector<PointRecord> run_group(const std::vector<Point>& points, const std::
     for (size_t j = 0; j < timed.size(); ++j) {
       const size_t k = timed[(j + static_cast<size_t>(round)) % timed.size()];
       try {
-        add_round(recs[k], measure_round(points[group[k]], recs[k], ctx));
+        add_round(recs[k], measure_round(points[group[k]], recs[k], round + 1, ctx));
       } catch (const OutOfMemory&) {
         // Every rank throws together (Runtime::prepare); the point keeps the rounds it has
         // (its record's "rounds" says how many).

@@ -1,14 +1,17 @@
-// The compute-only time cache: what its key holds and leaves out, and run_point timing a
-// compute-only part once per sweep when points differ only by transport.
+// The compute-only time cache: what its key holds and leaves out, run_point timing a
+// compute-only part once per round when points differ only by transport, and every round
+// timing it again (measure_round), the first point of the round's order for all.
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "bench/schedule.hpp"
 #include "bench/sweep/comp_time_cache.hpp"
 #include "bench/sweep/point_runner.hpp"
-#include "bench/schedule.hpp"
 #include "tests/unit/fixed_time_executor.hpp"
 #include "tests/unit/mpi_test_session.hpp"
 #include "tests/unit/test_plan_util.hpp"
@@ -54,11 +57,13 @@ TEST(CompTimeCache, KeyIgnoresTransportProfileAndCommLeversOnly) {
   EXPECT_NE(CompTimeCache::key(longer, compute_only(longer, "ulysses"), a), k);
 
   CompTimeCache cache;
-  EXPECT_EQ(cache.find(k), nullptr);
-  cache.put(k, CompTimeCache::Entry{3.5, 7});
-  ASSERT_NE(cache.find(k), nullptr);
-  EXPECT_EQ(cache.find(k)->ms, 3.5);
-  EXPECT_EQ(cache.find(k)->point, 7);
+  EXPECT_EQ(cache.find(1, k), nullptr);
+  cache.put(1, k, CompTimeCache::Entry{3.5, {3.4, 3.5, 3.6}, 7});
+  ASSERT_NE(cache.find(1, k), nullptr);
+  EXPECT_EQ(cache.find(1, k)->ms, 3.5);
+  EXPECT_EQ(cache.find(1, k)->samples, (std::vector<double>{3.4, 3.5, 3.6}));
+  EXPECT_EQ(cache.find(1, k)->point, 7);
+  EXPECT_EQ(cache.find(2, k), nullptr) << "each round times the part again";
 }
 
 // Runs nothing and offers two transports. A plan with attention and no exchange (the
@@ -110,6 +115,8 @@ TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
   const nlohmann::json other_transport = run_point(point(1, TransportKind::CeHost, 64), ctx);
   EXPECT_EQ(other_transport["comp_ms"].get<double>(), first_comp);
   EXPECT_EQ(other_transport["comp_ms_from"], 0);
+  EXPECT_EQ(other_transport["rounds"][0]["comp_ms_from"], 0);
+  EXPECT_EQ(other_transport["rounds"][0]["comp_samples"], first["rounds"][0]["comp_samples"]);
   EXPECT_EQ(rt.compute_only_prepared, after_first + 1);  // the full plan only
 
   const nlohmann::json other_shape = run_point(point(2, TransportKind::Ce, 128), ctx);
@@ -121,6 +128,53 @@ TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
   const nlohmann::json again = run_point(point(3, TransportKind::CeHost, 64), uncached);
   EXPECT_FALSE(again.contains("comp_ms_from"));
   EXPECT_EQ(rt.compute_only_prepared, after_first + 5);
+}
+
+// Three points with one compute-only part, in three rounds of orders 0 1 2, 1 0 2 and
+// 0 1 2: the first point of each round times the part, the others of that round take its
+// time, and each record's comp_ms is the median of its rounds'.
+TEST(CompTimeCache, EachRoundTimesThePartAgainForItsFirstPoint) {
+  const MpiSession& mpi = test::mpi_session();
+  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
+  CountingRuntime rt;
+  MeasureSettings m;
+  m.warmup = 0;
+  m.iterations = 1;
+  m.min_iterations = 1;
+  CompTimeCache cache;
+  PointContext ctx{rt, m, mpi, "", &cache, {}, {}};
+  const std::vector<Point> pts = {point(0, TransportKind::Ce, 64), point(1, TransportKind::CeHost, 64),
+                                  point(2, TransportKind::Ce, 64)};
+  std::vector<PointRecord> recs;
+  for (const Point& p : pts) recs.push_back(run_point(p, ctx));
+  const std::vector<std::vector<size_t>> orders = {{1, 0, 2}, {0, 1, 2}};
+  for (size_t k = 0; k < orders.size(); ++k) {
+    const int prepared = rt.compute_only_prepared;
+    for (size_t i : orders[k]) add_round(recs[i], measure_round(pts[i], recs[i], static_cast<int>(k) + 2, ctx));
+    EXPECT_EQ(rt.compute_only_prepared, prepared + 4) << "three loops and one compute-only part, round " << k + 2;
+  }
+  // Round 1: point 0 timed it; round 2: point 1; round 3: point 0.
+  const std::vector<std::optional<int>> from0 = {std::nullopt, 1, std::nullopt}, from1 = {0, std::nullopt, 0},
+                                        from2 = {0, 1, 0};
+  for (const auto& [rec, from] :
+       {std::pair{&recs[0], &from0}, std::pair{&recs[1], &from1}, std::pair{&recs[2], &from2}}) {
+    ASSERT_EQ(rec->rounds->size(), 3u);
+    std::vector<double> comp;
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_EQ((*rec->rounds)[k].comp_ms_from, (*from)[k]) << rec->index << " round " << k + 1;
+      comp.push_back(*(*rec->rounds)[k].comp_ms);
+      EXPECT_EQ((*rec->rounds)[k].comp_samples, std::vector<double>{comp.back()});
+    }
+    // Each round's part took longer than the last (the runtime's counter): the median is round 2's.
+    EXPECT_LT(comp[0], comp[1]);
+    EXPECT_LT(comp[1], comp[2]);
+    EXPECT_EQ(rec->comp_ms, comp[1]) << rec->index;
+  }
+  // Only a point that timed no round's part itself names a source: round 1's.
+  EXPECT_FALSE(recs[0].comp_ms_from);
+  EXPECT_FALSE(recs[1].comp_ms_from);
+  EXPECT_EQ(recs[2].comp_ms_from, 0);
+  EXPECT_EQ((*recs[0].rounds)[1].comp_ms, (*recs[2].rounds)[1].comp_ms);
 }
 
 }  // namespace

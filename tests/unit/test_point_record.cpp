@@ -85,7 +85,7 @@ TEST_F(PointRecordOnCpu, LaterRoundsAddTheirLoopsAndTimeIsTheMedianOfRounds) {
   ASSERT_TRUE(timed_in_rounds(r));
   ASSERT_EQ(r.rounds->size(), 1u);
   EXPECT_EQ(r.rounds->front().samples.size(), static_cast<size_t>(r.time_ms->n));
-  for (int k = 0; k < 2; ++k) add_round(r, measure_round(pt, r, ctx));
+  for (int k = 0; k < 2; ++k) add_round(r, measure_round(pt, r, k + 2, ctx));
   ASSERT_EQ(r.rounds->size(), 3u);
   std::vector<double> p50s;
   for (const RoundRecord& round : *r.rounds) {
