@@ -35,10 +35,17 @@ double median_in_place(std::vector<double>& v) {
   return (lower + upper) / 2;
 }
 
-RoundSamples non_empty(const RoundSamples& rounds) {
-  RoundSamples kept;
-  for (const auto& r : rounds)
-    if (!r.empty()) kept.push_back(r);
+// `p` without the rounds in which one of its series has no sample; empty when `p` has no
+// series.
+PointRounds full_rounds(const PointRounds& p) {
+  PointRounds kept(p.size());
+  const size_t rounds = p.empty() ? 0 : p.front().size();
+  for (size_t r = 0; r < rounds; ++r) {
+    bool full = true;
+    for (const RoundSamples& s : p) full = full && r < s.size() && !s[r].empty();
+    if (!full) continue;
+    for (size_t j = 0; j < p.size(); ++j) kept[j].push_back(p[j][r]);
+  }
   return kept;
 }
 
@@ -89,42 +96,48 @@ double median_of_rounds(const RoundSamples& rounds) {
   return medians.empty() ? 0 : median_in_place(medians);
 }
 
-std::optional<Interval> ratio_interval(const RoundSamples& num, const RoundSamples& den,
-                                       const BootstrapSettings& settings) {
-  const RoundSamples a = non_empty(num), b = non_empty(den);
-  if (a.empty() || b.empty() || settings.resamples < 1) return std::nullopt;
-  const bool paired = a.size() == b.size();
+std::optional<Interval> figure_interval(const std::vector<PointRounds>& points, const Figure& figure,
+                                        const BootstrapSettings& settings) {
+  if (points.empty() || settings.resamples < 1) return std::nullopt;
+  std::vector<PointRounds> kept;
+  for (const PointRounds& p : points) {
+    kept.push_back(full_rounds(p));
+    if (kept.back().empty() || kept.back().front().empty()) return std::nullopt;
+  }
+  std::vector<std::vector<Resampler>> series(kept.size());  // [point][series], over `kept`
+  for (size_t i = 0; i < kept.size(); ++i)
+    for (const RoundSamples& s : kept[i]) series[i].emplace_back(s);
+  const size_t first_rounds = kept.front().front().size();
   Rng rng(settings.seed);
-  Resampler ra(a), rb(b);
-  std::vector<size_t> picks_a, picks_b;
+  std::vector<std::vector<size_t>> picks(kept.size());
+  std::vector<std::vector<double>> at(kept.size());
   std::vector<double> stats;
   stats.reserve(static_cast<size_t>(settings.resamples));
   for (int i = 0; i < settings.resamples; ++i) {
-    pick_rounds(a.size(), rng, picks_a);
-    if (paired)
-      picks_b = picks_a;
-    else
-      pick_rounds(b.size(), rng, picks_b);
-    const double ta = ra.draw(picks_a, rng), tb = rb.draw(picks_b, rng);
-    if (tb > 0) stats.push_back(ta / tb);
+    for (size_t p = 0; p < kept.size(); ++p) {
+      const size_t rounds = kept[p].front().size();
+      if (p > 0 && rounds == first_rounds)
+        picks[p] = picks.front();
+      else
+        pick_rounds(rounds, rng, picks[p]);
+    }
+    for (size_t p = 0; p < kept.size(); ++p) {
+      at[p].clear();
+      for (Resampler& s : series[p]) at[p].push_back(s.draw(picks[p], rng));
+    }
+    if (const std::optional<double> v = figure(at); v && std::isfinite(*v)) stats.push_back(*v);
   }
   if (stats.empty()) return std::nullopt;
   return central(stats, settings.level);
 }
 
-std::optional<Interval> time_interval(const RoundSamples& rounds, const BootstrapSettings& settings) {
-  const RoundSamples a = non_empty(rounds);
-  if (a.empty() || settings.resamples < 1) return std::nullopt;
-  Rng rng(settings.seed);
-  Resampler ra(a);
-  std::vector<size_t> picks;
-  std::vector<double> stats;
-  stats.reserve(static_cast<size_t>(settings.resamples));
-  for (int i = 0; i < settings.resamples; ++i) {
-    pick_rounds(a.size(), rng, picks);
-    stats.push_back(ra.draw(picks, rng));
-  }
-  return central(stats, settings.level);
+std::optional<Interval> ratio_interval(const RoundSamples& num, const RoundSamples& den,
+                                       const BootstrapSettings& settings) {
+  const auto ratio = [](const std::vector<std::vector<double>>& at) -> std::optional<double> {
+    if (!(at[1][0] > 0)) return std::nullopt;
+    return at[0][0] / at[1][0];
+  };
+  return figure_interval({PointRounds{num}, PointRounds{den}}, ratio, settings);
 }
 
 std::optional<Interval> read_interval(const nlohmann::json* j) {
