@@ -18,6 +18,9 @@ struct PointContext;
 // comp_samples, comm_ms and comm_samples; `round` (from 1) keys ctx.comp_times: a
 // compute-only part timed earlier in the same round by a point with the same key is taken
 // from it (comp_ms_from names that point) when every rank has it. An empty part counts 0.
+// A compute-only time enters ctx.comp_times only once both parts are timed, so the point
+// it names has that round's parts. An OutOfMemory while preparing either part (every rank
+// together, Runtime::prepare) leaves `out` without parts: the round keeps its loop.
 void time_isolated_parts(PointContext& ctx, int round, int index, const Problem& p, const Plan& plan,
                          const RunOptions& opt, RoundRecord& out);
 

@@ -16,6 +16,7 @@
 #include "bench/sweep/isolated_parts.hpp"
 #include "bench/sweep/measure.hpp"
 #include "bench/sweep/output_digest.hpp"
+#include "bench/sweep/round_summary.hpp"
 #include "bench/sweep/step_timed_runs.hpp"
 #include "bench/sweep/trace_capture.hpp"
 #include "comm/oom_agreement.hpp"

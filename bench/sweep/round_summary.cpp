@@ -38,9 +38,14 @@ void summarize_parts(PointRecord& r) {
   r.comp_ms = median_over_rounds(rounds, &RoundRecord::comp_ms);
   r.comm_ms = median_over_rounds(rounds, &RoundRecord::comm_ms);
   r.comp_ms_from.reset();
+  const RoundRecord* first = nullptr;  // the first round with a compute-only part
   bool timed_own = false;
-  for (const RoundRecord& round : rounds) timed_own = timed_own || (round.comp_ms && !round.comp_ms_from);
-  if (!timed_own && !rounds.empty()) r.comp_ms_from = rounds.front().comp_ms_from;
+  for (const RoundRecord& round : rounds) {
+    if (!round.comp_ms) continue;
+    if (!first) first = &round;
+    timed_own = timed_own || !round.comp_ms_from;
+  }
+  if (first && !timed_own) r.comp_ms_from = first->comp_ms_from;
   std::vector<std::vector<double>> comm;
   for (const RoundRecord& round : rounds)
     if (!round.comm_samples.empty()) comm.push_back(round.comm_samples);

@@ -11,7 +11,9 @@ namespace cpb {
 // set), gpu_state (the rounds' states combined), and where the rounds carry parts, comp_ms
 // and comm_ms (the median of the rounds' values, as summarize_rounds takes time_ms.p50),
 // comm_time_ms (summarize_rounds of the rounds' comm samples; absent without any) and
-// comp_ms_from (round 1's source when no round timed its own compute-only part).
+// comp_ms_from (the source of the first round with parts when no round timed its own
+// compute-only part). A round without parts (isolate off, or an OutOfMemory in them) adds
+// none.
 void add_round(PointRecord& r, RoundRecord round);
 
 }  // namespace cpb

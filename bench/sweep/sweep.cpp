@@ -13,6 +13,7 @@
 #include "bench/report/result_file.hpp"
 #include "bench/sweep/point_runner.hpp"
 #include "bench/sweep/provenance.hpp"
+#include "bench/sweep/round_summary.hpp"
 
 namespace cpb {
 namespace {
@@ -52,8 +53,9 @@ std::vector<PointRecord> run_group(const std::vector<Point>& points, const std::
       try {
         add_round(recs[k], measure_round(points[group[k]], recs[k], round + 1, ctx));
       } catch (const OutOfMemory&) {
-        // Every rank throws together (Runtime::prepare); the point keeps the rounds it has
-        // (its record's "rounds" says how many).
+        // The loop's executor did not fit, on every rank together (Runtime::prepare); the
+        // point keeps the rounds it has (its record's "rounds" says how many). An
+        // OutOfMemory in the parts does not get here (time_isolated_parts).
       }
     }
   }
@@ -111,6 +113,7 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
       if (kept == opt.kept.end()) to_run.push_back(i);
       else if (root) rows.push_back(kept->second);
     }
+    comp_times.clear();  // its rounds count from 1 again; a part is timed in its own group's stretch
     const std::vector<PointRecord> recs = run_group(points, to_run, rounds, ctx, progress);
     if (!root) continue;
     rows.insert(rows.end(), recs.begin(), recs.end());

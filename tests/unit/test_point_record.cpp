@@ -12,9 +12,11 @@
 #include <utility>
 #include <vector>
 
+#include "bench/report/stats.hpp"
 #include "bench/runtime/cpu_runtime.hpp"
 #include "bench/schedule.hpp"
 #include "bench/sweep/point_runner.hpp"
+#include "bench/sweep/round_summary.hpp"
 #include "tests/unit/mpi_test_session.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
