@@ -35,19 +35,22 @@ double median_in_place(std::vector<double>& v) {
   return (lower + upper) / 2;
 }
 
-// `p` without the rounds in which one of its series has no sample; empty when `p` has no
-// series.
-PointRounds full_rounds(const PointRounds& p) {
+// Whether round `r` of `p` has samples in every series of `p`.
+bool full_round(const PointRounds& p, size_t r) {
+  for (const RoundSamples& s : p)
+    if (r >= s.size() || s[r].empty()) return false;
+  return true;
+}
+
+// The rounds of `p` at indices `rounds`, in every series.
+PointRounds select_rounds(const PointRounds& p, const std::vector<size_t>& rounds) {
   PointRounds kept(p.size());
-  const size_t rounds = p.empty() ? 0 : p.front().size();
-  for (size_t r = 0; r < rounds; ++r) {
-    bool full = true;
-    for (const RoundSamples& s : p) full = full && r < s.size() && !s[r].empty();
-    if (!full) continue;
-    for (size_t j = 0; j < p.size(); ++j) kept[j].push_back(p[j][r]);
-  }
+  for (size_t j = 0; j < p.size(); ++j)
+    for (size_t r : rounds) kept[j].push_back(p[j][r]);
   return kept;
 }
+
+size_t round_count(const PointRounds& p) { return p.empty() ? 0 : p.front().size(); }
 
 // One resample of a point: the median over the drawn rounds of the median of each drawn
 // round's resampled iterations.
@@ -96,39 +99,61 @@ double median_of_rounds(const RoundSamples& rounds) {
   return medians.empty() ? 0 : median_in_place(medians);
 }
 
-std::optional<Interval> figure_interval(const std::vector<PointRounds>& points, const Figure& figure,
-                                        const BootstrapSettings& settings) {
-  if (points.empty() || settings.resamples < 1) return std::nullopt;
+std::vector<std::optional<Interval>> figure_intervals(const std::vector<PointRounds>& points,
+                                                      const std::vector<Figure>& figures,
+                                                      const BootstrapSettings& settings) {
+  std::vector<std::optional<Interval>> none(figures.size());
+  if (points.empty() || settings.resamples < 1) return none;
+  // Round r of the points with as many rounds as the first (`paired`) is the same round of
+  // the sweep: they keep the rounds every one of them has full. The others keep their own.
+  const size_t first_rounds = round_count(points.front());
+  std::vector<bool> paired(points.size());
+  std::vector<size_t> common;
+  for (size_t p = 0; p < points.size(); ++p) paired[p] = round_count(points[p]) == first_rounds;
+  for (size_t r = 0; r < first_rounds; ++r) {
+    bool full = true;
+    for (size_t p = 0; p < points.size(); ++p) full = full && (!paired[p] || full_round(points[p], r));
+    if (full) common.push_back(r);
+  }
   std::vector<PointRounds> kept;
-  for (const PointRounds& p : points) {
-    kept.push_back(full_rounds(p));
-    if (kept.back().empty() || kept.back().front().empty()) return std::nullopt;
+  for (size_t p = 0; p < points.size(); ++p) {
+    std::vector<size_t> own;
+    if (!paired[p])
+      for (size_t r = 0; r < round_count(points[p]); ++r)
+        if (full_round(points[p], r)) own.push_back(r);
+    kept.push_back(select_rounds(points[p], paired[p] ? common : own));
+    if (kept.back().empty() || kept.back().front().empty()) return none;
   }
   std::vector<std::vector<Resampler>> series(kept.size());  // [point][series], over `kept`
   for (size_t i = 0; i < kept.size(); ++i)
     for (const RoundSamples& s : kept[i]) series[i].emplace_back(s);
-  const size_t first_rounds = kept.front().front().size();
   Rng rng(settings.seed);
   std::vector<std::vector<size_t>> picks(kept.size());
   std::vector<std::vector<double>> at(kept.size());
-  std::vector<double> stats;
-  stats.reserve(static_cast<size_t>(settings.resamples));
+  std::vector<std::vector<double>> stats(figures.size());  // [figure]
   for (int i = 0; i < settings.resamples; ++i) {
     for (size_t p = 0; p < kept.size(); ++p) {
-      const size_t rounds = kept[p].front().size();
-      if (p > 0 && rounds == first_rounds)
+      if (p > 0 && paired[p])
         picks[p] = picks.front();
       else
-        pick_rounds(rounds, rng, picks[p]);
+        pick_rounds(kept[p].front().size(), rng, picks[p]);
     }
     for (size_t p = 0; p < kept.size(); ++p) {
       at[p].clear();
       for (Resampler& s : series[p]) at[p].push_back(s.draw(picks[p], rng));
     }
-    if (const std::optional<double> v = figure(at); v && std::isfinite(*v)) stats.push_back(*v);
+    for (size_t f = 0; f < figures.size(); ++f)
+      if (const std::optional<double> v = figures[f](at); v && std::isfinite(*v)) stats[f].push_back(*v);
   }
-  if (stats.empty()) return std::nullopt;
-  return central(stats, settings.level);
+  std::vector<std::optional<Interval>> out(figures.size());
+  for (size_t f = 0; f < figures.size(); ++f)
+    if (!stats[f].empty()) out[f] = central(stats[f], settings.level);
+  return out;
+}
+
+std::optional<Interval> figure_interval(const std::vector<PointRounds>& points, const Figure& figure,
+                                        const BootstrapSettings& settings) {
+  return figure_intervals(points, {figure}, settings).front();
 }
 
 std::optional<Interval> ratio_interval(const RoundSamples& num, const RoundSamples& den,

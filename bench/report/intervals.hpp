@@ -45,16 +45,25 @@ using PointRounds = std::vector<RoundSamples>;
 // nullopt where the figure is undefined; such resamples are left out.
 using Figure = std::function<std::optional<double>(const std::vector<std::vector<double>>& at)>;
 
-// The interval of `figure` over `points`. Rounds in which a series of a point has no
-// sample are dropped first. Each resample draws, for each point, R round indices with
-// replacement (R = its rounds; the same indices for every point with as many rounds as the
-// first, else drawn for it alone), the same for all of a point's series; then, for every
+// The interval of `figure` over `points`. The points with as many rounds as the first are
+// paired by round index (round k of each is the sweep's round k): they keep the rounds in
+// which every series of every one of them has samples, so round k is drawn with round k.
+// Any other point keeps its own rounds in which each of its series has samples. Each
+// resample draws, for each point, R round indices with replacement (R = its kept rounds;
+// the same indices for the paired points, else drawn for the point alone), the same for
+// all of a point's series; then, for every
 // drawn round and series, that round's samples with replacement and their median; the
 // statistic is `figure` of the medians of those medians. The interval is the
 // (1-level)/2 and (1+level)/2 percentiles of the finite statistics. nullopt when a point
 // has no round left or no resample gives a figure.
 std::optional<Interval> figure_interval(const std::vector<PointRounds>& points, const Figure& figure,
                                         const BootstrapSettings& settings = {});
+
+// figure_interval of each of `figures` over the same resamples (one pass: each interval is
+// the one figure_interval gives it alone), in the order of `figures`.
+std::vector<std::optional<Interval>> figure_intervals(const std::vector<PointRounds>& points,
+                                                      const std::vector<Figure>& figures,
+                                                      const BootstrapSettings& settings = {});
 
 // The interval of median_of_rounds(num) / median_of_rounds(den) (a speedup: the
 // reference's time over the row's): figure_interval of the two points, paired when they

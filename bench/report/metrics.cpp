@@ -14,11 +14,10 @@
 #include "bench/schedule.hpp"
 
 namespace cpb {
-namespace {
 
-bool has_number(const nlohmann::json& r, const char* key) {
-  return r.contains(key) && r[key].is_number();
-}
+bool has_number(const nlohmann::json& r, const char* key) { return r.contains(key) && r[key].is_number(); }
+
+namespace {
 
 double p50(const nlohmann::json& r) { return r["time_ms"]["p50"].get<double>(); }
 

@@ -41,6 +41,10 @@ const nlohmann::json* serial_reference(const std::vector<nlohmann::json>& all, c
 // compute timed alone; none when a part is empty or T_U <= T_comm(U).
 std::optional<double> comp_scale(const nlohmann::json& u);
 
+// Whether `r` has a field `key` that is a number (false for any other type: rows come
+// from files too).
+bool has_number(const nlohmann::json& r, const char* key);
+
 // The samples of a record's rounds (its "rounds" array); empty when it has none.
 RoundSamples round_samples(const nlohmann::json& record);
 

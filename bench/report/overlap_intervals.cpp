@@ -13,11 +13,6 @@ enum Series : size_t { kTime = 0, kComp = 1, kComm = 2 };
 
 using At = std::vector<std::vector<double>>;
 
-bool is_number(const nlohmann::json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number();
-}
-
 // A round's part: its finite samples, else its value alone.
 std::vector<double> part_samples(const nlohmann::json& round, const char* samples, const char* value) {
   std::vector<double> x;
@@ -34,7 +29,7 @@ bool parts_every_round(const nlohmann::json& r) {
   const auto it = r.find("rounds");
   if (it == r.end() || !it->is_array() || it->empty()) return false;
   for (const auto& round : *it)
-    if (!round.is_object() || !is_number(round, "comp_ms") || !is_number(round, "comm_ms")) return false;
+    if (!round.is_object() || !has_number(round, "comp_ms") || !has_number(round, "comm_ms")) return false;
   return true;
 }
 
@@ -69,8 +64,8 @@ RhoIntervals rho_intervals(const nlohmann::json& src, bool scaled) {
     if (!x) return std::nullopt;
     return bound_of(*x);
   };
-  const std::vector<PointRounds> points = {overlap_rounds(src)};
-  return {figure_interval(points, rho), figure_interval(points, bound)};
+  const std::vector<std::optional<Interval>> ci = figure_intervals({overlap_rounds(src)}, {rho, bound});
+  return {ci[0], ci[1]};
 }
 
 std::optional<Interval> eta_interval(const nlohmann::json& r, const nlohmann::json* serial) {

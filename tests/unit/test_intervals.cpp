@@ -157,6 +157,53 @@ TEST(Intervals, APointsSeriesArePairedByRound) {
   EXPECT_FALSE(figure_interval({PointRounds{t}}, [](const auto&) { return std::optional<double>(); }));
 }
 
+// Points paired by round index keep the rounds every one of them has full: round k is drawn
+// with round k, never with the round at the same position among another point's full ones.
+TEST(Intervals, PointsArePairedByRoundIndexOverTheRoundsAllHaveFull) {
+  const RoundSamples t = {{10}, {20}, {30}};
+  const Figure difference = [](const std::vector<std::vector<double>>& at) {
+    return std::optional<double>(at[0][0] - at[1][0]);
+  };
+  // One point lacks round 2's part: rounds 1 and 3 of each, drawn together.
+  const PointRounds full = {t, {{1}, {2}, {3}}}, no_second = {t, {{1}, {}, {3}}};
+  const auto one = figure_interval({full, no_second}, difference);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->lo, 0);
+  EXPECT_EQ(one->hi, 0);
+  // One lacks round 3's, the other round 2's: round 1 alone, not rounds 1 2 with 1 3.
+  const PointRounds no_third = {t, {{1}, {2}, {}}};
+  const auto both = figure_interval({no_third, no_second}, difference);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->lo, 0);
+  EXPECT_EQ(both->hi, 0);
+  const Figure first = [](const std::vector<std::vector<double>>& at) { return std::optional<double>(at[0][0]); };
+  const auto only_round_1 = figure_interval({no_third, no_second}, first);
+  ASSERT_TRUE(only_round_1);
+  EXPECT_EQ(only_round_1->lo, 10);
+  EXPECT_EQ(only_round_1->hi, 10);
+  // No round full in both: no interval.
+  EXPECT_FALSE(figure_interval({PointRounds{t, {{1}, {}, {}}}, PointRounds{t, {{}, {2}, {3}}}}, difference));
+}
+
+// figure_intervals gives each figure the interval figure_interval gives it alone.
+TEST(Intervals, SeveralFiguresInOnePassMatchEachAlone) {
+  Noise rng(5);
+  const RoundSamples a = rounds_of(20, {-0.05, 0.0, 0.05}, 10, 0.02, rng);
+  const Figure time = [](const std::vector<std::vector<double>>& at) { return std::optional<double>(at[0][0]); };
+  const Figure half = [](const std::vector<std::vector<double>>& at) -> std::optional<double> {
+    if (at[0][0] > 20.5) return std::nullopt;
+    return at[0][0] / 2;
+  };
+  const std::vector<std::optional<Interval>> both = figure_intervals({PointRounds{a}}, {time, half});
+  ASSERT_EQ(both.size(), 2u);
+  const auto t = figure_interval({PointRounds{a}}, time), h = figure_interval({PointRounds{a}}, half);
+  ASSERT_TRUE(both[0] && both[1] && t && h);
+  EXPECT_EQ(both[0]->lo, t->lo);
+  EXPECT_EQ(both[0]->hi, t->hi);
+  EXPECT_EQ(both[1]->lo, h->lo);
+  EXPECT_EQ(both[1]->hi, h->hi);
+}
+
 TEST(Intervals, TextAndSignificance) {
   EXPECT_EQ(format_with_interval(1.04, Interval{0.99, 1.08}, true), "1.04 [0.99, 1.08]~");
   EXPECT_EQ(format_with_interval(1.12, Interval{1.05, 1.2}, true), "1.12 [1.05, 1.20]");
