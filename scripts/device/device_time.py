@@ -25,12 +25,15 @@ the step-timed runs (each a whole run and its largest step alone). A + B R is wh
 not timed: set-up, the verification's reference, preparing the executor each round.
 A = 1.1 s and B = 0.02 s are fitted to the two one-GPU A/A runs
 (results/h200x1/2026-12-05_aa_test_r5: 78 s per run, 18 points, 5 rounds, predicted with
-h200.json; results/h100x1/2026-12-06_aa_test_h100_r10: 123 s, 10 rounds, h100.json);
+h200.json; results/h100x1/2026-12-06_aa_test_h100_r10: 123 s, 10 rounds, h100.json)
+under the model of those runs' build, which timed the parts in the first round only
+([isolate] (loop(t_comp) + loop(t_comm)), not R times); they are not refitted, since no
+GPU run times the parts in every round;
 they leave out what more ranks add (NCCL communicators, a tiled plan's solve) and what a
 backward point's verification adds (its GPU reference), so such estimates are low. The
-compute-only time, shared within a round between points with the same compute, is
-counted for every point, which makes estimates high there. The simulator itself misses by a median 7-10%
-(docs/SIMULATOR.md). SKIPPED points cost nothing; points the simulator cannot predict
+compute-only time, shared within a round of a comparison group between points with the
+same compute, is counted for every point, which makes estimates high there. The
+simulator itself misses by a median 7-10% (docs/SIMULATOR.md). SKIPPED points cost nothing; points the simulator cannot predict
 are counted and named.
 
 `run` writes its file after each comparison group (a problem: all its schedules,
