@@ -105,22 +105,14 @@ std::string note_cell(const nlohmann::json& r) {
 }
 
 const std::vector<Column>& overlap_columns() {
-  static const std::vector<Column> cols = {
-      {"schedule", 11, false}, {"S", 7, true},      {"C", 3, true},     {"time ms", 8, true},
-      {"comp ms", 8, true},    {"comm ms", 8, true}, {"rho", 5, true},  {"bound", 5, true},
-      {"eta", 17, true},       {"vs_ulysses", 19, true}, {"vs_ring", 19, true}};
+  static const std::vector<Column> cols = {{"schedule", 11, false},  {"S", 7, true},       {"C", 3, true},
+                                           {"time ms", 8, true},     {"comp ms", 8, true}, {"comm ms", 8, true},
+                                           {"rho", 18, true},        {"bound", 17, true},  {"eta", 17, true},
+                                           {"vs_ulysses", 19, true}, {"vs_ring", 19, true}};
   return cols;
 }
 
-constexpr std::size_t kEtaColumn = 8;  // of overlap_columns(); the speedups follow it
-
-std::string fixed2(const nlohmann::json& r, std::initializer_list<const char*> path) {
-  const auto v = number_field(r, path);
-  if (!v) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.2f", *v);
-  return buf;
-}
+constexpr std::size_t kRhoColumn = 6;  // of overlap_columns(); the bound, eta and the speedups follow it
 
 // A figure with its 95% interval where the record has one (`ci` names the interval's
 // path); a speedup (`ratio`) whose interval contains 1 is marked kNotSignificant.
@@ -135,10 +127,12 @@ bool ends_with(const std::string& s, const char* tail) {
   return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
 }
 
-// rho, marked "*" when it is the row's own (no Ulysses row of the same problem).
+// rho with its interval, the value marked "*" when it is the row's own (no Ulysses row of
+// the same problem): "0.33* [0.31, 0.35]".
 std::string rho_cell(const nlohmann::json& r) {
-  const std::string rho = fixed2(r, {"rho"});
-  return rho != "-" && string_field(r, {"rho_source"}) == "self" ? rho + "*" : rho;
+  std::string rho = with_interval(r, {"rho"}, {"rho_ci"}, false);
+  if (rho != "-" && string_field(r, {"rho_source"}) == "self") rho.insert(std::min(rho.find(' '), rho.size()), "*");
+  return rho;
 }
 
 }  // namespace
@@ -227,13 +221,13 @@ void print_overlap_table(const nlohmann::json& points, std::ostream& out) {
           format_sig(number_field(*r, {record_key::comp_ms})),
           format_sig(number_field(*r, {record_key::comm_ms})),
           rho_cell(*r),
-          fixed2(*r, {"bound"}),
+          with_interval(*r, {"bound"}, {"bound_ci"}, false),
           with_interval(*r, {"eta"}, {"eta_ci"}, false),
           with_interval(*r, {"speedup", "vs_ulysses"}, {"speedup_ci", "vs_ulysses"}, true),
           with_interval(*r, {"speedup", "vs_ring"}, {"speedup_ci", "vs_ring"}, true)};
       print_line(overlap_columns(), cells, out);
-      own_rho = own_rho || rho_cell(*r).back() == '*';
-      for (std::size_t c = kEtaColumn; c < cells.size(); ++c) {  // eta and the speedups
+      own_rho = own_rho || cells[kRhoColumn].find('*') != std::string::npos;
+      for (std::size_t c = kRhoColumn; c < cells.size(); ++c) {  // rho, the bound, eta and the speedups
         with_ci = with_ci || cells[c].find('[') != std::string::npos;
         unsure = unsure || ends_with(cells[c], kNotSignificant);
       }

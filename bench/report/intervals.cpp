@@ -35,12 +35,22 @@ double median_in_place(std::vector<double>& v) {
   return (lower + upper) / 2;
 }
 
-RoundSamples non_empty(const RoundSamples& rounds) {
-  RoundSamples kept;
-  for (const auto& r : rounds)
-    if (!r.empty()) kept.push_back(r);
+// Whether round `r` of `p` has samples in every series of `p`.
+bool full_round(const PointRounds& p, size_t r) {
+  for (const RoundSamples& s : p)
+    if (r >= s.size() || s[r].empty()) return false;
+  return true;
+}
+
+// The rounds of `p` at indices `rounds`, in every series.
+PointRounds select_rounds(const PointRounds& p, const std::vector<size_t>& rounds) {
+  PointRounds kept(p.size());
+  for (size_t j = 0; j < p.size(); ++j)
+    for (size_t r : rounds) kept[j].push_back(p[j][r]);
   return kept;
 }
+
+size_t round_count(const PointRounds& p) { return p.empty() ? 0 : p.front().size(); }
 
 // One resample of a point: the median over the drawn rounds of the median of each drawn
 // round's resampled iterations.
@@ -89,42 +99,70 @@ double median_of_rounds(const RoundSamples& rounds) {
   return medians.empty() ? 0 : median_in_place(medians);
 }
 
-std::optional<Interval> ratio_interval(const RoundSamples& num, const RoundSamples& den,
-                                       const BootstrapSettings& settings) {
-  const RoundSamples a = non_empty(num), b = non_empty(den);
-  if (a.empty() || b.empty() || settings.resamples < 1) return std::nullopt;
-  const bool paired = a.size() == b.size();
-  Rng rng(settings.seed);
-  Resampler ra(a), rb(b);
-  std::vector<size_t> picks_a, picks_b;
-  std::vector<double> stats;
-  stats.reserve(static_cast<size_t>(settings.resamples));
-  for (int i = 0; i < settings.resamples; ++i) {
-    pick_rounds(a.size(), rng, picks_a);
-    if (paired)
-      picks_b = picks_a;
-    else
-      pick_rounds(b.size(), rng, picks_b);
-    const double ta = ra.draw(picks_a, rng), tb = rb.draw(picks_b, rng);
-    if (tb > 0) stats.push_back(ta / tb);
+std::vector<std::optional<Interval>> figure_intervals(const std::vector<PointRounds>& points,
+                                                      const std::vector<Figure>& figures,
+                                                      const BootstrapSettings& settings) {
+  std::vector<std::optional<Interval>> none(figures.size());
+  if (points.empty() || settings.resamples < 1) return none;
+  // Round r of the points with as many rounds as the first (`paired`) is the same round of
+  // the sweep: they keep the rounds every one of them has full. The others keep their own.
+  const size_t first_rounds = round_count(points.front());
+  std::vector<bool> paired(points.size());
+  std::vector<size_t> common;
+  for (size_t p = 0; p < points.size(); ++p) paired[p] = round_count(points[p]) == first_rounds;
+  for (size_t r = 0; r < first_rounds; ++r) {
+    bool full = true;
+    for (size_t p = 0; p < points.size(); ++p) full = full && (!paired[p] || full_round(points[p], r));
+    if (full) common.push_back(r);
   }
-  if (stats.empty()) return std::nullopt;
-  return central(stats, settings.level);
+  std::vector<PointRounds> kept;
+  for (size_t p = 0; p < points.size(); ++p) {
+    std::vector<size_t> own;
+    if (!paired[p])
+      for (size_t r = 0; r < round_count(points[p]); ++r)
+        if (full_round(points[p], r)) own.push_back(r);
+    kept.push_back(select_rounds(points[p], paired[p] ? common : own));
+    if (kept.back().empty() || kept.back().front().empty()) return none;
+  }
+  std::vector<std::vector<Resampler>> series(kept.size());  // [point][series], over `kept`
+  for (size_t i = 0; i < kept.size(); ++i)
+    for (const RoundSamples& s : kept[i]) series[i].emplace_back(s);
+  Rng rng(settings.seed);
+  std::vector<std::vector<size_t>> picks(kept.size());
+  std::vector<std::vector<double>> at(kept.size());
+  std::vector<std::vector<double>> stats(figures.size());  // [figure]
+  for (int i = 0; i < settings.resamples; ++i) {
+    for (size_t p = 0; p < kept.size(); ++p) {
+      if (p > 0 && paired[p])
+        picks[p] = picks.front();
+      else
+        pick_rounds(kept[p].front().size(), rng, picks[p]);
+    }
+    for (size_t p = 0; p < kept.size(); ++p) {
+      at[p].clear();
+      for (Resampler& s : series[p]) at[p].push_back(s.draw(picks[p], rng));
+    }
+    for (size_t f = 0; f < figures.size(); ++f)
+      if (const std::optional<double> v = figures[f](at); v && std::isfinite(*v)) stats[f].push_back(*v);
+  }
+  std::vector<std::optional<Interval>> out(figures.size());
+  for (size_t f = 0; f < figures.size(); ++f)
+    if (!stats[f].empty()) out[f] = central(stats[f], settings.level);
+  return out;
 }
 
-std::optional<Interval> time_interval(const RoundSamples& rounds, const BootstrapSettings& settings) {
-  const RoundSamples a = non_empty(rounds);
-  if (a.empty() || settings.resamples < 1) return std::nullopt;
-  Rng rng(settings.seed);
-  Resampler ra(a);
-  std::vector<size_t> picks;
-  std::vector<double> stats;
-  stats.reserve(static_cast<size_t>(settings.resamples));
-  for (int i = 0; i < settings.resamples; ++i) {
-    pick_rounds(a.size(), rng, picks);
-    stats.push_back(ra.draw(picks, rng));
-  }
-  return central(stats, settings.level);
+std::optional<Interval> figure_interval(const std::vector<PointRounds>& points, const Figure& figure,
+                                        const BootstrapSettings& settings) {
+  return figure_intervals(points, {figure}, settings).front();
+}
+
+std::optional<Interval> ratio_interval(const RoundSamples& num, const RoundSamples& den,
+                                       const BootstrapSettings& settings) {
+  const auto ratio = [](const std::vector<std::vector<double>>& at) -> std::optional<double> {
+    if (!(at[1][0] > 0)) return std::nullopt;
+    return at[0][0] / at[1][0];
+  };
+  return figure_interval({PointRounds{num}, PointRounds{den}}, ratio, settings);
 }
 
 std::optional<Interval> read_interval(const nlohmann::json* j) {

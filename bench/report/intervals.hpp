@@ -1,11 +1,13 @@
 // 95% intervals of the figures a sweep derives from timed rounds (docs/METRICS.md,
-// "Intervals"): a two-level bootstrap that resamples the rounds, paired between the two
-// points of a ratio (round r of one with round r of the other: they ran minutes apart at
-// most, in rotated order, so drift hits both alike), and within each drawn round the
-// iterations of each point. Seeded: the same samples give the same interval everywhere.
+// "Intervals"): a two-level bootstrap that resamples the rounds, paired between the
+// points of a figure (round r of one with round r of the other: they ran minutes apart at
+// most, in rotated order, so drift hits both alike) and between a point's loop and its
+// parts (timed right after that round's loop), and within each drawn round the
+// iterations of each. Seeded: the same samples give the same interval everywhere.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,19 +34,42 @@ struct BootstrapSettings {
 // summarize_rounds p50). 0 when no round has samples.
 double median_of_rounds(const RoundSamples& rounds);
 
+// A point's rounds as the bootstrap resamples them: one or more series (its timed loop's
+// samples, each part's), each with one vector of samples per round, all with as many
+// rounds: round k of every series is the point's round k. A round of a single sample
+// resamples to that value: a part known only as one number enters as exact.
+using PointRounds = std::vector<RoundSamples>;
+
+// A figure of points' statistics: at[i][j] is, for point i's series j, the median over
+// rounds of the rounds' medians (median_of_rounds, as the point estimates are taken).
+// nullopt where the figure is undefined; such resamples are left out.
+using Figure = std::function<std::optional<double>(const std::vector<std::vector<double>>& at)>;
+
+// The interval of `figure` over `points`. The points with as many rounds as the first are
+// paired by round index (round k of each is the sweep's round k): they keep the rounds in
+// which every series of every one of them has samples, so round k is drawn with round k.
+// Any other point keeps its own rounds in which each of its series has samples. Each
+// resample draws, for each point, R round indices with replacement (R = its kept rounds;
+// the same indices for the paired points, else drawn for the point alone), the same for
+// all of a point's series; then, for every
+// drawn round and series, that round's samples with replacement and their median; the
+// statistic is `figure` of the medians of those medians. The interval is the
+// (1-level)/2 and (1+level)/2 percentiles of the finite statistics. nullopt when a point
+// has no round left or no resample gives a figure.
+std::optional<Interval> figure_interval(const std::vector<PointRounds>& points, const Figure& figure,
+                                        const BootstrapSettings& settings = {});
+
+// figure_interval of each of `figures` over the same resamples (one pass: each interval is
+// the one figure_interval gives it alone), in the order of `figures`.
+std::vector<std::optional<Interval>> figure_intervals(const std::vector<PointRounds>& points,
+                                                      const std::vector<Figure>& figures,
+                                                      const BootstrapSettings& settings = {});
+
 // The interval of median_of_rounds(num) / median_of_rounds(den) (a speedup: the
-// reference's time over the row's). Each resample draws R round indices with replacement
-// (R = the rounds of each; the same indices for both when they have as many rounds, else
-// drawn for each alone), then for every drawn round resamples that round's iterations with
-// replacement and takes their median; the statistic is the median of those medians of
-// `num` over that of `den`. The interval is the (1-level)/2 and (1+level)/2 percentiles of
-// the statistic. nullopt when either has no round with samples.
+// reference's time over the row's): figure_interval of the two points, paired when they
+// have as many rounds. nullopt when either has no round with samples.
 std::optional<Interval> ratio_interval(const RoundSamples& num, const RoundSamples& den,
                                        const BootstrapSettings& settings = {});
-
-// The interval of median_of_rounds(rounds) by the same resampling, for figures that are a
-// monotone function of one point's time (eta). nullopt when no round has samples.
-std::optional<Interval> time_interval(const RoundSamples& rounds, const BootstrapSettings& settings = {});
 
 // An interval as the result file holds it, {"lo": x, "hi": y}; nullopt when `j` is null,
 // not such an object or an end is not a finite number.

@@ -7,16 +7,17 @@
 #include <string>
 
 #include "bench/report/intervals.hpp"
+#include "bench/report/overlap_figures.hpp"
+#include "bench/report/overlap_intervals.hpp"
 #include "bench/report/record_fields.hpp"
 #include "bench/runtime.hpp"
 #include "bench/schedule.hpp"
 
 namespace cpb {
-namespace {
 
-bool has_number(const nlohmann::json& r, const char* key) {
-  return r.contains(key) && r[key].is_number();
-}
+bool has_number(const nlohmann::json& r, const char* key) { return r.contains(key) && r[key].is_number(); }
+
+namespace {
 
 double p50(const nlohmann::json& r) { return r["time_ms"]["p50"].get<double>(); }
 
@@ -64,14 +65,6 @@ void fill_speedups(const std::vector<nlohmann::json>& all, nlohmann::json& r) {
   if (!ci.empty()) r["speedup_ci"] = ci;
 }
 
-// eta of a row with parts comp and comm timed at T; none when one part is empty.
-std::optional<double> eta(double comp, double comm, double time) {
-  const double serial = comp + comm;
-  const double floor_t = std::max(comp, comm);
-  if (!(serial - floor_t > 0)) return std::nullopt;
-  return (serial - time) / (serial - floor_t);
-}
-
 }  // namespace
 
 const nlohmann::json* serial_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r) {
@@ -90,10 +83,7 @@ const nlohmann::json* serial_reference(const std::vector<nlohmann::json>& all, c
 
 std::optional<double> comp_scale(const nlohmann::json& u) {
   if (!timed(u) || !has_number(u, "comp_ms") || !has_number(u, "comm_ms")) return std::nullopt;
-  const double comp = u["comp_ms"].get<double>(), comm = u["comm_ms"].get<double>();
-  const double at_plan = p50(u) - comm;
-  if (!(comp > 0) || !(comm > 0) || !(at_plan > 0)) return std::nullopt;
-  return at_plan / comp;
+  return comp_scale_of(p50(u), u["comp_ms"].get<double>(), u["comm_ms"].get<double>());
 }
 
 const nlohmann::json* speedup_reference(const std::vector<nlohmann::json>& all, const nlohmann::json& r,
@@ -141,9 +131,10 @@ namespace {
 // The derived fields of every record of one problem (`records`: the records of one
 // problem_key, the only ones a row's references come from).
 void fill_group(std::vector<nlohmann::json>& records) {
+  std::map<const nlohmann::json*, RhoIntervals> rho_cis;  // by rho's source row: every row of it shares them
   for (auto& r : records) {
-    for (const char* f : {"rho", "rho_source", "rho_unmatched", "bound", "eta", "eta_ci", "eta_unmatched",
-                          "comp_scale", "comp_scale_from", "speedup", "speedup_ci", "busbw_gbps"})
+    for (const char* f : {"rho", "rho_ci", "rho_source", "rho_unmatched", "bound", "bound_ci", "eta", "eta_ci",
+                          "eta_unmatched", "comp_scale", "comp_scale_from", "speedup", "speedup_ci", "busbw_gbps"})
       r.erase(f);
     if (!timed(r)) continue;
     const double t = p50(r);
@@ -171,22 +162,29 @@ void fill_group(std::vector<nlohmann::json>& records) {
     const double sc_raw = src["comp_ms"].get<double>();
     const std::optional<double> src_scale = u ? comp_scale(src) : scale;
     const double sc = sc_raw * src_scale.value_or(1.0);
-    if (sc + sm > 0) {
-      const double rho = sm / (sc + sm);
-      r["rho"] = rho;
+    if (const auto rho = rho_of(sc, sm)) {
+      r["rho"] = *rho;
       r["rho_source"] = u || r.value("schedule", "") == "ulysses" ? "ulysses" : "self";
-      r["bound"] = 1.0 / std::max(rho, 1.0 - rho);
-      if (src_scale && sc_raw + sm > 0) r["rho_unmatched"] = sm / (sc_raw + sm);
+      r["bound"] = bound_of(*rho);
+      if (const auto unmatched = rho_of(sc_raw, sm); src_scale && unmatched) r["rho_unmatched"] = *unmatched;
+      // The source is every row's of the problem: one bootstrap for all of them.
+      const auto seen = rho_cis.try_emplace(&src, RhoIntervals{});
+      if (seen.second) seen.first->second = rho_intervals(src, src_scale.has_value());
+      const nlohmann::json rho_ci = interval_json(seen.first->second.rho);
+      const nlohmann::json bound_ci = interval_json(seen.first->second.bound);
+      if (!rho_ci.is_null()) r["rho_ci"] = rho_ci;
+      if (!bound_ci.is_null()) r["bound_ci"] = bound_ci;
     }
-    if (const auto e = eta(comp, comm, t)) {
+    if (const auto e = eta_of(comp, comm, t)) {
       r["eta"] = *e;
-      // eta falls as the time grows: the time's interval, ends swapped (comp_scale taken
-      // as exact). Serial Ulysses with a scale has eta = 0 by construction: no interval.
-      const auto ti = s == &r && scale ? std::nullopt : time_interval(round_samples(r));
-      if (ti) r["eta_ci"] = {{"lo", *eta(comp, comm, ti->hi)}, {"hi", *eta(comp, comm, ti->lo)}};
+      // Serial Ulysses with a scale has eta = 0 by construction: no interval.
+      if (!(s == &r && scale)) {
+        const nlohmann::json ci = interval_json(eta_interval(r, scale ? s : nullptr));
+        if (!ci.is_null()) r["eta_ci"] = ci;
+      }
     }
     if (scale)
-      if (const auto e = eta(raw_comp, comm, t)) r["eta_unmatched"] = *e;
+      if (const auto e = eta_of(raw_comp, comm, t)) r["eta_unmatched"] = *e;
     if (comm > 0 && has_number(r, "comm_bytes_per_rank"))
       r["busbw_gbps"] = r["comm_bytes_per_rank"].get<double>() / (comm * 1e-3) / 1e9;
   }

@@ -16,8 +16,10 @@ namespace cpb {
 // comp_ms, comm_ms, comm_bytes_per_rank): rho, bound, eta from the compute-only part at
 // the plan's conditions (comp_scale, comp_scale_from; rho_unmatched and eta_unmatched
 // from the part as timed alone), speedups, busbw. Idempotent; rows without times get none. The
-// speedups and eta get 95% intervals (speedup_ci.vs_ulysses / vs_ring, eta_ci: objects
-// {"lo", "hi"}; intervals.hpp) where the records involved have rounds.
+// speedups, eta, rho and the bound get 95% intervals (speedup_ci.vs_ulysses / vs_ring,
+// eta_ci, rho_ci, bound_ci: objects {"lo", "hi"}; intervals.hpp, overlap_intervals.hpp)
+// where the records involved have rounds (rho_ci and bound_ci: where rho's source row has
+// its parts in every round).
 void fill_derived_metrics(std::vector<nlohmann::json>& records);
 
 // The reference row of `schedule` for row `r` (docs/METRICS.md, "Speedups") among `all`:
@@ -38,6 +40,10 @@ const nlohmann::json* serial_reference(const std::vector<nlohmann::json>& all, c
 // (T_U - T_comm(U)) / T_comp(U), the compute time inside the serial plan over the same
 // compute timed alone; none when a part is empty or T_U <= T_comm(U).
 std::optional<double> comp_scale(const nlohmann::json& u);
+
+// Whether `r` has a field `key` that is a number (false for any other type: rows come
+// from files too).
+bool has_number(const nlohmann::json& r, const char* key);
 
 // The samples of a record's rounds (its "rounds" array); empty when it has none.
 RoundSamples round_samples(const nlohmann::json& record);

@@ -25,6 +25,8 @@ const char* const gradients = "gradients";
 const char* const time_ms = "time_ms";
 const char* const rounds = "rounds";
 const char* const samples = "samples";
+const char* const comp_samples = "comp_samples";
+const char* const comm_samples = "comm_samples";
 const char* const warmup = "warmup";
 const char* const comp_ms = "comp_ms";
 const char* const comp_ms_from = "comp_ms_from";
@@ -106,18 +108,35 @@ void from_json(const nlohmann::json& j, VerifyRecord& v) {
 }
 
 void to_json(nlohmann::json& j, const RoundRecord& r) {
+  namespace k = record_key;
   j = to_json(r.stats);
-  j[record_key::samples] = r.samples;
-  if (r.gpu_state) j[record_key::gpu_state] = *r.gpu_state;
+  j[k::samples] = r.samples;
+  if (r.gpu_state) j[k::gpu_state] = *r.gpu_state;
+  put(j, k::comp_ms, r.comp_ms);
+  if (!r.comp_samples.empty()) j[k::comp_samples] = r.comp_samples;
+  put(j, k::comp_ms_from, r.comp_ms_from);
+  put(j, k::comm_ms, r.comm_ms);
+  if (!r.comm_samples.empty()) j[k::comm_samples] = r.comm_samples;
 }
 
 void from_json(const nlohmann::json& j, RoundRecord& r) {
+  namespace k = record_key;
+  const auto numbers = [&j](const char* key) {
+    std::vector<double> v;
+    if (const auto it = j.find(key); it != j.end())
+      for (const auto& x : *it) v.push_back(json_number(x));
+    return v;
+  };
   r.stats = j.get<Stats>();
   r.samples.clear();
-  for (const auto& x : j.at(record_key::samples)) r.samples.push_back(json_number(x));
+  for (const auto& x : j.at(k::samples)) r.samples.push_back(json_number(x));
   r.gpu_state.reset();
-  if (j.contains(record_key::gpu_state) && !j[record_key::gpu_state].is_null())
-    r.gpu_state = j[record_key::gpu_state].get<GpuState>();
+  if (j.contains(k::gpu_state) && !j[k::gpu_state].is_null()) r.gpu_state = j[k::gpu_state].get<GpuState>();
+  get(j, k::comp_ms, r.comp_ms);
+  r.comp_samples = numbers(k::comp_samples);
+  get(j, k::comp_ms_from, r.comp_ms_from);
+  get(j, k::comm_ms, r.comm_ms);
+  r.comm_samples = numbers(k::comm_samples);
 }
 
 void to_json(nlohmann::json& j, const PointRecord& r) {

@@ -37,6 +37,8 @@ extern const char* const gradients;  // in verify     // in verify
 extern const char* const time_ms;
 extern const char* const rounds;
 extern const char* const samples;  // in each of rounds
+extern const char* const comp_samples;  // in each of rounds
+extern const char* const comm_samples;  // in each of rounds
 extern const char* const warmup;
 extern const char* const comp_ms;
 extern const char* const comp_ms_from;
@@ -83,12 +85,22 @@ struct VerifyRecord {
   std::vector<GradientVerify> gradients;
 };
 
-// One round of a point's timed loop (docs/METRICS.md, "Rounds"): the Stats of its
-// samples and the samples themselves (the intervals of intervals.hpp resample them).
+// One round of a point (docs/METRICS.md, "Rounds"): the Stats of its timed loop's samples
+// and the samples themselves (the intervals of intervals.hpp resample them), then its
+// compute-only and comm-only parts, timed alone right after the loop (measure.isolate;
+// absent without it, and in files written before the parts were timed every round).
 struct RoundRecord {
   Stats stats;                  // summarize(samples) [ms]
   std::vector<double> samples;  // per-run max over ranks [ms], in run order
   std::optional<GpuState> gpu_state;  // the GPUs during this round's loop (none without GPUs)
+  // Each part's p50 and its samples (per-run max over ranks) [ms]; an empty part is 0 with
+  // no samples. A compute-only time another point of the same round timed
+  // (comp_time_cache.hpp) carries that point's samples and names it in comp_ms_from.
+  std::optional<double> comp_ms;
+  std::vector<double> comp_samples;
+  std::optional<int> comp_ms_from;
+  std::optional<double> comm_ms;
+  std::vector<double> comm_samples;
 };
 
 struct PointRecord {
@@ -109,10 +121,15 @@ struct PointRecord {
   std::optional<Stats> time_ms;  // summarize_rounds() of the rounds [ms]
   std::optional<std::vector<RoundRecord>> rounds;  // each round's timed loop, in round order
   std::optional<int> warmup;     // warm-up runs done
-  std::optional<double> comp_ms;       // compute-only part alone, p50 [ms] (measure.isolate)
-  std::optional<int> comp_ms_from;     // the earlier point comp_ms was taken from
-  std::optional<double> comm_ms;       // comm-only part alone, p50 [ms] (measure.isolate)
-  std::optional<Stats> comm_time_ms;   // its spread, when the plan has comm steps [ms]
+  // The compute-only and comm-only parts alone (measure.isolate): the median of the rounds'
+  // p50s, as time_ms.p50 is of the loops' [ms]. comp_ms_from: the point that timed round
+  // 1's compute-only part, present when this point timed none of its rounds' own.
+  // comm_time_ms: summarize_rounds() of the rounds' comm samples, when the plan has comm
+  // steps [ms].
+  std::optional<double> comp_ms;
+  std::optional<int> comp_ms_from;
+  std::optional<double> comm_ms;
+  std::optional<Stats> comm_time_ms;
   std::optional<double> attn_tflops;             // attention inside the plan [TFLOP/s]
   std::optional<double> attn_standalone_tflops;  // its largest step alone [TFLOP/s]
   std::optional<double> flops_per_rank_max;      // [FLOP]
@@ -138,7 +155,9 @@ struct PointRecord {
 // before they existed lacks them.
 void to_json(nlohmann::json& j, const VerifyRecord& v);
 void from_json(const nlohmann::json& j, VerifyRecord& v);
-void to_json(nlohmann::json& j, const RoundRecord& r);  // the Stats keys, "samples", "gpu_state"
+// A round: the Stats keys, "samples", "gpu_state", "comp_ms", "comp_samples" (when not
+// empty), "comp_ms_from", "comm_ms", "comm_samples" (when not empty).
+void to_json(nlohmann::json& j, const RoundRecord& r);
 void from_json(const nlohmann::json& j, RoundRecord& r);
 void to_json(nlohmann::json& j, const PointRecord& r);
 void from_json(const nlohmann::json& j, PointRecord& r);

@@ -45,6 +45,7 @@ std::vector<std::string> make_preferred_columns() {
       "comp_ms", "comm_ms", "comp_scale", "rho", "rho_source", "bound", "eta", "rho_unmatched", "eta_unmatched",
       "speedup.vs_ulysses", "speedup_ci.vs_ulysses.lo", "speedup_ci.vs_ulysses.hi",
       "speedup.vs_ring", "speedup_ci.vs_ring.lo", "speedup_ci.vs_ring.hi", "eta_ci.lo", "eta_ci.hi",
+      "rho_ci.lo", "rho_ci.hi", "bound_ci.lo", "bound_ci.hi",
       "tflops_per_gpu", "attn_tflops", "attn_standalone_tflops", "flops_per_rank_max",
       "comm_bytes_per_rank", "memory_bytes", "memory_bytes_min", "busbw_gbps", "predicted_ms",
       "verify.max_abs_err", "verify.tolerance", "verify.bitwise_equal_to", "verify.bitwise_equal"});

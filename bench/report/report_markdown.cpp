@@ -102,9 +102,15 @@ std::string cell_text(const nlohmann::json& r) {
     const std::optional<Interval> ci = read_interval(find_field(r, {"eta_ci"}));
     parts.push_back("η " + (ci ? format_with_interval(*eta, ci, false) : fixed2(eta)));
   }
-  if (const auto rho = number_field(r, {"rho"}))
-    parts.push_back("ρ " + fixed2(rho) + (string_field(r, {"rho_source"}) == "self" ? "\\*" : ""));
-  if (const auto bound = number_field(r, {"bound"})) parts.push_back("bound " + fixed2(bound));
+  if (const auto rho = number_field(r, {"rho"})) {
+    const std::optional<Interval> ci = read_interval(find_field(r, {"rho_ci"}));
+    parts.push_back("ρ " + fixed2(rho) + (string_field(r, {"rho_source"}) == "self" ? "\\*" : "") +
+                    (ci ? " [" + fixed2(ci->lo) + ", " + fixed2(ci->hi) + "]" : ""));
+  }
+  if (const auto bound = number_field(r, {"bound"})) {
+    const std::optional<Interval> ci = read_interval(find_field(r, {"bound_ci"}));
+    parts.push_back("bound " + (ci ? format_with_interval(*bound, ci, false) : fixed2(bound)));
+  }
   if (!record_throttle_reasons(r).empty()) parts.push_back("T");
   if (record_other_processes(r) > 0) parts.push_back("S");
   std::string s;

@@ -15,8 +15,8 @@ std::string CompTimeCache::key(const Problem& p, const Plan& comp, const RunOpti
   return k.dump();
 }
 
-const CompTimeCache::Entry* CompTimeCache::find(const std::string& key) const {
-  auto it = entries_.find(key);
+const CompTimeCache::Entry* CompTimeCache::find(int round, const std::string& key) const {
+  const auto it = entries_.find({round, key});
   return it == entries_.end() ? nullptr : &it->second;
 }
 

@@ -13,8 +13,10 @@
 #include "bench/schedules/hcms_chunks_auto.hpp"
 #include "bench/sweep/first_reason.hpp"
 #include "bench/sweep/git_commit.hpp"
+#include "bench/sweep/isolated_parts.hpp"
 #include "bench/sweep/measure.hpp"
 #include "bench/sweep/output_digest.hpp"
+#include "bench/sweep/round_summary.hpp"
 #include "bench/sweep/step_timed_runs.hpp"
 #include "bench/sweep/trace_capture.hpp"
 #include "comm/oom_agreement.hpp"
@@ -57,11 +59,6 @@ Reason order_disagreement(const OrderedPlans& ordered, MPI_Comm world) {
   return std::string(
       "the ranks ordered the steps differently (step_order \"list\": are the --machine files the "
       "same on every node?)");
-}
-
-// Times `plan` alone (used for the compute-only and comm-only parts).
-Stats time_part(PointContext& ctx, const Problem& p, const Plan& plan, const RunOptions& opt) {
-  return measure_plan(ctx.runtime, p, plan, opt, ctx.measure, ctx.mpi.world()).stats;
 }
 
 // What the runs on the point's own executor give: the verified run, the timed loop and
@@ -165,44 +162,13 @@ void check_bitwise(PointContext& ctx, const Schedule& sched, const Problem& p, c
   if (!*v.bitwise_equal) verdict.fail("output differs bitwise from " + ref_name);
 }
 
-// Collective: the compute-only part's time into r.comp_ms, taken from an earlier point
-// with the same compute-only part (r.comp_ms_from names it) when every rank has one,
-// else timed and kept for the points after this one.
-void compute_only_time(PointContext& ctx, const Point& point, const Problem& p, const Plan& comp,
-                       const RunOptions& opt, PointRecord& r) {
-  if (comp.steps.empty()) {
-    r.comp_ms = 0.0;
-    return;
-  }
-  if (!ctx.comp_times) {
-    r.comp_ms = time_part(ctx, p, comp, opt).p50;
-    return;
-  }
-  const std::string key = CompTimeCache::key(p, comp, opt);
-  const CompTimeCache::Entry* seen = ctx.comp_times->find(key);
-  if (!allreduce_or(seen == nullptr, ctx.mpi.world())) {
-    r.comp_ms = seen->ms;
-    r.comp_ms_from = seen->point;
-    return;
-  }
-  const double ms = time_part(ctx, p, comp, opt).p50;
-  ctx.comp_times->put(key, CompTimeCache::Entry{ms, point.index});
-  r.comp_ms = ms;
-}
-
-// Collective: 5. the compute-only and comm-only parts, each timed alone.
-void time_isolated_parts(PointContext& ctx, const Point& point, const Problem& p, const Plan& plan,
-                         const RunOptions& opt, PointRecord& r) {
-  const Plan comp = filter_steps(plan, [](const Step& s) { return !s.is_comm(); });
-  const Plan comm = filter_steps(plan, [](const Step& s) { return s.is_comm(); });
-  compute_only_time(ctx, point, p, comp, opt, r);
-  if (comm.steps.empty()) {
-    r.comm_ms = 0.0;
-    return;
-  }
-  const Stats comm_time = time_part(ctx, p, comm, opt);
-  r.comm_ms = comm_time.p50;
-  r.comm_time_ms = comm_time;  // its spread, as time_ms gives the point's
+// A round with the timed loop `m` and no parts yet.
+RoundRecord loop_round(const Measurement& m) {
+  RoundRecord r;
+  r.stats = m.stats;
+  r.samples = m.samples;
+  r.gpu_state = m.gpu_state;
+  return r;
 }
 
 // Collective: the per-rank model figures as the job's busiest rank and totals, and the
@@ -241,25 +207,6 @@ void add_memory(PointContext& ctx, const ExecutorRuns& runs, PointRecord& r) {
   r.memory_bytes_min = lo;
 }
 
-// The GPUs over every round's loop: the rounds' states combined at once, as ranks' are
-// (median of the rounds' medians, union of reasons), over the same ranks. None when no
-// round has one.
-std::optional<GpuState> rounds_gpu_state(const std::vector<RoundRecord>& rounds) {
-  std::vector<GpuState> states;
-  for (const RoundRecord& r : rounds)
-    if (r.gpu_state) states.push_back(*r.gpu_state);
-  if (states.empty()) return std::nullopt;
-  GpuState all = combine_gpu_states(states);
-  all.ranks = states.front().ranks;
-  return all;
-}
-
-std::vector<std::vector<double>> round_samples(const std::vector<RoundRecord>& rounds) {
-  std::vector<std::vector<double>> s;
-  for (const RoundRecord& r : rounds) s.push_back(r.samples);
-  return s;
-}
-
 }  // namespace
 
 Reason resolve_transport(Point& point, const Runtime& runtime) {
@@ -283,7 +230,7 @@ void record_step_order(PointRecord& r, const nlohmann::json& step_order) {
 
 bool timed_in_rounds(const PointRecord& r) { return r.status == "PASS" && r.time_ms && r.rounds; }
 
-Measurement measure_round(const Point& in, const PointRecord& r, PointContext& ctx) {
+RoundRecord measure_round(const Point& in, const PointRecord& r, int round, PointContext& ctx) {
   Point point = in;
   if (const Reason why = resolve_transport(point, ctx.runtime))
     throw std::logic_error("measure_round: point " + std::to_string(point.index) + " cannot run: " + *why);
@@ -292,18 +239,11 @@ Measurement measure_round(const Point& in, const PointRecord& r, PointContext& c
   OrderedPlans ordered;
   const Plan plan =
       point.levers.list_order && kept != ctx.list_plans.end() ? kept->second : point_plan(ctx, point, &ordered);
-  return measure_plan(ctx.runtime, point.problem, plan, run_options(point, ctx.measure), ctx.measure,
-                      ctx.mpi.world());
-}
-
-void add_round(PointRecord& r, const Measurement& m) {
-  if (!r.rounds) r.rounds.emplace();
-  r.rounds->push_back(RoundRecord{m.stats, m.samples, m.gpu_state});
-  r.gpu_state = rounds_gpu_state(*r.rounds);
-  const double before = r.time_ms ? r.time_ms->p50 : 0;
-  r.time_ms = summarize_rounds(round_samples(*r.rounds));
-  // FLOPs per GPU over the time: the same FLOPs over the new time.
-  if (r.tflops_per_gpu && before > 0 && r.time_ms->p50 > 0) *r.tflops_per_gpu *= before / r.time_ms->p50;
+  const RunOptions opt = run_options(point, ctx.measure);
+  const Measurement m = measure_plan(ctx.runtime, point.problem, plan, opt, ctx.measure, ctx.mpi.world());
+  RoundRecord out = loop_round(m);
+  if (ctx.measure.isolate) time_isolated_parts(ctx, round, point.index, point.problem, plan, opt, out);
+  return out;
 }
 
 PointRecord base_record(const Point& point, const std::string& runtime) {
@@ -387,11 +327,10 @@ PointRecord run_point_or_throw_oom(const Point& in, PointContext& ctx) {
   if (runs.reproducible) check_bitwise(ctx, sched, p, opt, runs.output, *r.verify, verdict);
   r.status = verdict.pass ? "PASS" : "FAILED";
   if (!verdict.reason.empty()) r.reason = verdict.reason;
-  r.time_ms = runs.timed.stats;
-  r.rounds = std::vector<RoundRecord>{RoundRecord{runs.timed.stats, runs.timed.samples, runs.timed.gpu_state}};
   r.warmup = runs.timed.warmup;
-  r.gpu_state = runs.timed.gpu_state;
-  if (ctx.measure.isolate) time_isolated_parts(ctx, point, p, plan, opt, r);
+  RoundRecord first = loop_round(runs.timed);
+  if (ctx.measure.isolate) time_isolated_parts(ctx, 1, point.index, p, plan, opt, first);
+  add_round(r, std::move(first));
   add_model_figures(ctx, sched, p, plan, runs, r);
   add_memory(ctx, runs, r);
   record_step_order(r, ordered.step_order);

@@ -1,6 +1,6 @@
 // Runs one sweep point on a runtime: plan, verify, measure, time the compute-only and
 // comm-only parts, and return the point's result record (point_record.hpp) with its
-// first round; the sweep (sweep.hpp) adds the later rounds of the timed loop.
+// first round; the sweep (sweep.hpp) adds the later rounds (the timed loop and the parts).
 #pragma once
 
 #include <functional>
@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "bench/config/config.hpp"
+#include "bench/report/point_record.hpp"
 #include "bench/runtime.hpp"
 #include "bench/sweep/comp_time_cache.hpp"
 #include "bench/sweep/measure.hpp"
-#include "bench/report/point_record.hpp"
 #include "comm/mpi_session.hpp"
 
 namespace cpb {
@@ -35,7 +35,7 @@ struct PointContext {
   const MeasureSettings& measure;
   const MpiSession& mpi;
   std::string trace_dir;  // "" = no trace; else one Chrome trace JSON per point there
-  CompTimeCache* comp_times;  // the sweep's compute-only times so far; null = time every point
+  CompTimeCache* comp_times;  // the current comparison group's compute-only times, by round; null = time every point
   StepOrderer order_steps;    // set on every rank when a point has step_order "list"
   // step_order "list": this rank's plan of each point by index, as its first round
   // ordered it; the later rounds run the same plan without ordering again.
@@ -58,23 +58,24 @@ void record_step_order(PointRecord& r, const nlohmann::json& step_order);
 // verify reductions and the output digest, the bitwise check against the schedule's
 // reference, the compute-only and comm-only parts (measure.isolate), the model figures
 // and the memory the ranks' plans hold (Executor::memory_bytes: max and min over ranks).
-// An OutOfMemory in any phase, agreed over the ranks, makes the point SKIPPED with the
-// lowest failing rank's message (bytes needed and free); the sweep goes on.
+// An OutOfMemory in any phase but the parts, agreed over the ranks, makes the point SKIPPED
+// with the lowest failing rank's message (bytes needed and free); the sweep goes on. One in
+// the parts leaves the round without them (time_isolated_parts).
 PointRecord run_point(const Point& point, PointContext& ctx);
 
 // Whether `r` takes part in the later rounds: it PASSed with a timed loop (a FAILED
 // point's time is no result; a SKIPPED one has none).
 bool timed_in_rounds(const PointRecord& r);
 
-// Collective: one more round of the timed loop of the point run_point(point) gave `r`
-// for (timed_in_rounds(r)): the point's plan (with chunks "auto", r.chunks_chosen) on an
+// Collective: round `round` (from 2) of the point run_point(point) gave `r` for
+// (timed_in_rounds(r)): the point's plan (with chunks "auto", r.chunks_chosen) on an
 // executor prepared again, which lives for this round only (the memory of one point's
-// buffers at a time), warmed up and measured as in run_point.
-Measurement measure_round(const Point& point, const PointRecord& r, PointContext& ctx);
-
-// Appends round `m` to r.rounds and recomputes what depends on the rounds: time_ms
-// (summarize_rounds) and tflops_per_gpu (at the new time_ms.p50).
-void add_round(PointRecord& r, const Measurement& m);
+// buffers at a time), warmed up and measured as in run_point, then its compute-only and
+// comm-only parts (measure.isolate; isolated_parts.hpp, the compute-only time shared
+// within the round; an OutOfMemory there leaves the round without parts). An OutOfMemory
+// in preparing the loop's executor propagates. add_round (round_summary.hpp) folds the
+// result into `r`.
+RoundRecord measure_round(const Point& point, const PointRecord& r, int round, PointContext& ctx);
 
 // The identity fields of a point's record: index, schedule, params, runtime, the build's
 // commit and the schedule's option names. Precondition: point.schedule is registered

@@ -13,6 +13,7 @@
 #include "bench/report/result_file.hpp"
 #include "bench/sweep/point_runner.hpp"
 #include "bench/sweep/provenance.hpp"
+#include "bench/sweep/round_summary.hpp"
 
 namespace cpb {
 namespace {
@@ -31,9 +32,9 @@ std::vector<std::vector<size_t>> comparison_groups(const std::vector<Point>& poi
 }
 
 // Collective: the points `group` of `points`. Round 1 is run_point for each in order;
-// round k (k = 2..rounds) times again each point that timed_in_rounds, in the order of
-// round 1 rotated left by k-1 places. Every rank sees the same statuses, so every rank
-// runs the same points in the same order.
+// round k (k = 2..rounds) times again each point that timed_in_rounds, its loop and then
+// its parts, in the order of round 1 rotated left by k-1 places. Every rank sees the same
+// statuses, so every rank runs the same points in the same order.
 std::vector<PointRecord> run_group(const std::vector<Point>& points, const std::vector<size_t>& group,
                                    int rounds, PointContext& ctx, Progress& progress) {
   std::vector<PointRecord> recs;
@@ -50,10 +51,11 @@ std::vector<PointRecord> run_group(const std::vector<Point>& points, const std::
     for (size_t j = 0; j < timed.size(); ++j) {
       const size_t k = timed[(j + static_cast<size_t>(round)) % timed.size()];
       try {
-        add_round(recs[k], measure_round(points[group[k]], recs[k], ctx));
+        add_round(recs[k], measure_round(points[group[k]], recs[k], round + 1, ctx));
       } catch (const OutOfMemory&) {
-        // Every rank throws together (Runtime::prepare); the point keeps the rounds it has
-        // (its record's "rounds" says how many).
+        // The loop's executor did not fit, on every rank together (Runtime::prepare); the
+        // point keeps the rounds it has (its record's "rounds" says how many). An
+        // OutOfMemory in the parts does not get here (time_isolated_parts).
       }
     }
   }
@@ -111,6 +113,7 @@ int run_sweep(const SweepConfig& cfg, const std::vector<Point>& points, Runtime&
       if (kept == opt.kept.end()) to_run.push_back(i);
       else if (root) rows.push_back(kept->second);
     }
+    comp_times.clear();  // its rounds count from 1 again; a part is timed in its own group's stretch
     const std::vector<PointRecord> recs = run_group(points, to_run, rounds, ctx, progress);
     if (!root) continue;
     rows.insert(rows.end(), recs.begin(), recs.end());

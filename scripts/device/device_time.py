@@ -17,20 +17,23 @@ settings (its provenance.config), mirroring bench/sweep/measure.cpp and point_ru
                          min_iterations
   rounds                 R = measure.rounds ("auto": 3, the CUDA runtime's default)
   seconds                R loop(t) + (1 + 2 clamp(n / 2, 1, 5)) t
-                         + [isolate] loop(t_comp) + loop(t_comm)  +  A + B R
+                         + [isolate] R (loop(t_comp) + loop(t_comm))  +  A + B R
 
 with t, t_comp and t_comm the predicted whole, compute-only and comm-only times: the
-timed loop in every round; in the first, the verified run and the step-timed runs (each
-a whole run and its largest step alone) and the parts alone. A + B R is what is not
-timed: set-up, the verification's reference, preparing the executor each round.
+timed loop and the parts alone in every round; in the first also the verified run and
+the step-timed runs (each a whole run and its largest step alone). A + B R is what is
+not timed: set-up, the verification's reference, preparing the executor each round.
 A = 1.1 s and B = 0.02 s are fitted to the two one-GPU A/A runs
 (results/h200x1/2026-12-05_aa_test_r5: 78 s per run, 18 points, 5 rounds, predicted with
-h200.json; results/h100x1/2026-12-06_aa_test_h100_r10: 123 s, 10 rounds, h100.json);
+h200.json; results/h100x1/2026-12-06_aa_test_h100_r10: 123 s, 10 rounds, h100.json)
+under the model of those runs' build, which timed the parts in the first round only
+([isolate] (loop(t_comp) + loop(t_comm)), not R times); they are not refitted, since no
+GPU run times the parts in every round;
 they leave out what more ranks add (NCCL communicators, a tiled plan's solve) and what a
 backward point's verification adds (its GPU reference), so such estimates are low. The
-compute-only time, cached between points with the same compute, is counted every time,
-which makes estimates high there. The simulator itself misses by a median 7-10%
-(docs/SIMULATOR.md). SKIPPED points cost nothing; points the simulator cannot predict
+compute-only time, shared within a round of a comparison group between points with the
+same compute, is counted for every point, which makes estimates high there. The
+simulator itself misses by a median 7-10% (docs/SIMULATOR.md). SKIPPED points cost nothing; points the simulator cannot predict
 are counted and named.
 
 `run` writes its file after each comparison group (a problem: all its schedules,
@@ -93,8 +96,9 @@ def point_seconds(rec, m):
     # The first round also runs the verified run and the step-timed runs, each a whole run
     # and its largest step alone (bench/sweep/step_timed_runs.cpp), at most t each.
     s = rounds * loop + (1 + 2 * min(max(n // 2, 1), 5)) * t + A_SECONDS + B_SECONDS * rounds
-    if m.get("isolate", True):  # the parts alone, in the first round, each its own loop
-        s += loop_seconds(rec.get("comp_ms", 0) / 1e3, m)[0] + loop_seconds(rec.get("comm_ms", 0) / 1e3, m)[0]
+    if m.get("isolate", True):  # the parts alone, each its own loop, in every round
+        parts = loop_seconds(rec.get("comp_ms", 0) / 1e3, m)[0] + loop_seconds(rec.get("comm_ms", 0) / 1e3, m)[0]
+        s += rounds * parts
     return s
 
 

@@ -6,7 +6,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <random>
+#include <vector>
 
 #include "bench/report/intervals.hpp"
 #include "bench/report/stats.hpp"
@@ -95,7 +97,7 @@ TEST(Intervals, DriftCommonToBothPointsCancelsInThePairedRatio) {
   const std::vector<double> d = {-0.1, 0.0, 0.1};
   const RoundSamples a = rounds_of(22, d, 10, 0.002, rng), b = rounds_of(20, d, 10, 0.002, rng);
   const auto ratio = ratio_interval(a, b);
-  const auto time = time_interval(a);
+  const auto time = figure_interval({PointRounds{a}}, [](const auto& at) { return std::optional<double>(at[0][0]); });
   ASSERT_TRUE(ratio && time);
   EXPECT_LT(ratio->hi - ratio->lo, 0.02);
   EXPECT_TRUE(ratio->contains(1.1));
@@ -113,10 +115,6 @@ TEST(Intervals, DeterministicForOneSeed) {
   const auto other = ratio_interval(a, b, BootstrapSettings{2000, 0.95, 12345});
   ASSERT_TRUE(other);
   EXPECT_TRUE(other->lo != x->lo || other->hi != x->hi);
-  const auto t1 = time_interval(a), t2 = time_interval(a);
-  ASSERT_TRUE(t1 && t2);
-  EXPECT_EQ(t1->lo, t2->lo);
-  EXPECT_EQ(t1->hi, t2->hi);
 }
 
 TEST(Intervals, UnpairedWhenTheRoundCountsDiffer) {
@@ -130,7 +128,80 @@ TEST(Intervals, UnpairedWhenTheRoundCountsDiffer) {
 TEST(Intervals, NoRoundsNoInterval) {
   EXPECT_FALSE(ratio_interval({}, {{1, 2}}));
   EXPECT_FALSE(ratio_interval({{1, 2}}, {{}, {}}));
-  EXPECT_FALSE(time_interval({}));
+  const Figure first = [](const std::vector<std::vector<double>>& at) { return std::optional<double>(at[0][0]); };
+  EXPECT_FALSE(figure_interval({}, first));
+  EXPECT_FALSE(figure_interval({PointRounds{{{1, 2}}, {{}}}}, first)) << "its only round lacks a part's samples";
+}
+
+// A point's series are drawn by the same round indices: with the loop and a part equal in
+// every round and one sample each, their difference is 0 in every resample, while the
+// rounds differ by a lot.
+TEST(Intervals, APointsSeriesArePairedByRound) {
+  const RoundSamples t = {{10}, {20}, {30}};
+  const Figure difference = [](const std::vector<std::vector<double>>& at) {
+    return std::optional<double>(at[0][0] - at[0][1]);
+  };
+  const auto same = figure_interval({PointRounds{t, t}}, difference);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->lo, 0);
+  EXPECT_EQ(same->hi, 0);
+  // Two points with as many rounds are paired too; an undefined figure leaves a resample out.
+  const Figure ratio = [](const std::vector<std::vector<double>>& at) -> std::optional<double> {
+    if (at[0][0] > 25) return std::nullopt;
+    return at[0][0] / at[1][0];
+  };
+  const auto paired = figure_interval({PointRounds{t}, PointRounds{t}}, ratio);
+  ASSERT_TRUE(paired);
+  EXPECT_EQ(paired->lo, 1);
+  EXPECT_EQ(paired->hi, 1);
+  EXPECT_FALSE(figure_interval({PointRounds{t}}, [](const auto&) { return std::optional<double>(); }));
+}
+
+// Points paired by round index keep the rounds every one of them has full: round k is drawn
+// with round k, never with the round at the same position among another point's full ones.
+TEST(Intervals, PointsArePairedByRoundIndexOverTheRoundsAllHaveFull) {
+  const RoundSamples t = {{10}, {20}, {30}};
+  const Figure difference = [](const std::vector<std::vector<double>>& at) {
+    return std::optional<double>(at[0][0] - at[1][0]);
+  };
+  // One point lacks round 2's part: rounds 1 and 3 of each, drawn together.
+  const PointRounds full = {t, {{1}, {2}, {3}}}, no_second = {t, {{1}, {}, {3}}};
+  const auto one = figure_interval({full, no_second}, difference);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->lo, 0);
+  EXPECT_EQ(one->hi, 0);
+  // One lacks round 3's, the other round 2's: round 1 alone, not rounds 1 2 with 1 3.
+  const PointRounds no_third = {t, {{1}, {2}, {}}};
+  const auto both = figure_interval({no_third, no_second}, difference);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->lo, 0);
+  EXPECT_EQ(both->hi, 0);
+  const Figure first = [](const std::vector<std::vector<double>>& at) { return std::optional<double>(at[0][0]); };
+  const auto only_round_1 = figure_interval({no_third, no_second}, first);
+  ASSERT_TRUE(only_round_1);
+  EXPECT_EQ(only_round_1->lo, 10);
+  EXPECT_EQ(only_round_1->hi, 10);
+  // No round full in both: no interval.
+  EXPECT_FALSE(figure_interval({PointRounds{t, {{1}, {}, {}}}, PointRounds{t, {{}, {2}, {3}}}}, difference));
+}
+
+// figure_intervals gives each figure the interval figure_interval gives it alone.
+TEST(Intervals, SeveralFiguresInOnePassMatchEachAlone) {
+  Noise rng(5);
+  const RoundSamples a = rounds_of(20, {-0.05, 0.0, 0.05}, 10, 0.02, rng);
+  const Figure time = [](const std::vector<std::vector<double>>& at) { return std::optional<double>(at[0][0]); };
+  const Figure half = [](const std::vector<std::vector<double>>& at) -> std::optional<double> {
+    if (at[0][0] > 20.5) return std::nullopt;
+    return at[0][0] / 2;
+  };
+  const std::vector<std::optional<Interval>> both = figure_intervals({PointRounds{a}}, {time, half});
+  ASSERT_EQ(both.size(), 2u);
+  const auto t = figure_interval({PointRounds{a}}, time), h = figure_interval({PointRounds{a}}, half);
+  ASSERT_TRUE(both[0] && both[1] && t && h);
+  EXPECT_EQ(both[0]->lo, t->lo);
+  EXPECT_EQ(both[0]->hi, t->hi);
+  EXPECT_EQ(both[1]->lo, h->lo);
+  EXPECT_EQ(both[1]->hi, h->hi);
 }
 
 TEST(Intervals, TextAndSignificance) {

@@ -116,7 +116,7 @@ TEST(MetricsReference, WithoutBaselinePartsRhoComesFromTheRowsOwnSerialUlysses) 
 }
 
 // Serial Ulysses with a scale has eta 0 by construction and no interval; the other rows
-// keep theirs (from their own rounds).
+// keep theirs (from their own rounds and the serial row's, which sets the scale).
 TEST(MetricsReference, SerialUlyssesHasNoEtaInterval) {
   const json rounds = json::array({{{"samples", {18.0, 18.2, 17.9}}}, {{"samples", {18.1, 18.0, 18.3}}}});
   std::vector<json> rs = {row("ulysses", "nccl", 18, 10, 9, json::object(), "pcie"),

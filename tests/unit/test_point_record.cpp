@@ -12,9 +12,11 @@
 #include <utility>
 #include <vector>
 
+#include "bench/report/stats.hpp"
 #include "bench/runtime/cpu_runtime.hpp"
 #include "bench/schedule.hpp"
 #include "bench/sweep/point_runner.hpp"
+#include "bench/sweep/round_summary.hpp"
 #include "tests/unit/mpi_test_session.hpp"
 #include "tests/unit/test_plan_util.hpp"
 
@@ -85,7 +87,7 @@ TEST_F(PointRecordOnCpu, LaterRoundsAddTheirLoopsAndTimeIsTheMedianOfRounds) {
   ASSERT_TRUE(timed_in_rounds(r));
   ASSERT_EQ(r.rounds->size(), 1u);
   EXPECT_EQ(r.rounds->front().samples.size(), static_cast<size_t>(r.time_ms->n));
-  for (int k = 0; k < 2; ++k) add_round(r, measure_round(pt, r, ctx));
+  for (int k = 0; k < 2; ++k) add_round(r, measure_round(pt, r, k + 2, ctx));
   ASSERT_EQ(r.rounds->size(), 3u);
   std::vector<double> p50s;
   for (const RoundRecord& round : *r.rounds) {
@@ -190,6 +192,69 @@ TEST(PointRecord, MemoryFieldsReadBackAndAreAbsentInOlderFiles) {
   EXPECT_FALSE(old_record.memory_bytes.has_value());
   EXPECT_FALSE(old_record.memory_bytes_min.has_value());
   EXPECT_EQ(round_trip(older), older) << "absent stays absent";
+}
+
+// A round with its parts: loop samples `loop`, compute-only part `comp` (p50) with
+// samples around it, comm-only part `comm` likewise.
+RoundRecord round_with_parts(std::vector<double> loop, double comp, double comm) {
+  RoundRecord k;
+  k.stats = summarize(loop);
+  k.samples = std::move(loop);
+  k.comp_ms = comp;
+  k.comp_samples = {comp - 0.25, comp, comp + 0.25};
+  k.comm_ms = comm;
+  k.comm_samples = {comm - 0.125, comm, comm + 0.125};
+  return k;
+}
+
+// Two rounds (an even count): the record's comp_ms and comm_ms are the means of the two
+// rounds' values, as summarize takes an even count's median; comm_time_ms pools both
+// rounds' comm samples.
+TEST(PointRecord, TwoRoundsPartsAreTheMeanOfTheRounds) {
+  PointRecord r = skipped_record(hcms_point(0), "cpu", "");
+  r.status = "PASS";
+  r.reason.reset();
+  add_round(r, round_with_parts({10, 11}, 2.0, 1.0));
+  add_round(r, round_with_parts({12, 13}, 4.0, 3.0));
+  EXPECT_EQ(r.comp_ms, 3.0);
+  EXPECT_EQ(r.comm_ms, 2.0);
+  ASSERT_TRUE(r.comm_time_ms);
+  EXPECT_EQ(r.comm_time_ms->n, 6);
+  EXPECT_EQ(r.comm_time_ms->p50, 2.0);
+  EXPECT_FALSE(r.comp_ms_from);
+}
+
+// A record whose rounds carry their parts, their samples and a compute-only time from
+// another point reads back from JSON unchanged, every field of every round.
+TEST(PointRecord, RoundPartsAndSamplesReadBack) {
+  PointRecord r = skipped_record(hcms_point(3), "cpu", "");
+  r.status = "PASS";
+  r.reason.reset();
+  add_round(r, round_with_parts({10, 11, 12}, 2.5, 1.5));
+  RoundRecord taken = round_with_parts({13, 14, 15}, 3.5, 0.75);
+  taken.comp_ms_from = 1;
+  add_round(r, std::move(taken));
+  const nlohmann::json j = r;
+  ASSERT_EQ(j["rounds"].size(), 2u);
+  EXPECT_EQ(j["rounds"][0]["comm_samples"], (std::vector<double>{1.375, 1.5, 1.625}));
+  EXPECT_EQ(j["rounds"][1]["comp_ms_from"], 1);
+  const PointRecord back = j.get<PointRecord>();
+  ASSERT_TRUE(back.rounds);
+  ASSERT_EQ(back.rounds->size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    const RoundRecord &a = (*r.rounds)[k], &b = (*back.rounds)[k];
+    EXPECT_EQ(b.samples, a.samples) << k;
+    EXPECT_EQ(b.comp_ms, a.comp_ms) << k;
+    EXPECT_EQ(b.comp_samples, a.comp_samples) << k;
+    EXPECT_EQ(b.comp_ms_from, a.comp_ms_from) << k;
+    EXPECT_EQ(b.comm_ms, a.comm_ms) << k;
+    EXPECT_EQ(b.comm_samples, a.comm_samples) << k;
+  }
+  EXPECT_EQ(back.comp_ms, r.comp_ms);
+  EXPECT_EQ(back.comm_ms, r.comm_ms);
+  EXPECT_EQ(back.comm_time_ms->n, r.comm_time_ms->n);
+  EXPECT_EQ(round_trip(j), j);
+  EXPECT_EQ(round_trip(j).dump(2), j.dump(2));
 }
 
 TEST(PointRecord, FailedAndSkippedRecordsTakeNoLaterRounds) {

@@ -98,12 +98,35 @@ TEST(ReportConsoleTable, OverlapTableOnePerGroup) {
     if (!l.empty() && l.rfind("overlap:", 0) != 0 && l.rfind("schedule", 0) != 0) ++rows;
   EXPECT_EQ(rows, 19);
   // hcms C=2 on nccl, S=16384: rho 2/6, bound 1.5, speedup 6/4.8 = 1.25.
-  EXPECT_TRUE(contains(text, "0.33   1.50")) << text;
+  EXPECT_TRUE(contains(text, "0.33               1.50")) << text;
   EXPECT_TRUE(contains(text, "1.25")) << text;
 
   std::ostringstream none;
   print_overlap_table(nlohmann::json::array({{{"schedule", "ring"}}}), none);
   EXPECT_EQ(none.str(), "");
+}
+
+// rho and the bound with their intervals where the record has them, rho's own-parts mark
+// after the value; the legend names the intervals.
+TEST(ReportConsoleTable, OverlapTablePrintsRhoAndBoundIntervals) {
+  nlohmann::json ulysses = {{"schedule", "ulysses"}, {"params", {{"P", 2}, {"S", 1024}, {"transport", "nccl"}}},
+                            {"status", "PASS"},      {"time_ms", {{"p50", 6.0}}},
+                            {"comp_ms", 4.0},        {"comm_ms", 2.0},
+                            {"rho", 1.0 / 3},        {"rho_ci", {{"lo", 0.31}, {"hi", 0.35}}},
+                            {"bound", 1.5},          {"bound_ci", {{"lo", 1.45}, {"hi", 1.55}}}};
+  nlohmann::json own = ulysses;
+  own["schedule"] = "ring";
+  own["rho_source"] = "self";
+  std::ostringstream out;
+  print_overlap_table(nlohmann::json::array({ulysses, own}), out);
+  EXPECT_TRUE(contains(out.str(), " 0.33 [0.31, 0.35]  1.50 [1.45, 1.55]")) << out.str();
+  EXPECT_TRUE(contains(out.str(), " 0.33* [0.31, 0.35]  1.50 [1.45, 1.55]")) << out.str();
+  EXPECT_TRUE(contains(out.str(), "[lo, hi]: 95% interval")) << out.str();
+
+  std::ostringstream md;
+  write_markdown_report({{"schema_version", 1}, {"points", nlohmann::json::array({ulysses, own})}}, "x.json", md);
+  EXPECT_TRUE(contains(md.str(), "ρ 0.33 [0.31, 0.35] · bound 1.50 [1.45, 1.55]")) << md.str();
+  EXPECT_TRUE(contains(md.str(), "ρ 0.33\\* [0.31, 0.35]")) << md.str();
 }
 
 TEST(ReportMarkdown, OneTablePerGroupWithSchedulesAsColumns) {
