@@ -23,7 +23,7 @@ enum class ChunkShape { Even, Taper };
 enum class CommOrder { Interleaved, InputsFirst };
 enum class QkvLayout { Separate, Packed };
 enum class TileSolver { Greedy, Milp };
-enum class TileFuse { Rows, Off };
+enum class TileFuse { Rows, Off, Both };
 // Which pass of attention a point runs (docs/METRICS.md, "Backward pass"): Fwd the forward
 // alone; Bwd the backward alone, timed after an untimed forward that produced O and the
 // LSE statistics; FwdBwd both, timed together.
@@ -93,7 +93,7 @@ struct Problem {
   int tile_blocks = 2;   // tiled: blocks per rank's shard (bench/tiling/tiled_layout.hpp)
   int tile_balance = 5;  // tiled: work per rank within this many percent of the mean
   TileSolver tile_solver = TileSolver::Greedy;  // tiled: how tiles are assigned (tiled_layout.hpp)
-  TileFuse tile_fuse = TileFuse::Rows;  // tiled: a rank's adjacent tiles of a row in one call (tiled_plan.cpp)
+  TileFuse tile_fuse = TileFuse::Rows;          // tiled: a rank's adjacent tiles in one call (tiled_plan_builder.hpp)
   int tile_u = 1;        // tiled: Ulysses degree: heads over groups of u ranks, tiles over the P / u groups
   int tile_node = 1;     // tiled: ranks per node of node-level tiling (bench/tiling/tiled_layout.hpp); 1 = off
 

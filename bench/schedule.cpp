@@ -15,7 +15,7 @@ const std::vector<std::string> kChunkShapes = {"even", "taper"};
 const std::vector<std::string> kCommOrders = {"interleaved", "inputs_first"};
 const std::vector<std::string> kQkvLayouts = {"separate", "packed"};
 const std::vector<std::string> kTileSolvers = {"greedy", "milp"};
-const std::vector<std::string> kTileFuses = {"rows", "off"};
+const std::vector<std::string> kTileFuses = {"rows", "off", "both"};
 
 constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 
@@ -84,7 +84,9 @@ std::vector<OptionSpec> make_option_specs() {
                [](Problem* p, const json& x) { p->tile_node = x.get<int>(); }});
   v.push_back({Option::TileFuse, "tile_fuse", OptionKind::Name, kTileFuses, 0, kTileFuses[0], true, true, nullptr,
                "tiled: rows, a rank's tiles of one query block whose keys adjoin in one buffer and whose union is one "
-               "mask region as one attention call (fewer calls and merges, same pairs); off, one call per tile",
+               "mask region as one attention call (fewer calls and merges, same pairs); both, rows, then its calls of "
+               "adjoining query blocks whose bounding box is one mask region, where each writes its rows' only output "
+               "(forward only); off, one call per tile",
                [](const Problem& p) { return json(to_string(p.tile_fuse)); },
                [](Problem* p, const json& x) { p->tile_fuse = enum_of<TileFuse>(kTileFuses, x); }});
   return v;

@@ -113,6 +113,21 @@ TileOutputs::Target TileOutputs::target(int slot, Range rows, int piece) const {
   return t;
 }
 
+TileOutputs::Target TileOutputs::span_target(int slot, Range rows, int piece) const {
+  if (out_lse_ >= 0) throw std::logic_error("TileOutputs: a call over several chunks of an output that keeps its LSE");
+  for (int64_t at = rows.begin; at < rows.end();) {
+    const int s = slot + static_cast<int>(at / c_);
+    const Range part{at % c_, std::min(c_ - at % c_, rows.end() - at)};
+    if (s >= slots_ || tiles_over(s, segment_of(s, part)) != 1)
+      throw std::logic_error("TileOutputs: a call over several chunks whose rows have other tiles");
+    at += part.size;
+  }
+  Target t;
+  t.direct = true;
+  t.o = out_view(out_, slot, rows, piece);
+  return t;
+}
+
 int TileOutputs::add_merge(Plan& plan, const View& o, const View& lse, int slot, Range rows, int piece,
                            std::vector<int> deps, const std::string& tag) {
   const int seg = segment_of(slot, rows);

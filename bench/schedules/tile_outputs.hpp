@@ -56,6 +56,12 @@ class TileOutputs {
   };
   // Where the tile over rows `rows` of chunk `slot`, piece `piece` writes.
   Target target(int slot, Range rows, int piece) const;
+  // Where a call over rows `rows` counted from chunk `slot`'s first row writes when they run
+  // on into the following chunks (a column fusion of the tiled schedule): the output rows,
+  // directly. Each chunk's part must be a declared segment with no other tile, and the output
+  // keep no LSE (std::logic_error otherwise): a segment's LSEs are contiguous (lse_view), so
+  // the LSE rows of two chunks never adjoin.
+  Target span_target(int slot, Range rows, int piece) const;
   // After the tile's attention step `id` wrote `t`: its merge (label "merge" + tag), or,
   // for a direct tile, `id` is recorded as a step after which part of the output is
   // complete.

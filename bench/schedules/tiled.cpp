@@ -17,7 +17,11 @@
 // union is one region of the mask run as one attention call: fewer calls and partials
 // to merge for the same pairs, and since such tiles wait for the same inputs, no overlap
 // is lost; tile_blocks then sets how finely the assignment balances and overlaps, fusing
-// how big the calls are. Bytes and FLOPs follow from the assignment (model()).
+// how big the calls are. "both" then fuses those calls as columns: calls of adjoining
+// query blocks whose bounding box is one mask region with no other pairs (the same keys,
+// or a causal staircase) run as one, where the rank holds the blocks and each call writes
+// its rows' only output without an LSE (a forward pass; tiled_plan_builder.hpp, Call, says
+// why). Bytes and FLOPs follow from the assignment (model()).
 // With tile_u = u > 1, heads come first: an all-to-all inside groups of u consecutive
 // ranks (as usp's) gives member j of each group query-head slice j over the group's
 // tokens; the P / u ranks holding slice j tile the mask among themselves (a tiling
@@ -25,7 +29,7 @@
 // (tiled_plan.hpp). The all-to-alls do not overlap; inside each slice's world the tiling
 // overlaps as above.
 // Backward (pass bwd and fwd_bwd): the same tiles on the same ranks (the forward's
-// assignment and fused calls). The forward keeps each row's final LSE
+// assignment and fused calls; columns never fuse in a backward pass). The forward keeps each row's final LSE
 // at its owner beside O. One grouped exchange "bwd_in" sends, per block in block order, a
 // query block's Q, dO, final O (Act) and LSE (F32), and a key block's K and V, to every
 // rank computing a tile of them: the backward starts again from the owners' shards and

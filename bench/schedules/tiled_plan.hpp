@@ -16,7 +16,8 @@
 //     V, one transfer per batch; receives into q_in / k_in / v_in.
 //  2. the attention of every tile piece the rank computes, first those whose blocks it
 //     holds (independent of "in"), then the others (after "in"), each in block order;
-//     labels attn[q=<query block>,k=<key block>], ",t=<piece>" when a tile has several,
+//     labels attn[q=<query block>,k=<key block>] ("-<last>" after a block when fused
+//     calls span several), ",t=<piece>" when a tile has several,
 //     ",h=<GQA piece>" when a slice's heads cut a key/value group (u > 1).
 //  3. its tiles of other ranks' query blocks merged into one partial output and LSE per
 //     row segment (tile_outputs.hpp with out_lse), then "out": one SendRecv among the

@@ -89,9 +89,10 @@ void TiledBuilder::add_zero() {
 }
 
 void TiledBuilder::add_backward_call(const Call& c, const std::vector<int>& deps) {
+  // One query block: columns never fuse in a backward pass (tiled_plan_builder.hpp, Call).
   const MaskRegion& m = c.piece;
-  const int slot = slot_of(c.q_block);
-  const int lse = mine(c.q_block) ? lse_ : lse_final_recv_;
+  const int slot = slot_of(c.q_first);
+  const int lse = mine(c.q_first) ? lse_ : lse_final_recv_;
   for (size_t pi = 0; pi < pieces_.size(); ++pi) {
     const HeadPiece& pc = pieces_[pi];
     const Range hq{pc.q.begin - w_.q_heads.begin, pc.q.size}, hkv{pc.kv.begin - w_.kv_heads.begin, pc.kv.size};

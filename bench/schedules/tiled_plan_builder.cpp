@@ -1,5 +1,6 @@
 #include "bench/schedules/tiled_plan_builder.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,50 +63,6 @@ std::vector<int> TiledBuilder::build() {
   return own_->finish(plan_);
 }
 
-std::string TiledBuilder::Call::tag() const {
-  std::string t = "[q=" + std::to_string(q_block) + ",k=" + std::to_string(k_first);
-  if (k_last != k_first) t += "-" + std::to_string(k_last);
-  if (tile_piece >= 0) t += ",t=" + std::to_string(tile_piece);
-  return t + "]";
-}
-
-bool TiledBuilder::kv_adjoin(int a) const {
-  if (mine(a) || mine(a + 1)) return mine(a) && mine(a + 1);
-  return kv_in_.slot[static_cast<size_t>(a + 1)] == kv_in_.slot[static_cast<size_t>(a)] + 1;
-}
-
-bool TiledBuilder::fuse(Call& c, int k_block, const MaskRegion& m) const {
-  if (c.k_last + 1 != k_block || c.piece.q.begin != m.q.begin || c.piece.q.size != m.q.size ||
-      c.piece.k.end() != m.k.begin || !kv_adjoin(c.k_last))
-    return false;
-  const Range keys{c.piece.k.begin, m.k.end() - c.piece.k.begin};
-  const std::vector<MaskRegion> u = clip_regions(regions_, m.q, keys);
-  if (u.size() != 1 || u[0].q.begin != m.q.begin || u[0].q.size != m.q.size || u[0].k.begin != keys.begin ||
-      u[0].k.size != keys.size || region_pairs(u[0]) != region_pairs(c.piece) + region_pairs(m))
-    return false;
-  c.piece = u[0];
-  c.k_last = k_block;
-  return true;
-}
-
-std::vector<TiledBuilder::Call> TiledBuilder::rank_calls() const {
-  std::vector<Call> calls;
-  for (const TiledTile& t : l_.tiles) {
-    if (t.rank != r_) continue;
-    for (size_t i = 0; i < t.pieces.size(); ++i) {
-      const MaskRegion& m = t.pieces[i];
-      bool fused = false;  // the calls of this query block are the last ones
-      for (auto c = calls.rbegin();
-           p_.tile_fuse == TileFuse::Rows && !fused && c != calls.rend() && c->q_block == t.q_block; ++c)
-        fused = fuse(*c, t.k_block, m);
-      if (fused) continue;
-      calls.push_back(Call{t.q_block, m, t.k_block, t.k_block, t.pieces.size() > 1 ? static_cast<int>(i) : -1,
-                           mine(t.q_block) && mine(t.k_block)});
-    }
-  }
-  return calls;
-}
-
 DenseTensor TiledBuilder::tensor(const char* name, Storage s, int64_t rows, int64_t heads) {
   if (rows == 0) return DenseTensor{};
   return DenseTensor{
@@ -129,11 +86,17 @@ void TiledBuilder::add_buffers() {
   if (p_.backward()) lse_ = lse_buffer("lse", l_.per_rank);
   own_ = std::make_unique<TileOutputs>(p_, w_.o, l_.per_rank, c_, w_.q_heads, pieces_, lse_);
   part_ = std::make_unique<TileOutputs>(p_, part_o_, q_in_.size(), c_, w_.q_heads, pieces_, part_lse_);
-  for (const Call& c : calls_) outputs_of(c.q_block).declare(slot_of(c.q_block), rows_in_block(c.piece));
+  for (const Call& c : calls_)
+    for (int b = c.q_first; b <= c.q_last; ++b) outputs_of(b).declare(slot_of(b), rows_of(c.piece, b));
   for (const Incoming& in : incoming_)
     for (const Range& seg : l_.segments(in.from, in.block)) own_->declare(in.block - first_, seg);
   own_->add_buffers(plan_);
   part_->add_buffers(plan_);
+}
+
+Range TiledBuilder::rows_of(const MaskRegion& m, int b) const {
+  const int64_t first = std::max(m.q.begin, b * c_), last = std::min(m.q.end(), (b + 1) * c_);
+  return Range{first - b * c_, last - first};
 }
 
 void TiledBuilder::rows(std::vector<Transfer>& out, int peer, const DenseTensor& t, int64_t first_row,
@@ -199,21 +162,23 @@ std::string TiledBuilder::piece_tag(const std::string& tag, size_t pi) const {
 void TiledBuilder::add_call(const Call& c, int in) {
   const MaskRegion& m = c.piece;
   const std::string tag = c.tag();
-  TileOutputs& outputs = outputs_of(c.q_block);
+  TileOutputs& outputs = outputs_of(c.q_first);
+  const int slot = slot_of(c.q_first);
   const Range rows = rows_in_block(m);
   for (size_t pi = 0; pi < pieces_.size(); ++pi) {
     const HeadPiece& pc = pieces_[pi];
     const int piece = static_cast<int>(pi);
     const Range hq{pc.q.begin - w_.q_heads.begin, pc.q.size}, hkv{pc.kv.begin - w_.kv_heads.begin, pc.kv.size};
     const std::string ptag = piece_tag(tag, pi);
-    const TileOutputs::Target out = outputs.target(slot_of(c.q_block), rows, piece);
+    const TileOutputs::Target out =
+        c.q_first == c.q_last ? outputs.target(slot, rows, piece) : outputs.span_target(slot, rows, piece);
     const AttentionOp a = tile_attention(p_, q_view(m.q, hq), kv_view(w_.k, k_recv_, m.k, hkv),
                                          kv_view(w_.v, v_recv_, m.k, hkv), out, m, pc.q);
     std::vector<int> deps = out.deps;
     if (in >= 0) deps.push_back(in);
     if (in < 0) deps.insert(deps.end(), w_.ready.begin(), w_.ready.end());
     const int id = plan_.add_step(kComputeLane, "attn" + ptag, a, std::move(deps));
-    outputs.after(plan_, id, out, slot_of(c.q_block), rows, piece, ptag);
+    outputs.after(plan_, id, out, slot, rows, piece, ptag);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,29 +90,50 @@ class TiledBuilder {
     int block = 0;  // this rank's query block they belong to
   };
 
-  // One attention call of this rank (one step per GQA head piece): a piece of one of its
-  // tiles, or with tile_fuse "rows" the pieces of its tiles of one query block that share
-  // their rows, whose keys adjoin in one buffer and whose union is one mask region (a run
-  // of full cells, or one ending in a causal cell, as the mask's regions merge them).
-  // Fusing changes neither the pairs nor the bytes, only how many calls and partials (so
-  // merges) compute them; both tiles wait for the same inputs (both local, or both after
-  // the input exchange), so no overlap is lost.
+  // One attention call of this rank (one step per GQA head piece), built by rank_calls()
+  // (tiled_plan_calls.cpp): a piece of one of its tiles, or the pieces of several fused by
+  // tile_fuse. "rows" (and "both") fuse the pieces of its tiles of one query block that
+  // share their rows, whose keys adjoin in one buffer and whose union is one mask region (a
+  // run of full cells, or one ending in a causal cell, as the mask's regions merge them).
+  // "both" then fuses, as columns, those calls of adjoining query blocks (the rows of one
+  // end where the other's begin) whose bounding box's keys lie in one buffer (its key
+  // blocks held, or received into consecutive slots) and hold one mask region with no pairs
+  // but theirs there: calls over the same keys, or a causal staircase of row-fused calls,
+  // one causal call. A column fusion needs one output view and no LSE: both calls run at
+  // the same time (both local, or both after the input exchange), the rank holds their
+  // query blocks, and each writes the only output of its rows (no other call and no other
+  // rank computes them) in a forward pass. TileOutputs keeps a segment's LSEs contiguous,
+  // so the LSE rows of two blocks never adjoin: columns never fuse in a backward pass (its
+  // forward keeps every row's LSE, its calls read it), nor where a call's output is a
+  // partial to merge. Fusing changes neither the pairs nor the bytes, only how many calls
+  // and partials (so merges) compute them; fused tiles wait for the same inputs, so no
+  // overlap is lost.
   struct Call {
-    int q_block = 0;
+    int q_first = 0, q_last = 0;  // the query blocks of its rows (several: a column fusion)
     MaskRegion piece;
     int k_first = 0, k_last = 0;  // the key blocks of its tiles
     int tile_piece = -1;          // which piece of its first tile, when that tile has several
     bool local = false;           // the rank holds its blocks: it runs before the input exchange
 
-    // "[q=<block>,k=<first>[-<last>][,t=<piece>]]"
+    // "[q=<first>[-<last>],k=<first>[-<last>][,t=<piece>]]"
     std::string tag() const;
   };
 
   // Whether key blocks a and a + 1 lie next to each other in the buffer this rank reads them from.
   bool kv_adjoin(int a) const;
+  // The mask inside q x k when it is one region covering the box and allowing `pairs` pairs.
+  std::optional<MaskRegion> one_region(Range q, Range k, double pairs) const;
   // `c` extended by `m` (the next key block's piece of the same rows) into one call, when
   // their union is one region of the mask; false (c unchanged) when it is not.
   bool fuse(Call& c, int k_block, const MaskRegion& m) const;
+  // `x` extended by `y`, the call whose rows begin where x's end, into one call when they
+  // fuse as columns (Call); false (x unchanged) when they do not.
+  bool fuse_below(Call& x, const Call& y) const;
+  // [call]: whether the call (of one query block) writes the only output of its rows, of a
+  // block the rank holds: no other of `calls` and no other rank computes any of them.
+  std::vector<char> alone(const std::vector<Call>& calls) const;
+  // `calls` with those that fuse as columns fused, each at the place of its first part.
+  void fuse_columns(std::vector<Call>& calls) const;
   // The rank's attention calls, in the layout's tile order (query block, then key block).
   std::vector<Call> rank_calls() const;
 
@@ -124,7 +146,10 @@ class TiledBuilder {
   bool mine(int block) const { return l_.owner(block) == r_; }
   TileOutputs& outputs_of(int q_block) { return mine(q_block) ? *own_ : *part_; }
   int slot_of(int q_block) const { return mine(q_block) ? q_block - first_ : q_in_.slot[static_cast<size_t>(q_block)]; }
+  // The rows of `m` counted from the first row of its first query block (past c: they run on
+  // into the next blocks); rows_of: those inside block b, block-local.
   Range rows_in_block(const MaskRegion& m) const { return Range{m.q.begin % c_, m.q.size}; }
+  Range rows_of(const MaskRegion& m, int b) const;
   int peer(int world_index) const { return w_.members[static_cast<size_t>(world_index)]; }
 
   // One SendRecv step of `group` on the comm lane, filled by fill().
