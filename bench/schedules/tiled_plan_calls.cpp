@@ -49,11 +49,12 @@ bool TiledBuilder::fuse(Call& c, int k_block, const MaskRegion& m) const {
 }
 
 bool TiledBuilder::fuse_below(Call& x, const Call& y) const {
-  if (x.local != y.local || x.q_last + 1 != y.q_first || x.piece.q.end() != y.piece.q.begin) return false;
+  if (x.q_last + 1 != y.q_first || x.piece.q.end() != y.piece.q.begin) return false;
   const Range a = x.piece.k, b = y.piece.k;
   const Range keys{std::min(a.begin, b.begin), std::max(a.end(), b.end()) - std::min(a.begin, b.begin)};
   const int k_first = std::min(x.k_first, y.k_first), k_last = std::max(x.k_last, y.k_last);
-  // The bounding box's keys are read as one view.
+  // The bounding box's keys are read as one view (so both calls also run in the same phase:
+  // a held block never adjoins a received one).
   for (int kb = k_first; kb < k_last; ++kb)
     if (!kv_adjoin(kb)) return false;
   const Range q{x.piece.q.begin, y.piece.q.end() - x.piece.q.begin};
@@ -109,14 +110,14 @@ void TiledBuilder::fuse_columns(std::vector<Call>& calls) const {
 }
 
 std::vector<TiledBuilder::Call> TiledBuilder::rank_calls() const {
-  const bool rows = p_.tile_fuse != TileFuse::Off;
+  const bool fuse_rows = p_.tile_fuse != TileFuse::Off;
   std::vector<Call> calls;
   for (const TiledTile& t : l_.tiles) {
     if (t.rank != r_) continue;
     for (size_t i = 0; i < t.pieces.size(); ++i) {
       const MaskRegion& m = t.pieces[i];
       bool fused = false;  // the calls of this query block are the last ones
-      for (auto c = calls.rbegin(); rows && !fused && c != calls.rend() && c->q_first == t.q_block; ++c)
+      for (auto c = calls.rbegin(); fuse_rows && !fused && c != calls.rend() && c->q_first == t.q_block; ++c)
         fused = fuse(*c, t.k_block, m);
       if (fused) continue;
       calls.push_back(Call{t.q_block, t.q_block, m, t.k_block, t.k_block,
