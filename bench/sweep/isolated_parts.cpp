@@ -6,7 +6,7 @@
 #include "base/out_of_memory.hpp"
 #include "bench/sweep/comp_time_cache.hpp"
 #include "bench/sweep/measure.hpp"
-#include "bench/sweep/point_runner.hpp"
+#include "bench/sweep/point_context.hpp"
 #include "comm/mpi_session.hpp"
 
 namespace cpb {
