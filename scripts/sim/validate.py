@@ -2,7 +2,7 @@
 """The simulator against measurements (issue 18, docs/SIMULATOR.md "Validation"): every
 PASS point of the given result files simulated on a machine model and compared with its
 measured time. Each file's own config (provenance.config) is simulated at the file's
-world size with `cpbench simulate`; records are matched by their params.
+world size with `cpbench simulate`; records are matched by their schedule and params.
 
     scripts/sim/validate.py [--part time|comm] CPBENCH MACHINE.json OUT_DIR RESULT.json ...
 
@@ -155,23 +155,47 @@ def decisive(rs):
     return gap > DECISIVE_K * (first["noise"] ** 2 + second["noise"] ** 2) ** 0.5
 
 
+# Predictions within this fraction of the least are ties: the model cannot tell them apart
+# (e.g. Ulysses, HCMS with one chunk and USP with u = P plan the same steps).
+TIE = 1e-9
+
+
+def named(measured_best, predicted):
+    """Whether the prediction names `measured_best` alone: it is the only key whose
+    predicted time lies within TIE of the least (`predicted`: key -> predicted time)."""
+    least = min(predicted.values())
+    best = [k for k, t in predicted.items() if t <= least * (1 + TIE)]
+    return best == [measured_best]
+
+
+def tied(measured_best, predicted):
+    """Whether `measured_best` is among two or more keys the prediction ties for least."""
+    least = min(predicted.values())
+    best = [k for k, t in predicted.items() if t <= least * (1 + TIE)]
+    return len(best) > 1 and measured_best in best
+
+
 def fastest_agreement(rows):
-    """(right, problems, right among the decisive, decisive problems): problems with two or
-    more variants whose measured fastest the prediction names."""
+    """(right, problems, right among the decisive, decisive problems, tied): problems with
+    two or more variants whose measured fastest the prediction names alone; tied counts
+    those where it ties the measured fastest with another variant (not counted right)."""
     problems = {}
     for r in rows:
         problems.setdefault(r["problem"], []).append(r)
-    agree = total = agree_d = total_d = 0
+    agree = total = agree_d = total_d = ties = 0
     for rs in problems.values():
         if len(rs) < 2:
             continue
-        right = min(rs, key=lambda r: r["measured_ms"])["label"] == min(rs, key=lambda r: r["predicted_ms"])["label"]
+        measured_best = min(rs, key=lambda r: r["measured_ms"])["label"]
+        predicted = {r["label"]: r["predicted_ms"] for r in rs}
+        right = named(measured_best, predicted)
         total += 1
         agree += right
+        ties += tied(measured_best, predicted)
         if decisive(rs):
             total_d += 1
             agree_d += right
-    return agree, total, agree_d, total_d
+    return agree, total, agree_d, total_d, ties
 
 
 def fastest_schedule_agreement(rows):
@@ -184,19 +208,21 @@ def fastest_schedule_agreement(rows):
     problems = {}
     for r in rows:
         problems.setdefault(r["problem"], {}).setdefault(r["schedule"], []).append(r)
-    agree = total = agree_d = total_d = 0
+    agree = total = agree_d = total_d = ties = 0
     for by_schedule in problems.values():
         if len(by_schedule) < 2:
             continue
         measured = {s: min(rs, key=lambda r: r["measured_ms"]) for s, rs in by_schedule.items()}
         predicted = {s: min(r["predicted_ms"] for r in rs) for s, rs in by_schedule.items()}
-        right = min(measured, key=lambda s: measured[s]["measured_ms"]) == min(predicted, key=predicted.get)
+        measured_best = min(measured, key=lambda s: measured[s]["measured_ms"])
+        right = named(measured_best, predicted)
         total += 1
         agree += right
+        ties += tied(measured_best, predicted)
         if decisive(list(measured.values())):
             total_d += 1
             agree_d += right
-    return agree, total, agree_d, total_d
+    return agree, total, agree_d, total_d, ties
 
 
 def write_outputs(rows, out_dir, part):
@@ -208,8 +234,8 @@ def write_outputs(rows, out_dir, part):
     for r in rows:
         groups.setdefault((r["P"], r["profile"], r["transport"], r["schedule"]), []).append(r["error"])
     med, p90, bias = summary([r["error"] for r in rows])
-    agree, total, agree_d, total_d = fastest_agreement(rows)
-    s_agree, s_total, s_agree_d, s_total_d = fastest_schedule_agreement(rows)
+    agree, total, agree_d, total_d, ties = fastest_agreement(rows)
+    s_agree, s_total, s_agree_d, s_total_d, s_ties = fastest_schedule_agreement(rows)
     lines = ["| P | profile | transport | schedule | points | median abs error | p90 abs error | median signed error |",
              "|---|---|---|---|---|---|---|---|"]
     for (P, profile, transport, schedule), errs in sorted(groups.items()):
@@ -222,12 +248,14 @@ def write_outputs(rows, out_dir, part):
                      f" ({pct(agree / total) if total else '-'});"
                      f" among the decisive problems (the measured fastest ahead of the runner-up by more"
                      f" than {DECISIVE_K} times their combined noise): {agree_d} of {total_d}"
-                     f" ({pct(agree_d / total_d) if total_d else '-'}).")
+                     f" ({pct(agree_d / total_d) if total_d else '-'}); tied with another variant in the"
+                     f" prediction (not counted right): {ties}.")
         lines.append("")
         lines.append(f"Fastest schedule of a problem (each schedule by its best variant) predicted correctly:"
                      f" {s_agree} of {s_total} problems ({pct(s_agree / s_total) if s_total else '-'});"
                      f" among the decisive ones: {s_agree_d} of {s_total_d}"
-                     f" ({pct(s_agree_d / s_total_d) if s_total_d else '-'}).")
+                     f" ({pct(s_agree_d / s_total_d) if s_total_d else '-'}); tied with another schedule in"
+                     f" the prediction (not counted right): {s_ties}.")
     open(os.path.join(out_dir, "validation.md"), "w").write("\n".join(lines) + "\n")
     scatter(rows, os.path.join(out_dir, "validation_scatter.png"), part)
     print("\n".join(lines))
