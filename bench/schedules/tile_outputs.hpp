@@ -1,12 +1,14 @@
 // Where the attention tiles of one query tensor write, and the LSE merges that combine
-// them, for the ring (kv_ring.hpp) and the head pipeline (head_pipeline.hpp).
+// them, for the ring (kv_ring.hpp), the head pipeline (head_pipeline.hpp) and the tiled
+// schedule (tiled_plan_builder.hpp).
 //
 // The query tensor's rows are `slots` chunks of c rows each (the ring: its token chunks;
 // the head pipeline: one chunk of all S tokens). A tile lies inside one chunk (but for the
 // column-fused calls of span_target), covers a segment of its rows and one GQA piece of
-// its heads: the segments of a chunk are the distinct row ranges of its tiles, which must be equal or disjoint (a mask may give a
-// chunk several; the schedules cut their tiles at each other's row boundaries, cut_rows
-// in bench/mask/mask_regions.hpp). Rows no tile covers are left alone. A segment's only tile writes the
+// its heads: the segments of a chunk are the distinct row ranges of its tiles, which must
+// be equal or disjoint (a mask may give a chunk several; the schedules cut their tiles at
+// each other's row boundaries, cut_rows in bench/mask/mask_regions.hpp). Rows no tile
+// covers are left alone. A segment's only tile writes the
 // output directly. A segment of two tiles: the first writes the output and its LSE
 // directly, the second a partial (Act) and its LSE (F32), which one MergeOp folds into
 // the output in place. That rounds to the output's dtype as often as the accumulator

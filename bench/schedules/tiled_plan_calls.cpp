@@ -53,8 +53,9 @@ bool TiledBuilder::fuse_below(Call& x, const Call& y) const {
   const Range a = x.piece.k, b = y.piece.k;
   const Range keys{std::min(a.begin, b.begin), std::max(a.end(), b.end()) - std::min(a.begin, b.begin)};
   const int k_first = std::min(x.k_first, y.k_first), k_last = std::max(x.k_last, y.k_last);
-  // The bounding box's keys are read as one view (so both calls also run in the same phase:
-  // a held block never adjoins a received one).
+  // The bounding box's keys are read as one view. Both calls' query blocks are this rank's
+  // (alone), so each call's phase is that of its keys, and one view of held and received
+  // keys cannot exist (a held block never adjoins a received one): the phases agree.
   for (int kb = k_first; kb < k_last; ++kb)
     if (!kv_adjoin(kb)) return false;
   const Range q{x.piece.q.begin, y.piece.q.end() - x.piece.q.begin};

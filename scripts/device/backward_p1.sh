@@ -8,6 +8,7 @@
 # the pairs, last.
 #   scripts/device/backward_p1.sh OUTDIR      -> OUTDIR/alone_K.log, p1_K.json, table.md
 # Environment: CPB_GIT_SHA as for gpu_check.sh; CPB_BWD_PAIRS (an integer >= 1).
+# Exit status: 0 when the GPU tests and every sweep succeeded, else 1 (2: bad arguments).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 out="${1:?usage: $0 OUTDIR}"
@@ -25,7 +26,9 @@ bare() {
 sweep() {
   scripts/mpirun.sh 1 build-gpu/cpbench run --config configs/backward_h200_p1.json --device cuda --quiet \
     --out "$out/p1_$1.json" > "$out/p1_$1.log" 2>&1
-  echo "sweep $1 rc=$?"
+  local rc=$?
+  echo "sweep $1 rc=$rc"
+  [ $rc = 0 ] || check=1
 }
 args=()
 for ((k = 1; k <= pairs; ++k)); do

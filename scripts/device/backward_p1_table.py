@@ -9,11 +9,12 @@ TFLOP/s (2.5x the forward's FLOPs), one row per pair of runs.
 
 Each (RESULT.json, ALONE.log) is one pair: a sweep of configs/backward_h200_p1.json and
 the bare call's gtest log, run back to back (scripts/device/backward_p1.sh alternates
-their order). With two pairs or more, a last line per mask gives the geometric mean of the
-pairs' ratios (step in plan / bare call, by rate) and its 95 % interval: the t interval of
-the mean of the log ratios over the pairs (pairs are independent processes; the interval
-widens as few pairs give, t with pairs - 1 degrees of freedom). Exit 2 on bad arguments
-or unreadable input.
+their order). A last line per mask gives the geometric mean of the pairs' ratios (step in
+plan / bare call, by rate) and, with two pairs or more, its 95 % interval: the t interval
+of the mean of the log ratios over the pairs (pairs are independent processes; t with
+pairs - 1 degrees of freedom, so few pairs give a wide interval). Points that did not
+PASS enter no ratio, and the mask's line counts them. Exit 2 on bad arguments or
+unreadable input.
 """
 import json
 import math
@@ -65,11 +66,13 @@ def main():
           " bare call alone ms | bare call TFLOP/s | step in plan / bare call (rate) | algorithm |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     ratios = {}
+    not_pass = {}
     for k, (points, alone) in enumerate(pairs, 1):
         for p in points:
             mask = p["params"]["mask"]
             pas = p["params"].get("pass", "fwd")
             if p["status"] != "PASS":
+                not_pass[mask] = not_pass.get(mask, 0) + 1
                 print(f"| {k} | {mask} | {pas} | {p['status']} {p.get('reason', '')} | | | | | | | | |")
                 continue
             algo = "deterministic" if (mask, "deterministic") in alone else "default"
@@ -88,12 +91,13 @@ def main():
                                                       for t, v in g.items()) + " | | | | | | | | |")
     for mask, rs in ratios.items():
         mean, ci = interval(rs)
+        left = f"; {not_pass[mask]} point(s) not PASS left out" if mask in not_pass else ""
         if ci is None:
-            print(f"\n{mask}: step in plan / bare call {mean:.4f} (one pair: no interval)")
+            print(f"\n{mask}: step in plan / bare call {mean:.4f} (one pair: no interval){left}")
             continue
         within = "within 3 %" if 0.97 <= ci[0] and ci[1] <= 1.03 else "not shown within 3 %"
         print(f"\n{mask}: step in plan / bare call {mean:.4f} [{ci[0]:.4f}, {ci[1]:.4f}] (geometric mean of "
-              f"{len(rs)} pairs, 95 % t interval): {within}")
+              f"{len(rs)} pairs, 95 % t interval): {within}{left}")
     return 0
 
 

@@ -3,7 +3,8 @@
 (docs/METRICS.md, "The first round runs fast"): for every PASS record with 3 or more
 rounds, 1 - (first round's p50) / (median of the later rounds' p50s), and the median
 board power of the first round and of the later ones (gpu_state); where every round
-timed the compute-only part (rounds[k].comp_ms, measure.isolate), the same figure for it.
+timed its own compute-only part (rounds[k].comp_ms, measure.isolate; none taken from
+another point), the same figure for it.
 
     scripts/results/first_round.py RESULT.json ...
 
@@ -31,7 +32,8 @@ def main(paths):
             later = statistics.median(r["p50"] for r in rounds[1:])
             gains.append(1 - rounds[0]["p50"] / later)
             comp = [r.get("comp_ms") for r in rounds]
-            if all(c is not None and c > 0 for c in comp):
+            own = not any("comp_ms_from" in r for r in rounds)  # a part another point timed counts there
+            if own and all(c is not None and c > 0 for c in comp):
                 comp_gains.append(1 - comp[0] / statistics.median(comp[1:]))
             power = [r.get("gpu_state", {}).get("power_w", {}).get("median") for r in rounds]
             if all(w is not None for w in power):
