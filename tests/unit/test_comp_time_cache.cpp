@@ -102,6 +102,15 @@ class CountingRuntime final : public Runtime {
   bool oom_comm_part = false;
 };
 
+// One timed run per loop, no warm-up runs: the runtime's executors take fixed times.
+MeasureSettings one_run() {
+  MeasureSettings m;
+  m.warmup = 0;
+  m.iterations = 1;
+  m.min_iterations = 1;
+  return m;
+}
+
 Point point(int index, TransportKind transport, int64_t S, Profile profile = Profile::Nvlink, int P = 1) {
   Point pt;
   pt.index = index;
@@ -116,10 +125,7 @@ TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
   const MpiSession& mpi = test::mpi_session();
   if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
   CountingRuntime rt;
-  MeasureSettings m;
-  m.warmup = 0;
-  m.iterations = 1;
-  m.min_iterations = 1;
+  const MeasureSettings m = one_run();
   CompTimeCache cache;
   PointContext ctx{rt, m, mpi, "", &cache, {}, {}};
 
@@ -155,10 +161,7 @@ TEST(CompTimeCache, EachRoundTimesThePartAgainForItsFirstPoint) {
   const MpiSession& mpi = test::mpi_session();
   if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
   CountingRuntime rt;
-  MeasureSettings m;
-  m.warmup = 0;
-  m.iterations = 1;
-  m.min_iterations = 1;
+  const MeasureSettings m = one_run();
   CompTimeCache cache;
   PointContext ctx{rt, m, mpi, "", &cache, {}, {}};
   const std::vector<Point> pts = {point(0, TransportKind::Ce, 64), point(1, TransportKind::CeHost, 64),
@@ -200,10 +203,8 @@ TEST(CompTimeCache, EachRoundTimesThePartAgainForItsFirstPoint) {
 std::vector<nlohmann::json> sweep_records(Runtime& rt, const std::vector<Point>& points, int rounds) {
   SweepConfig cfg;
   cfg.name = "comp_times";
-  cfg.measure.warmup = 0;
+  cfg.measure = one_run();
   cfg.measure.warmup_ms = 0;
-  cfg.measure.iterations = 1;
-  cfg.measure.min_iterations = 1;
   cfg.measure.rounds = rounds;
   SweepOptions opt;
   opt.quiet = true;
@@ -275,10 +276,7 @@ TEST(CompTimeCache, AnOutOfMemoryInThePartsKeepsTheLoopWithoutParts) {
   const MpiSession& mpi = test::mpi_session();
   if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
   CountingRuntime rt;
-  MeasureSettings m;
-  m.warmup = 0;
-  m.iterations = 1;
-  m.min_iterations = 1;
+  const MeasureSettings m = one_run();
   CompTimeCache cache;
   PointContext ctx{rt, m, mpi, "", &cache, {}, {}};
   const Point a = point(0, TransportKind::Ce, 64, Profile::Nvlink, 2);
