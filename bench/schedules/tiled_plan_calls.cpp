@@ -90,21 +90,19 @@ std::vector<char> TiledBuilder::alone(const std::vector<Call>& calls) const {
 void TiledBuilder::fuse_columns(std::vector<Call>& calls) const {
   const std::vector<char> single = alone(calls);
   std::vector<Call> kept;
-  std::map<int64_t, std::vector<size_t>> ending;  // query token -> the kept fusable calls whose rows end there
+  // Query token -> the kept fusable call whose rows end there: one at most, since such a
+  // call is its rows' only writer (alone), and two calls ending at one token share a row.
+  std::map<int64_t, size_t> ending;
   for (size_t i = 0; i < calls.size(); ++i) {
     const Call& y = calls[i];
     if (single[i])
-      if (auto above = ending.find(y.piece.q.begin); above != ending.end()) {
-        std::vector<size_t>& xs = above->second;
-        const auto x = std::find_if(xs.begin(), xs.end(), [&](size_t at) { return fuse_below(kept[at], y); });
-        if (x != xs.end()) {
-          const size_t at = *x;
-          xs.erase(x);
-          ending[kept[at].piece.q.end()].push_back(at);
-          continue;
-        }
+      if (auto above = ending.find(y.piece.q.begin); above != ending.end() && fuse_below(kept[above->second], y)) {
+        const size_t at = above->second;
+        ending.erase(above);
+        ending[kept[at].piece.q.end()] = at;
+        continue;
       }
-    if (single[i]) ending[y.piece.q.end()].push_back(kept.size());
+    if (single[i]) ending[y.piece.q.end()] = kept.size();
     kept.push_back(y);
   }
   calls = std::move(kept);
