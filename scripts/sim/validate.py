@@ -160,18 +160,21 @@ def decisive(rs):
 TIE = 1e-9
 
 
-def named(measured_best, predicted):
-    """Whether the prediction names `measured_best` alone: it is the only key whose
-    predicted time lies within TIE of the least (`predicted`: key -> predicted time)."""
+def predicted_best(predicted):
+    """The keys whose predicted time lies within TIE of the least (`predicted`: key ->
+    predicted time)."""
     least = min(predicted.values())
-    best = [k for k, t in predicted.items() if t <= least * (1 + TIE)]
-    return best == [measured_best]
+    return [k for k, t in predicted.items() if t <= least * (1 + TIE)]
+
+
+def named(measured_best, predicted):
+    """Whether the prediction names `measured_best` alone."""
+    return predicted_best(predicted) == [measured_best]
 
 
 def tied(measured_best, predicted):
     """Whether `measured_best` is among two or more keys the prediction ties for least."""
-    least = min(predicted.values())
-    best = [k for k, t in predicted.items() if t <= least * (1 + TIE)]
+    best = predicted_best(predicted)
     return len(best) > 1 and measured_best in best
 
 
