@@ -1,9 +1,12 @@
 // `cpbench calibrate`: measures this machine's kernels on one rank (attention tiles,
-// copies, merges), fits its transports from probe and result files (--from), and writes
-// the machine model file (docs/SIMULATOR.md, "The machine model and calibration").
+// copies, merges) or takes them from a machine file (--kernels-from), optionally scales the
+// attention table to the probed machine's (--scale-to-probe), fits its transports from
+// probe and result files (--from), and writes the machine model file (docs/SIMULATOR.md,
+// "The machine model and calibration").
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "base/atomic_file.hpp"
 #include "base/exit_code.hpp"
@@ -12,12 +15,14 @@
 #include "bench/cli/commands.hpp"
 #include "bench/cli/error_path.hpp"
 #include "bench/cli/runtime_select.hpp"
+#include "bench/config/diagnostics.hpp"
 #include "bench/report/output_paths.hpp"
 #include "bench/report/result_file.hpp"
 #include "bench/sim/calibrate_grid.hpp"
 #include "bench/sim/calibrate_measure.hpp"
 #include "bench/sim/calibrate_sources.hpp"
 #include "bench/sim/calibrate_summary.hpp"
+#include "bench/sim/kernel_scale.hpp"
 #include "bench/sweep/git_commit.hpp"
 #include "bench/sweep/provenance.hpp"
 #include "comm/mpi_session.hpp"
@@ -28,8 +33,18 @@ namespace {
 // The part of the machine file that needs no measuring, and the runtime to measure on.
 struct CalibrateSetup {
   std::vector<TransportModel> transports;
+  std::optional<MachineModel> kernels;  // --kernels-from
   std::unique_ptr<Runtime> runtime;
 };
+
+// The table --scale-to-probe will scale, for checking the probe files before anything is
+// measured: --kernels-from's, or the grid's shapes (their times do not matter here).
+std::vector<KernelSample> table_to_scale(const CalibrateSetup& s, const CalibrateArgs& args) {
+  if (s.kernels) return s.kernels->attention;
+  std::vector<KernelSample> shapes = calibrate_grid(s.runtime->name(), args.quick).attention;
+  for (KernelSample& k : shapes) k.ms = 1;
+  return shapes;
+}
 
 // Every check of the input, before anything is measured or written. Throws UsageError.
 CalibrateSetup calibrate_setup(const CalibrateArgs& args, const MpiSession& mpi) {
@@ -41,41 +56,61 @@ CalibrateSetup calibrate_setup(const CalibrateArgs& args, const MpiSession& mpi)
   check_commit_env();
   CalibrateSetup s;
   s.transports = fit_transports(read_comm_sources(args.from));
+  if (!args.kernels_from.empty()) s.kernels = read_machine_model(args.kernels_from);
   s.runtime = make_runtime(args.device, mpi);
+  if (args.scale_to_probe) probe_kernel_scale(table_to_scale(s, args), args.from);
   return s;
 }
 
 // The provenance's "config": what was asked and the grid measured.
+// With --kernels-from the grid entries describe no measurement: the source file's
+// provenance (its "kernels_provenance") says how its table was made.
 nlohmann::json calibrate_params(const CalibrateArgs& args, const CalibrateGrid& grid, const std::string& runtime) {
-  return {{"device", args.device},
-          {"runtime", runtime},
-          {"quick", args.quick},
-          {"from", args.from},
-          {"attention_shapes", grid.attention.size()},
-          {"bandwidth_tokens", grid.bandwidth_tokens},
-          {"cap_ms", grid.cap_ms},
-          {"budget_ms", grid.budget_ms},
-          {"settle_ms", grid.settle_ms}};
+  nlohmann::json p = {{"device", args.device}, {"runtime", runtime}, {"quick", args.quick}, {"from", args.from}};
+  if (!args.kernels_from.empty()) {
+    p["kernels_from"] = args.kernels_from;
+    return p;
+  }
+  p["attention_shapes"] = grid.attention.size();
+  p["bandwidth_tokens"] = grid.bandwidth_tokens;
+  p["cap_ms"] = grid.cap_ms;
+  p["budget_ms"] = grid.budget_ms;
+  p["settle_ms"] = grid.settle_ms;
+  return p;
 }
 
 MachineModel measure_machine(const CalibrateArgs& args, const MpiSession& mpi, CalibrateSetup& setup,
                              const std::vector<std::string>& argv_copy) {
   Runtime& runtime = *setup.runtime;
   const CalibrateGrid grid = calibrate_grid(runtime.name(), args.quick);
-  CalibrateContext ctx{runtime, mpi.world(), args.quiet ? nullptr : &std::cerr};
   MachineModel m;
-  m.name = args.name.empty() ? runtime.name() : args.name;
-  m.attention = measure_attention(ctx, grid);
-  const BandwidthFits bw = measure_bandwidth(ctx, grid);
-  m.copy = bw.copy;
-  m.merge = bw.merge;
+  m.name = args.name.empty() ? (setup.kernels ? setup.kernels->name : runtime.name()) : args.name;
+  if (setup.kernels) {
+    m.attention = setup.kernels->attention;
+    m.copy = setup.kernels->copy;
+    m.merge = setup.kernels->merge;
+  } else {
+    CalibrateContext ctx{runtime, mpi.world(), args.quiet ? nullptr : &std::cerr};
+    m.attention = measure_attention(ctx, grid);
+    const BandwidthFits bw = measure_bandwidth(ctx, grid);
+    m.copy = bw.copy;
+    m.merge = bw.merge;
+  }
   m.transports = setup.transports;
   m.inter_node.note = "assumed: calibrate measures one node (no multi-node machine measured)";
   SweepConfig cfg;
   cfg.name = "calibrate";
   cfg.resolved = calibrate_params(args, grid, runtime.name());
+  if (args.scale_to_probe) {
+    const KernelScale scale = probe_kernel_scale(m.attention, args.from);
+    scale_attention(m.attention, scale.factor);
+    cfg.resolved["kernel_scale"] = to_json(scale);
+    std::cout << "attention scaled by " << scale.factor << " to the attention of " << scale.ratios.size()
+              << " probe row(s) in " << cfg::join(scale.files) << "\n";
+  }
   m.provenance = make_provenance(mpi, runtime, cfg, argv_copy);
   m.provenance["sources"] = args.from;
+  if (setup.kernels) m.provenance["kernels_provenance"] = setup.kernels->provenance;
   return m;
 }
 
@@ -87,8 +122,10 @@ int calibrate_command(const CalibrateArgs& args, const MpiSession& mpi, const st
     if (mpi.rank() == 0) std::fprintf(stderr, "cpbench: error: %s\n", e.what());
     return exit_code::bad_input;
   }
-  std::cout << "cpbench calibrate: " << setup.runtime->name() << " runtime, " << (args.quick ? "quick" : "full")
-            << " grid; " << setup.transports.size() << " transport model(s) from " << args.from.size() << " file(s)\n";
+  std::cout << "cpbench calibrate: "
+            << (setup.kernels ? "kernels from " + args.kernels_from
+                              : setup.runtime->name() + " runtime, " + (args.quick ? "quick" : "full") + " grid")
+            << "; " << setup.transports.size() << " transport model(s) from " << args.from.size() << " file(s)\n";
   const MachineModel m = measure_machine(args, mpi, setup, argv_copy);
   const nlohmann::json doc = to_json(m);
   machine_model_from_json(doc, args.out);  // what is written reads back

@@ -55,6 +55,8 @@ struct CalibrateArgs {
   std::string device = "auto";    // auto | cpu | cuda
   bool quick = false;             // the small grid
   bool quiet = false;             // no line per shape
+  std::string kernels_from;       // a machine file whose attention, copy and merge models are taken, not measured
+  bool scale_to_probe = false;    // attention times scaled to the probe files' attention (bench/sim/kernel_scale.hpp)
 };
 // `cpbench calibrate`: the machine model file (docs/SIMULATOR.md). One rank; needs MPI,
 // like cmd_run: initializes it for the duration of the call.

@@ -177,6 +177,11 @@ CLI::App* add_calibrate_command(CLI::App& app, cpb::CalibrateArgs& cal) {
   cmd->add_option("--from", cal.from, "cpbench probe or cpbench run result files to fit the transports from");
   cmd->add_option("--device", cal.device, "Runtime")->check(one_of({"auto", "cpu", "cuda"}, "a device"));
   cmd->add_flag("--quick", cal.quick, "The small grid of shapes");
+  cmd->add_option("--kernels-from", cal.kernels_from,
+                  "Take the attention table and the copy and merge models from this machine file instead of "
+                  "measuring them");
+  cmd->add_flag("--scale-to-probe", cal.scale_to_probe,
+                "Scale the attention table to the attention the --from probe files timed on their machine");
   cmd->add_flag("-q,--quiet", cal.quiet, "No line per measured shape");
   return cmd;
 }

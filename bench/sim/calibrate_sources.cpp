@@ -42,7 +42,9 @@ void add_probe_row(const JsonField& row, Profile profile, const std::string& fil
   const double slowdown = has_s ? row["attn_slowdown"].positive() : both / attn;
   TransportData& d = data_for(out, t, profile, file);
   d.comm.push_back(CommSample{bytes, comm, 1});
-  d.interference.push_back(fit_interference(attn, comm, both, slowdown));
+  const bool copy_engine = t == TransportKind::Ce || t == TransportKind::CeHost;
+  d.interference.push_back(copy_engine ? fit_copy_engine_interference(attn, comm, both)
+                                       : fit_interference(attn, comm, both, slowdown));
 }
 
 std::string count_of(size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }

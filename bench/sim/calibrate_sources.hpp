@@ -2,7 +2,7 @@
 // (docs/SIMULATOR.md, "Calibration"), read out of
 //  - probe files (schema "cpbench-probe", `cpbench probe`): each OK row gives one
 //    exchange instance of bytes_per_rank in comm_ms, and the interference of attention
-//    and that exchange (fit_interference), under the file's params.profile;
+//    and that exchange (fit_interference; fit_copy_engine_interference for ce and ce_host), under the file's params.profile;
 //  - result files of `cpbench run` (a "points" array; bus-bandwidth sweeps such as
 //    configs/busbw.json are ordinary ones): each PASS record with comm_ms > 0 and
 //    comm_bytes_per_rank > 0 gives its comm-only part, comm_bytes_per_rank in comm_ms

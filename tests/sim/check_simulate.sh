@@ -3,7 +3,8 @@
 # `calibrate --device cpu --quick` (kernels measured here, NCCL's links fitted from the
 # committed H200 probe file) simulates a small config at P=2 and P=64; its records are
 # PASS with runtime "sim", a time, the compute and comm parts and rho; traces are written;
-# advise ranks each problem; a second calibration from a CPU run's own result file gives
+# advise ranks each problem; a machine file made from another's kernels scaled to a probe's
+# attention; a second calibration from a CPU run's own result file gives
 # the mpi transport, and `run --machine` puts predicted_ms into every PASS record;
 # `run -a step_order=plan,list` runs the list scheduler's order beside the schedule's.
 #   check_simulate.sh BINARY MPIRUN SOURCE_DIR
@@ -61,6 +62,38 @@ PY
 "$bin" simulate -c "$work/c.json" --machine "$work/m.json" --order lst -q > "$work/bad_order.txt" 2>&1
 check "an unknown --order exits 2 naming what is allowed" test $? -eq 2
 check "with the word and the choices" grep -q '"lst" is not a step order; allowed: plan, list' "$work/bad_order.txt"
+
+# calibrate --kernels-from m.json --scale-to-probe: m.json's kernels, no measuring, the
+# attention scaled to a probe whose attention alone took twice m.json's time for one of
+# its measured shapes (the table is exact there), so every sample's time doubles.
+python3 - "$work/m.json" "$work/p2.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+k = next(e for e in m["attention"] if not e["causal"] and e["heads"] == e["kv_heads"])
+json.dump({"schema": "cpbench-probe", "schema_version": 1,
+           "params": {"profile": "nvlink", "B": 1, "S": k["q_tokens"], "heads_per_rank": k["heads"],
+                      "D": k["head_dim"], "mask": "full", "dtype": k["dtype"]},
+           "rows": [{"transport": "ce", "status": "OK", "attn_ms": 2 * k["ms"], "comm_ms": k["ms"],
+                     "both_ms": 2.5 * k["ms"], "bytes_per_rank": 1e6}]}, open(sys.argv[2], "w"))
+PY
+"$bin" calibrate --kernels-from "$work/m.json" --scale-to-probe -q --out "$work/m2.json" \
+  --from "$work/p2.json" > "$work/cal_scaled.txt" 2>&1
+check "calibrate --kernels-from --scale-to-probe exits 0" test $? -eq 0
+check "m.json's kernels at twice their times, copy and merge kept, the factor and source recorded" python3 - \
+  "$work/m.json" "$work/m2.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert len(a["attention"]) == len(b["attention"]) and b["copy"] == a["copy"] and b["merge"] == a["merge"]
+for x, y in zip(a["attention"], b["attention"]):
+    assert {k: v for k, v in x.items() if k != "ms"} == {k: v for k, v in y.items() if k != "ms"}, (x, y)
+    assert abs(y["ms"] - 2 * x["ms"]) <= 1e-9 * x["ms"], (x, y)
+assert abs(b["provenance"]["config"]["kernel_scale"]["factor"] - 2) < 1e-9, b["provenance"]["config"]
+assert b["provenance"]["config"]["kernels_from"].endswith("m.json") and b["provenance"]["kernels_provenance"]
+# The copy engine's probe row: attention 2 k alone, the copy k, both 2.5 k: rate 1 and
+# attention slowed by k / (k - 0.5 k) = 2 while the copy moves.
+t = [t for t in b["transports"] if t["transport"] == "ce"]
+assert len(t) == 1 and t[0]["rate_beside_attention"] == 1 and abs(t[0]["attention_slowdown"] - 2) < 1e-9, t
+PY
 
 "$mpirun" 2 "$bin" run -c "$work/c.json" --device cpu -q --out "$work/r.json" > "$work/run.txt" 2>&1
 check "CPU run exits 0" test $? -eq 0

@@ -79,6 +79,30 @@ TEST(CalibrateFit, InterferenceFromAProbeRow) {
   EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
 }
 
+TEST(CalibrateFit, CopyEngineInterferenceKeepsTheCopysSpeed) {
+  // Attention 10 ms, a 4 ms copy, both 12 ms: attention at 1 / s during the copy's 4 ms
+  // and alone after, 4 + (10 - 4 / s) = 12, so s = 2.
+  Interference i = fit_copy_engine_interference(10, 4, 12);
+  EXPECT_DOUBLE_EQ(i.rate_beside_attention, 1);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 2);
+  // Hidden (T = A, or below it by noise): neither slows the other.
+  i = fit_copy_engine_interference(10, 4, 10);
+  EXPECT_DOUBLE_EQ(i.rate_beside_attention, 1);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
+  i = fit_copy_engine_interference(10, 4, 9.9);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
+  // The copy the longer: attention runs beside it throughout and ends last at T = 12.
+  i = fit_copy_engine_interference(4, 10, 12);
+  EXPECT_DOUBLE_EQ(i.rate_beside_attention, 1);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 3);
+  i = fit_copy_engine_interference(4, 10, 10);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
+  // No overlap at all (T >= A + C): rate 1 cannot explain it; the SM reading with s = T / A.
+  i = fit_copy_engine_interference(10, 4, 15);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 1.5);
+  EXPECT_DOUBLE_EQ(i.rate_beside_attention, (15.0 + 4 - 15) / 15);
+}
+
 TEST(CalibrateFit, TransportModelsAverageTheInterferenceAndNameTheirSources) {
   TransportData d;
   d.transport = TransportKind::Ce;
