@@ -4,11 +4,13 @@ PASS point of the given result files simulated on a machine model and compared w
 measured time. Each file's own config (provenance.config) is simulated at the file's
 world size with `cpbench simulate`; records are matched by their schedule and params.
 
-    scripts/sim/validate.py [--part time|comm] CPBENCH MACHINE.json OUT_DIR RESULT.json ...
+    scripts/sim/validate.py [--part time|comm|comp] CPBENCH MACHINE.json OUT_DIR RESULT.json ...
 
 --part comm compares the comm-only parts (comm_ms) instead of the whole times: they need
 no kernel table (a comm-only plan has no compute step), so they can be checked before
-one is measured.
+one is measured. --part comp compares the compute-only parts (comp_ms): the kernel table
+and the copy and merge models without any exchange, which separates the kernels' error
+from the comm model's and the overlap's.
 
 Writes OUT_DIR/validation.md (the error table by P, profile and transport, and how often
 the prediction names a problem's fastest variant and its fastest schedule, over all
@@ -82,7 +84,7 @@ def main():
     part = "time"
     if len(args) >= 2 and args[0] == "--part":
         part, args = args[1], args[2:]
-    if part not in ("time", "comm") or len(args) < 4:
+    if part not in ("time", "comm", "comp") or len(args) < 4:
         print(__doc__, file=sys.stderr)
         return 2
     binary, machine, out_dir, paths = args[0], args[1], args[2], args[3:]
@@ -98,10 +100,11 @@ def main():
                 s = sim.get(key_of(r))
                 if not s:
                     continue
-                if part == "comm":
-                    if not r.get("comm_ms") or not s.get("comm_ms"):
+                if part in ("comm", "comp"):
+                    field = part + "_ms"
+                    if not r.get(field) or not s.get(field):
                         continue
-                    meas, pred = r["comm_ms"], s["comm_ms"]
+                    meas, pred = r[field], s[field]
                 else:
                     meas, pred = r["time_ms"]["p50"], s["time_ms"]["p50"]
                 rows.append({"file": path, "schedule": r["schedule"], "P": r["params"]["P"],
