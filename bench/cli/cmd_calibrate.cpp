@@ -30,7 +30,8 @@
 namespace cpb {
 namespace {
 
-// The part of the machine file that needs no measuring, and the runtime to measure on.
+// The part of the machine file that needs no measuring, and the runtime to measure on
+// (none with --kernels-from: nothing is measured).
 struct CalibrateSetup {
   std::vector<TransportModel> transports;
   std::optional<MachineModel> kernels;  // --kernels-from
@@ -54,63 +55,86 @@ CalibrateSetup calibrate_setup(const CalibrateArgs& args, const MpiSession& mpi)
                      "with mpirun -np 1)");
   check_output_file("--out", args.out);
   check_commit_env();
+  if (!args.kernels_from.empty() && (args.quick || args.device != "auto"))
+    throw UsageError(std::string("--kernels-from: ") + (args.quick ? "--quick" : "--device " + args.device) +
+                     " chooses what to measure, and --kernels-from measures nothing; allowed: --kernels-from "
+                     "without --quick and --device");
   CalibrateSetup s;
   s.transports = fit_transports(read_comm_sources(args.from));
-  if (!args.kernels_from.empty()) s.kernels = read_machine_model(args.kernels_from);
-  s.runtime = make_runtime(args.device, mpi);
+  if (!args.kernels_from.empty())
+    s.kernels = read_machine_model(args.kernels_from);
+  else
+    s.runtime = make_runtime(args.device, mpi);
   if (args.scale_to_probe) probe_kernel_scale(table_to_scale(s, args), args.from);
   return s;
 }
 
-// The provenance's "config": what was asked and the grid measured.
-// With --kernels-from the grid entries describe no measurement: the source file's
-// provenance (its "kernels_provenance") says how its table was made.
-nlohmann::json calibrate_params(const CalibrateArgs& args, const CalibrateGrid& grid, const std::string& runtime) {
-  nlohmann::json p = {{"device", args.device}, {"runtime", runtime}, {"quick", args.quick}, {"from", args.from}};
-  if (!args.kernels_from.empty()) {
-    p["kernels_from"] = args.kernels_from;
-    return p;
-  }
+// The provenance's "config": what was asked and, when measured, the grid.
+nlohmann::json calibrate_params(const CalibrateArgs& args) {
+  if (!args.kernels_from.empty())
+    return {{"kernels_from", args.kernels_from}, {"from", args.from}, {"scale_to_probe", args.scale_to_probe}};
+  return {{"device", args.device}, {"quick", args.quick}, {"from", args.from}, {"scale_to_probe", args.scale_to_probe}};
+}
+
+void add_grid_params(const CalibrateGrid& grid, const std::string& runtime, nlohmann::json& p) {
+  p["runtime"] = runtime;
   p["attention_shapes"] = grid.attention.size();
   p["bandwidth_tokens"] = grid.bandwidth_tokens;
   p["cap_ms"] = grid.cap_ms;
   p["budget_ms"] = grid.budget_ms;
   p["settle_ms"] = grid.settle_ms;
-  return p;
 }
 
-MachineModel measure_machine(const CalibrateArgs& args, const MpiSession& mpi, CalibrateSetup& setup,
-                             const std::vector<std::string>& argv_copy) {
-  Runtime& runtime = *setup.runtime;
+// The kernels measured on this rank's runtime, with the provenance of this machine.
+void measure_kernels(const CalibrateArgs& args, const MpiSession& mpi, Runtime& runtime, SweepConfig& cfg,
+                     const std::vector<std::string>& argv_copy, MachineModel& m) {
   const CalibrateGrid grid = calibrate_grid(runtime.name(), args.quick);
+  CalibrateContext ctx{runtime, mpi.world(), args.quiet ? nullptr : &std::cerr};
+  m.attention = measure_attention(ctx, grid);
+  const BandwidthFits bw = measure_bandwidth(ctx, grid);
+  m.copy = bw.copy;
+  m.merge = bw.merge;
+  add_grid_params(grid, runtime.name(), cfg.resolved);
+  m.provenance = make_provenance(mpi, runtime, cfg, argv_copy);
+}
+
+// The kernels of --kernels-from. The file describes the machine they were measured on,
+// not this one: its runtime and its whole provenance ("kernels_provenance"), with this
+// command's commit, host, date and command line beside them.
+void take_kernels(const MachineModel& from, SweepConfig& cfg, const std::vector<std::string>& argv_copy,
+                  MachineModel& m) {
+  m.attention = from.attention;
+  m.copy = from.copy;
+  m.merge = from.merge;
+  const std::string runtime = from.provenance.is_object() && from.provenance.contains("runtime")
+                                  ? from.provenance["runtime"].get<std::string>()
+                                  : "unknown";
+  m.provenance = make_offline_provenance(runtime, argv_copy);
+  add_config_provenance(cfg, m.provenance);
+  m.provenance["kernels_provenance"] = from.provenance;
+}
+
+MachineModel make_machine(const CalibrateArgs& args, const MpiSession& mpi, CalibrateSetup& setup,
+                          const std::vector<std::string>& argv_copy) {
   MachineModel m;
-  m.name = args.name.empty() ? (setup.kernels ? setup.kernels->name : runtime.name()) : args.name;
-  if (setup.kernels) {
-    m.attention = setup.kernels->attention;
-    m.copy = setup.kernels->copy;
-    m.merge = setup.kernels->merge;
-  } else {
-    CalibrateContext ctx{runtime, mpi.world(), args.quiet ? nullptr : &std::cerr};
-    m.attention = measure_attention(ctx, grid);
-    const BandwidthFits bw = measure_bandwidth(ctx, grid);
-    m.copy = bw.copy;
-    m.merge = bw.merge;
-  }
-  m.transports = setup.transports;
-  m.inter_node.note = "assumed: calibrate measures one node (no multi-node machine measured)";
+  m.name = !args.name.empty() ? args.name : setup.kernels ? setup.kernels->name : setup.runtime->name();
   SweepConfig cfg;
   cfg.name = "calibrate";
-  cfg.resolved = calibrate_params(args, grid, runtime.name());
+  cfg.resolved = calibrate_params(args);
+  if (setup.kernels)
+    take_kernels(*setup.kernels, cfg, argv_copy, m);
+  else
+    measure_kernels(args, mpi, *setup.runtime, cfg, argv_copy, m);
   if (args.scale_to_probe) {
     const KernelScale scale = probe_kernel_scale(m.attention, args.from);
     scale_attention(m.attention, scale.factor);
-    cfg.resolved["kernel_scale"] = to_json(scale);
+    m.provenance["config"]["kernel_scale"] = to_json(scale);
     std::cout << "attention scaled by " << scale.factor << " to the attention of " << scale.ratios.size()
               << " probe row(s) in " << cfg::join(scale.files) << "\n";
   }
-  m.provenance = make_provenance(mpi, runtime, cfg, argv_copy);
+  m.transports = setup.transports;
+  m.inter_node.note = "assumed: calibrate measures one node (no multi-node machine measured)";
   m.provenance["sources"] = args.from;
-  if (setup.kernels) m.provenance["kernels_provenance"] = setup.kernels->provenance;
   return m;
 }
 
@@ -126,7 +150,7 @@ int calibrate_command(const CalibrateArgs& args, const MpiSession& mpi, const st
             << (setup.kernels ? "kernels from " + args.kernels_from
                               : setup.runtime->name() + " runtime, " + (args.quick ? "quick" : "full") + " grid")
             << "; " << setup.transports.size() << " transport model(s) from " << args.from.size() << " file(s)\n";
-  const MachineModel m = measure_machine(args, mpi, setup, argv_copy);
+  const MachineModel m = make_machine(args, mpi, setup, argv_copy);
   const nlohmann::json doc = to_json(m);
   machine_model_from_json(doc, args.out);  // what is written reads back
   write_file_atomically(args.out, result_file_text(doc));

@@ -167,10 +167,12 @@ CLI::App* add_probe_command(CLI::App& app, cpb::ProbeArgs& probe, CLI::Option** 
 // `cpbench calibrate` and its options, parsed into `cal`.
 CLI::App* add_calibrate_command(CLI::App& app, cpb::CalibrateArgs& cal) {
   CLI::App* cmd = app.add_subcommand(
-      "calibrate", "Write the machine model file: this GPU's kernels measured, transports fitted from --from files");
+      "calibrate",
+      "Write the machine model file: this GPU's kernels measured (or taken from --kernels-from), transports fitted "
+      "from --from files");
   cmd->add_option("-o,--out", cal.out, "Machine model JSON (cpbench-machine), written atomically at the end")
       ->required();
-  cmd->add_option("--name", cal.name, "The model's name, e.g. h200; default: the runtime's")
+  cmd->add_option("--name", cal.name, "The model's name, e.g. h200; default: the runtime's (--kernels-from: that file's)")
       ->check(CLI::Validator(
           [](std::string& s) -> std::string { return s.empty() ? "\"\" is empty; allowed: a name such as h200" : ""; },
           "NAME"));
@@ -179,7 +181,7 @@ CLI::App* add_calibrate_command(CLI::App& app, cpb::CalibrateArgs& cal) {
   cmd->add_flag("--quick", cal.quick, "The small grid of shapes");
   cmd->add_option("--kernels-from", cal.kernels_from,
                   "Take the attention table and the copy and merge models from this machine file instead of "
-                  "measuring them");
+                  "measuring them (no runtime is started; not with --device or --quick)");
   cmd->add_flag("--scale-to-probe", cal.scale_to_probe,
                 "Scale the attention table to the attention the --from probe files timed on their machine");
   cmd->add_flag("-q,--quiet", cal.quiet, "No line per measured shape");

@@ -51,9 +51,8 @@ Interference fit_interference(double attn_ms, double comm_ms, double both_ms, do
 }
 
 Interference fit_copy_engine_interference(double attn_ms, double comm_ms, double both_ms) {
+  if (both_ms <= std::max(attn_ms, comm_ms)) return Interference{1, 1};
   const double excess = both_ms - attn_ms;
-  if (comm_ms >= attn_ms) return Interference{1, both_ms > comm_ms ? std::max(1.0, both_ms / attn_ms) : 1.0};
-  if (excess <= 0) return Interference{1, 1};
   if (excess < comm_ms) return Interference{1, comm_ms / (comm_ms - excess)};
   return fit_interference(attn_ms, comm_ms, both_ms, both_ms / attn_ms);
 }

@@ -47,12 +47,13 @@ Interference fit_interference(double attn_ms, double comm_ms, double both_ms, do
 
 // The same for a copy-engine transport (ce, ce_host): its copies run on DMA engines, not
 // on SMs, so the exchange keeps its own speed beside attention (rate 1) and the whole
-// excess T - A is attention's: slowed by s while the copy moves, it ends at
-// T = A + C (1 - 1 / s) when the copy is the shorter (C < A), so
-//   s = C / (C - (T - A))   for A < T < A + C;   s = 1 for T <= A;
-// with C >= A attention runs beside the copy throughout: s = max(1, T / A) when T > C,
-// else 1. Where rate 1 cannot explain the row (C < A and T >= A + C: no overlap at all),
-// it is fit_interference's reading with s = T / A.
+// excess T - A is attention's. Slowed by s while the copy moves, attention ends last at
+// T = C + (A - C / s) = A + C (1 - 1 / s) whenever T > max(A, C), so
+//   s = 1                     for T <= max(A, C)   (nothing to explain: the longer alone)
+//   s = C / (C - (T - A))     for max(A, C) < T < A + C
+// and where rate 1 cannot explain the row (T >= A + C: no overlap at all) it is
+// fit_interference's reading with s = T / A. s grows without bound as T nears A + C, so a
+// row whose excess is within attention's own noise gives a noisy s.
 Interference fit_copy_engine_interference(double attn_ms, double comm_ms, double both_ms);
 
 }  // namespace cpb

@@ -88,7 +88,12 @@ for x, y in zip(a["attention"], b["attention"]):
     assert {k: v for k, v in x.items() if k != "ms"} == {k: v for k, v in y.items() if k != "ms"}, (x, y)
     assert abs(y["ms"] - 2 * x["ms"]) <= 1e-9 * x["ms"], (x, y)
 assert abs(b["provenance"]["config"]["kernel_scale"]["factor"] - 2) < 1e-9, b["provenance"]["config"]
-assert b["provenance"]["config"]["kernels_from"].endswith("m.json") and b["provenance"]["kernels_provenance"]
+p = b["provenance"]
+assert p["config"]["kernels_from"].endswith("m.json") and p["config"]["scale_to_probe"] is True, p["config"]
+# The kernels' machine is m.json's (its provenance kept whole, its runtime named), not a
+# runtime this command started: nothing was measured.
+assert p["kernels_provenance"] == a["provenance"] and p["runtime"] == a["provenance"]["runtime"], p
+assert "device" not in p and "gpus" not in p, p
 # The copy engine's probe row: attention 2 k alone, the copy k, both 2.5 k: rate 1 and
 # attention slowed by k / (k - 0.5 k) = 2 while the copy moves.
 t = [t for t in b["transports"] if t["transport"] == "ce"]

@@ -91,12 +91,15 @@ TEST(CalibrateFit, CopyEngineInterferenceKeepsTheCopysSpeed) {
   EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
   i = fit_copy_engine_interference(10, 4, 9.9);
   EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
-  // The copy the longer: attention runs beside it throughout and ends last at T = 12.
+  // The copy the longer: it ends at 10 with 10 / s of attention done, the rest alone:
+  // 10 + (4 - 10 / s) = 12, so s = 5. Ending with the copy (T = C) explains nothing.
   i = fit_copy_engine_interference(4, 10, 12);
   EXPECT_DOUBLE_EQ(i.rate_beside_attention, 1);
-  EXPECT_DOUBLE_EQ(i.attention_slowdown, 3);
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 5);
   i = fit_copy_engine_interference(4, 10, 10);
   EXPECT_DOUBLE_EQ(i.attention_slowdown, 1);
+  i = fit_copy_engine_interference(4, 10, 14);  // T = A + C: the fallback
+  EXPECT_DOUBLE_EQ(i.attention_slowdown, 3.5);
   // No overlap at all (T >= A + C): rate 1 cannot explain it; the SM reading with s = T / A.
   i = fit_copy_engine_interference(10, 4, 15);
   EXPECT_DOUBLE_EQ(i.attention_slowdown, 1.5);

@@ -259,21 +259,23 @@ TEST(SimEngine, AttentionBesideAFlowIsSlowedDown) {
   expect_ms(res.steps[0][1].end_ms, flow_end + 10 - moving - (flow_end - moving) / 1.5);
 }
 
-// The probe's readings, put back into the engine, end a probe-like pair (attention A =
-// 10 ms beside a C = 2 ms flow, no latency) at the probe's T: for an SM transport
-// (T = 13, s = 1.3) and for a copy engine (T = 11) (bench/sim/calibrate_fit.hpp).
+// The probe's readings, put back into the engine, end a probe-like pair (attention A
+// beside a C = 2 ms flow, no latency) at the probe's T (bench/sim/calibrate_fit.hpp): an
+// SM transport, and copy engines with the copy the shorter and the longer, where the
+// reading explains T.
 TEST(SimEngine, ProbeReadingsReproduceTheProbesTime) {
-  const auto both_ms = [](const Interference& i) {
+  const auto both_ms = [](double attn_ms, const Interference& i) {
     std::vector<RankPlan> ranks = flow_beside_attention(false);
     SimLinks l = links();
     l.latency_us = 0;
     l.per_message_us = 0;
     l.comm_rate_beside_attention = i.rate_beside_attention;
     l.attention_slowdown = i.attention_slowdown;
-    return simulate(plans_of(ranks), l, costs({{"attn", 10}})).makespan_ms;
+    return simulate(plans_of(ranks), l, costs({{"attn", attn_ms}})).makespan_ms;
   };
-  expect_ms(both_ms(fit_interference(10, 2, 13, 1.3)), 13);
-  expect_ms(both_ms(fit_copy_engine_interference(10, 2, 11)), 11);
+  expect_ms(both_ms(10, fit_interference(10, 2, 13, 1.3)), 13);
+  for (auto [a, t] : std::vector<std::pair<double, double>>{{10, 11}, {10, 10}, {1.5, 2.5}, {1.5, 3.0}, {1.5, 2}})
+    expect_ms(both_ms(a, fit_copy_engine_interference(a, 2, t)), t);
 }
 
 // Rank 0 sends n elements to rank 1 and to rank 2 in two instances at once.
