@@ -49,7 +49,8 @@ struct CacheScope {
 
 TEST(TilingCache, StoredSolutionLoadsForItsKeyOnly) {
   const TempDir dir;
-  const TiledLayout& l = tiled_layout(problem(Mask::Star));
+  const Problem p = problem(Mask::Star);
+  const TiledLayout& l = tiled_layout(p);  // p named: GCC 13 flags a temporary (-Wdangling-reference)
   const nlohmann::json key = tiling_cache_key(l.problem, "greedy", "a");
   const std::string file = tiling_cache_file(dir.str(), key);
   EXPECT_EQ(store_cached_tiling(file, key, l.solution), "");
@@ -72,7 +73,8 @@ TEST(TilingCache, StoredSolutionLoadsForItsKeyOnly) {
 // assignment's is refused, with the reason.
 TEST(TilingCache, InconsistentFilesAreRefused) {
   const TempDir dir;
-  const TiledLayout& l = tiled_layout(problem(Mask::Strided));
+  const Problem p = problem(Mask::Strided);
+  const TiledLayout& l = tiled_layout(p);
   const nlohmann::json key = tiling_cache_key(l.problem, "greedy", "a");
   const std::string file = tiling_cache_file(dir.str(), key);
   TilingSolution bad = l.solution;
