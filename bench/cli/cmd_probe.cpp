@@ -106,7 +106,7 @@ int probe_command(const ProbeArgs& args, const MpiSession& mpi, const std::vecto
     std::cout << "cpbench probe: " << describe(setup) << "; " << runtime->name() << " runtime\n";
     print_probe_header(std::cout);
   }
-  ProbeContext ctx{*runtime, mpi, setup.measure, setup.profile};
+  ProbeContext ctx{*runtime, mpi, setup.measure, setup.profile, setup.first};
   Progress progress(static_cast<int>(transports.size()), root && progress_wanted(args.quiet), std::cerr);
   for (size_t i = 0; i < transports.size(); ++i) {
     progress.begin(static_cast<int>(i), "probe " + transports[i]);

@@ -156,6 +156,11 @@ CLI::App* add_probe_command(CLI::App& app, cpb::ProbeArgs& probe, CLI::Option** 
       ->capture_default_str()
       ->check(number_at_least(0));
   probe_cmd->add_option("-o,--out", probe.out, "Result JSON (cpbench-probe), rewritten atomically after each row");
+  probe_cmd
+      ->add_option("--first", probe.first,
+                   "The step the overlapped measurement posts first: attention (as HCMS) or exchange (as a "
+                   "ring)")
+      ->capture_default_str();
   probe_cmd->add_flag("-q,--quiet", probe.quiet, "No progress lines");
   probe_cmd->add_option("--timeout", probe.timeout,
                         "Watchdog: the longest wait on other ranks before the job ends with code 3 [s]")

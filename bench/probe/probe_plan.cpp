@@ -34,7 +34,11 @@ const char* to_string(ProbePart part) {
   return "?";
 }
 
-Plan probe_plan(const Problem& p, int64_t peer_elems, int rank, ProbePart part) {
+const char* to_string(ProbeFirst first) { return first == ProbeFirst::Attention ? "attention" : "exchange"; }
+
+std::vector<std::string> probe_first_names() { return {"attention", "exchange"}; }
+
+Plan probe_plan(const Problem& p, int64_t peer_elems, int rank, ProbePart part, ProbeFirst first) {
   Plan plan;
   plan.schedule = "probe";
   plan.rank = rank;
@@ -56,7 +60,7 @@ Plan probe_plan(const Problem& p, int64_t peer_elems, int rank, ProbePart part) 
   const int send = plan.add_buffer("send", Storage::F32, BufferRole::Scratch, scratch);
   const int recv = plan.add_buffer("recv", Storage::F32, BufferRole::Scratch, scratch);
 
-  if (part != ProbePart::Exchange) {
+  const auto add_attention = [&] {
     AttentionOp a;
     a.q = dense_view(q, 0, shape);
     a.k = dense_view(k, 0, shape);
@@ -67,8 +71,8 @@ Plan probe_plan(const Problem& p, int64_t peer_elems, int rank, ProbePart part) 
     a.q_tokens = Range{0, p.S};
     a.k_tokens = Range{0, p.S};
     plan.add_step(compute, "attn", a, {});
-  }
-  if (part != ProbePart::Attention) {
+  };
+  const auto add_exchange = [&] {
     ExchangeOp e;
     e.pattern = ExchangeOp::Pattern::AllToAll;
     e.group = 0;
@@ -80,7 +84,11 @@ Plan probe_plan(const Problem& p, int64_t peer_elems, int rank, ProbePart part) 
       ++slot;
     }
     plan.add_step(comm, "a2a", e, {});
-  }
+  };
+  const bool attention = part != ProbePart::Exchange, exchange = part != ProbePart::Attention;
+  if (first == ProbeFirst::Exchange && exchange) add_exchange();
+  if (attention) add_attention();
+  if (first == ProbeFirst::Attention && exchange) add_exchange();
   return plan;
 }
 

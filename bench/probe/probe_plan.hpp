@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "bench/plan/plan.hpp"
 #include "bench/problem.hpp"
@@ -38,6 +40,13 @@ int64_t probe_peer_elems(int64_t bytes, int P);
 enum class ProbePart { Attention, Exchange, Both };
 const char* to_string(ProbePart part);
 
+// Which step of the "both" plan is posted first (`cpbench probe --first`). On a GPU the
+// kernel posted first takes the SMs; a transport whose kernels need SMs (NCCL) may then
+// run beside attention, or wait for it, depending on the order.
+enum class ProbeFirst { Attention, Exchange };
+const char* to_string(ProbeFirst first);
+std::vector<std::string> probe_first_names();  // "attention", "exchange"
+
 // Rank `rank`'s plan (schedule "probe") of `part`. Every part has the same lanes
 // ("compute", "comm") and buffers, so the three differ only in their steps:
 //  - q, k, v, o: the Q, K, V, O roles, Act, [1, S, Hp, D] with Hp = p.H, filled by the runtime;
@@ -48,10 +57,13 @@ const char* to_string(ProbePart part);
 //    tokens, full mask, no lse;
 //  - Exchange: "a2a" on comm, an all-to-all of group 0 (all ranks): peer_elems from send to
 //    every other rank and as many from it into recv, peers in rank order (as Ulysses);
-//  - Both: attn then a2a, with no dependency. Attention comes first because HCMS posts the
-//    next chunk's all-to-all after the attention it should hide under, so on the GPU the
-//    exchange starts while attention already holds the device.
+//  - Both: attn and a2a with no dependency, in the order `first` says. Attention first is
+//    the default because HCMS posts the next chunk's all-to-all after the attention it
+//    should hide under, so on the GPU the exchange starts while attention already holds
+//    the device; a ring posts its exchange before the attention it overlaps, which
+//    `first` = Exchange probes.
 // Preconditions: p = probe_problem(...) with P >= 2, 0 <= rank < P, peer_elems >= 1.
-Plan probe_plan(const Problem& p, int64_t peer_elems, int rank, ProbePart part);
+Plan probe_plan(const Problem& p, int64_t peer_elems, int rank, ProbePart part,
+                ProbeFirst first = ProbeFirst::Attention);
 
 }  // namespace cpb

@@ -36,7 +36,7 @@ nlohmann::json probe_transport(ProbeContext& ctx, const Problem& p, int64_t peer
     return probe_skipped_row(transport, *why);
 
   const int rank = ctx.mpi.rank();
-  const Plan both = probe_plan(p, peer_elems, rank, ProbePart::Both);
+  const Plan both = probe_plan(p, peer_elems, rank, ProbePart::Both, ctx.first);
   if (const Reason why_plan = first_reason(ctx.runtime.unsupported_plan(p, both, opt), ctx.mpi))
     return probe_skipped_row(transport, *why_plan);
 

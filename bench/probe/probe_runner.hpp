@@ -18,6 +18,7 @@ struct ProbeContext {
   const MpiSession& mpi;
   MeasureSettings measure;  // warm-up, iterations and time budget of each of the three plans
   std::string profile;      // RunOptions::profile of every row
+  ProbeFirst first = ProbeFirst::Attention;  // the step posted first in the "both" plan
 };
 
 // Collective: every rank calls it with the same arguments; returns the same row on every

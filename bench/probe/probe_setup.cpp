@@ -36,6 +36,11 @@ ProbeSetup probe_setup(const ProbeArgs& args, int world) {
               "a time budget per measurement above 0");
   s.measure.max_seconds = args.seconds;
   s.measure.timeout = cfg::check_timeout_option(args.timeout, "--timeout");
+  if (args.first == to_string(ProbeFirst::Exchange))
+    s.first = ProbeFirst::Exchange;
+  else if (args.first != to_string(ProbeFirst::Attention))
+    cfg::fail("--first", cfg::show(args.first) + " is not a step of the probe",
+              cfg::join(probe_first_names()) + " (the step the overlapped measurement posts first)");
 
   if (world < 2)
     throw UsageError("world size " + std::to_string(world) +
@@ -97,6 +102,7 @@ nlohmann::json probe_params(const ProbeSetup& setup, const std::vector<std::stri
           {"bytes_per_rank", setup.bytes_per_rank()},
           {"bytes_per_peer", 4 * setup.peer_elems},
           {"bytes_source", setup.bytes_given ? "--bytes" : "ulysses_input"},
+          {"first", to_string(setup.first)},
           {"transports", transports},
           {"runtime", runtime},
           {"measure",

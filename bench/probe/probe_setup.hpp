@@ -28,6 +28,7 @@ struct ProbeArgs {
   std::string out;
   bool quiet = false;
   double timeout = MeasureSettings{}.timeout;  // --timeout: the watchdog's [s]
+  std::string first = to_string(ProbeFirst::Attention);  // --first: the step "both" posts first
 };
 
 struct ProbeSetup {
@@ -38,6 +39,7 @@ struct ProbeSetup {
   std::string profile;
   std::vector<std::string> transports;    // as given ("auto" included); empty = all offered
   MeasureSettings measure;                // the defaults, max_seconds = --seconds
+  ProbeFirst first = ProbeFirst::Attention;
 
   int64_t bytes_per_rank() const { return 4 * peer_elems * (shape.P - 1); }  // [bytes] sent
 };
@@ -45,7 +47,7 @@ struct ProbeSetup {
 // Checks `args` for a job of `world` ranks; every rank finds the same errors. Throws
 // UsageError naming the option, the value and what is allowed: --S, --H, --D, --bytes not
 // positive integers; --dtype, --profile, a --transports name unknown; --seconds not a
-// positive number; world < 2 (the exchange needs peers); H not a multiple of world;
+// positive number; --first not attention or exchange; world < 2 (the exchange needs peers); H not a multiple of world;
 // --bytes (or the default, when S < P) less than one fp32 element per peer.
 ProbeSetup probe_setup(const ProbeArgs& args, int world);
 
@@ -56,7 +58,7 @@ std::vector<std::string> probe_transports(const ProbeSetup& setup, const Runtime
 
 // The params object of the result file: P, S, H, heads_per_rank, D, B, mask, dtype,
 // profile, bytes_per_rank, bytes_per_peer, bytes_source ("ulysses_input" or "--bytes"),
-// transports, runtime, and the measure settings.
+// first (the step posted first in "both"), transports, runtime, and the measure settings.
 nlohmann::json probe_params(const ProbeSetup& setup, const std::vector<std::string>& transports,
                             const std::string& runtime);
 

@@ -2,7 +2,7 @@
 # The overlap study of issue 4 in one device call (2 GPUs): build, the GPU tests of the
 # transports (or all with CPB_ALL_TESTS=1), configs/overlap.json and
 # configs/overlap_levers.json across both interconnect profiles, the interference probe
-# in both profiles, Chrome traces of the best HCMS settings, and the quickstart sweep on
+# in both profiles and both orders, Chrome traces of the best HCMS settings, and the quickstart sweep on
 # GPUs. Results go to OUTDIR; bulky extras (parts, logs, traces) into OUTDIR/extras.tgz,
 # since a device call brings back only a few files.
 #   scripts/device/overlap_run.sh OUTDIR
@@ -26,11 +26,16 @@ step "gpu tests ${filter:-all}"
 grep -E "tests passed|tests failed|\(Failed\)|Not Run" "$work/ctest_gpu.log" | head -20
 
 step "probe"
+# Each profile twice: attention posted first (as HCMS posts its exchanges), then the
+# exchange first (as a ring does: docs/METRICS.md, "Probe").
 secs="${CPB_PROBE_SECONDS:-4}"
-timeout 90 scripts/mpirun.sh 2 build-gpu/cpbench probe --device cuda --seconds "$secs" --quiet \
-  --out "$work/probe_nvlink.json" || status=1
-NCCL_P2P_DISABLE=1 timeout 90 scripts/mpirun.sh 2 build-gpu/cpbench probe --device cuda --profile pcie \
-  --seconds "$secs" --quiet --out "$work/probe_pcie.json" || status=1
+for first in attention exchange; do
+  sfx=""; [ "$first" = attention ] || sfx="_exchange_first"
+  timeout 90 scripts/mpirun.sh 2 build-gpu/cpbench probe --device cuda --seconds "$secs" --quiet --first "$first" \
+    --out "$work/probe_nvlink$sfx.json" || status=1
+  NCCL_P2P_DISABLE=1 timeout 90 scripts/mpirun.sh 2 build-gpu/cpbench probe --device cuda --profile pcie \
+    --seconds "$secs" --quiet --first "$first" --out "$work/probe_pcie$sfx.json" || status=1
+done
 
 step "traces"
 CPB_BIN=build-gpu/cpbench timeout 90 scripts/sweep_profiles.sh 2 "$work/traces.json" --config configs/overlap.json \
@@ -43,7 +48,8 @@ timeout 60 scripts/mpirun.sh 2 build-gpu/cpbench run --config configs/quickstart
 echo "quickstart rc=$?"; tail -3 "$work/quickstart_gpu.txt"
 
 mkdir -p "$out"
-for f in overlap_overlap.json overlap_overlap_levers.json probe_nvlink.json probe_pcie.json quickstart_gpu.json; do
+for f in overlap_overlap.json overlap_overlap_levers.json probe_nvlink.json probe_pcie.json \
+  probe_nvlink_exchange_first.json probe_pcie_exchange_first.json quickstart_gpu.json; do
   [ -f "$work/$f" ] && cp "$work/$f" "$out/"
 done
 tar -czf "$out/extras.tgz" -C "$work" --exclude='*.o' . 2>/dev/null

@@ -1,13 +1,13 @@
 # Runs `cpbench probe` on the CPU runtime under mpirun and checks its result file:
 #   cmake -DMPIRUN=... -DNP=2 -DBINARY=cpbench -DOUT=probe.json -DPROBE_ARGS="--S;256;..."
-#         -DEXPECT="mpi" -P check_probe.cmake
+#         -DFIRST=attention -DEXPECT="mpi" -P check_probe.cmake
 # The run must exit 0 and write {"schema": "cpbench-probe", "schema_version": 1,
-# "provenance": {...}, "params": {...}, "rows": [...]} with one row per transport of EXPECT,
+# "provenance": {...}, "params": {...} (params.first = FIRST), "rows": [...]} with one row per transport of EXPECT,
 # in that order, each "OK" with finite attn_ms, comm_ms, both_ms > 0, hidden in [0, 1],
 # comm_gbps > 0 and attn_slowdown > 0 (null would mean a NaN). Fails with a message otherwise.
 cmake_minimum_required(VERSION 3.24)
 
-foreach(var MPIRUN NP BINARY OUT EXPECT)
+foreach(var MPIRUN NP BINARY OUT FIRST EXPECT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "check_probe.cmake: -D${var}=... is required")
   endif()
@@ -39,6 +39,10 @@ endforeach()
 string(JSON world GET "${doc}" params P)
 if(NOT world EQUAL NP)
   message(FATAL_ERROR "${OUT}: params.P is ${world}; the job has ${NP} ranks")
+endif()
+string(JSON first GET "${doc}" params first)
+if(NOT first STREQUAL FIRST)
+  message(FATAL_ERROR "${OUT}: params.first is \"${first}\"; expected \"${FIRST}\"")
 endif()
 
 string(JSON rows LENGTH "${doc}" rows)

@@ -76,6 +76,30 @@ TEST(ProbePlan, PartsDifferOnlyInTheirSteps) {
   EXPECT_TRUE(both.steps[1].deps.empty());
 }
 
+// --first exchange posts the exchange first: the same two steps, the other way round,
+// still passing the plan checks; the parts alone do not change.
+TEST(ProbePlan, FirstExchangePostsTheExchangeFirst) {
+  const ProbeShape sh = shape(3, 24, 12, 8);
+  const Problem p = probe_problem(sh);
+  const int64_t peer = probe_peer_elems(ulysses_input_bytes(sh), 3);
+  const Plan both = probe_plan(p, peer, 1, ProbePart::Both, ProbeFirst::Exchange);
+  ASSERT_EQ(both.steps.size(), 2u);
+  EXPECT_EQ(both.steps[0].kind(), OpKind::Exchange);
+  EXPECT_EQ(both.steps[1].kind(), OpKind::Attention);
+  EXPECT_EQ(both.lanes[static_cast<size_t>(both.steps[0].lane)], "comm");
+  EXPECT_TRUE(both.steps[0].deps.empty() && both.steps[1].deps.empty());
+  EXPECT_EQ(test::join(check_plan(both, p)), "");
+  EXPECT_EQ(test::join(check_runnable(both, p, INT_MAX)), "");
+  for (ProbePart part : {ProbePart::Attention, ProbePart::Exchange}) {
+    const Plan a = probe_plan(p, peer, 1, part, ProbeFirst::Exchange);
+    const Plan b = probe_plan(p, peer, 1, part, ProbeFirst::Attention);
+    ASSERT_EQ(a.steps.size(), 1u);
+    EXPECT_EQ(a.steps[0].kind(), b.steps[0].kind());
+  }
+  EXPECT_EQ(probe_first_names(), (std::vector<std::string>{"attention", "exchange"}));
+  EXPECT_STREQ(to_string(ProbeFirst::Exchange), "exchange");
+}
+
 TEST(ProbePlan, AttentionIsTheUlyssesAttentionOfOneRank) {
   const ProbeShape sh = shape(4, 32, 8, 16);  // 2 heads per rank
   const Problem p = probe_problem(sh);
