@@ -55,7 +55,7 @@ CalibrateSetup calibrate_setup(const CalibrateArgs& args, const MpiSession& mpi)
                      "with mpirun -np 1)");
   check_output_file("--out", args.out);
   check_commit_env();
-  if (!args.kernels_from.empty() && (args.quick || args.device != "auto"))
+  if (!args.kernels_from.empty() && (args.quick || args.device_given))
     throw UsageError(std::string("--kernels-from: ") + (args.quick ? "--quick" : "--device " + args.device) +
                      " chooses what to measure, and --kernels-from measures nothing; allowed: --kernels-from "
                      "without --quick and --device");
@@ -85,9 +85,9 @@ void add_grid_params(const CalibrateGrid& grid, const std::string& runtime, nloh
   p["settle_ms"] = grid.settle_ms;
 }
 
-// The kernels measured on this rank's runtime, with the provenance of this machine.
+// The kernels measured on this rank's runtime; the grid goes into the config.
 void measure_kernels(const CalibrateArgs& args, const MpiSession& mpi, Runtime& runtime, SweepConfig& cfg,
-                     const std::vector<std::string>& argv_copy, MachineModel& m) {
+                     MachineModel& m) {
   const CalibrateGrid grid = calibrate_grid(runtime.name(), args.quick);
   CalibrateContext ctx{runtime, mpi.world(), args.quiet ? nullptr : &std::cerr};
   m.attention = measure_attention(ctx, grid);
@@ -95,23 +95,6 @@ void measure_kernels(const CalibrateArgs& args, const MpiSession& mpi, Runtime& 
   m.copy = bw.copy;
   m.merge = bw.merge;
   add_grid_params(grid, runtime.name(), cfg.resolved);
-  m.provenance = make_provenance(mpi, runtime, cfg, argv_copy);
-}
-
-// The kernels of --kernels-from. The file describes the machine they were measured on,
-// not this one: its runtime and its whole provenance ("kernels_provenance"), with this
-// command's commit, host, date and command line beside them.
-void take_kernels(const MachineModel& from, SweepConfig& cfg, const std::vector<std::string>& argv_copy,
-                  MachineModel& m) {
-  m.attention = from.attention;
-  m.copy = from.copy;
-  m.merge = from.merge;
-  const std::string runtime = from.provenance.is_object() && from.provenance.contains("runtime")
-                                  ? from.provenance["runtime"].get<std::string>()
-                                  : "unknown";
-  m.provenance = make_offline_provenance(runtime, argv_copy);
-  add_config_provenance(cfg, m.provenance);
-  m.provenance["kernels_provenance"] = from.provenance;
 }
 
 MachineModel make_machine(const CalibrateArgs& args, const MpiSession& mpi, CalibrateSetup& setup,
@@ -121,16 +104,28 @@ MachineModel make_machine(const CalibrateArgs& args, const MpiSession& mpi, Cali
   SweepConfig cfg;
   cfg.name = "calibrate";
   cfg.resolved = calibrate_params(args);
-  if (setup.kernels)
-    take_kernels(*setup.kernels, cfg, argv_copy, m);
-  else
-    measure_kernels(args, mpi, *setup.runtime, cfg, argv_copy, m);
+  if (setup.kernels) {
+    m.attention = setup.kernels->attention;
+    m.copy = setup.kernels->copy;
+    m.merge = setup.kernels->merge;
+  } else {
+    measure_kernels(args, mpi, *setup.runtime, cfg, m);
+  }
   if (args.scale_to_probe) {
     const KernelScale scale = probe_kernel_scale(m.attention, args.from);
     scale_attention(m.attention, scale.factor);
-    m.provenance["config"]["kernel_scale"] = to_json(scale);
+    cfg.resolved["kernel_scale"] = to_json(scale);
     std::cout << "attention scaled by " << scale.factor << " to the attention of " << scale.ratios.size()
               << " probe row(s) in " << cfg::join(scale.files) << "\n";
+  }
+  // With --kernels-from nothing ran here: runtime "none", no device facts; the machine the
+  // kernels were measured on is the source file's provenance, kept whole.
+  if (setup.kernels) {
+    m.provenance = make_offline_provenance("none", argv_copy);
+    add_config_provenance(cfg, m.provenance);
+    m.provenance["kernels_provenance"] = setup.kernels->provenance;
+  } else {
+    m.provenance = make_provenance(mpi, *setup.runtime, cfg, argv_copy);
   }
   m.transports = setup.transports;
   m.inter_node.note = "assumed: calibrate measures one node (no multi-node machine measured)";

@@ -53,6 +53,7 @@ struct CalibrateArgs {
   std::string name;               // the model's name; "": the runtime's
   std::vector<std::string> from;  // probe and result files the transports are fitted from
   std::string device = "auto";    // auto | cpu | cuda
+  bool device_given = false;      // --device on the command line (whatever its value)
   bool quick = false;             // the small grid
   bool quiet = false;             // no line per shape
   std::string kernels_from;       // a machine file whose attention, copy and merge models are taken, not measured

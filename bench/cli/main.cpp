@@ -287,7 +287,10 @@ int main(int argc, char** argv) {
     probe.bytes_given = probe_bytes->count() > 0;
     return cpb::cmd_probe(probe, &argc, &argv);
   }
-  if (*calibrate_cmd) return cpb::cmd_calibrate(calibrate, &argc, &argv);
+  if (*calibrate_cmd) {
+    calibrate.device_given = calibrate_cmd->get_option("--device")->count() > 0;
+    return cpb::cmd_calibrate(calibrate, &argc, &argv);
+  }
   try {
     if (*plan_cmd) return cpb::cmd_plan(plan);
     if (*list_cmd) return cpb::cmd_list(list_format);

@@ -6,6 +6,7 @@
 
 #include "bench/config/diagnostics.hpp"
 #include "bench/config/json_file.hpp"
+#include "bench/probe/probe_plan.hpp"
 #include "bench/report/result_file.hpp"
 
 namespace cpb {
@@ -17,7 +18,7 @@ TransportData& data_for(std::vector<TransportData>& out, TransportKind t, Profil
   auto it = std::find_if(out.begin(), out.end(),
                          [&](const TransportData& d) { return d.transport == t && d.profile == p; });
   if (it == out.end()) {
-    out.push_back(TransportData{t, p, {}, {}, {}});
+    out.push_back(TransportData{t, p, {}, {}, {}, {}, {}});
     it = out.end() - 1;
   }
   if (std::find(it->files.begin(), it->files.end(), file) == it->files.end()) it->files.push_back(file);
@@ -32,7 +33,8 @@ void check_single_node(const JsonField& root) {
     nodes.fail(nodes.value().dump() + " nodes: calibrate fits the links inside one node", "files of one node");
 }
 
-void add_probe_row(const JsonField& row, Profile profile, const std::string& file, std::vector<TransportData>& out) {
+void add_probe_row(const JsonField& row, Profile profile, const std::string& first, const std::string& file,
+                   std::vector<TransportData>& out) {
   const TransportKind t = *parse_transport(row["transport"].name("a transport", transport_names()));
   const double attn = row["attn_ms"].positive();
   const double comm = row["comm_ms"].positive();
@@ -41,6 +43,15 @@ void add_probe_row(const JsonField& row, Profile profile, const std::string& fil
   const bool has_s = row.has("attn_slowdown") && !row["attn_slowdown"].value().is_null();
   const double slowdown = has_s ? row["attn_slowdown"].positive() : both / attn;
   TransportData& d = data_for(out, t, profile, file);
+  if (d.probe_first.empty()) {
+    d.probe_first = first;
+    d.probe_first_file = file;
+  } else if (d.probe_first != first) {
+    row["transport"].fail("a probe row posted " + first + " first, but " + d.probe_first_file + " posted " +
+                              d.probe_first + " first for transport " + to_string(t) + " under profile " +
+                              to_string(profile),
+                          "probe files of one order (params.first) per transport and profile");
+  }
   d.comm.push_back(CommSample{bytes, comm, 1});
   const bool copy_engine = t == TransportKind::Ce || t == TransportKind::CeHost;
   d.interference.push_back(copy_engine ? fit_copy_engine_interference(attn, comm, both)
@@ -58,11 +69,13 @@ void add_probe_doc(const json& doc, const std::string& file, std::vector<Transpo
   if (version.integer(0, INT_MAX) != 1) version.fail(version.value().dump() + " is not supported", "1");
   check_single_node(root);
   const Profile profile = *parse_profile(root["params"]["profile"].name("a profile", profile_names()));
+  const std::string first =
+      root["params"].has("first") ? root["params"]["first"].name("a probe order", probe_first_names()) : "attention";
   const JsonField rows = root["rows"];
   size_t used = 0;
   for (size_t i = 0, n = rows.size(); i < n; ++i) {
     if (rows.item(i)["status"].str() != "OK") continue;
-    add_probe_row(rows.item(i), profile, file, out);
+    add_probe_row(rows.item(i), profile, first, file, out);
     ++used;
   }
   if (used == 0) rows.fail("no row has status \"OK\"", "a probe file with a measured row");
@@ -122,7 +135,7 @@ std::vector<TransportModel> fit_transports(const std::vector<TransportData>& dat
     m.latency_us = ab.latency_us;
     m.gbps = ab.gbps;
     m.source = count_of(d.comm.size(), "exchange timing") + " (" + count_of(d.interference.size(), "probe row") +
-               ") from " + cfg::join(d.files);
+               (d.probe_first.empty() ? "" : ", " + d.probe_first + " posted first") + ") from " + cfg::join(d.files);
     if (d.interference.empty()) {
       m.source += "; no probe row: rate_beside_attention 1 and attention_slowdown 1 assumed";
       out.push_back(m);

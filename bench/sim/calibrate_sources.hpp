@@ -3,6 +3,9 @@
 //  - probe files (schema "cpbench-probe", `cpbench probe`): each OK row gives one
 //    exchange instance of bytes_per_rank in comm_ms, and the interference of attention
 //    and that exchange (fit_interference; fit_copy_engine_interference for ce and ce_host), under the file's params.profile;
+//    rows of one (transport, profile) must share the step the probe posted first
+//    (params.first, "attention" when absent: probes before the option): the orders
+//    overlap differently, and a mean over both would be neither;
 //  - result files of `cpbench run` (a "points" array; bus-bandwidth sweeps such as
 //    configs/busbw.json are ordinary ones): each PASS record with comm_ms > 0 and
 //    comm_bytes_per_rank > 0 gives its comm-only part, comm_bytes_per_rank in comm_ms
@@ -32,6 +35,8 @@ struct TransportData {
   std::vector<CommSample> comm;
   std::vector<Interference> interference;  // one per probe row
   std::vector<std::string> files;          // the files the samples came from, each once
+  std::string probe_first;                 // the probe rows' params.first ("" before the first row)
+  std::string probe_first_file;            // the file that set it
 };
 
 // The samples of every --from file, one TransportData per (transport, profile) in

@@ -90,10 +90,19 @@ for x, y in zip(a["attention"], b["attention"]):
 assert abs(b["provenance"]["config"]["kernel_scale"]["factor"] - 2) < 1e-9, b["provenance"]["config"]
 p = b["provenance"]
 assert p["config"]["kernels_from"].endswith("m.json") and p["config"]["scale_to_probe"] is True, p["config"]
-# The kernels' machine is m.json's (its provenance kept whole, its runtime named), not a
-# runtime this command started: nothing was measured.
-assert p["kernels_provenance"] == a["provenance"] and p["runtime"] == a["provenance"]["runtime"], p
-assert "device" not in p and "gpus" not in p, p
+# The kernels' machine is m.json's (its provenance kept whole); this command started no
+# runtime (runtime "none"): nothing was measured.
+assert p["kernels_provenance"] == a["provenance"], p
+assert "device" not in p and "gpus" not in p and p["runtime"] == "none", p
+# config_hash is the hash of the config as written, kernel_scale included (FNV-1a 64 of
+# its compact dump less name and description, bench/sweep/provenance.cpp).
+def fnv(data):
+    h = 0xcbf29ce484222325
+    for c in data:
+        h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+    return "%016x" % h
+c = {k: v for k, v in p["config"].items() if k not in ("name", "description")}
+assert "kernel_scale" in c and p["config_hash"] == fnv(json.dumps(c, separators=(",", ":"), sort_keys=True).encode()), p
 # The copy engine's probe row: attention 2 k alone, the copy k, both 2.5 k: rate 1 and
 # attention slowed by k / (k - 0.5 k) = 2 while the copy moves.
 t = [t for t in b["transports"] if t["transport"] == "ce"]

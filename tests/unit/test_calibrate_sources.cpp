@@ -190,6 +190,26 @@ TEST(CalibrateSources, ReadsFilesByKindAndRefusesOthers) {
   std::filesystem::remove_all(dir);
 }
 
+// The step a probe posted first (params.first; "attention" when absent) must be one per
+// (transport, profile): the orders overlap differently. The models say which it was.
+TEST(CalibrateSources, ProbeRowsOfOneTransportShareTheirOrder) {
+  json exchange_first = probe_doc();
+  exchange_first["params"]["first"] = "exchange";
+  std::vector<TransportData> out;
+  add_probe_doc(exchange_first, "x.json", out);
+  add_probe_doc(exchange_first, "x2.json", out);
+  EXPECT_EQ(out[0].probe_first, "exchange");
+  EXPECT_TRUE(contains(fit_transports(out)[0].source, "2 probe rows, exchange posted first"));
+  EXPECT_TRUE(contains(usage_error([&] { add_probe_doc(probe_doc(), "a.json", out); }),
+                       "a.json: rows[0].transport: a probe row posted attention first, but x.json posted exchange "
+                       "first for transport nccl under profile pcie; allowed: probe files of one order"));
+  json bad = probe_doc();
+  bad["params"]["first"] = "both";
+  std::vector<TransportData> none;
+  EXPECT_TRUE(contains(usage_error([&] { add_probe_doc(bad, "b.json", none); }),
+                       "b.json: params.first: \"both\" is not a probe order; allowed: attention, exchange"));
+}
+
 TEST(CalibrateSources, FitsTheCommittedH200Probe) {
   // One probe row per transport: the bandwidth is the row's bytes over its time.
   const std::string path = std::string(CPB_SOURCE_DIR) + "/results/h200x2/2026-11-22_probe_nvlink.json";
