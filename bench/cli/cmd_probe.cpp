@@ -35,7 +35,8 @@ std::string describe(const ProbeSetup& s) {
   return "P=" + std::to_string(sh.P) + " S=" + std::to_string(sh.S) + " H=" + std::to_string(sh.H) + " (" +
          std::to_string(s.problem.H) + " per rank) D=" + std::to_string(sh.D) + " " + to_string(sh.dtype) +
          " full; all-to-all " + format_bytes(static_cast<double>(s.bytes_per_rank())) + " per rank" +
-         (s.bytes_given ? "" : " (Ulysses inputs)") + "; profile " + s.profile;
+         (s.bytes_given ? "" : " (Ulysses inputs)") + "; profile " + s.profile + "; " + to_string(s.first) +
+         " posted first";
 }
 
 // Collective: the probe's settings and runtime from `args`; false (the error printed once)
