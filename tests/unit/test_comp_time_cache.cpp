@@ -121,13 +121,21 @@ Point point(int index, TransportKind transport, int64_t S, Profile profile = Pro
   return pt;
 }
 
-TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
+// One rank on a CountingRuntime, one timed run per loop, a cache for the round's
+// compute-only parts: the context the run_point and sweep tests share.
+class CompTimeCacheRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
+  }
   const MpiSession& mpi = test::mpi_session();
-  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
   CountingRuntime rt;
   const MeasureSettings m = one_run();
   CompTimeCache cache;
   PointContext ctx{rt, m, mpi, "", &cache, {}, {}};
+};
+
+TEST_F(CompTimeCacheRun, RunPointTimesEachComputeOnlyPartOnce) {
 
   // One rank: the full plan has no exchange either, so it counts as compute-only too.
   const nlohmann::json first = run_point(point(0, TransportKind::Ce, 64), ctx);
@@ -157,13 +165,7 @@ TEST(CompTimeCache, RunPointTimesEachComputeOnlyPartOnce) {
 // Three points with one compute-only part, in three rounds of orders 0 1 2, 1 0 2 and
 // 0 1 2: the first point of each round times the part, the others of that round take its
 // time, and each record's comp_ms is the median of its rounds'.
-TEST(CompTimeCache, EachRoundTimesThePartAgainForItsFirstPoint) {
-  const MpiSession& mpi = test::mpi_session();
-  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
-  CountingRuntime rt;
-  const MeasureSettings m = one_run();
-  CompTimeCache cache;
-  PointContext ctx{rt, m, mpi, "", &cache, {}, {}};
+TEST_F(CompTimeCacheRun, EachRoundTimesThePartAgainForItsFirstPoint) {
   const std::vector<Point> pts = {point(0, TransportKind::Ce, 64), point(1, TransportKind::CeHost, 64),
                                   point(2, TransportKind::Ce, 64)};
   std::vector<PointRecord> recs;
@@ -229,10 +231,7 @@ std::vector<double> round_comp_ms(const nlohmann::json& r) {
 // Two comparison groups (two profiles) with one compute-only plan, and round numbers that
 // start from 1 in each: the second group times its own part in every round, none taken
 // from the first group, timed in another stretch of the sweep.
-TEST(CompTimeCache, ASecondComparisonGroupTimesItsOwnParts) {
-  const MpiSession& mpi = test::mpi_session();
-  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
-  CountingRuntime rt;
+TEST_F(CompTimeCacheRun, ASecondComparisonGroupTimesItsOwnParts) {
   const std::vector<nlohmann::json> recs =
       sweep_records(rt, {point(0, TransportKind::Ce, 64), point(1, TransportKind::Ce, 64, Profile::Pcie)}, 2);
   ASSERT_EQ(recs.size(), 2u);
@@ -249,10 +248,7 @@ TEST(CompTimeCache, ASecondComparisonGroupTimesItsOwnParts) {
 // One comparison group of two points with one compute-only plan (transports Ce and
 // CeHost) in 3 rounds of orders 0 1, 1 0, 0 1: in each round the first point times the
 // part and the other takes that round's time, not another round's.
-TEST(CompTimeCache, TheSweepTimesThePartOncePerRound) {
-  const MpiSession& mpi = test::mpi_session();
-  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
-  CountingRuntime rt;
+TEST_F(CompTimeCacheRun, TheSweepTimesThePartOncePerRound) {
   const std::vector<nlohmann::json> recs =
       sweep_records(rt, {point(0, TransportKind::Ce, 64), point(1, TransportKind::CeHost, 64)}, 3);
   ASSERT_EQ(recs.size(), 2u);
@@ -272,13 +268,7 @@ TEST(CompTimeCache, TheSweepTimesThePartOncePerRound) {
 // A comm-only part that runs out of memory (a plan of 2 ranks, run on a runtime that runs
 // nothing): the round keeps its loop without parts, the point PASSes, and the compute-only
 // time it took before is not kept, so the next point of the round times its own.
-TEST(CompTimeCache, AnOutOfMemoryInThePartsKeepsTheLoopWithoutParts) {
-  const MpiSession& mpi = test::mpi_session();
-  if (mpi.size() != 1) GTEST_SKIP() << "a one-rank test";
-  CountingRuntime rt;
-  const MeasureSettings m = one_run();
-  CompTimeCache cache;
-  PointContext ctx{rt, m, mpi, "", &cache, {}, {}};
+TEST_F(CompTimeCacheRun, AnOutOfMemoryInThePartsKeepsTheLoopWithoutParts) {
   const Point a = point(0, TransportKind::Ce, 64, Profile::Nvlink, 2);
   const Point b = point(1, TransportKind::CeHost, 64, Profile::Nvlink, 2);
   rt.oom_comm_part = true;
