@@ -71,9 +71,14 @@ CalibrateSetup calibrate_setup(const CalibrateArgs& args, const MpiSession& mpi)
 
 // The provenance's "config": what was asked and, when measured, the grid.
 nlohmann::json calibrate_params(const CalibrateArgs& args) {
-  if (!args.kernels_from.empty())
-    return {{"kernels_from", args.kernels_from}, {"from", args.from}, {"scale_to_probe", args.scale_to_probe}};
-  return {{"device", args.device}, {"quick", args.quick}, {"from", args.from}, {"scale_to_probe", args.scale_to_probe}};
+  nlohmann::json p = {{"from", args.from}, {"scale_to_probe", args.scale_to_probe}};
+  if (!args.kernels_from.empty()) {
+    p["kernels_from"] = args.kernels_from;
+  } else {
+    p["device"] = args.device;
+    p["quick"] = args.quick;
+  }
+  return p;
 }
 
 void add_grid_params(const CalibrateGrid& grid, const std::string& runtime, nlohmann::json& p) {
